@@ -1,0 +1,80 @@
+/**
+ * Profiles: which cases a run holds and how long each may sample. Declared as data (nvbench's
+ * axes): every list below is an axis, the run is their cross product × the selected strategies.
+ *   quick    the headline at a glance: launch cost at a tiny size and at a moderate size,
+ *            K = 1, 100, 1000 (under 30 s on a discrete GPU; under 3 min on lavapipe)
+ *   default  `npm run bench`: the K sweep (for the fixed + per-kernel fit) and a size sweep
+ *            (for the crossover where execution time overtakes launch overhead)
+ *   full     wider sweeps, more intensity values and a tighter noise target
+ */
+import type { SamplingOptions } from '../src/measure/run-case.ts';
+
+export interface Profile {
+  name: string;
+  description: string;
+  workloads: string[];
+  elements: number[];
+  kernels: number[];
+  intensity: number[];
+  workgroupSize: number[];
+  sampling: SamplingOptions;
+}
+
+const STALL_TIMEOUT_MS = 60_000;
+
+export const PROFILES: Record<string, Profile> = {
+  quick: {
+    name: 'quick',
+    description: 'map at 64 and 65 536 elements, K = 1, 100, 1000',
+    workloads: ['map'],
+    elements: [64, 65536],
+    kernels: [1, 100, 1000],
+    intensity: [0],
+    workgroupSize: [64],
+    sampling: {
+      warmupMs: 20,
+      minWarmup: 2,
+      minSamples: 5,
+      maxSamples: 100,
+      maxTimeMs: 300,
+      maxNoise: 0.03,
+      stallTimeoutMs: STALL_TIMEOUT_MS,
+    },
+  },
+  default: {
+    name: 'default',
+    description: 'map, K sweep 1…1000 and size sweep 64…16M elements, intensity 0',
+    workloads: ['map'],
+    elements: [64, 4096, 65536, 1048576, 16777216],
+    kernels: [1, 10, 100, 1000],
+    intensity: [0],
+    workgroupSize: [64],
+    sampling: {
+      warmupMs: 50,
+      minWarmup: 3,
+      minSamples: 10,
+      maxSamples: 500,
+      maxTimeMs: 1000,
+      maxNoise: 0.02,
+      stallTimeoutMs: STALL_TIMEOUT_MS,
+    },
+  },
+  full: {
+    name: 'full',
+    description: 'map, K sweep 1…4096, size sweep 1…64M, intensity 0/16/256',
+    workloads: ['map'],
+    elements: [1, 64, 1024, 16384, 262144, 4194304, 67108864],
+    kernels: [1, 4, 16, 64, 256, 1024, 4096],
+    intensity: [0, 16, 256],
+    workgroupSize: [64, 256],
+    sampling: {
+      warmupMs: 100,
+      minWarmup: 5,
+      minSamples: 20,
+      maxSamples: 1000,
+      maxTimeMs: 3000,
+      maxNoise: 0.01,
+      stallTimeoutMs: STALL_TIMEOUT_MS,
+    },
+  },
+};

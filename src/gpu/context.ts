@@ -1,0 +1,244 @@
+/**
+ * The GPU context: one Dawn instance, adapter and device, opened with the toggles the suite needs
+ * and closed deterministically.
+ *
+ * Dawn pitfalls handled here (DESIGN.md, Measurement):
+ * - the object returned by `create()` must stay referenced while any device lives (dawn.node
+ *   segfaults if it is collected): it is kept in `liveInstances` until `close()`;
+ * - dawn.node busy-polls while a device exists and node will not exit: `close()` destroys it;
+ * - toggles go in ONE `enable-dawn-features=` and ONE `disable-dawn-features=` entry (a second
+ *   entry overwrites the first); `timestamp_quantization` is always disabled, or timestamps snap
+ *   to 65.5 µs steps.
+ */
+import { create, globals } from 'webgpu';
+import { NoAdapterError, UsageError, errorMessage } from '../errors.ts';
+
+Object.assign(globalThis, globals);
+
+export type Backend = 'vulkan' | 'metal' | 'd3d12' | 'd3d11' | 'opengl' | 'opengles' | 'null';
+export const BACKENDS: readonly Backend[] = [
+  'vulkan',
+  'metal',
+  'd3d12',
+  'd3d11',
+  'opengl',
+  'opengles',
+  'null',
+];
+
+export interface GpuOptions {
+  /** Substring of the adapter's name (Dawn's `adapter=` flag). */
+  adapter?: string;
+  backend?: Backend;
+  powerPreference?: GPUPowerPreference;
+  /** Extra toggles, `name` to enable or `-name` (or `!name`) to disable. */
+  dawnToggles?: readonly string[];
+}
+
+export interface DawnToggles {
+  enabled: string[];
+  disabled: string[];
+}
+
+export interface AdapterDescription {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isFallbackAdapter: boolean;
+}
+
+/** Errors Dawn reported outside any error scope, collected so a case can fail on them. */
+export interface GpuErrorLog {
+  messages: string[];
+}
+
+export interface GpuContext {
+  readonly adapter: GPUAdapter;
+  readonly device: GPUDevice;
+  readonly adapterInfo: AdapterDescription;
+  readonly features: string[];
+  readonly limits: Record<string, number>;
+  readonly toggles: DawnToggles;
+  /** The exact flags passed to dawn.node's `create()`. */
+  readonly instanceFlags: string[];
+  readonly backend: string;
+  readonly hasTimestamps: boolean;
+  readonly errors: GpuErrorLog;
+  /** Set once the device is lost (also when `close()` destroys it). */
+  lost: GPUDeviceLostInfo | undefined;
+  close(): void;
+}
+
+// dawn.node segfaults if the GPU object from create() is garbage-collected while a device lives.
+const liveInstances = new Set<GPU>();
+
+/** Always-on toggles: the suite's timing is wrong without them. */
+const REQUIRED_DISABLED = ['timestamp_quantization'];
+
+export function parseToggles(extra: readonly string[] = []): DawnToggles {
+  const enabled = new Set<string>();
+  const disabled = new Set<string>(REQUIRED_DISABLED);
+  for (const raw of extra) {
+    const name = raw.trim();
+    if (name === '') continue;
+    if (!/^[-!]?[a-z0-9_]+$/.test(name)) {
+      throw new UsageError(
+        `--dawn-toggles: '${raw}' is not a toggle name (lower-case letters, digits and '_', prefixed by '-' to disable)`,
+      );
+    }
+    if (name.startsWith('-') || name.startsWith('!')) {
+      const bare = name.slice(1);
+      enabled.delete(bare);
+      disabled.add(bare);
+    } else {
+      if (REQUIRED_DISABLED.includes(name)) {
+        throw new UsageError(`--dawn-toggles: '${name}' must stay disabled for correct timestamps`);
+      }
+      disabled.delete(name);
+      enabled.add(name);
+    }
+  }
+  return { enabled: [...enabled].sort(), disabled: [...disabled].sort() };
+}
+
+export function instanceFlags(options: GpuOptions, toggles: DawnToggles): string[] {
+  const flags: string[] = [];
+  if (options.backend !== undefined) flags.push(`backend=${options.backend}`);
+  if (options.adapter !== undefined) flags.push(`adapter=${options.adapter}`);
+  if (options.powerPreference !== undefined)
+    flags.push(`power-preference=${options.powerPreference}`);
+  // One entry each: a second `enable-dawn-features=` would overwrite the first.
+  if (toggles.enabled.length > 0) flags.push(`enable-dawn-features=${toggles.enabled.join(',')}`);
+  if (toggles.disabled.length > 0)
+    flags.push(`disable-dawn-features=${toggles.disabled.join(',')}`);
+  return flags;
+}
+
+/** The limits the suite sizes its cases by; the device is created with the adapter's maxima. */
+const LIMITS_USED = [
+  'maxBufferSize',
+  'maxStorageBufferBindingSize',
+  'maxUniformBufferBindingSize',
+  'maxComputeWorkgroupsPerDimension',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupStorageSize',
+  'maxStorageBuffersPerShaderStage',
+  'maxDynamicUniformBuffersPerPipelineLayout',
+  'minUniformBufferOffsetAlignment',
+  'minStorageBufferOffsetAlignment',
+] as const;
+
+function limitsRecord(limits: GPUSupportedLimits): Record<string, number> {
+  const out: Record<string, number> = {};
+  // GPUSupportedLimits exposes its values as prototype getters, not own properties.
+  let proto: object | null = Object.getPrototypeOf(limits) as object | null;
+  const names = new Set<string>();
+  while (proto !== null && proto !== Object.prototype) {
+    for (const name of Object.getOwnPropertyNames(proto)) names.add(name);
+    proto = Object.getPrototypeOf(proto) as object | null;
+  }
+  for (const name of [...names].sort()) {
+    const value: unknown = (limits as unknown as Record<string, unknown>)[name];
+    if (typeof value === 'number') out[name] = value;
+  }
+  return out;
+}
+
+export const NO_ADAPTER_HELP =
+  "no WebGPU adapter found. Install your GPU's Vulkan driver, or on a machine without a GPU " +
+  "Mesa's lavapipe CPU driver: sudo bash scripts/install-lavapipe.sh (Debian bookworm).";
+
+export async function openGpu(options: GpuOptions = {}): Promise<GpuContext> {
+  const toggles = parseToggles(options.dawnToggles);
+  const flags = instanceFlags(options, toggles);
+  const gpu = create(flags);
+  liveInstances.add(gpu);
+  let adapter: GPUAdapter | null;
+  try {
+    adapter = await gpu.requestAdapter(
+      options.powerPreference !== undefined ? { powerPreference: options.powerPreference } : {},
+    );
+  } catch (error) {
+    liveInstances.delete(gpu);
+    // Dawn throws with the list of available adapters when `adapter=` matches none.
+    const detail = errorMessage(error).replace(/\s*\n\s*/g, '; ');
+    throw new NoAdapterError(`no adapter matches the request (${detail})`);
+  }
+  if (adapter === null) {
+    liveInstances.delete(gpu);
+    throw new NoAdapterError(NO_ADAPTER_HELP);
+  }
+  const hasTimestamps = adapter.features.has('timestamp-query');
+  const requiredLimits: Record<string, number> = {};
+  for (const name of LIMITS_USED) {
+    const value = (adapter.limits as unknown as Record<string, number | undefined>)[name];
+    if (value !== undefined) requiredLimits[name] = value;
+  }
+  const device = await adapter.requestDevice({
+    requiredFeatures: hasTimestamps ? ['timestamp-query'] : [],
+    requiredLimits,
+  });
+  const info = adapter.info;
+  const context: GpuContext = {
+    adapter,
+    device,
+    adapterInfo: {
+      vendor: info.vendor,
+      architecture: info.architecture,
+      device: info.device,
+      description: info.description,
+      isFallbackAdapter:
+        (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false,
+    },
+    features: [...adapter.features].sort(),
+    limits: limitsRecord(device.limits),
+    toggles,
+    instanceFlags: flags,
+    backend: options.backend ?? 'default',
+    hasTimestamps,
+    errors: { messages: [] },
+    lost: undefined,
+    close() {
+      device.destroy();
+      liveInstances.delete(gpu);
+    },
+  };
+  device.addEventListener('uncapturederror', (event) => {
+    context.errors.messages.push((event).error.message);
+  });
+  void device.lost.then((info) => {
+    context.lost = info;
+  });
+  return context;
+}
+
+/**
+ * Runs `body` inside validation, out-of-memory and internal error scopes and throws the first
+ * error any of them caught, so a bad case fails with Dawn's message instead of silently.
+ */
+export async function withErrorScopes<T>(
+  device: GPUDevice,
+  body: () => T | Promise<T>,
+): Promise<T> {
+  device.pushErrorScope('internal');
+  device.pushErrorScope('out-of-memory');
+  device.pushErrorScope('validation');
+  let result: T;
+  try {
+    result = await body();
+  } finally {
+    const errors = [
+      await device.popErrorScope(),
+      await device.popErrorScope(),
+      await device.popErrorScope(),
+    ];
+    const first = errors.find((e) => e !== null);
+    if (first !== undefined && first !== null) {
+      // eslint-disable-next-line no-unsafe-finally -- a GPU error outranks the body's result
+      throw new Error(`GPU ${first.constructor.name}: ${first.message}`);
+    }
+  }
+  return result;
+}

@@ -1,0 +1,27 @@
+/** WGSL lives in shaders/*.wgsl, one file per kernel family; this loads and caches it. */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const SHADER_DIR = fileURLToPath(new URL('../../shaders/', import.meta.url));
+const cache = new Map<string, string>();
+
+export function shaderSource(name: string): string {
+  let source = cache.get(name);
+  if (source === undefined) {
+    source = readFileSync(`${SHADER_DIR}${name}.wgsl`, 'utf8');
+    cache.set(name, source);
+  }
+  return source;
+}
+
+/** Compiles a shader module and fails with the compiler's messages if it has errors. */
+export async function compileShader(device: GPUDevice, name: string): Promise<GPUShaderModule> {
+  const module = device.createShaderModule({ label: name, code: shaderSource(name) });
+  const info = await module.getCompilationInfo();
+  const errors = info.messages.filter((m) => m.type === 'error');
+  if (errors.length > 0) {
+    const text = errors.map((m) => `${name}.wgsl:${m.lineNum}:${m.linePos} ${m.message}`);
+    throw new Error(`WGSL compilation failed: ${text.join('; ')}`);
+  }
+  return module;
+}

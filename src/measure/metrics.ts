@@ -1,0 +1,78 @@
+/**
+ * Derived per-case metrics: what a reader compares across strategies. Per-kernel figures divide
+ * one execution of all K kernels by K, so a fused or persistent kernel's figure is per
+ * kernel-equivalent of the same work.
+ */
+import type { CaseResult } from './result.ts';
+
+export interface CaseMetrics {
+  wallUsPerKernel: number | null;
+  wallUsPerKernelP10: number | null;
+  wallUsPerKernelP90: number | null;
+  wallNoise: number | null;
+  gpuBusyUsPerKernel: number | null;
+  gpuBusyUsPerKernelP10: number | null;
+  gpuBusyUsPerKernelP90: number | null;
+  gpuIdleUsPerKernel: number | null;
+  /**
+   * median over GPU samples of (wall − GPU busy) / K: host and scheduling time the GPU spent not
+   * executing kernels. Paired per sample (see CaseResult.launchOverheadNs).
+   */
+  launchOverheadUsPerKernel: number | null;
+  launchOverheadUsPerKernelP10: number | null;
+  launchOverheadUsPerKernelP90: number | null;
+  /** median over GPU samples of GPU busy / wall. */
+  utilization: number | null;
+  /** Wall time of the GPU samples (with timestamp queries), per kernel. */
+  wallWithTimestampsUsPerKernel: number | null;
+  encodeUsPerKernel: number | null;
+  submitUsPerKernel: number | null;
+  /** Host wait from the last submit returning until completion was seen, per execution. */
+  waitUs: number | null;
+  /** Encoding done outside the timer (prerecorded), per kernel. */
+  preEncodeUsPerKernel: number | null;
+  wallUsTotal: number | null;
+  /** Wall time of the GPU samples minus that of the wall samples: what the queries cost. */
+  timestampOverheadUsPerKernel: number | null;
+}
+
+const US_PER_NS = 1e-3;
+
+export function caseMetrics(result: CaseResult): CaseMetrics {
+  const k = result.params.kernels;
+  const perKernel = (ns: number | undefined): number | null =>
+    ns === undefined || !Number.isFinite(ns) ? null : (ns * US_PER_NS) / k;
+  const wall = result.wallNs;
+  const busy = result.gpuBusyNs;
+  return {
+    wallUsPerKernel: perKernel(wall?.median),
+    wallUsPerKernelP10: perKernel(wall?.p10),
+    wallUsPerKernelP90: perKernel(wall?.p90),
+    wallNoise: wall === null || !Number.isFinite(wall.medianNoise) ? null : wall.medianNoise,
+    gpuBusyUsPerKernel: perKernel(busy?.median),
+    gpuBusyUsPerKernelP10: perKernel(busy?.p10),
+    gpuBusyUsPerKernelP90: perKernel(busy?.p90),
+    gpuIdleUsPerKernel: perKernel(result.gpuIdleNs?.median),
+    launchOverheadUsPerKernel: perKernel(result.launchOverheadNs?.median),
+    launchOverheadUsPerKernelP10: perKernel(result.launchOverheadNs?.p10),
+    launchOverheadUsPerKernelP90: perKernel(result.launchOverheadNs?.p90),
+    utilization: result.utilization?.median ?? null,
+    wallWithTimestampsUsPerKernel: perKernel(result.wallWithTimestampsNs?.median),
+    encodeUsPerKernel: perKernel(result.encodeNs?.median),
+    submitUsPerKernel: perKernel(result.submitNs?.median),
+    waitUs: result.waitNs === null ? null : result.waitNs.median * US_PER_NS,
+    preEncodeUsPerKernel: perKernel(result.preEncodeNs?.median),
+    wallUsTotal: wall === null ? null : wall.median * US_PER_NS,
+    timestampOverheadUsPerKernel:
+      wall === null || result.wallWithTimestampsNs === null
+        ? null
+        : perKernel(result.wallWithTimestampsNs.median - wall.median),
+  };
+}
+
+/** Speed-up of `result` over `baseline` on the same parameters: baseline wall / this wall. */
+export function speedup(result: CaseResult, baseline: CaseResult | undefined): number | null {
+  if (baseline === undefined || result.wallNs === null || baseline.wallNs === null) return null;
+  if (result.status !== 'ok' || baseline.status !== 'ok') return null;
+  return baseline.wallNs.median / result.wallNs.median;
+}

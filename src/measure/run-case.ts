@@ -1,0 +1,260 @@
+/**
+ * Measures one case: verify, warm up, then interleave wall samples (no timestamp queries) and GPU
+ * samples (pass timestamps) until the medians are quiet enough or the time budget is spent.
+ * Everything the case needs is created before the first timed sample; the timed region holds
+ * only the strategy's own API calls. Never prints.
+ */
+import { withErrorScopes, type GpuContext } from '../gpu/context.ts';
+import { TimestampRecorder, gpuTimes } from '../gpu/timestamps.ts';
+import { DeviceLostError, errorMessage } from '../errors.ts';
+import { nowNs } from './clock.ts';
+import { distribution, type Distribution } from './stats.ts';
+import type { CaseResult, Sample } from './result.ts';
+import type { Execution, HostPhases, Strategy } from '../strategies/types.ts';
+import type { CaseParams, PreparedCase, Workload } from '../workloads/types.ts';
+
+export interface SamplingOptions {
+  /** Warm-up executions run at least this long (and at least `minWarmup` times). */
+  warmupMs: number;
+  minWarmup: number;
+  /** Samples of each kind before the noise target may stop sampling. */
+  minSamples: number;
+  maxSamples: number;
+  /** Per-case budget for sampling, ms. */
+  maxTimeMs: number;
+  /** Target relative noise of the medians (e.g. 0.02). */
+  maxNoise: number;
+  /** An execution that takes longer than this is a stall: the case fails instead of hanging. */
+  stallTimeoutMs: number;
+}
+
+/** The expected output: all elements, or the values at `indices`. */
+export interface Expected {
+  values: Uint32Array;
+  indices?: Uint32Array;
+}
+
+export interface CaseInput {
+  ctx: GpuContext;
+  workload: Workload;
+  strategy: Strategy;
+  params: CaseParams;
+  prepared: PreparedCase;
+  input: Uint32Array;
+  expected: Expected;
+  sampling: SamplingOptions;
+  verify: boolean;
+  /** GPU samples are taken only when timestamps passed the start-up self-test. */
+  timestamps: boolean;
+  /** Polled between samples: true stops sampling (SIGINT/SIGTERM). */
+  shouldStop: () => boolean;
+}
+
+export function caseId(workload: string, params: CaseParams, strategy: string): string {
+  return `${workload}/e${params.elements}/k${params.kernels}/i${params.intensity}/wg${params.workgroupSize}/${strategy}`;
+}
+
+class StallError extends Error {}
+
+function withWatchdog<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new StallError(`${what} did not complete within ${timeoutMs} ms (watchdog)`)),
+      timeoutMs,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function firstMismatch(output: Uint32Array, expected: Expected): string | undefined {
+  const { values, indices } = expected;
+  for (let j = 0; j < values.length; j++) {
+    const i = indices === undefined ? j : (indices[j] ?? 0);
+    if (output[i] !== values[j]) {
+      return `wrong result at element ${i}: got ${output[i]}, expected ${values[j]}`;
+    }
+  }
+  if (indices === undefined && output.length !== values.length) {
+    return `wrong output length ${output.length}, expected ${values.length}`;
+  }
+  return undefined;
+}
+
+function emptyResult(input: CaseInput, id: string): CaseResult {
+  return {
+    caseId: id,
+    workload: input.workload.id,
+    strategy: input.strategy.id,
+    program: input.strategy.program,
+    params: input.params,
+    status: 'ok',
+    reason: '',
+    verified: false,
+    verifiedElements: 0,
+    notes: {},
+    converged: false,
+    elapsedMs: 0,
+    wallNs: null,
+    wallWithTimestampsNs: null,
+    gpuBusyNs: null,
+    gpuIdleNs: null,
+    gpuSpanNs: null,
+    encodeNs: null,
+    submitNs: null,
+    waitNs: null,
+    preEncodeNs: null,
+    launchOverheadNs: null,
+    utilization: null,
+    droppedGpuSamples: 0,
+  };
+}
+
+export async function measureCase(
+  input: CaseInput,
+): Promise<{ result: CaseResult; samples: Sample[] }> {
+  const { ctx, strategy, prepared, sampling } = input;
+  const { device } = ctx;
+  const id = caseId(input.workload.id, input.params, strategy.id);
+  const result = emptyResult(input, id);
+  const samples: Sample[] = [];
+  const started = nowNs();
+  let execution: Execution | undefined;
+  let recorder: TimestampRecorder | undefined;
+
+  const checkDevice = (): void => {
+    if (ctx.lost !== undefined) {
+      throw new DeviceLostError(`device lost (${ctx.lost.reason}): ${ctx.lost.message}`);
+    }
+    const error = ctx.errors.messages.shift();
+    if (error !== undefined) throw new Error(`GPU error: ${error}`);
+  };
+
+  /** One execution, timed from the first API call until completion is seen. */
+  const timed = async (
+    withRecorder: TimestampRecorder | undefined,
+  ): Promise<{ wallNs: number; phases: HostPhases; preEncodeNs: number }> => {
+    if (execution === undefined) throw new Error('no execution');
+    withRecorder?.reset();
+    const preEncodeNs = execution.prepareSample?.(withRecorder) ?? 0;
+    const t0 = nowNs();
+    const phases = await withWatchdog(
+      execution.execute(withRecorder),
+      sampling.stallTimeoutMs,
+      `${strategy.id} execution`,
+    );
+    const wallNs = nowNs() - t0;
+    return { wallNs, phases, preEncodeNs };
+  };
+
+  try {
+    const program = await prepared.program(strategy.program);
+    result.notes = { ...program.notes };
+    execution = await withErrorScopes(device, () => strategy.prepare(device, program));
+    if (input.timestamps) {
+      recorder = new TimestampRecorder(device, Math.max(1, execution.timedPasses));
+    }
+
+    // Correct first: the strategy's output must equal the CPU reference before any timing.
+    if (input.verify) {
+      prepared.writeInput(input.input);
+      await withErrorScopes(device, () => timed(undefined));
+      const failure = await prepared.checkStatus?.();
+      if (failure !== undefined) throw new Error(failure);
+      const output = await prepared.readOutput();
+      checkDevice();
+      const mismatch = firstMismatch(output, input.expected);
+      if (mismatch !== undefined) {
+        result.status = 'failed';
+        result.reason = mismatch;
+        return { result, samples };
+      }
+      result.verified = true;
+      result.verifiedElements = input.expected.values.length;
+    }
+
+    const warmupEnd = nowNs() + sampling.warmupMs * 1e6;
+    for (let i = 0; i < sampling.minWarmup || nowNs() < warmupEnd; i++) {
+      await timed(i % 2 === 1 ? recorder : undefined);
+      if (input.shouldStop()) break;
+    }
+    checkDevice();
+
+    const budgetEnd = nowNs() + sampling.maxTimeMs * 1e6;
+    const wall: number[] = [];
+    const busy: number[] = [];
+    let dropped = 0;
+    let index = 0;
+    const quiet = (values: number[]): boolean =>
+      values.length >= sampling.minSamples && distribution(values).medianNoise <= sampling.maxNoise;
+    for (;;) {
+      for (const kind of recorder === undefined
+        ? (['wall'] as const)
+        : (['wall', 'gpu'] as const)) {
+        const { wallNs, phases, preEncodeNs } = await timed(kind === 'gpu' ? recorder : undefined);
+        const times =
+          kind === 'gpu' && recorder !== undefined ? gpuTimes(await recorder.read()) : undefined;
+        if (kind === 'gpu' && times === undefined) dropped++;
+        if (kind === 'wall') wall.push(wallNs);
+        if (times !== undefined) busy.push(times.busyNs);
+        samples.push({
+          caseId: id,
+          index: index++,
+          kind,
+          wallNs,
+          ...phases,
+          preEncodeNs,
+          gpuBusyNs: times?.busyNs ?? null,
+          gpuIdleNs: times?.idleNs ?? null,
+          gpuSpanNs: times?.spanNs ?? null,
+        });
+      }
+      checkDevice();
+      const failure = await prepared.checkStatus?.();
+      if (failure !== undefined) throw new Error(failure);
+      result.converged = quiet(wall) && (recorder === undefined || quiet(busy));
+      if (result.converged || input.shouldStop()) break;
+      if (wall.length >= sampling.maxSamples || nowNs() >= budgetEnd) break;
+    }
+    result.droppedGpuSamples = dropped;
+    if (input.shouldStop()) result.reason = 'interrupted';
+    else if (!result.converged) result.reason = 'did not reach the noise target within the budget';
+  } catch (error) {
+    if (error instanceof DeviceLostError) throw error;
+    result.status = 'failed';
+    result.reason = errorMessage(error);
+  } finally {
+    recorder?.destroy();
+    result.elapsedMs = (nowNs() - started) / 1e6;
+    summarise(result, samples);
+  }
+  return { result, samples };
+}
+
+function summarise(result: CaseResult, samples: readonly Sample[]): void {
+  const of = (
+    kind: Sample['kind'] | undefined,
+    pick: (s: Sample) => number | null,
+  ): Distribution | null => {
+    const values: number[] = [];
+    for (const s of samples) {
+      const v = pick(s);
+      if ((kind === undefined || s.kind === kind) && v !== null) values.push(v);
+    }
+    return values.length === 0 ? null : distribution(values);
+  };
+  result.wallNs = of('wall', (s) => s.wallNs);
+  result.wallWithTimestampsNs = of('gpu', (s) => s.wallNs);
+  result.gpuBusyNs = of('gpu', (s) => s.gpuBusyNs);
+  result.gpuIdleNs = of('gpu', (s) => s.gpuIdleNs);
+  result.gpuSpanNs = of('gpu', (s) => s.gpuSpanNs);
+  // Host phases from the wall samples only: timestamp resolves would inflate encode time.
+  result.encodeNs = of('wall', (s) => s.encodeNs);
+  result.submitNs = of('wall', (s) => s.submitNs);
+  result.waitNs = of('wall', (s) => s.waitNs);
+  result.preEncodeNs = of('wall', (s) => s.preEncodeNs);
+  result.launchOverheadNs = of('gpu', (s) =>
+    s.gpuBusyNs === null ? null : s.wallNs - s.gpuBusyNs,
+  );
+  result.utilization = of('gpu', (s) => (s.gpuBusyNs === null ? null : s.gpuBusyNs / s.wallNs));
+}

@@ -1,0 +1,62 @@
+/** The console summary at the end of a run: one block per workload and size. Never times. */
+import { caseMetrics, speedup } from '../measure/metrics.ts';
+import type { CaseResult } from '../measure/result.ts';
+
+function fmt(value: number | null, digits = 3): string {
+  if (value === null || !Number.isFinite(value)) return '-';
+  if (Math.abs(value) >= 1000) return value.toFixed(0);
+  return value.toPrecision(digits);
+}
+
+export function formatTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
+      .join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+export function summaryTable(results: readonly CaseResult[]): string {
+  const groups = new Map<string, CaseResult[]>();
+  for (const r of results) {
+    const p = r.params;
+    const key = `${r.workload}  elements=${p.elements}  K=${p.kernels}  intensity=${p.intensity}  wg=${p.workgroupSize}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const blocks: string[] = [];
+  for (const [key, members] of groups) {
+    const baseline = members.find((m) => m.strategy === 'submit-wait');
+    const rows = members.map((r) => {
+      if (r.status !== 'ok') return [r.strategy, r.status, '', '', '', '', r.reason];
+      const m = caseMetrics(r);
+      return [
+        r.strategy,
+        fmt(m.wallUsPerKernel),
+        fmt(m.gpuBusyUsPerKernel),
+        fmt(m.launchOverheadUsPerKernel),
+        m.utilization === null ? '-' : `${(m.utilization * 100).toFixed(0)}%`,
+        baseline === undefined ? '-' : `${fmt(speedup(r, baseline))}x`,
+        r.reason,
+      ];
+    });
+    blocks.push(
+      `${key}\n${formatTable(
+        [
+          'strategy',
+          'wall µs/kernel',
+          'GPU busy µs/kernel',
+          'overhead µs/kernel',
+          'GPU util',
+          'vs submit-wait',
+          'note',
+        ],
+        rows,
+      )}`,
+    );
+  }
+  return blocks.join('\n\n');
+}

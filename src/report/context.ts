@@ -1,0 +1,106 @@
+/** context.json: everything needed to know what produced a run and to reproduce it. */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { SCHEMA_VERSION } from './columns.ts';
+import type { GpuContext } from '../gpu/context.ts';
+import type { TimestampSelfTest } from '../gpu/timestamp-selftest.ts';
+
+function packageVersion(name: string): string | null {
+  try {
+    const url = new URL(`../../node_modules/${name}/package.json`, import.meta.url);
+    return (JSON.parse(readFileSync(url, 'utf8')) as { version?: string }).version ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function gitCommit(): string | null {
+  try {
+    const cwd = new URL('../..', import.meta.url);
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .toString()
+      .trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .toString()
+      .trim();
+    return dirty === '' ? commit : `${commit}+dirty`;
+  } catch {
+    return null;
+  }
+}
+
+/** A file-name-safe slug of the adapter, for run ids. */
+export function adapterSlug(ctx: GpuContext): string {
+  const { vendor, device, description } = ctx.adapterInfo;
+  const name = description || device || vendor || 'adapter';
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
+}
+
+export function runId(ctx: GpuContext, date = new Date()): string {
+  const stamp = date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${adapterSlug(ctx)}`;
+}
+
+export interface RunContextInput {
+  runId: string;
+  ctx: GpuContext;
+  selfTest: TimestampSelfTest;
+  argv: readonly string[];
+  options: object;
+  startedAt: Date;
+  finishedAt?: Date | undefined;
+  interrupted?: boolean | undefined;
+  deviceLost?: string | undefined;
+}
+
+export function runContext(input: RunContextInput): object {
+  const { ctx } = input;
+  const cpus = os.cpus();
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    runId: input.runId,
+    startedAt: input.startedAt.toISOString(),
+    finishedAt: input.finishedAt?.toISOString() ?? null,
+    complete:
+      input.finishedAt !== undefined &&
+      input.interrupted !== true &&
+      input.deviceLost === undefined,
+    interrupted: input.interrupted ?? false,
+    deviceLost: input.deviceLost ?? null,
+    adapter: {
+      ...ctx.adapterInfo,
+      backend: ctx.backend,
+      cpuDevice: ctx.adapterInfo.isFallbackAdapter,
+    },
+    features: ctx.features,
+    limits: ctx.limits,
+    dawn: { instanceFlags: ctx.instanceFlags, toggles: ctx.toggles },
+    timestampSelfTest: input.selfTest,
+    options: input.options,
+    commandLine: input.argv,
+    gitCommit: gitCommit(),
+    packages: {
+      webgpu: packageVersion('webgpu'),
+      tinybench: packageVersion('tinybench'),
+      launchbench: packageVersion('..') ?? null,
+    },
+    node: process.version,
+    os: { platform: os.platform(), release: os.release(), arch: os.arch() },
+    cpu: { model: cpus[0]?.model ?? 'unknown', cores: cpus.length },
+    hostname: os.hostname(),
+  };
+}

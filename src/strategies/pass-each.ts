@@ -1,0 +1,35 @@
+/**
+ * `pass-each`: one command encoder holding K compute passes of one dispatch each, one submit,
+ * one await. No direct CUDA analogue: it isolates what a pass boundary costs (Dawn closes and
+ * reopens the backend's compute encoder and may insert barriers), compared with `dispatch-each`.
+ */
+import { nowNs } from '../measure/clock.ts';
+import { encodePass } from './encode.ts';
+import type { Strategy } from './types.ts';
+
+export const passEach: Strategy = {
+  id: 'pass-each',
+  description: 'one encoder, K compute passes of one dispatch, one submit, one await',
+  cudaAnalogue: '(none: isolates the cost of a pass boundary)',
+  program: 'steps',
+  prepare(device, program) {
+    const { dispatches } = program;
+    return {
+      timedPasses: dispatches.length,
+      async execute(recorder) {
+        const t0 = nowNs();
+        const encoder = device.createCommandEncoder();
+        for (let k = 0; k < dispatches.length; k++) {
+          encodePass(encoder, dispatches, k, 1, recorder, k);
+        }
+        recorder?.resolve(encoder, 0, dispatches.length);
+        const commands = encoder.finish();
+        const t1 = nowNs();
+        device.queue.submit([commands]);
+        const t2 = nowNs();
+        await device.queue.onSubmittedWorkDone();
+        return { encodeNs: t1 - t0, submitNs: t2 - t1, waitNs: nowNs() - t2 };
+      },
+    };
+  },
+};

@@ -1,0 +1,40 @@
+/**
+ * `submit-each`: K × (encode one pass of one dispatch, submit), then one await.
+ * CUDA analogue: stream launches, one sync at the end. Each kernel still pays a submit (a
+ * command buffer, a queue submission and its fence bookkeeping), but the host never waits
+ * between kernels, so the GPU can run ahead while the host encodes the next one.
+ */
+import { nowNs } from '../measure/clock.ts';
+import { encodePass } from './encode.ts';
+import type { Strategy } from './types.ts';
+
+export const submitEach: Strategy = {
+  id: 'submit-each',
+  description: 'K x (encode one dispatch, submit), one await at the end',
+  cudaAnalogue: 'kernel launches on a stream, one synchronize',
+  program: 'steps',
+  prepare(device, program) {
+    const { dispatches } = program;
+    return {
+      timedPasses: dispatches.length,
+      async execute(recorder) {
+        let encodeNs = 0;
+        let submitNs = 0;
+        for (let k = 0; k < dispatches.length; k++) {
+          const t0 = nowNs();
+          const encoder = device.createCommandEncoder();
+          encodePass(encoder, dispatches, k, 1, recorder, k);
+          recorder?.resolve(encoder, k, 1);
+          const commands = encoder.finish();
+          const t1 = nowNs();
+          device.queue.submit([commands]);
+          encodeNs += t1 - t0;
+          submitNs += nowNs() - t1;
+        }
+        const t2 = nowNs();
+        await device.queue.onSubmittedWorkDone();
+        return { encodeNs, submitNs, waitNs: nowNs() - t2 };
+      },
+    };
+  },
+};

@@ -1,0 +1,46 @@
+/**
+ * A strategy is a way to get a workload's K kernels executed: which program it launches (the K
+ * steps, one fused kernel, one persistent kernel) and how the host encodes, submits and waits.
+ * Every strategy computes the same result as the CPU reference or its timing is not reported.
+ */
+import type { TimestampRecorder } from '../gpu/timestamps.ts';
+import type { CaseParams, Program, ProgramKind, Workload } from '../workloads/types.ts';
+
+/** Host time spent in each phase of one execution, ns. The harness times the whole (wall). */
+export interface HostPhases {
+  /** Creating encoders, recording passes and dispatches, `finish()`. */
+  encodeNs: number;
+  /** Inside `queue.submit()` calls. */
+  submitNs: number;
+  /** From the last submit returning until `onSubmittedWorkDone` resolved (plus waits between). */
+  waitNs: number;
+}
+
+/** A strategy bound to one prepared case, ready to execute repeatedly. */
+export interface Execution {
+  /**
+   * Runs all K kernels once and resolves when the host has seen them complete. With a recorder,
+   * each pass writes begin/end timestamps (pass i → recorder slot i) that its command buffer
+   * resolves; the harness reads them afterwards.
+   */
+  execute(recorder?: TimestampRecorder): Promise<HostPhases>;
+  /** Passes one execution timestamps (the recorder's capacity). */
+  timedPasses: number;
+  /**
+   * Optional: work done before each timed execution, outside the timer (strategy `prerecorded`
+   * encodes its command buffers here). Returns the host time it took, ns, which the harness
+   * reports separately as the cost a replayable command buffer would amortise.
+   */
+  prepareSample?(recorder?: TimestampRecorder): number;
+}
+
+export interface Strategy {
+  id: string;
+  /** Two lines at most: what the host does per workload of K kernels. */
+  description: string;
+  cudaAnalogue: string;
+  program: ProgramKind;
+  /** Why this strategy cannot run this case (beyond the workload lacking the program). */
+  notApplicable?(workload: Workload, params: CaseParams): string | undefined;
+  prepare(device: GPUDevice, program: Program): Execution;
+}

@@ -1,0 +1,9 @@
+/** The one list of workloads. To add one: write src/workloads/<id>.ts and register it here. */
+import { mapWorkload } from './map.ts';
+import type { Workload } from './types.ts';
+
+export const WORKLOADS: readonly Workload[] = [mapWorkload];
+
+export function workloadById(id: string): Workload | undefined {
+  return WORKLOADS.find((w) => w.id === id);
+}

@@ -1,0 +1,86 @@
+/**
+ * A workload is K kernels over N elements with a per-element arithmetic `intensity`. It owns its
+ * WGSL, its buffers and an exact CPU reference. It offers its computation as one or more
+ * *programs*: the same result reached through a different launch structure.
+ *   - `steps`:      K dispatches, one per kernel (what the one-by-one strategies launch)
+ *   - `fused`:      one dispatch applying all K kernels
+ *   - `persistent`: one dispatch of P workgroups pulling work from an atomic ticket queue
+ * A strategy picks a program and a host-side submission pattern.
+ */
+export type ProgramKind = 'steps' | 'fused' | 'persistent';
+
+export interface CaseParams {
+  elements: number;
+  kernels: number;
+  intensity: number;
+  workgroupSize: number;
+  /** Workgroups of the persistent program; 0 = derived from the adapter. */
+  persistentWorkgroups: number;
+}
+
+/** One `dispatchWorkgroups` call with everything it binds. */
+export interface Dispatch {
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  dynamicOffsets: number[];
+  workgroups: readonly [number, number, number];
+}
+
+/** A program ready to encode: its dispatches, in order. */
+export interface Program {
+  kind: ProgramKind;
+  dispatches: Dispatch[];
+  /** Extra facts to record with the case (e.g. persistent workgroups used). */
+  notes: Record<string, string | number>;
+}
+
+/** GPU resources of one case: programs plus input upload and output read-back. */
+export interface PreparedCase {
+  /** Builds (once) and returns the program of this kind. */
+  program(kind: ProgramKind): Promise<Program>;
+  writeInput(input: Uint32Array): void;
+  readOutput(): Promise<Uint32Array>;
+  /**
+   * Optional: after an execution, reads the program's own status (e.g. a grid barrier that gave
+   * up) and returns why the execution failed, or undefined when it did not.
+   */
+  checkStatus?(): Promise<string | undefined>;
+  destroy(): void;
+}
+
+export interface DeviceLimits {
+  [name: string]: number;
+}
+
+export interface Workload {
+  id: string;
+  /** One line: what it computes. */
+  description: string;
+  /** Programs it offers; absent kinds map to the reason they do not apply. */
+  programs: Partial<Record<ProgramKind, true | string>>;
+  /** Why these parameters cannot run on these limits, or undefined when they can. */
+  checkLimits(params: CaseParams, limits: DeviceLimits): string | undefined;
+  /** Bytes of device memory the case allocates (for the pre-flight check). */
+  deviceBytes(params: CaseParams): number;
+  /** Fresh random input of the right length for these parameters. */
+  makeInput(params: CaseParams, random: () => number): Uint32Array;
+  /**
+   * Exact CPU result. With `indices`, only those output elements (same order), for sizes where
+   * the full reference would take too long; without, the whole output.
+   */
+  reference(input: Uint32Array, params: CaseParams, indices?: Uint32Array): Uint32Array;
+  /** Output elements when not `elements` (e.g. K tasks of N elements each). */
+  outputLength?(params: CaseParams): number;
+  /**
+   * Why this program cannot run these parameters although the workload offers it (e.g. a
+   * fused stencil's halo past workgroup memory), or undefined when it can.
+   */
+  programUnavailable?(
+    kind: ProgramKind,
+    params: CaseParams,
+    limits: DeviceLimits,
+  ): string | undefined;
+  /** Approximate CPU operations the full reference costs (to decide on a subset). */
+  referenceCost(params: CaseParams): number;
+  prepare(device: GPUDevice, params: CaseParams, limits: DeviceLimits): Promise<PreparedCase>;
+}
