@@ -27,7 +27,8 @@ import {
 } from './options.ts';
 import { notApplicable, planGroups, runPlan, type RunPlan } from './run.ts';
 import { runContext, runId } from './report/context.ts';
-import { summaryTable, formatTable } from './report/console.ts';
+import { selfCheckTable, summaryTable, formatTable } from './report/console.ts';
+import { selfCheck } from './measure/self-check.ts';
 import { RunWriter } from './report/writer.ts';
 import { STRATEGIES, strategyById } from './strategies/index.ts';
 import { WORKLOADS, workloadById } from './workloads/index.ts';
@@ -73,6 +74,8 @@ interface BenchArgs extends GpuArgs {
   'max-time'?: string | undefined;
   'min-samples'?: string | undefined;
   verify: boolean;
+  'self-check': boolean;
+  timestamps: boolean;
   seed?: string | undefined;
 }
 
@@ -196,7 +199,7 @@ async function bench(args: BenchArgs): Promise<number> {
       const outcome = await runPlan(
         ctx,
         plan,
-        selfTest.ok,
+        selfTest.ok && args.timestamps,
         {
           onCaseStart(index, total, caseName) {
             if (!progress) return;
@@ -221,7 +224,13 @@ async function bench(args: BenchArgs): Promise<number> {
         runContext({ ...context, finishedAt: new Date(), interrupted, deviceLost }),
       );
     }
-    process.stdout.write(`${summaryTable(writer.cases)}\n\nresults: ${dir}\n`);
+    process.stdout.write(`${summaryTable(writer.cases)}\n`);
+    if (args['self-check'] && deviceLost === undefined && !interrupted) {
+      const rows = await selfCheck(ctx.device, writer.cases, 2000);
+      writer.writeSelfCheck(rows);
+      process.stdout.write(`\n${selfCheckTable(rows)}\n`);
+    }
+    process.stdout.write(`\nresults: ${dir}\n`);
     const failed = writer.cases.filter((c) => c.status === 'failed');
     if (failed.length > 0)
       process.stderr.write(
@@ -387,6 +396,17 @@ async function main(argv: string[]): Promise<number> {
           .option('seed', {
             type: 'string',
             describe: 'seed of the random inputs (default: new each run)',
+          })
+          .option('self-check', {
+            type: 'boolean',
+            default: false,
+            describe:
+              'afterwards, time the hand-written loops of bench/minimal-loops.ts on the tiny case and report harness/minimal ratios',
+          })
+          .option('timestamps', {
+            type: 'boolean',
+            default: true,
+            describe: 'take GPU samples with pass timestamps (--no-timestamps: wall samples only)',
           })
           .option('verify', {
             type: 'boolean',

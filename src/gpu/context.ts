@@ -206,7 +206,7 @@ export async function openGpu(options: GpuOptions = {}): Promise<GpuContext> {
     },
   };
   device.addEventListener('uncapturederror', (event) => {
-    context.errors.messages.push((event).error.message);
+    context.errors.messages.push(event.error.message);
   });
   void device.lost.then((info) => {
     context.lost = info;

@@ -1,6 +1,7 @@
 /** The console summary at the end of a run: one block per workload and size. Never times. */
 import { caseMetrics, speedup } from '../measure/metrics.ts';
 import type { CaseResult } from '../measure/result.ts';
+import type { SelfCheckRow } from '../measure/self-check.ts';
 
 function fmt(value: number | null, digits = 3): string {
   if (value === null || !Number.isFinite(value)) return '-';
@@ -59,4 +60,18 @@ export function summaryTable(results: readonly CaseResult[]): string {
     );
   }
   return blocks.join('\n\n');
+}
+
+export function selfCheckTable(rows: readonly SelfCheckRow[]): string {
+  if (rows.length === 0) return 'self-check: no map case at intensity 0 to compare with';
+  const first = rows[0];
+  return `self-check: harness vs hand-written loops (bench/minimal-loops.ts), map, ${first?.elements} elements, K=${first?.kernels}\n${formatTable(
+    ['strategy', 'harness µs/kernel', 'minimal µs/kernel', 'ratio'],
+    rows.map((r) => [
+      r.strategy,
+      fmt(r.harnessUsPerKernel),
+      fmt(r.minimalUsPerKernel),
+      r.ratio.toFixed(3),
+    ]),
+  )}`;
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { SAMPLE_COLUMNS, sampleRow, summaryRows } from './columns.ts';
 import type { CaseResult, Sample } from '../measure/result.ts';
+import type { SelfCheckRow } from '../measure/self-check.ts';
 
 /** Booleans as true/false (csv-stringify's default writes 1 and an empty cell). */
 const CSV_OPTIONS = { cast: { boolean: (value: boolean) => String(value) } };
@@ -49,6 +50,16 @@ export class RunWriter {
     if (samples.length > 0) appendFileSync(this.samplesPath, toCsv(samples.map(sampleRow)));
     this.results.push(result);
     writeAtomic(this.summaryPath, toCsv(summaryRows(this.results), true));
+  }
+
+  writeSelfCheck(rows: readonly SelfCheckRow[]): void {
+    writeAtomic(
+      join(this.dir, 'selfcheck.csv'),
+      toCsv(
+        rows.map((r) => ({ ...r })),
+        true,
+      ),
+    );
   }
 
   get cases(): readonly CaseResult[] {
