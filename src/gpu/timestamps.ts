@@ -3,11 +3,37 @@
  * compute pass's `timestampWrites`).
  *
  * Each timed pass i gets two queries: 2i (beginning of pass, top of pipe: may overlap the previous
- * pass) and 2i+1 (end of pass, bottom of pipe: ordered). A command buffer resolves the passes it
- * encoded, itself (DESIGN.md: resolve once per command buffer), into its own 256-byte-aligned
- * slice of the resolve buffer; after the timed region `read()` copies and maps the slices.
- * WebGPU caps a query set at 4096 queries, so passes spill over several query sets.
+ * pass) and 2i+1 (end of pass, bottom of pipe: ordered). WebGPU caps a query set at 4096 queries,
+ * so passes spill over several query sets.
+ *
+ * Two resolve modes:
+ * - `per-command-buffer`: each command buffer resolves the passes it encoded, itself, into its own
+ *   256-byte-aligned slice (DESIGN.md's safe default). Costs a resolve (and Dawn's conversion
+ *   pass) inside every timed command buffer: for one submit per kernel that doubles the wall time
+ *   of a GPU sample on an H200.
+ * - `after-sample`: strategies' resolve() calls do nothing and read() resolves every pass in one
+ *   command buffer after the sample completed, so a GPU sample differs from a wall sample only by
+ *   the timestamp writes. Used only when the start-up self-test found late-resolved values equal
+ *   to per-command-buffer ones on this adapter (src/gpu/timestamp-selftest.ts).
  */
+export type ResolveMode = 'per-command-buffer' | 'after-sample';
+
+/** Which of a timed interval's two timestamps a GPU pass writes. */
+export type TimestampPart = 'both' | 'begin' | 'end' | 'none';
+
+/**
+ * For K passes recorded in ONE command buffer and timed as one interval: pass 0 writes the
+ * beginning, pass K−1 the end, the others nothing. Measured on an H200, a timestamped pass costs
+ * about 5 µs of extra GPU time, more than a small kernel itself, so per-pass timestamps would
+ * report the instrumentation instead of the kernels; the span includes the GPU's own pass-boundary
+ * cost, which is part of what such a strategy costs.
+ */
+export function spanPart(pass: number, passes: number): TimestampPart {
+  if (passes === 1) return 'both';
+  if (pass === 0) return 'begin';
+  return pass === passes - 1 ? 'end' : 'none';
+}
+
 const QUERIES_PER_SET = 4096;
 const PASSES_PER_SET = QUERIES_PER_SET / 2;
 const RESOLVE_ALIGNMENT = 256;
@@ -30,10 +56,13 @@ export class TimestampRecorder {
   private readonly readbackBuffer: GPUBuffer;
   private ranges: ResolvedRange[] = [];
   private nextByteOffset = 0;
+  /** Highest pass index written since reset() + 1. */
+  private passesWritten = 0;
 
   constructor(
     private readonly device: GPUDevice,
     readonly maxPasses: number,
+    readonly mode: ResolveMode = 'per-command-buffer',
   ) {
     for (let first = 0; first < maxPasses; first += PASSES_PER_SET) {
       const passes = Math.min(PASSES_PER_SET, maxPasses - first);
@@ -57,18 +86,36 @@ export class TimestampRecorder {
   reset(): void {
     this.ranges = [];
     this.nextByteOffset = 0;
+    this.passesWritten = 0;
   }
 
-  passWrites(pass: number): GPUComputePassTimestampWrites {
+  /**
+   * The timestampWrites of timed pass `pass`. `part` lets one timed interval span several
+   * GPU passes: the first writes only its beginning, the last only its end (see spanPart).
+   */
+  passWrites(pass: number, part: TimestampPart = 'both'): GPUComputePassTimestampWrites {
     if (pass >= this.maxPasses) throw new RangeError(`timestamp pass ${pass} >= ${this.maxPasses}`);
     const querySet = this.querySets[Math.floor(pass / PASSES_PER_SET)];
     if (querySet === undefined) throw new RangeError(`no query set for pass ${pass}`);
     const local = (pass % PASSES_PER_SET) * 2;
-    return { querySet, beginningOfPassWriteIndex: local, endOfPassWriteIndex: local + 1 };
+    this.passesWritten = Math.max(this.passesWritten, pass + 1);
+    return {
+      querySet,
+      ...(part !== 'end' ? { beginningOfPassWriteIndex: local } : {}),
+      ...(part !== 'begin' ? { endOfPassWriteIndex: local + 1 } : {}),
+    };
   }
 
-  /** Resolves passes [firstPass, firstPass + passCount) in the encoder that wrote them. */
+  /**
+   * Resolves passes [firstPass, firstPass + passCount) in the encoder that wrote them; in
+   * `after-sample` mode, nothing (read() resolves).
+   */
   resolve(encoder: GPUCommandEncoder, firstPass: number, passCount: number): void {
+    if (this.mode === 'after-sample') return;
+    this.resolveRange(encoder, firstPass, passCount);
+  }
+
+  private resolveRange(encoder: GPUCommandEncoder, firstPass: number, passCount: number): void {
     let pass = firstPass;
     const end = firstPass + passCount;
     while (pass < end) {
@@ -93,9 +140,10 @@ export class TimestampRecorder {
 
   /** After the sample completed: reads the resolved intervals, in pass order. */
   async read(): Promise<PassInterval[]> {
+    const encoder = this.device.createCommandEncoder({ label: 'timestamps.copy' });
+    if (this.mode === 'after-sample') this.resolveRange(encoder, 0, this.passesWritten);
     const bytes = this.nextByteOffset;
     if (bytes === 0) return [];
-    const encoder = this.device.createCommandEncoder({ label: 'timestamps.copy' });
     encoder.copyBufferToBuffer(this.resolveBuffer, 0, this.readbackBuffer, 0, bytes);
     this.device.queue.submit([encoder.finish()]);
     await this.readbackBuffer.mapAsync(GPUMapMode.READ, 0, bytes);

@@ -1,5 +1,11 @@
-/** Encoding shared by the strategies: one dispatch, skipping redundant pipeline changes. */
+/**
+ * Encoding shared by the strategies: one dispatch (skipping redundant pipeline changes), one pass,
+ * and the host patterns that several strategies share.
+ */
+import type { TimestampPart, TimestampRecorder } from '../gpu/timestamps.ts';
+import { nowNs } from '../measure/clock.ts';
 import type { Dispatch } from '../workloads/types.ts';
+import type { Execution } from './types.ts';
 
 export class DispatchEncoder {
   private pipeline: GPUComputePipeline | undefined;
@@ -26,11 +32,14 @@ export function encodePass(
   dispatches: readonly Dispatch[],
   first: number,
   count: number,
-  recorder: { passWrites(pass: number): GPUComputePassTimestampWrites } | undefined,
+  recorder: TimestampRecorder | undefined,
   timedPass: number,
+  part: TimestampPart = 'both',
 ): void {
   const pass = encoder.beginComputePass(
-    recorder === undefined ? {} : { timestampWrites: recorder.passWrites(timedPass) },
+    recorder === undefined || part === 'none'
+      ? {}
+      : { timestampWrites: recorder.passWrites(timedPass, part) },
   );
   const out = new DispatchEncoder(pass);
   for (let i = first; i < first + count; i++) {
@@ -38,4 +47,65 @@ export function encodePass(
     if (dispatch !== undefined) out.encode(dispatch);
   }
   pass.end();
+}
+
+/**
+ * One encoder, one compute pass holding every dispatch of `dispatches`, one submit, one await:
+ * the host pattern of `dispatch-each`, shared by the strategies that launch a one-dispatch
+ * program (`fused`, `persistent`), so that they differ from it only in the program.
+ */
+export function onePassExecution(device: GPUDevice, dispatches: readonly Dispatch[]): Execution {
+  return {
+    timedPasses: 1,
+    async execute(recorder) {
+      const t0 = nowNs();
+      const encoder = device.createCommandEncoder();
+      encodePass(encoder, dispatches, 0, dispatches.length, recorder, 0);
+      recorder?.resolve(encoder, 0, 1);
+      const commands = encoder.finish();
+      const t1 = nowNs();
+      device.queue.submit([commands]);
+      const t2 = nowNs();
+      await device.queue.onSubmittedWorkDone();
+      return { encodeNs: t1 - t0, submitNs: t2 - t1, waitNs: nowNs() - t2 };
+    },
+  };
+}
+
+/**
+ * The pre-recorded host pattern: `prepareSample` encodes the whole command buffer outside the
+ * timed region (WebGPU command buffers are single-use, so this is redone for every sample and its
+ * cost is reported separately as what a replayable graph would amortise); `execute` is submit +
+ * await only. `record` encodes one sample's commands and resolves its timestamps.
+ */
+export function prerecordedExecution(
+  device: GPUDevice,
+  timedPasses: number,
+  record: (encoder: GPUCommandEncoder, recorder: TimestampRecorder | undefined) => void,
+): Execution {
+  let pending: { commands: GPUCommandBuffer; recorder: TimestampRecorder | undefined } | undefined;
+  return {
+    timedPasses,
+    prepareSample(recorder) {
+      const t0 = nowNs();
+      const encoder = device.createCommandEncoder();
+      record(encoder, recorder);
+      pending = { commands: encoder.finish(), recorder };
+      return nowNs() - t0;
+    },
+    async execute(recorder) {
+      const sample = pending;
+      // Encoding here would silently time what this strategy exists to leave out.
+      if (sample === undefined) throw new Error('prerecorded: execute() without prepareSample()');
+      if (sample.recorder !== recorder) {
+        throw new Error('prerecorded: execute() got a different recorder than prepareSample()');
+      }
+      pending = undefined;
+      const t1 = nowNs();
+      device.queue.submit([sample.commands]);
+      const t2 = nowNs();
+      await device.queue.onSubmittedWorkDone();
+      return { encodeNs: 0, submitNs: t2 - t1, waitNs: nowNs() - t2 };
+    },
+  };
 }

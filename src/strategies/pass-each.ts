@@ -2,8 +2,10 @@
  * `pass-each`: one command encoder holding K compute passes of one dispatch each, one submit,
  * one await. No direct CUDA analogue: it isolates what a pass boundary costs (Dawn closes and
  * reopens the backend's compute encoder and may insert barriers), compared with `dispatch-each`.
+ * Timestamps: one interval from the first pass's beginning to the last pass's end (spanPart).
  */
 import { nowNs } from '../measure/clock.ts';
+import { spanPart } from '../gpu/timestamps.ts';
 import { encodePass } from './encode.ts';
 import type { Strategy } from './types.ts';
 
@@ -15,14 +17,14 @@ export const passEach: Strategy = {
   prepare(device, program) {
     const { dispatches } = program;
     return {
-      timedPasses: dispatches.length,
+      timedPasses: 1,
       async execute(recorder) {
         const t0 = nowNs();
         const encoder = device.createCommandEncoder();
         for (let k = 0; k < dispatches.length; k++) {
-          encodePass(encoder, dispatches, k, 1, recorder, k);
+          encodePass(encoder, dispatches, k, 1, recorder, 0, spanPart(k, dispatches.length));
         }
-        recorder?.resolve(encoder, 0, dispatches.length);
+        recorder?.resolve(encoder, 0, 1);
         const commands = encoder.finish();
         const t1 = nowNs();
         device.queue.submit([commands]);

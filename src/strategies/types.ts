@@ -30,8 +30,15 @@ export interface Execution {
    * Optional: work done before each timed execution, outside the timer (strategy `prerecorded`
    * encodes its command buffers here). Returns the host time it took, ns, which the harness
    * reports separately as the cost a replayable command buffer would amortise.
+   * Contract: when present, call it before EVERY `execute()`, with the same recorder that
+   * `execute()` then gets (undefined for wall samples), after `recorder.reset()` (the command
+   * buffer's timestamp resolves are encoded here, not in `execute()`). `execute()` then only
+   * submits and awaits, reports `encodeNs: 0`, and throws when no prepared sample is pending or
+   * its recorder differs. A second call without an `execute()` between replaces the first.
    */
   prepareSample?(recorder?: TimestampRecorder): number;
+  /** Optional: frees what `Strategy.prepare` allocated (`indirect`'s argument buffers). */
+  destroy?(): void;
 }
 
 export interface Strategy {

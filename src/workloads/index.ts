@@ -1,8 +1,10 @@
 /** The one list of workloads. To add one: write src/workloads/<id>.ts and register it here. */
+import { independentWorkload } from './independent.ts';
 import { mapWorkload } from './map.ts';
+import { stencilWorkload } from './stencil.ts';
 import type { Workload } from './types.ts';
 
-export const WORKLOADS: readonly Workload[] = [mapWorkload];
+export const WORKLOADS: readonly Workload[] = [mapWorkload, stencilWorkload, independentWorkload];
 
 export function workloadById(id: string): Workload | undefined {
   return WORKLOADS.find((w) => w.id === id);

@@ -30,7 +30,12 @@ export interface Dispatch {
 export interface Program {
   kind: ProgramKind;
   dispatches: Dispatch[];
-  /** Extra facts to record with the case (e.g. persistent workgroups used). */
+  /**
+   * Extra facts to record with the case (e.g. persistent workgroups used). By convention
+   * `reliesOn` names an assumption WebGPU does not guarantee (`'co-residency'`: every workgroup
+   * of the dispatch runs at once, which a grid-wide barrier needs); such a program reports when
+   * the assumption failed through `PreparedCase.checkStatus`.
+   */
   notes: Record<string, string | number>;
 }
 
@@ -39,10 +44,18 @@ export interface PreparedCase {
   /** Builds (once) and returns the program of this kind. */
   program(kind: ProgramKind): Promise<Program>;
   writeInput(input: Uint32Array): void;
-  readOutput(): Promise<Uint32Array>;
+  /**
+   * Reads the result of the last execution, in the layout `reference()` returns (the same for
+   * every program). `kind`: the program that ran; when omitted, the program last returned by
+   * `program()`. It matters only where programs write different buffers (`independent`: one
+   * buffer per task for `steps`, one concatenated buffer for `fused` and `persistent`).
+   */
+  readOutput(kind?: ProgramKind): Promise<Uint32Array>;
   /**
    * Optional: after an execution, reads the program's own status (e.g. a grid barrier that gave
-   * up) and returns why the execution failed, or undefined when it did not.
+   * up) and returns why the execution failed, or undefined when it did not. Reading clears it.
+   * A failure is sticky until read: every execution after it is invalid too, so one call after a
+   * batch of executions covers the whole batch.
    */
   checkStatus?(): Promise<string | undefined>;
   destroy(): void;

@@ -1,0 +1,419 @@
+/**
+ * Workload `stencil`: K chained 3-point stencil steps over N u32 elements with clamped borders
+ * (shaders/stencil.wgsl): out[i] = mix(in[max(i-1,0)]*3 + in[i]*5 + in[min(i+1,N-1)]*7, k),
+ * `mix` being map's `intensity` rounds of integer mixing. Step k needs step k−1's neighbours, so
+ * the steps are ordered only by launch boundaries (`steps`: ping-pong buffers, one dispatch per
+ * step), by redundant halo computation (`fused`: temporal blocking in workgroup memory, limited
+ * to K ≤ `fusedStencilMaxKernels`), or by a grid-wide barrier (`persistent`: relies on all P
+ * workgroups being co-resident, which WebGPU does not guarantee; a bounded spin reports the
+ * failure through `checkStatus` instead of hanging).
+ * Measures: launch cost of a chain whose steps depend across elements. Does not measure:
+ * multi-dimensional stencils or memory-bound stencil throughput.
+ */
+import { compileShader } from '../gpu/shaders.ts';
+import { alignUp, gridFor, uniformSlotBytes } from './grid.ts';
+import { mapMix } from './map.ts';
+import { randomWords } from './random.ts';
+import type {
+  CaseParams,
+  DeviceLimits,
+  Dispatch,
+  PreparedCase,
+  Program,
+  ProgramKind,
+  Workload,
+} from './types.ts';
+
+/** Words of `Params` in shaders/stencil.wgsl. */
+const PARAM_WORDS = 7;
+/** Spins a workgroup waits at the grid barrier before giving up (≈ ms to 1 s on a GPU). */
+const SPIN_LIMIT = 1 << 20;
+/** `GridBarrier` in shaders/stencil.wgsl: arrived, finished, failed (padded to 16 bytes). */
+const GRID_BYTES = 16;
+/** Storage buffers persistent_main binds: input, two planes, barrier. */
+const PERSISTENT_STORAGE_BUFFERS = 4;
+/** Smallest fused tile, in workgroups' worth of elements: amortises the halo at small K. */
+const MIN_TILE_WORKGROUPS = 4;
+const DEFAULT_WORKGROUP_STORAGE_BYTES = 16384;
+
+/** One stencil point on the CPU; must match `point` in shaders/stencil.wgsl bit for bit. */
+export function stencilPoint(
+  l: number,
+  c: number,
+  r: number,
+  step: number,
+  intensity: number,
+): number {
+  return mapMix(Math.imul(l, 3) + Math.imul(c, 5) + Math.imul(r, 7), step, intensity);
+}
+
+/**
+ * Applies K steps to input[lo..hi] as if that range were the whole array (borders clamped at lo
+ * and hi). Exact where lo and hi are the array's real borders; at an inner edge the error moves
+ * inward one element per step, so positions at least K from an inner edge stay exact.
+ */
+function stencilRange(
+  input: Uint32Array,
+  lo: number,
+  hi: number,
+  kernels: number,
+  intensity: number,
+): Uint32Array {
+  const length = hi - lo + 1;
+  let cur = input.slice(lo, hi + 1);
+  let next = new Uint32Array(length);
+  for (let k = 0; k < kernels; k++) {
+    for (let i = 0; i < length; i++) {
+      const l = cur[i > 0 ? i - 1 : 0] ?? 0;
+      const r = cur[i < length - 1 ? i + 1 : length - 1] ?? 0;
+      next[i] = stencilPoint(l, cur[i] ?? 0, r, k, intensity);
+    }
+    [cur, next] = [next, cur];
+  }
+  return cur;
+}
+
+/**
+ * Largest K the fused program supports at this workgroup size: it holds two planes of
+ * tile + 2K u32 in workgroup memory, the tile at least one element per invocation, so
+ * 2 · 4 B · (workgroupSize + 2K) ≤ maxComputeWorkgroupStorageSize.
+ */
+export function fusedStencilMaxKernels(workgroupSize: number, limits: DeviceLimits): number {
+  const planeWords = Math.floor(
+    (limits['maxComputeWorkgroupStorageSize'] ?? DEFAULT_WORKGROUP_STORAGE_BYTES) / 8,
+  );
+  return Math.max(0, Math.floor((planeWords - workgroupSize) / 2));
+}
+
+/**
+ * Tile of the fused program: interior elements per workgroup. At least MIN_TILE_WORKGROUPS
+ * workgroups' worth and at least 2K, so the recomputed halo costs at most as much as the tile;
+ * capped by workgroup memory (which is what bounds K) and by the array itself.
+ */
+function fusedTile(params: CaseParams, limits: DeviceLimits): { tile: number; span: number } {
+  const { elements, kernels, workgroupSize } = params;
+  const planeWords = Math.floor(
+    (limits['maxComputeWorkgroupStorageSize'] ?? DEFAULT_WORKGROUP_STORAGE_BYTES) / 8,
+  );
+  let tile = Math.max(MIN_TILE_WORKGROUPS * workgroupSize, alignUp(2 * kernels, workgroupSize));
+  tile = Math.min(tile, Math.floor((planeWords - 2 * kernels) / workgroupSize) * workgroupSize);
+  tile = Math.max(workgroupSize, Math.min(tile, alignUp(Math.max(1, elements), workgroupSize)));
+  return { tile, span: tile + 2 * kernels };
+}
+
+export const stencilWorkload: Workload = {
+  id: 'stencil',
+  description: 'K chained 3-point integer stencils over one array<u32> (ping-pong buffers)',
+  programs: { steps: true, fused: true, persistent: true },
+
+  checkLimits(params, limits) {
+    const bytes = params.elements * 4;
+    const binding = limits['maxStorageBufferBindingSize'] ?? 0;
+    if (bytes > binding) {
+      return `stencil: ${params.elements} elements need a ${bytes}-byte storage binding, past maxStorageBufferBindingSize ${binding}`;
+    }
+    const maxBuffer = limits['maxBufferSize'] ?? 0;
+    if (bytes > maxBuffer) return `stencil: ${bytes} bytes past maxBufferSize ${maxBuffer}`;
+    const perDim = limits['maxComputeWorkgroupsPerDimension'] ?? 0;
+    if (Math.ceil(params.elements / params.workgroupSize) > perDim * perDim) {
+      return `stencil: ${params.elements} elements need more than ${perDim}² workgroups`;
+    }
+    if (params.kernels * uniformSlotBytes(limits) > maxBuffer) {
+      return `stencil: ${params.kernels} kernels past maxBufferSize for parameters`;
+    }
+    return undefined;
+  },
+
+  programUnavailable(kind, params, limits) {
+    if (kind === 'fused') {
+      const maxKernels = fusedStencilMaxKernels(params.workgroupSize, limits);
+      if (params.kernels > maxKernels) {
+        const storage = limits['maxComputeWorkgroupStorageSize'] ?? DEFAULT_WORKGROUP_STORAGE_BYTES;
+        return `stencil fused (temporal blocking) keeps a halo of K elements per side in workgroup memory: K ≤ ${maxKernels} at workgroup size ${params.workgroupSize} with maxComputeWorkgroupStorageSize ${storage} B (K = ${params.kernels})`;
+      }
+    }
+    if (kind === 'persistent') {
+      // Missing limit (e.g. `list`, which has no device): WebGPU's guaranteed minimum.
+      const storageBuffers = limits['maxStorageBuffersPerShaderStage'] ?? 8;
+      if (storageBuffers < PERSISTENT_STORAGE_BUFFERS) {
+        return `stencil persistent binds ${PERSISTENT_STORAGE_BUFFERS} storage buffers, past maxStorageBuffersPerShaderStage ${storageBuffers}`;
+      }
+    }
+    return undefined;
+  },
+
+  deviceBytes(params) {
+    return params.elements * 4 * 4 + params.kernels * 256 + 256 + GRID_BYTES * 2;
+  },
+
+  makeInput(params, random) {
+    return randomWords(params.elements, random);
+  },
+
+  referenceCost(params) {
+    return params.elements * params.kernels * (params.intensity + 4);
+  },
+
+  reference(input, params, indices) {
+    const { elements, kernels, intensity } = params;
+    if (indices === undefined) return stencilRange(input, 0, elements - 1, kernels, intensity);
+    // Element i after K steps depends on [i−K, i+K] only: simulate the union of those windows,
+    // merged where they overlap, never more than the whole array.
+    const out = new Uint32Array(indices.length);
+    const order = [...indices.keys()].sort((a, b) => (indices[a] ?? 0) - (indices[b] ?? 0));
+    let o = 0;
+    while (o < order.length) {
+      const first = indices[order[o] ?? 0] ?? 0;
+      const lo = Math.max(0, first - kernels);
+      let hi = Math.min(elements - 1, first + kernels);
+      let end = o + 1;
+      while (end < order.length && (indices[order[end] ?? 0] ?? 0) - kernels <= hi + 1) {
+        hi = Math.min(elements - 1, (indices[order[end] ?? 0] ?? 0) + kernels);
+        end++;
+      }
+      const values = stencilRange(input, lo, hi, kernels, intensity);
+      for (; o < end; o++) {
+        const j = order[o] ?? 0;
+        out[j] = values[(indices[j] ?? 0) - lo] ?? 0;
+      }
+    }
+    return out;
+  },
+
+  async prepare(device, params, limits) {
+    return prepareStencil(device, params, limits);
+  },
+};
+
+async function prepareStencil(
+  device: GPUDevice,
+  params: CaseParams,
+  limits: DeviceLimits,
+): Promise<PreparedCase> {
+  const { elements, kernels, intensity, workgroupSize } = params;
+  const perDim = limits['maxComputeWorkgroupsPerDimension'] ?? 65535;
+  const grid = gridFor(elements, workgroupSize, perDim);
+  const slot = uniformSlotBytes(limits);
+  const fusedAvailable =
+    stencilWorkload.programUnavailable?.('fused', params, limits) === undefined;
+  const tiling = fusedTile(params, limits);
+  const tileGrid = gridFor(elements, tiling.tile, perDim);
+  const chunks = Math.ceil(elements / workgroupSize);
+  const persistentWorkgroups = Math.max(1, Math.min(params.persistentWorkgroups, chunks, perDim));
+  const module = await compileShader(device, 'stencil');
+
+  const dataBytes = alignUp(Math.max(4, elements * 4), 4);
+  const storage = (label: string, extra: number): GPUBuffer =>
+    device.createBuffer({ label, size: dataBytes, usage: GPUBufferUsage.STORAGE | extra });
+  const input = storage('stencil.input', GPUBufferUsage.COPY_DST);
+  // planes[0] (P0) always ends up holding the result; see shaders/stencil.wgsl.
+  const planes = [
+    storage('stencil.p0', GPUBufferUsage.COPY_SRC),
+    storage('stencil.p1', 0),
+  ] as const;
+  const readback = device.createBuffer({
+    label: 'stencil.readback',
+    size: dataBytes,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
+  const paramBuffer = device.createBuffer({
+    label: 'stencil.params',
+    size: kernels * slot,
+    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+  });
+  const words = new Uint32Array((kernels * slot) / 4);
+  for (let k = 0; k < kernels; k++) {
+    words.set(
+      [
+        elements,
+        intensity,
+        kernels,
+        k,
+        grid.rowWorkgroups,
+        persistentWorkgroups,
+        tileGrid.rowWorkgroups,
+      ],
+      (k * slot) / 4,
+    );
+  }
+  device.queue.writeBuffer(paramBuffer, 0, words);
+  const gridBarrier = device.createBuffer({
+    label: 'stencil.grid_barrier',
+    size: GRID_BYTES,
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+  });
+  device.queue.writeBuffer(gridBarrier, 0, new Uint32Array(GRID_BYTES / 4));
+  const gridReadback = device.createBuffer({
+    label: 'stencil.grid_barrier.readback',
+    size: GRID_BYTES,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
+  const paramsBinding = { buffer: paramBuffer, offset: 0, size: PARAM_WORDS * 4 };
+
+  const buildProgram = async (kind: ProgramKind): Promise<Program> => {
+    switch (kind) {
+      case 'steps': {
+        const layout = device.createBindGroupLayout({
+          entries: [
+            {
+              binding: 0,
+              visibility: GPUShaderStage.COMPUTE,
+              buffer: { type: 'read-only-storage' },
+            },
+            { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } },
+            {
+              binding: 2,
+              visibility: GPUShaderStage.COMPUTE,
+              buffer: { type: 'uniform', hasDynamicOffset: true },
+            },
+          ],
+        });
+        const pipeline = await device.createComputePipelineAsync({
+          label: 'stencil.step_main.dynamic',
+          layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+          compute: {
+            module,
+            entryPoint: 'step_main',
+            constants: { WORKGROUP_SIZE: workgroupSize },
+          },
+        });
+        const bindGroups = new Map<string, GPUBindGroup>();
+        const bindGroup = (from: GPUBuffer, to: GPUBuffer): GPUBindGroup => {
+          const key = `${from.label}>${to.label}`;
+          let group = bindGroups.get(key);
+          if (group === undefined) {
+            group = device.createBindGroup({
+              label: `stencil.${key}`,
+              layout,
+              entries: [
+                { binding: 0, resource: { buffer: from } },
+                { binding: 1, resource: { buffer: to } },
+                { binding: 2, resource: paramsBinding },
+              ],
+            });
+            bindGroups.set(key, group);
+          }
+          return group;
+        };
+        const dispatches: Dispatch[] = [];
+        for (let k = 0; k < kernels; k++) {
+          // Step k writes P[(K−1−k) % 2], so the last step writes P0; it reads what step k−1 wrote.
+          const from = k === 0 ? input : planes[(kernels - k) % 2 === 0 ? 0 : 1];
+          const to = planes[(kernels - 1 - k) % 2 === 0 ? 0 : 1];
+          dispatches.push({
+            pipeline,
+            bindGroup: bindGroup(from, to),
+            dynamicOffsets: [k * slot],
+            workgroups: grid.workgroups,
+          });
+        }
+        return { kind, dispatches, notes: {} };
+      }
+      case 'fused': {
+        if (!fusedAvailable) {
+          throw new RangeError(stencilWorkload.programUnavailable?.('fused', params, limits));
+        }
+        const pipeline = await device.createComputePipelineAsync({
+          label: 'stencil.fused_main',
+          layout: 'auto',
+          compute: {
+            module,
+            entryPoint: 'fused_main',
+            constants: { WORKGROUP_SIZE: workgroupSize, TILE: tiling.tile, HALO: kernels },
+          },
+        });
+        const bindGroup = device.createBindGroup({
+          layout: pipeline.getBindGroupLayout(0),
+          entries: [
+            { binding: 0, resource: { buffer: input } },
+            { binding: 1, resource: { buffer: planes[0] } },
+            { binding: 2, resource: paramsBinding },
+          ],
+        });
+        return {
+          kind,
+          dispatches: [
+            { pipeline, bindGroup, dynamicOffsets: [], workgroups: tileGrid.workgroups },
+          ],
+          notes: {
+            tileElements: tiling.tile,
+            haloElements: kernels,
+            workgroupStorageBytes: tiling.span * 2 * 4,
+            maxKernels: fusedStencilMaxKernels(workgroupSize, limits),
+          },
+        };
+      }
+      case 'persistent': {
+        const pipeline = await device.createComputePipelineAsync({
+          label: 'stencil.persistent_main',
+          layout: 'auto',
+          compute: {
+            module,
+            entryPoint: 'persistent_main',
+            constants: { WORKGROUP_SIZE: workgroupSize, SPIN_LIMIT },
+          },
+        });
+        const bindGroup = device.createBindGroup({
+          layout: pipeline.getBindGroupLayout(0),
+          entries: [
+            { binding: 0, resource: { buffer: input } },
+            { binding: 2, resource: paramsBinding },
+            { binding: 3, resource: { buffer: planes[0] } },
+            { binding: 4, resource: { buffer: planes[1] } },
+            { binding: 5, resource: { buffer: gridBarrier } },
+          ],
+        });
+        return {
+          kind,
+          dispatches: [
+            { pipeline, bindGroup, dynamicOffsets: [], workgroups: [persistentWorkgroups, 1, 1] },
+          ],
+          notes: { persistentWorkgroups, reliesOn: 'co-residency', spinLimit: SPIN_LIMIT },
+        };
+      }
+    }
+  };
+  const programs = new Map<ProgramKind, Program>();
+
+  return {
+    async program(kind) {
+      let program = programs.get(kind);
+      if (program === undefined) {
+        program = await buildProgram(kind);
+        programs.set(kind, program);
+      }
+      return program;
+    },
+    writeInput(data) {
+      device.queue.writeBuffer(input, 0, data);
+    },
+    async readOutput() {
+      const encoder = device.createCommandEncoder({ label: 'stencil.readback' });
+      encoder.copyBufferToBuffer(planes[0], 0, readback, 0, dataBytes);
+      device.queue.submit([encoder.finish()]);
+      await readback.mapAsync(GPUMapMode.READ);
+      const out = new Uint32Array(readback.getMappedRange().slice(0), 0, elements);
+      readback.unmap();
+      return out;
+    },
+    async checkStatus() {
+      // Only the persistent program's grid barrier can fail without a GPU error.
+      if (!programs.has('persistent')) return undefined;
+      const encoder = device.createCommandEncoder({ label: 'stencil.grid_barrier.readback' });
+      encoder.copyBufferToBuffer(gridBarrier, 0, gridReadback, 0, GRID_BYTES);
+      device.queue.submit([encoder.finish()]);
+      await gridReadback.mapAsync(GPUMapMode.READ);
+      const failedAfterStep = new Uint32Array(gridReadback.getMappedRange().slice(0))[2] ?? 0;
+      gridReadback.unmap();
+      if (failedAfterStep === 0) return undefined;
+      // Quiescent now (the execution completed and the last workgroup out reset the counters):
+      // clearing the whole barrier is safe, and makes the next execution start clean.
+      device.queue.writeBuffer(gridBarrier, 0, new Uint32Array(GRID_BYTES / 4));
+      return `grid barrier spin bound hit after step ${failedAfterStep - 1}: the ${persistentWorkgroups} workgroups were not co-resident (WebGPU does not guarantee it), result invalid`;
+    },
+    destroy() {
+      for (const b of [input, ...planes, readback, paramBuffer, gridBarrier, gridReadback])
+        b.destroy();
+    },
+  };
+}
