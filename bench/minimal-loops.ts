@@ -29,6 +29,7 @@ export async function minimalLoops(
   elements: number,
   kernels: number,
   timeMs: number,
+  only?: readonly string[],
 ): Promise<MinimalLoopResult[]> {
   const workgroupSize = 64;
   const slot = 256;
@@ -124,7 +125,9 @@ export async function minimalLoops(
     warmupIterations: 2,
     now: () => Number(process.hrtime.bigint()) / 1e6,
   });
-  for (const [name, loop] of Object.entries(loops)) bench.add(name, loop);
+  for (const [name, loop] of Object.entries(loops)) {
+    if (only === undefined || only.includes(name)) bench.add(name, loop);
+  }
   await bench.run();
   data.destroy();
   params.destroy();

@@ -32,7 +32,7 @@ export const PROFILES: Record<string, Profile> = {
     intensity: [0],
     workgroupSize: [64],
     sampling: {
-      warmupMs: 20,
+      warmupMs: 100,
       minWarmup: 2,
       minSamples: 5,
       maxSamples: 100,
@@ -50,7 +50,7 @@ export const PROFILES: Record<string, Profile> = {
     intensity: [0],
     workgroupSize: [64],
     sampling: {
-      warmupMs: 50,
+      warmupMs: 200,
       minWarmup: 3,
       minSamples: 10,
       maxSamples: 500,
@@ -68,7 +68,7 @@ export const PROFILES: Record<string, Profile> = {
     intensity: [0, 16, 256],
     workgroupSize: [64, 256],
     sampling: {
-      warmupMs: 100,
+      warmupMs: 300,
       minWarmup: 5,
       minSamples: 20,
       maxSamples: 1000,

@@ -16,6 +16,7 @@ import {
   type GpuOptions,
 } from './gpu/context.ts';
 import { timestampSelfTest } from './gpu/timestamp-selftest.ts';
+import { WARMUP_DEFAULTS, warmUpGpu } from './gpu/warmup.ts';
 import { DeviceLostError, LaunchbenchError, UsageError, errorMessage } from './errors.ts';
 import {
   AXIS_LIMITS,
@@ -28,7 +29,7 @@ import {
 import { notApplicable, planGroups, runPlan, type RunPlan } from './run.ts';
 import { runContext, runId } from './report/context.ts';
 import { selfCheckTable, summaryTable, formatTable } from './report/console.ts';
-import { selfCheck } from './measure/self-check.ts';
+import { SELF_CHECK_DEFAULTS, selfCheck } from './measure/self-check.ts';
 import { RunWriter } from './report/writer.ts';
 import { STRATEGIES, strategyById } from './strategies/index.ts';
 import { WORKLOADS, workloadById } from './workloads/index.ts';
@@ -76,6 +77,7 @@ interface BenchArgs extends GpuArgs {
   verify: boolean;
   'self-check': boolean;
   timestamps: boolean;
+  'gpu-warmup'?: string | undefined;
   seed?: string | undefined;
 }
 
@@ -171,6 +173,13 @@ async function bench(args: BenchArgs): Promise<number> {
   try {
     checkPlanLimits(ctx, plan);
     const selfTest = await timestampSelfTest(ctx);
+    const warmup = await warmUpGpu(ctx, {
+      ...WARMUP_DEFAULTS,
+      minMs:
+        args['gpu-warmup'] === undefined
+          ? WARMUP_DEFAULTS.minMs
+          : parseDurationMs('gpu-warmup', args['gpu-warmup']),
+    });
     if (!selfTest.ok)
       process.stderr.write(`launchbench: ${selfTest.message}; GPU columns are not measured\n`);
     const startedAt = new Date();
@@ -183,7 +192,15 @@ async function bench(args: BenchArgs): Promise<number> {
       workloads: plan.workloads.map((w) => w.id),
       strategies: plan.strategies.map((s) => s.id),
     };
-    const context = { runId: id, ctx, selfTest, argv: process.argv.slice(2), options, startedAt };
+    const context = {
+      runId: id,
+      ctx,
+      selfTest,
+      warmup,
+      argv: process.argv.slice(2),
+      options,
+      startedAt,
+    };
     writer.writeContext(runContext(context));
     const onSignal = (signal: NodeJS.Signals): void => {
       stopSignal = signal;
@@ -199,7 +216,7 @@ async function bench(args: BenchArgs): Promise<number> {
       const outcome = await runPlan(
         ctx,
         plan,
-        selfTest.ok && args.timestamps,
+        selfTest.ok && args.timestamps ? selfTest.resolveMode : undefined,
         {
           onCaseStart(index, total, caseName) {
             if (!progress) return;
@@ -226,7 +243,10 @@ async function bench(args: BenchArgs): Promise<number> {
     }
     process.stdout.write(`${summaryTable(writer.cases)}\n`);
     if (args['self-check'] && deviceLost === undefined && !interrupted) {
-      const rows = await selfCheck(ctx.device, writer.cases, 2000);
+      const rows = await selfCheck(ctx, {
+        ...SELF_CHECK_DEFAULTS,
+        stallTimeoutMs: plan.sampling.stallTimeoutMs,
+      });
       writer.writeSelfCheck(rows);
       process.stdout.write(`\n${selfCheckTable(rows)}\n`);
     }
@@ -401,7 +421,12 @@ async function main(argv: string[]): Promise<number> {
             type: 'boolean',
             default: false,
             describe:
-              'afterwards, time the hand-written loops of bench/minimal-loops.ts on the tiny case and report harness/minimal ratios',
+              'afterwards, time the four one-by-one strategies against the hand-written loops of bench/minimal-loops.ts (64 elements, K=1000, alternating rounds) and report harness/minimal ratios',
+          })
+          .option('gpu-warmup', {
+            type: 'string',
+            describe:
+              'keep the GPU busy at least this long before measuring, until its clocks settle (default 1s)',
           })
           .option('timestamps', {
             type: 'boolean',

@@ -8,6 +8,7 @@ import { DeviceLostError, errorMessage } from './errors.ts';
 import { measureCase, caseId, type Expected, type SamplingOptions } from './measure/run-case.ts';
 import type { CaseResult, Sample } from './measure/result.ts';
 import type { Strategy } from './strategies/types.ts';
+import type { ResolveMode } from './gpu/timestamps.ts';
 import { seededRandom } from './workloads/random.ts';
 import type { CaseParams, Workload } from './workloads/types.ts';
 
@@ -138,8 +139,6 @@ function notRun(
     submitNs: null,
     waitNs: null,
     preEncodeNs: null,
-    launchOverheadNs: null,
-    utilization: null,
     droppedGpuSamples: 0,
   };
 }
@@ -152,7 +151,7 @@ export interface RunOutcome {
 export async function runPlan(
   ctx: GpuContext,
   plan: RunPlan,
-  timestamps: boolean,
+  timestamps: ResolveMode | undefined,
   callbacks: RunCallbacks,
   shouldStop: () => boolean,
 ): Promise<RunOutcome> {

@@ -1,19 +1,25 @@
 /**
- * Start-up check that GPU timestamps can be trusted on this adapter: a few passes of growing size,
- * each with begin/end timestamps, must give ordered, non-zero intervals, and the values must not
- * all be multiples of 65 536 ns (Dawn's `timestamp_quantization`, which the suite disables).
+ * Start-up check that GPU timestamps can be trusted on this adapter, and how to read them.
+ * Eight passes of growing size, one per submit, each with begin/end timestamps, resolved twice:
+ * inside each pass's own command buffer, and once more in a later command buffer.
+ * - monotonic: every end ≥ its begin, ends in order across submits, none zero;
+ * - quantized: every value a multiple of 65 536 ns (Dawn's `timestamp_quantization`, which the
+ *   suite disables; if it shows, GPU times are unusable);
+ * - lateResolveMatches: the later resolve returned the same values, so the harness may resolve
+ *   after the timed region instead of inside it (TimestampRecorder's `after-sample` mode).
  */
 import { compileShader } from './shaders.ts';
-import { TimestampRecorder, gpuTimes } from './timestamps.ts';
+import { gpuTimes, type PassInterval, type ResolveMode } from './timestamps.ts';
 import type { GpuContext } from './context.ts';
 
 export interface TimestampSelfTest {
   supported: boolean;
   passes: number;
-  /** Every end >= its begin and ends in order. */
   monotonic: boolean;
-  /** Every value a multiple of 65 536: quantisation is on and GPU times are unusable. */
   quantized: boolean;
+  lateResolveMatches: boolean;
+  /** How GPU samples resolve their timestamps in this run. */
+  resolveMode: ResolveMode;
   /** Smallest non-zero difference between any two values seen, ns (an upper bound on the tick). */
   smallestStepNs: number | null;
   /** Duration of each pass, ns. */
@@ -24,20 +30,22 @@ export interface TimestampSelfTest {
 
 const QUANTUM_NS = 65536n;
 const PASSES = 8;
+const ALIGN = 256;
 
 export async function timestampSelfTest(ctx: GpuContext): Promise<TimestampSelfTest> {
-  if (!ctx.hasTimestamps) {
-    return {
-      supported: false,
-      passes: 0,
-      monotonic: false,
-      quantized: false,
-      smallestStepNs: null,
-      passDurationsNs: [],
-      ok: false,
-      message: "adapter lacks 'timestamp-query': GPU times are not measured",
-    };
-  }
+  const result: TimestampSelfTest = {
+    supported: ctx.hasTimestamps,
+    passes: 0,
+    monotonic: false,
+    quantized: false,
+    lateResolveMatches: false,
+    resolveMode: 'per-command-buffer',
+    smallestStepNs: null,
+    passDurationsNs: [],
+    ok: false,
+    message: "adapter lacks 'timestamp-query': GPU times are not measured",
+  };
+  if (!ctx.hasTimestamps) return result;
   const { device } = ctx;
   const module = await compileShader(device, 'selftest');
   const pipeline = device.createComputePipeline({
@@ -49,47 +57,74 @@ export async function timestampSelfTest(ctx: GpuContext): Promise<TimestampSelfT
     layout: pipeline.getBindGroupLayout(0),
     entries: [{ binding: 0, resource: { buffer: sink } }],
   });
-  const recorder = new TimestampRecorder(device, PASSES);
-  try {
-    recorder.reset();
+  const querySet = device.createQuerySet({ type: 'timestamp', count: 2 * PASSES });
+  const resolveUsage = GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC;
+  const early = device.createBuffer({ size: ALIGN * PASSES, usage: resolveUsage });
+  const late = device.createBuffer({ size: 16 * PASSES, usage: resolveUsage });
+  const staging = device.createBuffer({
+    size: ALIGN * PASSES,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
+  const read = async (buffer: GPUBuffer, strideBytes: number): Promise<PassInterval[]> => {
     const encoder = device.createCommandEncoder();
+    encoder.copyBufferToBuffer(buffer, 0, staging, 0, buffer.size);
+    device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ, 0, buffer.size);
+    const words = new BigUint64Array(staging.getMappedRange(0, buffer.size).slice(0));
+    staging.unmap();
+    return Array.from({ length: PASSES }, (_, i) => ({
+      beginNs: words[(i * strideBytes) / 8] ?? 0n,
+      endNs: words[(i * strideBytes) / 8 + 1] ?? 0n,
+    }));
+  };
+  try {
     for (let i = 0; i < PASSES; i++) {
-      const pass = encoder.beginComputePass({ timestampWrites: recorder.passWrites(i) });
+      const encoder = device.createCommandEncoder();
+      const pass = encoder.beginComputePass({
+        timestampWrites: {
+          querySet,
+          beginningOfPassWriteIndex: 2 * i,
+          endOfPassWriteIndex: 2 * i + 1,
+        },
+      });
       pass.setPipeline(pipeline);
       pass.setBindGroup(0, bindGroup);
       pass.dispatchWorkgroups(4 << i);
       pass.end();
+      encoder.resolveQuerySet(querySet, 2 * i, 2, early, ALIGN * i);
+      device.queue.submit([encoder.finish()]);
     }
-    recorder.resolve(encoder, 0, PASSES);
-    device.queue.submit([encoder.finish()]);
     await device.queue.onSubmittedWorkDone();
-    const intervals = await recorder.read();
+    const lateEncoder = device.createCommandEncoder();
+    lateEncoder.resolveQuerySet(querySet, 0, 2 * PASSES, late, 0);
+    device.queue.submit([lateEncoder.finish()]);
+    const intervals = await read(early, ALIGN);
+    const lateIntervals = await read(late, 16);
+
     const values = intervals.flatMap((p) => [p.beginNs, p.endNs]);
-    const monotonic = gpuTimes(intervals) !== undefined;
-    const quantized = values.every((v) => v % QUANTUM_NS === 0n);
+    result.passes = PASSES;
+    result.monotonic = gpuTimes(intervals) !== undefined;
+    result.quantized = values.every((v) => v % QUANTUM_NS === 0n);
+    result.lateResolveMatches = intervals.every(
+      (p, i) => p.beginNs === lateIntervals[i]?.beginNs && p.endNs === lateIntervals[i]?.endNs,
+    );
+    result.resolveMode = result.lateResolveMatches ? 'after-sample' : 'per-command-buffer';
     const sorted = [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    let smallest: bigint | null = null;
     for (let i = 1; i < sorted.length; i++) {
-      const d = (sorted[i] ?? 0n) - (sorted[i - 1] ?? 0n);
-      if (d > 0n && (smallest === null || d < smallest)) smallest = d;
+      const d = Number((sorted[i] ?? 0n) - (sorted[i - 1] ?? 0n));
+      if (d > 0 && (result.smallestStepNs === null || d < result.smallestStepNs))
+        result.smallestStepNs = d;
     }
-    const ok = monotonic && !quantized;
-    return {
-      supported: true,
-      passes: PASSES,
-      monotonic,
-      quantized,
-      smallestStepNs: smallest === null ? null : Number(smallest),
-      passDurationsNs: intervals.map((p) => Number(p.endNs - p.beginNs)),
-      ok,
-      message: ok
-        ? 'timestamps monotonic and unquantised'
-        : quantized
-          ? 'timestamps are quantised to 65 536 ns: GPU times are not usable'
-          : 'timestamps are not monotonic: GPU times are not usable',
-    };
+    result.passDurationsNs = intervals.map((p) => Number(p.endNs - p.beginNs));
+    result.ok = result.monotonic && !result.quantized;
+    result.message = !result.monotonic
+      ? 'timestamps are not monotonic: GPU times are not usable'
+      : result.quantized
+        ? 'timestamps are quantised to 65 536 ns: GPU times are not usable'
+        : `timestamps monotonic and unquantised; resolved ${result.lateResolveMatches ? 'after each sample (late resolve verified)' : 'in each command buffer (late resolve differed)'}`;
+    return result;
   } finally {
-    recorder.destroy();
-    sink.destroy();
+    for (const b of [sink, early, late, staging]) b.destroy();
+    querySet.destroy();
   }
 }

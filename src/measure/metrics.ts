@@ -15,13 +15,13 @@ export interface CaseMetrics {
   gpuBusyUsPerKernelP90: number | null;
   gpuIdleUsPerKernel: number | null;
   /**
-   * median over GPU samples of (wall − GPU busy) / K: host and scheduling time the GPU spent not
-   * executing kernels. Paired per sample (see CaseResult.launchOverheadNs).
+   * (median wall − median GPU busy) / K: time per kernel the GPU spent not executing kernels
+   * (host encode/submit, scheduling, completion signalling). Wall comes from the samples without
+   * timestamp queries, busy from those with them; on a device where the queries slow execution
+   * itself (a CPU device sharing cores with the host) this can come out negative.
    */
   launchOverheadUsPerKernel: number | null;
-  launchOverheadUsPerKernelP10: number | null;
-  launchOverheadUsPerKernelP90: number | null;
-  /** median over GPU samples of GPU busy / wall. */
+  /** median GPU busy / median wall. */
   utilization: number | null;
   /** Wall time of the GPU samples (with timestamp queries), per kernel. */
   wallWithTimestampsUsPerKernel: number | null;
@@ -53,10 +53,10 @@ export function caseMetrics(result: CaseResult): CaseMetrics {
     gpuBusyUsPerKernelP10: perKernel(busy?.p10),
     gpuBusyUsPerKernelP90: perKernel(busy?.p90),
     gpuIdleUsPerKernel: perKernel(result.gpuIdleNs?.median),
-    launchOverheadUsPerKernel: perKernel(result.launchOverheadNs?.median),
-    launchOverheadUsPerKernelP10: perKernel(result.launchOverheadNs?.p10),
-    launchOverheadUsPerKernelP90: perKernel(result.launchOverheadNs?.p90),
-    utilization: result.utilization?.median ?? null,
+    launchOverheadUsPerKernel:
+      wall === null || busy === null ? null : perKernel(wall.median - busy.median),
+    utilization:
+      wall === null || busy === null || wall.median <= 0 ? null : busy.median / wall.median,
     wallWithTimestampsUsPerKernel: perKernel(result.wallWithTimestampsNs?.median),
     encodeUsPerKernel: perKernel(result.encodeNs?.median),
     submitUsPerKernel: perKernel(result.submitNs?.median),

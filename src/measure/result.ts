@@ -49,14 +49,6 @@ export interface CaseResult {
   submitNs: Distribution | null;
   waitNs: Distribution | null;
   preEncodeNs: Distribution | null;
-  /**
-   * Paired per GPU sample: that sample's wall minus its GPU busy time, ns. Paired so that it is
-   * never negative (a sample's busy time lies inside its own wall time); it includes what the
-   * timestamp queries cost, which `wallWithTimestampsNs − wallNs` shows.
-   */
-  launchOverheadNs: Distribution | null;
-  /** Paired per GPU sample: GPU busy / wall. */
-  utilization: Distribution | null;
   /** GPU samples dropped for non-monotonic or zero timestamps. */
   droppedGpuSamples: number;
 }

@@ -5,7 +5,7 @@
  * only the strategy's own API calls. Never prints.
  */
 import { withErrorScopes, type GpuContext } from '../gpu/context.ts';
-import { TimestampRecorder, gpuTimes } from '../gpu/timestamps.ts';
+import { TimestampRecorder, gpuTimes, type ResolveMode } from '../gpu/timestamps.ts';
 import { DeviceLostError, errorMessage } from '../errors.ts';
 import { nowNs } from './clock.ts';
 import { distribution, type Distribution } from './stats.ts';
@@ -44,8 +44,11 @@ export interface CaseInput {
   expected: Expected;
   sampling: SamplingOptions;
   verify: boolean;
-  /** GPU samples are taken only when timestamps passed the start-up self-test. */
-  timestamps: boolean;
+  /**
+   * GPU samples are taken only when timestamps passed the start-up self-test, resolved as it
+   * found safe; undefined takes wall samples only.
+   */
+  timestamps: ResolveMode | undefined;
   /** Polled between samples: true stops sampling (SIGINT/SIGTERM). */
   shouldStop: () => boolean;
 }
@@ -104,8 +107,6 @@ function emptyResult(input: CaseInput, id: string): CaseResult {
     submitNs: null,
     waitNs: null,
     preEncodeNs: null,
-    launchOverheadNs: null,
-    utilization: null,
     droppedGpuSamples: 0,
   };
 }
@@ -151,8 +152,12 @@ export async function measureCase(
     const program = await prepared.program(strategy.program);
     result.notes = { ...program.notes };
     execution = await withErrorScopes(device, () => strategy.prepare(device, program));
-    if (input.timestamps) {
-      recorder = new TimestampRecorder(device, Math.max(1, execution.timedPasses));
+    if (input.timestamps !== undefined) {
+      recorder = new TimestampRecorder(
+        device,
+        Math.max(1, execution.timedPasses),
+        input.timestamps,
+      );
     }
 
     // Correct first: the strategy's output must equal the CPU reference before any timing.
@@ -161,7 +166,7 @@ export async function measureCase(
       await withErrorScopes(device, () => timed(undefined));
       const failure = await prepared.checkStatus?.();
       if (failure !== undefined) throw new Error(failure);
-      const output = await prepared.readOutput();
+      const output = await prepared.readOutput(strategy.program);
       checkDevice();
       const mismatch = firstMismatch(output, input.expected);
       if (mismatch !== undefined) {
@@ -225,6 +230,7 @@ export async function measureCase(
     result.reason = errorMessage(error);
   } finally {
     recorder?.destroy();
+    execution?.destroy?.();
     result.elapsedMs = (nowNs() - started) / 1e6;
     summarise(result, samples);
   }
@@ -248,13 +254,9 @@ function summarise(result: CaseResult, samples: readonly Sample[]): void {
   result.gpuBusyNs = of('gpu', (s) => s.gpuBusyNs);
   result.gpuIdleNs = of('gpu', (s) => s.gpuIdleNs);
   result.gpuSpanNs = of('gpu', (s) => s.gpuSpanNs);
-  // Host phases from the wall samples only: timestamp resolves would inflate encode time.
+  // Host phases from the wall samples only: the queries would inflate them.
   result.encodeNs = of('wall', (s) => s.encodeNs);
   result.submitNs = of('wall', (s) => s.submitNs);
   result.waitNs = of('wall', (s) => s.waitNs);
   result.preEncodeNs = of('wall', (s) => s.preEncodeNs);
-  result.launchOverheadNs = of('gpu', (s) =>
-    s.gpuBusyNs === null ? null : s.wallNs - s.gpuBusyNs,
-  );
-  result.utilization = of('gpu', (s) => (s.gpuBusyNs === null ? null : s.gpuBusyNs / s.wallNs));
 }

@@ -50,8 +50,6 @@ export function summaryRows(results: readonly CaseResult[]): Record<string, Cell
       gpuBusyUsPerKernelP90: round(m.gpuBusyUsPerKernelP90),
       gpuIdleUsPerKernel: round(m.gpuIdleUsPerKernel),
       launchOverheadUsPerKernel: round(m.launchOverheadUsPerKernel),
-      launchOverheadUsPerKernelP10: round(m.launchOverheadUsPerKernelP10),
-      launchOverheadUsPerKernelP90: round(m.launchOverheadUsPerKernelP90),
       utilization: round(m.utilization),
       encodeUsPerKernel: round(m.encodeUsPerKernel),
       submitUsPerKernel: round(m.submitUsPerKernel),

@@ -63,15 +63,16 @@ export function summaryTable(results: readonly CaseResult[]): string {
 }
 
 export function selfCheckTable(rows: readonly SelfCheckRow[]): string {
-  if (rows.length === 0) return 'self-check: no map case at intensity 0 to compare with';
   const first = rows[0];
-  return `self-check: harness vs hand-written loops (bench/minimal-loops.ts), map, ${first?.elements} elements, K=${first?.kernels}\n${formatTable(
-    ['strategy', 'harness µs/kernel', 'minimal µs/kernel', 'ratio'],
+  if (first === undefined) return 'self-check: nothing compared';
+  return `self-check: harness vs hand-written loops (bench/minimal-loops.ts), map, ${first.elements} elements, K=${first.kernels}, median of ${first.rounds} alternating rounds\n${formatTable(
+    ['strategy', 'harness µs/kernel', 'minimal µs/kernel', 'ratio', 'ratio range'],
     rows.map((r) => [
       r.strategy,
       fmt(r.harnessUsPerKernel),
       fmt(r.minimalUsPerKernel),
       r.ratio.toFixed(3),
+      `${r.ratioMin.toFixed(2)}…${r.ratioMax.toFixed(2)}`,
     ]),
   )}`;
 }

@@ -5,6 +5,7 @@ import os from 'node:os';
 import { SCHEMA_VERSION } from './columns.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import type { TimestampSelfTest } from '../gpu/timestamp-selftest.ts';
+import type { WarmupResult } from '../gpu/warmup.ts';
 
 function packageVersion(name: string): string | null {
   try {
@@ -59,6 +60,7 @@ export interface RunContextInput {
   runId: string;
   ctx: GpuContext;
   selfTest: TimestampSelfTest;
+  warmup: WarmupResult;
   argv: readonly string[];
   options: object;
   startedAt: Date;
@@ -90,6 +92,7 @@ export function runContext(input: RunContextInput): object {
     limits: ctx.limits,
     dawn: { instanceFlags: ctx.instanceFlags, toggles: ctx.toggles },
     timestampSelfTest: input.selfTest,
+    gpuWarmup: input.warmup,
     options: input.options,
     commandLine: input.argv,
     gitCommit: gitCommit(),
