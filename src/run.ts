@@ -139,6 +139,7 @@ function notRun(
     submitNs: null,
     waitNs: null,
     preEncodeNs: null,
+    completionNs: null,
     droppedGpuSamples: 0,
   };
 }

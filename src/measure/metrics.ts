@@ -25,8 +25,17 @@ export interface CaseMetrics {
   utilization: number | null;
   /** Wall time of the GPU samples (with timestamp queries), per kernel. */
   wallWithTimestampsUsPerKernel: number | null;
+  gpuBusyNoise: number | null;
   encodeUsPerKernel: number | null;
+  encodeUsPerKernelP10: number | null;
+  encodeUsPerKernelP90: number | null;
   submitUsPerKernel: number | null;
+  submitUsPerKernelP10: number | null;
+  submitUsPerKernelP90: number | null;
+  /** See Sample.completionNs: per submit, µs. */
+  completionLatencyUs: number | null;
+  completionLatencyUsP10: number | null;
+  completionLatencyUsP90: number | null;
   /** Host wait from the last submit returning until completion was seen, per execution. */
   waitUs: number | null;
   /** Encoding done outside the timer (prerecorded), per kernel. */
@@ -42,6 +51,8 @@ export function caseMetrics(result: CaseResult): CaseMetrics {
   const k = result.params.kernels;
   const perKernel = (ns: number | undefined): number | null =>
     ns === undefined || !Number.isFinite(ns) ? null : (ns * US_PER_NS) / k;
+  const us = (ns: number | undefined): number | null =>
+    ns === undefined || !Number.isFinite(ns) ? null : ns * US_PER_NS;
   const wall = result.wallNs;
   const busy = result.gpuBusyNs;
   return {
@@ -58,8 +69,16 @@ export function caseMetrics(result: CaseResult): CaseMetrics {
     utilization:
       wall === null || busy === null || wall.median <= 0 ? null : busy.median / wall.median,
     wallWithTimestampsUsPerKernel: perKernel(result.wallWithTimestampsNs?.median),
+    gpuBusyNoise: busy === null || !Number.isFinite(busy.medianNoise) ? null : busy.medianNoise,
     encodeUsPerKernel: perKernel(result.encodeNs?.median),
+    encodeUsPerKernelP10: perKernel(result.encodeNs?.p10),
+    encodeUsPerKernelP90: perKernel(result.encodeNs?.p90),
     submitUsPerKernel: perKernel(result.submitNs?.median),
+    submitUsPerKernelP10: perKernel(result.submitNs?.p10),
+    submitUsPerKernelP90: perKernel(result.submitNs?.p90),
+    completionLatencyUs: us(result.completionNs?.median),
+    completionLatencyUsP10: us(result.completionNs?.p10),
+    completionLatencyUsP90: us(result.completionNs?.p90),
     waitUs: result.waitNs === null ? null : result.waitNs.median * US_PER_NS,
     preEncodeUsPerKernel: perKernel(result.preEncodeNs?.median),
     wallUsTotal: wall === null ? null : wall.median * US_PER_NS,

@@ -19,6 +19,16 @@ export interface Sample {
   gpuBusyNs: number | null;
   gpuIdleNs: number | null;
   gpuSpanNs: number | null;
+  /**
+   * GPU samples only: time from calling submit() until the host saw completion, minus the GPU
+   * execution inside it, per submit, ns: the GPU's start latency plus the completion signal's
+   * trip back to the host. Host and GPU clocks are not correlated in WebGPU, so the two parts
+   * cannot be split (and the GPU cannot start before submit() is called, so this is never
+   * below 0 but for clock noise). Computed for one submit + one wait (submit + wait − GPU span)
+   * and for a wait after every submit ((submit + wait − busy) / submits); null otherwise
+   * (`submit-each`: its one wait overlaps the execution of many submits).
+   */
+  completionNs: number | null;
 }
 
 export type CaseStatus = 'ok' | 'failed' | 'not-applicable';
@@ -49,6 +59,7 @@ export interface CaseResult {
   submitNs: Distribution | null;
   waitNs: Distribution | null;
   preEncodeNs: Distribution | null;
+  completionNs: Distribution | null;
   /** GPU samples dropped for non-monotonic or zero timestamps. */
   droppedGpuSamples: number;
 }

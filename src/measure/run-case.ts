@@ -5,7 +5,7 @@
  * only the strategy's own API calls. Never prints.
  */
 import { withErrorScopes, type GpuContext } from '../gpu/context.ts';
-import { TimestampRecorder, gpuTimes, type ResolveMode } from '../gpu/timestamps.ts';
+import { TimestampRecorder, gpuTimes, type GpuTimes, type ResolveMode } from '../gpu/timestamps.ts';
 import { DeviceLostError, errorMessage } from '../errors.ts';
 import { nowNs } from './clock.ts';
 import { distribution, type Distribution } from './stats.ts';
@@ -107,6 +107,7 @@ function emptyResult(input: CaseInput, id: string): CaseResult {
     submitNs: null,
     waitNs: null,
     preEncodeNs: null,
+    completionNs: null,
     droppedGpuSamples: 0,
   };
 }
@@ -178,11 +179,21 @@ export async function measureCase(
       result.verifiedElements = input.expected.values.length;
     }
 
-    const warmupEnd = nowNs() + sampling.warmupMs * 1e6;
-    for (let i = 0; i < sampling.minWarmup || nowNs() < warmupEnd; i++) {
-      await timed(i % 2 === 1 ? recorder : undefined);
-      if (input.shouldStop()) break;
+    // Warm-up until stable: at least `warmupMs` and `minWarmup` executions, then until the last
+    // three wall times agree within 5% of their median, or 5 × warmupMs at most.
+    const warmupStart = nowNs();
+    const warmupWalls: number[] = [];
+    for (let i = 0; ; i++) {
+      const { wallNs } = await timed(i % 2 === 1 ? recorder : undefined);
+      if (i % 2 === 0) warmupWalls.push(wallNs);
+      const elapsedMs = (nowNs() - warmupStart) / 1e6;
+      const recent = warmupWalls.slice(-3).sort((a, b) => a - b);
+      const mid = recent[1] ?? NaN;
+      const stable = recent.length === 3 && recent.every((w) => Math.abs(w - mid) <= 0.05 * mid);
+      if (input.shouldStop() || elapsedMs >= 5 * sampling.warmupMs) break;
+      if (i + 1 >= sampling.minWarmup && elapsedMs >= sampling.warmupMs && stable) break;
     }
+    result.notes['warmupMs'] = Math.round((nowNs() - warmupStart) / 1e6);
     checkDevice();
 
     const budgetEnd = nowNs() + sampling.maxTimeMs * 1e6;
@@ -212,6 +223,7 @@ export async function measureCase(
           gpuBusyNs: times?.busyNs ?? null,
           gpuIdleNs: times?.idleNs ?? null,
           gpuSpanNs: times?.spanNs ?? null,
+          completionNs: times === undefined ? null : completionNs(phases, times),
         });
       }
       checkDevice();
@@ -237,6 +249,15 @@ export async function measureCase(
   return { result, samples };
 }
 
+function completionNs(phases: HostPhases, times: GpuTimes): number | null {
+  const submitToSeen = phases.submitNs + phases.waitNs;
+  if (phases.submits === 1 && phases.waits === 1) return submitToSeen - times.spanNs;
+  if (phases.waits > 1 && phases.waits === phases.submits) {
+    return (submitToSeen - times.busyNs) / phases.waits;
+  }
+  return null;
+}
+
 function summarise(result: CaseResult, samples: readonly Sample[]): void {
   const of = (
     kind: Sample['kind'] | undefined,
@@ -259,4 +280,5 @@ function summarise(result: CaseResult, samples: readonly Sample[]): void {
   result.submitNs = of('wall', (s) => s.submitNs);
   result.waitNs = of('wall', (s) => s.waitNs);
   result.preEncodeNs = of('wall', (s) => s.preEncodeNs);
+  result.completionNs = of('gpu', (s) => s.completionNs);
 }

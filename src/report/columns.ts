@@ -4,6 +4,7 @@
  * meaning or is removed (see results/README.md).
  */
 import { caseMetrics, speedup } from '../measure/metrics.ts';
+import { crossovers, kernelFits } from '../measure/fit.ts';
 import type { CaseResult, Sample } from '../measure/result.ts';
 
 export const SCHEMA_VERSION = 1;
@@ -12,6 +13,15 @@ export type Cell = string | number | boolean | null;
 
 const round = (value: number | null, digits = 4): number | null =>
   value === null || !Number.isFinite(value) ? null : Number(value.toPrecision(digits + 2));
+
+/** A record with every number rounded to 6 significant digits (CSV readability). */
+export function roundRecord(record: object): Record<string, Cell> {
+  const out: Record<string, Cell> = {};
+  for (const [k, v] of Object.entries(record)) {
+    out[k] = typeof v === 'number' ? round(v) : (v as Cell);
+  }
+  return out;
+}
 
 function paramsKey(r: CaseResult): string {
   const p = r.params;
@@ -22,7 +32,25 @@ function paramsKey(r: CaseResult): string {
 export function summaryRows(results: readonly CaseResult[]): Record<string, Cell>[] {
   const byKey = new Map<string, CaseResult>();
   for (const r of results) byKey.set(`${paramsKey(r)}#${r.strategy}`, r);
+  const fits = new Map(
+    kernelFits(results).map((f) => [
+      `${f.workload}/${f.strategy}/${f.elements}/${f.intensity}/${f.workgroupSize}`,
+      f,
+    ]),
+  );
+  const cross = new Map(
+    crossovers(results).map((c) => [
+      `${c.workload}/${c.strategy}/${c.kernels}/${c.intensity}/${c.workgroupSize}`,
+      c,
+    ]),
+  );
   return results.map((r) => {
+    const fit = fits.get(
+      `${r.workload}/${r.strategy}/${r.params.elements}/${r.params.intensity}/${r.params.workgroupSize}`,
+    );
+    const crossover = cross.get(
+      `${r.workload}/${r.strategy}/${r.params.kernels}/${r.params.intensity}/${r.params.workgroupSize}`,
+    );
     const m = caseMetrics(r);
     const p = r.params;
     return {
@@ -51,8 +79,16 @@ export function summaryRows(results: readonly CaseResult[]): Record<string, Cell
       gpuIdleUsPerKernel: round(m.gpuIdleUsPerKernel),
       launchOverheadUsPerKernel: round(m.launchOverheadUsPerKernel),
       utilization: round(m.utilization),
+      gpuBusyNoise: round(m.gpuBusyNoise),
       encodeUsPerKernel: round(m.encodeUsPerKernel),
+      encodeUsPerKernelP10: round(m.encodeUsPerKernelP10),
+      encodeUsPerKernelP90: round(m.encodeUsPerKernelP90),
       submitUsPerKernel: round(m.submitUsPerKernel),
+      submitUsPerKernelP10: round(m.submitUsPerKernelP10),
+      submitUsPerKernelP90: round(m.submitUsPerKernelP90),
+      completionLatencyUs: round(m.completionLatencyUs),
+      completionLatencyUsP10: round(m.completionLatencyUsP10),
+      completionLatencyUsP90: round(m.completionLatencyUsP90),
       waitUs: round(m.waitUs),
       preEncodeUsPerKernel: round(m.preEncodeUsPerKernel),
       wallUsTotal: round(m.wallUsTotal),
@@ -60,6 +96,11 @@ export function summaryRows(results: readonly CaseResult[]): Record<string, Cell
       timestampOverheadUsPerKernel: round(m.timestampOverheadUsPerKernel),
       speedupVsSubmitWait: round(speedup(r, byKey.get(`${paramsKey(r)}#submit-wait`))),
       speedupVsDispatchEach: round(speedup(r, byKey.get(`${paramsKey(r)}#dispatch-each`))),
+      fitFixedUs: round(fit?.fixedUs ?? null),
+      fitPerKernelUs: round(fit?.perKernelUs ?? null),
+      fitR2: round(fit?.r2 ?? null),
+      crossoverElements: crossover === undefined ? null : round(crossover.elements),
+      crossoverKind: crossover?.kind ?? null,
       persistentWorkgroups:
         r.program === 'persistent' ? (r.notes['persistentWorkgroups'] ?? null) : null,
       notes: Object.entries(r.notes)
@@ -82,6 +123,7 @@ export const SAMPLE_COLUMNS = [
   'gpuBusyNs',
   'gpuIdleNs',
   'gpuSpanNs',
+  'completionNs',
 ] as const satisfies readonly (keyof Sample)[];
 
 export function sampleRow(s: Sample): Cell[] {

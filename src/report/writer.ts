@@ -6,7 +6,8 @@
 import { appendFileSync, mkdirSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { SAMPLE_COLUMNS, sampleRow, summaryRows } from './columns.ts';
+import { SAMPLE_COLUMNS, roundRecord, sampleRow, summaryRows } from './columns.ts';
+import { crossovers, kernelFits } from '../measure/fit.ts';
 import type { CaseResult, Sample } from '../measure/result.ts';
 import type { SelfCheckRow } from '../measure/self-check.ts';
 
@@ -50,6 +51,12 @@ export class RunWriter {
     if (samples.length > 0) appendFileSync(this.samplesPath, toCsv(samples.map(sampleRow)));
     this.results.push(result);
     writeAtomic(this.summaryPath, toCsv(summaryRows(this.results), true));
+    const fits = kernelFits(this.results);
+    if (fits.length > 0)
+      writeAtomic(join(this.dir, 'fits.csv'), toCsv(fits.map(roundRecord), true));
+    const found = crossovers(this.results);
+    if (found.length > 0)
+      writeAtomic(join(this.dir, 'crossovers.csv'), toCsv(found.map(roundRecord), true));
   }
 
   writeSelfCheck(rows: readonly SelfCheckRow[]): void {

@@ -67,7 +67,7 @@ export function onePassExecution(device: GPUDevice, dispatches: readonly Dispatc
       device.queue.submit([commands]);
       const t2 = nowNs();
       await device.queue.onSubmittedWorkDone();
-      return { encodeNs: t1 - t0, submitNs: t2 - t1, waitNs: nowNs() - t2 };
+      return { encodeNs: t1 - t0, submitNs: t2 - t1, waitNs: nowNs() - t2, submits: 1, waits: 1 };
     },
   };
 }
@@ -105,7 +105,7 @@ export function prerecordedExecution(
       device.queue.submit([sample.commands]);
       const t2 = nowNs();
       await device.queue.onSubmittedWorkDone();
-      return { encodeNs: 0, submitNs: t2 - t1, waitNs: nowNs() - t2 };
+      return { encodeNs: 0, submitNs: t2 - t1, waitNs: nowNs() - t2, submits: 1, waits: 1 };
     },
   };
 }

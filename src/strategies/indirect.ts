@@ -117,7 +117,7 @@ export const indirect: Strategy = {
         device.queue.submit([commands]);
         const t2 = nowNs();
         await device.queue.onSubmittedWorkDone();
-        return { encodeNs: t1 - t0, submitNs: t2 - t1, waitNs: nowNs() - t2 };
+        return { encodeNs: t1 - t0, submitNs: t2 - t1, waitNs: nowNs() - t2, submits: 1, waits: 1 };
       },
       destroy() {
         counts.destroy();

@@ -30,7 +30,7 @@ export const passEach: Strategy = {
         device.queue.submit([commands]);
         const t2 = nowNs();
         await device.queue.onSubmittedWorkDone();
-        return { encodeNs: t1 - t0, submitNs: t2 - t1, waitNs: nowNs() - t2 };
+        return { encodeNs: t1 - t0, submitNs: t2 - t1, waitNs: nowNs() - t2, submits: 1, waits: 1 };
       },
     };
   },

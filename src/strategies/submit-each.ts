@@ -33,7 +33,7 @@ export const submitEach: Strategy = {
         }
         const t2 = nowNs();
         await device.queue.onSubmittedWorkDone();
-        return { encodeNs, submitNs, waitNs: nowNs() - t2 };
+        return { encodeNs, submitNs, waitNs: nowNs() - t2, submits: dispatches.length, waits: 1 };
       },
     };
   },

@@ -35,7 +35,7 @@ export const submitWait: Strategy = {
           submitNs += t2 - t1;
           waitNs += t3 - t2;
         }
-        return { encodeNs, submitNs, waitNs };
+        return { encodeNs, submitNs, waitNs, submits: dispatches.length, waits: dispatches.length };
       },
     };
   },

@@ -14,6 +14,9 @@ export interface HostPhases {
   submitNs: number;
   /** From the last submit returning until `onSubmittedWorkDone` resolved (plus waits between). */
   waitNs: number;
+  /** `queue.submit()` calls and `onSubmittedWorkDone` awaits in this execution. */
+  submits: number;
+  waits: number;
 }
 
 /** A strategy bound to one prepared case, ready to execute repeatedly. */

@@ -1,0 +1,188 @@
+/**
+ * Across a sweep of K: wall(K) = a + b·K by ordinary least squares, per strategy and size — a is
+ * the fixed cost of executing a workload at all (submit, completion signalling), b the marginal
+ * cost of one more kernel. Across sizes: the crossover, the element count where GPU execution
+ * time per kernel overtakes launch overhead per kernel. Pure functions over case results.
+ */
+import { caseMetrics } from './metrics.ts';
+import type { CaseResult } from './result.ts';
+
+export interface LinearFit {
+  /** Intercept. */
+  a: number;
+  /** Slope. */
+  b: number;
+  /** Coefficient of determination (1 = all points on the line). */
+  r2: number;
+  n: number;
+}
+
+export function fitLine(points: readonly (readonly [number, number])[]): LinearFit | undefined {
+  const n = points.length;
+  if (n < 2) return undefined;
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  let sxx = 0;
+  let sxy = 0;
+  let syy = 0;
+  for (const [x, y] of points) {
+    sxx += (x - mx) ** 2;
+    sxy += (x - mx) * (y - my);
+    syy += (y - my) ** 2;
+  }
+  if (sxx === 0) return undefined;
+  const b = sxy / sxx;
+  const a = my - b * mx;
+  const sse = points.reduce((s, [x, y]) => s + (y - a - b * x) ** 2, 0);
+  return { a, b, r2: syy === 0 ? 1 : 1 - sse / syy, n };
+}
+
+export interface KernelFit {
+  workload: string;
+  strategy: string;
+  elements: number;
+  intensity: number;
+  workgroupSize: number;
+  /** a: fixed cost per execution, µs. */
+  fixedUs: number;
+  /** b: marginal cost per kernel, µs. */
+  perKernelUs: number;
+  r2: number;
+  points: number;
+  kernelsMin: number;
+  kernelsMax: number;
+  /** Wall time per kernel measured directly at the largest K, µs (to compare with b). */
+  wallUsPerKernelAtMaxK: number;
+}
+
+const key = (...parts: (string | number)[]): string => parts.join('|');
+
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = keyOf(item);
+    groups.set(k, [...(groups.get(k) ?? []), item]);
+  }
+  return groups;
+}
+
+/** One fit per (workload, strategy, elements, intensity, workgroup size) with ≥ 2 values of K. */
+export function kernelFits(results: readonly CaseResult[]): KernelFit[] {
+  const ok = results.filter((r) => r.status === 'ok' && r.wallNs !== null);
+  const fits: KernelFit[] = [];
+  const groups = groupBy(ok, (r) =>
+    key(r.workload, r.strategy, r.params.elements, r.params.intensity, r.params.workgroupSize),
+  );
+  for (const members of groups.values()) {
+    const points = members.map(
+      (r) => [r.params.kernels, (r.wallNs?.median ?? NaN) / 1000] as const,
+    );
+    const fit = fitLine(points);
+    const first = members[0];
+    if (fit === undefined || first === undefined) continue;
+    const largest = members.reduce((m, r) => (r.params.kernels > m.params.kernels ? r : m), first);
+    fits.push({
+      workload: first.workload,
+      strategy: first.strategy,
+      elements: first.params.elements,
+      intensity: first.params.intensity,
+      workgroupSize: first.params.workgroupSize,
+      fixedUs: fit.a,
+      perKernelUs: fit.b,
+      r2: fit.r2,
+      points: fit.n,
+      kernelsMin: Math.min(...members.map((r) => r.params.kernels)),
+      kernelsMax: largest.params.kernels,
+      wallUsPerKernelAtMaxK: caseMetrics(largest).wallUsPerKernel ?? NaN,
+    });
+  }
+  return fits;
+}
+
+export type CrossoverKind = 'between' | 'below-range' | 'above-range';
+
+export interface Crossover {
+  workload: string;
+  strategy: string;
+  kernels: number;
+  intensity: number;
+  workgroupSize: number;
+  /**
+   * `between`: execution overtakes overhead between two measured sizes, interpolated in log-log;
+   * `below-range`: execution already dominates at the smallest size measured;
+   * `above-range`: overhead still dominates at the largest size measured.
+   */
+  kind: CrossoverKind;
+  /** The crossover element count (for `between`), else the bound of the measured range. */
+  elements: number;
+  /** Launch overhead per kernel at the crossover, µs (interpolated; NaN outside the range). */
+  overheadUsPerKernel: number;
+  sizes: number;
+}
+
+/**
+ * Per (workload, strategy, K, intensity, workgroup size) over the sizes measured: where GPU busy
+ * time per kernel equals launch overhead per kernel. Uses the first sign change of
+ * log(busy / overhead) as size grows; sizes where overhead is not positive are skipped (no
+ * overhead left to cross).
+ */
+export function crossovers(results: readonly CaseResult[]): Crossover[] {
+  const out: Crossover[] = [];
+  const usable = results.filter((r) => r.status === 'ok');
+  const groups = groupBy(usable, (r) =>
+    key(r.workload, r.strategy, r.params.kernels, r.params.intensity, r.params.workgroupSize),
+  );
+  for (const members of groups.values()) {
+    const points = members
+      .map((r) => {
+        const m = caseMetrics(r);
+        return {
+          elements: r.params.elements,
+          busy: m.gpuBusyUsPerKernel,
+          overhead: m.launchOverheadUsPerKernel,
+        };
+      })
+      .filter(
+        (p): p is { elements: number; busy: number; overhead: number } =>
+          p.busy !== null && p.overhead !== null && p.busy > 0 && p.overhead > 0,
+      )
+      .sort((a, b) => a.elements - b.elements);
+    const first = members[0];
+    const lo = points[0];
+    const hi = points[points.length - 1];
+    if (first === undefined || lo === undefined || hi === undefined || points.length < 2) continue;
+    const base = {
+      workload: first.workload,
+      strategy: first.strategy,
+      kernels: first.params.kernels,
+      intensity: first.params.intensity,
+      workgroupSize: first.params.workgroupSize,
+      sizes: points.length,
+    };
+    const score = (p: { busy: number; overhead: number }): number => Math.log(p.busy / p.overhead);
+    if (score(lo) >= 0) {
+      out.push({ ...base, kind: 'below-range', elements: lo.elements, overheadUsPerKernel: NaN });
+      continue;
+    }
+    let found = false;
+    for (let i = 1; i < points.length; i++) {
+      const p = points[i - 1];
+      const q = points[i];
+      if (p === undefined || q === undefined || score(q) < 0) continue;
+      const t = score(p) / (score(p) - score(q));
+      const logN = Math.log(p.elements) + t * (Math.log(q.elements) - Math.log(p.elements));
+      const logL = Math.log(p.overhead) + t * (Math.log(q.overhead) - Math.log(p.overhead));
+      out.push({
+        ...base,
+        kind: 'between',
+        elements: Math.exp(logN),
+        overheadUsPerKernel: Math.exp(logL),
+      });
+      found = true;
+      break;
+    }
+    if (!found)
+      out.push({ ...base, kind: 'above-range', elements: hi.elements, overheadUsPerKernel: NaN });
+  }
+  return out;
+}
