@@ -35,5 +35,6 @@ export class DeviceLostError extends LaunchbenchError {
 }
 
 export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (error instanceof Error) return error.message === '' ? error.name : error.message;
+  return String(error);
 }

@@ -144,6 +144,15 @@ function notRun(
   };
 }
 
+/**
+ * Fault injection for the device-loss test: with LAUNCHBENCH_FAULT_DESTROY_DEVICE_AFTER=N set, the
+ * device is destroyed after the N-th case is recorded, as if it had been lost mid-run.
+ */
+function faultAfterCases(): number | undefined {
+  const raw = process.env['LAUNCHBENCH_FAULT_DESTROY_DEVICE_AFTER'];
+  return raw === undefined || raw === '' ? undefined : Number(raw);
+}
+
 export interface RunOutcome {
   results: CaseResult[];
   interrupted: boolean;
@@ -160,9 +169,11 @@ export async function runPlan(
   const total = groups.length * plan.strategies.length;
   const results: CaseResult[] = [];
   let index = 0;
+  const destroyAfter = faultAfterCases();
   const record = (result: CaseResult, samples: readonly Sample[]): void => {
     results.push(result);
     callbacks.onCase(result, samples);
+    if (results.length === destroyAfter) ctx.device.destroy();
   };
   for (const [g, { workload, params: planned }] of groups.entries()) {
     if (shouldStop()) return { results, interrupted: true };

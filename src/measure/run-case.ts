@@ -238,6 +238,10 @@ export async function measureCase(
     else if (!result.converged) result.reason = 'did not reach the noise target within the budget';
   } catch (error) {
     if (error instanceof DeviceLostError) throw error;
+    // Whatever failed first (a rejected mapAsync, a validation error), a lost device is the cause.
+    if (ctx.lost !== undefined) {
+      throw new DeviceLostError(`device lost (${ctx.lost.reason}): ${ctx.lost.message}`);
+    }
     result.status = 'failed';
     result.reason = errorMessage(error);
   } finally {
