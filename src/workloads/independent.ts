@@ -159,7 +159,7 @@ async function prepareIndependent(
     concatenated ??= device.createBuffer({
       label: 'independent.output',
       size: totalBytes,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
     });
     return concatenated;
   };
@@ -198,7 +198,7 @@ async function prepareIndependent(
           const output = device.createBuffer({
             label: `independent.task${t}`,
             size: taskBytes,
-            usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+            usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
           });
           taskBuffers.push(output);
           const bindGroup = device.createBindGroup({
@@ -277,6 +277,12 @@ async function prepareIndependent(
     },
     writeInput(data) {
       device.queue.writeBuffer(input, 0, data);
+      // Zero every output: a strategy that skipped a task must not pass on an earlier result.
+      const encoder = device.createCommandEncoder({ label: 'independent.clear' });
+      for (const b of [...taskBuffers, ...(concatenated === undefined ? [] : [concatenated])]) {
+        encoder.clearBuffer(b);
+      }
+      device.queue.submit([encoder.finish()]);
     },
     async readOutput(kind) {
       const ran = kind ?? lastRequested;

@@ -208,8 +208,8 @@ async function prepareStencil(
   const input = storage('stencil.input', GPUBufferUsage.COPY_DST);
   // planes[0] (P0) always ends up holding the result; see shaders/stencil.wgsl.
   const planes = [
-    storage('stencil.p0', GPUBufferUsage.COPY_SRC),
-    storage('stencil.p1', 0),
+    storage('stencil.p0', GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST),
+    storage('stencil.p1', GPUBufferUsage.COPY_DST),
   ] as const;
   const readback = device.createBuffer({
     label: 'stencil.readback',
@@ -386,6 +386,10 @@ async function prepareStencil(
     },
     writeInput(data) {
       device.queue.writeBuffer(input, 0, data);
+      // Zero both planes: a strategy that skipped a step must not pass on an earlier result.
+      const encoder = device.createCommandEncoder({ label: 'stencil.clear' });
+      for (const plane of planes) encoder.clearBuffer(plane);
+      device.queue.submit([encoder.finish()]);
     },
     async readOutput() {
       const encoder = device.createCommandEncoder({ label: 'stencil.readback' });
