@@ -1,0 +1,212 @@
+/**
+ * End to end: `launchbench bench --profile quick` with a few cases writes a well-formed run folder.
+ * summary.csv has one verified row per (parameters, strategy) with every registered strategy for
+ * `map`, positive times and consistent derived figures; samples.csv has the rows each case counts;
+ * context.json records the schema version, the adapter, its limits, the Dawn toggles (timestamp
+ * quantisation disabled) and a passing timestamp self-test. No timed assertions: only relations
+ * that hold by construction (a GPU sample's busy time lies inside its own wall time).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SAMPLE_COLUMNS } from '../src/report/columns.ts';
+import { STRATEGIES } from '../src/strategies/index.ts';
+import { IN_CI } from './support/gpu.ts';
+import { hasJsStackTrace, ownStderrLines, runCli, type CliResult } from './support/cli.ts';
+
+type Row = Record<string, string>;
+
+const ELEMENTS = [64, 1000];
+const KERNELS = [1, 100];
+const ARGS = [
+  'bench',
+  '--profile',
+  'quick',
+  '--kernels',
+  KERNELS.join(','),
+  '--elements',
+  ELEMENTS.join(','),
+  '--max-time',
+  '100ms',
+];
+
+let dir = '';
+let run: CliResult | undefined;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'launchbench-cli-'));
+  run = await runCli([...ARGS, '--out', dir], { timeoutMs: 110_000 });
+}, 120_000);
+
+afterAll(() => {
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+});
+
+/** The finished run, or a skip when there is no adapter (outside CI only). */
+function finished(skip: (note: string) => never): CliResult {
+  if (run === undefined) throw new Error('the bench did not run');
+  if (run.code === 3 && !IN_CI) skip('no WebGPU adapter (see scripts/install-lavapipe.sh)');
+  return run;
+}
+
+const csv = (name: string): Row[] =>
+  parse(readFileSync(join(dir, name), 'utf8'), { columns: true, skip_empty_lines: true });
+
+const num = (row: Row, column: string): number => {
+  const text = row[column];
+  if (text === undefined || text === '') return NaN;
+  return Number(text);
+};
+
+describe('bench --profile quick', () => {
+  it('exits 0 and names the run folder', (t) => {
+    const result = finished(t.skip);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`results: ${dir}`);
+    // Nothing failed, nothing crashed; launchbench's own notes (if any) are one-liners.
+    expect(hasJsStackTrace(result.stderr), result.stderr).toBe(false);
+    for (const line of ownStderrLines(result.stderr)) {
+      expect(line).toMatch(/^launchbench: /);
+      expect(line).not.toMatch(/failed/);
+    }
+  });
+
+  it('summary.csv: one verified row per case, every strategy present for map', (t) => {
+    finished(t.skip);
+    const rows = csv('summary.csv');
+    expect(rows).toHaveLength(ELEMENTS.length * KERNELS.length * STRATEGIES.length);
+    for (const elements of ELEMENTS)
+      for (const kernels of KERNELS) {
+        const group = rows.filter(
+          (r) =>
+            r['workload'] === 'map' &&
+            num(r, 'elements') === elements &&
+            num(r, 'kernels') === kernels,
+        );
+        expect(group.map((r) => r['strategy']).sort()).toEqual(STRATEGIES.map((s) => s.id).sort());
+      }
+    const failed = rows.filter((r) => r['status'] === 'failed');
+    expect(failed.map((r) => `${r['strategy']}: ${r['reason']}`)).toEqual([]);
+    for (const r of rows) {
+      expect(['ok', 'not-applicable']).toContain(r['status']);
+      if (r['status'] === 'not-applicable') expect(r['reason']).toMatch(/\S/);
+    }
+    const ok = rows.filter((r) => r['status'] === 'ok');
+    expect(ok.length).toBeGreaterThan(0);
+    for (const r of ok) {
+      expect(r['verified'], r['strategy']).toBe('true');
+      expect(num(r, 'verifiedElements')).toBe(num(r, 'elements'));
+    }
+  });
+
+  it('summary.csv: times positive, GPU busy inside wall, overhead not negative', (t) => {
+    finished(t.skip);
+    const { cpuDevice } = (
+      JSON.parse(readFileSync(join(dir, 'context.json'), 'utf8')) as {
+        adapter: { cpuDevice: boolean };
+      }
+    ).adapter;
+    for (const r of csv('summary.csv').filter((row) => row['status'] === 'ok')) {
+      const id = `${r['strategy']} e${r['elements']} k${r['kernels']}`;
+      expect(num(r, 'wallSamples'), id).toBeGreaterThan(0);
+      expect(num(r, 'gpuSamples'), id).toBeGreaterThan(0);
+      for (const column of [
+        'wallUsPerKernel',
+        'wallUsPerKernelP10',
+        'wallUsPerKernelP90',
+        'wallUsTotal',
+        'gpuBusyUsPerKernel',
+        'wallWithTimestampsUsPerKernel',
+      ]) {
+        expect(num(r, column), `${id} ${column}`).toBeGreaterThan(0);
+      }
+      for (const column of [
+        'encodeUsPerKernel',
+        'submitUsPerKernel',
+        'waitUs',
+        'gpuIdleUsPerKernel',
+      ])
+        expect(num(r, column), `${id} ${column}`).toBeGreaterThanOrEqual(0);
+      expect(num(r, 'wallUsPerKernelP10'), id).toBeLessThanOrEqual(num(r, 'wallUsPerKernel'));
+      expect(num(r, 'wallUsPerKernel'), id).toBeLessThanOrEqual(num(r, 'wallUsPerKernelP90'));
+      expect(num(r, 'wallWithTimestampsUsPerKernel'), id).toBeGreaterThanOrEqual(
+        num(r, 'gpuBusyUsPerKernel'),
+      );
+      // Overhead = median wall − median GPU busy, utilization = their ratio. Not negative (and
+      // utilization at most 1) on a real GPU; on a CPU device the timestamp queries slow the GPU
+      // samples themselves, so there either can come out past its bound (src/measure/metrics.ts).
+      const wall = num(r, 'wallUsPerKernel');
+      const busy = num(r, 'gpuBusyUsPerKernel');
+      expect(num(r, 'launchOverheadUsPerKernel'), id).toBeCloseTo(wall - busy, 1);
+      expect(num(r, 'utilization'), id).toBeCloseTo(busy / wall, 3);
+      expect(num(r, 'utilization'), id).toBeGreaterThan(0);
+      if (!cpuDevice) {
+        expect(num(r, 'launchOverheadUsPerKernel'), id).toBeGreaterThanOrEqual(0);
+        expect(num(r, 'utilization'), id).toBeLessThanOrEqual(1);
+      }
+      if (r['strategy'] === 'submit-wait') expect(num(r, 'speedupVsSubmitWait')).toBe(1);
+      expect(num(r, 'speedupVsSubmitWait'), id).toBeGreaterThan(0);
+    }
+  });
+
+  it('samples.csv: the header, and the rows each case counts', (t) => {
+    finished(t.skip);
+    const text = readFileSync(join(dir, 'samples.csv'), 'utf8');
+    expect(text.split('\n')[0]).toBe(SAMPLE_COLUMNS.join(','));
+    const samples = csv('samples.csv');
+    for (const r of csv('summary.csv')) {
+      const prefix = `map/e${r['elements']}/k${r['kernels']}/`;
+      const mine = samples.filter(
+        (s) => s['caseId']?.startsWith(prefix) && s['caseId'].endsWith(`/${r['strategy']}`),
+      );
+      const wall = mine.filter((s) => s['kind'] === 'wall');
+      const gpu = mine.filter((s) => s['kind'] === 'gpu');
+      expect(wall.length, `${prefix}${r['strategy']}`).toBe(num(r, 'wallSamples'));
+      expect(gpu.length).toBe(num(r, 'gpuSamples') + num(r, 'droppedGpuSamples'));
+      for (const s of mine) {
+        expect(num(s, 'wallNs')).toBeGreaterThan(0);
+        if (s['kind'] === 'gpu' && s['gpuBusyNs'] !== '')
+          expect(num(s, 'gpuBusyNs')).toBeLessThanOrEqual(num(s, 'wallNs'));
+        if (s['kind'] === 'wall') expect(s['gpuBusyNs']).toBe('');
+      }
+      // Indices run 0…n−1 within a case.
+      expect(mine.map((s) => num(s, 'index'))).toEqual(mine.map((_, i) => i));
+    }
+  });
+
+  it('context.json: schema, adapter, limits, toggles, timestamp self-test', (t) => {
+    finished(t.skip);
+    const context = JSON.parse(readFileSync(join(dir, 'context.json'), 'utf8')) as {
+      schemaVersion: unknown;
+      complete: unknown;
+      interrupted: unknown;
+      finishedAt: unknown;
+      adapter: { vendor?: unknown };
+      limits: Record<string, unknown>;
+      features: unknown[];
+      dawn: { toggles: { disabled: string[]; enabled: string[] }; instanceFlags: string[] };
+      timestampSelfTest: { ok: unknown; monotonic: unknown; quantized: unknown };
+      commandLine: unknown;
+      node: unknown;
+    };
+    expect(typeof context.schemaVersion).toBe('number');
+    expect(context.complete).toBe(true);
+    expect(context.interrupted).toBe(false);
+    expect(typeof context.finishedAt).toBe('string');
+    expect(typeof context.adapter.vendor).toBe('string');
+    expect(context.limits['maxStorageBufferBindingSize']).toEqual(expect.any(Number));
+    expect(context.limits['maxComputeWorkgroupsPerDimension']).toEqual(expect.any(Number));
+    expect(context.features).toContain('timestamp-query');
+    expect(context.dawn.toggles.disabled).toContain('timestamp_quantization');
+    expect(context.dawn.instanceFlags).toContain('disable-dawn-features=timestamp_quantization');
+    expect(context.timestampSelfTest).toMatchObject({
+      ok: true,
+      monotonic: true,
+      quantized: false,
+    });
+    expect(context.commandLine).toEqual([...ARGS, '--out', dir]);
+    expect(context.node).toBe(process.version);
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * Runs the command line as a user does (`node --import tsx src/cli.ts …`, the same as `npx tsx`
+ * without npx's start-up), in a child process, so exit codes, stdout and stderr are the real ones.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  /** Called once the child has started, e.g. to send it a signal later. */
+  onSpawn?: (child: ChildProcess) => void;
+}
+
+export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(`launchbench ${args.join(' ')} did not exit within ${options.timeoutMs} ms`),
+      );
+    }, options.timeoutMs ?? 60_000);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+    options.onSpawn?.(child);
+  });
+}
+
+/**
+ * Dawn's own diagnostics, which it writes to stderr itself (the CLI cannot filter them): e.g. on
+ * lavapipe 'Warning: maxDynamicUniformBuffersPerPipelineLayout artificially reduced …' when an
+ * adapter opens, and the Vulkan loader's complaints (with a C++ source location) when none does.
+ */
+const DAWN_DIAGNOSTIC = /^(Warning: |warning:$|\s+at \w+ \(\/.*\.(cpp|h):\d+\)$)/;
+
+/** The stderr lines that launchbench wrote (Dawn's own diagnostics and blank lines removed). */
+export function ownStderrLines(stderr: string): string[] {
+  return stderr.split('\n').filter((line) => line.trim() !== '' && !DAWN_DIAGNOSTIC.test(line));
+}
+
+/** True when the text looks like a JavaScript stack trace. */
+export function hasJsStackTrace(text: string): boolean {
+  return /^\s+at .*(\.ts|\.js|node:)[^\n]*$/m.test(text);
+}
