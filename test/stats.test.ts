@@ -27,9 +27,9 @@ describe('distribution', () => {
     expect(d.mean).toBe(5.5);
     // Sample variance 82.5 / 9; cv = sd / mean.
     expect(d.cv).toBeCloseTo(Math.sqrt(82.5 / 9) / 5.5, 12);
-    // 0.98·√10 = 3.099: order statistics floor(5 − 3.099) = 1 and ceil(5 + 3.099) − 1 = 8,
-    // values 2 and 9: half-width 3.5 over median 5.5.
-    expect(d.medianNoise).toBeCloseTo(3.5 / 5.5, 12);
+    // 1.96·√10 = 6.198: ranks ⌊(10 − 6.198)/2⌋ = 1 and ⌈1 + (10 + 6.198)/2⌉ = 10 (1-based),
+    // values 1 and 10: half-width 4.5 over median 5.5.
+    expect(d.medianNoise).toBeCloseTo(4.5 / 5.5, 12);
   });
 
   it('odd count: the median is the middle value', () => {
@@ -40,13 +40,13 @@ describe('distribution', () => {
     expect(d.cv).toBeCloseTo(10 / 20, 12); // sd 10, mean 20
   });
 
-  it('1…100: medianNoise from order statistics 40 and 59 (0-based)', () => {
+  it('1…100: medianNoise from ranks 40 and 61 (1-based), the textbook 95% interval', () => {
     const d = distribution(Array.from({ length: 100 }, (_, i) => 100 - i));
     expect(d.median).toBe(50.5);
     expect(d.p10).toBeCloseTo(10.9, 12);
     expect(d.p90).toBeCloseTo(90.1, 12);
-    // 0.98·√100 = 9.8: floor(40.2) = 40 → 41, ceil(59.8) − 1 = 59 → 60.
-    expect(d.medianNoise).toBeCloseTo((60 - 41) / 2 / 50.5, 12);
+    // 1.96·√100 = 19.6: ⌊80.4/2⌋ = 40 and ⌈1 + 119.6/2⌉ = 61; values 40 and 61.
+    expect(d.medianNoise).toBeCloseTo((61 - 40) / 2 / 50.5, 12);
   });
 
   it('medianNoise is NaN below 3 samples', () => {

@@ -10,7 +10,7 @@ export interface Distribution {
   cv: number;
   /**
    * Relative noise of the median: half-width of its distribution-free 95% confidence interval
-   * (order statistics n/2 ± 0.98·√n) divided by the median. NaN below 3 samples.
+   * (order statistics (n ± 1.96·√n)/2) divided by the median. NaN below 3 samples.
    */
   medianNoise: number;
 }
@@ -30,10 +30,11 @@ export function medianNoiseSorted(sorted: readonly number[]): number {
   const n = sorted.length;
   if (n < 3) return NaN;
   const median = quantileSorted(sorted, 0.5);
-  // Ranks of the 95% CI of the median: the binomial(n, 1/2) quantiles, normal approximation.
-  const half = 0.98 * Math.sqrt(n);
-  const lo = Math.max(0, Math.floor(n / 2 - half));
-  const hi = Math.min(n - 1, Math.ceil(n / 2 + half) - 1);
+  // Ranks (1-based) of the distribution-free 95% CI of the median, from the binomial(n, 1/2)
+  // quantiles in the normal approximation: j = ⌊(n − 1.96√n)/2⌋, k = ⌈1 + (n + 1.96√n)/2⌉.
+  const spread = 1.96 * Math.sqrt(n);
+  const lo = Math.max(0, Math.floor((n - spread) / 2) - 1);
+  const hi = Math.min(n - 1, Math.ceil(1 + (n + spread) / 2) - 1);
   const width = (sorted[hi] ?? NaN) - (sorted[lo] ?? NaN);
   return median === 0 ? (width === 0 ? 0 : Infinity) : width / 2 / Math.abs(median);
 }
