@@ -14,10 +14,18 @@ export function formatTable(
   rows: readonly (readonly string[])[],
 ): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  // Numbers right-aligned, text left-aligned: a column is numeric when every filled cell starts
+  // like a number ('-' alone marks a missing value).
+  const numeric = header.map(
+    (_, i) =>
+      rows.every((r) => /^(-|[-+]?\d.*)?$/.test(r[i] ?? '')) &&
+      rows.some((r) => /^[-+]?\d/.test(r[i] ?? '')),
+  );
   const line = (cells: readonly string[]): string =>
     cells
-      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
-      .join('  ');
+      .map((c, i) => (numeric[i] === true ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
