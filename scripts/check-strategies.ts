@@ -6,6 +6,12 @@
  * the persistent stencil with one workgroup (trivially co-resident), a failed grid barrier
  * followed by a second execution, and one timestamped execution per strategy.
  *
+ * Float workloads (`scale`: they state a Workload.tolerance) are compared as f32 within that
+ * relative tolerance instead of bit for bit; each line shows the largest relative error (0 =
+ * bit-exact), and a table at the end gives the largest per strategy over all `scale` cases,
+ * including the CUDA-graphs blog case (500 000 elements, K = 20) and the longest chain
+ * checkLimits allows (values end just below 2^127).
+ *
  * Prints one line per combination: ok, not-applicable (reason), STATUS (a co-residency program
  * reported its barrier failure: expected on lavapipe), or MISMATCH / ERROR. Exits 1 on any
  * MISMATCH or ERROR. One execution per combination, no timing beyond how long it took.
@@ -21,13 +27,14 @@ import { STRATEGIES } from '../src/strategies/index.ts';
 import type { Strategy } from '../src/strategies/types.ts';
 import { WORKLOADS } from '../src/workloads/index.ts';
 import { seededRandom } from '../src/workloads/random.ts';
+import { SCALE_MAX_MULTIPLIES, scaleWorkload } from '../src/workloads/scale.ts';
 import { fusedStencilMaxKernels, stencilWorkload } from '../src/workloads/stencil.ts';
-import type { CaseParams, PreparedCase, Workload } from '../src/workloads/types.ts';
+import type { CaseParams, PreparedCase, Tolerance, Workload } from '../src/workloads/types.ts';
 
 const WORKGROUP_SIZE = 64;
 const INTENSITY = 2;
 /** Small K: lavapipe runs the GPU side on two CPU threads. */
-const KERNELS: Record<string, number> = { map: 4, stencil: 3, independent: 3 };
+const KERNELS: Record<string, number> = { map: 4, stencil: 3, independent: 3, scale: 20 };
 const EXECUTION_LIMIT_MS = 120_000;
 
 let seed = 0x2545f491;
@@ -50,6 +57,39 @@ function firstDifference(a: Uint32Array, b: Uint32Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
   return a.length === b.length ? -1 : n;
+}
+
+/** Largest relative error per strategy over every case of a workload with a tolerance. */
+const maxRelativeErrors = new Map<string, { max: number; cases: number; bitExact: number }>();
+
+/**
+ * f32 comparison within `tolerance`: the largest relative error (Infinity for NaN, infinities or
+ * a length difference) and the first index past the tolerance (-1 when none).
+ */
+function floatDifference(
+  output: Uint32Array,
+  expected: Uint32Array,
+  tolerance: Tolerance,
+): { max: number; at: number } {
+  if (output.length !== expected.length) return { max: Infinity, at: 0 };
+  const a = new Float32Array(output.buffer, output.byteOffset, output.length);
+  const b = new Float32Array(expected.buffer, expected.byteOffset, expected.length);
+  let max = 0;
+  let at = -1;
+  for (let i = 0; i < a.length; i++) {
+    if (output[i] === expected[i]) continue;
+    const x = a[i] ?? NaN;
+    const y = b[i] ?? NaN;
+    const relative =
+      x === y
+        ? 0
+        : Number.isFinite(x) && Number.isFinite(y) && y !== 0
+          ? Math.abs(x - y) / Math.abs(y)
+          : Infinity;
+    if (relative > max) max = relative;
+    if (relative > tolerance.relative && at < 0) at = i;
+  }
+  return { max, at };
 }
 
 interface RunOptions {
@@ -99,6 +139,28 @@ async function check(
         continue;
       }
       const output = await prepared.readOutput(strategy.program);
+      const tolerance = workload.tolerance?.(params);
+      if (tolerance !== undefined) {
+        const { max, at } = floatDifference(output, expected, tolerance);
+        const seen = maxRelativeErrors.get(strategy.id) ?? { max: 0, cases: 0, bitExact: 0 };
+        maxRelativeErrors.set(strategy.id, {
+          max: Math.max(seen.max, max),
+          cases: seen.cases + 1,
+          bitExact: seen.bitExact + (max === 0 ? 1 : 0),
+        });
+        const within = `max rel err ${max.toExponential(2)} ≤ ${tolerance.relative.toExponential(2)}`;
+        if (at < 0) {
+          verdicts.push(max === 0 ? 'ok (bit-exact)' : `ok (${within})`);
+        } else {
+          failed = true;
+          const x = new Float32Array(output.buffer, output.byteOffset, output.length)[at];
+          const y = new Float32Array(expected.buffer, expected.byteOffset, expected.length)[at];
+          verdicts.push(
+            `MISMATCH at index ${at}: got ${x}, expected ${y}; max rel err ${max.toExponential(2)} > tolerance ${tolerance.relative.toExponential(2)} (seed ${runSeed})`,
+          );
+        }
+        continue;
+      }
       const at = firstDifference(output, expected);
       if (at < 0) {
         verdicts.push('ok');
@@ -210,6 +272,8 @@ async function main(): Promise<void> {
       }
     }
 
+    if (workloads.includes(scaleWorkload)) await scaleCases(ctx, strategies, persistentWorkgroups);
+
     if (!workloads.includes(stencilWorkload)) return;
     console.log('-- stencil: targeted cases');
     const byId = (id: string): Strategy | undefined => strategies.find((s) => s.id === id);
@@ -311,6 +375,62 @@ async function main(): Promise<void> {
     }
   } finally {
     ctx.close();
+  }
+}
+
+/**
+ * `scale` beyond the awkward sizes: the CUDA-graphs blog case, and the longest chains checkLimits
+ * allows (K × (1 + intensity) = SCALE_MAX_MULTIPLIES, as many kernels and as many rounds per
+ * kernel), then the table of the largest relative error per strategy.
+ */
+async function scaleCases(
+  ctx: GpuContext,
+  strategies: readonly Strategy[],
+  persistentWorkgroups: number,
+): Promise<void> {
+  console.log('-- scale: the CUDA-graphs blog case and the longest chains');
+  const longest: CaseParams = {
+    elements: 1000,
+    kernels: SCALE_MAX_MULTIPLIES,
+    intensity: 0,
+    workgroupSize: WORKGROUP_SIZE,
+    persistentWorkgroups,
+  };
+  const rounds = Math.floor(SCALE_MAX_MULTIPLIES / 4);
+  const cases: [string, CaseParams][] = [
+    [
+      'blog N=500000 K=20',
+      { elements: 500_000, kernels: 20, intensity: 0, workgroupSize: 256, persistentWorkgroups },
+    ],
+    [`N=1000 K=${longest.kernels} (max)`, longest],
+    [`N=1000 K=4 i=${rounds - 1} (max)`, { ...longest, kernels: 4, intensity: rounds - 1 }],
+  ];
+  for (const [label, params] of cases) {
+    await withPrepared(ctx, scaleWorkload, params, async (prepared) => {
+      for (const strategy of strategies) {
+        await check(ctx, scaleWorkload, strategy, params, prepared, label);
+      }
+    });
+  }
+  // One past the longest chain must be refused with a message, not overflow.
+  const tooLong: CaseParams = { ...longest, kernels: SCALE_MAX_MULTIPLIES + 1 };
+  const refusal = scaleWorkload.checkLimits(tooLong, ctx.limits);
+  if (refusal === undefined) {
+    problems++;
+    console.log(`scale K=${tooLong.kernels}: ERROR checkLimits accepts a chain that overflows`);
+  } else {
+    console.log(`scale K=${tooLong.kernels}: refused (${refusal})`);
+  }
+  console.log('-- scale: largest relative error per strategy (all scale cases above)');
+  for (const strategy of strategies) {
+    const seen = maxRelativeErrors.get(strategy.id);
+    console.log(
+      `${strategy.id.padEnd(18)} ${
+        seen === undefined
+          ? 'not run'
+          : `max rel err ${seen.max.toExponential(2)}; bit-exact in ${seen.bitExact} of ${seen.cases} cases`
+      }`,
+    );
   }
 }
 

@@ -15,6 +15,7 @@
  * expected and allowed, as long as the failure is reported with a message and the execution
  * finishes; when they report success, the output must match like any other.
  */
+import { firstMismatch } from '../src/measure/run-case.ts';
 import { describe, expect, it } from 'vitest';
 import { withErrorScopes, type GpuContext } from '../src/gpu/context.ts';
 import { defaultPersistentWorkgroups, notApplicable } from '../src/run.ts';
@@ -95,6 +96,14 @@ async function runOnce(
         verdict: 'failed',
         failure: `${where}: reference has ${expected.length} elements, outputLength says ${length}`,
       };
+    }
+    // Float workloads state a tolerance (rounding of reordered multiplies); the rest are exact.
+    const tolerance = workload.tolerance?.(params);
+    if (tolerance !== undefined) {
+      const mismatch = firstMismatch(output, { values: expected }, tolerance);
+      return mismatch === undefined
+        ? { strategy: strategy.id, verdict: 'ok' }
+        : { strategy: strategy.id, verdict: 'failed', failure: `${where}: ${mismatch}` };
     }
     const at = firstDifference(output, expected);
     if (at >= 0) {

@@ -11,7 +11,7 @@ import { nowNs } from './clock.ts';
 import { distribution, type Distribution } from './stats.ts';
 import type { CaseResult, Sample } from './result.ts';
 import type { Execution, HostPhases, Strategy } from '../strategies/types.ts';
-import type { CaseParams, PreparedCase, Workload } from '../workloads/types.ts';
+import type { CaseParams, PreparedCase, Tolerance, Workload } from '../workloads/types.ts';
 
 export interface SamplingOptions {
   /** Warm-up executions run at least this long (and at least `minWarmup` times). */
@@ -70,18 +70,64 @@ function withWatchdog<T>(promise: Promise<T>, timeoutMs: number, what: string): 
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-function firstMismatch(output: Uint32Array, expected: Expected): string | undefined {
+/**
+ * Why `output` is not the expected result, or undefined when it is. Bit for bit, unless the
+ * workload states a float tolerance: then the words are f32 and each element may be off by
+ * `tolerance.relative` of the expected value; the largest relative error seen (and the bound) go
+ * into `notes` (maxRelativeError, toleranceRelative), and a failure names the first element past
+ * the bound together with the largest error.
+ */
+/** Why `output` differs from the expected values (bit for bit, or within `tolerance`), if it does. */
+export function firstMismatch(
+  output: Uint32Array,
+  expected: Expected,
+  tolerance?: Tolerance,
+  notes?: Record<string, string | number>,
+): string | undefined {
   const { values, indices } = expected;
+  const lengthProblem =
+    indices === undefined && output.length !== values.length
+      ? `wrong output length ${output.length}, expected ${values.length}`
+      : undefined;
+  if (tolerance === undefined) {
+    for (let j = 0; j < values.length; j++) {
+      const i = indices === undefined ? j : (indices[j] ?? 0);
+      if (output[i] !== values[j]) {
+        return `wrong result at element ${i}: got ${output[i]}, expected ${values[j]}`;
+      }
+    }
+    return lengthProblem;
+  }
+  const got = new Float32Array(output.buffer, output.byteOffset, output.length);
+  const want = new Float32Array(values.buffer, values.byteOffset, values.length);
+  let maxRelative = 0;
+  let first: string | undefined;
   for (let j = 0; j < values.length; j++) {
     const i = indices === undefined ? j : (indices[j] ?? 0);
-    if (output[i] !== values[j]) {
-      return `wrong result at element ${i}: got ${output[i]}, expected ${values[j]}`;
+    if (output[i] === values[j]) continue; // same bits
+    const a = got[i];
+    const b = want[j] ?? NaN;
+    // Equal values (+0 and -0) pass; NaN, infinities, a missing element fail with Infinity.
+    const relative =
+      a === b
+        ? 0
+        : a !== undefined && Number.isFinite(a) && Number.isFinite(b) && b !== 0
+          ? Math.abs(a - b) / Math.abs(b)
+          : Infinity;
+    maxRelative = Math.max(maxRelative, relative);
+    if (relative > tolerance.relative) {
+      first ??= `wrong result at element ${i}: got ${a}, expected ${b} (relative error ${relative.toExponential(2)})`;
     }
   }
-  if (indices === undefined && output.length !== values.length) {
-    return `wrong output length ${output.length}, expected ${values.length}`;
+  if (notes !== undefined) {
+    notes['maxRelativeError'] = maxRelative;
+    notes['toleranceRelative'] = tolerance.relative;
   }
-  return undefined;
+  const bound = `tolerance ${tolerance.relative.toExponential(2)}: ${tolerance.why}`;
+  if (first !== undefined) {
+    return `${first}; max relative error ${maxRelative.toExponential(2)} over ${values.length} elements, ${bound}`;
+  }
+  return lengthProblem;
 }
 
 function emptyResult(input: CaseInput, id: string): CaseResult {
@@ -169,7 +215,12 @@ export async function measureCase(
       if (failure !== undefined) throw new Error(failure);
       const output = await prepared.readOutput(strategy.program);
       checkDevice();
-      const mismatch = firstMismatch(output, input.expected);
+      const mismatch = firstMismatch(
+        output,
+        input.expected,
+        input.workload.tolerance?.(input.params),
+        result.notes,
+      );
       if (mismatch !== undefined) {
         result.status = 'failed';
         result.reason = mismatch;

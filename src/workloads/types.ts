@@ -1,6 +1,7 @@
 /**
  * A workload is K kernels over N elements with a per-element arithmetic `intensity`. It owns its
- * WGSL, its buffers and an exact CPU reference. It offers its computation as one or more
+ * WGSL, its buffers and an exact CPU reference (float workloads: f32 rounding at every operation,
+ * checked within their stated `tolerance`). It offers its computation as one or more
  * *programs*: the same result reached through a different launch structure.
  *   - `steps`:      K dispatches, one per kernel (what the one-by-one strategies launch)
  *   - `fused`:      one dispatch applying all K kernels
@@ -65,6 +66,19 @@ export interface DeviceLimits {
   [name: string]: number;
 }
 
+/**
+ * How far a floating-point workload's GPU result may be from its CPU reference and still count as
+ * correct. The output words are then read as f32 and compared with |got − expected| ≤
+ * `relative` × |expected| (equal bit patterns always pass; NaN, infinities and a sign change never
+ * do); without a tolerance the comparison is bit for bit.
+ */
+export interface Tolerance {
+  /** Largest accepted |got − expected| / |expected|. */
+  relative: number;
+  /** One line: why results may differ at all, and where the bound comes from. */
+  why: string;
+}
+
 export interface Workload {
   id: string;
   /** One line: what it computes. */
@@ -82,6 +96,12 @@ export interface Workload {
    * the full reference would take too long; without, the whole output.
    */
   reference(input: Uint32Array, params: CaseParams, indices?: Uint32Array): Uint32Array;
+  /**
+   * Optional, for floating-point workloads only: the tolerance the verification allows for these
+   * parameters (it may grow with K and intensity: every extra rounding may differ). Absent: the
+   * result must equal the reference bit for bit, as for every integer workload.
+   */
+  tolerance?(params: CaseParams): Tolerance;
   /** Output elements when not `elements` (e.g. K tasks of N elements each). */
   outputLength?(params: CaseParams): number;
   /**
