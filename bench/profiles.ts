@@ -17,6 +17,8 @@ export interface Profile {
   kernels: number[];
   intensity: number[];
   workgroupSize: number[];
+  /** Per-workload axes that replace the profile's (a smaller slice for the slower workloads). */
+  slices?: Record<string, { elements?: number[]; kernels?: number[]; intensity?: number[] }>;
   sampling: SamplingOptions;
 }
 
@@ -43,18 +45,24 @@ export const PROFILES: Record<string, Profile> = {
   },
   default: {
     name: 'default',
-    description: 'map, K sweep 1…1000 and size sweep 64…16M elements, intensity 0',
-    workloads: ['map'],
+    description:
+      'map: K sweep 1…1000 × sizes 64…16M (fit and crossover); stencil and independent at 64 and 64K elements, K = 10, 100',
+    workloads: ['map', 'stencil', 'independent'],
     elements: [64, 4096, 65536, 1048576, 16777216],
     kernels: [1, 10, 100, 1000],
     intensity: [0],
     workgroupSize: [64],
+    // The map sweep is the full cross product; the other workloads take this smaller slice.
+    slices: {
+      stencil: { elements: [64, 65536], kernels: [10, 100] },
+      independent: { elements: [64, 65536], kernels: [10, 100] },
+    },
     sampling: {
-      warmupMs: 200,
+      warmupMs: 100,
       minWarmup: 3,
       minSamples: 10,
       maxSamples: 500,
-      maxTimeMs: 1000,
+      maxTimeMs: 400,
       maxNoise: 0.02,
       stallTimeoutMs: STALL_TIMEOUT_MS,
     },

@@ -19,11 +19,19 @@ export interface RunPlan {
   kernels: readonly number[];
   intensity: readonly number[];
   workgroupSize: readonly number[];
+  /** Per-workload axes replacing the plan's (a profile's smaller slice for slow workloads). */
+  slices?: Readonly<Record<string, AxisSlice>> | undefined;
   /** 0 = derived per case. */
   persistentWorkgroups: number;
   sampling: SamplingOptions;
   verify: boolean;
   seed: number;
+}
+
+export interface AxisSlice {
+  elements?: readonly number[];
+  kernels?: readonly number[];
+  intensity?: readonly number[];
 }
 
 export interface PlannedGroup {
@@ -52,10 +60,11 @@ export function defaultPersistentWorkgroups(ctx: GpuContext): number {
 
 export function planGroups(plan: RunPlan): PlannedGroup[] {
   const groups: PlannedGroup[] = [];
-  for (const workload of plan.workloads)
-    for (const elements of plan.elements)
-      for (const kernels of plan.kernels)
-        for (const intensity of plan.intensity)
+  for (const workload of plan.workloads) {
+    const slice = plan.slices?.[workload.id];
+    for (const elements of slice?.elements ?? plan.elements)
+      for (const kernels of slice?.kernels ?? plan.kernels)
+        for (const intensity of slice?.intensity ?? plan.intensity)
           for (const workgroupSize of plan.workgroupSize)
             groups.push({
               workload,
@@ -67,6 +76,7 @@ export function planGroups(plan: RunPlan): PlannedGroup[] {
                 persistentWorkgroups: plan.persistentWorkgroups,
               },
             });
+  }
   return groups;
 }
 
