@@ -19,6 +19,8 @@ export interface Profile {
   workgroupSize: number[];
   /** Per-workload axes that replace the profile's (a smaller slice for the slower workloads). */
   slices?: Record<string, { elements?: number[]; kernels?: number[]; intensity?: number[] }>;
+  /** Measure the bandwidth reference (src/measure/bandwidth.ts) after the cases. */
+  bandwidth?: boolean;
   sampling: SamplingOptions;
 }
 
@@ -48,6 +50,7 @@ export const PROFILES: Record<string, Profile> = {
     description:
       'map: K sweep 1…1000 × sizes 64…16M (fit and crossover); stencil and independent at 64 and 64K elements, K = 10, 100',
     workloads: ['map', 'stencil', 'independent'],
+    bandwidth: true,
     elements: [64, 4096, 65536, 1048576, 16777216],
     kernels: [1, 10, 100, 1000],
     intensity: [0],
@@ -70,6 +73,7 @@ export const PROFILES: Record<string, Profile> = {
   full: {
     name: 'full',
     description: 'map, K sweep 1…4096, size sweep 1…64M, intensity 0/16/256',
+    bandwidth: true,
     workloads: ['map'],
     elements: [1, 64, 1024, 16384, 262144, 4194304, 67108864],
     kernels: [1, 4, 16, 64, 256, 1024, 4096],

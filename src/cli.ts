@@ -8,6 +8,8 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { join } from 'node:path';
 import { PROFILES } from '../bench/profiles.ts';
+import { SCENARIOS, scenarioProfile, scenarioStrategies } from '../bench/scenarios.ts';
+import { BANDWIDTH_DEFAULTS, measureBandwidth } from './measure/bandwidth.ts';
 import {
   BACKENDS,
   openGpu,
@@ -28,7 +30,7 @@ import {
 } from './options.ts';
 import { notApplicable, planGroups, runPlan, type RunPlan } from './run.ts';
 import { runContext, runId } from './report/context.ts';
-import { selfCheckTable, summaryTable, formatTable } from './report/console.ts';
+import { bandwidthTable, selfCheckTable, summaryTable, formatTable } from './report/console.ts';
 import { SELF_CHECK_DEFAULTS, selfCheck } from './measure/self-check.ts';
 import { RunWriter } from './report/writer.ts';
 import { STRATEGIES, strategyById } from './strategies/index.ts';
@@ -63,6 +65,8 @@ function gpuOptions(args: GpuArgs): GpuOptions {
 
 interface BenchArgs extends GpuArgs {
   profile: string;
+  scenario?: string | undefined;
+  bandwidth?: boolean | undefined;
   out?: string | undefined;
   strategies?: string | undefined;
   workloads?: string | undefined;
@@ -82,8 +86,15 @@ interface BenchArgs extends GpuArgs {
 }
 
 /** Everything that can be checked without a GPU, checked before one is opened. */
-function benchPlan(args: BenchArgs): { plan: RunPlan; profile: string } {
-  const profile = PROFILES[args.profile];
+function benchPlan(args: BenchArgs): { plan: RunPlan; profile: string; bandwidth: boolean } {
+  // A scenario takes precedence over --profile (which has a default).
+  const profile =
+    args.scenario !== undefined ? scenarioProfile(args.scenario) : PROFILES[args.profile];
+  if (profile === undefined && args.scenario !== undefined) {
+    throw new UsageError(
+      `--scenario: unknown '${args.scenario}' (known: ${Object.keys(SCENARIOS).join(', ')})`,
+    );
+  }
   if (profile === undefined) {
     throw new UsageError(
       `--profile: unknown '${args.profile}' (known: ${Object.keys(PROFILES).join(', ')})`,
@@ -105,7 +116,9 @@ function benchPlan(args: BenchArgs): { plan: RunPlan; profile: string } {
   );
   const strategyIds = parseNameList(
     'strategies',
-    args.strategies ?? 'all',
+    args.strategies ??
+      (args.scenario === undefined ? undefined : scenarioStrategies(args.scenario)) ??
+      'all',
     STRATEGIES.map((s) => s.id),
   );
   const sampling = { ...profile.sampling };
@@ -119,9 +132,14 @@ function benchPlan(args: BenchArgs): { plan: RunPlan; profile: string } {
     sampling.maxSamples = Math.max(sampling.maxSamples, sampling.minSamples);
   }
   const persistent = args['persistent-workgroups'];
+  // Explicit axes apply to every workload; otherwise a profile's per-workload slices do.
+  const explicitAxes =
+    args.elements !== undefined || args.kernels !== undefined || args.intensity !== undefined;
   return {
     profile: profile.name,
+    bandwidth: args.bandwidth ?? profile.bandwidth === true,
     plan: {
+      slices: explicitAxes ? undefined : profile.slices,
       workloads: workloadIds.map((id) => workloadById(id)).filter((w) => w !== undefined),
       strategies: strategyIds.map((id) => strategyById(id)).filter((s) => s !== undefined),
       elements: list('elements', 'elements', args.elements, profile.elements),
@@ -168,7 +186,7 @@ function checkPlanLimits(ctx: GpuContext, plan: RunPlan): void {
 let stopSignal: NodeJS.Signals | undefined;
 
 async function bench(args: BenchArgs): Promise<number> {
-  const { plan, profile } = benchPlan(args);
+  const { plan, profile, bandwidth } = benchPlan(args);
   const ctx = await openGpu(gpuOptions(args));
   try {
     checkPlanLimits(ctx, plan);
@@ -250,6 +268,16 @@ async function bench(args: BenchArgs): Promise<number> {
       writer.writeSelfCheck(rows);
       process.stdout.write(`\n${selfCheckTable(rows)}\n`);
     }
+    if (bandwidth && deviceLost === undefined && !interrupted) {
+      // A CPU adapter moves well under 1 GB/s: a smaller reference keeps the run short there.
+      const options = ctx.adapterInfo.isFallbackAdapter
+        ? { ...BANDWIDTH_DEFAULTS, bytes: 16 * 2 ** 20, repeats: 2, samples: 3 }
+        : BANDWIDTH_DEFAULTS;
+      const resolve = selfTest.ok && args.timestamps ? selfTest.resolveMode : undefined;
+      const rows = await measureBandwidth(ctx, options, resolve);
+      writer.writeBandwidth(rows);
+      process.stdout.write(`\n${bandwidthTable(rows)}\n`);
+    }
     process.stdout.write(`\nresults: ${dir}\n`);
     const failed = writer.cases.filter((c) => c.status === 'failed');
     if (failed.length > 0)
@@ -315,6 +343,13 @@ function list(): number {
       WORKLOADS.map((w) => [w.id, w.description]),
     ),
   );
+  out.push('', 'scenarios');
+  out.push(
+    formatTable(
+      ['name', 'what it reproduces'],
+      Object.values(SCENARIOS).map((sc) => [sc.name, sc.description]),
+    ),
+  );
   out.push('', 'profiles');
   out.push(
     formatTable(
@@ -373,6 +408,15 @@ async function main(argv: string[]): Promise<number> {
       (y) =>
         y
           .options(gpuFlags)
+          .option('scenario', {
+            type: 'string',
+            describe: `named experiment instead of --profile: ${Object.keys(SCENARIOS).join(', ')}`,
+          })
+          .option('bandwidth', {
+            type: 'boolean',
+            describe:
+              'afterwards, compare copyBufferToBuffer with the map kernel on 256 MiB (default: on in the default and full profiles)',
+          })
           .option('profile', {
             type: 'string',
             default: 'default',
@@ -455,6 +499,9 @@ async function main(argv: string[]): Promise<number> {
       {},
       run(list),
     )
+    // Options are read by their kebab-case names; without this, yargs also names each unknown
+    // option in camelCase in its messages.
+    .parserConfiguration({ 'camel-case-expansion': false })
     .strict()
     .recommendCommands()
     .help()

@@ -2,6 +2,7 @@
 import { caseMetrics, speedup } from '../measure/metrics.ts';
 import type { CaseResult } from '../measure/result.ts';
 import type { SelfCheckRow } from '../measure/self-check.ts';
+import type { BandwidthRow } from '../measure/bandwidth.ts';
 
 function fmt(value: number | null, digits = 3): string {
   if (value === null || !Number.isFinite(value)) return '-';
@@ -82,5 +83,15 @@ export function selfCheckTable(rows: readonly SelfCheckRow[]): string {
       r.ratio.toFixed(3),
       `${r.ratioMin.toFixed(2)}…${r.ratioMax.toFixed(2)}`,
     ]),
+  )}`;
+}
+
+export function bandwidthTable(rows: readonly BandwidthRow[]): string {
+  const first = rows[0];
+  if (first === undefined) return 'bandwidth: not measured';
+  const mib = first.bytes / 2 ** 20;
+  return `bandwidth reference: ${mib} MiB, read + written, ${first.repeats} repeats per sample, median of ${first.samples}\n${formatTable(
+    ['method', 'wall GB/s', 'GPU GB/s', 'of copy'],
+    rows.map((r) => [r.method, fmt(r.wallGBps), fmt(r.gpuGBps), `${(r.ofCopy * 100).toFixed(0)}%`]),
   )}`;
 }

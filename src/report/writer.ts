@@ -10,6 +10,7 @@ import { SAMPLE_COLUMNS, roundRecord, sampleRow, summaryRows } from './columns.t
 import { crossovers, kernelFits } from '../measure/fit.ts';
 import type { CaseResult, Sample } from '../measure/result.ts';
 import type { SelfCheckRow } from '../measure/self-check.ts';
+import type { BandwidthRow } from '../measure/bandwidth.ts';
 
 /** Booleans as true/false (csv-stringify's default writes 1 and an empty cell). */
 const CSV_OPTIONS = { cast: { boolean: (value: boolean) => String(value) } };
@@ -67,6 +68,10 @@ export class RunWriter {
         true,
       ),
     );
+  }
+
+  writeBandwidth(rows: readonly BandwidthRow[]): void {
+    writeAtomic(join(this.dir, 'bandwidth.csv'), toCsv(rows.map(roundRecord), true));
   }
 
   get cases(): readonly CaseResult[] {
