@@ -14,11 +14,12 @@ export type Cell = string | number | boolean | null;
 const round = (value: number | null, digits = 4): number | null =>
   value === null || !Number.isFinite(value) ? null : Number(value.toPrecision(digits + 2));
 
-/** A record with every number rounded to 6 significant digits (CSV readability). */
+/** A record with every non-integer rounded to 6 significant digits (CSV readability). */
 export function roundRecord(record: object): Record<string, Cell> {
   const out: Record<string, Cell> = {};
   for (const [k, v] of Object.entries(record)) {
-    out[k] = typeof v === 'number' ? round(v) : (v as Cell);
+    // Integers (sizes, counts) stay exact; measured values get 6 significant digits.
+    out[k] = typeof v === 'number' && !Number.isInteger(v) ? round(v) : (v as Cell);
   }
   return out;
 }
