@@ -149,7 +149,8 @@ function notRun(
     submitNs: null,
     waitNs: null,
     preEncodeNs: null,
-    completionNs: null,
+    completionLowerNs: null,
+    completionUpperNs: null,
     droppedGpuSamples: 0,
   };
 }

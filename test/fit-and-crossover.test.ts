@@ -36,7 +36,8 @@ function caseResult(
     submitNs: null,
     waitNs: null,
     preEncodeNs: null,
-    completionNs: null,
+    completionLowerNs: null,
+    completionUpperNs: null,
     droppedGpuSamples: 0,
   };
 }

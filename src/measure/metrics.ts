@@ -32,10 +32,11 @@ export interface CaseMetrics {
   submitUsPerKernel: number | null;
   submitUsPerKernelP10: number | null;
   submitUsPerKernelP90: number | null;
-  /** See Sample.completionNs: per submit, µs. */
-  completionLatencyUs: number | null;
-  completionLatencyUsP10: number | null;
-  completionLatencyUsP90: number | null;
+  /** Bounds on the completion latency per submit, µs (see Sample.completionLowerNs). */
+  completionLatencyLowerUs: number | null;
+  completionLatencyUpperUs: number | null;
+  completionLatencyUpperUsP10: number | null;
+  completionLatencyUpperUsP90: number | null;
   /** Host wait from the last submit returning until completion was seen, per execution. */
   waitUs: number | null;
   /** Encoding done outside the timer (prerecorded), per kernel. */
@@ -76,9 +77,10 @@ export function caseMetrics(result: CaseResult): CaseMetrics {
     submitUsPerKernel: perKernel(result.submitNs?.median),
     submitUsPerKernelP10: perKernel(result.submitNs?.p10),
     submitUsPerKernelP90: perKernel(result.submitNs?.p90),
-    completionLatencyUs: us(result.completionNs?.median),
-    completionLatencyUsP10: us(result.completionNs?.p10),
-    completionLatencyUsP90: us(result.completionNs?.p90),
+    completionLatencyLowerUs: us(result.completionLowerNs?.median),
+    completionLatencyUpperUs: us(result.completionUpperNs?.median),
+    completionLatencyUpperUsP10: us(result.completionUpperNs?.p10),
+    completionLatencyUpperUsP90: us(result.completionUpperNs?.p90),
     waitUs: result.waitNs === null ? null : result.waitNs.median * US_PER_NS,
     preEncodeUsPerKernel: perKernel(result.preEncodeNs?.median),
     wallUsTotal: wall === null ? null : wall.median * US_PER_NS,

@@ -20,15 +20,20 @@ export interface Sample {
   gpuIdleNs: number | null;
   gpuSpanNs: number | null;
   /**
-   * GPU samples only: time from calling submit() until the host saw completion, minus the GPU
-   * execution inside it, per submit, ns: the GPU's start latency plus the completion signal's
-   * trip back to the host. Host and GPU clocks are not correlated in WebGPU, so the two parts
-   * cannot be split (and the GPU cannot start before submit() is called, so this is never
-   * below 0 but for clock noise). Computed for one submit + one wait (submit + wait − GPU span)
-   * and for a wait after every submit ((submit + wait − busy) / submits); null otherwise
-   * (`submit-each`: its one wait overlaps the execution of many submits).
+   * GPU samples only: bounds on the completion latency (last GPU work done → host sees it), per
+   * submit, ns. WebGPU gives no host↔GPU clock correlation, so it is bracketed, not measured:
+   * - lower = wait − GPU execution: the host's wait after submit() returned that execution does not
+   *   account for; exact if the GPU starts the moment submit() returns, smaller (even negative)
+   *   when execution began inside the submit() call;
+   * - upper = submit + wait − GPU execution: everything from calling submit() to seeing completion
+   *   that is not execution, including Dawn's backend command recording inside submit() (about
+   *   1.5 µs per dispatch on an H100, so it grows with K) and the GPU's start latency.
+   * Computed for one submit + one wait (GPU execution = span) and for a wait after every submit
+   * (GPU execution = busy, divided by the submits); null otherwise (`submit-each`: its one wait
+   * overlaps the execution of many submits).
    */
-  completionNs: number | null;
+  completionLowerNs: number | null;
+  completionUpperNs: number | null;
 }
 
 export type CaseStatus = 'ok' | 'failed' | 'not-applicable';
@@ -59,7 +64,8 @@ export interface CaseResult {
   submitNs: Distribution | null;
   waitNs: Distribution | null;
   preEncodeNs: Distribution | null;
-  completionNs: Distribution | null;
+  completionLowerNs: Distribution | null;
+  completionUpperNs: Distribution | null;
   /** GPU samples dropped for non-monotonic or zero timestamps. */
   droppedGpuSamples: number;
 }

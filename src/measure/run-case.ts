@@ -153,7 +153,8 @@ function emptyResult(input: CaseInput, id: string): CaseResult {
     submitNs: null,
     waitNs: null,
     preEncodeNs: null,
-    completionNs: null,
+    completionLowerNs: null,
+    completionUpperNs: null,
     droppedGpuSamples: 0,
   };
 }
@@ -274,7 +275,7 @@ export async function measureCase(
           gpuBusyNs: times?.busyNs ?? null,
           gpuIdleNs: times?.idleNs ?? null,
           gpuSpanNs: times?.spanNs ?? null,
-          completionNs: times === undefined ? null : completionNs(phases, times),
+          ...completionBounds(phases, times),
         });
       }
       checkDevice();
@@ -304,13 +305,19 @@ export async function measureCase(
   return { result, samples };
 }
 
-function completionNs(phases: HostPhases, times: GpuTimes): number | null {
-  const submitToSeen = phases.submitNs + phases.waitNs;
-  if (phases.submits === 1 && phases.waits === 1) return submitToSeen - times.spanNs;
-  if (phases.waits > 1 && phases.waits === phases.submits) {
-    return (submitToSeen - times.busyNs) / phases.waits;
+/** See Sample.completionLowerNs / completionUpperNs. */
+function completionBounds(
+  phases: HostPhases,
+  times: GpuTimes | undefined,
+): { completionLowerNs: number | null; completionUpperNs: number | null } {
+  if (times !== undefined && phases.submits === phases.waits) {
+    const executedNs = phases.submits === 1 ? times.spanNs : times.busyNs;
+    return {
+      completionLowerNs: (phases.waitNs - executedNs) / phases.waits,
+      completionUpperNs: (phases.submitNs + phases.waitNs - executedNs) / phases.waits,
+    };
   }
-  return null;
+  return { completionLowerNs: null, completionUpperNs: null };
 }
 
 function summarise(result: CaseResult, samples: readonly Sample[]): void {
@@ -335,5 +342,6 @@ function summarise(result: CaseResult, samples: readonly Sample[]): void {
   result.submitNs = of('wall', (s) => s.submitNs);
   result.waitNs = of('wall', (s) => s.waitNs);
   result.preEncodeNs = of('wall', (s) => s.preEncodeNs);
-  result.completionNs = of('gpu', (s) => s.completionNs);
+  result.completionLowerNs = of('gpu', (s) => s.completionLowerNs);
+  result.completionUpperNs = of('gpu', (s) => s.completionUpperNs);
 }

@@ -87,9 +87,10 @@ export function summaryRows(results: readonly CaseResult[]): Record<string, Cell
       submitUsPerKernel: round(m.submitUsPerKernel),
       submitUsPerKernelP10: round(m.submitUsPerKernelP10),
       submitUsPerKernelP90: round(m.submitUsPerKernelP90),
-      completionLatencyUs: round(m.completionLatencyUs),
-      completionLatencyUsP10: round(m.completionLatencyUsP10),
-      completionLatencyUsP90: round(m.completionLatencyUsP90),
+      completionLatencyLowerUs: round(m.completionLatencyLowerUs),
+      completionLatencyUpperUs: round(m.completionLatencyUpperUs),
+      completionLatencyUpperUsP10: round(m.completionLatencyUpperUsP10),
+      completionLatencyUpperUsP90: round(m.completionLatencyUpperUsP90),
       waitUs: round(m.waitUs),
       preEncodeUsPerKernel: round(m.preEncodeUsPerKernel),
       wallUsTotal: round(m.wallUsTotal),
@@ -124,7 +125,8 @@ export const SAMPLE_COLUMNS = [
   'gpuBusyNs',
   'gpuIdleNs',
   'gpuSpanNs',
-  'completionNs',
+  'completionLowerNs',
+  'completionUpperNs',
 ] as const satisfies readonly (keyof Sample)[];
 
 export function sampleRow(s: Sample): Cell[] {
