@@ -33,6 +33,8 @@ import { runContext, runId } from './report/context.ts';
 import { bandwidthTable, selfCheckTable, summaryTable, formatTable } from './report/console.ts';
 import { SELF_CHECK_DEFAULTS, selfCheck } from './measure/self-check.ts';
 import { RunWriter } from './report/writer.ts';
+import { compareCommand } from './commands/compare.ts';
+import { reportAfterBench, reportCommand } from './commands/report.ts';
 import { STRATEGIES, strategyById } from './strategies/index.ts';
 import { WORKLOADS, workloadById } from './workloads/index.ts';
 
@@ -278,6 +280,7 @@ async function bench(args: BenchArgs): Promise<number> {
       writer.writeBandwidth(rows);
       process.stdout.write(`\n${bandwidthTable(rows)}\n`);
     }
+    await reportAfterBench(dir);
     process.stdout.write(`\nresults: ${dir}\n`);
     const failed = writer.cases.filter((c) => c.status === 'failed');
     if (failed.length > 0)
@@ -498,6 +501,25 @@ async function main(argv: string[]): Promise<number> {
       'strategies, workloads, profiles, and which combinations do not apply',
       {},
       run(list),
+    )
+    .command(
+      'report <dir>',
+      're-render report.md and the SVG charts of a run folder from its CSV files and context.json',
+      (y) => y.positional('dir', { type: 'string', describe: 'run folder (results/<run-id>)' }),
+      run((args: object) => reportCommand((args as { dir: string }).dir)),
+    )
+    .command(
+      'compare <a> <b>',
+      "per-case ratio of run B to run A with a noise-aware verdict (faster, slower, same, unclear) from the runs' p10–p90 ranges",
+      (y) =>
+        y
+          .positional('a', { type: 'string', describe: 'run folder A (the reference)' })
+          .positional('b', { type: 'string', describe: 'run folder B (compared with A)' })
+          .option('out', { type: 'string', describe: 'also write the comparison as CSV here' }),
+      run((args: object) => {
+        const { a, b, out } = args as { a: string; b: string; out?: string | undefined };
+        return compareCommand(a, b, out);
+      }),
     )
     // Options are read by their kebab-case names; without this, yargs also names each unknown
     // option in camelCase in its messages.

@@ -1,0 +1,398 @@
+/**
+ * The report's charts, declared as vega-lite specs over a run read back from its files, compiled
+ * with vega-lite and rendered to SVG by vega's headless view (no canvas, no browser). Per
+ * workload:
+ *   wall-<workload>.svg         wall time per kernel against elements, log-log, one colour (and
+ *                               point shape) per strategy, p10–p90 as vertical rules, one panel
+ *                               per K (and per intensity/workgroup size when several);
+ *   breakdown-<workload>.svg    at the tiny case (smallest elements, largest K): each strategy's
+ *                               wall time per kernel split into GPU busy and launch overhead;
+ *   utilisation-<workload>.svg  GPU busy / wall against elements, one line per strategy.
+ * Never times; deterministic for the same files (report DIR re-renders byte for byte).
+ */
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { fmtUs } from './markdown.ts';
+import { adapterName, type RunData, type SummaryRow } from './read-run.ts';
+import { distinct, isOk, slug, strategyOrder, tinyCase, variantOf, workloadsOf } from './select.ts';
+
+export interface ChartSpec {
+  /** Path relative to the run folder. */
+  file: string;
+  title: string;
+  /** What the chart shows, one sentence (the report's caption). */
+  caption: string;
+  spec: TopLevelSpec;
+}
+
+export interface RenderedChart extends Omit<ChartSpec, 'spec'> {
+  svg: string;
+}
+
+export const CHARTS_DIR = 'charts';
+
+const FONT = 'DejaVu Sans, Helvetica, Arial, sans-serif';
+
+/** Shared look: white background (PNG conversions are not transparent), legible type. */
+const CONFIG = {
+  background: 'white',
+  font: FONT,
+  padding: 12,
+  title: { fontSize: 15, subtitleFontSize: 12, subtitleColor: '#444', anchor: 'start' },
+  axis: { labelFontSize: 11, titleFontSize: 12, grid: true, gridColor: '#e4e4e4' },
+  legend: { labelFontSize: 11, titleFontSize: 12, symbolSize: 90, labelLimit: 320 },
+  header: { labelFontSize: 12, titleFontSize: 12 },
+  view: { stroke: '#bbb' },
+} as const;
+
+const formatElements = (n: number): string => n.toLocaleString('en-US');
+
+/** The breakdown cuts a bar this many times longer than the next longest. */
+const CUT_RATIO = 4;
+
+/** A facet's label: the number of kernels K in one execution. */
+const kLabel = (k: number): string => `K = ${k} kernel${k === 1 ? '' : 's'}`;
+
+function subtitle(run: RunData, ...lines: string[]): string[] {
+  const backend = run.context.adapter?.backend;
+  const device = run.context.adapter?.cpuDevice === true ? ' (CPU device)' : '';
+  return [
+    `${adapterName(run.context)}${device}${backend === undefined ? '' : `, backend ${backend}`}`,
+    ...lines,
+  ];
+}
+
+/**
+ * The specs below are plain data built from parts (axes, facets) typed loosely as objects;
+ * vega-lite's compile() checks them, and the tests render every chart.
+ */
+const asSpec = (spec: object): TopLevelSpec => spec as unknown as TopLevelSpec;
+
+/** The colour and shape of each strategy, the same in every chart of a run. */
+function strategyScale(strategies: readonly string[]): object {
+  return { domain: strategies, scheme: 'tableau10' };
+}
+
+/**
+ * Facets: one panel per K, wrapped two to a row; with several (intensity, workgroup size)
+ * variants, a grid of one row per variant and one column per K instead.
+ */
+function facetOf(rows: readonly SummaryRow[]): object {
+  const kernels = distinct(rows.map((r) => r.kernels)).sort((a, b) => a - b);
+  const variants = distinct(rows.map(variantOf));
+  const panel = { field: 'panel', type: 'ordinal', title: null, sort: kernels.map(kLabel) };
+  if (variants.length > 1) {
+    return {
+      facet: { column: panel, row: { field: 'variant', type: 'ordinal', title: null } },
+    };
+  }
+  return { facet: panel, columns: Math.min(kernels.length, 2) };
+}
+
+/** Powers of ten covering [min, max]: the ticks (and grid lines) of a log axis. */
+function decades(values: readonly number[]): number[] {
+  const positive = values.filter((v) => v > 0 && Number.isFinite(v));
+  if (positive.length === 0) return [];
+  const lo = Math.floor(Math.log10(Math.min(...positive)));
+  const hi = Math.ceil(Math.log10(Math.max(...positive)));
+  const out: number[] = [];
+  for (let e = lo; e <= hi; e++) out.push(Number((10 ** e).toPrecision(1)));
+  return out;
+}
+
+/** x: elements per kernel, log scale, ticks at powers of ten. */
+function elementsAxis(rows: readonly SummaryRow[]): object {
+  const values = decades(rows.map((r) => r.elements));
+  return {
+    field: 'elements',
+    type: 'quantitative',
+    scale: { type: 'log', domain: [values[0] ?? 1, values[values.length - 1] ?? 10] },
+    axis: { format: '~s', values, title: 'elements per kernel (log scale)' },
+  };
+}
+
+function wallChart(run: RunData, workload: string, strategies: string[]): ChartSpec | undefined {
+  const rows = run.summary.filter((r) => r.workload === workload && isOk(r));
+  if (rows.length === 0) return undefined;
+  const values = rows
+    .filter((r) => (r.wallUsPerKernel ?? 0) > 0)
+    .map((r) => ({
+      strategy: r.strategy,
+      elements: r.elements,
+      panel: kLabel(r.kernels),
+      variant: variantOf(r),
+      wall: r.wallUsPerKernel,
+      p10: r.wallUsPerKernelP10,
+      p90: r.wallUsPerKernelP90,
+    }));
+  const x = elementsAxis(rows);
+  const color = {
+    field: 'strategy',
+    type: 'nominal',
+    scale: strategyScale(strategies),
+    legend: { title: 'strategy' },
+  };
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: {
+      text: `Wall time per kernel against size: ${workload}`,
+      subtitle: subtitle(run, 'median per kernel; vertical rules: p10–p90 of the samples'),
+    },
+    data: { values },
+    ...facetOf(rows),
+    spec: {
+      width: 300,
+      height: 240,
+      encoding: {
+        x,
+        color,
+      },
+      layer: [
+        {
+          mark: { type: 'rule', opacity: 0.6 },
+          encoding: {
+            y: { field: 'p10', type: 'quantitative', scale: { type: 'log' } },
+            y2: { field: 'p90' },
+          },
+        },
+        {
+          mark: { type: 'line', point: { size: 45, filled: true } },
+          encoding: {
+            y: {
+              field: 'wall',
+              type: 'quantitative',
+              scale: { type: 'log' },
+              axis: {
+                format: '~g',
+                values: decades(values.flatMap((v) => [v.p10 ?? 0, v.p90 ?? 0, v.wall ?? 0])),
+                title: 'wall time per kernel (µs, log scale)',
+              },
+            },
+            shape: { field: 'strategy', type: 'nominal', scale: { domain: strategies } },
+          },
+        },
+      ],
+    },
+    resolve: { scale: { y: 'shared' } },
+    config: CONFIG,
+  };
+  return {
+    file: `${CHARTS_DIR}/wall-${slug(workload)}.svg`,
+    title: `Wall time per kernel against elements, ${workload}`,
+    caption:
+      'Log-log: a flat line is a launch-bound strategy (cost per kernel independent of size); lines meet where execution dominates.',
+    spec: asSpec(spec),
+  };
+}
+
+function breakdownChart(
+  run: RunData,
+  workload: string,
+  strategies: string[],
+): ChartSpec | undefined {
+  const tiny = tinyCase(run, workload)?.filter(isOk);
+  const first = tiny?.[0];
+  if (tiny === undefined || first === undefined) return undefined;
+  const values: { strategy: string; part: string; us: number; order: number }[] = [];
+  for (const r of tiny) {
+    const wall = r.wallUsPerKernel ?? 0;
+    const busy = r.gpuBusyUsPerKernel;
+    if (busy === null) {
+      values.push({ strategy: r.strategy, part: 'wall (no GPU timestamps)', us: wall, order: 2 });
+      continue;
+    }
+    values.push({ strategy: r.strategy, part: 'GPU busy', us: Math.min(busy, wall), order: 0 });
+    values.push({
+      strategy: r.strategy,
+      part: 'launch overhead',
+      us: Math.max(wall - busy, 0),
+      order: 1,
+    });
+  }
+  const present = strategies.filter((s) => tiny.some((r) => r.strategy === s));
+  const parts = distinct(values.map((v) => v.part));
+  // One bar far longer than the rest (indirect dispatch with Dawn's validation: tens of times
+  // the others) would flatten them all: then the axis ends a little past the second longest and
+  // the longer bars are cut there, their labels giving the full value.
+  const walls = tiny.map((r) => r.wallUsPerKernel ?? 0).sort((a, b) => b - a);
+  const longest = walls[0] ?? 0;
+  const second = walls[1] ?? 0;
+  const cap = second > 0 && longest > CUT_RATIO * second ? second * 1.3 : undefined;
+  const labels = tiny.map((r) => {
+    const wall = r.wallUsPerKernel ?? 0;
+    const cut = cap !== undefined && wall > cap;
+    return {
+      strategy: r.strategy,
+      x: cut ? cap : wall,
+      text: cut ? `${fmtUs(wall)} µs (bar cut)` : fmtUs(wall),
+    };
+  });
+  const y = {
+    field: 'strategy',
+    type: 'nominal',
+    sort: present,
+    axis: { title: 'strategy', labelLimit: 200 },
+  };
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: {
+      text: `Launch overhead and GPU busy time per kernel: ${workload}, ${formatElements(first.elements)} elements, K = ${first.kernels}`,
+      subtitle: subtitle(
+        run,
+        'medians per kernel; launch overhead = wall − GPU busy (0 where negative); labels: wall time',
+        ...(cap === undefined
+          ? []
+          : ['bars past the end of the axis are cut; their labels give the value']),
+      ),
+    },
+    data: { values },
+    width: 560,
+    height: { step: 26 },
+    layer: [
+      {
+        mark: { type: 'bar', clip: true },
+        encoding: {
+          y,
+          x: {
+            field: 'us',
+            type: 'quantitative',
+            aggregate: 'sum',
+            stack: 'zero',
+            ...(cap === undefined ? {} : { scale: { domain: [0, cap], nice: false } }),
+            axis: { title: 'time per kernel (µs)' },
+          },
+          color: {
+            field: 'part',
+            type: 'nominal',
+            scale: {
+              domain: parts,
+              range: parts.map((p) =>
+                p === 'GPU busy' ? '#4c78a8' : p === 'launch overhead' ? '#f58518' : '#9d9d9d',
+              ),
+            },
+            legend: { title: 'part of wall time', orient: 'bottom' },
+          },
+          order: { field: 'order', type: 'quantitative' },
+          tooltip: [
+            { field: 'strategy', type: 'nominal' },
+            { field: 'part', type: 'nominal' },
+            { field: 'us', type: 'quantitative', title: 'µs per kernel', format: '.3~g' },
+          ],
+        },
+      },
+      {
+        data: { values: labels },
+        mark: { type: 'text', align: 'left', dx: 4, fontSize: 11 },
+        encoding: {
+          y,
+          x: { field: 'x', type: 'quantitative' },
+          text: { field: 'text', type: 'nominal' },
+        },
+      },
+    ],
+    config: CONFIG,
+  };
+  return {
+    file: `${CHARTS_DIR}/breakdown-${slug(workload)}.svg`,
+    title: `Launch overhead against GPU busy time per kernel, ${workload}, ${formatElements(first.elements)} elements, K = ${first.kernels}`,
+    caption:
+      'At the smallest size and largest K, where launch cost weighs most: the orange part is what each strategy spends not executing kernels.',
+    spec: asSpec(spec),
+  };
+}
+
+function utilisationChart(
+  run: RunData,
+  workload: string,
+  strategies: string[],
+): ChartSpec | undefined {
+  const rows = run.summary.filter(
+    (r) => r.workload === workload && isOk(r) && r.utilization !== null,
+  );
+  if (rows.length === 0) return undefined;
+  const values = rows.map((r) => ({
+    strategy: r.strategy,
+    elements: r.elements,
+    panel: kLabel(r.kernels),
+    variant: variantOf(r),
+    utilization: r.utilization,
+  }));
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: {
+      text: `GPU kernel utilisation against size: ${workload}`,
+      subtitle: subtitle(run, 'median GPU busy / median wall time; 100% = the GPU never waits'),
+    },
+    data: { values },
+    ...facetOf(rows),
+    spec: {
+      width: 300,
+      height: 220,
+      layer: [
+        {
+          mark: { type: 'rule', strokeDash: [4, 3], color: '#888' },
+          encoding: { y: { datum: 1, type: 'quantitative' } },
+        },
+        {
+          mark: { type: 'line', point: { size: 45, filled: true } },
+          encoding: {
+            x: elementsAxis(rows),
+            y: {
+              field: 'utilization',
+              type: 'quantitative',
+              scale: { zero: true },
+              axis: { format: '.0%', title: 'GPU utilisation (% of wall time)' },
+            },
+            color: {
+              field: 'strategy',
+              type: 'nominal',
+              scale: strategyScale(strategies),
+              legend: { title: 'strategy' },
+            },
+            shape: { field: 'strategy', type: 'nominal', scale: { domain: strategies } },
+          },
+        },
+      ],
+    },
+    config: CONFIG,
+  };
+  return {
+    file: `${CHARTS_DIR}/utilisation-${slug(workload)}.svg`,
+    title: `GPU utilisation against elements, ${workload}`,
+    caption:
+      'How much of the wall time the GPU spends executing kernels; above 100% the timestamp samples ran slower than the wall samples (noise, or queries that cost execution time).',
+    spec: asSpec(spec),
+  };
+}
+
+/** The charts a run gets, in report order (none for a run without an ok case). */
+export function chartSpecs(run: RunData): ChartSpec[] {
+  const strategies = strategyOrder(run);
+  const out: ChartSpec[] = [];
+  for (const workload of workloadsOf(run)) {
+    for (const make of [wallChart, breakdownChart, utilisationChart]) {
+      const chart = make(run, workload, strategies);
+      if (chart !== undefined) out.push(chart);
+    }
+  }
+  return out;
+}
+
+/** Compiles a vega-lite spec and renders it to SVG text, headless. */
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const compiled = compile(spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+export async function renderCharts(run: RunData): Promise<RenderedChart[]> {
+  const out: RenderedChart[] = [];
+  for (const { spec, ...chart } of chartSpecs(run)) {
+    out.push({ ...chart, svg: await renderSvg(spec) });
+  }
+  return out;
+}

@@ -1,0 +1,681 @@
+/**
+ * report.md: what a reader looks at first. Rendered from a run read back from its files only
+ * (summary.csv, fits.csv, crossovers.csv, selfcheck.csv, context.json), so `launchbench report DIR`
+ * and the end of `bench` produce the same text from the same folder. Headline findings are
+ * sentences computed from the data; then the run's facts, per-group tables, what failed or does
+ * not apply and why, the fits and crossovers, and links to the SVG charts. No clock readings
+ * (re-rendering is byte-identical), never times.
+ */
+import { adapterName, type CrossoverRow, type RunData, type SummaryRow } from './read-run.ts';
+import { distinct, groups, isOk, strategyOrder, tinyCase, workloadsOf } from './select.ts';
+
+/** What the markdown needs to know about a chart: where it is and what it shows. */
+export interface ChartLink {
+  file: string;
+  title: string;
+  caption: string;
+}
+
+/** µs with 3 significant digits (whole numbers from 1000 on). */
+export function fmtUs(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString('en-US');
+  return Number(value.toPrecision(3)).toString();
+}
+
+const fmtCount = (n: number): string => n.toLocaleString('en-US');
+
+/** An interpolated element count, to 2 significant digits (it is an estimate). */
+const fmtApprox = (n: number): string => fmtCount(Number(n.toPrecision(2)));
+
+const fmtRatio = (x: number | null | undefined): string =>
+  x === null || x === undefined || !Number.isFinite(x)
+    ? '–'
+    : `${x >= 1000 ? fmtCount(Math.round(x)) : Number(x.toPrecision(3)).toString()}×`;
+
+const fmtPercent = (x: number | null | undefined): string =>
+  x === null || x === undefined || !Number.isFinite(x) ? '–' : `${Math.round(x * 100)}%`;
+
+const code = (text: string): string => `\`${text}\``;
+
+/** A markdown table cell: no pipes or line breaks. */
+const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+
+/** A column of numbers (figures, ranges, ratios, percentages) is right-aligned; text is not. */
+const NUMERIC = /^[-–≈+]?[0-9][0-9.,]*(e[-+]?[0-9]+)?( ?(µs|ns|ms|×|%)|[–…][-0-9.,]+)?$|^–$/;
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const align = header.map((_, i) => {
+    const values = rows.map((r) => r[i] ?? '').filter((v) => v !== '');
+    return values.length > 0 && values.every((v) => NUMERIC.test(v)) ? '---:' : '---';
+  });
+  return [
+    `| ${header.join(' | ')} |`,
+    `| ${align.join(' | ')} |`,
+    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+  ];
+}
+
+/** "a, b and c". */
+function listing(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] ?? ''}`;
+}
+
+/** Ascending distinct numbers as "1, 10 and 100". */
+const numbers = (values: readonly number[]): string =>
+  listing(
+    distinct(values)
+      .sort((a, b) => a - b)
+      .map(fmtCount),
+  );
+
+const byStrategy = (rows: readonly SummaryRow[], strategy: string): SummaryRow | undefined =>
+  rows.find((r) => r.strategy === strategy && isOk(r));
+
+/** The headline sentences for one workload at its tiny case. */
+function headlineFor(run: RunData, workload: string, isMain: boolean): string[] {
+  const tiny = tinyCase(run, workload);
+  const first = tiny?.find(isOk);
+  if (tiny === undefined || first === undefined) return [];
+  const out: string[] = [];
+  const at = `${fmtCount(first.elements)} elements per kernel and K = ${fmtCount(first.kernels)} kernels`;
+  const baseline = byStrategy(tiny, 'submit-wait');
+  const vsBaseline = (r: SummaryRow): string => {
+    const s = r.speedupVsSubmitWait;
+    if (baseline === undefined || s === null || r === baseline) return '';
+    return s >= 1
+      ? `, ${fmtRatio(s)} faster than submit-and-wait`
+      : `, ${fmtRatio(1 / s)} slower than submit-and-wait`;
+  };
+  const range = (r: SummaryRow): string =>
+    `p10–p90 ${fmtUs(r.wallUsPerKernelP10)}–${fmtUs(r.wallUsPerKernelP90)} µs`;
+  if (!isMain) {
+    // The other workloads: one compact sentence each, the main one has the full list.
+    const figures = tiny.filter(isOk).map((r) => {
+      const s = r.speedupVsSubmitWait;
+      const rel =
+        baseline === undefined || r === baseline || s === null
+          ? ''
+          : s >= 1
+            ? ` (${fmtRatio(s)} faster)`
+            : ` (${fmtRatio(1 / s)} slower)`;
+      return `${code(r.strategy)} ${fmtUs(r.wallUsPerKernel)} µs${rel}`;
+    });
+    const missing = tiny.filter((r) => !isOk(r)).map((r) => `${code(r.strategy)} ${r.status}`);
+    return [
+      `**${workload}** at ${at}, wall time per kernel${baseline === undefined ? '' : ' (speed-up against `submit-wait`)'}: ${listing(figures)}${missing.length === 0 ? '' : `; ${listing(missing)}`}.`,
+    ];
+  }
+  const backend = run.context.adapter?.backend;
+  out.push(
+    `On this GPU (**${adapterName(run.context)}**${backend === undefined ? '' : `, backend ${backend}`}), ${workload} at ${at}:`,
+  );
+  const items: string[] = [];
+  /** One sentence per strategy measured at the tiny case; none for a strategy not there. */
+  const push = (strategy: string, text: (r: SummaryRow) => string): void => {
+    const r = byStrategy(tiny, strategy);
+    if (r !== undefined) items.push(text(r));
+  };
+  push(
+    'submit-wait',
+    (r) =>
+      `one submit-and-wait costs **${fmtUs(r.wallUsPerKernel)} µs** per kernel (${code('submit-wait')}, ${range(r)});`,
+  );
+  push(
+    'submit-each',
+    (r) =>
+      `one submit per kernel with a single wait costs ${fmtUs(r.wallUsPerKernel)} µs per kernel (${code('submit-each')}${vsBaseline(r)});`,
+  );
+  push(
+    'pass-each',
+    (r) =>
+      `one compute pass per kernel in one command buffer costs ${fmtUs(r.wallUsPerKernel)} µs per kernel (${code('pass-each')}${vsBaseline(r)});`,
+  );
+  push(
+    'dispatch-each',
+    (r) =>
+      `dispatches in one pass cost **${fmtUs(r.wallUsPerKernel)} µs** each (${code('dispatch-each')}${vsBaseline(r)});`,
+  );
+  push('prerecorded', (r) => {
+    const encode =
+      r.preEncodeUsPerKernel === null || r.preEncodeUsPerKernel <= 0
+        ? ''
+        : `; encoding them beforehand, outside the timer, costs ${fmtUs(r.preEncodeUsPerKernel)} µs per kernel`;
+    return `pre-recorded command buffers bring that to **${fmtUs(r.wallUsPerKernel)} µs** per kernel (${code('prerecorded')}: submit and wait only${vsBaseline(r)}${encode});`;
+  });
+  push(
+    'indirect',
+    (r) =>
+      `indirect dispatches in one pass cost ${fmtUs(r.wallUsPerKernel)} µs each (${code('indirect')}${vsBaseline(r)});`,
+  );
+  push(
+    'fused',
+    (r) =>
+      `one fused kernel costs **${fmtUs(r.wallUsPerKernel)} µs** per kernel-equivalent (${code('fused')}${vsBaseline(r)});`,
+  );
+  push(
+    'persistent',
+    (r) =>
+      `a persistent kernel costs **${fmtUs(r.wallUsPerKernel)} µs** per kernel-equivalent (${code('persistent')}${vsBaseline(r)});`,
+  );
+  const notRun = tiny.filter((r) => !isOk(r));
+  if (notRun.length > 0) {
+    items.push(
+      `not measured at this size: ${listing(notRun.map((r) => `${code(r.strategy)} (${r.status})`))};`,
+    );
+  }
+  const ok = tiny.filter(isOk);
+  const best = ok.reduce<SummaryRow | undefined>(
+    (m, r) =>
+      m === undefined || (r.wallUsPerKernel ?? Infinity) < (m.wallUsPerKernel ?? Infinity) ? r : m,
+    undefined,
+  );
+  if (best !== undefined) {
+    items.push(
+      `the fastest here is ${code(best.strategy)} at ${fmtUs(best.wallUsPerKernel)} µs per kernel${baseline === undefined || best === baseline ? '' : `, ${fmtRatio(best.speedupVsSubmitWait)} faster than ${code('submit-wait')}`}.`,
+    );
+  }
+  return [...out, ...items.map((i) => `- ${i}`)];
+}
+
+/** "Across K" sentence from the fits at the workload's smallest size. */
+function fitSentence(run: RunData, workload: string): string | undefined {
+  const fits = run.fits.filter((f) => f.workload === workload && f.perKernelUs !== null);
+  if (fits.length === 0) return undefined;
+  const elements = Math.min(...fits.map((f) => f.elements));
+  const intensity = Math.min(...fits.map((f) => f.intensity));
+  const at = fits.filter((f) => f.elements === elements && f.intensity === intensity);
+  const parts: string[] = [];
+  for (const strategy of ['submit-wait', 'dispatch-each', 'prerecorded', 'fused']) {
+    const f = at.find((x) => x.strategy === strategy);
+    if (f === undefined) continue;
+    const r2 = f.r2 === null || (f.points ?? 0) <= 2 ? '' : `, r² = ${f.r2.toFixed(2)}`;
+    parts.push(
+      `${fmtUs(f.perKernelUs)} µs with ${code(strategy)} (fixed ${fmtUs(f.fixedUs)} µs per execution${r2})`,
+    );
+  }
+  if (parts.length === 0) return undefined;
+  const first = at[0];
+  const kRange =
+    first?.kernelsMin === null || first?.kernelsMax === null || first === undefined
+      ? ''
+      : ` (K = ${fmtCount(first.kernelsMin)}…${fmtCount(first.kernelsMax)})`;
+  const exact =
+    (first?.points ?? 0) <= 2
+      ? ' Only two values of K were measured, so the line passes through both exactly (no r²).'
+      : '';
+  return `Across K${kRange} at ${fmtCount(elements)} elements, one more ${workload} kernel costs ${listing(parts)}, from the fit wall(K) = a + b·K (b per kernel, a fixed).${exact}`;
+}
+
+function describeCrossover(c: CrossoverRow): string {
+  if (c.elements === null) return 'unknown';
+  if (c.kind === 'between') return `≈ ${fmtApprox(c.elements)}`;
+  if (c.kind === 'below-range')
+    return `below ${fmtCount(c.elements)} (execution dominates already)`;
+  if (c.kind === 'above-range') return `above ${fmtCount(c.elements)} (overhead still dominates)`;
+  return `${c.kind} ${fmtCount(c.elements)}`;
+}
+
+/** "Launch overhead stops dominating above N elements" sentence, per strategy, at the largest K. */
+function crossoverSentence(run: RunData, workload: string): string | undefined {
+  const all = run.crossovers.filter((c) => c.workload === workload);
+  if (all.length === 0) return undefined;
+  const kernels = Math.max(...all.map((c) => c.kernels));
+  const intensity = Math.min(...all.map((c) => c.intensity));
+  const at = all.filter((c) => c.kernels === kernels && c.intensity === intensity);
+  const order = strategyOrder(run);
+  at.sort((a, b) => order.indexOf(a.strategy) - order.indexOf(b.strategy));
+  const between = at.filter((c) => c.kind === 'between' && c.elements !== null);
+  const below = at.filter((c) => c.kind === 'below-range');
+  const above = at.filter((c) => c.kind === 'above-range');
+  const parts: string[] = [];
+  if (between.length > 0) {
+    parts.push(
+      `launch overhead stops dominating above ${listing(between.map((c) => `≈ ${fmtApprox(c.elements ?? 0)} elements with ${code(c.strategy)}`))}`,
+    );
+  }
+  if (below.length > 0) {
+    parts.push(
+      `execution already dominates at the smallest size measured (${fmtCount(Math.min(...below.map((c) => c.elements ?? 0)))} elements) with ${listing(below.map((c) => code(c.strategy)))}`,
+    );
+  }
+  if (above.length > 0) {
+    parts.push(
+      `overhead still dominates at the largest size measured (${fmtCount(Math.max(...above.map((c) => c.elements ?? 0)))} elements) with ${listing(above.map((c) => code(c.strategy)))}`,
+    );
+  }
+  const text = parts.join('; ');
+  return `At K = ${fmtCount(kernels)}, ${text} (where GPU busy time per kernel overtakes launch overhead per kernel; interpolated in log-log between measured sizes).`;
+}
+
+function cautions(run: RunData): string[] {
+  const out: string[] = [];
+  const c = run.context;
+  if (!run.hasContext) out.push('This folder has no context.json: adapter and settings unknown.');
+  if (c.adapter?.cpuDevice === true || c.adapter?.isFallbackAdapter === true) {
+    out.push(
+      'This adapter is a CPU device (a software/fallback adapter): "GPU" time runs on the host CPU, sharing its cores with the host side, so none of these figures transfers to a real GPU.',
+    );
+  }
+  if (c.interrupted === true)
+    out.push('The run was interrupted: only the finished cases are here.');
+  if (c.deviceLost !== null && c.deviceLost !== undefined) {
+    out.push(
+      `The GPU device was lost during the run (${c.deviceLost}): only the finished cases are here.`,
+    );
+  }
+  if (c.complete === false && c.interrupted !== true && (c.deviceLost ?? null) === null) {
+    out.push(
+      'The run did not finish (context.json has no finish time): only the cases written so far are here.',
+    );
+  }
+  if (c.timestampSelfTest?.ok === false) {
+    out.push(
+      `The timestamp self-test failed (${c.timestampSelfTest.message ?? 'no message'}): GPU busy, overhead and utilisation are not measured.`,
+    );
+  }
+  const ok = run.summary.filter(isOk);
+  const noisy = ok.filter((r) => r.converged === false);
+  if (noisy.length > 0) {
+    const target = c.options?.sampling?.['maxNoise'];
+    out.push(
+      `${noisy.length} of ${ok.length} measured cases did not reach the noise target${target === undefined ? '' : ` (±${fmtPercent(target)} on the median)`} within their time budget: read their p10–p90 ranges.`,
+    );
+  }
+  const negative = ok.filter((r) => (r.launchOverheadUsPerKernel ?? 0) < 0);
+  if (negative.length > 0) {
+    out.push(
+      `${negative.length} case(s) show a negative launch overhead: their samples with timestamp queries ran slower than those without (the queries themselves cost execution time, or noise), so GPU busy exceeds wall there.`,
+    );
+  }
+  const failed = run.summary.filter((r) => r.status === 'failed');
+  if (failed.length > 0) {
+    out.push(
+      `${failed.length} case(s) failed: see [Failed and not applicable](#failed-and-not-applicable).`,
+    );
+  }
+  return out;
+}
+
+function headline(run: RunData): string[] {
+  const workloads = workloadsOf(run);
+  const main = workloads.includes('map') ? 'map' : workloads[0];
+  const ordered = main === undefined ? [] : [main, ...workloads.filter((w) => w !== main)];
+  const out: string[] = ['## Headline', ''];
+  if (run.summary.filter(isOk).length === 0) {
+    out.push('No case was measured successfully: nothing to report but the reasons below.', '');
+  }
+  for (const [i, workload] of ordered.entries()) {
+    const lines = headlineFor(run, workload, i === 0);
+    if (lines.length === 0) continue;
+    out.push(...lines, '');
+    for (const sentence of [fitSentence(run, workload), crossoverSentence(run, workload)]) {
+      if (sentence !== undefined) out.push(sentence, '');
+    }
+  }
+  const bandwidth = bandwidthSentence(run);
+  if (bandwidth !== undefined) out.push(bandwidth, '');
+  const notes = cautions(run);
+  if (notes.length > 0) out.push('Read with care:', '', ...notes.map((n) => `- ${n}`), '');
+  return out;
+}
+
+function facts(run: RunData): string[] {
+  const c = run.context;
+  const rows: string[][] = [];
+  const add = (what: string, value: string | undefined | null): void => {
+    if (value !== undefined && value !== null && value !== '') rows.push([what, value]);
+  };
+  const a = c.adapter;
+  if (a !== undefined) {
+    add('adapter', adapterName(c));
+    add(
+      'vendor / architecture / device',
+      [a.vendor, a.architecture, a.device].filter((x) => x !== undefined && x !== '').join(' / '),
+    );
+    add(
+      'CPU (fallback) adapter',
+      a.cpuDevice === true || a.isFallbackAdapter === true ? 'yes' : 'no',
+    );
+    add('backend', a.backend);
+  }
+  add('Dawn instance flags', c.dawn?.instanceFlags?.map(code).join(' '));
+  const toggles = c.dawn?.toggles;
+  if (toggles !== undefined) {
+    add(
+      'Dawn toggles enabled',
+      toggles.enabled?.length ? toggles.enabled.map(code).join(', ') : 'none',
+    );
+    add(
+      'Dawn toggles disabled',
+      toggles.disabled?.length ? toggles.disabled.map(code).join(', ') : 'none',
+    );
+  }
+  const ts = c.timestampSelfTest;
+  if (ts !== undefined) {
+    const step =
+      ts.smallestStepNs === null || ts.smallestStepNs === undefined
+        ? ''
+        : `; smallest step seen ${fmtCount(ts.smallestStepNs)} ns`;
+    add(
+      'timestamp self-test',
+      `${ts.ok === true ? 'passed' : 'FAILED'}: ${ts.message ?? ''}${step}`,
+    );
+  }
+  const w = c.gpuWarmup;
+  if (w !== undefined) {
+    add(
+      'GPU warm-up',
+      `${fmtCount(Math.round(w.elapsedMs ?? 0))} ms, ${fmtCount(w.submits ?? 0)} submits; one submit ${fmtUs(w.firstSubmitUs)} µs first, ${fmtUs(w.lastSubmitUs)} µs last; ${w.stable === true ? 'settled' : 'not settled within its limit'}`,
+    );
+  }
+  const s = c.options?.sampling;
+  if (c.options?.profile !== undefined) add('profile', c.options.profile);
+  if (s !== undefined) {
+    add(
+      'sampling per case',
+      `${s['minSamples'] ?? '?'}–${s['maxSamples'] ?? '?'} samples of each kind, at most ${fmtCount(s['maxTimeMs'] ?? 0)} ms, noise target ±${fmtPercent(s['maxNoise'])} on the median; warm-up ${fmtCount(s['warmupMs'] ?? 0)} ms`,
+    );
+  }
+  add(
+    'verified against the CPU reference',
+    c.options?.verify === false
+      ? 'no (--no-verify)'
+      : c.options?.verify === true
+        ? 'yes'
+        : undefined,
+  );
+  add('seed', c.options?.seed === undefined ? undefined : String(c.options.seed));
+  add('run id', c.runId);
+  add(
+    'started / finished (UTC)',
+    c.startedAt === undefined ? undefined : `${c.startedAt} / ${c.finishedAt ?? 'not finished'}`,
+  );
+  add(
+    'command line',
+    c.commandLine === undefined ? undefined : code(`launchbench ${c.commandLine.join(' ')}`),
+  );
+  add('git commit', c.gitCommit);
+  const pkgs = c.packages;
+  if (pkgs !== undefined) {
+    add(
+      'packages',
+      Object.entries(pkgs)
+        .filter(([, v]) => v !== null)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    );
+  }
+  add('node', c.node);
+  add(
+    'OS',
+    c.os === undefined
+      ? undefined
+      : `${c.os.platform ?? ''} ${c.os.release ?? ''} ${c.os.arch ?? ''}`.trim(),
+  );
+  add(
+    'CPU',
+    c.cpu === undefined
+      ? undefined
+      : `${c.cpu.model ?? 'unknown'}, ${c.cpu.cores ?? '?'} logical cores`,
+  );
+  if (rows.length === 0) return [];
+  return ['## The run', '', ...table(['what', 'value'], rows), ''];
+}
+
+function groupTables(run: RunData): string[] {
+  const out: string[] = [
+    '## Results per case',
+    '',
+    'Per kernel: one execution of all K kernels divided by K (for `fused` and `persistent`, per kernel-equivalent of the same work). Wall: host clock, samples without timestamp queries, median and p10–p90. GPU busy: from pass timestamps. Launch overhead = (wall − GPU busy) per kernel. Utilisation = GPU busy / wall. Speed-up: `submit-wait` wall / this wall, on the same work.',
+    '',
+  ];
+  for (const rows of groups(run)) {
+    const ok = rows.filter(isOk);
+    const first = rows[0];
+    if (first === undefined || ok.length === 0) continue;
+    out.push(
+      `### ${first.workload} · ${fmtCount(first.elements)} elements · K = ${fmtCount(first.kernels)} · intensity ${first.intensity} · workgroup ${first.workgroupSize}`,
+      '',
+    );
+    out.push(
+      ...table(
+        [
+          'strategy',
+          'wall µs/kernel',
+          'p10–p90 µs',
+          'GPU busy µs/kernel',
+          'launch overhead µs/kernel',
+          'GPU utilisation',
+          'speed-up vs submit-wait',
+          'note',
+        ],
+        ok.map((r) => [
+          code(r.strategy),
+          fmtUs(r.wallUsPerKernel),
+          `${fmtUs(r.wallUsPerKernelP10)}–${fmtUs(r.wallUsPerKernelP90)}`,
+          fmtUs(r.gpuBusyUsPerKernel),
+          fmtUs(r.launchOverheadUsPerKernel),
+          fmtPercent(r.utilization),
+          fmtRatio(r.speedupVsSubmitWait),
+          r.converged === false ? 'noise target not reached' : r.reason,
+        ]),
+      ),
+    );
+    const missing = rows.filter((r) => !isOk(r));
+    if (missing.length > 0) {
+      out.push(
+        '',
+        `Not measured: ${listing(missing.map((r) => `${code(r.strategy)} (${r.status})`))}.`,
+      );
+    }
+    out.push('');
+  }
+  return out;
+}
+
+function notMeasured(run: RunData): string[] {
+  const rows = run.summary.filter((r) => !isOk(r));
+  if (rows.length === 0) return [];
+  const byReason = new Map<string, SummaryRow[]>();
+  for (const r of rows) {
+    const key = `${r.workload}|${r.strategy}|${r.status}|${r.reason}`;
+    byReason.set(key, [...(byReason.get(key) ?? []), r]);
+  }
+  const lines = [...byReason.values()].map((members) => {
+    const r = members[0] as SummaryRow;
+    return [
+      r.workload,
+      code(r.strategy),
+      r.status,
+      numbers(members.map((m) => m.elements)),
+      numbers(members.map((m) => m.kernels)),
+      r.reason === '' ? '(no reason recorded)' : r.reason,
+    ];
+  });
+  return [
+    '## Failed and not applicable',
+    '',
+    ...table(['workload', 'strategy', 'status', 'elements', 'K', 'reason'], lines),
+    '',
+  ];
+}
+
+function fitsTable(run: RunData): string[] {
+  if (run.fits.length === 0) return [];
+  const order = strategyOrder(run);
+  const fits = [...run.fits].sort(
+    (a, b) =>
+      a.workload.localeCompare(b.workload) ||
+      a.elements - b.elements ||
+      a.intensity - b.intensity ||
+      a.workgroupSize - b.workgroupSize ||
+      order.indexOf(a.strategy) - order.indexOf(b.strategy),
+  );
+  return [
+    '## Fits across K: wall(K) = a + b·K',
+    '',
+    'Per strategy and size, least squares over the values of K measured: a is the fixed cost of one execution (submit, completion), b the marginal cost of one more kernel.',
+    '',
+    ...table(
+      [
+        'workload',
+        'strategy',
+        'elements',
+        'intensity',
+        'workgroup',
+        'K range',
+        'a fixed µs',
+        'b µs/kernel',
+        'r²',
+      ],
+      fits.map((f) => [
+        f.workload,
+        code(f.strategy),
+        fmtCount(f.elements),
+        String(f.intensity),
+        String(f.workgroupSize),
+        f.kernelsMin === null || f.kernelsMax === null
+          ? '–'
+          : `${fmtCount(f.kernelsMin)}…${fmtCount(f.kernelsMax)}`,
+        fmtUs(f.fixedUs),
+        fmtUs(f.perKernelUs),
+        f.r2 === null ? '–' : f.r2.toFixed(3),
+      ]),
+    ),
+    '',
+  ];
+}
+
+function crossoverTable(run: RunData): string[] {
+  if (run.crossovers.length === 0) return [];
+  const order = strategyOrder(run);
+  const rows = [...run.crossovers].sort(
+    (a, b) =>
+      a.workload.localeCompare(b.workload) ||
+      a.kernels - b.kernels ||
+      a.intensity - b.intensity ||
+      a.workgroupSize - b.workgroupSize ||
+      order.indexOf(a.strategy) - order.indexOf(b.strategy),
+  );
+  return [
+    '## Crossovers: where execution overtakes launch overhead',
+    '',
+    'The element count where GPU busy time per kernel equals launch overhead per kernel, interpolated in log-log between the sizes measured; outside the measured range only a bound is known.',
+    '',
+    ...table(
+      [
+        'workload',
+        'strategy',
+        'K',
+        'intensity',
+        'workgroup',
+        'sizes used',
+        'crossover elements',
+        'overhead there µs/kernel',
+      ],
+      rows.map((c) => [
+        c.workload,
+        code(c.strategy),
+        fmtCount(c.kernels),
+        String(c.intensity),
+        String(c.workgroupSize),
+        c.sizes === null ? '–' : String(c.sizes),
+        describeCrossover(c),
+        fmtUs(c.overheadUsPerKernel),
+      ]),
+    ),
+    '',
+  ];
+}
+
+function selfCheckTable(run: RunData): string[] {
+  const first = run.selfCheck[0];
+  if (first === undefined) return [];
+  return [
+    '## Harness self-check',
+    '',
+    `The harness against the hand-written loops of bench/minimal-loops.ts (map, ${fmtCount(first.elements ?? 0)} elements, K = ${fmtCount(first.kernels ?? 0)}, median of ${first.rounds ?? '?'} alternating rounds): a ratio near 1 means the harness adds nothing measurable.`,
+    '',
+    ...table(
+      ['strategy', 'harness µs/kernel', 'minimal loop µs/kernel', 'ratio', 'ratio range'],
+      run.selfCheck.map((r) => [
+        code(r.strategy),
+        fmtUs(r.harnessUsPerKernel),
+        fmtUs(r.minimalUsPerKernel),
+        r.ratio === null ? '–' : r.ratio.toFixed(3),
+        r.ratioMin === null || r.ratioMax === null
+          ? '–'
+          : `${r.ratioMin.toFixed(2)}…${r.ratioMax.toFixed(2)}`,
+      ]),
+    ),
+    '',
+  ];
+}
+
+function bandwidthSection(run: RunData): string[] {
+  if (run.bandwidth.length === 0) return [];
+  const gb = (x: number | null): string => (x === null ? '–' : `${Number(x.toPrecision(3))} GB/s`);
+  return [
+    '## Memory bandwidth reference',
+    '',
+    'The same bytes moved by copyBufferToBuffer and by the `map` kernel at intensity 0 (read and write counted, GB = 10⁹ bytes): how close the kernel comes to what the GPU can copy.',
+    '',
+    ...table(
+      ['method', 'MiB', 'wall GB/s', 'GPU GB/s', 'of copy'],
+      run.bandwidth.map((b) => [
+        code(b.method),
+        b.bytes === null ? '–' : fmtCount(Math.round(b.bytes / 2 ** 20)),
+        gb(b.wallGBps),
+        gb(b.gpuGBps),
+        fmtPercent(b.ofCopy),
+      ]),
+    ),
+    '',
+  ];
+}
+
+/** One headline sentence on bandwidth, when the run measured it. */
+function bandwidthSentence(run: RunData): string | undefined {
+  const copy = run.bandwidth.find((b) => b.method === 'copyBufferToBuffer');
+  const kernel = run.bandwidth.find((b) => b.method === 'map-kernel');
+  if (copy?.wallGBps === null || copy?.wallGBps === undefined) return undefined;
+  const k =
+    kernel?.wallGBps === null || kernel?.wallGBps === undefined
+      ? ''
+      : `; the \`map\` kernel at intensity 0 reaches ${Number(kernel.wallGBps.toPrecision(3))} GB/s (${fmtPercent(kernel.ofCopy)} of that)`;
+  return `For scale: copyBufferToBuffer moves ${Number(copy.wallGBps.toPrecision(3))} GB/s${k}.`;
+}
+
+function chartSection(charts: readonly ChartLink[]): string[] {
+  if (charts.length === 0) return [];
+  const out = ['## Charts', ''];
+  for (const c of charts)
+    out.push(`### ${c.title}`, '', `![${c.title}](${c.file})`, '', c.caption, '');
+  return out;
+}
+
+export function renderMarkdown(run: RunData, charts: readonly ChartLink[]): string {
+  const id = run.context.runId;
+  const lines = [
+    `# launchbench: ${adapterName(run.context)}`,
+    '',
+    `Run ${id === undefined ? '(no run id)' : code(id)}: ${run.summary.length} cases, ${run.summary.filter(isOk).length} measured. All times are medians in microseconds (µs) per kernel unless marked.`,
+    '',
+    ...headline(run),
+    ...chartSection(charts),
+    ...facts(run),
+    ...groupTables(run),
+    ...notMeasured(run),
+    ...fitsTable(run),
+    ...crossoverTable(run),
+    ...selfCheckTable(run),
+    ...bandwidthSection(run),
+    '## Files',
+    '',
+    '`summary.csv` (one row per case), `samples.csv` (one row per sample), `context.json` (adapter, limits, toggles, settings), `fits.csv`, `crossovers.csv`, `selfcheck.csv` and `bandwidth.csv` where measured, and the charts in `charts/`. This page is rendered from those files by `launchbench report <this folder>`.',
+    '',
+  ];
+  return lines.join('\n');
+}

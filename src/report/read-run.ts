@@ -1,0 +1,402 @@
+/**
+ * Reads a run folder back from its files (summary.csv, and where present fits.csv,
+ * crossovers.csv, selfcheck.csv, bandwidth.csv, context.json), so report.md, the charts and `compare` are made
+ * from what a run published and nothing else. Readers ignore unknown columns (DESIGN.md,
+ * Outputs); a missing required column, an unreadable number or a folder that is not a run is a
+ * UsageError naming the file and what is wrong. Never times, never prints.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { UsageError, errorMessage } from '../errors.ts';
+
+/** The case key: what identifies a case across runs (two runs' cases match on it). */
+export const CASE_KEY_COLUMNS = [
+  'workload',
+  'strategy',
+  'elements',
+  'kernels',
+  'intensity',
+  'workgroupSize',
+] as const;
+
+/** summary.csv columns without which nothing can be reported. */
+const SUMMARY_REQUIRED = [
+  ...CASE_KEY_COLUMNS,
+  'status',
+  'wallUsPerKernel',
+  'wallUsPerKernelP10',
+  'wallUsPerKernelP90',
+] as const;
+
+/** Numeric summary.csv columns read when present (null when absent or empty). */
+const SUMMARY_OPTIONAL_NUMBERS = [
+  'wallNoise',
+  'wallSamples',
+  'gpuSamples',
+  'gpuBusyUsPerKernel',
+  'gpuBusyUsPerKernelP10',
+  'gpuBusyUsPerKernelP90',
+  'gpuIdleUsPerKernel',
+  'launchOverheadUsPerKernel',
+  'utilization',
+  'encodeUsPerKernel',
+  'submitUsPerKernel',
+  'waitUs',
+  'preEncodeUsPerKernel',
+  'wallUsTotal',
+  'timestampOverheadUsPerKernel',
+  'speedupVsSubmitWait',
+  'speedupVsDispatchEach',
+] as const;
+
+type OptionalNumber = (typeof SUMMARY_OPTIONAL_NUMBERS)[number];
+
+export type SummaryRow = {
+  workload: string;
+  strategy: string;
+  program: string;
+  elements: number;
+  kernels: number;
+  intensity: number;
+  workgroupSize: number;
+  /** ok, failed or not-applicable. */
+  status: string;
+  reason: string;
+  converged: boolean | null;
+  verified: boolean | null;
+  wallUsPerKernel: number | null;
+  wallUsPerKernelP10: number | null;
+  wallUsPerKernelP90: number | null;
+} & Record<OptionalNumber, number | null>;
+
+export interface FitRow {
+  workload: string;
+  strategy: string;
+  elements: number;
+  intensity: number;
+  workgroupSize: number;
+  fixedUs: number | null;
+  perKernelUs: number | null;
+  r2: number | null;
+  points: number | null;
+  kernelsMin: number | null;
+  kernelsMax: number | null;
+}
+
+export interface CrossoverRow {
+  workload: string;
+  strategy: string;
+  kernels: number;
+  intensity: number;
+  workgroupSize: number;
+  /** between, below-range or above-range (src/measure/fit.ts). */
+  kind: string;
+  elements: number | null;
+  overheadUsPerKernel: number | null;
+  sizes: number | null;
+}
+
+export interface SelfCheckCsvRow {
+  strategy: string;
+  elements: number | null;
+  kernels: number | null;
+  rounds: number | null;
+  harnessUsPerKernel: number | null;
+  minimalUsPerKernel: number | null;
+  ratio: number | null;
+  ratioMin: number | null;
+  ratioMax: number | null;
+}
+
+export interface BandwidthCsvRow {
+  method: string;
+  bytes: number | null;
+  wallGBps: number | null;
+  gpuGBps: number | null;
+  ofCopy: number | null;
+}
+
+/** The parts of context.json the report uses; every field may be missing in an older run. */
+export interface RunContextFile {
+  schemaVersion?: number;
+  runId?: string;
+  startedAt?: string;
+  finishedAt?: string | null;
+  complete?: boolean;
+  interrupted?: boolean;
+  deviceLost?: string | null;
+  adapter?: {
+    vendor?: string;
+    architecture?: string;
+    device?: string;
+    description?: string;
+    isFallbackAdapter?: boolean;
+    backend?: string;
+    cpuDevice?: boolean;
+  };
+  features?: string[];
+  limits?: Record<string, number>;
+  dawn?: { instanceFlags?: string[]; toggles?: { enabled?: string[]; disabled?: string[] } };
+  timestampSelfTest?: {
+    ok?: boolean;
+    message?: string;
+    smallestStepNs?: number | null;
+    resolveMode?: string;
+  };
+  gpuWarmup?: {
+    elapsedMs?: number;
+    submits?: number;
+    firstSubmitUs?: number;
+    lastSubmitUs?: number;
+    stable?: boolean;
+  };
+  options?: {
+    profile?: string;
+    seed?: number;
+    verify?: boolean;
+    sampling?: Record<string, number>;
+  };
+  commandLine?: string[];
+  gitCommit?: string | null;
+  packages?: Record<string, string | null>;
+  node?: string;
+  os?: { platform?: string; release?: string; arch?: string };
+  cpu?: { model?: string; cores?: number };
+}
+
+export interface RunData {
+  dir: string;
+  summary: SummaryRow[];
+  fits: FitRow[];
+  crossovers: CrossoverRow[];
+  selfCheck: SelfCheckCsvRow[];
+  bandwidth: BandwidthCsvRow[];
+  /** Empty when the folder has no context.json. */
+  context: RunContextFile;
+  hasContext: boolean;
+}
+
+type CsvRecord = Record<string, string>;
+
+/** Parses a CSV file into header-keyed records; a missing required column is a UsageError. */
+function readCsv(path: string, required: readonly string[]): CsvRecord[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`${path}: cannot read (${errorMessage(error)})`);
+  }
+  if (text.trim() === '') throw new UsageError(`${path}: empty file, no header row`);
+  let records: CsvRecord[];
+  let header: string[] = [];
+  try {
+    records = parse(text, {
+      columns: (names: string[]) => (header = names),
+      skip_empty_lines: true,
+    });
+  } catch (error) {
+    throw new UsageError(`${path}: not valid CSV (${errorMessage(error).split('\n')[0]})`);
+  }
+  const missing = required.filter((c) => !header.includes(c));
+  if (missing.length > 0) {
+    throw new UsageError(
+      `${path}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`,
+    );
+  }
+  return records;
+}
+
+/** A reader of typed cells from one record, naming file, line and column on a bad value. */
+function cells(path: string, record: CsvRecord, line: number) {
+  const text = (column: string): string => record[column] ?? '';
+  const number = (column: string): number | null => {
+    const t = text(column).trim();
+    if (t === '') return null;
+    const value = Number(t);
+    if (Number.isNaN(value)) {
+      throw new UsageError(`${path}: line ${line}: ${column} '${t}' is not a number`);
+    }
+    return value;
+  };
+  const requiredNumber = (column: string): number => {
+    const value = number(column);
+    if (value === null) throw new UsageError(`${path}: line ${line}: ${column} is empty`);
+    return value;
+  };
+  const bool = (column: string): boolean | null => {
+    const t = text(column).trim().toLowerCase();
+    return t === 'true' ? true : t === 'false' ? false : null;
+  };
+  return { text, number, requiredNumber, bool };
+}
+
+/** Line numbers as a reader of the file counts them (header = line 1). */
+const lineOf = (index: number): number => index + 2;
+
+export function readSummary(path: string): SummaryRow[] {
+  return readCsv(path, SUMMARY_REQUIRED).map((record, i) => {
+    const c = cells(path, record, lineOf(i));
+    const optional = {} as Record<OptionalNumber, number | null>;
+    for (const column of SUMMARY_OPTIONAL_NUMBERS) optional[column] = c.number(column);
+    return {
+      workload: c.text('workload'),
+      strategy: c.text('strategy'),
+      program: c.text('program'),
+      elements: c.requiredNumber('elements'),
+      kernels: c.requiredNumber('kernels'),
+      intensity: c.requiredNumber('intensity'),
+      workgroupSize: c.requiredNumber('workgroupSize'),
+      status: c.text('status'),
+      reason: c.text('reason'),
+      converged: c.bool('converged'),
+      verified: c.bool('verified'),
+      wallUsPerKernel: c.number('wallUsPerKernel'),
+      wallUsPerKernelP10: c.number('wallUsPerKernelP10'),
+      wallUsPerKernelP90: c.number('wallUsPerKernelP90'),
+      ...optional,
+    };
+  });
+}
+
+function readFits(path: string): FitRow[] {
+  return readCsv(path, [
+    'workload',
+    'strategy',
+    'elements',
+    'intensity',
+    'workgroupSize',
+    'fixedUs',
+    'perKernelUs',
+  ]).map((record, i) => {
+    const c = cells(path, record, lineOf(i));
+    return {
+      workload: c.text('workload'),
+      strategy: c.text('strategy'),
+      elements: c.requiredNumber('elements'),
+      intensity: c.requiredNumber('intensity'),
+      workgroupSize: c.requiredNumber('workgroupSize'),
+      fixedUs: c.number('fixedUs'),
+      perKernelUs: c.number('perKernelUs'),
+      r2: c.number('r2'),
+      points: c.number('points'),
+      kernelsMin: c.number('kernelsMin'),
+      kernelsMax: c.number('kernelsMax'),
+    };
+  });
+}
+
+function readCrossovers(path: string): CrossoverRow[] {
+  return readCsv(path, [
+    'workload',
+    'strategy',
+    'kernels',
+    'intensity',
+    'workgroupSize',
+    'kind',
+    'elements',
+  ]).map((record, i) => {
+    const c = cells(path, record, lineOf(i));
+    return {
+      workload: c.text('workload'),
+      strategy: c.text('strategy'),
+      kernels: c.requiredNumber('kernels'),
+      intensity: c.requiredNumber('intensity'),
+      workgroupSize: c.requiredNumber('workgroupSize'),
+      kind: c.text('kind'),
+      elements: c.number('elements'),
+      overheadUsPerKernel: c.number('overheadUsPerKernel'),
+      sizes: c.number('sizes'),
+    };
+  });
+}
+
+function readSelfCheck(path: string): SelfCheckCsvRow[] {
+  return readCsv(path, ['strategy', 'harnessUsPerKernel', 'minimalUsPerKernel', 'ratio']).map(
+    (record, i) => {
+      const c = cells(path, record, lineOf(i));
+      return {
+        strategy: c.text('strategy'),
+        elements: c.number('elements'),
+        kernels: c.number('kernels'),
+        rounds: c.number('rounds'),
+        harnessUsPerKernel: c.number('harnessUsPerKernel'),
+        minimalUsPerKernel: c.number('minimalUsPerKernel'),
+        ratio: c.number('ratio'),
+        ratioMin: c.number('ratioMin'),
+        ratioMax: c.number('ratioMax'),
+      };
+    },
+  );
+}
+
+function readBandwidth(path: string): BandwidthCsvRow[] {
+  return readCsv(path, ['method', 'wallGBps']).map((record, i) => {
+    const c = cells(path, record, lineOf(i));
+    return {
+      method: c.text('method'),
+      bytes: c.number('bytes'),
+      wallGBps: c.number('wallGBps'),
+      gpuGBps: c.number('gpuGBps'),
+      ofCopy: c.number('ofCopy'),
+    };
+  });
+}
+
+function readContext(path: string): RunContextFile {
+  try {
+    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new Error('not a JSON object');
+    }
+    return value;
+  } catch (error) {
+    throw new UsageError(`${path}: not valid JSON (${errorMessage(error).split('\n')[0]})`);
+  }
+}
+
+/** Reads a run folder; throws UsageError when `dir` is missing or is not a run folder. */
+export function readRun(dir: string): RunData {
+  if (!existsSync(dir)) throw new UsageError(`${dir}: no such folder`);
+  if (!statSync(dir).isDirectory()) throw new UsageError(`${dir}: not a folder`);
+  const summaryPath = join(dir, 'summary.csv');
+  if (!existsSync(summaryPath)) {
+    throw new UsageError(`${dir}: not a run folder (no summary.csv)`);
+  }
+  const optional = <T>(name: string, read: (path: string) => T[]): T[] => {
+    const path = join(dir, name);
+    return existsSync(path) ? read(path) : [];
+  };
+  const contextPath = join(dir, 'context.json');
+  const hasContext = existsSync(contextPath);
+  return {
+    dir,
+    summary: readSummary(summaryPath),
+    fits: optional('fits.csv', readFits),
+    crossovers: optional('crossovers.csv', readCrossovers),
+    selfCheck: optional('selfcheck.csv', readSelfCheck),
+    bandwidth: optional('bandwidth.csv', readBandwidth),
+    context: hasContext ? readContext(contextPath) : {},
+    hasContext,
+  };
+}
+
+/** The adapter's name as a reader knows it, from context.json. */
+export function adapterName(context: RunContextFile): string {
+  const a = context.adapter;
+  if (a === undefined) return 'unknown adapter';
+  const description = (a.description ?? '').trim();
+  const device = (a.device ?? '').trim();
+  const vendor = (a.vendor ?? '').trim();
+  // Some drivers (NVIDIA on Vulkan) describe themselves as 'NVIDIA: <driver version>' and name
+  // the GPU only in `device` ('nvidia-h100-80gb-hbm3'): then the device names the adapter.
+  const driverOnly =
+    vendor !== '' && description.toLowerCase().startsWith(`${vendor.toLowerCase()}:`);
+  if (driverOnly && device !== '') return `${device} (${description})`;
+  return description || device || vendor || 'unknown adapter';
+}
+
+/** A stable string key of a case (see CASE_KEY_COLUMNS). */
+export function caseKey(row: Pick<SummaryRow, (typeof CASE_KEY_COLUMNS)[number]>): string {
+  return CASE_KEY_COLUMNS.map((c) => String(row[c])).join('|');
+}

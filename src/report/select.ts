@@ -1,0 +1,90 @@
+/**
+ * Picks what the report and the charts talk about from a run read back from its files: the
+ * strategies in the run's order, the workloads, the parameter groups, and the "tiny case" of a
+ * workload (smallest elements, largest K: where launch cost shows most). Pure functions.
+ */
+import type { RunData, SummaryRow } from './read-run.ts';
+
+/** Distinct values in first-seen order. */
+export function distinct<T>(values: Iterable<T>): T[] {
+  return [...new Set(values)];
+}
+
+/** Strategies in the order the run measured them (the registry's order). */
+export function strategyOrder(run: RunData): string[] {
+  return distinct(run.summary.map((r) => r.strategy));
+}
+
+export function workloadsOf(run: RunData): string[] {
+  return distinct(run.summary.map((r) => r.workload));
+}
+
+export const isOk = (r: SummaryRow): boolean => r.status === 'ok' && r.wallUsPerKernel !== null;
+
+/** The parameter group of a row: every case key column except the strategy. */
+export function groupKey(r: SummaryRow): string {
+  return `${r.workload}|${r.elements}|${r.kernels}|${r.intensity}|${r.workgroupSize}`;
+}
+
+/** Rows by parameter group, groups sorted by workload (run order), intensity, wg, K, elements. */
+export function groups(run: RunData): SummaryRow[][] {
+  const byKey = new Map<string, SummaryRow[]>();
+  for (const r of run.summary) byKey.set(groupKey(r), [...(byKey.get(groupKey(r)) ?? []), r]);
+  const workloadRank = new Map(workloadsOf(run).map((w, i) => [w, i]));
+  const rank = (r: SummaryRow): number[] => [
+    workloadRank.get(r.workload) ?? 0,
+    r.intensity,
+    r.workgroupSize,
+    r.kernels,
+    r.elements,
+  ];
+  return [...byKey.values()].sort((a, b) => {
+    const ra = rank(a[0] as SummaryRow);
+    const rb = rank(b[0] as SummaryRow);
+    for (let i = 0; i < ra.length; i++) {
+      const d = (ra[i] ?? 0) - (rb[i] ?? 0);
+      if (d !== 0) return d;
+    }
+    return 0;
+  });
+}
+
+/** (intensity, workgroup size) variants of a workload, as labels, in ascending order. */
+export function variantOf(r: SummaryRow): string {
+  return `intensity ${r.intensity}, workgroup ${r.workgroupSize}`;
+}
+
+/**
+ * The tiny case of a workload: the parameter group with the smallest element count and the
+ * largest K (at the lowest intensity and smallest workgroup size measured), where launch
+ * overhead weighs most. Undefined when the workload has no ok case.
+ */
+export function tinyCase(run: RunData, workload: string): SummaryRow[] | undefined {
+  const rows = run.summary.filter((r) => r.workload === workload);
+  const ok = rows.filter(isOk);
+  if (ok.length === 0) return undefined;
+  const intensity = Math.min(...ok.map((r) => r.intensity));
+  const atIntensity = ok.filter((r) => r.intensity === intensity);
+  const wg = Math.min(...atIntensity.map((r) => r.workgroupSize));
+  const atWg = atIntensity.filter((r) => r.workgroupSize === wg);
+  const elements = Math.min(...atWg.map((r) => r.elements));
+  const atElements = atWg.filter((r) => r.elements === elements);
+  const kernels = Math.max(...atElements.map((r) => r.kernels));
+  return rows.filter(
+    (r) =>
+      r.intensity === intensity &&
+      r.workgroupSize === wg &&
+      r.elements === elements &&
+      r.kernels === kernels,
+  );
+}
+
+/** A file-name-safe form of an id. */
+export function slug(text: string): string {
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'x'
+  );
+}

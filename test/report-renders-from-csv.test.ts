@@ -1,0 +1,128 @@
+/**
+ * `launchbench report DIR` renders report.md and the SVG charts from a run folder's files alone
+ * (the hand-made run in test/fixtures/run-small): the headline sentences carry the fixture's
+ * numbers, failed and not-applicable cases appear with their reasons, every chart is well-formed
+ * SVG with labelled axes (units) and one legend entry per strategy, and rendering twice gives the
+ * same bytes. No GPU needed.
+ */
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderRunReport } from '../src/report/render-run.ts';
+import { runCli } from './support/cli.ts';
+
+const FIXTURE = new URL('./fixtures/run-small', import.meta.url).pathname;
+let dir = '';
+
+beforeAll(() => {
+  dir = join(mkdtempSync(join(tmpdir(), 'launchbench-report-')), 'run');
+  cpSync(FIXTURE, dir, { recursive: true });
+});
+afterAll(() => rmSync(join(dir, '..'), { recursive: true, force: true }));
+
+/** The text nodes of an SVG (vega writes titles, axis labels and legends as <text>/<tspan>). */
+function svgTexts(svg: string): string[] {
+  return svg
+    .split(/<[^>]*>/)
+    .map((t) => t.replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').trim())
+    .filter((t) => t !== '');
+}
+
+describe('report from a fixture run', () => {
+  it('launchbench report DIR exits 0 and names report.md and the charts', async () => {
+    const result = await runCli(['report', dir]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe(`report: ${join(dir, 'report.md')} (3 charts)\n`);
+  });
+
+  it('report.md states the headline findings in sentences, with units', () => {
+    const md = readFileSync(join(dir, 'report.md'), 'utf8');
+    expect(md).toContain(
+      'On this GPU (**Fixture GPU 9000**, backend vulkan), map at 64 elements per kernel and K = 100 kernels:',
+    );
+    expect(md).toContain(
+      '- one submit-and-wait costs **38 µs** per kernel (`submit-wait`, p10–p90 36.1–41 µs);',
+    );
+    expect(md).toContain(
+      '- dispatches in one pass cost **4 µs** each (`dispatch-each`, 9.5× faster than submit-and-wait);',
+    );
+    expect(md).toContain('pre-recorded command buffers bring that to **2.5 µs** per kernel');
+    expect(md).toContain('one fused kernel costs **0.5 µs** per kernel-equivalent');
+    expect(md).toContain(
+      'launch overhead stops dominating above ≈ 43,000 elements with `submit-wait`',
+    );
+  });
+
+  it('report.md has the run facts, per-case tables, reasons, fits, crossovers and chart links', () => {
+    const md = readFileSync(join(dir, 'report.md'), 'utf8');
+    expect(md).toContain('| timestamp self-test | passed: timestamps monotonic and unquantised');
+    expect(md).toContain('| GPU warm-up | 1,000 ms, 500 submits;');
+    expect(md).toContain('### map · 64 elements · K = 100 · intensity 0 · workgroup 64');
+    expect(md).toMatch(/\| `dispatch-each` \| 4 \| 3\.8–4\.32 \| 2 \| 2 \| 50% \| 9\.5× \|/);
+    expect(md).toContain(
+      '| map | `persistent` | failed | 65,536 | 100 | grid barrier spin bound hit after step 0: workgroups not co-resident |',
+    );
+    expect(md).toContain('fixture: indirect left out of this run');
+    expect(md).toMatch(
+      /\| map \| `dispatch-each` \| 64 \| 0 \| 64 \| 1…100 \| 38\.4 \| 3\.62 \| 1\.000 \|/,
+    );
+    expect(md).toContain('| map | `submit-wait` | 100 | 0 | 64 | 2 | ≈ 43,000 | 25.5 |');
+    for (const chart of ['wall-map', 'breakdown-map', 'utilisation-map']) {
+      expect(md).toContain(`](charts/${chart}.svg)`);
+    }
+    expect(md).not.toContain('someFutureColumn');
+  });
+
+  it('every chart is valid SVG with axis titles in units and one legend entry per strategy', () => {
+    const files = readdirSync(join(dir, 'charts')).sort();
+    expect(files).toEqual(['breakdown-map.svg', 'utilisation-map.svg', 'wall-map.svg']);
+    const parser = new XMLParser({ ignoreAttributes: false });
+    for (const file of files) {
+      const svg = readFileSync(join(dir, 'charts', file), 'utf8');
+      expect(XMLValidator.validate(svg), file).toBe(true);
+      const doc = parser.parse(svg) as Record<string, unknown>;
+      expect(Object.keys(doc), file).toContain('svg');
+      const texts = svgTexts(svg);
+      expect(
+        texts.some((t) => t.includes('Fixture GPU 9000')),
+        file,
+      ).toBe(true);
+      if (file !== 'breakdown-map.svg') {
+        expect(texts, file).toContain('elements per kernel (log scale)');
+        for (const s of ['submit-wait', 'dispatch-each', 'prerecorded', 'fused']) {
+          expect(
+            texts.filter((t) => t === s),
+            `${file} legend ${s}`,
+          ).toHaveLength(1);
+        }
+      }
+    }
+    const wall = svgTexts(readFileSync(join(dir, 'charts', 'wall-map.svg'), 'utf8'));
+    expect(wall).toContain('wall time per kernel (µs, log scale)');
+    const breakdown = svgTexts(readFileSync(join(dir, 'charts', 'breakdown-map.svg'), 'utf8'));
+    expect(breakdown).toContain('time per kernel (µs)');
+    expect(breakdown).toContain('launch overhead');
+    expect(breakdown).toContain('GPU busy');
+    const utilisation = svgTexts(readFileSync(join(dir, 'charts', 'utilisation-map.svg'), 'utf8'));
+    expect(utilisation).toContain('GPU utilisation (% of wall time)');
+  });
+
+  it('rendering again from the same files gives the same bytes', async () => {
+    const before = [
+      readFileSync(join(dir, 'report.md'), 'utf8'),
+      ...['wall-map', 'breakdown-map', 'utilisation-map'].map((c) =>
+        readFileSync(join(dir, 'charts', `${c}.svg`), 'utf8'),
+      ),
+    ];
+    await renderRunReport(dir);
+    const after = [
+      readFileSync(join(dir, 'report.md'), 'utf8'),
+      ...['wall-map', 'breakdown-map', 'utilisation-map'].map((c) =>
+        readFileSync(join(dir, 'charts', `${c}.svg`), 'utf8'),
+      ),
+    ];
+    expect(after).toEqual(before);
+  });
+});
