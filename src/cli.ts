@@ -1,12 +1,14 @@
 #!/usr/bin/env -S npx tsx
 /**
- * launchbench command line: `bench` (default), `info`, `list`. Every failure ends with one line on
+ * launchbench command line: `bench` (default), `info`, `list`, `report`, `compare`. Every failure ends with one line on
  * stderr and an exit code (src/errors.ts): 2 bad input, 3 no adapter, 4 device lost, 130/143
  * interrupted by SIGINT/SIGTERM (results so far are written), 1 unexpected.
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PROFILES } from '../bench/profiles.ts';
 import { SCENARIOS, scenarioProfile, scenarioStrategies } from '../bench/scenarios.ts';
 import { BANDWIDTH_DEFAULTS, measureBandwidth } from './measure/bandwidth.ts';
@@ -524,6 +526,15 @@ async function main(argv: string[]): Promise<number> {
     // Options are read by their kebab-case names; without this, yargs also names each unknown
     // option in camelCase in its messages.
     .parserConfiguration({ 'camel-case-expansion': false })
+    // Every option takes one value: a repeated option would reach the parsers as an array.
+    .check((argv) => {
+      for (const [name, value] of Object.entries(argv)) {
+        if (name !== '_' && Array.isArray(value)) {
+          throw new UsageError(`--${name}: given more than once`);
+        }
+      }
+      return true;
+    })
     .strict()
     .recommendCommands()
     .help()
@@ -536,14 +547,29 @@ async function main(argv: string[]): Promise<number> {
   return code;
 }
 
-main(hideBin(process.argv)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
+/**
+ * Runs the command line and returns its exit code; every error becomes one line on `stderr`
+ * (the tests call this in-process, e.g. the fuzz test of malformed command lines).
+ */
+export async function runCli(
+  argv: string[],
+  stderr: (text: string) => void = (text) => process.stderr.write(text),
+): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (error) {
     const code = error instanceof LaunchbenchError ? error.exitCode : 1;
-    process.stderr.write(`launchbench: ${errorMessage(error).split('\n')[0]}\n`);
+    stderr(`launchbench: ${errorMessage(error).split('\n')[0]}\n`);
     if (code === 1 && process.env['LAUNCHBENCH_DEBUG'] !== undefined) console.error(error);
+    return code;
+  }
+}
+
+// Run when executed (tsx src/cli.ts, npm run bench, the package's bin link), not when imported.
+const executed =
+  process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+if (executed) {
+  void runCli(hideBin(process.argv)).then((code) => {
     process.exitCode = code;
-  },
-);
+  });
+}

@@ -75,11 +75,9 @@ export function parseIntegerList(option: string, text: string, min: number, max:
 
 /** Parses a comma-separated list of names, each of which must be one of `known`. */
 export function parseNameList(option: string, text: string, known: readonly string[]): string[] {
-  const names = text
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  if (names.length === 0) throw new UsageError(`--${option}: empty list`);
+  const names = text.split(',').map((s) => s.trim());
+  if (names.every((s) => s === '')) throw new UsageError(`--${option}: empty list`);
+  if (names.includes('')) throw new UsageError(`--${option}: empty item in '${text}'`);
   if (names.length === 1 && names[0] === 'all') return [...known];
   for (const name of names) {
     if (!known.includes(name)) {

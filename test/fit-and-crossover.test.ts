@@ -3,7 +3,7 @@
  * No GPU: the fixtures are case results built by hand.
  */
 import { describe, expect, it } from 'vitest';
-import { crossovers, fitLine, kernelFits } from '../src/measure/fit.ts';
+import { crossovers, fitLine, fitRelative, kernelFits } from '../src/measure/fit.ts';
 import type { CaseResult } from '../src/measure/result.ts';
 import { distribution } from '../src/measure/stats.ts';
 
@@ -121,5 +121,23 @@ describe('crossovers', () => {
     const [o] = crossovers(overhead);
     expect(o?.kind).toBe('above-range');
     expect(o?.elements).toBe(128);
+  });
+});
+
+describe('fitRelative', () => {
+  it('keeps the fixed cost where 1% noise at large K would throw ordinary least squares off', () => {
+    // wall(K) = 40 + 5·K µs, with +1% at K = 100 and −1% at K = 1000.
+    const points: [number, number][] = [
+      [1, 45],
+      [10, 90],
+      [100, 540 * 1.01],
+      [1000, 5040 * 0.99],
+    ];
+    const ordinary = fitLine(points);
+    const relative = fitRelative(points);
+    // By hand (numpy): ordinary a = 43.54, relative a = 40.04, b = 4.9967.
+    expect(ordinary?.a).toBeCloseTo(43.54, 2);
+    expect(relative?.a).toBeCloseTo(40.04, 2);
+    expect(relative?.b).toBeCloseTo(4.9967, 4);
   });
 });

@@ -129,7 +129,10 @@ describe('parseNameList', () => {
       'fused',
       'submit-wait',
     ]);
-    expect(parseNameList('strategies', ' fused , fused ,', known)).toEqual(['fused']);
+    expect(parseNameList('strategies', ' fused , fused ', known)).toEqual(['fused']);
+    expect(usageError(() => parseNameList('strategies', 'fused,', known)).message).toBe(
+      "--strategies: empty item in 'fused,'",
+    );
     expect(parseNameList('strategies', 'all', known)).toEqual([...known]);
   });
 

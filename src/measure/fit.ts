@@ -17,24 +17,46 @@ export interface LinearFit {
   n: number;
 }
 
-export function fitLine(points: readonly (readonly [number, number])[]): LinearFit | undefined {
+/**
+ * Weighted least squares: weight w_i per point (1 = ordinary least squares). r² is the weighted
+ * coefficient of determination.
+ */
+export function fitLine(
+  points: readonly (readonly [number, number])[],
+  weights: readonly number[] = points.map(() => 1),
+): LinearFit | undefined {
   const n = points.length;
   if (n < 2) return undefined;
-  const mx = points.reduce((s, [x]) => s + x, 0) / n;
-  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  const w = (i: number): number => weights[i] ?? 1;
+  const sw = points.reduce((s, _, i) => s + w(i), 0);
+  const mx = points.reduce((s, [x], i) => s + w(i) * x, 0) / sw;
+  const my = points.reduce((s, [, y], i) => s + w(i) * y, 0) / sw;
   let sxx = 0;
   let sxy = 0;
   let syy = 0;
-  for (const [x, y] of points) {
-    sxx += (x - mx) ** 2;
-    sxy += (x - mx) * (y - my);
-    syy += (y - my) ** 2;
-  }
+  points.forEach(([x, y], i) => {
+    sxx += w(i) * (x - mx) ** 2;
+    sxy += w(i) * (x - mx) * (y - my);
+    syy += w(i) * (y - my) ** 2;
+  });
   if (sxx === 0) return undefined;
   const b = sxy / sxx;
   const a = my - b * mx;
-  const sse = points.reduce((s, [x, y]) => s + (y - a - b * x) ** 2, 0);
+  const sse = points.reduce((s, [x, y], i) => s + w(i) * (y - a - b * x) ** 2, 0);
   return { a, b, r2: syy === 0 ? 1 : 1 - sse / syy, n };
+}
+
+/**
+ * The K-sweep fit: weights 1/y², i.e. least squares on relative residuals. Timing noise is
+ * roughly proportional to the time measured, so ordinary least squares over K = 1…1000 lets the
+ * largest K decide everything and leaves the fixed cost a to chance (negative a on an H100);
+ * relative weights make every K count alike and keep a close to the K = 1 measurement.
+ */
+export function fitRelative(points: readonly (readonly [number, number])[]): LinearFit | undefined {
+  return fitLine(
+    points,
+    points.map(([, y]) => (y === 0 ? 0 : 1 / y ** 2)),
+  );
 }
 
 export interface KernelFit {
@@ -77,7 +99,7 @@ export function kernelFits(results: readonly CaseResult[]): KernelFit[] {
     const points = members.map(
       (r) => [r.params.kernels, (r.wallNs?.median ?? NaN) / 1000] as const,
     );
-    const fit = fitLine(points);
+    const fit = fitRelative(points);
     const first = members[0];
     if (fit === undefined || first === undefined) continue;
     const largest = members.reduce((m, r) => (r.params.kernels > m.params.kernels ? r : m), first);

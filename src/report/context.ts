@@ -40,7 +40,8 @@ function gitCommit(): string | null {
 /** A file-name-safe slug of the adapter, for run ids. */
 export function adapterSlug(ctx: GpuContext): string {
   const { vendor, device, description } = ctx.adapterInfo;
-  const name = description || device || vendor || 'adapter';
+  // NVIDIA's Vulkan driver puts its version in the description and the GPU's name in `device`.
+  const name = device || description || vendor || 'adapter';
   return name
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
