@@ -181,9 +181,21 @@ function checkPlanLimits(ctx: GpuContext, plan: RunPlan): void {
       );
     }
   }
+  let firstReason: string | undefined;
+  let applicable = 0;
   for (const { workload, params } of planGroups(plan)) {
     const problem = workload.checkLimits(params, l);
     if (problem !== undefined) throw new UsageError(problem);
+    for (const strategy of plan.strategies) {
+      const reason = notApplicable(workload, strategy, params, l);
+      if (reason === undefined) applicable++;
+      else firstReason ??= `${workload.id}/${strategy.id}: ${reason}`;
+    }
+  }
+  // A sweep may hold some cases that do not apply (recorded with their reason); a request of
+  // which nothing applies is bad input.
+  if (applicable === 0 && firstReason !== undefined) {
+    throw new UsageError(`nothing to run: ${firstReason}`);
   }
 }
 

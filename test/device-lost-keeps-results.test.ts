@@ -1,0 +1,51 @@
+/**
+ * A device lost mid-run: the run records it, keeps every case finished before it, and exits 4
+ * with one message. Provoked with LAUNCHBENCH_FAULT_DESTROY_DEVICE_AFTER (src/run.ts), which
+ * destroys the device after the N-th case — the stand-in for a real loss that issue 7 allows.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ownStderrLines, runCli } from './support/cli.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'launchbench-lost-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('device lost mid-run', () => {
+  it('exits 4, keeps the finished cases and says so in context.json', async () => {
+    const result = await runCli(
+      [
+        'bench',
+        '--profile=quick',
+        '--strategies=dispatch-each,fused,persistent',
+        '--elements=64',
+        '--kernels=10,100',
+        '--max-time=100ms',
+        '--gpu-warmup=50ms',
+        `--out=${dir}`,
+      ],
+      { env: { LAUNCHBENCH_FAULT_DESTROY_DEVICE_AFTER: '2' }, timeoutMs: 120_000 },
+    );
+    expect(result.code).toBe(4);
+    const own = ownStderrLines(result.stderr).filter((l) => !l.includes('case(s) failed'));
+    expect(own).toEqual([
+      expect.stringMatching(/^launchbench: device lost .*2 finished case\(s\) kept in /),
+    ]);
+    const rows = parse(readFileSync(join(dir, 'summary.csv'), 'utf8'), { columns: true }) as Record<
+      string,
+      string
+    >[];
+    expect(rows.map((r) => [r['strategy'], r['status'], r['verified']])).toEqual([
+      ['dispatch-each', 'ok', 'true'],
+      ['fused', 'ok', 'true'],
+    ]);
+    const context = JSON.parse(readFileSync(join(dir, 'context.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(context['complete']).toBe(false);
+    expect(context['deviceLost']).toMatch(/device lost/);
+  });
+});
