@@ -33,10 +33,9 @@ describe('device lost mid-run', () => {
     expect(own).toEqual([
       expect.stringMatching(/^launchbench: device lost .*2 finished case\(s\) kept in /),
     ]);
-    const rows = parse(readFileSync(join(dir, 'summary.csv'), 'utf8'), { columns: true }) as Record<
-      string,
-      string
-    >[];
+    const rows: Record<string, string>[] = parse(readFileSync(join(dir, 'summary.csv'), 'utf8'), {
+      columns: true,
+    });
     expect(rows.map((r) => [r['strategy'], r['status'], r['verified']])).toEqual([
       ['dispatch-each', 'ok', 'true'],
       ['fused', 'ok', 'true'],

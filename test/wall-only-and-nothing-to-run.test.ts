@@ -30,10 +30,9 @@ describe('a run without GPU timestamps', () => {
       { timeoutMs: 120_000 },
     );
     expect(result.code).toBe(0);
-    const rows = parse(readFileSync(join(dir, 'summary.csv'), 'utf8'), { columns: true }) as Record<
-      string,
-      string
-    >[];
+    const rows: Record<string, string>[] = parse(readFileSync(join(dir, 'summary.csv'), 'utf8'), {
+      columns: true,
+    });
     expect(rows).toHaveLength(2);
     for (const row of rows) {
       expect(row['verified']).toBe('true');
