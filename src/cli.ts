@@ -512,7 +512,7 @@ async function main(argv: string[]): Promise<number> {
     )
     .command(
       'list',
-      'strategies, workloads, profiles, and which combinations do not apply',
+      'strategies, workloads, scenarios, profiles, and which combinations do not apply',
       {},
       run(list),
     )

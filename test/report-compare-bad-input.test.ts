@@ -1,5 +1,5 @@
 /**
- * `report` and `compare` have --help (exit 0), and bad input gets one stderr line starting
+ * Every command (`bench`, `info`, `list`, `report`, `compare`) has --help (exit 0), and bad input gets one stderr line starting
  * 'launchbench:' that names the file and what is wrong, exit 2, no stack trace: a missing folder,
  * a folder without summary.csv, a summary.csv missing a required column or holding a bad number,
  * and compare with one argument. No GPU needed.
@@ -44,6 +44,9 @@ describe('--help', () => {
   it.each([
     [['report', '--help'], /launchbench report <dir>[\s\S]*re-render report\.md/],
     [['compare', '--help'], /launchbench compare <a> <b>[\s\S]*--out/],
+    [['bench', '--help'], /run the benchmark[\s\S]*--profile[\s\S]*--max-noise/],
+    [['info', '--help'], /timestamp self-test[\s\S]*--json/],
+    [['list', '--help'], /which combinations do not apply/],
   ])('%j exits 0 and describes the command', async (args, text) => {
     const result = await runCli(args);
     expect(result.code, result.stderr).toBe(0);
