@@ -40,8 +40,8 @@ export interface SelfCheckOptions {
 export const SELF_CHECK_DEFAULTS: SelfCheckOptions = {
   elements: 64,
   kernels: 1000,
-  rounds: 9,
-  roundMs: 200,
+  rounds: 15,
+  roundMs: 150,
   stallTimeoutMs: 60_000,
 };
 
