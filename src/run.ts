@@ -5,7 +5,13 @@
  */
 import { withErrorScopes, type GpuContext } from './gpu/context.ts';
 import { DeviceLostError, errorMessage } from './errors.ts';
-import { measureCase, caseId, type Expected, type SamplingOptions } from './measure/run-case.ts';
+import {
+  measureCase,
+  caseId,
+  newCaseResult,
+  type Expected,
+  type SamplingOptions,
+} from './measure/run-case.ts';
 import type { CaseResult, Sample } from './measure/result.ts';
 import type { Strategy } from './strategies/types.ts';
 import type { ResolveMode } from './gpu/timestamps.ts';
@@ -120,41 +126,6 @@ function groupSeed(seed: number, index: number): number {
   return (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(index + 1, 0xc2b2ae35)) >>> 0;
 }
 
-function notRun(
-  workload: Workload,
-  strategy: Strategy,
-  params: CaseParams,
-  status: CaseResult['status'],
-  reason: string,
-): CaseResult {
-  return {
-    caseId: caseId(workload.id, params, strategy.id),
-    workload: workload.id,
-    strategy: strategy.id,
-    program: strategy.program,
-    params,
-    status,
-    reason,
-    verified: false,
-    verifiedElements: 0,
-    notes: {},
-    converged: false,
-    elapsedMs: 0,
-    wallNs: null,
-    wallWithTimestampsNs: null,
-    gpuBusyNs: null,
-    gpuIdleNs: null,
-    gpuSpanNs: null,
-    encodeNs: null,
-    submitNs: null,
-    waitNs: null,
-    preEncodeNs: null,
-    completionLowerNs: null,
-    completionUpperNs: null,
-    droppedGpuSamples: 0,
-  };
-}
-
 /**
  * Fault injection for the device-loss test: with LAUNCHBENCH_FAULT_DESTROY_DEVICE_AFTER=N set, the
  * device is destroyed after the N-th case is recorded, as if it had been lost mid-run.
@@ -204,7 +175,10 @@ export async function runPlan(
       if (ctx.lost !== undefined) throw new DeviceLostError(`device lost: ${ctx.lost.message}`);
       for (const strategy of plan.strategies) {
         callbacks.onCaseStart?.(index++, total, caseId(workload.id, params, strategy.id));
-        record(notRun(workload, strategy, params, 'failed', `prepare: ${errorMessage(error)}`), []);
+        record(
+          newCaseResult(workload, strategy, params, 'failed', `prepare: ${errorMessage(error)}`),
+          [],
+        );
       }
       continue;
     }
@@ -214,7 +188,7 @@ export async function runPlan(
         callbacks.onCaseStart?.(index++, total, id);
         const reason = notApplicable(workload, strategy, params, ctx.limits);
         if (reason !== undefined) {
-          record(notRun(workload, strategy, params, 'not-applicable', reason), []);
+          record(newCaseResult(workload, strategy, params, 'not-applicable', reason), []);
           continue;
         }
         const { result, samples } = await measureCase({

@@ -130,15 +130,22 @@ export function firstMismatch(
   return lengthProblem;
 }
 
-function emptyResult(input: CaseInput, id: string): CaseResult {
+/** A case with nothing measured yet: the start of every result, measured or not. */
+export function newCaseResult(
+  workload: Workload,
+  strategy: Strategy,
+  params: CaseParams,
+  status: CaseResult['status'] = 'ok',
+  reason = '',
+): CaseResult {
   return {
-    caseId: id,
-    workload: input.workload.id,
-    strategy: input.strategy.id,
-    program: input.strategy.program,
-    params: input.params,
-    status: 'ok',
-    reason: '',
+    caseId: caseId(workload.id, params, strategy.id),
+    workload: workload.id,
+    strategy: strategy.id,
+    program: strategy.program,
+    params,
+    status,
+    reason,
     verified: false,
     verifiedElements: 0,
     notes: {},
@@ -165,7 +172,7 @@ export async function measureCase(
   const { ctx, strategy, prepared, sampling } = input;
   const { device } = ctx;
   const id = caseId(input.workload.id, input.params, strategy.id);
-  const result = emptyResult(input, id);
+  const result = newCaseResult(input.workload, strategy, input.params);
   const samples: Sample[] = [];
   const started = nowNs();
   let execution: Execution | undefined;

@@ -5,18 +5,10 @@
  * Measures: launch cost of a dependent chain. Does not measure: memory traffic between
  * different buffers, or dependencies across elements (see `stencil`).
  */
-import { compileShader } from '../gpu/shaders.ts';
-import { alignUp, gridFor, uniformSlotBytes } from './grid.ts';
+import { prepareElementwiseChain } from './elementwise-chain.ts';
+import { uniformSlotBytes } from './grid.ts';
 import { randomWords } from './random.ts';
-import type {
-  CaseParams,
-  DeviceLimits,
-  Dispatch,
-  PreparedCase,
-  Program,
-  ProgramKind,
-  Workload,
-} from './types.ts';
+import type { Workload } from './types.ts';
 
 const PARAM_WORDS = 6;
 
@@ -78,164 +70,18 @@ export const mapWorkload: Workload = {
   },
 
   async prepare(device, params, limits) {
-    return prepareMap(device, params, limits);
+    return prepareElementwiseChain(device, params, limits, {
+      name: 'map',
+      paramWords: PARAM_WORDS,
+      // Params in shaders/map.wgsl: elements, intensity, kernels, step, rowWorkgroups, P.
+      slotWords: (step, s) => [
+        s.elements,
+        s.intensity,
+        s.kernels,
+        step,
+        s.rowWorkgroups,
+        s.persistentWorkgroups,
+      ],
+    });
   },
 };
-
-async function prepareMap(
-  device: GPUDevice,
-  params: CaseParams,
-  limits: DeviceLimits,
-): Promise<PreparedCase> {
-  const { elements, kernels, intensity, workgroupSize } = params;
-  const perDim = limits['maxComputeWorkgroupsPerDimension'] ?? 65535;
-  const grid = gridFor(elements, workgroupSize, perDim);
-  const slot = uniformSlotBytes(limits);
-  const module = await compileShader(device, 'map');
-  const constants = { WORKGROUP_SIZE: workgroupSize };
-  const pipeline = (entryPoint: string): Promise<GPUComputePipeline> =>
-    device.createComputePipelineAsync({
-      label: `map.${entryPoint}`,
-      layout: 'auto',
-      compute: { module, entryPoint, constants },
-    });
-
-  const dataBytes = alignUp(Math.max(4, elements * 4), 4);
-  const data = device.createBuffer({
-    label: 'map.data',
-    size: dataBytes,
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-  });
-  const readback = device.createBuffer({
-    label: 'map.readback',
-    size: dataBytes,
-    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-  });
-  const chunks = Math.ceil(elements / workgroupSize);
-  const persistentWorkgroups = Math.max(1, Math.min(params.persistentWorkgroups, chunks, perDim));
-  // Slot k holds step k's parameters; every slot carries the shared ones too.
-  const paramBuffer = device.createBuffer({
-    label: 'map.params',
-    size: kernels * slot,
-    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-  });
-  const words = new Uint32Array((kernels * slot) / 4);
-  for (let k = 0; k < kernels; k++) {
-    words.set(
-      [elements, intensity, kernels, k, grid.rowWorkgroups, persistentWorkgroups],
-      (k * slot) / 4,
-    );
-  }
-  device.queue.writeBuffer(paramBuffer, 0, words);
-  const queue = device.createBuffer({
-    label: 'map.queue',
-    size: 8,
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
-  });
-  device.queue.writeBuffer(queue, 0, new Uint32Array(2));
-
-  const paramsBinding = { buffer: paramBuffer, offset: 0, size: PARAM_WORDS * 4 };
-  const buildProgram = async (kind: ProgramKind): Promise<Program> => {
-    switch (kind) {
-      case 'steps': {
-        const layout = device.createBindGroupLayout({
-          entries: [
-            { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } },
-            {
-              binding: 1,
-              visibility: GPUShaderStage.COMPUTE,
-              buffer: { type: 'uniform', hasDynamicOffset: true },
-            },
-          ],
-        });
-        const stepPipeline = await device.createComputePipelineAsync({
-          label: 'map.step_main.dynamic',
-          layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-          compute: { module, entryPoint: 'step_main', constants },
-        });
-        const bindGroup = device.createBindGroup({
-          layout,
-          entries: [
-            { binding: 0, resource: { buffer: data } },
-            { binding: 1, resource: paramsBinding },
-          ],
-        });
-        const dispatches: Dispatch[] = [];
-        for (let k = 0; k < kernels; k++) {
-          dispatches.push({
-            pipeline: stepPipeline,
-            bindGroup,
-            dynamicOffsets: [k * slot],
-            workgroups: grid.workgroups,
-          });
-        }
-        return { kind, dispatches, notes: {} };
-      }
-      case 'fused': {
-        const p = await pipeline('fused_main');
-        const bindGroup = device.createBindGroup({
-          layout: p.getBindGroupLayout(0),
-          entries: [
-            { binding: 0, resource: { buffer: data } },
-            { binding: 1, resource: paramsBinding },
-          ],
-        });
-        return {
-          kind,
-          dispatches: [{ pipeline: p, bindGroup, dynamicOffsets: [], workgroups: grid.workgroups }],
-          notes: {},
-        };
-      }
-      case 'persistent': {
-        const p = await pipeline('persistent_main');
-        const bindGroup = device.createBindGroup({
-          layout: p.getBindGroupLayout(0),
-          entries: [
-            { binding: 0, resource: { buffer: data } },
-            { binding: 1, resource: paramsBinding },
-            { binding: 2, resource: { buffer: queue } },
-          ],
-        });
-        return {
-          kind,
-          dispatches: [
-            {
-              pipeline: p,
-              bindGroup,
-              dynamicOffsets: [],
-              workgroups: [persistentWorkgroups, 1, 1],
-            },
-          ],
-          notes: { persistentWorkgroups },
-        };
-      }
-    }
-  };
-  const programs = new Map<ProgramKind, Program>();
-
-  return {
-    async program(kind) {
-      let program = programs.get(kind);
-      if (program === undefined) {
-        program = await buildProgram(kind);
-        programs.set(kind, program);
-      }
-      return program;
-    },
-    writeInput(input) {
-      device.queue.writeBuffer(data, 0, input);
-    },
-    async readOutput() {
-      const encoder = device.createCommandEncoder({ label: 'map.readback' });
-      encoder.copyBufferToBuffer(data, 0, readback, 0, dataBytes);
-      device.queue.submit([encoder.finish()]);
-      await readback.mapAsync(GPUMapMode.READ);
-      const out = new Uint32Array(readback.getMappedRange().slice(0), 0, elements);
-      readback.unmap();
-      return out;
-    },
-    destroy() {
-      for (const b of [data, readback, paramBuffer, queue]) b.destroy();
-    },
-  };
-}

@@ -25,18 +25,9 @@
  * evaluation. That is K ≤ 820 at intensity 0 (the blog's K = 20 uses 2.4% of it), not the
  * suite's 4096: no f32 input survives 4096 multiplies by 1.23 (the normal range spans 2^254).
  */
-import { compileShader } from '../gpu/shaders.ts';
-import { alignUp, gridFor, uniformSlotBytes } from './grid.ts';
-import type {
-  CaseParams,
-  DeviceLimits,
-  Dispatch,
-  PreparedCase,
-  Program,
-  ProgramKind,
-  Tolerance,
-  Workload,
-} from './types.ts';
+import { prepareElementwiseChain } from './elementwise-chain.ts';
+import { uniformSlotBytes } from './grid.ts';
+import type { CaseParams, Tolerance, Workload } from './types.ts';
 
 /** Words of `Params` in shaders/scale.wgsl. */
 const PARAM_WORDS = 6;
@@ -153,166 +144,21 @@ export const scaleWorkload: Workload = {
   tolerance: scaleTolerance,
 
   async prepare(device, params, limits) {
-    return prepareScale(device, params, limits);
+    return prepareElementwiseChain(device, params, limits, {
+      name: 'scale',
+      paramWords: PARAM_WORDS,
+      // One slot per step, all alike (every kernel of the chain is the same, as in the blog), so
+      // the one-by-one programs set a dynamic offset per dispatch exactly as `map`'s do: the host
+      // cost of a launch with its own parameters, comparable across the two workloads.
+      // Params in shaders/scale.wgsl: elements, intensity, kernels, rowWorkgroups, P, factor bits.
+      slotWords: (_step, s) => [
+        s.elements,
+        s.intensity,
+        s.kernels,
+        s.rowWorkgroups,
+        s.persistentWorkgroups,
+        FACTOR_BITS,
+      ],
+    });
   },
 };
-
-async function prepareScale(
-  device: GPUDevice,
-  params: CaseParams,
-  limits: DeviceLimits,
-): Promise<PreparedCase> {
-  const { elements, kernels, intensity, workgroupSize } = params;
-  const perDim = limits['maxComputeWorkgroupsPerDimension'] ?? 65535;
-  const grid = gridFor(elements, workgroupSize, perDim);
-  const slot = uniformSlotBytes(limits);
-  const module = await compileShader(device, 'scale');
-  const constants = { WORKGROUP_SIZE: workgroupSize };
-  const pipeline = (entryPoint: string): Promise<GPUComputePipeline> =>
-    device.createComputePipelineAsync({
-      label: `scale.${entryPoint}`,
-      layout: 'auto',
-      compute: { module, entryPoint, constants },
-    });
-
-  const dataBytes = alignUp(Math.max(4, elements * 4), 4);
-  const data = device.createBuffer({
-    label: 'scale.data',
-    size: dataBytes,
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-  });
-  const readback = device.createBuffer({
-    label: 'scale.readback',
-    size: dataBytes,
-    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-  });
-  const chunks = Math.ceil(elements / workgroupSize);
-  const persistentWorkgroups = Math.max(1, Math.min(params.persistentWorkgroups, chunks, perDim));
-  // One slot per step, all alike (every kernel of the chain is the same, as in the blog), so the
-  // one-by-one programs set a dynamic offset per dispatch exactly as `map`'s do: the host cost of
-  // a launch with its own parameters, comparable across the two workloads.
-  const paramBuffer = device.createBuffer({
-    label: 'scale.params',
-    size: kernels * slot,
-    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-  });
-  const words = new Uint32Array((kernels * slot) / 4);
-  for (let k = 0; k < kernels; k++) {
-    words.set(
-      [elements, intensity, kernels, grid.rowWorkgroups, persistentWorkgroups, FACTOR_BITS],
-      (k * slot) / 4,
-    );
-  }
-  device.queue.writeBuffer(paramBuffer, 0, words);
-  const queue = device.createBuffer({
-    label: 'scale.queue',
-    size: 8,
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
-  });
-  device.queue.writeBuffer(queue, 0, new Uint32Array(2));
-
-  const paramsBinding = { buffer: paramBuffer, offset: 0, size: PARAM_WORDS * 4 };
-  const buildProgram = async (kind: ProgramKind): Promise<Program> => {
-    switch (kind) {
-      case 'steps': {
-        const layout = device.createBindGroupLayout({
-          entries: [
-            { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } },
-            {
-              binding: 1,
-              visibility: GPUShaderStage.COMPUTE,
-              buffer: { type: 'uniform', hasDynamicOffset: true },
-            },
-          ],
-        });
-        const stepPipeline = await device.createComputePipelineAsync({
-          label: 'scale.step_main.dynamic',
-          layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-          compute: { module, entryPoint: 'step_main', constants },
-        });
-        const bindGroup = device.createBindGroup({
-          layout,
-          entries: [
-            { binding: 0, resource: { buffer: data } },
-            { binding: 1, resource: paramsBinding },
-          ],
-        });
-        const dispatches: Dispatch[] = [];
-        for (let k = 0; k < kernels; k++) {
-          dispatches.push({
-            pipeline: stepPipeline,
-            bindGroup,
-            dynamicOffsets: [k * slot],
-            workgroups: grid.workgroups,
-          });
-        }
-        return { kind, dispatches, notes: {} };
-      }
-      case 'fused': {
-        const p = await pipeline('fused_main');
-        const bindGroup = device.createBindGroup({
-          layout: p.getBindGroupLayout(0),
-          entries: [
-            { binding: 0, resource: { buffer: data } },
-            { binding: 1, resource: paramsBinding },
-          ],
-        });
-        return {
-          kind,
-          dispatches: [{ pipeline: p, bindGroup, dynamicOffsets: [], workgroups: grid.workgroups }],
-          notes: {},
-        };
-      }
-      case 'persistent': {
-        const p = await pipeline('persistent_main');
-        const bindGroup = device.createBindGroup({
-          layout: p.getBindGroupLayout(0),
-          entries: [
-            { binding: 0, resource: { buffer: data } },
-            { binding: 1, resource: paramsBinding },
-            { binding: 2, resource: { buffer: queue } },
-          ],
-        });
-        return {
-          kind,
-          dispatches: [
-            {
-              pipeline: p,
-              bindGroup,
-              dynamicOffsets: [],
-              workgroups: [persistentWorkgroups, 1, 1],
-            },
-          ],
-          notes: { persistentWorkgroups },
-        };
-      }
-    }
-  };
-  const programs = new Map<ProgramKind, Program>();
-
-  return {
-    async program(kind) {
-      let program = programs.get(kind);
-      if (program === undefined) {
-        program = await buildProgram(kind);
-        programs.set(kind, program);
-      }
-      return program;
-    },
-    writeInput(input) {
-      device.queue.writeBuffer(data, 0, input);
-    },
-    async readOutput() {
-      const encoder = device.createCommandEncoder({ label: 'scale.readback' });
-      encoder.copyBufferToBuffer(data, 0, readback, 0, dataBytes);
-      device.queue.submit([encoder.finish()]);
-      await readback.mapAsync(GPUMapMode.READ);
-      const out = new Uint32Array(readback.getMappedRange().slice(0), 0, elements);
-      readback.unmap();
-      return out;
-    },
-    destroy() {
-      for (const b of [data, readback, paramBuffer, queue]) b.destroy();
-    },
-  };
-}
