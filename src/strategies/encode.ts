@@ -36,11 +36,11 @@ export function encodePass(
   timedPass: number,
   part: TimestampPart = 'both',
 ): void {
-  const pass = encoder.beginComputePass(
+  // No descriptor at all without timestamps: dawn.node converts even an empty dictionary.
+  const pass =
     recorder === undefined || part === 'none'
-      ? {}
-      : { timestampWrites: recorder.passWrites(timedPass, part) },
-  );
+      ? encoder.beginComputePass()
+      : encoder.beginComputePass({ timestampWrites: recorder.passWrites(timedPass, part) });
   const out = new DispatchEncoder(pass);
   for (let i = first; i < first + count; i++) {
     const dispatch = dispatches[i];
