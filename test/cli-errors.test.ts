@@ -47,6 +47,21 @@ describe('bad input: one line, exit 2, before any GPU work', () => {
   });
 });
 
+describe('info and list: bad input, one line, exit 2', () => {
+  it.each([
+    [['info', '--backend', 'bogus'], /--backend: unknown 'bogus'/],
+    [
+      ['info', '--power-preference', 'max'],
+      /--power-preference: 'max' must be low-power or high-performance/,
+    ],
+    [['info', '--frobnicate'], /Unknown argument: frobnicate/],
+    [['list', '--frobnicate'], /Unknown argument: frobnicate/],
+    [['list', 'extra'], /Unknown argument: extra/],
+  ])('%j', async (args, message) => {
+    expectUsageError(await runCli(args), message);
+  });
+});
+
 describe('past the adapter limits: checked after the adapter opens, still exit 2', () => {
   it('elements past maxStorageBufferBindingSize', async (t) => {
     // 1e9 u32 = 4 GB: within the axis limit (2^32 − 1) but past any adapter's binding size.
