@@ -3,9 +3,11 @@
  * `submit-each` and the hand-written loop come from? In one process, on one prepared case:
  *   A. single executions alternated: the harness strategy's execute() vs a hand-written loop;
  *   B. the self-check's pairing: measureCase (wall samples only) vs bench/minimal-loops.ts
- *      (tinybench), 150 ms each, 9 rounds.
+ *      (tinybench, with resources of its own), 150 ms each, 9 rounds;
+ *   C. the same, but tinybench times the hand-written loop on the harness's own resources.
  * Prints medians per kernel. Run: npx tsx scripts/probe-self-check.ts [strategy] [K]
  */
+import { Bench } from 'tinybench';
 import { minimalLoops } from '../bench/minimal-loops.ts';
 import { openGpu } from '../src/gpu/context.ts';
 import { measureCase } from '../src/measure/run-case.ts';
@@ -57,6 +59,7 @@ try {
   const input = randomWords(64, seededRandom(1));
   const h: number[] = [];
   const m: number[] = [];
+  const c: number[] = [];
   for (let round = 0; round < 9; round++) {
     const { result } = await measureCase({
       ctx,
@@ -82,9 +85,23 @@ try {
     h.push((result.wallNs?.median ?? NaN) / 1000 / kernels);
     const [loop] = await minimalLoops(device, 64, kernels, 150, [strategyId]);
     m.push(loop?.medianUsPerKernel ?? NaN);
+    const bench = new Bench({
+      time: 150,
+      iterations: 5,
+      warmupTime: 37,
+      warmupIterations: 2,
+      now: () => Number(process.hrtime.bigint()) / 1e6,
+    });
+    bench.add('hand-written', handWritten);
+    await bench.run();
+    const task = bench.tasks[0]?.result;
+    c.push(task?.state === 'completed' ? (task.latency.p50 * 1000) / kernels : NaN);
   }
   console.log(
     `B self-check pairing: measureCase ${distribution(h).median.toFixed(2)} µs/kernel, tinybench ${distribution(m).median.toFixed(2)}`,
+  );
+  console.log(
+    `C tinybench on the harness's resources: ${distribution(c).median.toFixed(2)} µs/kernel`,
   );
 } finally {
   prepared.destroy();
