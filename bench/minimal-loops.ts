@@ -24,13 +24,17 @@ export interface MinimalLoopResult {
   rmePercent: number;
 }
 
-export async function minimalLoops(
+/** The hand-written loops, one per strategy id, with the GPU resources they use. */
+export interface MinimalLoops {
+  loops: Record<string, () => Promise<void>>;
+  destroy(): void;
+}
+
+export function buildMinimalLoops(
   device: GPUDevice,
   elements: number,
   kernels: number,
-  timeMs: number,
-  only?: readonly string[],
-): Promise<MinimalLoopResult[]> {
+): MinimalLoops {
   const workgroupSize = 64;
   const slot = 256;
   const code = readFileSync(fileURLToPath(new URL('../shaders/map.wgsl', import.meta.url)), 'utf8');
@@ -118,6 +122,25 @@ export async function minimalLoops(
     },
   };
 
+  return {
+    loops,
+    destroy() {
+      data.destroy();
+      params.destroy();
+    },
+  };
+}
+
+/** Times the hand-written loops with tinybench (its warm-up, its sampling, its statistics). */
+export async function minimalLoops(
+  device: GPUDevice,
+  elements: number,
+  kernels: number,
+  timeMs: number,
+  only?: readonly string[],
+): Promise<MinimalLoopResult[]> {
+  const minimal = buildMinimalLoops(device, elements, kernels);
+  const { loops } = minimal;
   const bench = new Bench({
     time: timeMs,
     iterations: 5,
@@ -129,8 +152,7 @@ export async function minimalLoops(
     if (only === undefined || only.includes(name)) bench.add(name, loop);
   }
   await bench.run();
-  data.destroy();
-  params.destroy();
+  minimal.destroy();
   return bench.tasks.map((task) => {
     const result = task.result;
     if (result.state !== 'completed') throw new Error(`minimal loop ${task.name}: ${result.state}`);

@@ -70,6 +70,34 @@ function withWatchdog<T>(promise: Promise<T>, timeoutMs: number, what: string): 
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+export interface TimedExecution {
+  wallNs: number;
+  phases: HostPhases;
+  preEncodeNs: number;
+}
+
+/**
+ * The timed region of every sample: one execution, from the first API call until completion is
+ * seen, under the stall watchdog. Work the strategy does before it (`prepareSample`) is timed
+ * apart. The harness self-check times exactly this against the hand-written loops.
+ */
+export async function timedExecution(
+  execution: Execution,
+  recorder: TimestampRecorder | undefined,
+  stallTimeoutMs: number,
+  what: string,
+): Promise<TimedExecution> {
+  recorder?.reset();
+  const preEncodeNs = execution.prepareSample?.(recorder) ?? 0;
+  const t0 = nowNs();
+  const phases = await withWatchdog(
+    execution.execute(recorder),
+    stallTimeoutMs,
+    `${what} execution`,
+  );
+  return { wallNs: nowNs() - t0, phases, preEncodeNs };
+}
+
 /**
  * Why `output` is not the expected result, or undefined when it is. Bit for bit, unless the
  * workload states a float tolerance: then the words are f32 and each element may be off by
@@ -186,21 +214,9 @@ export async function measureCase(
     if (error !== undefined) throw new Error(`GPU error: ${error}`);
   };
 
-  /** One execution, timed from the first API call until completion is seen. */
-  const timed = async (
-    withRecorder: TimestampRecorder | undefined,
-  ): Promise<{ wallNs: number; phases: HostPhases; preEncodeNs: number }> => {
+  const timed = (withRecorder: TimestampRecorder | undefined): Promise<TimedExecution> => {
     if (execution === undefined) throw new Error('no execution');
-    withRecorder?.reset();
-    const preEncodeNs = execution.prepareSample?.(withRecorder) ?? 0;
-    const t0 = nowNs();
-    const phases = await withWatchdog(
-      execution.execute(withRecorder),
-      sampling.stallTimeoutMs,
-      `${strategy.id} execution`,
-    );
-    const wallNs = nowNs() - t0;
-    return { wallNs, phases, preEncodeNs };
+    return timedExecution(execution, withRecorder, sampling.stallTimeoutMs, strategy.id);
   };
 
   try {

@@ -1,47 +1,53 @@
 /**
- * Harness check: the suite's wall time per kernel against the hand-written loops of
- * bench/minimal-loops.ts (timed by tinybench), on the same device and the same case. The shared
- * GPU machines drift by tens of percent within seconds, so each strategy is measured in rounds of
- * an adjacent pair (harness then loop in even rounds, loop then harness in odd ones), the ratio
- * taken within each pair, and the median ratio over the rounds is the verdict.
+ * Harness check: the harness's timed region (timedExecution: the strategy's execute() under the
+ * watchdog, exactly what every wall sample times) against the hand-written loops of
+ * bench/minimal-loops.ts, on the same device and the same case. The shared GPU machines drift by
+ * tens of percent between processes and within seconds, so the two are not sampled in separate
+ * blocks: single executions alternate (harness then loop, loop then harness, …), each pair gives a
+ * ratio, and the median ratio over the pairs is the verdict — drift slower than one pair cancels.
  */
-import { minimalLoops } from '../../bench/minimal-loops.ts';
+import { buildMinimalLoops } from '../../bench/minimal-loops.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { STRATEGIES } from '../strategies/index.ts';
 import { mapWorkload } from '../workloads/map.ts';
-import { randomWords, seededRandom } from '../workloads/random.ts';
 import type { CaseParams } from '../workloads/types.ts';
-import { measureCase, type SamplingOptions } from './run-case.ts';
+import { nowNs } from './clock.ts';
+import { timedExecution } from './run-case.ts';
 import { distribution } from './stats.ts';
 
 export interface SelfCheckRow {
   strategy: string;
   elements: number;
   kernels: number;
-  rounds: number;
-  /** Medians over rounds of each round's median wall time per kernel, µs. */
+  /** Alternated (harness, hand-written) pairs measured after the warm-up. */
+  pairs: number;
+  /** Medians over the pairs, µs per kernel. */
   harnessUsPerKernel: number;
   minimalUsPerKernel: number;
-  /** Median over rounds of harness / minimal: 1.05 = the harness reports 5% more. */
+  /** Median over the pairs of harness / hand-written: 1.05 = the harness reports 5% more. */
   ratio: number;
-  ratioMin: number;
-  ratioMax: number;
+  ratioP10: number;
+  ratioP90: number;
 }
 
 export interface SelfCheckOptions {
   elements: number;
   kernels: number;
-  rounds: number;
-  /** Sampling time of each side in each round, ms. */
-  roundMs: number;
+  /** Time spent on each strategy's pairs, ms (at least minPairs, at most maxPairs). */
+  budgetMs: number;
+  minPairs: number;
+  maxPairs: number;
+  warmupPairs: number;
   stallTimeoutMs: number;
 }
 
 export const SELF_CHECK_DEFAULTS: SelfCheckOptions = {
   elements: 64,
   kernels: 1000,
-  rounds: 15,
-  roundMs: 150,
+  budgetMs: 3000,
+  minPairs: 15,
+  maxPairs: 400,
+  warmupPairs: 5,
   stallTimeoutMs: 60_000,
 };
 
@@ -53,6 +59,7 @@ export async function selfCheck(
   options: SelfCheckOptions,
 ): Promise<SelfCheckRow[]> {
   const { elements, kernels } = options;
+  const { device } = ctx;
   const params: CaseParams = {
     elements,
     kernels,
@@ -60,79 +67,62 @@ export async function selfCheck(
     workgroupSize: 64,
     persistentWorkgroups: 1,
   };
-  const prepared = await mapWorkload.prepare(ctx.device, params, ctx.limits);
-  const sampling: SamplingOptions = {
-    warmupMs: 20,
-    minWarmup: 2,
-    minSamples: 3,
-    maxSamples: 100_000,
-    maxTimeMs: options.roundMs,
-    // never stop early: both sides sample for the same time
-    maxNoise: 0,
-    stallTimeoutMs: options.stallTimeoutMs,
-  };
-  const input = randomWords(elements, seededRandom(1));
-  const strategies = STRATEGIES.filter((s) => CHECKED.includes(s.id));
-  const harness = new Map<string, number[]>();
-  const minimal = new Map<string, number[]>();
-  const push = (m: Map<string, number[]>, key: string, v: number): void => {
-    m.set(key, [...(m.get(key) ?? []), v]);
-  };
+  const prepared = await mapWorkload.prepare(device, params, ctx.limits);
+  const minimal = buildMinimalLoops(device, elements, kernels);
+  const rows: SelfCheckRow[] = [];
   try {
-    for (let round = 0; round < options.rounds; round++) {
-      for (const strategy of strategies) {
-        const runHarness = async (): Promise<void> => {
-          const { result } = await measureCase({
-            ctx,
-            workload: mapWorkload,
-            strategy,
-            params,
-            prepared,
-            input,
-            expected: { values: new Uint32Array(0) },
-            sampling,
-            verify: false,
-            timestamps: undefined,
-            shouldStop: () => false,
-          });
-          if (result.status !== 'ok' || result.wallNs === null) {
-            throw new Error(`self-check: ${strategy.id}: ${result.reason}`);
-          }
-          push(harness, strategy.id, result.wallNs.median / 1000 / kernels);
-        };
-        const runMinimal = async (): Promise<void> => {
-          const [loop] = await minimalLoops(ctx.device, elements, kernels, options.roundMs, [
-            strategy.id,
-          ]);
-          if (loop === undefined) throw new Error(`self-check: no minimal loop for ${strategy.id}`);
-          push(minimal, strategy.id, loop.medianUsPerKernel);
-        };
-        if (round % 2 === 0) {
-          await runHarness();
-          await runMinimal();
+    const program = await prepared.program('steps');
+    for (const strategy of STRATEGIES.filter((s) => CHECKED.includes(s.id))) {
+      const loop = minimal.loops[strategy.id];
+      if (loop === undefined)
+        throw new Error(`self-check: no hand-written loop for ${strategy.id}`);
+      const execution = strategy.prepare(device, program);
+      const harnessNs = async (): Promise<number> =>
+        (await timedExecution(execution, undefined, options.stallTimeoutMs, strategy.id)).wallNs;
+      const minimalNs = async (): Promise<number> => {
+        const t0 = nowNs();
+        await loop();
+        return nowNs() - t0;
+      };
+      const harness: number[] = [];
+      const hand: number[] = [];
+      const end = nowNs() + options.budgetMs * 1e6;
+      for (let pair = 0; ; pair++) {
+        // Alternate which side goes first, so neither always follows the other.
+        let h: number;
+        let m: number;
+        if (pair % 2 === 0) {
+          h = await harnessNs();
+          m = await minimalNs();
         } else {
-          await runMinimal();
-          await runHarness();
+          m = await minimalNs();
+          h = await harnessNs();
         }
+        if (pair >= options.warmupPairs) {
+          harness.push(h);
+          hand.push(m);
+        }
+        const measured = harness.length;
+        if (measured >= options.maxPairs || (measured >= options.minPairs && nowNs() >= end)) break;
       }
+      execution.destroy?.();
+      const ratios = harness.map((h, i) => h / (hand[i] ?? NaN));
+      const r = distribution(ratios);
+      rows.push({
+        strategy: strategy.id,
+        elements,
+        kernels,
+        pairs: harness.length,
+        harnessUsPerKernel: distribution(harness).median / 1000 / kernels,
+        minimalUsPerKernel: distribution(hand).median / 1000 / kernels,
+        ratio: r.median,
+        ratioP10: r.p10,
+        ratioP90: r.p90,
+      });
     }
   } finally {
+    minimal.destroy();
     prepared.destroy();
   }
-  return strategies.map((s) => {
-    const h = harness.get(s.id) ?? [];
-    const m = minimal.get(s.id) ?? [];
-    const ratios = h.map((v, i) => v / (m[i] ?? NaN));
-    return {
-      strategy: s.id,
-      elements,
-      kernels,
-      rounds: options.rounds,
-      harnessUsPerKernel: distribution(h).median,
-      minimalUsPerKernel: distribution(m).median,
-      ratio: distribution(ratios).median,
-      ratioMin: Math.min(...ratios),
-      ratioMax: Math.max(...ratios),
-    };
-  });
+  return rows;
 }

@@ -596,7 +596,7 @@ function selfCheckTable(run: RunData): string[] {
   return [
     '## Harness self-check',
     '',
-    `The harness against the hand-written loops of bench/minimal-loops.ts (map, ${fmtCount(first.elements ?? 0)} elements, K = ${fmtCount(first.kernels ?? 0)}, median of ${first.rounds ?? '?'} alternating rounds): a ratio near 1 means the harness adds nothing measurable.`,
+    `The harness against the hand-written loops of bench/minimal-loops.ts (map, ${fmtCount(first.elements ?? 0)} elements, K = ${fmtCount(first.kernels ?? 0)}, median over ${first.pairs ?? '?'} alternated pairs of single executions): a ratio near 1 means the harness adds nothing measurable.`,
     '',
     ...table(
       ['strategy', 'harness µs/kernel', 'minimal loop µs/kernel', 'ratio', 'ratio range'],
@@ -605,9 +605,9 @@ function selfCheckTable(run: RunData): string[] {
         fmtUs(r.harnessUsPerKernel),
         fmtUs(r.minimalUsPerKernel),
         r.ratio === null ? '–' : r.ratio.toFixed(3),
-        r.ratioMin === null || r.ratioMax === null
+        r.ratioP10 === null || r.ratioP90 === null
           ? '–'
-          : `${r.ratioMin.toFixed(2)}…${r.ratioMax.toFixed(2)}`,
+          : `${r.ratioP10.toFixed(2)}…${r.ratioP90.toFixed(2)}`,
       ]),
     ),
     '',

@@ -101,12 +101,12 @@ export interface SelfCheckCsvRow {
   strategy: string;
   elements: number | null;
   kernels: number | null;
-  rounds: number | null;
+  pairs: number | null;
   harnessUsPerKernel: number | null;
   minimalUsPerKernel: number | null;
   ratio: number | null;
-  ratioMin: number | null;
-  ratioMax: number | null;
+  ratioP10: number | null;
+  ratioP90: number | null;
 }
 
 export interface BandwidthCsvRow {
@@ -319,12 +319,12 @@ function readSelfCheck(path: string): SelfCheckCsvRow[] {
         strategy: c.text('strategy'),
         elements: c.number('elements'),
         kernels: c.number('kernels'),
-        rounds: c.number('rounds'),
+        pairs: c.number('pairs'),
         harnessUsPerKernel: c.number('harnessUsPerKernel'),
         minimalUsPerKernel: c.number('minimalUsPerKernel'),
         ratio: c.number('ratio'),
-        ratioMin: c.number('ratioMin'),
-        ratioMax: c.number('ratioMax'),
+        ratioP10: c.number('ratioP10'),
+        ratioP90: c.number('ratioP90'),
       };
     },
   );

@@ -61,13 +61,7 @@ export class RunWriter {
   }
 
   writeSelfCheck(rows: readonly SelfCheckRow[]): void {
-    writeAtomic(
-      join(this.dir, 'selfcheck.csv'),
-      toCsv(
-        rows.map((r) => ({ ...r })),
-        true,
-      ),
-    );
+    writeAtomic(join(this.dir, 'selfcheck.csv'), toCsv(rows.map(roundRecord), true));
   }
 
   writeBandwidth(rows: readonly BandwidthRow[]): void {
