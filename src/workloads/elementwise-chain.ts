@@ -7,6 +7,7 @@
  * `fused_main` and `persistent_main` over bindings 0 (data), 1 (params), 2 (queue); the workload
  * says what each step's parameter slot holds.
  */
+import { ProgramCache, readWords } from './resources.ts';
 import { compileShader } from '../gpu/shaders.ts';
 import { alignUp, gridFor, uniformSlotBytes } from './grid.ts';
 import type {
@@ -169,29 +170,17 @@ export async function prepareElementwiseChain(
       }
     }
   };
-  const programs = new Map<ProgramKind, Program>();
+  const programs = new ProgramCache(buildProgram);
 
   return {
-    async program(kind) {
-      let program = programs.get(kind);
-      if (program === undefined) {
-        program = await buildProgram(kind);
-        programs.set(kind, program);
-      }
-      return program;
-    },
+    program: (kind) => programs.get(kind),
     writeInput(input) {
       device.queue.writeBuffer(data, 0, input);
     },
-    async readOutput() {
-      const encoder = device.createCommandEncoder({ label: `${name}.readback` });
-      encoder.copyBufferToBuffer(data, 0, readback, 0, dataBytes);
-      device.queue.submit([encoder.finish()]);
-      await readback.mapAsync(GPUMapMode.READ);
-      const out = new Uint32Array(readback.getMappedRange().slice(0), 0, elements);
-      readback.unmap();
-      return out;
-    },
+    readOutput: () =>
+      readWords(device, readback, elements, `${name}.readback`, (encoder) =>
+        encoder.copyBufferToBuffer(data, 0, readback, 0, dataBytes),
+      ),
     destroy() {
       for (const b of [data, readback, paramBuffer, queue]) b.destroy();
     },

@@ -17,6 +17,7 @@
  * dispatches within the pass, not that per-dispatch barrier; the barrier is what Dawn makes any
  * repeated batch of independent dispatches pay.
  */
+import { ProgramCache, readWords } from './resources.ts';
 import { compileShader } from '../gpu/shaders.ts';
 import { alignUp, gridFor, uniformSlotBytes } from './grid.ts';
 import { mapMix } from './map.ts';
@@ -262,16 +263,12 @@ async function prepareIndependent(
       }
     }
   };
-  const programs = new Map<ProgramKind, Program>();
+  const programs = new ProgramCache(buildProgram);
   let lastRequested: ProgramKind | undefined;
 
   return {
     async program(kind) {
-      let program = programs.get(kind);
-      if (program === undefined) {
-        program = await buildProgram(kind);
-        programs.set(kind, program);
-      }
+      const program = await programs.get(kind);
       lastRequested = kind;
       return program;
     },
@@ -289,20 +286,16 @@ async function prepareIndependent(
       if (ran === undefined || !programs.has(ran)) {
         throw new Error(`independent: no ${ran ?? ''} program has run, nothing to read`);
       }
-      const encoder = device.createCommandEncoder({ label: 'independent.readback' });
-      if (ran === 'steps') {
-        // Gather the per-task buffers into the concatenated layout.
-        taskBuffers.forEach((b, t) =>
-          encoder.copyBufferToBuffer(b, 0, readback, t * elements * 4, elements * 4),
-        );
-      } else {
-        encoder.copyBufferToBuffer(concatenatedOutput(), 0, readback, 0, totalBytes);
-      }
-      device.queue.submit([encoder.finish()]);
-      await readback.mapAsync(GPUMapMode.READ);
-      const out = new Uint32Array(readback.getMappedRange().slice(0), 0, total);
-      readback.unmap();
-      return out;
+      return readWords(device, readback, total, 'independent.readback', (encoder) => {
+        if (ran === 'steps') {
+          // Gather the per-task buffers into the concatenated layout.
+          taskBuffers.forEach((b, t) =>
+            encoder.copyBufferToBuffer(b, 0, readback, t * elements * 4, elements * 4),
+          );
+        } else {
+          encoder.copyBufferToBuffer(concatenatedOutput(), 0, readback, 0, totalBytes);
+        }
+      });
     },
     destroy() {
       for (const b of [input, readback, paramBuffer, queue, ...taskBuffers]) b.destroy();

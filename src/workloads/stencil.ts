@@ -10,6 +10,7 @@
  * Measures: launch cost of a chain whose steps depend across elements. Does not measure:
  * multi-dimensional stencils or memory-bound stencil throughput.
  */
+import { ProgramCache, readWords } from './resources.ts';
 import { compileShader } from '../gpu/shaders.ts';
 import { alignUp, gridFor, uniformSlotBytes } from './grid.ts';
 import { mapMix } from './map.ts';
@@ -373,17 +374,10 @@ async function prepareStencil(
       }
     }
   };
-  const programs = new Map<ProgramKind, Program>();
+  const programs = new ProgramCache(buildProgram);
 
   return {
-    async program(kind) {
-      let program = programs.get(kind);
-      if (program === undefined) {
-        program = await buildProgram(kind);
-        programs.set(kind, program);
-      }
-      return program;
-    },
+    program: (kind) => programs.get(kind),
     writeInput(data) {
       device.queue.writeBuffer(input, 0, data);
       // Zero both planes: a strategy that skipped a step must not pass on an earlier result.
@@ -391,15 +385,10 @@ async function prepareStencil(
       for (const plane of planes) encoder.clearBuffer(plane);
       device.queue.submit([encoder.finish()]);
     },
-    async readOutput() {
-      const encoder = device.createCommandEncoder({ label: 'stencil.readback' });
-      encoder.copyBufferToBuffer(planes[0], 0, readback, 0, dataBytes);
-      device.queue.submit([encoder.finish()]);
-      await readback.mapAsync(GPUMapMode.READ);
-      const out = new Uint32Array(readback.getMappedRange().slice(0), 0, elements);
-      readback.unmap();
-      return out;
-    },
+    readOutput: () =>
+      readWords(device, readback, elements, 'stencil.readback', (encoder) =>
+        encoder.copyBufferToBuffer(planes[0], 0, readback, 0, dataBytes),
+      ),
     async checkStatus() {
       // Only the persistent program's grid barrier can fail without a GPU error.
       if (!programs.has('persistent')) return undefined;
