@@ -65,3 +65,128 @@ export function scaleDistribution(d: Distribution, factor: number): Distribution
     mean: d.mean * factor,
   };
 }
+
+/**
+ * Two-sided Student t quantile t_{p, df} (p = 0.975 for a 95% interval), by bisection on the
+ * regularised incomplete beta function. df may be fractional (Welch). Exact to ~1e-10.
+ */
+export function studentT(p: number, df: number): number {
+  if (!(df > 0) || !(p > 0 && p < 1)) return NaN;
+  if (p === 0.5) return 0;
+  const upper = p > 0.5;
+  const tail = upper ? 1 - p : p; // P(T > t) for the positive quantile
+  let lo = 0;
+  let hi = 1;
+  while (tTail(hi, df) > tail) hi *= 2;
+  for (let i = 0; i < 200; i++) {
+    const mid = (lo + hi) / 2;
+    if (tTail(mid, df) > tail) lo = mid;
+    else hi = mid;
+  }
+  const t = (lo + hi) / 2;
+  return upper ? t : -t;
+}
+
+/** P(T > t) for t ≥ 0: ½·I_{df/(df+t²)}(df/2, ½). */
+function tTail(t: number, df: number): number {
+  return 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
+}
+
+/** Regularised incomplete beta I_x(a, b) (Numerical Recipes' continued fraction). */
+function incompleteBeta(x: number, a: number, b: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const front = Math.exp(
+    logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x),
+  );
+  if (x < (a + 1) / (a + b + 2)) return (front * betaFraction(x, a, b)) / a;
+  return 1 - (front * betaFraction(1 - x, b, a)) / b;
+}
+
+function betaFraction(x: number, a: number, b: number): number {
+  const tiny = 1e-300;
+  let c = 1;
+  let d = 1 - ((a + b) * x) / (a + 1);
+  d = 1 / (Math.abs(d) < tiny ? tiny : d);
+  let h = d;
+  for (let m = 1; m <= 300; m++) {
+    const m2 = 2 * m;
+    let aa = (m * (b - m) * x) / ((a + m2 - 1) * (a + m2));
+    d = 1 / (Math.abs(1 + aa * d) < tiny ? tiny : 1 + aa * d);
+    c = Math.abs(1 + aa / c) < tiny ? tiny : 1 + aa / c;
+    h *= d * c;
+    aa = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1));
+    d = 1 / (Math.abs(1 + aa * d) < tiny ? tiny : 1 + aa * d);
+    c = Math.abs(1 + aa / c) < tiny ? tiny : 1 + aa / c;
+    const delta = d * c;
+    h *= delta;
+    if (Math.abs(delta - 1) < 1e-14) break;
+  }
+  return h;
+}
+
+/** ln Γ(x), Lanczos (g = 7, n = 9). */
+function logGamma(x: number): number {
+  const g = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
+    -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6,
+    1.5056327351493116e-7,
+  ];
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  const z = x - 1;
+  let s = g[0] ?? 0;
+  for (let i = 1; i < 9; i++) s += (g[i] ?? 0) / (z + i);
+  const t = z + 7.5;
+  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(s);
+}
+
+/**
+ * What a run's rounds say about one metric of one case (DESIGN.md, Measurement: intervals come
+ * from the level that varies, the rounds spread over the run, not from the samples of one block).
+ */
+export interface RoundSummary {
+  /** Rounds that contributed at least one sample. */
+  rounds: number;
+  /** Median of each such round, in round order. */
+  roundMedians: number[];
+  /** Sample standard deviation of ln(round median): the between-round relative spread. */
+  spread: number | null;
+  /**
+   * 95% interval for the median a repeat of the whole run would report: centre ×
+   * exp(± t_{0.975, R−1} · spread · √(2/R)). √(2/R), not √(1/R): the repeat has its own R rounds,
+   * so its centre scatters as much again as this one's (a confidence interval of this run's
+   * median would cover a repeat's only ~83% of the time). Null below 2 rounds.
+   */
+  lo95: number | null;
+  hi95: number | null;
+}
+
+/** The round summary of `samplesByRound` (one array of positive values per round) about `centre`. */
+export function roundSummary(
+  samplesByRound: readonly (readonly number[])[],
+  centre: number,
+): RoundSummary {
+  const roundMedians = samplesByRound
+    .filter((values) => values.length > 0)
+    .map((values) =>
+      quantileSorted(
+        [...values].sort((a, b) => a - b),
+        0.5,
+      ),
+    );
+  const rounds = roundMedians.length;
+  const logs = roundMedians.filter((m) => m > 0).map((m) => Math.log(m));
+  if (rounds < 2 || logs.length !== rounds || !(centre > 0)) {
+    return { rounds, roundMedians, spread: null, lo95: null, hi95: null };
+  }
+  const mean = logs.reduce((s, v) => s + v, 0) / rounds;
+  const spread = Math.sqrt(logs.reduce((s, v) => s + (v - mean) ** 2, 0) / (rounds - 1));
+  const half = studentT(0.975, rounds - 1) * spread * Math.sqrt(2 / rounds);
+  return {
+    rounds,
+    roundMedians,
+    spread,
+    lo95: centre * Math.exp(-half),
+    hi95: centre * Math.exp(half),
+  };
+}
