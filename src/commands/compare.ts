@@ -2,6 +2,7 @@
  * `launchbench compare A B [--out FILE.csv]`: per-case ratio of run B to run A with a noise-aware
  * verdict (rule: src/report/compare.ts), printed as a table and, with --out, written as CSV.
  */
+import type { Argv } from 'yargs';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UsageError } from '../errors.ts';
@@ -145,4 +146,12 @@ export function compareCommand(a: string, b: string, out: string | undefined): n
   }
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+/** yargs definitions of compare's positionals and options, for `.command('compare <a> <b>', …)`. */
+export function compareBuilder<T>(y: Argv<T>) {
+  return y
+    .positional('a', { type: 'string', describe: 'run folder A (the reference)' })
+    .positional('b', { type: 'string', describe: 'run folder B (compared with A)' })
+    .option('out', { type: 'string', describe: 'also write the comparison as CSV here' });
 }

@@ -1,0 +1,363 @@
+/**
+ * `launchbench bench` (the default command): checks the plan without a GPU, opens the adapter,
+ * checks the plan against its limits, runs every case into a run folder (CSV files,
+ * context.json, report.md) and prints the summary. SIGINT/SIGTERM stop it after the current
+ * sample, with the results so far written (exit 130/143).
+ */
+import { join } from 'node:path';
+import { PROFILES } from '../../bench/profiles.ts';
+import { SCENARIOS, scenarioProfile, scenarioStrategies } from '../../bench/scenarios.ts';
+import { BANDWIDTH_DEFAULTS, measureBandwidth } from '../measure/bandwidth.ts';
+import { openGpu, type GpuContext } from '../gpu/context.ts';
+import { timestampSelfTest } from '../gpu/timestamp-selftest.ts';
+import { WARMUP_DEFAULTS, warmUpGpu } from '../gpu/warmup.ts';
+import { DeviceLostError, UsageError } from '../errors.ts';
+import {
+  AXIS_LIMITS,
+  parseDurationMs,
+  parseFraction,
+  parseInteger,
+  parseIntegerList,
+  parseNameList,
+} from '../options.ts';
+import { notApplicable, planGroups, runPlan, type RunPlan } from '../run.ts';
+import { runContext, runId } from '../report/context.ts';
+import { bandwidthTable, selfCheckTable, summaryTable } from '../report/console.ts';
+import { SELF_CHECK_DEFAULTS, selfCheck } from '../measure/self-check.ts';
+import { RunWriter } from '../report/writer.ts';
+import { reportAfterBench } from './report.ts';
+import { gpuOptions, type GpuArgs } from './gpu-options.ts';
+import { STRATEGIES, strategyById } from '../strategies/index.ts';
+import { WORKLOADS, workloadById } from '../workloads/index.ts';
+
+/** bench's arguments as the command line gives them (kebab-case names, text values). */
+export interface BenchArgs extends GpuArgs {
+  profile: string;
+  scenario?: string | undefined;
+  bandwidth?: boolean | undefined;
+  out?: string | undefined;
+  strategies?: string | undefined;
+  workloads?: string | undefined;
+  elements?: string | undefined;
+  kernels?: string | undefined;
+  intensity?: string | undefined;
+  'workgroup-size'?: string | undefined;
+  'persistent-workgroups'?: string | undefined;
+  'max-noise'?: string | undefined;
+  'max-time'?: string | undefined;
+  'min-samples'?: string | undefined;
+  verify: boolean;
+  'self-check': boolean;
+  timestamps: boolean;
+  'gpu-warmup'?: string | undefined;
+  seed?: string | undefined;
+}
+
+/** Everything that can be checked without a GPU, checked before one is opened. */
+function benchPlan(args: BenchArgs): { plan: RunPlan; profile: string; bandwidth: boolean } {
+  // A scenario takes precedence over --profile (which has a default).
+  const profile =
+    args.scenario !== undefined ? scenarioProfile(args.scenario) : PROFILES[args.profile];
+  if (profile === undefined && args.scenario !== undefined) {
+    throw new UsageError(
+      `--scenario: unknown '${args.scenario}' (known: ${Object.keys(SCENARIOS).join(', ')})`,
+    );
+  }
+  if (profile === undefined) {
+    throw new UsageError(
+      `--profile: unknown '${args.profile}' (known: ${Object.keys(PROFILES).join(', ')})`,
+    );
+  }
+  const list = (
+    option: keyof typeof AXIS_LIMITS,
+    flag: string,
+    text: string | undefined,
+    fallback: number[],
+  ): number[] =>
+    text === undefined
+      ? fallback
+      : parseIntegerList(flag, text, AXIS_LIMITS[option].min, AXIS_LIMITS[option].max);
+  const workloadIds = parseNameList(
+    'workloads',
+    args.workloads ?? profile.workloads.join(','),
+    WORKLOADS.map((w) => w.id),
+  );
+  const strategyIds = parseNameList(
+    'strategies',
+    args.strategies ??
+      (args.scenario === undefined ? undefined : scenarioStrategies(args.scenario)) ??
+      'all',
+    STRATEGIES.map((s) => s.id),
+  );
+  const sampling = { ...profile.sampling };
+  if (args['max-noise'] !== undefined)
+    sampling.maxNoise = parseFraction('max-noise', args['max-noise']);
+  if (args['max-time'] !== undefined)
+    sampling.maxTimeMs = parseDurationMs('max-time', args['max-time']);
+  if (args['min-samples'] !== undefined) {
+    sampling.minSamples =
+      parseIntegerList('min-samples', args['min-samples'], 3, 100000)[0] ?? sampling.minSamples;
+    sampling.maxSamples = Math.max(sampling.maxSamples, sampling.minSamples);
+  }
+  const persistent = args['persistent-workgroups'];
+  // Explicit axes apply to every workload; otherwise a profile's per-workload slices do.
+  const explicitAxes =
+    args.elements !== undefined || args.kernels !== undefined || args.intensity !== undefined;
+  return {
+    profile: profile.name,
+    bandwidth: args.bandwidth ?? profile.bandwidth === true,
+    plan: {
+      slices: explicitAxes ? undefined : profile.slices,
+      workloads: workloadIds.map((id) => workloadById(id)).filter((w) => w !== undefined),
+      strategies: strategyIds.map((id) => strategyById(id)).filter((s) => s !== undefined),
+      elements: list('elements', 'elements', args.elements, profile.elements),
+      kernels: list('kernels', 'kernels', args.kernels, profile.kernels),
+      intensity: list('intensity', 'intensity', args.intensity, profile.intensity),
+      workgroupSize: list(
+        'workgroupSize',
+        'workgroup-size',
+        args['workgroup-size'],
+        profile.workgroupSize,
+      ),
+      persistentWorkgroups:
+        persistent === undefined
+          ? 0
+          : (parseIntegerList('persistent-workgroups', persistent, 1, 2 ** 31)[0] ?? 0),
+      sampling,
+      verify: args.verify,
+      seed:
+        args.seed === undefined
+          ? (Date.now() ^ (process.pid << 16)) >>> 0
+          : parseInteger('seed', args.seed) >>> 0,
+    },
+  };
+}
+
+/** Checks the plan against the adapter's limits; the first violation is a UsageError. */
+function checkPlanLimits(ctx: GpuContext, plan: RunPlan): void {
+  const l = ctx.limits;
+  for (const wg of plan.workgroupSize) {
+    const maxX = l['maxComputeWorkgroupSizeX'] ?? 0;
+    const maxInv = l['maxComputeInvocationsPerWorkgroup'] ?? 0;
+    if (wg > maxX || wg > maxInv) {
+      throw new UsageError(
+        `--workgroup-size: ${wg} is past this adapter's maxComputeWorkgroupSizeX ${maxX} / maxComputeInvocationsPerWorkgroup ${maxInv}`,
+      );
+    }
+  }
+  let firstReason: string | undefined;
+  let applicable = 0;
+  for (const { workload, params } of planGroups(plan)) {
+    const problem = workload.checkLimits(params, l);
+    if (problem !== undefined) throw new UsageError(problem);
+    for (const strategy of plan.strategies) {
+      const reason = notApplicable(workload, strategy, params, l);
+      if (reason === undefined) applicable++;
+      else firstReason ??= `${workload.id}/${strategy.id}: ${reason}`;
+    }
+  }
+  // A sweep may hold some cases that do not apply (recorded with their reason); a request of
+  // which nothing applies is bad input.
+  if (applicable === 0 && firstReason !== undefined) {
+    throw new UsageError(`nothing to run: ${firstReason}`);
+  }
+}
+
+/**
+ * Set by the SIGINT/SIGTERM handler of a run: runPlan stops after the current sample, and the
+ * exit code (130 or 143) names the signal.
+ */
+let stopSignal: NodeJS.Signals | undefined;
+
+/** Runs the benchmark; returns the exit code (0, or 130/143 when a signal stopped it). */
+export async function benchCommand(args: BenchArgs): Promise<number> {
+  const { plan, profile, bandwidth } = benchPlan(args);
+  const ctx = await openGpu(gpuOptions(args));
+  try {
+    checkPlanLimits(ctx, plan);
+    const selfTest = await timestampSelfTest(ctx);
+    const warmup = await warmUpGpu(ctx, {
+      ...WARMUP_DEFAULTS,
+      minMs:
+        args['gpu-warmup'] === undefined
+          ? WARMUP_DEFAULTS.minMs
+          : parseDurationMs('gpu-warmup', args['gpu-warmup']),
+    });
+    if (!selfTest.ok)
+      process.stderr.write(`launchbench: ${selfTest.message}; GPU columns are not measured\n`);
+    const startedAt = new Date();
+    const id = runId(ctx, startedAt);
+    const dir = args.out ?? join('results', id);
+    const writer = new RunWriter(dir);
+    const options = {
+      profile,
+      ...plan,
+      workloads: plan.workloads.map((w) => w.id),
+      strategies: plan.strategies.map((s) => s.id),
+    };
+    const context = {
+      runId: id,
+      ctx,
+      selfTest,
+      warmup,
+      argv: process.argv.slice(2),
+      options,
+      startedAt,
+    };
+    writer.writeContext(runContext(context));
+    const onSignal = (signal: NodeJS.Signals): void => {
+      stopSignal = signal;
+      process.stderr.write(`\nlaunchbench: ${signal}: stopping after the current sample\n`);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const progress = process.stderr.isTTY;
+    const started = Date.now();
+    let deviceLost: string | undefined;
+    let interrupted = false;
+    try {
+      const outcome = await runPlan(
+        ctx,
+        plan,
+        selfTest.ok && args.timestamps ? selfTest.resolveMode : undefined,
+        {
+          onCaseStart(index, total, caseName) {
+            if (!progress) return;
+            const elapsed = (Date.now() - started) / 1000;
+            const left =
+              index === 0 ? '' : `, ~${Math.ceil((elapsed / index) * (total - index))} s left`;
+            process.stderr.write(`\r\x1b[K[${index + 1}/${total}${left}] ${caseName}`);
+          },
+          onCase(result, samples) {
+            writer.addCase(result, samples);
+          },
+        },
+        () => stopSignal !== undefined,
+      );
+      interrupted = outcome.interrupted;
+    } catch (error) {
+      if (!(error instanceof DeviceLostError)) throw error;
+      deviceLost = error.message;
+    } finally {
+      if (progress) process.stderr.write('\r\x1b[K');
+      writer.writeContext(
+        runContext({ ...context, finishedAt: new Date(), interrupted, deviceLost }),
+      );
+    }
+    process.stdout.write(`${summaryTable(writer.cases)}\n`);
+    if (args['self-check'] && deviceLost === undefined && !interrupted) {
+      const rows = await selfCheck(ctx, {
+        ...SELF_CHECK_DEFAULTS,
+        stallTimeoutMs: plan.sampling.stallTimeoutMs,
+      });
+      writer.writeSelfCheck(rows);
+      process.stdout.write(`\n${selfCheckTable(rows)}\n`);
+    }
+    if (bandwidth && deviceLost === undefined && !interrupted) {
+      // A CPU adapter moves well under 1 GB/s: a smaller reference keeps the run short there.
+      const options = ctx.adapterInfo.isFallbackAdapter
+        ? { ...BANDWIDTH_DEFAULTS, bytes: 16 * 2 ** 20, repeats: 2, samples: 3 }
+        : BANDWIDTH_DEFAULTS;
+      const resolve = selfTest.ok && args.timestamps ? selfTest.resolveMode : undefined;
+      const rows = await measureBandwidth(ctx, options, resolve);
+      writer.writeBandwidth(rows);
+      process.stdout.write(`\n${bandwidthTable(rows)}\n`);
+    }
+    await reportAfterBench(dir);
+    process.stdout.write(`\nresults: ${dir}\n`);
+    const failed = writer.cases.filter((c) => c.status === 'failed');
+    if (failed.length > 0)
+      process.stderr.write(
+        `launchbench: ${failed.length} case(s) failed; see the reason column of ${writer.summaryPath}\n`,
+      );
+    if (deviceLost !== undefined)
+      throw new DeviceLostError(
+        `${deviceLost}; ${writer.cases.length} finished case(s) kept in ${dir}`,
+      );
+    if (interrupted) return stopSignal === 'SIGTERM' ? 143 : 130;
+    return 0;
+  } finally {
+    ctx.close();
+  }
+}
+
+/**
+ * yargs definitions of bench's own options (the GPU flags come from gpuFlags), in the order
+ * `bench --help` lists them.
+ */
+export const benchOptions = {
+  scenario: {
+    type: 'string',
+    describe: `named experiment instead of --profile: ${Object.keys(SCENARIOS).join(', ')}`,
+  },
+  bandwidth: {
+    type: 'boolean',
+    describe:
+      'afterwards, compare copyBufferToBuffer with the map kernel on 256 MiB (default: on in the default and full profiles)',
+  },
+  profile: {
+    type: 'string',
+    default: 'default',
+    describe: `case set: ${Object.keys(PROFILES).join(', ')}`,
+  },
+  out: { type: 'string', describe: 'run folder (default results/<run-id>)' },
+  strategies: {
+    type: 'string',
+    describe: `comma-separated, or all: ${STRATEGIES.map((s) => s.id).join(', ')}`,
+  },
+  workloads: {
+    type: 'string',
+    describe: `comma-separated: ${WORKLOADS.map((w) => w.id).join(', ')}`,
+  },
+  elements: {
+    type: 'string',
+    describe: 'elements per kernel: list and ranges, e.g. 64,1e6 or 64:1e6:*4',
+  },
+  kernels: {
+    type: 'string',
+    describe: `kernels K per workload, ${AXIS_LIMITS.kernels.min}…${AXIS_LIMITS.kernels.max}`,
+  },
+  intensity: {
+    type: 'string',
+    describe: `integer mix rounds per element per kernel, ${AXIS_LIMITS.intensity.min}…${AXIS_LIMITS.intensity.max}`,
+  },
+  'workgroup-size': { type: 'string', describe: 'threads per workgroup' },
+  'persistent-workgroups': {
+    type: 'string',
+    describe: 'workgroups of the persistent kernel (default derived from the adapter)',
+  },
+  'max-noise': {
+    type: 'string',
+    describe: 'stop sampling a case once its medians are this quiet (e.g. 2%)',
+  },
+  'max-time': { type: 'string', describe: 'sampling budget per case (e.g. 1s)' },
+  'min-samples': {
+    type: 'string',
+    describe: 'samples of each kind before the noise target may stop a case',
+  },
+  seed: {
+    type: 'string',
+    describe: 'seed of the random inputs (default: new each run)',
+  },
+  'self-check': {
+    type: 'boolean',
+    default: false,
+    describe:
+      'afterwards, time the four one-by-one strategies against the hand-written loops of bench/minimal-loops.ts (64 elements, K=1000, alternating rounds) and report harness/minimal ratios',
+  },
+  'gpu-warmup': {
+    type: 'string',
+    describe:
+      'keep the GPU busy at least this long before measuring, until its clocks settle (default 1s)',
+  },
+  timestamps: {
+    type: 'boolean',
+    default: true,
+    describe: 'take GPU samples with pass timestamps (--no-timestamps: wall samples only)',
+  },
+  verify: {
+    type: 'boolean',
+    default: true,
+    describe: 'check every strategy against the CPU reference (--no-verify to skip)',
+  },
+} as const;
