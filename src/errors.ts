@@ -1,7 +1,9 @@
 /**
  * Errors the command line turns into one message line and an exit code, never a stack trace.
  * Exit codes: 2 bad input (usage, limits), 3 no adapter or a missing required feature,
- * 4 the GPU device was lost mid-run (results so far are kept), 1 anything unexpected.
+ * 4 the GPU device was lost mid-run (results so far are kept), 5 `compare --fail-on-slower X`
+ * found a case whose wall time is `slower` in B by more than X (the comparison is still printed
+ * and written), 1 anything unexpected.
  */
 export class LaunchbenchError extends Error {
   constructor(
@@ -31,6 +33,13 @@ export class NoAdapterError extends LaunchbenchError {
 export class DeviceLostError extends LaunchbenchError {
   constructor(message: string) {
     super(message, 4);
+  }
+}
+
+/** `compare --fail-on-slower`: B is slower than A beyond the allowed fraction on some case. */
+export class SlowerError extends LaunchbenchError {
+  constructor(message: string) {
+    super(message, 5);
   }
 }
 

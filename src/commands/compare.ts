@@ -1,13 +1,19 @@
 /**
- * `launchbench compare A B [--out FILE.csv]`: per-case ratio of run B to run A with a noise-aware
- * verdict (rule: src/report/compare.ts), printed as a table and, with --out, written as CSV.
+ * `launchbench compare A B [--out FILE.csv] [--min-effect 5%] [--fail-on-slower X]`: per-case
+ * ratio of run B to run A with a verdict from the runs' between-round spread (rule:
+ * src/report/compare.ts), printed as a table and, with --out, written as CSV. With
+ * --fail-on-slower X it is a CI gate: exit 5 (SlowerError) when some case's wall verdict is
+ * `slower` with B/A above 1 + X, after printing and writing everything as usual.
  */
 import type { Argv } from 'yargs';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { UsageError } from '../errors.ts';
+import { SlowerError, UsageError } from '../errors.ts';
+import { parseFraction } from '../options.ts';
 import {
+  DEFAULT_MIN_EFFECT,
   compareRuns,
+  slowerBeyond,
   summarizeComparison,
   type CompareRow,
   type CompareSummary,
@@ -27,6 +33,10 @@ const csvRecord = (row: CompareRow): Record<string, string | number | null> =>
   );
 
 const ratio = (x: number | null): string => (x === null ? '-' : `${x.toFixed(3)}`);
+const interval = (lo: number | null, hi: number | null): string =>
+  lo === null || hi === null ? '-' : `${lo.toFixed(3)}–${hi.toFixed(3)}`;
+/** A fraction as a percentage: 0.05 → '5%'. */
+const percent = (x: number): string => `${Number((x * 100).toPrecision(3))}%`;
 
 function runLine(label: string, run: RunData): string {
   const id = run.context.runId ?? '(no run id)';
@@ -60,6 +70,7 @@ export function compareTable(rows: readonly CompareRow[]): string {
           'A wall µs/kernel',
           'B wall µs/kernel',
           'B/A wall',
+          '95% CI',
           'verdict',
           'B/A GPU busy',
           'GPU verdict',
@@ -69,11 +80,22 @@ export function compareTable(rows: readonly CompareRow[]): string {
           fmtUs(r.aWallUsPerKernel),
           fmtUs(r.bWallUsPerKernel),
           ratio(r.wallRatio),
+          interval(r.wallRatioLo95, r.wallRatioHi95),
           r.wallVerdict ?? '-',
           ratio(r.gpuBusyRatio),
           r.gpuBusyVerdict ?? '-',
         ]),
       ),
+    );
+  }
+  // Compared cases whose verdict is unclear for want of round statistics, and why.
+  const noted = compared.filter((r) => r.note !== '');
+  if (noted.length > 0) {
+    parts.push(
+      `notes\n${formatTable(
+        [...head, 'note'],
+        noted.map((r) => [...caseCells(r), r.note]),
+      )}`,
     );
   }
   const notComparable = rows.filter((r) => r.status === 'not-comparable');
@@ -123,17 +145,39 @@ function summaryLine(s: CompareSummary): string {
   return `${s.compared} case(s) compared: B faster ${v.faster}, slower ${v.slower}, same ${v.same}, unclear ${v.unclear}${mean}; only in A ${s.onlyInA}, only in B ${s.onlyInB}, not comparable ${s.notComparable}`;
 }
 
-export function compareCommand(a: string, b: string, out: string | undefined): number {
+/** compare's arguments as yargs gives them (kebab-case names, percentages still text). */
+export interface CompareArgs {
+  a: string;
+  b: string;
+  out?: string | undefined;
+  /** The smallest difference worth a faster/slower verdict (default 5%). */
+  'min-effect'?: string | undefined;
+  /** Exit 5 when a case is `slower` by more than this fraction. */
+  'fail-on-slower'?: string | undefined;
+}
+
+const caseName = (r: CompareRow): string =>
+  `${r.workload} ${r.strategy} elements=${r.elements} K=${r.kernels} intensity=${r.intensity} wg=${r.workgroupSize}`;
+
+export function compareCommand(args: CompareArgs): number {
+  const { a, b, out } = args;
   if (out !== undefined && !out.toLowerCase().endsWith('.csv')) {
     throw new UsageError(`--out: '${out}' should name a .csv file`);
   }
+  const minEffectText = args['min-effect'];
+  const failOnSlowerText = args['fail-on-slower'];
+  const minEffect =
+    minEffectText === undefined ? DEFAULT_MIN_EFFECT : parseFraction('min-effect', minEffectText);
+  const failOnSlower =
+    failOnSlowerText === undefined ? undefined : parseFraction('fail-on-slower', failOnSlowerText);
   const runA = readRun(a);
   const runB = readRun(b);
-  const rows = compareRuns(runA, runB);
+  const rows = compareRuns(runA, runB, { minEffect });
+  const m = percent(minEffect);
   const lines = [
     runLine('A', runA),
     runLine('B', runB),
-    "B/A < 1: B is faster. Verdict from the runs' p10–p90 ranges: faster/slower when they do not overlap, same when each median lies in the other run's range, unclear otherwise.",
+    `B/A < 1: B is faster; from each run's between-round spread, the verdict is slower/faster when B/A differs from 1 by more than ${m} and its 95% interval excludes 1, same when its 90% interval lies within ±${m}, and unclear otherwise (always unclear when a run has no round statistics).`,
     '',
     rows.length === 0 ? '(neither run has a case)' : compareTable(rows),
     '',
@@ -144,7 +188,17 @@ export function compareCommand(a: string, b: string, out: string | undefined): n
     writeAtomic(out, toCsv(rows.map(csvRecord), true));
     lines.push(`csv: ${out}`);
   }
+  const slower = failOnSlower === undefined ? [] : slowerBeyond(rows, failOnSlower);
+  if (failOnSlower !== undefined && slower.length === 0) {
+    lines.push(`gate: no case slower by more than ${percent(failOnSlower)}`);
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
+  const worst = slower[0];
+  if (failOnSlower !== undefined && worst !== undefined) {
+    throw new SlowerError(
+      `${slower.length} case(s) slower in B by more than ${percent(failOnSlower)}; worst: ${caseName(worst)}, B/A ${ratio(worst.wallRatio)} (95% CI ${interval(worst.wallRatioLo95, worst.wallRatioHi95)})`,
+    );
+  }
   return 0;
 }
 
@@ -153,5 +207,15 @@ export function compareBuilder<T>(y: Argv<T>) {
   return y
     .positional('a', { type: 'string', describe: 'run folder A (the reference)' })
     .positional('b', { type: 'string', describe: 'run folder B (compared with A)' })
-    .option('out', { type: 'string', describe: 'also write the comparison as CSV here' });
+    .option('out', { type: 'string', describe: 'also write the comparison as CSV here' })
+    .option('min-effect', {
+      type: 'string',
+      describe:
+        'smallest difference worth a faster/slower verdict, and the margin of same (default 5%)',
+    })
+    .option('fail-on-slower', {
+      type: 'string',
+      describe:
+        'CI gate: exit 5 when a case is slower (wall verdict) with B/A above 1 + this, e.g. 10%',
+    });
 }

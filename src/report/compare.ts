@@ -1,42 +1,118 @@
 /**
- * `compare A B`: per case, run B's time over run A's, with a verdict that takes each run's own
- * spread into account. Cases match on workload, strategy, elements, kernels, intensity and
+ * `compare A B`: per case, run B's time over run A's, with a verdict that takes the uncertainty
+ * between runs into account. Cases match on workload, strategy, elements, kernels, intensity and
  * workgroup size (CASE_KEY_COLUMNS). Pure functions over two runs read back from their files.
  *
- * The verdict rule, per metric (wall µs/kernel; GPU busy µs/kernel where both runs have it),
- * from each run's median and p10–p90 range of that metric:
- *   faster   B's p90 < A's p10: the two ranges do not overlap and B's is the lower one, so the
- *            bulk of B's samples beat the bulk of A's (a difference the noise cannot explain);
- *   slower   B's p10 > A's p90: the same, the other way round;
- *   same     the ranges overlap and the ratio B/A lies within both runs' relative spreads:
- *            B's median inside A's [p10, p90] and A's median inside B's [p10, p90], i.e.
- *            A.p10/A.median ≤ B/A ≤ A.p90/A.median and B.median/B.p90 ≤ B/A ≤ B.median/B.p10.
- *            Each run would have produced the other's median as an ordinary sample;
- *   unclear  the ranges overlap but at least one median lies outside the other run's range (a
- *            shift that may be real, hidden in noise): measure again, longer or on a quieter
- *            machine, before believing it either way.
- * p10–p90 describes the samples, not the uncertainty of the median: it is deliberately the more
- * cautious choice, since two runs also differ by what one run's samples cannot see (clocks,
- * other tenants; DESIGN.md notes ±30% between runs on a shared GPU).
+ * The verdict rule, per metric (wall µs/kernel; GPU busy µs/kernel where both runs have it).
+ * A run measures in R rounds spread over the run; each run gives its centre c (its figure: the
+ * geometric mean of the per-round medians), the number of rounds R and the spread s: the standard
+ * deviation of ln(per-round median) across rounds, so s/√R is the standard error of ln c. On the
+ * log scale,
+ *   d  = ln(c_B / c_A)                              the difference (B/A = e^d),
+ *   se = √(s_A²/R_A + s_B²/R_B)                     its standard error from the rounds,
+ *   df = (v_A + v_B)² / (v_A²/(R_A−1) + v_B²/(R_B−1)), v = s²/R   (Welch–Satterthwaite),
+ *   δ  = ln(1 + minEffect)                          the minimum effect worth a verdict (5%),
+ * and the verdict is
+ *   slower   d > δ and d − t_{0.975,df}·se > 0: B/A is beyond the minimum effect and its 95%
+ *            interval excludes 1, so a difference that matters and that the between-round
+ *            variation cannot explain;
+ *   faster   d < −δ and d + t_{0.975,df}·se < 0: the same, the other way round;
+ *   same     d ± t_{0.95,df}·se lies inside (−δ, δ): the 90% interval rules out any difference as
+ *            large as the minimum effect (TOST equivalence at the 5% level);
+ *   unclear  otherwise: too noisy to say, or a shift that is real but smaller than the minimum
+ *            effect, with an interval reaching past it. Measure again (more rounds, a quieter
+ *            machine) before believing it either way.
+ * A run without round statistics (R < 2 or no spread: runs made before rounds existed) gets
+ * `unclear` with a note, never faster or slower; a case under the sample floor (enoughSamples
+ * false) gets no verdict at all (not comparable).
+ *
+ * Why: the old rule judged from each run's p10–p90 range of samples, which describes samples
+ * within one stretch of time, not how much a run's median moves from run to run (clocks, other
+ * tenants, thermal state: a shared GPU drifts by far more than one run's sample scatter), so it
+ * could call identical runs faster or slower. Rounds spread over the run sample that drift: the
+ * spread of round medians is the level that varies, and R of them give a standard error with R−1
+ * degrees of freedom, hence Student t rather than a normal quantile. The minimum effect keeps real
+ * but trivial shifts (1–2%, well within what a machine drifts by) from being called regressions
+ * once the intervals get narrow, and gives `same` a meaning (equivalent within δ) rather than "not
+ * shown different". Between runs of one distribution it calls faster/slower in at most 5% of
+ * cases (fewer, since d must also pass δ). test/compare-calibration.test.ts checks the rates on
+ * simulated runs (5 rounds, 3% block effect per round): identical runs 1.6% faster/slower, a 20%
+ * regression 100% slower, a 2% shift ≈ 5% slower (when noise pushes its estimate past δ: the rule
+ * bounds false calls of a null difference, not of a real one just below δ).
  */
+import { studentT } from '../measure/stats.ts';
 import { caseKey, type RunData, type SummaryRow } from './read-run.ts';
 
 export type Verdict = 'faster' | 'slower' | 'same' | 'unclear';
 
-/** A median with its p10–p90 range, all in one unit. */
-export interface Spread {
-  median: number;
-  p10: number;
-  p90: number;
+/** The minimum effect by default: 5%. */
+export const DEFAULT_MIN_EFFECT = 0.05;
+
+export interface CompareOptions {
+  /** The smallest relative difference worth calling faster or slower (0.05 = 5%). */
+  minEffect?: number;
 }
 
+/** One run's figure for one metric: its centre and what its rounds say about it. */
+export interface RoundStats {
+  /** The run's median of the metric. */
+  centre: number;
+  /** Standard deviation of ln(per-round median) across rounds; null below 2 rounds. */
+  spread: number | null;
+  /** Rounds that gave samples of the metric; null when the run does not say. */
+  rounds: number | null;
+}
+
+/** The verdict on B against A, with the ratio B/A and its 95% interval. */
+export interface Judgement {
+  verdict: Verdict;
+  /** c_B / c_A. */
+  ratio: number;
+  /** 95% interval of the ratio; null when either run lacks round statistics. */
+  lo95: number | null;
+  hi95: number | null;
+  /** Why the verdict is unclear for want of statistics; '' otherwise. */
+  note: string;
+}
+
+const hasRounds = (s: RoundStats): boolean =>
+  s.rounds !== null && s.rounds >= 2 && s.spread !== null && s.spread >= 0;
+
 /** The verdict on B against A (see the rule at the top of this file). */
-export function verdict(a: Spread, b: Spread): Verdict {
-  if (b.p90 < a.p10) return 'faster';
-  if (b.p10 > a.p90) return 'slower';
-  const bInsideA = b.median >= a.p10 && b.median <= a.p90;
-  const aInsideB = a.median >= b.p10 && a.median <= b.p90;
-  return bInsideA && aInsideB ? 'same' : 'unclear';
+export function judge(
+  a: RoundStats,
+  b: RoundStats,
+  minEffect: number = DEFAULT_MIN_EFFECT,
+): Judgement {
+  const ratio = b.centre / a.centre;
+  const missing = [hasRounds(a) ? '' : 'A', hasRounds(b) ? '' : 'B'].filter((x) => x !== '');
+  if (missing.length > 0) {
+    return {
+      verdict: 'unclear',
+      ratio,
+      lo95: null,
+      hi95: null,
+      note: `no between-round spread in ${missing.join(' and ')} (fewer than 2 rounds, or a run made before rounds)`,
+    };
+  }
+  const d = Math.log(ratio);
+  const delta = Math.log(1 + minEffect);
+  const va = (a.spread as number) ** 2 / (a.rounds as number);
+  const vb = (b.spread as number) ** 2 / (b.rounds as number);
+  const se = Math.sqrt(va + vb);
+  // Welch–Satterthwaite; with no spread at all the interval is the point itself.
+  const df =
+    (va + vb) ** 2 / (va ** 2 / ((a.rounds as number) - 1) + vb ** 2 / ((b.rounds as number) - 1));
+  const half = (p: number): number => (se === 0 ? 0 : studentT(p, df) * se);
+  const h95 = half(0.975);
+  const h90 = half(0.95);
+  const lo95 = Math.exp(d - h95);
+  const hi95 = Math.exp(d + h95);
+  let verdict: Verdict = 'unclear';
+  if (d > delta && d - h95 > 0) verdict = 'slower';
+  else if (d < -delta && d + h95 < 0) verdict = 'faster';
+  else if (d - h90 > -delta && d + h90 < delta) verdict = 'same';
+  return { verdict, ratio, lo95, hi95, note: '' };
 }
 
 /** Where a case stands: compared, or why not. */
@@ -50,37 +126,40 @@ export interface CompareRow {
   intensity: number;
   workgroupSize: number;
   status: CompareStatus;
-  /** Why a case was not compared (a status other than ok, a missing figure). */
+  /** Why a case was not compared, or why a verdict is unclear for want of round statistics. */
   note: string;
   aWallUsPerKernel: number | null;
   aWallUsPerKernelP10: number | null;
   aWallUsPerKernelP90: number | null;
+  aRounds: number | null;
+  aWallRoundSpread: number | null;
   bWallUsPerKernel: number | null;
   bWallUsPerKernelP10: number | null;
   bWallUsPerKernelP90: number | null;
+  bRounds: number | null;
+  bWallRoundSpread: number | null;
   /** B / A of the medians: below 1, B is faster. */
   wallRatio: number | null;
+  /** 95% interval of B / A from the runs' rounds; null without round statistics. */
+  wallRatioLo95: number | null;
+  wallRatioHi95: number | null;
   wallVerdict: Verdict | null;
   aGpuBusyUsPerKernel: number | null;
   bGpuBusyUsPerKernel: number | null;
   gpuBusyRatio: number | null;
+  gpuBusyRatioLo95: number | null;
+  gpuBusyRatioHi95: number | null;
   gpuBusyVerdict: Verdict | null;
 }
 
-function spreadOf(
-  median: number | null,
-  p10: number | null,
-  p90: number | null,
-): Spread | undefined {
-  if (median === null || p10 === null || p90 === null) return undefined;
-  if (!(median > 0) || p10 > median || p90 < median) return undefined;
-  return { median, p10, p90 };
-}
-
-const wallSpread = (r: SummaryRow): Spread | undefined =>
-  spreadOf(r.wallUsPerKernel, r.wallUsPerKernelP10, r.wallUsPerKernelP90);
-const busySpread = (r: SummaryRow): Spread | undefined =>
-  spreadOf(r.gpuBusyUsPerKernel, r.gpuBusyUsPerKernelP10, r.gpuBusyUsPerKernelP90);
+const wallStats = (r: SummaryRow): RoundStats | undefined =>
+  r.wallUsPerKernel !== null && r.wallUsPerKernel > 0
+    ? { centre: r.wallUsPerKernel, spread: r.wallRoundSpread, rounds: r.rounds }
+    : undefined;
+const busyStats = (r: SummaryRow): RoundStats | undefined =>
+  r.gpuBusyUsPerKernel !== null && r.gpuBusyUsPerKernel > 0
+    ? { centre: r.gpuBusyUsPerKernel, spread: r.gpuBusyRoundSpread, rounds: r.gpuRounds }
+    : undefined;
 
 function emptyRow(r: SummaryRow, status: CompareStatus, note: string): CompareRow {
   return {
@@ -95,81 +174,105 @@ function emptyRow(r: SummaryRow, status: CompareStatus, note: string): CompareRo
     aWallUsPerKernel: null,
     aWallUsPerKernelP10: null,
     aWallUsPerKernelP90: null,
+    aRounds: null,
+    aWallRoundSpread: null,
     bWallUsPerKernel: null,
     bWallUsPerKernelP10: null,
     bWallUsPerKernelP90: null,
+    bRounds: null,
+    bWallRoundSpread: null,
     wallRatio: null,
+    wallRatioLo95: null,
+    wallRatioHi95: null,
     wallVerdict: null,
     aGpuBusyUsPerKernel: null,
     bGpuBusyUsPerKernel: null,
     gpuBusyRatio: null,
+    gpuBusyRatioLo95: null,
+    gpuBusyRatioHi95: null,
     gpuBusyVerdict: null,
   };
 }
 
-function compareCase(a: SummaryRow, b: SummaryRow): CompareRow {
-  const row = emptyRow(a, 'compared', '');
-  row.aWallUsPerKernel = a.wallUsPerKernel;
-  row.aWallUsPerKernelP10 = a.wallUsPerKernelP10;
-  row.aWallUsPerKernelP90 = a.wallUsPerKernelP90;
-  row.bWallUsPerKernel = b.wallUsPerKernel;
-  row.bWallUsPerKernelP10 = b.wallUsPerKernelP10;
-  row.bWallUsPerKernelP90 = b.wallUsPerKernelP90;
-  row.aGpuBusyUsPerKernel = a.gpuBusyUsPerKernel;
-  row.bGpuBusyUsPerKernel = b.gpuBusyUsPerKernel;
+const aFigures = (r: SummaryRow): Partial<CompareRow> => ({
+  aWallUsPerKernel: r.wallUsPerKernel,
+  aWallUsPerKernelP10: r.wallUsPerKernelP10,
+  aWallUsPerKernelP90: r.wallUsPerKernelP90,
+  aRounds: r.rounds,
+  aWallRoundSpread: r.wallRoundSpread,
+  aGpuBusyUsPerKernel: r.gpuBusyUsPerKernel,
+});
+const bFigures = (r: SummaryRow): Partial<CompareRow> => ({
+  bWallUsPerKernel: r.wallUsPerKernel,
+  bWallUsPerKernelP10: r.wallUsPerKernelP10,
+  bWallUsPerKernelP90: r.wallUsPerKernelP90,
+  bRounds: r.rounds,
+  bWallRoundSpread: r.wallRoundSpread,
+  bGpuBusyUsPerKernel: r.gpuBusyUsPerKernel,
+});
+
+function compareCase(a: SummaryRow, b: SummaryRow, minEffect: number): CompareRow {
+  const row: CompareRow = { ...emptyRow(a, 'compared', ''), ...aFigures(a), ...bFigures(b) };
   const notOk = [
     a.status === 'ok' ? '' : `A ${a.status}${a.reason === '' ? '' : `: ${a.reason}`}`,
     b.status === 'ok' ? '' : `B ${b.status}${b.reason === '' ? '' : `: ${b.reason}`}`,
   ].filter((s) => s !== '');
   if (notOk.length > 0) return { ...row, status: 'not-comparable', note: notOk.join('; ') };
-  const wa = wallSpread(a);
-  const wb = wallSpread(b);
+  const few = [a.enoughSamples === false ? 'A' : '', b.enoughSamples === false ? 'B' : ''].filter(
+    (s) => s !== '',
+  );
+  if (few.length > 0) {
+    return {
+      ...row,
+      status: 'not-comparable',
+      note: `insufficient samples in ${few.join(' and ')}`,
+    };
+  }
+  const wa = wallStats(a);
+  const wb = wallStats(b);
   if (wa === undefined || wb === undefined) {
     return {
       ...row,
       status: 'not-comparable',
-      note: `no wall time with p10/p90 in ${wa === undefined ? 'A' : 'B'}`,
+      note: `no wall time in ${wa === undefined ? 'A' : 'B'}`,
     };
   }
-  row.wallRatio = wb.median / wa.median;
-  row.wallVerdict = verdict(wa, wb);
-  const ga = busySpread(a);
-  const gb = busySpread(b);
+  const wall = judge(wa, wb, minEffect);
+  row.wallRatio = wall.ratio;
+  row.wallRatioLo95 = wall.lo95;
+  row.wallRatioHi95 = wall.hi95;
+  row.wallVerdict = wall.verdict;
+  const notes = wall.note === '' ? [] : [`wall unclear: ${wall.note}`];
+  const ga = busyStats(a);
+  const gb = busyStats(b);
   if (ga !== undefined && gb !== undefined) {
-    row.gpuBusyRatio = gb.median / ga.median;
-    row.gpuBusyVerdict = verdict(ga, gb);
+    const busy = judge(ga, gb, minEffect);
+    row.gpuBusyRatio = busy.ratio;
+    row.gpuBusyRatioLo95 = busy.lo95;
+    row.gpuBusyRatioHi95 = busy.hi95;
+    row.gpuBusyVerdict = busy.verdict;
+    // The same reason twice says nothing new.
+    if (busy.note !== '' && busy.note !== wall.note) notes.push(`GPU busy unclear: ${busy.note}`);
+    else if (busy.note !== '') notes[0] = `wall and GPU busy unclear: ${busy.note}`;
   }
+  row.note = notes.join('; ');
   return row;
 }
 
 /** Every case of either run: matched ones compared, the others listed as only in A or B. */
-export function compareRuns(a: RunData, b: RunData): CompareRow[] {
+export function compareRuns(a: RunData, b: RunData, options: CompareOptions = {}): CompareRow[] {
+  const minEffect = options.minEffect ?? DEFAULT_MIN_EFFECT;
   const inB = new Map(b.summary.map((r) => [caseKey(r), r]));
   const inA = new Set(a.summary.map((r) => caseKey(r)));
   const rows: CompareRow[] = [];
   for (const ra of a.summary) {
     const rb = inB.get(caseKey(ra));
-    if (rb === undefined) {
-      const row = emptyRow(ra, 'only-in-a', 'only in A');
-      rows.push({
-        ...row,
-        aWallUsPerKernel: ra.wallUsPerKernel,
-        aWallUsPerKernelP10: ra.wallUsPerKernelP10,
-        aWallUsPerKernelP90: ra.wallUsPerKernelP90,
-        aGpuBusyUsPerKernel: ra.gpuBusyUsPerKernel,
-      });
-    } else rows.push(compareCase(ra, rb));
+    if (rb === undefined) rows.push({ ...emptyRow(ra, 'only-in-a', 'only in A'), ...aFigures(ra) });
+    else rows.push(compareCase(ra, rb, minEffect));
   }
   for (const rb of b.summary) {
     if (inA.has(caseKey(rb))) continue;
-    const row = emptyRow(rb, 'only-in-b', 'only in B');
-    rows.push({
-      ...row,
-      bWallUsPerKernel: rb.wallUsPerKernel,
-      bWallUsPerKernelP10: rb.wallUsPerKernelP10,
-      bWallUsPerKernelP90: rb.wallUsPerKernelP90,
-      bGpuBusyUsPerKernel: rb.gpuBusyUsPerKernel,
-    });
+    rows.push({ ...emptyRow(rb, 'only-in-b', 'only in B'), ...bFigures(rb) });
   }
   return rows;
 }
@@ -202,4 +305,17 @@ export function summarizeComparison(rows: readonly CompareRow[]): CompareSummary
     notComparable: rows.filter((r) => r.status === 'not-comparable').length,
     geomeanWallRatio: compared === 0 ? null : Math.exp(logSum / compared),
   };
+}
+
+/** Compared cases whose wall verdict is `slower` with B/A above 1 + `threshold`, worst first. */
+export function slowerBeyond(rows: readonly CompareRow[], threshold: number): CompareRow[] {
+  return rows
+    .filter(
+      (r) =>
+        r.status === 'compared' &&
+        r.wallVerdict === 'slower' &&
+        r.wallRatio !== null &&
+        r.wallRatio > 1 + threshold,
+    )
+    .sort((x, y) => (y.wallRatio as number) - (x.wallRatio as number));
 }

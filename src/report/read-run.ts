@@ -48,6 +48,14 @@ const SUMMARY_OPTIONAL_NUMBERS = [
   'timestampOverheadUsPerKernel',
   'speedupVsSubmitWait',
   'speedupVsDispatchEach',
+  'rounds',
+  'gpuRounds',
+  'wallRoundSpread',
+  'gpuBusyRoundSpread',
+  'wallUsPerKernelLo95',
+  'wallUsPerKernelHi95',
+  'gpuBusyUsPerKernelLo95',
+  'gpuBusyUsPerKernelHi95',
 ] as const;
 
 type OptionalNumber = (typeof SUMMARY_OPTIONAL_NUMBERS)[number];
@@ -65,6 +73,8 @@ export type SummaryRow = {
   reason: string;
   converged: boolean | null;
   verified: boolean | null;
+  /** Whether the case met the sample floor; null in runs made before the column existed. */
+  enoughSamples: boolean | null;
   wallUsPerKernel: number | null;
   wallUsPerKernelP10: number | null;
   wallUsPerKernelP90: number | null;
@@ -251,6 +261,7 @@ export function readSummary(path: string): SummaryRow[] {
       reason: c.text('reason'),
       converged: c.bool('converged'),
       verified: c.bool('verified'),
+      enoughSamples: c.bool('enoughSamples'),
       wallUsPerKernel: c.number('wallUsPerKernel'),
       wallUsPerKernelP10: c.number('wallUsPerKernelP10'),
       wallUsPerKernelP90: c.number('wallUsPerKernelP90'),

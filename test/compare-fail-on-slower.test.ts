@@ -1,0 +1,92 @@
+/**
+ * `launchbench compare A B --fail-on-slower 10%` is a CI gate: exit 5 with one stderr line naming
+ * how many cases and the worst when B is slower beyond 10% on a case (here 30%, on the fixture
+ * run with one case's wall figures × 1.3), exit 0 for identical runs or a threshold above the
+ * shift; a malformed percentage is bad input (exit 2). Runs in-process through runCli(); no GPU.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { runCli } from '../src/cli.ts';
+
+const FIXTURE = new URL('./fixtures/run-small', import.meta.url).pathname;
+const root = mkdtempSync(join(tmpdir(), 'launchbench-gate-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const A = join(root, 'a');
+cpSync(FIXTURE, A, { recursive: true });
+const B = join(root, 'b');
+cpSync(FIXTURE, B, { recursive: true });
+
+/** B: the fixture with fused at 64 elements, K = 100 made 30% slower (every wall figure × 1.3). */
+{
+  const path = join(B, 'summary.csv');
+  const [header = '', ...lines] = readFileSync(path, 'utf8').trimEnd().split('\n');
+  const columns = header.split(',');
+  const wall = [
+    'wallUsPerKernel',
+    'wallUsPerKernelP10',
+    'wallUsPerKernelP90',
+    'wallUsPerKernelLo95',
+    'wallUsPerKernelHi95',
+  ].map((c) => columns.indexOf(c));
+  const slower = lines.map((line) => {
+    if (!line.startsWith('map,fused,fused,64,100,')) return line;
+    const cells = line.split(',');
+    for (const i of wall) cells[i] = String(Number(cells[i]) * 1.3);
+    return cells.join(',');
+  });
+  writeFileSync(path, `${[header, ...slower].join('\n')}\n`);
+}
+
+/** Runs the CLI in-process, capturing what it writes on stdout and stderr. */
+async function compare(
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  try {
+    const code = await runCli(['compare', ...args], (text) => (stderr += text));
+    return { code, stdout, stderr };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+describe('compare --fail-on-slower', () => {
+  it('B 30% slower on a case: exit 5, one line naming the count and the worst case', async () => {
+    const result = await compare(A, B, '--fail-on-slower', '10%');
+    expect(result.code, result.stderr).toBe(5);
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^launchbench: 1 case\(s\) slower in B by more than 10%; worst: map fused elements=64 K=100 intensity=0 wg=64, B\/A 1\.300 \(95% CI 1\.2\d\d–1\.3\d\d\)$/,
+    );
+    // The comparison is still printed in full.
+    expect(result.stdout).toMatch(/map +fused +64 +100 .* 1\.300 .* slower/);
+    expect(result.stdout).toMatch(/slower 1,/);
+  });
+
+  it('identical runs: exit 0, nothing on stderr', async () => {
+    const result = await compare(A, A, '--min-effect', '5%', '--fail-on-slower', '10%');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/gate: no case slower by more than 10%/);
+  });
+
+  it('a threshold above the shift: exit 0', async () => {
+    const result = await compare(A, B, '--fail-on-slower', '40%');
+    expect(result.code, result.stderr).toBe(0);
+  });
+
+  it('a percentage that is not one: exit 2', async () => {
+    const result = await compare(A, B, '--fail-on-slower', '150%');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^launchbench: --fail-on-slower: '150%' must be a fraction/);
+  });
+});
