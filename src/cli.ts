@@ -12,7 +12,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { LaunchbenchError, UsageError, errorMessage } from './errors.ts';
 import { benchCommand, benchOptions, type BenchArgs } from './commands/bench.ts';
-import { compareBuilder, compareCommand } from './commands/compare.ts';
+import { compareBuilder, compareCommand, type CompareArgs } from './commands/compare.ts';
 import { gpuFlags } from './commands/gpu-options.ts';
 import { infoCommand, type InfoArgs } from './commands/info.ts';
 import { listCommand } from './commands/list.ts';
@@ -59,12 +59,9 @@ async function main(argv: string[]): Promise<number> {
     )
     .command(
       'compare <a> <b>',
-      "per-case ratio of run B to run A with a noise-aware verdict (faster, slower, same, unclear) from the runs' p10–p90 ranges",
+      "per-case ratio of run B to run A with a verdict (faster, slower, same, unclear) from the runs' between-round spread; --fail-on-slower makes it a CI gate (exit 5)",
       compareBuilder,
-      run((args: object) => {
-        const { a, b, out } = args as { a: string; b: string; out?: string | undefined };
-        return compareCommand(a, b, out);
-      }),
+      run((args: object) => compareCommand(args as CompareArgs)),
     )
     // Options are read by their kebab-case names; without this, yargs also names each unknown
     // option in camelCase in its messages.
