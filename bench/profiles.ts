@@ -2,10 +2,13 @@
  * Profiles: which cases a run holds and how long each may sample. Declared as data (nvbench's
  * axes): every list below is an axis, the run is their cross product × the selected strategies.
  *   quick    the headline at a glance: launch cost at a tiny size and at a moderate size,
- *            K = 1, 100, 1000 (under 30 s on a discrete GPU; under 3 min on lavapipe)
+ *            K = 1, 100, 1000, in 3 rounds (under 30 s on a discrete GPU)
  *   default  `npm run bench`: the K sweep (for the fixed + per-kernel fit) and a size sweep
- *            (for the crossover where execution time overtakes launch overhead)
- *   full     wider sweeps, more intensity values and a tighter noise target
+ *            (for the crossover where execution time overtakes launch overhead), in 6 rounds
+ *            (under 3 min on an H200)
+ *   full     wider sweeps, more intensity values, more rounds and a tighter noise target
+ * Every profile keeps the sample floor of 10 (20 in full) samples of each kind per case; the
+ * rounds share the per-case time (`maxTimeMs`) between them.
  */
 import type { SamplingOptions } from '../src/measure/run-case.ts';
 
@@ -36,12 +39,13 @@ export const PROFILES: Record<string, Profile> = {
     intensity: [0],
     workgroupSize: [64],
     sampling: {
-      warmupMs: 100,
+      rounds: 3,
+      warmupMs: 50,
       minWarmup: 2,
-      minSamples: 5,
-      maxSamples: 100,
-      maxTimeMs: 300,
-      maxNoise: 0.03,
+      minSamples: 10,
+      maxSamples: 150,
+      maxTimeMs: 150,
+      maxNoise: 0.05,
       stallTimeoutMs: STALL_TIMEOUT_MS,
     },
   },
@@ -61,12 +65,13 @@ export const PROFILES: Record<string, Profile> = {
       independent: { elements: [64, 65536], kernels: [10, 100] },
     },
     sampling: {
-      warmupMs: 100,
+      rounds: 6,
+      warmupMs: 50,
       minWarmup: 3,
       minSamples: 10,
-      maxSamples: 500,
-      maxTimeMs: 400,
-      maxNoise: 0.02,
+      maxSamples: 300,
+      maxTimeMs: 300,
+      maxNoise: 0.05,
       stallTimeoutMs: STALL_TIMEOUT_MS,
     },
   },
@@ -80,12 +85,13 @@ export const PROFILES: Record<string, Profile> = {
     intensity: [0, 16, 256],
     workgroupSize: [64, 256],
     sampling: {
+      rounds: 8,
       warmupMs: 300,
       minWarmup: 5,
       minSamples: 20,
       maxSamples: 1000,
       maxTimeMs: 3000,
-      maxNoise: 0.01,
+      maxNoise: 0.02,
       stallTimeoutMs: STALL_TIMEOUT_MS,
     },
   },

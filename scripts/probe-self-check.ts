@@ -10,7 +10,7 @@
 import { Bench } from 'tinybench';
 import { minimalLoops } from '../bench/minimal-loops.ts';
 import { openGpu } from '../src/gpu/context.ts';
-import { measureCase } from '../src/measure/run-case.ts';
+import { measureCase } from '../src/run.ts';
 import { distribution } from '../src/measure/stats.ts';
 import { strategyById } from '../src/strategies/index.ts';
 import { mapWorkload } from '../src/workloads/map.ts';
@@ -70,6 +70,7 @@ try {
       input,
       expected: { values: new Uint32Array(0) },
       sampling: {
+        rounds: 1,
         warmupMs: 20,
         minWarmup: 2,
         minSamples: 3,

@@ -1,22 +1,28 @@
 /**
- * Runs a plan: every (workload, parameters) group once prepared, its input and CPU reference made
- * once, then every strategy measured on it in turn (so strategies are compared on equal work, close
- * together in time). Never prints: progress and results go to the caller's callbacks.
+ * Runs a plan: the cases of every (workload, parameters) group, in rounds spread over the run,
+ * the strategies of a group interleaved within each visit (src/measure/schedule.ts says when
+ * what is measured). A group's input and CPU reference come from its seed; each strategy is
+ * verified against the reference before any of its samples count. Never prints: progress and
+ * results go to the caller's callbacks.
  */
 import { withErrorScopes, type GpuContext } from './gpu/context.ts';
 import { DeviceLostError, errorMessage } from './errors.ts';
 import {
-  measureCase,
-  caseId,
+  CaseRunner,
   newCaseResult,
+  type CaseInput,
   type Expected,
   type SamplingOptions,
 } from './measure/run-case.ts';
+import { DriftProbe, type DriftRow } from './measure/drift.ts';
+import { GcWatch, collectGarbage, perfNowMs } from './measure/host-noise.ts';
+import { floorShare, roundRandom, visit, visitOrder } from './measure/schedule.ts';
+import { nowNs } from './measure/clock.ts';
 import type { CaseResult, Sample } from './measure/result.ts';
 import type { Strategy } from './strategies/types.ts';
 import type { ResolveMode } from './gpu/timestamps.ts';
 import { seededRandom } from './workloads/random.ts';
-import type { CaseParams, Workload } from './workloads/types.ts';
+import type { CaseParams, PreparedCase, Workload } from './workloads/types.ts';
 
 export interface RunPlan {
   workloads: readonly Workload[];
@@ -45,9 +51,26 @@ export interface PlannedGroup {
   params: CaseParams;
 }
 
+/** Where the run is: the visit about to start. */
+export interface RunProgress {
+  round: number;
+  rounds: number;
+  /** Visits done so far, of `visits` in the whole run. */
+  visitsDone: number;
+  visits: number;
+  /** The group about to be visited, e.g. map/e64/k1000/i0/wg64. */
+  group: string;
+}
+
 export interface RunCallbacks {
-  onCaseStart?(index: number, total: number, id: string): void;
-  onCase(result: CaseResult, samples: readonly Sample[]): void;
+  onVisit?(progress: RunProgress): void;
+  /**
+   * After every visit: the cases it changed (their results refreshed from every sample so far)
+   * and the samples it added. Each case is reported again after each of its visits.
+   */
+  onCases(results: readonly CaseResult[], samples: readonly Sample[]): void;
+  /** A drift probe's row, before the first round, between rounds and after the last. */
+  onDrift?(row: DriftRow): void;
 }
 
 /** Above this many CPU operations the reference checks a random subset of the elements. */
@@ -128,9 +151,9 @@ function groupSeed(seed: number, index: number): number {
 
 /**
  * Fault injection for the device-loss test: with LAUNCHBENCH_FAULT_DESTROY_DEVICE_AFTER=N set, the
- * device is destroyed after the N-th case is recorded, as if it had been lost mid-run.
+ * device is destroyed after the N-th visit is recorded, as if it had been lost mid-run.
  */
-function faultAfterCases(): number | undefined {
+function faultAfterVisits(): number | undefined {
   const raw = process.env['LAUNCHBENCH_FAULT_DESTROY_DEVICE_AFTER'];
   return raw === undefined || raw === '' ? undefined : Number(raw);
 }
@@ -140,76 +163,195 @@ export interface RunOutcome {
   interrupted: boolean;
 }
 
+const groupLabel = (workload: Workload, p: CaseParams): string =>
+  `${workload.id}/e${p.elements}/k${p.kernels}/i${p.intensity}/wg${p.workgroupSize}`;
+
+/** One group's state across the run. */
+interface GroupState {
+  workload: Workload;
+  params: CaseParams;
+  seed: number;
+  /** Every case of the group, applicable or not, in the plan's strategy order. */
+  results: CaseResult[];
+  runners: CaseRunner[];
+}
+
+/** How one visit of a group goes: prepare, verify (first round), interleaved samples, free. */
+async function visitGroup(
+  ctx: GpuContext,
+  plan: RunPlan,
+  group: GroupState,
+  round: number,
+  shouldStop: () => boolean,
+): Promise<Sample[]> {
+  const { workload, params, seed } = group;
+  const runners = group.runners.filter((r) => r.result.status === 'ok');
+  if (runners.length === 0) return [];
+  const before = new Map(runners.map((r) => [r, r.samples.length]));
+  const input = workload.makeInput(params, seededRandom(seed));
+  let prepared: PreparedCase;
+  try {
+    prepared = await withErrorScopes(ctx.device, () =>
+      workload.prepare(ctx.device, params, ctx.limits),
+    );
+  } catch (error) {
+    if (ctx.lost !== undefined) throw new DeviceLostError(`device lost: ${ctx.lost.message}`);
+    for (const r of runners) r.fail(`prepare: ${errorMessage(error)}`);
+    return [];
+  }
+  try {
+    prepared.writeInput(input);
+    for (const r of runners) await r.open(prepared);
+    if (round === 0 && plan.verify) {
+      // The reference is computed once, in the first round, and dropped after it.
+      const expected = expectedOutput(workload, params, input, seed);
+      for (const r of runners) await r.verify(prepared, input, expected);
+    }
+    const { sampling } = plan;
+    const rounds = sampling.rounds;
+    await visit(
+      runners,
+      {
+        round,
+        warmupMs: sampling.warmupMs,
+        firstVisit: round === 0,
+        minWarmup: sampling.minWarmup,
+        samplingMs: (sampling.maxTimeMs * runners.length) / rounds,
+        floor: (r, kind) =>
+          floorShare(sampling.minSamples, r.count(kind) - r.count(kind, round), round, rounds),
+        cap: () => Math.ceil(sampling.maxSamples / rounds),
+        shouldStop,
+      },
+      roundRandom(plan.seed, round, 2 + group.results.length),
+    );
+    for (const r of runners) await r.checkStatus(prepared);
+  } finally {
+    for (const r of runners) r.close();
+    prepared.destroy();
+  }
+  return runners.flatMap((r) => r.samples.slice(before.get(r) ?? 0));
+}
+
+/** Options of one run besides the plan. */
+export interface RunOptions {
+  /** Resolve mode of GPU samples; undefined takes wall samples only. */
+  timestamps: ResolveMode | undefined;
+  /** Measure the drift probe between rounds (drift.csv). */
+  drift: boolean;
+}
+
 export async function runPlan(
   ctx: GpuContext,
   plan: RunPlan,
-  timestamps: ResolveMode | undefined,
+  options: RunOptions,
   callbacks: RunCallbacks,
   shouldStop: () => boolean,
 ): Promise<RunOutcome> {
-  const groups = planGroups(plan);
-  const total = groups.length * plan.strategies.length;
-  const results: CaseResult[] = [];
-  let index = 0;
-  const destroyAfter = faultAfterCases();
-  const record = (result: CaseResult, samples: readonly Sample[]): void => {
-    results.push(result);
-    callbacks.onCase(result, samples);
-    if (results.length === destroyAfter) ctx.device.destroy();
-  };
-  for (const [g, { workload, params: planned }] of groups.entries()) {
-    if (shouldStop()) return { results, interrupted: true };
+  const originNs = nowNs();
+  const originMs = perfNowMs();
+  const gcWatch = new GcWatch();
+  const groups: GroupState[] = planGroups(plan).map(({ workload, params: planned }, g) => {
     const params: CaseParams = {
       ...planned,
       persistentWorkgroups: planned.persistentWorkgroups || defaultPersistentWorkgroups(ctx),
     };
-    const seed = groupSeed(plan.seed, g);
-    const input = workload.makeInput(params, seededRandom(seed));
-    const expected = expectedOutput(workload, params, input, seed);
-    let prepared;
-    try {
-      prepared = await withErrorScopes(ctx.device, () =>
-        workload.prepare(ctx.device, params, ctx.limits),
-      );
-    } catch (error) {
-      if (ctx.lost !== undefined) throw new DeviceLostError(`device lost: ${ctx.lost.message}`);
-      for (const strategy of plan.strategies) {
-        callbacks.onCaseStart?.(index++, total, caseId(workload.id, params, strategy.id));
-        record(
-          newCaseResult(workload, strategy, params, 'failed', `prepare: ${errorMessage(error)}`),
-          [],
-        );
-      }
-      continue;
-    }
-    try {
-      for (const strategy of plan.strategies) {
-        const id = caseId(workload.id, params, strategy.id);
-        callbacks.onCaseStart?.(index++, total, id);
-        const reason = notApplicable(workload, strategy, params, ctx.limits);
-        if (reason !== undefined) {
-          record(newCaseResult(workload, strategy, params, 'not-applicable', reason), []);
-          continue;
+    const runners: CaseRunner[] = [];
+    const results = plan.strategies.map((strategy) => {
+      const reason = notApplicable(workload, strategy, params, ctx.limits);
+      if (reason !== undefined)
+        return newCaseResult(workload, strategy, params, 'not-applicable', reason);
+      const runner = new CaseRunner({
+        ctx,
+        workload,
+        strategy,
+        params,
+        sampling: plan.sampling,
+        timestamps: options.timestamps,
+        gcWatch,
+        originMs,
+      });
+      runners.push(runner);
+      return runner.result;
+    });
+    return { workload, params, seed: groupSeed(plan.seed, g), results, runners };
+  });
+  const rounds = plan.sampling.rounds;
+  const destroyAfter = faultAfterVisits();
+  let visitsDone = 0;
+  let interrupted = false;
+  const probe = options.drift
+    ? await DriftProbe.open(ctx, options.timestamps, plan.sampling.stallTimeoutMs, originNs)
+    : undefined;
+  const summarised = (group: GroupState): CaseResult[] => {
+    for (const r of group.runners) r.summarise(interrupted);
+    return group.results;
+  };
+  try {
+    if (probe !== undefined) callbacks.onDrift?.(await probe.measure(0, 'start'));
+    for (let round = 0; round < rounds && !interrupted; round++) {
+      for (const g of visitOrder(groups.length, plan.seed, round)) {
+        const group = groups[g] as GroupState;
+        if (shouldStop()) {
+          interrupted = true;
+          break;
         }
-        const { result, samples } = await measureCase({
-          ctx,
-          workload,
-          strategy,
-          params,
-          prepared,
-          input,
-          expected,
-          sampling: plan.sampling,
-          verify: plan.verify,
-          timestamps,
-          shouldStop,
+        callbacks.onVisit?.({
+          round,
+          rounds,
+          visitsDone,
+          visits: groups.length * rounds,
+          group: groupLabel(group.workload, group.params),
         });
-        record(result, samples);
-        if (shouldStop()) return { results, interrupted: true };
+        // A full collection now, outside every timed region, rather than one inside a sample.
+        collectGarbage();
+        const samples = await visitGroup(ctx, plan, group, round, shouldStop);
+        visitsDone++;
+        interrupted = shouldStop();
+        callbacks.onCases(summarised(group), samples);
+        if (visitsDone === destroyAfter) ctx.device.destroy();
       }
-    } finally {
-      prepared.destroy();
+      if (probe !== undefined && !interrupted) {
+        const at = round === rounds - 1 ? 'end' : `after round ${round + 1}`;
+        callbacks.onDrift?.(await probe.measure(round + 1, at));
+      }
     }
+  } finally {
+    probe?.close();
+    gcWatch.close();
   }
-  return { results, interrupted: false };
+  const results = groups.flatMap((g) => summarised(g));
+  return { results, interrupted };
+}
+
+/**
+ * One case alone, in one round: verify, warm up, sample until the budget or the floor. For tests
+ * and probes that measure a single strategy on a group they prepared themselves.
+ */
+export async function measureCase(
+  input: CaseInput,
+): Promise<{ result: CaseResult; samples: Sample[] }> {
+  const sampling = { ...input.sampling, rounds: 1 };
+  const runner = new CaseRunner({ ...input, sampling });
+  try {
+    await runner.open(input.prepared);
+    if (input.verify) await runner.verify(input.prepared, input.input, input.expected);
+    await visit(
+      [runner],
+      {
+        round: 0,
+        warmupMs: sampling.warmupMs,
+        firstVisit: true,
+        minWarmup: sampling.minWarmup,
+        samplingMs: sampling.maxTimeMs,
+        floor: () => sampling.minSamples,
+        cap: () => sampling.maxSamples,
+        shouldStop: input.shouldStop,
+      },
+      roundRandom(0, 0, 0),
+    );
+    await runner.checkStatus(input.prepared);
+  } finally {
+    runner.close();
+  }
+  return { result: runner.summarise(input.shouldStop()), samples: runner.samples };
 }

@@ -9,7 +9,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { withErrorScopes } from '../src/gpu/context.ts';
-import { measureCase, type CaseInput } from '../src/measure/run-case.ts';
+import { measureCase } from '../src/run.ts';
+import { type CaseInput } from '../src/measure/run-case.ts';
 import { notApplicable } from '../src/run.ts';
 import { STRATEGIES, strategyById } from '../src/strategies/index.ts';
 import { WORKLOADS } from '../src/workloads/index.ts';
@@ -77,6 +78,7 @@ describe.each(WORKLOADS.map((w) => [w.id, w] as const))('workload %s', (_id, wor
           input,
           expected: { values: expected },
           sampling: {
+            rounds: 1,
             warmupMs: 0,
             minWarmup: 1,
             minSamples: 1,

@@ -10,7 +10,8 @@
 import { describe, expect, it } from 'vitest';
 import { SCENARIOS, scenarioProfile, scenarioStrategies } from '../bench/scenarios.ts';
 import { withErrorScopes, type GpuContext } from '../src/gpu/context.ts';
-import { measureCase, type SamplingOptions } from '../src/measure/run-case.ts';
+import { measureCase } from '../src/run.ts';
+import { type SamplingOptions } from '../src/measure/run-case.ts';
 import { defaultPersistentWorkgroups, notApplicable } from '../src/run.ts';
 import { STRATEGIES, strategyById } from '../src/strategies/index.ts';
 import { workloadById } from '../src/workloads/index.ts';
@@ -137,6 +138,7 @@ describe('scale workload on the GPU', () => {
   describe('measureCase compares floats within the tolerance, no further', () => {
     /** As little sampling as measureCase allows. */
     const SAMPLING: SamplingOptions = {
+      rounds: 1,
       warmupMs: 0,
       minWarmup: 1,
       minSamples: 1,

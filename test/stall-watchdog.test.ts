@@ -4,7 +4,8 @@
  * within its stall timeout, and the next case runs normally.
  */
 import { describe, expect, it } from 'vitest';
-import { measureCase, type CaseInput } from '../src/measure/run-case.ts';
+import { measureCase } from '../src/run.ts';
+import { type CaseInput } from '../src/measure/run-case.ts';
 import { strategyById } from '../src/strategies/index.ts';
 import type { Strategy } from '../src/strategies/types.ts';
 import { mapWorkload } from '../src/workloads/map.ts';
@@ -45,6 +46,7 @@ describe('stall watchdog', () => {
       input,
       expected: { values: mapWorkload.reference(input, params) },
       sampling: {
+        rounds: 1,
         warmupMs: 1,
         minWarmup: 1,
         minSamples: 3,

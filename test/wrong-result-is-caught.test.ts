@@ -13,7 +13,8 @@
 import { describe, expect, it } from 'vitest';
 import { withErrorScopes, type GpuContext } from '../src/gpu/context.ts';
 import type { CaseResult, Sample } from '../src/measure/result.ts';
-import { measureCase, type CaseInput, type SamplingOptions } from '../src/measure/run-case.ts';
+import { measureCase } from '../src/run.ts';
+import { type CaseInput, type SamplingOptions } from '../src/measure/run-case.ts';
 import { defaultPersistentWorkgroups, notApplicable } from '../src/run.ts';
 import { STRATEGIES } from '../src/strategies/index.ts';
 import type { Strategy } from '../src/strategies/types.ts';
@@ -26,6 +27,7 @@ const gpu = useSharedGpu();
 
 /** As little sampling as measureCase allows: one warm-up, one wall and one GPU sample. */
 const SAMPLING: SamplingOptions = {
+  rounds: 1,
   warmupMs: 0,
   minWarmup: 1,
   minSamples: 1,

@@ -21,8 +21,10 @@ import {
   parseNameList,
 } from '../options.ts';
 import { notApplicable, planGroups, runPlan, type RunPlan } from '../run.ts';
+import { caseId } from '../measure/run-case.ts';
+import type { DriftRow } from '../measure/drift.ts';
 import { runContext, runId } from '../report/context.ts';
-import { bandwidthTable, selfCheckTable, summaryTable } from '../report/console.ts';
+import { bandwidthTable, driftTable, selfCheckTable, summaryTable } from '../report/console.ts';
 import { SELF_CHECK_DEFAULTS, selfCheck } from '../measure/self-check.ts';
 import { RunWriter } from '../report/writer.ts';
 import { reportAfterBench } from './report.ts';
@@ -46,6 +48,8 @@ export interface BenchArgs extends GpuArgs {
   'max-noise'?: string | undefined;
   'max-time'?: string | undefined;
   'min-samples'?: string | undefined;
+  rounds?: string | undefined;
+  drift: boolean;
   verify: boolean;
   'self-check': boolean;
   timestamps: boolean;
@@ -94,6 +98,8 @@ function benchPlan(args: BenchArgs): { plan: RunPlan; profile: string; bandwidth
     sampling.maxNoise = parseFraction('max-noise', args['max-noise']);
   if (args['max-time'] !== undefined)
     sampling.maxTimeMs = parseDurationMs('max-time', args['max-time']);
+  if (args.rounds !== undefined)
+    sampling.rounds = parseIntegerList('rounds', args.rounds, 1, 1000)[0] ?? sampling.rounds;
   if (args['min-samples'] !== undefined) {
     sampling.minSamples =
       parseIntegerList('min-samples', args['min-samples'], 3, 100000)[0] ?? sampling.minSamples;
@@ -211,25 +217,43 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    const progress = process.stderr.isTTY;
+    const tty = process.stderr.isTTY;
     const started = Date.now();
     let deviceLost: string | undefined;
     let interrupted = false;
+    writer.setOrder(
+      planGroups(plan).flatMap(({ workload, params }) =>
+        plan.strategies.map((s) => caseId(workload.id, params, s.id)),
+      ),
+    );
+    const drift: DriftRow[] = [];
     try {
       const outcome = await runPlan(
         ctx,
         plan,
-        selfTest.ok && args.timestamps ? selfTest.resolveMode : undefined,
         {
-          onCaseStart(index, total, caseName) {
-            if (!progress) return;
+          timestamps: selfTest.ok && args.timestamps ? selfTest.resolveMode : undefined,
+          drift: args.drift,
+        },
+        {
+          onVisit(p) {
             const elapsed = (Date.now() - started) / 1000;
             const left =
-              index === 0 ? '' : `, ~${Math.ceil((elapsed / index) * (total - index))} s left`;
-            process.stderr.write(`\r\x1b[K[${index + 1}/${total}${left}] ${caseName}`);
+              p.visitsDone === 0
+                ? ''
+                : `, ~${Math.ceil((elapsed / p.visitsDone) * (p.visits - p.visitsDone))} s left`;
+            const where = `round ${p.round + 1}/${p.rounds}, visit ${p.visitsDone + 1}/${p.visits}${left}`;
+            if (tty) process.stderr.write(`\r\x1b[K[${where}] ${p.group}`);
+            // Without a terminal (a CI log), one line per round.
+            else if (p.visitsDone % (p.visits / p.rounds) === 0)
+              process.stderr.write(`launchbench: ${where} (${elapsed.toFixed(0)} s so far)\n`);
           },
-          onCase(result, samples) {
-            writer.addCase(result, samples);
+          onCases(results, samples) {
+            writer.updateCases(results, samples);
+          },
+          onDrift(row) {
+            drift.push(row);
+            writer.addDrift(row);
           },
         },
         () => stopSignal !== undefined,
@@ -239,12 +263,13 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
       if (!(error instanceof DeviceLostError)) throw error;
       deviceLost = error.message;
     } finally {
-      if (progress) process.stderr.write('\r\x1b[K');
+      if (tty) process.stderr.write('\r\x1b[K');
       writer.writeContext(
         runContext({ ...context, finishedAt: new Date(), interrupted, deviceLost }),
       );
     }
     process.stdout.write(`${summaryTable(writer.cases)}\n`);
+    if (drift.length > 0) process.stdout.write(`\n${driftTable(drift)}\n`);
     if (args['self-check'] && deviceLost === undefined && !interrupted) {
       const rows = await selfCheck(ctx, {
         ...SELF_CHECK_DEFAULTS,
@@ -326,18 +351,34 @@ export const benchOptions = {
     type: 'string',
     describe: 'workgroups of the persistent kernel (default derived from the adapter)',
   },
+  rounds: {
+    type: 'string',
+    describe:
+      "visit the whole plan this many times, spread over the run (default: the profile's, 3 in quick, 6 in default)",
+  },
   'max-noise': {
     type: 'string',
-    describe: 'stop sampling a case once its medians are this quiet (e.g. 2%)',
+    describe:
+      "noise target: a case is 'converged' when its 95% repeat interval is within ± this (e.g. 5%)",
   },
-  'max-time': { type: 'string', describe: 'sampling budget per case (e.g. 1s)' },
+  'max-time': {
+    type: 'string',
+    describe: 'sampling time per case over the whole run, shared by the rounds (e.g. 1s)',
+  },
   'min-samples': {
     type: 'string',
-    describe: 'samples of each kind before the noise target may stop a case',
+    describe:
+      'the sample floor: samples of each kind per case over the run; sampling goes on until it is met (default 10)',
   },
   seed: {
     type: 'string',
-    describe: 'seed of the random inputs (default: new each run)',
+    describe: 'seed of the random inputs and of the visiting orders (default: new each run)',
+  },
+  drift: {
+    type: 'boolean',
+    default: true,
+    describe:
+      'measure the drift probe before, between and after the rounds (drift.csv; --no-drift to skip)',
   },
   'self-check': {
     type: 'boolean',

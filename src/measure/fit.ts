@@ -75,6 +75,21 @@ export interface KernelFit {
   kernelsMax: number;
   /** Wall time per kernel measured directly at the largest K, µs (to compare with b). */
   wallUsPerKernelAtMaxK: number;
+  /**
+   * Why this fit is not a finding, or '' when it is: a negative fixed cost (no real cost is
+   * negative: the line does not describe the points) or R² below FIT_MIN_R2. Reports print
+   * flagged fits as such, never as results.
+   */
+  flag: string;
+}
+
+/** Below this weighted R², a + b·K does not describe the K sweep well enough to quote a or b. */
+export const FIT_MIN_R2 = 0.9;
+
+export function fitFlag(fixedUs: number, r2: number): string {
+  if (fixedUs < 0) return 'negative fixed cost';
+  if (!(r2 >= FIT_MIN_R2)) return `poor fit (R² ${r2.toFixed(2)} < ${FIT_MIN_R2})`;
+  return '';
 }
 
 const key = (...parts: (string | number)[]): string => parts.join('|');
@@ -88,9 +103,15 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
   return groups;
 }
 
-/** One fit per (workload, strategy, elements, intensity, workgroup size) with ≥ 2 values of K. */
+/** A case whose figures may be used: measured, verified or not, and on the sample floor. */
+const usable = (r: CaseResult): boolean => r.status === 'ok' && r.enoughSamples;
+
+/**
+ * One fit per (workload, strategy, elements, intensity, workgroup size) with ≥ 2 values of K, from
+ * the cases on the sample floor only.
+ */
 export function kernelFits(results: readonly CaseResult[]): KernelFit[] {
-  const ok = results.filter((r) => r.status === 'ok' && r.wallNs !== null);
+  const ok = results.filter((r) => usable(r) && r.wallNs !== null);
   const fits: KernelFit[] = [];
   const groups = groupBy(ok, (r) =>
     key(r.workload, r.strategy, r.params.elements, r.params.intensity, r.params.workgroupSize),
@@ -116,6 +137,7 @@ export function kernelFits(results: readonly CaseResult[]): KernelFit[] {
       kernelsMin: Math.min(...members.map((r) => r.params.kernels)),
       kernelsMax: largest.params.kernels,
       wallUsPerKernelAtMaxK: caseMetrics(largest).wallUsPerKernel ?? NaN,
+      flag: fitFlag(fit.a, fit.r2),
     });
   }
   return fits;
@@ -150,8 +172,7 @@ export interface Crossover {
  */
 export function crossovers(results: readonly CaseResult[]): Crossover[] {
   const out: Crossover[] = [];
-  const usable = results.filter((r) => r.status === 'ok');
-  const groups = groupBy(usable, (r) =>
+  const groups = groupBy(results.filter(usable), (r) =>
     key(r.workload, r.strategy, r.params.kernels, r.params.intensity, r.params.workgroupSize),
   );
   for (const members of groups.values()) {

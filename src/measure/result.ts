@@ -1,5 +1,5 @@
 /** The result model every reporter reads. Measurement fills it; reporters never time. */
-import type { Distribution } from './stats.ts';
+import type { Distribution, RoundSummary } from './stats.ts';
 import type { CaseParams, ProgramKind } from '../workloads/types.ts';
 
 export type SampleKind = 'wall' | 'gpu';
@@ -8,6 +8,15 @@ export type SampleKind = 'wall' | 'gpu';
 export interface Sample {
   caseId: string;
   index: number;
+  /** The round (0-based) whose visit took it. */
+  round: number;
+  /** When the timed region began, ms since the run started (to line samples up with drift.csv). */
+  atMs: number;
+  /**
+   * A garbage collection overlapped the timed region: the sample is kept here and in samples.csv
+   * but left out of every statistic (src/measure/host-noise.ts).
+   */
+  gc: boolean;
   /** `wall`: no timestamp queries; `gpu`: the same execution with pass timestamps. */
   kind: SampleKind;
   wallNs: number;
@@ -51,10 +60,24 @@ export interface CaseResult {
   /** Output elements compared with the CPU reference (all, or a random subset at huge sizes). */
   verifiedElements: number;
   notes: Record<string, string | number>;
-  /** Whether every distribution's median reached the noise target before the budget ran out. */
+  /**
+   * Whether the wall (and GPU busy) figures' 95% repeat intervals are within the noise target
+   * (SamplingOptions.maxNoise).
+   */
   converged: boolean;
+  /** Whether the wall (and GPU busy) figures rest on at least the sample floor. */
+  enoughSamples: boolean;
+  /** Samples left out because a garbage collection overlapped them. */
+  gcSamples: number;
+  /** Between-round view of the wall and GPU busy figures (per execution of all K kernels, ns). */
+  wallRounds: RoundSummary | null;
+  gpuBusyRounds: RoundSummary | null;
   elapsedMs: number;
-  /** Per execution of all K kernels, ns. Null when not measured. */
+  /**
+   * Per execution of all K kernels, ns. Null when not measured. Over several rounds, the wall and
+   * GPU busy distributions' `median` is the rounds' centre (RoundSummary.centre: the geometric
+   * mean of the round medians), the run's figure; p10/p90 describe the pooled samples.
+   */
   wallNs: Distribution | null;
   wallWithTimestampsNs: Distribution | null;
   gpuBusyNs: Distribution | null;

@@ -1,28 +1,49 @@
 /**
- * Measures one case: verify, warm up, then interleave wall samples (no timestamp queries) and GPU
- * samples (pass timestamps) until the medians are quiet enough or the time budget is spent.
- * Everything the case needs is created before the first timed sample; the timed region holds
- * only the strategy's own API calls. Never prints.
+ * One case (workload, parameters, strategy) as the scheduler (src/measure/schedule.ts) drives it:
+ * a CaseRunner opens the strategy's execution on a prepared group, verifies it against the CPU
+ * reference, runs warm-up executions and timed samples when the scheduler says, and summarises
+ * all its samples, over every round, into the case's result. Everything a sample needs is created
+ * before the first one; the timed region holds only the strategy's own API calls. Never prints.
  */
 import { withErrorScopes, type GpuContext } from '../gpu/context.ts';
 import { TimestampRecorder, gpuTimes, type GpuTimes, type ResolveMode } from '../gpu/timestamps.ts';
 import { DeviceLostError, errorMessage } from '../errors.ts';
 import { nowNs } from './clock.ts';
-import { distribution, type Distribution } from './stats.ts';
-import type { CaseResult, Sample } from './result.ts';
+import { perfNowMs, type GcWatch } from './host-noise.ts';
+import type { Sampled } from './schedule.ts';
+import { distribution, roundSummary, type Distribution, type RoundSummary } from './stats.ts';
+import type { CaseResult, Sample, SampleKind } from './result.ts';
 import type { Execution, HostPhases, Strategy } from '../strategies/types.ts';
 import type { CaseParams, PreparedCase, Tolerance, Workload } from '../workloads/types.ts';
 
 export interface SamplingOptions {
-  /** Warm-up executions run at least this long (and at least `minWarmup` times). */
+  /**
+   * Rounds: the whole plan is visited this many times, spread over the run, so that no case's
+   * figures come from one contiguous block of seconds, and the between-round spread gives each
+   * figure an honest interval (DESIGN.md, Measurement).
+   */
+  rounds: number;
+  /**
+   * Warm-up of every visit: interleaved executions of the group's strategies for at least this
+   * long; in the first round at least `minWarmup` of each and until their wall times settle.
+   */
   warmupMs: number;
   minWarmup: number;
-  /** Samples of each kind before the noise target may stop sampling. */
+  /**
+   * The sample floor: no figure from fewer samples of its kind over the whole run. Sampling goes
+   * on until it is met; a case that still misses it is marked `enoughSamples: false` and kept out
+   * of headlines, fits and compare verdicts.
+   */
   minSamples: number;
+  /** Samples of each kind per case over the whole run, at most. */
   maxSamples: number;
-  /** Per-case budget for sampling, ms. */
+  /** Sampling time per case over the whole run, ms (each round gets its share). */
   maxTimeMs: number;
-  /** Target relative noise of the medians (e.g. 0.02). */
+  /**
+   * Target half-width of a figure's 95% repeat interval, relative (e.g. 0.02): a case is
+   * `converged` when its wall (and GPU busy) figures meet it. With one round, the half-width of
+   * the median's confidence interval stands in.
+   */
   maxNoise: number;
   /** An execution that takes longer than this is a stall: the case fails instead of hanging. */
   stallTimeoutMs: number;
@@ -178,6 +199,10 @@ export function newCaseResult(
     verifiedElements: 0,
     notes: {},
     converged: false,
+    enoughSamples: false,
+    gcSamples: 0,
+    wallRounds: null,
+    gpuBusyRounds: null,
     elapsedMs: 0,
     wallNs: null,
     wallWithTimestampsNs: null,
@@ -194,140 +219,269 @@ export function newCaseResult(
   };
 }
 
-export async function measureCase(
-  input: CaseInput,
-): Promise<{ result: CaseResult; samples: Sample[] }> {
-  const { ctx, strategy, prepared, sampling } = input;
-  const { device } = ctx;
-  const id = caseId(input.workload.id, input.params, strategy.id);
-  const result = newCaseResult(input.workload, strategy, input.params);
-  const samples: Sample[] = [];
-  const started = nowNs();
-  let execution: Execution | undefined;
-  let recorder: TimestampRecorder | undefined;
-
-  const checkDevice = (): void => {
-    if (ctx.lost !== undefined) {
-      throw new DeviceLostError(`device lost (${ctx.lost.reason}): ${ctx.lost.message}`);
-    }
-    const error = ctx.errors.messages.shift();
-    if (error !== undefined) throw new Error(`GPU error: ${error}`);
-  };
-
-  const timed = (withRecorder: TimestampRecorder | undefined): Promise<TimedExecution> => {
-    if (execution === undefined) throw new Error('no execution');
-    return timedExecution(execution, withRecorder, sampling.stallTimeoutMs, strategy.id);
-  };
-
-  try {
-    const program = await prepared.program(strategy.program);
-    result.notes = { ...program.notes };
-    execution = await withErrorScopes(device, () => strategy.prepare(device, program));
-    if (input.timestamps !== undefined) {
-      recorder = new TimestampRecorder(
-        device,
-        Math.max(1, execution.timedPasses),
-        input.timestamps,
-      );
-    }
-
-    // Correct first: the strategy's output must equal the CPU reference before any timing.
-    if (input.verify) {
-      prepared.writeInput(input.input);
-      await withErrorScopes(device, () => timed(undefined));
-      const failure = await prepared.checkStatus?.();
-      if (failure !== undefined) throw new Error(failure);
-      const output = await prepared.readOutput(strategy.program);
-      checkDevice();
-      const mismatch = firstMismatch(
-        output,
-        input.expected,
-        input.workload.tolerance?.(input.params),
-        result.notes,
-      );
-      if (mismatch !== undefined) {
-        result.status = 'failed';
-        result.reason = mismatch;
-        return { result, samples };
-      }
-      result.verified = true;
-      result.verifiedElements = input.expected.values.length;
-    }
-
-    // Warm-up until stable: at least `warmupMs` and `minWarmup` executions, then until the last
-    // three wall times agree within 5% of their median, or 5 × warmupMs at most.
-    const warmupStart = nowNs();
-    const warmupWalls: number[] = [];
-    for (let i = 0; ; i++) {
-      const { wallNs } = await timed(i % 2 === 1 ? recorder : undefined);
-      if (i % 2 === 0) warmupWalls.push(wallNs);
-      const elapsedMs = (nowNs() - warmupStart) / 1e6;
-      const recent = warmupWalls.slice(-3).sort((a, b) => a - b);
-      const mid = recent[1] ?? NaN;
-      const stable = recent.length === 3 && recent.every((w) => Math.abs(w - mid) <= 0.05 * mid);
-      if (input.shouldStop() || elapsedMs >= 5 * sampling.warmupMs) break;
-      if (i + 1 >= sampling.minWarmup && elapsedMs >= sampling.warmupMs && stable) break;
-    }
-    result.notes['warmupMs'] = Math.round((nowNs() - warmupStart) / 1e6);
-    checkDevice();
-
-    const budgetEnd = nowNs() + sampling.maxTimeMs * 1e6;
-    const wall: number[] = [];
-    const busy: number[] = [];
-    let dropped = 0;
-    let index = 0;
-    const quiet = (values: number[]): boolean =>
-      values.length >= sampling.minSamples && distribution(values).medianNoise <= sampling.maxNoise;
-    for (;;) {
-      for (const kind of recorder === undefined
-        ? (['wall'] as const)
-        : (['wall', 'gpu'] as const)) {
-        const { wallNs, phases, preEncodeNs } = await timed(kind === 'gpu' ? recorder : undefined);
-        const times =
-          kind === 'gpu' && recorder !== undefined ? gpuTimes(await recorder.read()) : undefined;
-        if (kind === 'gpu' && times === undefined) dropped++;
-        if (kind === 'wall') wall.push(wallNs);
-        if (times !== undefined) busy.push(times.busyNs);
-        samples.push({
-          caseId: id,
-          index: index++,
-          kind,
-          wallNs,
-          ...phases,
-          preEncodeNs,
-          gpuBusyNs: times?.busyNs ?? null,
-          gpuIdleNs: times?.idleNs ?? null,
-          gpuSpanNs: times?.spanNs ?? null,
-          ...completionBounds(phases, times),
-        });
-      }
-      checkDevice();
-      const failure = await prepared.checkStatus?.();
-      if (failure !== undefined) throw new Error(failure);
-      result.converged = quiet(wall) && (recorder === undefined || quiet(busy));
-      if (result.converged || input.shouldStop()) break;
-      if (wall.length >= sampling.maxSamples || nowNs() >= budgetEnd) break;
-    }
-    result.droppedGpuSamples = dropped;
-    if (input.shouldStop()) result.reason = 'interrupted';
-    else if (!result.converged) result.reason = 'did not reach the noise target within the budget';
-  } catch (error) {
-    if (error instanceof DeviceLostError) throw error;
-    // Whatever failed first (a rejected mapAsync, a validation error), a lost device is the cause.
-    if (ctx.lost !== undefined) {
-      throw new DeviceLostError(`device lost (${ctx.lost.reason}): ${ctx.lost.message}`);
-    }
-    result.status = 'failed';
-    result.reason = errorMessage(error);
-  } finally {
-    recorder?.destroy();
-    execution?.destroy?.();
-    result.elapsedMs = (nowNs() - started) / 1e6;
-    summarise(result, samples);
-  }
-  return { result, samples };
+/** What a case needs besides the prepared group, for the whole run. */
+export interface CaseSetup {
+  ctx: GpuContext;
+  workload: Workload;
+  strategy: Strategy;
+  params: CaseParams;
+  sampling: SamplingOptions;
+  timestamps: ResolveMode | undefined;
+  /** Garbage collections to leave out of the statistics; none watched when undefined. */
+  gcWatch?: GcWatch | undefined;
+  /** performance.now() at the run's start: samples' `atMs` counts from it. */
+  originMs?: number;
 }
 
+const deviceLost = (ctx: GpuContext): DeviceLostError | undefined =>
+  ctx.lost === undefined
+    ? undefined
+    : new DeviceLostError(`device lost (${ctx.lost.reason}): ${ctx.lost.message}`);
+
+/**
+ * One case across the run. Its execution lives for one visit (`open` … `close`, on the group's
+ * buffers of that visit); its samples and result live for the run. A failure at any point ends
+ * the case (status `failed`, with the reason) and it takes no further part; a lost device is
+ * never a case's failure: it is rethrown as DeviceLostError.
+ */
+export class CaseRunner implements Sampled {
+  readonly id: string;
+  readonly result: CaseResult;
+  readonly samples: Sample[] = [];
+  private execution: Execution | undefined;
+  private recorder: TimestampRecorder | undefined;
+  private busyNs = 0;
+
+  constructor(readonly setup: CaseSetup) {
+    this.id = caseId(setup.workload.id, setup.params, setup.strategy.id);
+    this.result = newCaseResult(setup.workload, setup.strategy, setup.params);
+  }
+
+  get active(): boolean {
+    return this.result.status === 'ok' && this.execution !== undefined;
+  }
+
+  /** The kinds of sample this case takes: wall, and gpu where timestamps work. */
+  get kinds(): readonly SampleKind[] {
+    return this.recorder === undefined ? ['wall'] : ['wall', 'gpu'];
+  }
+
+  /** Valid (not garbage-collected) samples of `kind` so far, in `round` or over the run. */
+  count(kind: SampleKind, round?: number): number {
+    let n = 0;
+    for (const s of this.samples)
+      if (s.kind === kind && !s.gc && (round === undefined || s.round === round)) n++;
+    return n;
+  }
+
+  /** Binds the strategy to this visit's prepared group. */
+  async open(prepared: PreparedCase): Promise<void> {
+    if (this.result.status !== 'ok') return;
+    const { ctx, strategy } = this.setup;
+    await this.guard(async () => {
+      const program = await prepared.program(strategy.program);
+      this.result.notes = { ...this.result.notes, ...program.notes };
+      this.execution = await withErrorScopes(ctx.device, () =>
+        strategy.prepare(ctx.device, program),
+      );
+      if (this.setup.timestamps !== undefined) {
+        this.recorder = new TimestampRecorder(
+          ctx.device,
+          Math.max(1, this.execution.timedPasses),
+          this.setup.timestamps,
+        );
+      }
+    });
+  }
+
+  /** Correct first: the output must equal the CPU reference before any timing of it counts. */
+  async verify(prepared: PreparedCase, input: Uint32Array, expected: Expected): Promise<void> {
+    if (!this.active) return;
+    const { ctx, workload, params } = this.setup;
+    await this.guard(async () => {
+      prepared.writeInput(input);
+      await withErrorScopes(ctx.device, () => this.timed(undefined));
+      const failure = await prepared.checkStatus?.();
+      if (failure !== undefined) throw new Error(failure);
+      const output = await prepared.readOutput(this.setup.strategy.program);
+      this.checkDevice();
+      const mismatch = firstMismatch(
+        output,
+        expected,
+        workload.tolerance?.(params),
+        this.result.notes,
+      );
+      if (mismatch !== undefined) throw new Error(mismatch);
+      this.result.verified = true;
+      this.result.verifiedElements = expected.values.length;
+    });
+  }
+
+  /** One untimed-for-the-statistics execution of `kind` (warm-up); its wall time, ns. */
+  async warm(kind: SampleKind): Promise<number | undefined> {
+    if (!this.active) return undefined;
+    return this.guard(async () => {
+      const { wallNs } = await this.timed(kind === 'gpu' ? this.recorder : undefined);
+      if (kind === 'gpu') await this.recorder?.read();
+      this.checkDevice();
+      return wallNs;
+    });
+  }
+
+  /** One timed sample of `kind`, recorded in `round`; its wall time, ns. */
+  async sample(kind: SampleKind, round: number): Promise<number | undefined> {
+    if (!this.active) return undefined;
+    return this.guard(async () => {
+      const startMs = perfNowMs();
+      const { wallNs, phases, preEncodeNs } = await this.timed(
+        kind === 'gpu' ? this.recorder : undefined,
+      );
+      const endMs = perfNowMs();
+      const times =
+        kind === 'gpu' && this.recorder !== undefined
+          ? gpuTimes(await this.recorder.read())
+          : undefined;
+      if (kind === 'gpu' && times === undefined) this.result.droppedGpuSamples++;
+      this.checkDevice();
+      this.samples.push({
+        caseId: this.id,
+        index: this.samples.length,
+        round,
+        atMs: startMs - (this.setup.originMs ?? 0),
+        gc: false,
+        kind,
+        wallNs,
+        ...phases,
+        preEncodeNs,
+        gpuBusyNs: times?.busyNs ?? null,
+        gpuIdleNs: times?.idleNs ?? null,
+        gpuSpanNs: times?.spanNs ?? null,
+        ...completionBounds(phases, times),
+      });
+      this.spans.push([startMs, endMs]);
+      return wallNs;
+    });
+  }
+
+  /** perf_hooks [start, end] of each sample, parallel to `samples`, for the GC check. */
+  private readonly spans: [number, number][] = [];
+  private gcChecked = 0;
+
+  /**
+   * Marks the samples taken since the last call that a garbage collection overlapped. Call it
+   * after the event loop has turned (perf_hooks delivers 'gc' entries from a setImmediate).
+   */
+  markCollected(): void {
+    const watch = this.setup.gcWatch;
+    for (; this.gcChecked < this.samples.length; this.gcChecked++) {
+      const span = this.spans[this.gcChecked];
+      const sample = this.samples[this.gcChecked];
+      if (watch === undefined || span === undefined || sample === undefined) continue;
+      if (watch.overlaps(span[0], span[1])) sample.gc = true;
+    }
+  }
+
+  /** After a visit's executions: the program's own status (a grid barrier that gave up). */
+  async checkStatus(prepared: PreparedCase): Promise<void> {
+    if (!this.active) return;
+    await this.guard(async () => {
+      const failure = await prepared.checkStatus?.();
+      if (failure !== undefined) throw new Error(failure);
+    });
+  }
+
+  /** Ends the visit: frees what `open` made for it. */
+  close(): void {
+    this.recorder?.destroy();
+    this.recorder = undefined;
+    this.execution?.destroy?.();
+    this.execution = undefined;
+  }
+
+  fail(reason: string): void {
+    this.result.status = 'failed';
+    this.result.reason = reason;
+    this.close();
+  }
+
+  /** Refreshes the result from every sample so far (call after each visit: it is idempotent). */
+  summarise(interrupted = false): CaseResult {
+    const r = this.result;
+    const { sampling } = this.setup;
+    r.elapsedMs = this.busyNs / 1e6;
+    r.gcSamples = this.samples.filter((s) => s.gc).length;
+    summarise(r, this.samples);
+    const rounds = (pick: (s: Sample) => number | null, kind: SampleKind): RoundSummary => {
+      const byRound: number[][] = [];
+      for (const s of this.samples) {
+        const v = pick(s);
+        if (s.kind !== kind || s.gc || v === null) continue;
+        (byRound[s.round] ??= []).push(v);
+      }
+      return roundSummary(Array.from(byRound, (v) => v ?? []));
+    };
+    r.wallRounds = rounds((s) => s.wallNs, 'wall');
+    r.gpuBusyRounds = rounds((s) => s.gpuBusyNs, 'gpu');
+    // With rounds, the figure is the rounds' centre (RoundSummary.centre), not the pooled median.
+    const centred = (d: Distribution | null, rs: RoundSummary): Distribution | null =>
+      d === null || rs.centre === null ? d : { ...d, median: rs.centre };
+    r.wallNs = centred(r.wallNs, r.wallRounds);
+    r.gpuBusyNs = centred(r.gpuBusyNs, r.gpuBusyRounds);
+    if (r.status !== 'ok') return r;
+    const wantGpu = this.samples.some((s) => s.kind === 'gpu');
+    const n = { wall: r.wallNs?.n ?? 0, gpu: r.gpuBusyNs?.n ?? 0 };
+    r.enoughSamples = n.wall >= sampling.minSamples && (!wantGpu || n.gpu >= sampling.minSamples);
+    const quiet = (d: Distribution | null, rs: RoundSummary | null): boolean => {
+      if (d === null) return false;
+      if (rs !== null && rs.hi95 !== null) return rs.hi95 / d.median - 1 <= sampling.maxNoise;
+      return d.medianNoise <= sampling.maxNoise;
+    };
+    r.converged =
+      quiet(r.wallNs, r.wallRounds) && (!wantGpu || quiet(r.gpuBusyNs, r.gpuBusyRounds));
+    r.reason = interrupted
+      ? 'interrupted'
+      : !r.enoughSamples
+        ? `insufficient samples: ${n.wall} wall${wantGpu ? `, ${n.gpu} GPU` : ''} < floor ${sampling.minSamples}`
+        : r.converged
+          ? ''
+          : `95% repeat interval wider than ±${(sampling.maxNoise * 100).toFixed(0)}%`;
+    return r;
+  }
+
+  private timed(withRecorder: TimestampRecorder | undefined): Promise<TimedExecution> {
+    if (this.execution === undefined) throw new Error('no execution');
+    return timedExecution(
+      this.execution,
+      withRecorder,
+      this.setup.sampling.stallTimeoutMs,
+      this.setup.strategy.id,
+    );
+  }
+
+  private checkDevice(): void {
+    const lost = deviceLost(this.setup.ctx);
+    if (lost !== undefined) throw lost;
+    const error = this.setup.ctx.errors.messages.shift();
+    if (error !== undefined) throw new Error(`GPU error: ${error}`);
+  }
+
+  /** Runs `step`; any failure but a lost device fails the case (and returns undefined). */
+  private async guard<T>(step: () => Promise<T>): Promise<T | undefined> {
+    const t0 = nowNs();
+    try {
+      return await step();
+    } catch (error) {
+      if (error instanceof DeviceLostError) throw error;
+      // Whatever failed first (a rejected mapAsync, a validation error), a lost device is the cause.
+      const lost = deviceLost(this.setup.ctx);
+      if (lost !== undefined) throw lost;
+      this.fail(errorMessage(error));
+      return undefined;
+    } finally {
+      this.busyNs += nowNs() - t0;
+    }
+  }
+}
 /** See Sample.completionLowerNs / completionUpperNs. */
 function completionBounds(
   phases: HostPhases,
@@ -351,7 +505,8 @@ function summarise(result: CaseResult, samples: readonly Sample[]): void {
     const values: number[] = [];
     for (const s of samples) {
       const v = pick(s);
-      if ((kind === undefined || s.kind === kind) && v !== null) values.push(v);
+      // Samples a garbage collection overlapped measure the collector, not the strategy.
+      if ((kind === undefined || s.kind === kind) && !s.gc && v !== null) values.push(v);
     }
     return values.length === 0 ? null : distribution(values);
   };

@@ -149,6 +149,14 @@ export interface RoundSummary {
   rounds: number;
   /** Median of each such round, in round order. */
   roundMedians: number[];
+  /**
+   * The run's figure: the geometric mean of the round medians (null below 2 rounds). Each round
+   * median is robust to the odd slow sample; averaging their logarithms weighs every round alike
+   * and, for two strategies sampled in the same rounds, makes the ratio of their figures the mean
+   * of their per-round ratios, in which drift between rounds cancels. The pooled median of all
+   * samples would instead jump between the modes when the machine is bimodal.
+   */
+  centre: number | null;
   /** Sample standard deviation of ln(round median): the between-round relative spread. */
   spread: number | null;
   /**
@@ -161,11 +169,8 @@ export interface RoundSummary {
   hi95: number | null;
 }
 
-/** The round summary of `samplesByRound` (one array of positive values per round) about `centre`. */
-export function roundSummary(
-  samplesByRound: readonly (readonly number[])[],
-  centre: number,
-): RoundSummary {
+/** The round summary of `samplesByRound` (one array of positive values per round). */
+export function roundSummary(samplesByRound: readonly (readonly number[])[]): RoundSummary {
   const roundMedians = samplesByRound
     .filter((values) => values.length > 0)
     .map((values) =>
@@ -176,8 +181,8 @@ export function roundSummary(
     );
   const rounds = roundMedians.length;
   const logs = roundMedians.filter((m) => m > 0).map((m) => Math.log(m));
-  if (rounds < 2 || logs.length !== rounds || !(centre > 0)) {
-    return { rounds, roundMedians, spread: null, lo95: null, hi95: null };
+  if (rounds < 2 || logs.length !== rounds) {
+    return { rounds, roundMedians, centre: null, spread: null, lo95: null, hi95: null };
   }
   const mean = logs.reduce((s, v) => s + v, 0) / rounds;
   const spread = Math.sqrt(logs.reduce((s, v) => s + (v - mean) ** 2, 0) / (rounds - 1));
@@ -185,8 +190,9 @@ export function roundSummary(
   return {
     rounds,
     roundMedians,
+    centre: Math.exp(mean),
     spread,
-    lo95: centre * Math.exp(-half),
-    hi95: centre * Math.exp(half),
+    lo95: Math.exp(mean - half),
+    hi95: Math.exp(mean + half),
   };
 }

@@ -7,7 +7,7 @@ import { caseMetrics, speedup } from '../measure/metrics.ts';
 import { crossovers, kernelFits } from '../measure/fit.ts';
 import type { CaseResult, Sample } from '../measure/result.ts';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export type Cell = string | number | boolean | null;
 
@@ -23,6 +23,10 @@ export function roundRecord(record: object): Record<string, Cell> {
   }
   return out;
 }
+
+/** ns per execution of all K kernels → µs per kernel; null when absent. */
+const perKernelUs = (r: CaseResult, ns: number | null | undefined): number | null =>
+  ns === null || ns === undefined ? null : ns / 1e3 / r.params.kernels;
 
 function paramsKey(r: CaseResult): string {
   const p = r.params;
@@ -68,13 +72,23 @@ export function summaryRows(results: readonly CaseResult[]): Record<string, Cell
       reason: r.reason,
       wallSamples: r.wallNs?.n ?? 0,
       gpuSamples: r.gpuBusyNs?.n ?? 0,
+      enoughSamples: r.status === 'ok' ? r.enoughSamples : null,
+      gcSamples: r.gcSamples,
       droppedGpuSamples: r.droppedGpuSamples,
       converged: r.converged,
+      rounds: r.wallRounds?.rounds ?? 0,
+      gpuRounds: r.gpuBusyRounds?.rounds ?? 0,
       wallNoise: round(m.wallNoise),
       wallUsPerKernel: round(m.wallUsPerKernel),
+      wallUsPerKernelLo95: round(perKernelUs(r, r.wallRounds?.lo95)),
+      wallUsPerKernelHi95: round(perKernelUs(r, r.wallRounds?.hi95)),
+      wallRoundSpread: round(r.wallRounds?.spread ?? null),
       wallUsPerKernelP10: round(m.wallUsPerKernelP10),
       wallUsPerKernelP90: round(m.wallUsPerKernelP90),
       gpuBusyUsPerKernel: round(m.gpuBusyUsPerKernel),
+      gpuBusyUsPerKernelLo95: round(perKernelUs(r, r.gpuBusyRounds?.lo95)),
+      gpuBusyUsPerKernelHi95: round(perKernelUs(r, r.gpuBusyRounds?.hi95)),
+      gpuBusyRoundSpread: round(r.gpuBusyRounds?.spread ?? null),
       gpuBusyUsPerKernelP10: round(m.gpuBusyUsPerKernelP10),
       gpuBusyUsPerKernelP90: round(m.gpuBusyUsPerKernelP90),
       gpuIdleUsPerKernel: round(m.gpuIdleUsPerKernel),
@@ -101,6 +115,7 @@ export function summaryRows(results: readonly CaseResult[]): Record<string, Cell
       fitFixedUs: round(fit?.fixedUs ?? null),
       fitPerKernelUs: round(fit?.perKernelUs ?? null),
       fitR2: round(fit?.r2 ?? null),
+      fitFlag: fit?.flag ?? null,
       crossoverElements: crossover === undefined ? null : round(crossover.elements),
       crossoverKind: crossover?.kind ?? null,
       persistentWorkgroups:
@@ -116,6 +131,9 @@ export function summaryRows(results: readonly CaseResult[]): Record<string, Cell
 export const SAMPLE_COLUMNS = [
   'caseId',
   'index',
+  'round',
+  'atMs',
+  'gc',
   'kind',
   'wallNs',
   'encodeNs',
@@ -132,6 +150,7 @@ export const SAMPLE_COLUMNS = [
 export function sampleRow(s: Sample): Cell[] {
   return SAMPLE_COLUMNS.map((c) => {
     const v = s[c];
+    if (c === 'atMs' && typeof v === 'number') return Math.round(v * 1000) / 1000;
     return typeof v === 'number' ? Math.round(v) : v;
   });
 }

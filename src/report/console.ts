@@ -3,6 +3,7 @@ import { caseMetrics, speedup } from '../measure/metrics.ts';
 import type { CaseResult } from '../measure/result.ts';
 import type { SelfCheckRow } from '../measure/self-check.ts';
 import type { BandwidthRow } from '../measure/bandwidth.ts';
+import type { DriftRow } from '../measure/drift.ts';
 
 function fmt(value: number | null, digits = 3): string {
   if (value === null || !Number.isFinite(value)) return '-';
@@ -30,6 +31,13 @@ export function formatTable(
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+/** The repeat interval's upper half-width as ±x%, or '-' where there is none. */
+function repeatHalfWidth(hi: number | null | undefined, centre: number | undefined): string {
+  if (hi === null || hi === undefined || centre === undefined || !(centre > 0)) return '-';
+  const half = hi / centre - 1;
+  return half > 1 ? '±>100%' : `±${(half * 100).toFixed(1)}%`;
+}
+
 export function summaryTable(results: readonly CaseResult[]): string {
   const groups = new Map<string, CaseResult[]>();
   for (const r of results) {
@@ -41,11 +49,13 @@ export function summaryTable(results: readonly CaseResult[]): string {
   for (const [key, members] of groups) {
     const baseline = members.find((m) => m.strategy === 'submit-wait');
     const rows = members.map((r) => {
-      if (r.status !== 'ok') return [r.strategy, r.status, '', '', '', '', r.reason];
+      if (r.status !== 'ok') return [r.strategy, r.status, '', '', '', '', '', r.reason];
       const m = caseMetrics(r);
+      const hi = r.wallRounds?.hi95;
       return [
         r.strategy,
         fmt(m.wallUsPerKernel),
+        repeatHalfWidth(hi, r.wallNs?.median),
         fmt(m.gpuBusyUsPerKernel),
         fmt(m.launchOverheadUsPerKernel),
         m.utilization === null ? '-' : `${(m.utilization * 100).toFixed(0)}%`,
@@ -58,6 +68,7 @@ export function summaryTable(results: readonly CaseResult[]): string {
         [
           'strategy',
           'wall µs/kernel',
+          'repeat ±95%',
           'GPU busy µs/kernel',
           'overhead µs/kernel',
           'GPU util',
@@ -94,4 +105,23 @@ export function bandwidthTable(rows: readonly BandwidthRow[]): string {
     ['method', 'wall GB/s', 'GPU GB/s', 'of copy'],
     rows.map((r) => [r.method, fmt(r.wallGBps), fmt(r.gpuGBps), `${(r.ofCopy * 100).toFixed(0)}%`]),
   )}`;
+}
+
+/** One line per drift-probe figure: its range over the run (src/measure/drift.ts). */
+export function driftTable(rows: readonly DriftRow[]): string {
+  if (rows.length === 0) return 'drift probe: not measured';
+  const figures: [string, (r: DriftRow) => number | null][] = [
+    ['host loop µs', (r) => r.hostLoopUs],
+    ['round trip µs', (r) => r.roundTripUs],
+    ['1000-dispatch chain µs/dispatch', (r) => r.chainWallUsPerKernel],
+    ['chain GPU busy µs/dispatch', (r) => r.chainGpuBusyUsPerKernel],
+  ];
+  const lines = figures.flatMap(([name, pick]) => {
+    const values = rows.map(pick).filter((v): v is number => v !== null && Number.isFinite(v));
+    if (values.length === 0) return [];
+    const lo = Math.min(...values);
+    const hi = Math.max(...values);
+    return [[name, fmt(lo), fmt(hi), `${((hi / lo - 1) * 100).toFixed(0)}%`]];
+  });
+  return `drift probe: ${rows.length} probes between rounds (drift.csv)\n${formatTable(['figure', 'min', 'max', 'max/min − 1'], lines)}`;
 }

@@ -6,6 +6,7 @@ import { SCHEMA_VERSION } from './columns.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import type { TimestampSelfTest } from '../gpu/timestamp-selftest.ts';
 import type { WarmupResult } from '../gpu/warmup.ts';
+import { cpuClock } from '../measure/host-noise.ts';
 
 function packageVersion(name: string): string | null {
   try {
@@ -16,7 +17,13 @@ function packageVersion(name: string): string | null {
   }
 }
 
+/**
+ * The commit that produced the run: git's, or LAUNCHBENCH_GIT_COMMIT where the tree arrived
+ * without .git (the GPU machine: ../shared/gpu/pack.sh records the packed commit there).
+ */
 function gitCommit(): string | null {
+  const packed = process.env['LAUNCHBENCH_GIT_COMMIT'];
+  if (packed !== undefined && packed !== '') return packed;
   try {
     const cwd = new URL('../..', import.meta.url);
     const commit = execFileSync('git', ['rev-parse', 'HEAD'], {
@@ -104,7 +111,7 @@ export function runContext(input: RunContextInput): object {
     },
     node: process.version,
     os: { platform: os.platform(), release: os.release(), arch: os.arch() },
-    cpu: { model: cpus[0]?.model ?? 'unknown', cores: cpus.length },
+    cpu: { ...cpuClock(), model: cpus[0]?.model ?? 'unknown', cores: cpus.length },
     hostname: os.hostname(),
   };
 }

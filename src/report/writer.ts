@@ -1,7 +1,9 @@
 /**
- * Writes a run folder incrementally, so an interrupted run keeps every finished case:
- * samples.csv gets whole rows appended per case; summary.csv and context.json are rewritten
- * through a temporary file and a rename, so a reader never sees them half-written.
+ * Writes a run folder incrementally, so an interrupted run keeps everything measured so far:
+ * samples.csv and drift.csv get whole rows appended as they come (after every visit of a group,
+ * and every drift probe); summary.csv (each case over the rounds so far, in the plan's order),
+ * fits.csv, crossovers.csv and context.json are rewritten through a temporary file and a rename,
+ * so a reader never sees them half-written.
  */
 import { appendFileSync, mkdirSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +13,7 @@ import { crossovers, kernelFits } from '../measure/fit.ts';
 import type { CaseResult, Sample } from '../measure/result.ts';
 import type { SelfCheckRow } from '../measure/self-check.ts';
 import type { BandwidthRow } from '../measure/bandwidth.ts';
+import type { DriftRow } from '../measure/drift.ts';
 
 /** Booleans as true/false (csv-stringify's default writes 1 and an empty cell). */
 const CSV_OPTIONS = { cast: { boolean: (value: boolean) => String(value) } };
@@ -29,7 +32,9 @@ export function writeAtomic(path: string, text: string): void {
 }
 
 export class RunWriter {
-  private readonly results: CaseResult[] = [];
+  private readonly results = new Map<string, CaseResult>();
+  /** caseId → position in the plan, so the summary keeps the plan's order whatever the visits'. */
+  private order = new Map<string, number>();
   readonly summaryPath: string;
   readonly samplesPath: string;
   readonly contextPath: string;
@@ -48,16 +53,28 @@ export class RunWriter {
     writeAtomic(this.contextPath, `${JSON.stringify(context, null, 2)}\n`);
   }
 
-  addCase(result: CaseResult, samples: readonly Sample[]): void {
+  /** The plan's case ids in order (cases not named sort after them, in arrival order). */
+  setOrder(caseIds: readonly string[]): void {
+    this.order = new Map(caseIds.map((id, i) => [id, i]));
+  }
+
+  /** Records cases measured or re-measured (a later round) and the samples just taken. */
+  updateCases(results: readonly CaseResult[], samples: readonly Sample[]): void {
     if (samples.length > 0) appendFileSync(this.samplesPath, toCsv(samples.map(sampleRow)));
-    this.results.push(result);
-    writeAtomic(this.summaryPath, toCsv(summaryRows(this.results), true));
-    const fits = kernelFits(this.results);
+    for (const r of results) this.results.set(r.caseId, r);
+    const all = this.cases;
+    writeAtomic(this.summaryPath, toCsv(summaryRows(all), true));
+    const fits = kernelFits(all);
     if (fits.length > 0)
       writeAtomic(join(this.dir, 'fits.csv'), toCsv(fits.map(roundRecord), true));
-    const found = crossovers(this.results);
+    const found = crossovers(all);
     if (found.length > 0)
       writeAtomic(join(this.dir, 'crossovers.csv'), toCsv(found.map(roundRecord), true));
+  }
+
+  addDrift(row: DriftRow): void {
+    const path = join(this.dir, 'drift.csv');
+    appendFileSync(path, toCsv([roundRecord(row)], !existsSync(path)));
   }
 
   writeSelfCheck(rows: readonly SelfCheckRow[]): void {
@@ -69,6 +86,12 @@ export class RunWriter {
   }
 
   get cases(): readonly CaseResult[] {
-    return this.results;
+    const arrived = [...this.results.values()];
+    const rank = (r: CaseResult, i: number): number =>
+      this.order.get(r.caseId) ?? this.order.size + i;
+    return arrived
+      .map((r, i) => [rank(r, i), r] as const)
+      .sort((a, b) => a[0] - b[0])
+      .map(([, r]) => r);
   }
 }

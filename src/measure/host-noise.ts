@@ -1,0 +1,102 @@
+/**
+ * Host noise the harness controls: garbage collection and the CPU's clock.
+ *
+ * A V8 scavenge takes 0.2–2 ms and a mark-compact more; inside a 1 ms sample of a host-bound
+ * strategy that is a large error that the machine did not cause. So:
+ *   - `collectGarbage()` runs a full collection between visits (outside every timed region), so a
+ *     visit starts with an empty young generation and no major collection pending;
+ *   - `GcWatch` records every collection (perf_hooks 'gc' entries) so that a sample whose timed
+ *     region overlapped one is marked and left out of the statistics (it stays in samples.csv).
+ * `cpuClock()` reads what the OS tells of the CPU's frequency, for context.json and drift.csv.
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { runInNewContext } from 'node:vm';
+import v8 from 'node:v8';
+
+/** Host clock in the time base of perf_hooks entries (ms since the process started). */
+export const perfNowMs = (): number => performance.now();
+
+/** Watches V8's garbage collections while it is open. */
+export class GcWatch {
+  /** [start, end] of each collection seen, ms in performance.now()'s time base. */
+  private spans: [number, number][] = [];
+  private readonly observer: PerformanceObserver;
+
+  constructor() {
+    this.observer = new PerformanceObserver((list) => this.add(list.getEntries()));
+    this.observer.observe({ entryTypes: ['gc'] });
+  }
+
+  private add(entries: readonly { startTime: number; duration: number }[]): void {
+    for (const e of entries) this.spans.push([e.startTime, e.startTime + e.duration]);
+    // Only recent collections can still overlap a sample being checked.
+    if (this.spans.length > 4096) this.spans = this.spans.slice(-1024);
+  }
+
+  /**
+   * Whether a collection overlapped [startMs, endMs]. Entries arrive asynchronously: take the
+   * pending ones first, so a collection that ended just before this call is seen.
+   */
+  overlaps(startMs: number, endMs: number): boolean {
+    this.add(this.observer.takeRecords());
+    return this.spans.some(([s, e]) => s < endMs && e > startMs);
+  }
+
+  close(): void {
+    this.observer.disconnect();
+  }
+}
+
+let gc: (() => void) | undefined | null = null;
+
+/**
+ * A full garbage collection now, if V8 lets us (it does once --expose-gc is set at run time,
+ * which Node allows through v8.setFlagsFromString). Returns whether one ran.
+ */
+export function collectGarbage(): boolean {
+  if (gc === null) {
+    try {
+      v8.setFlagsFromString('--expose-gc');
+      gc = runInNewContext('gc') as () => void;
+    } catch {
+      gc = undefined;
+    }
+  }
+  if (gc === undefined) return false;
+  gc();
+  return true;
+}
+
+export interface CpuClock {
+  model: string;
+  cores: number;
+  /** Mean current frequency over all cores, as /proc/cpuinfo reports it (MHz); null if unknown. */
+  meanMHz: number | null;
+  minMHz: number | null;
+  maxMHz: number | null;
+  /** cpufreq governor of cpu0, where the OS exposes one (a VM often does not). */
+  governor: string | null;
+}
+
+function readText(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
+export function cpuClock(): CpuClock {
+  const cpus = os.cpus();
+  const speeds = cpus.map((c) => c.speed).filter((s) => s > 0);
+  return {
+    model: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    meanMHz: speeds.length === 0 ? null : speeds.reduce((s, v) => s + v, 0) / speeds.length,
+    minMHz: speeds.length === 0 ? null : Math.min(...speeds),
+    maxMHz: speeds.length === 0 ? null : Math.max(...speeds),
+    governor: readText('/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor'),
+  };
+}

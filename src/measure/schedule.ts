@@ -1,0 +1,149 @@
+/**
+ * The schedule of a run: when each case is measured. One job, so that it can be read, tested and
+ * changed in one place.
+ *
+ * The machines this suite runs on drift by tens of per cent in blocks of seconds (DESIGN.md,
+ * Measurement). Two rules keep that drift out of the figures:
+ *   - rounds: the plan is visited `rounds` times, each round in its own shuffled order of groups,
+ *     so a case's figures come from R moments spread over the run, and the spread between its
+ *     round medians is the honest uncertainty of the figure (a second run sees other moments);
+ *   - interleaving: within a visit, the strategies of a group take turns, one sample of each per turn, in an order shuffled every turn, so every strategy
+ *     sees the same machine state and their ratios cancel the drift. One sample each, not more
+ *     of the fast ones: a strategy that finished its share early would miss the visit's later
+ *     seconds, and the alignment in time is what cancels the drift.
+ * Orders come from the run's seed: a run can be replayed in the same order.
+ */
+import { nowNs } from './clock.ts';
+import type { SampleKind } from './result.ts';
+import { seededRandom } from '../workloads/random.ts';
+
+/** Fisher–Yates shuffle with a seeded generator (the input is not changed). */
+export function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = random() % (i + 1);
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
+/** A generator for one purpose of one round: independent streams from one seed. */
+export function roundRandom(seed: number, round: number, purpose: number): () => number {
+  return seededRandom(
+    (Math.imul(seed ^ 0x2545f491, 0x9e3779b1) + Math.imul(round + 1, 0x85ebca77) + purpose) >>> 0,
+  );
+}
+
+/** The order in which round `round` visits `count` groups. */
+export function visitOrder(count: number, seed: number, round: number): number[] {
+  return shuffled(
+    Array.from({ length: count }, (_, i) => i),
+    roundRandom(seed, round, 1),
+  );
+}
+
+/** What the schedule needs of a case (Sampled in the suite; a model of one in tests). */
+export interface Sampled {
+  /** Still measurable: not failed, open on this visit's buffers. */
+  readonly active: boolean;
+  readonly kinds: readonly SampleKind[];
+  /** Valid samples of `kind` so far, in `round` or over the run. */
+  count(kind: SampleKind, round?: number): number;
+  /** One execution that does not count (warm-up); its wall time in ns, undefined on failure. */
+  warm(kind: SampleKind): Promise<number | undefined>;
+  /** One sample recorded in `round`; its wall time in ns, undefined on failure. */
+  sample(kind: SampleKind, round: number): Promise<number | undefined>;
+  /** Marks the samples that a garbage collection overlapped (after the event loop turned). */
+  markCollected(): void;
+}
+
+/** What one visit of a group may spend and must collect. */
+export interface VisitBudget {
+  round: number;
+  /** Warm-up time of the visit (interleaved, like the samples). */
+  warmupMs: number;
+  /** In the first round: executions of each (case, kind) before warm-up may end, and settling. */
+  firstVisit: boolean;
+  minWarmup: number;
+  /** Sampling time of the visit, all its cases together. */
+  samplingMs: number;
+  /** Per case and kind: valid samples this visit must collect (the floor's share), … */
+  floor: (runner: Sampled, kind: SampleKind) => number;
+  /** … and may collect at most. */
+  cap: (runner: Sampled, kind: SampleKind) => number;
+  shouldStop: () => boolean;
+}
+
+/**
+ * The floor's share for a visit of round `round` of `rounds`: what is still missing of `floor`,
+ * spread over the rounds left (so a case that lost samples early makes them up later).
+ */
+export function floorShare(floor: number, have: number, round: number, rounds: number): number {
+  return Math.max(1, Math.ceil((floor - have) / (rounds - round)));
+}
+
+interface Unit {
+  runner: Sampled;
+  kind: SampleKind;
+}
+
+const WARMUP_SETTLE = 0.05;
+/** A visit re-checks the floor after dropping collected samples at most this many times. */
+const FLOOR_RETRIES = 3;
+const turnOfLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * One visit of a group: the runners are open on the group's buffers. Warm-up, then interleaved
+ * samples until the visit's time is spent and every case has its floor share, or every case is
+ * at its cap, or the run is stopped. Runners that fail drop out; the others go on.
+ */
+export async function visit(
+  runners: readonly Sampled[],
+  budget: VisitBudget,
+  random: () => number,
+): Promise<void> {
+  // Every (case, kind) of the visit; a case that fails on the way is skipped from then on.
+  const all: Unit[] = runners
+    .filter((r) => r.active)
+    .flatMap((runner) => runner.kinds.map((kind) => ({ runner, kind })));
+
+  // Warm-up: the same turns as the samples, so caches, clocks and the JIT settle on this mix.
+  const warmStart = nowNs();
+  const walls = new Map<Unit, number[]>();
+  for (;;) {
+    const units = all.filter((u) => u.runner.active);
+    if (units.length === 0 || budget.shouldStop()) break;
+    for (const u of shuffled(units, random)) {
+      const wall = await u.runner.warm(u.kind);
+      if (wall === undefined) continue;
+      walls.set(u, [...(walls.get(u) ?? []), wall]);
+    }
+    const elapsedMs = (nowNs() - warmStart) / 1e6;
+    if (elapsedMs < budget.warmupMs) continue;
+    if (!budget.firstVisit) break;
+    const settled = units.every((u) => {
+      const recent = (walls.get(u) ?? []).slice(-3).sort((a, b) => a - b);
+      const mid = recent[1] ?? NaN;
+      return recent.length === 3 && recent.every((w) => Math.abs(w - mid) <= WARMUP_SETTLE * mid);
+    });
+    const enough = units.every((u) => (walls.get(u)?.length ?? 0) >= budget.minWarmup);
+    if ((enough && settled) || elapsedMs >= 3 * budget.warmupMs) break;
+  }
+
+  const sampleStart = nowNs();
+  const needs = (u: Unit, bound: (r: Sampled, k: SampleKind) => number): boolean =>
+    u.runner.active && u.runner.count(u.kind, budget.round) < bound(u.runner, u.kind);
+  for (let retry = 0; retry <= FLOOR_RETRIES; retry++) {
+    for (;;) {
+      if (budget.shouldStop()) return;
+      const open = all.filter((u) => needs(u, budget.cap));
+      const timeLeft = (nowNs() - sampleStart) / 1e6 < budget.samplingMs;
+      if (open.length === 0 || !(timeLeft || open.some((u) => needs(u, budget.floor)))) break;
+      for (const u of shuffled(open, random)) await u.runner.sample(u.kind, budget.round);
+    }
+    // Leave out the samples a garbage collection overlapped; make up the floor if they broke it.
+    await turnOfLoop();
+    for (const r of runners) r.markCollected();
+    if (!all.some((u) => needs(u, budget.floor))) break;
+  }
+}
