@@ -60,7 +60,9 @@ describe('report from a fixture run', () => {
     expect(md).toContain('| timestamp self-test | passed: timestamps monotonic and unquantised');
     expect(md).toContain('| GPU warm-up | 1,000 ms, 500 submits;');
     expect(md).toContain('### map · 64 elements · K = 100 · intensity 0 · workgroup 64');
-    expect(md).toMatch(/\| `dispatch-each` \| 4 \| 3\.8–4\.32 \| 2 \| 2 \| 50% \| 9\.5× \|/);
+    expect(md).toMatch(
+      /\| `dispatch-each` \| 4 \| 3\.79–4\.22 \| 3\.8–4\.32 \| 2 \| 2 \| 50% \| 9\.5× \| 95% repeat interval wider than ±5% \|/,
+    );
     expect(md).toContain(
       '| map | `persistent` | failed | 65,536 | 100 | grid barrier spin bound hit after step 0: workgroups not co-resident |',
     );

@@ -1,13 +1,26 @@
 /**
  * report.md: what a reader looks at first. Rendered from a run read back from its files only
- * (summary.csv, fits.csv, crossovers.csv, selfcheck.csv, context.json), so `launchbench report DIR`
- * and the end of `bench` produce the same text from the same folder. Headline findings are
- * sentences computed from the data; then the run's facts, per-group tables, what failed or does
- * not apply and why, the fits and crossovers, and links to the SVG charts. No clock readings
- * (re-rendering is byte-identical), never times.
+ * (summary.csv, fits.csv, crossovers.csv, selfcheck.csv, drift.csv, context.json), so
+ * `launchbench report DIR` and the end of `bench` produce the same text from the same folder.
+ * Headline findings are sentences computed from the data, from cases on the sample floor only;
+ * then the run's facts, the drift probes, per-group tables, what failed or does not apply and
+ * why, the fits and crossovers, and links to the SVG charts. No clock readings (re-rendering is
+ * byte-identical), never times.
  */
+import { driftSection } from './drift-section.ts';
+import { code, fmtCount, fmtPercent, fmtUs, listing, numbers, table } from './md-format.ts';
 import { adapterName, type CrossoverRow, type RunData, type SummaryRow } from './read-run.ts';
-import { distinct, groups, isOk, strategyOrder, tinyCase, workloadsOf } from './select.ts';
+import {
+  distinct,
+  groups,
+  isMeasured,
+  isOk,
+  strategyOrder,
+  tinyCase,
+  workloadsOf,
+} from './select.ts';
+
+export { fmtUs } from './md-format.ts';
 
 /** What the markdown needs to know about a chart: where it is and what it shows. */
 export interface ChartLink {
@@ -15,15 +28,6 @@ export interface ChartLink {
   title: string;
   caption: string;
 }
-
-/** µs with 3 significant digits (whole numbers from 1000 on). */
-export function fmtUs(value: number | null | undefined): string {
-  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
-  if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString('en-US');
-  return Number(value.toPrecision(3)).toString();
-}
-
-const fmtCount = (n: number): string => n.toLocaleString('en-US');
 
 /** An interpolated element count, to 2 significant digits (it is an estimate). */
 const fmtApprox = (n: number): string => fmtCount(Number(n.toPrecision(2)));
@@ -33,42 +37,12 @@ const fmtRatio = (x: number | null | undefined): string =>
     ? '–'
     : `${x >= 1000 ? fmtCount(Math.round(x)) : Number(x.toPrecision(3)).toString()}×`;
 
-const fmtPercent = (x: number | null | undefined): string =>
-  x === null || x === undefined || !Number.isFinite(x) ? '–' : `${Math.round(x * 100)}%`;
+/** A relative target (0.025) as a percentage, to 2 significant digits (2.5%). */
+const fmtTarget = (x: number): string => `${Number((x * 100).toPrecision(2))}%`;
 
-const code = (text: string): string => `\`${text}\``;
-
-/** A markdown table cell: no pipes or line breaks. */
-const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
-
-/** A column of numbers (figures, ranges, ratios, percentages) is right-aligned; text is not. */
-const NUMERIC = /^[-–≈+]?[0-9][0-9.,]*(e[-+]?[0-9]+)?( ?(µs|ns|ms|×|%)|[–…][-0-9.,]+)?$|^–$/;
-
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
-  const align = header.map((_, i) => {
-    const values = rows.map((r) => r[i] ?? '').filter((v) => v !== '');
-    return values.length > 0 && values.every((v) => NUMERIC.test(v)) ? '---:' : '---';
-  });
-  return [
-    `| ${header.join(' | ')} |`,
-    `| ${align.join(' | ')} |`,
-    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
-  ];
-}
-
-/** "a, b and c". */
-function listing(items: readonly string[]): string {
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] ?? ''}`;
-}
-
-/** Ascending distinct numbers as "1, 10 and 100". */
-const numbers = (values: readonly number[]): string =>
-  listing(
-    distinct(values)
-      .sort((a, b) => a - b)
-      .map(fmtCount),
-  );
+/** Why a row is left out of sentences: its status, or the sample floor. */
+const why = (r: SummaryRow): string =>
+  r.status === 'ok' && r.enoughSamples === false ? 'insufficient samples' : r.status;
 
 const byStrategy = (rows: readonly SummaryRow[], strategy: string): SummaryRow | undefined =>
   rows.find((r) => r.strategy === strategy && isOk(r));
@@ -102,7 +76,7 @@ function headlineFor(run: RunData, workload: string, isMain: boolean): string[] 
             : ` (${fmtRatio(1 / s)} slower)`;
       return `${code(r.strategy)} ${fmtUs(r.wallUsPerKernel)} µs${rel}`;
     });
-    const missing = tiny.filter((r) => !isOk(r)).map((r) => `${code(r.strategy)} ${r.status}`);
+    const missing = tiny.filter((r) => !isOk(r)).map((r) => `${code(r.strategy)} ${why(r)}`);
     return [
       `**${workload}** at ${at}, wall time per kernel${baseline === undefined ? '' : ' (speed-up against `submit-wait`)'}: ${listing(figures)}${missing.length === 0 ? '' : `; ${listing(missing)}`}.`,
     ];
@@ -159,10 +133,16 @@ function headlineFor(run: RunData, workload: string, isMain: boolean): string[] 
     (r) =>
       `a persistent kernel costs **${fmtUs(r.wallUsPerKernel)} µs** per kernel-equivalent (${code('persistent')}${vsBaseline(r)});`,
   );
-  const notRun = tiny.filter((r) => !isOk(r));
+  const notRun = tiny.filter((r) => !isMeasured(r));
   if (notRun.length > 0) {
     items.push(
       `not measured at this size: ${listing(notRun.map((r) => `${code(r.strategy)} (${r.status})`))};`,
+    );
+  }
+  const short = tiny.filter((r) => isMeasured(r) && !isOk(r));
+  if (short.length > 0) {
+    items.push(
+      `not quoted, too few samples (below the floor): ${listing(short.map((r) => code(r.strategy)))};`,
     );
   }
   const ok = tiny.filter(isOk);
@@ -179,15 +159,27 @@ function headlineFor(run: RunData, workload: string, isMain: boolean): string[] 
   return [...out, ...items.map((i) => `- ${i}`)];
 }
 
-/** "Across K" sentence from the fits at the workload's smallest size. */
+/** Strategies whose K-fit the headline quotes, in this order. */
+const QUOTED_FITS = ['submit-wait', 'dispatch-each', 'prerecorded', 'fused'];
+
+/**
+ * "Across K" sentence from the fits at the workload's smallest size. Flagged fits (a negative
+ * fixed cost, a poor R²) are not findings: never quoted; named as left out where they would be.
+ */
 function fitSentence(run: RunData, workload: string): string | undefined {
-  const fits = run.fits.filter((f) => f.workload === workload && f.perKernelUs !== null);
-  if (fits.length === 0) return undefined;
+  const all = run.fits.filter((f) => f.workload === workload && f.perKernelUs !== null);
+  if (all.length === 0) return undefined;
+  const fits = all.filter((f) => f.flag === '');
+  if (fits.length === 0) {
+    const flags = distinct(all.map((f) => f.flag));
+    return `No fit across K is reliable for ${workload}: all ${all.length} are flagged (${listing(flags)}), so none is quoted; the fits table below shows them with their flags.`;
+  }
   const elements = Math.min(...fits.map((f) => f.elements));
   const intensity = Math.min(...fits.map((f) => f.intensity));
-  const at = fits.filter((f) => f.elements === elements && f.intensity === intensity);
+  const atSize = all.filter((f) => f.elements === elements && f.intensity === intensity);
+  const at = atSize.filter((f) => f.flag === '');
   const parts: string[] = [];
-  for (const strategy of ['submit-wait', 'dispatch-each', 'prerecorded', 'fused']) {
+  for (const strategy of QUOTED_FITS) {
     const f = at.find((x) => x.strategy === strategy);
     if (f === undefined) continue;
     const r2 = f.r2 === null || (f.points ?? 0) <= 2 ? '' : `, r² = ${f.r2.toFixed(2)}`;
@@ -205,7 +197,12 @@ function fitSentence(run: RunData, workload: string): string | undefined {
     (first?.points ?? 0) <= 2
       ? ' Only two values of K were measured, so the line passes through both exactly (no r²).'
       : '';
-  return `Across K${kRange} at ${fmtCount(elements)} elements, one more ${workload} kernel costs ${listing(parts)}, from the fit wall(K) = a + b·K (b per kernel, a fixed).${exact}`;
+  const flagged = atSize.filter((f) => f.flag !== '' && QUOTED_FITS.includes(f.strategy));
+  const left =
+    flagged.length === 0
+      ? ''
+      : ` Not quoted: the fit of ${listing(flagged.map((f) => `${code(f.strategy)} (${f.flag})`))} at this size, which does not describe its points.`;
+  return `Across K${kRange} at ${fmtCount(elements)} elements, one more ${workload} kernel costs ${listing(parts)}, from the fit wall(K) = a + b·K (b per kernel, a fixed).${exact}${left}`;
 }
 
 function describeCrossover(c: CrossoverRow): string {
@@ -276,11 +273,22 @@ function cautions(run: RunData): string[] {
     );
   }
   const ok = run.summary.filter(isOk);
-  const noisy = ok.filter((r) => r.converged === false);
-  if (noisy.length > 0) {
-    const target = c.options?.sampling?.['maxNoise'];
+  const measured = run.summary.filter(isMeasured);
+  const floor = c.options?.sampling?.['minSamples'];
+  const short = measured.filter((r) => r.enoughSamples === false);
+  if (short.length > 0) {
     out.push(
-      `${noisy.length} of ${ok.length} measured cases did not reach the noise target${target === undefined ? '' : ` (±${fmtPercent(target)} on the median)`} within their time budget: read their p10–p90 ranges.`,
+      `${short.length} of ${measured.length} measured cases have insufficient samples (fewer than the floor${floor === undefined ? '' : ` of ${fmtCount(floor)}`} of a kind): they are marked in their tables and left out of the headline, the charts, the fits and the crossovers.`,
+    );
+  }
+  const target = c.options?.sampling?.['maxNoise'];
+  const wide = ok.filter((r) => r.converged === false);
+  if (wide.length > 0) {
+    const withRounds = wide.some((r) => r.wallUsPerKernelLo95 !== null);
+    out.push(
+      withRounds
+        ? `${wide.length} of ${ok.length} cases with enough samples have a 95% repeat interval (wall or GPU busy) wider than the target${target === undefined ? '' : ` of ±${fmtTarget(target)}`}: a repeat run may report a figure further than that from theirs; their intervals are in the tables.`
+        : `${wide.length} of ${ok.length} measured cases did not reach the noise target${target === undefined ? '' : ` (±${fmtTarget(target)} on the median)`} within their time budget: read their p10–p90 ranges.`,
     );
   }
   const negative = ok.filter((r) => (r.launchOverheadUsPerKernel ?? 0) < 0);
@@ -319,6 +327,76 @@ function headline(run: RunData): string[] {
   const notes = cautions(run);
   if (notes.length > 0) out.push('Read with care:', '', ...notes.map((n) => `- ${n}`), '');
   return out;
+}
+
+/** The sampling of a run made in rounds, as context.json's options.sampling records it. */
+function samplingText(s: Record<string, number>): string {
+  const rounds = s['rounds'] ?? 1;
+  const parts = [
+    rounds === 1
+      ? 'one round: the plan was visited once, its groups in a shuffled order'
+      : `${fmtCount(rounds)} rounds spread over the run, each visiting every group of cases once, in its own shuffled order`,
+    'within a visit the strategies of the group are interleaved sample by sample, in an order shuffled every turn',
+  ];
+  const floor = s['minSamples'];
+  const most = s['maxSamples'];
+  if (floor !== undefined) {
+    parts.push(
+      `a floor of ${fmtCount(floor)} samples of each kind (without and with timestamp queries) per case over the run${most === undefined ? '' : `, at most ${fmtCount(most)}`}`,
+    );
+  }
+  if (s['maxTimeMs'] !== undefined) {
+    parts.push(
+      `${fmtCount(s['maxTimeMs'])} ms of sampling per case over the whole run, shared between its visits (sampling goes on past it until the floor is met)`,
+    );
+  }
+  if (s['warmupMs'] !== undefined) {
+    const first =
+      s['minWarmup'] === undefined
+        ? ''
+        : ` (in the first round also at least ${fmtCount(s['minWarmup'])} executions of each, until their wall times settle)`;
+    parts.push(
+      `warm-up of ${fmtCount(s['warmupMs'])} ms per visit, interleaved like the samples${first}`,
+    );
+  }
+  if (s['maxNoise'] !== undefined) {
+    parts.push(
+      rounds >= 2
+        ? `noise target: the 95% repeat interval within ±${fmtTarget(s['maxNoise'])} of the figure`
+        : `noise target: the median's 95% confidence interval within ±${fmtTarget(s['maxNoise'])} (one round: no repeat interval)`,
+    );
+  }
+  return `${parts.join('; ')}.`;
+}
+
+type CpuContext = NonNullable<RunData['context']['cpu']>;
+
+function cpuText(cpu: CpuContext): string {
+  const mhz = (x: number): string => fmtCount(Math.round(x));
+  const mean = cpu.meanMHz ?? null;
+  const low = cpu.minMHz ?? null;
+  const high = cpu.maxMHz ?? null;
+  const clock =
+    mean === null
+      ? ''
+      : `; clock ${mhz(mean)} MHz mean over the cores${low === null || high === null ? '' : ` (${mhz(low)}–${mhz(high)})`} when context.json was written`;
+  const governor =
+    cpu.governor === null || cpu.governor === undefined || cpu.governor === ''
+      ? ''
+      : `, governor ${code(cpu.governor)}`;
+  return `${cpu.model ?? 'unknown'}, ${cpu.cores ?? '?'} logical cores${clock}${governor}`;
+}
+
+/** Samples left out because a garbage collection overlapped them; undefined in older runs. */
+function gcText(rows: readonly SummaryRow[]): string | undefined {
+  if (rows.every((r) => r.gcSamples === null)) return undefined;
+  const dropped = rows.reduce((sum, r) => sum + (r.gcSamples ?? 0), 0);
+  const kept = rows.reduce((sum, r) => sum + (r.wallSamples ?? 0) + (r.gpuSamples ?? 0), 0);
+  const taken = dropped + kept;
+  if (dropped === 0) return `none of ${fmtCount(taken)} samples taken`;
+  const cases = rows.filter((r) => (r.gcSamples ?? 0) > 0).length;
+  const share = (100 * dropped) / taken;
+  return `${fmtCount(dropped)} of ${fmtCount(taken)} samples taken (${share < 1 ? share.toFixed(2) : share.toFixed(1)}%), in ${cases} case${cases === 1 ? '' : 's'}; left out of every figure, kept in samples.csv`;
 }
 
 function facts(run: RunData): string[] {
@@ -373,11 +451,16 @@ function facts(run: RunData): string[] {
   const s = c.options?.sampling;
   if (c.options?.profile !== undefined) add('profile', c.options.profile);
   if (s !== undefined) {
-    add(
-      'sampling per case',
-      `${s['minSamples'] ?? '?'}–${s['maxSamples'] ?? '?'} samples of each kind, at most ${fmtCount(s['maxTimeMs'] ?? 0)} ms, noise target ±${fmtPercent(s['maxNoise'])} on the median; warm-up ${fmtCount(s['warmupMs'] ?? 0)} ms`,
-    );
+    if (s['rounds'] === undefined) {
+      add(
+        'sampling per case',
+        `${s['minSamples'] ?? '?'}–${s['maxSamples'] ?? '?'} samples of each kind, at most ${fmtCount(s['maxTimeMs'] ?? 0)} ms, noise target ±${fmtPercent(s['maxNoise'])} on the median; warm-up ${fmtCount(s['warmupMs'] ?? 0)} ms`,
+      );
+    } else {
+      add('sampling', samplingText(s));
+    }
   }
+  add('samples dropped for garbage collection', gcText(run.summary));
   add(
     'verified against the CPU reference',
     c.options?.verify === false
@@ -414,36 +497,45 @@ function facts(run: RunData): string[] {
       ? undefined
       : `${c.os.platform ?? ''} ${c.os.release ?? ''} ${c.os.arch ?? ''}`.trim(),
   );
-  add(
-    'CPU',
-    c.cpu === undefined
-      ? undefined
-      : `${c.cpu.model ?? 'unknown'}, ${c.cpu.cores ?? '?'} logical cores`,
-  );
+  add('CPU', c.cpu === undefined ? undefined : cpuText(c.cpu));
   if (rows.length === 0) return [];
   return ['## The run', '', ...table(['what', 'value'], rows), ''];
 }
 
+/** The note of a measured row: the sample floor first, then the recorded reason. */
+function note(r: SummaryRow): string {
+  if (r.enoughSamples === false) {
+    return r.reason.startsWith('insufficient samples') ? r.reason : 'insufficient samples';
+  }
+  if (r.reason !== '') return r.reason;
+  return r.converged === false ? 'noise target not reached' : '';
+}
+
 function groupTables(run: RunData): string[] {
+  const repeat = run.summary.some((r) => r.wallUsPerKernelLo95 !== null);
   const out: string[] = [
     '## Results per case',
     '',
-    'Per kernel: one execution of all K kernels divided by K (for `fused` and `persistent`, per kernel-equivalent of the same work). Wall: host clock, samples without timestamp queries, median and p10–p90. GPU busy: from pass timestamps. Launch overhead = (wall − GPU busy) per kernel. Utilisation = GPU busy / wall. Speed-up: `submit-wait` wall / this wall, on the same work.',
+    `Per kernel: one execution of all K kernels divided by K (for \`fused\` and \`persistent\`, per kernel-equivalent of the same work). Wall: host clock, samples without timestamp queries; ${repeat ? "the figure is the geometric mean of the case's round medians, with its 95% repeat interval (where a repeat run's figure would fall, from the spread between round medians) and the p10–p90 of all its samples" : 'median and p10–p90'}. GPU busy: from pass timestamps. Launch overhead = (wall − GPU busy) per kernel. Utilisation = GPU busy / wall. Speed-up: \`submit-wait\` wall / this wall, on the same work. A case marked "insufficient samples" has fewer samples than the floor: its figures are shown but used nowhere else.`,
     '',
   ];
   for (const rows of groups(run)) {
-    const ok = rows.filter(isOk);
+    const measured = rows.filter(isMeasured);
     const first = rows[0];
-    if (first === undefined || ok.length === 0) continue;
+    if (first === undefined || measured.length === 0) continue;
     out.push(
       `### ${first.workload} · ${fmtCount(first.elements)} elements · K = ${fmtCount(first.kernels)} · intensity ${first.intensity} · workgroup ${first.workgroupSize}`,
       '',
     );
+    const baseline = rows.find((r) => r.strategy === 'submit-wait');
+    const speedup = (r: SummaryRow): string =>
+      isOk(r) && (baseline === undefined || isOk(baseline)) ? fmtRatio(r.speedupVsSubmitWait) : '–';
     out.push(
       ...table(
         [
           'strategy',
           'wall µs/kernel',
+          ...(repeat ? ['95% repeat interval µs'] : []),
           'p10–p90 µs',
           'GPU busy µs/kernel',
           'launch overhead µs/kernel',
@@ -451,19 +543,26 @@ function groupTables(run: RunData): string[] {
           'speed-up vs submit-wait',
           'note',
         ],
-        ok.map((r) => [
+        measured.map((r) => [
           code(r.strategy),
           fmtUs(r.wallUsPerKernel),
+          ...(repeat
+            ? [
+                r.wallUsPerKernelLo95 === null || r.wallUsPerKernelHi95 === null
+                  ? '–'
+                  : `${fmtUs(r.wallUsPerKernelLo95)}–${fmtUs(r.wallUsPerKernelHi95)}`,
+              ]
+            : []),
           `${fmtUs(r.wallUsPerKernelP10)}–${fmtUs(r.wallUsPerKernelP90)}`,
           fmtUs(r.gpuBusyUsPerKernel),
           fmtUs(r.launchOverheadUsPerKernel),
           fmtPercent(r.utilization),
-          fmtRatio(r.speedupVsSubmitWait),
-          r.converged === false ? 'noise target not reached' : r.reason,
+          speedup(r),
+          note(r),
         ]),
       ),
     );
-    const missing = rows.filter((r) => !isOk(r));
+    const missing = rows.filter((r) => !isMeasured(r));
     if (missing.length > 0) {
       out.push(
         '',
@@ -476,7 +575,7 @@ function groupTables(run: RunData): string[] {
 }
 
 function notMeasured(run: RunData): string[] {
-  const rows = run.summary.filter((r) => !isOk(r));
+  const rows = run.summary.filter((r) => !isMeasured(r));
   if (rows.length === 0) return [];
   const byReason = new Map<string, SummaryRow[]>();
   for (const r of rows) {
@@ -516,7 +615,7 @@ function fitsTable(run: RunData): string[] {
   return [
     '## Fits across K: wall(K) = a + b·K',
     '',
-    'Per strategy and size, least squares over the values of K measured: a is the fixed cost of one execution (submit, completion), b the marginal cost of one more kernel.',
+    'Per strategy and size, least squares on relative residuals over the values of K measured, from the cases with enough samples only: a is the fixed cost of one execution (submit, completion), b the marginal cost of one more kernel. A flagged fit (a negative fixed cost, or a poor R²) does not describe its points: it is listed with its flag and no sentence quotes it.',
     '',
     ...table(
       [
@@ -529,6 +628,7 @@ function fitsTable(run: RunData): string[] {
         'a fixed µs',
         'b µs/kernel',
         'r²',
+        'flag',
       ],
       fits.map((f) => [
         f.workload,
@@ -542,6 +642,7 @@ function fitsTable(run: RunData): string[] {
         fmtUs(f.fixedUs),
         fmtUs(f.perKernelUs),
         f.r2 === null ? '–' : f.r2.toFixed(3),
+        f.flag,
       ]),
     ),
     '',
@@ -562,7 +663,7 @@ function crossoverTable(run: RunData): string[] {
   return [
     '## Crossovers: where execution overtakes launch overhead',
     '',
-    'The element count where GPU busy time per kernel equals launch overhead per kernel, interpolated in log-log between the sizes measured; outside the measured range only a bound is known.',
+    'The element count where GPU busy time per kernel equals launch overhead per kernel, interpolated in log-log between the sizes measured (cases with enough samples only); outside the measured range only a bound is known.',
     '',
     ...table(
       [
@@ -656,16 +757,31 @@ function chartSection(charts: readonly ChartLink[]): string[] {
   return out;
 }
 
+/** "15 measured" or "15 measured, 2 of them with insufficient samples". */
+function measuredText(run: RunData): string {
+  const measured = run.summary.filter(isMeasured);
+  const short = measured.filter((r) => !isOk(r)).length;
+  return `${measured.length} measured${short === 0 ? '' : `, ${short} of them with insufficient samples`}`;
+}
+
+/** What a figure is: the rounds' centre in a run made in rounds, else the median. */
+function figureText(run: RunData): string {
+  return run.summary.some((r) => r.wallUsPerKernelLo95 !== null)
+    ? "All times are in microseconds (µs) per kernel unless marked; a case's figure is the geometric mean of its round medians (its median, where it has one round)."
+    : 'All times are medians in microseconds (µs) per kernel unless marked.';
+}
+
 export function renderMarkdown(run: RunData, charts: readonly ChartLink[]): string {
   const id = run.context.runId;
   const lines = [
     `# launchbench: ${adapterName(run.context)}`,
     '',
-    `Run ${id === undefined ? '(no run id)' : code(id)}: ${run.summary.length} cases, ${run.summary.filter(isOk).length} measured. All times are medians in microseconds (µs) per kernel unless marked.`,
+    `Run ${id === undefined ? '(no run id)' : code(id)}: ${run.summary.length} cases, ${measuredText(run)}. ${figureText(run)}`,
     '',
     ...headline(run),
     ...chartSection(charts),
     ...facts(run),
+    ...driftSection(run),
     ...groupTables(run),
     ...notMeasured(run),
     ...fitsTable(run),
@@ -674,7 +790,7 @@ export function renderMarkdown(run: RunData, charts: readonly ChartLink[]): stri
     ...bandwidthSection(run),
     '## Files',
     '',
-    '`summary.csv` (one row per case), `samples.csv` (one row per sample), `context.json` (adapter, limits, toggles, settings), `fits.csv`, `crossovers.csv`, `selfcheck.csv` and `bandwidth.csv` where measured, and the charts in `charts/`. This page is rendered from those files by `launchbench report <this folder>`.',
+    '`summary.csv` (one row per case), `samples.csv` (one row per sample), `context.json` (adapter, limits, toggles, settings), `fits.csv`, `crossovers.csv`, `selfcheck.csv`, `bandwidth.csv` and `drift.csv` where measured, and the charts in `charts/`. This page is rendered from those files by `launchbench report <this folder>`.',
     '',
   ];
   return lines.join('\n');

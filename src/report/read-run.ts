@@ -1,9 +1,10 @@
 /**
  * Reads a run folder back from its files (summary.csv, and where present fits.csv,
- * crossovers.csv, selfcheck.csv, bandwidth.csv, context.json), so report.md, the charts and `compare` are made
- * from what a run published and nothing else. Readers ignore unknown columns (DESIGN.md,
- * Outputs); a missing required column, an unreadable number or a folder that is not a run is a
- * UsageError naming the file and what is wrong. Never times, never prints.
+ * crossovers.csv, selfcheck.csv, bandwidth.csv, drift.csv, context.json), so report.md, the
+ * charts and `compare` are made from what a run published and nothing else. Readers ignore
+ * unknown columns (DESIGN.md, Outputs); a missing required column, an unreadable number or a
+ * folder that is not a run is a UsageError naming the file and what is wrong. Never times, never
+ * prints.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,6 +35,7 @@ const SUMMARY_OPTIONAL_NUMBERS = [
   'wallNoise',
   'wallSamples',
   'gpuSamples',
+  'gcSamples',
   'gpuBusyUsPerKernel',
   'gpuBusyUsPerKernelP10',
   'gpuBusyUsPerKernelP90',
@@ -75,6 +77,8 @@ export type SummaryRow = {
   verified: boolean | null;
   /** Whether the case met the sample floor; null in runs made before the column existed. */
   enoughSamples: boolean | null;
+  /** Why this case's K-fit is not a finding ('' when it is, or in older runs). */
+  fitFlag: string;
   wallUsPerKernel: number | null;
   wallUsPerKernelP10: number | null;
   wallUsPerKernelP90: number | null;
@@ -92,6 +96,8 @@ export interface FitRow {
   points: number | null;
   kernelsMin: number | null;
   kernelsMax: number | null;
+  /** Why the fit is not a finding ('negative fixed cost', 'poor fit (…)'), '' when it is. */
+  flag: string;
 }
 
 export interface CrossoverRow {
@@ -125,6 +131,21 @@ export interface BandwidthCsvRow {
   wallGBps: number | null;
   gpuGBps: number | null;
   ofCopy: number | null;
+}
+
+/** One drift probe (src/measure/drift.ts): fixed references measured between rounds. */
+export interface DriftCsvRow {
+  /** 0 before the first round, r after round r. */
+  probe: number;
+  /** 'start', 'after round N' or 'end'. */
+  at: string;
+  /** Seconds since the run started. */
+  atS: number | null;
+  hostLoopUs: number | null;
+  roundTripUs: number | null;
+  chainWallUsPerKernel: number | null;
+  chainGpuBusyUsPerKernel: number | null;
+  cpuMeanMHz: number | null;
 }
 
 /** The parts of context.json the report uses; every field may be missing in an older run. */
@@ -172,7 +193,14 @@ export interface RunContextFile {
   packages?: Record<string, string | null>;
   node?: string;
   os?: { platform?: string; release?: string; arch?: string };
-  cpu?: { model?: string; cores?: number };
+  cpu?: {
+    model?: string;
+    cores?: number;
+    meanMHz?: number | null;
+    minMHz?: number | null;
+    maxMHz?: number | null;
+    governor?: string | null;
+  };
 }
 
 export interface RunData {
@@ -182,6 +210,8 @@ export interface RunData {
   crossovers: CrossoverRow[];
   selfCheck: SelfCheckCsvRow[];
   bandwidth: BandwidthCsvRow[];
+  /** drift.csv's probes in file order; empty when the folder has none. */
+  drift: DriftCsvRow[];
   /** Empty when the folder has no context.json. */
   context: RunContextFile;
   hasContext: boolean;
@@ -262,6 +292,7 @@ export function readSummary(path: string): SummaryRow[] {
       converged: c.bool('converged'),
       verified: c.bool('verified'),
       enoughSamples: c.bool('enoughSamples'),
+      fitFlag: c.text('fitFlag'),
       wallUsPerKernel: c.number('wallUsPerKernel'),
       wallUsPerKernelP10: c.number('wallUsPerKernelP10'),
       wallUsPerKernelP90: c.number('wallUsPerKernelP90'),
@@ -293,6 +324,7 @@ function readFits(path: string): FitRow[] {
       points: c.number('points'),
       kernelsMin: c.number('kernelsMin'),
       kernelsMax: c.number('kernelsMax'),
+      flag: c.text('flag'),
     };
   });
 }
@@ -354,6 +386,22 @@ function readBandwidth(path: string): BandwidthCsvRow[] {
   });
 }
 
+function readDrift(path: string): DriftCsvRow[] {
+  return readCsv(path, ['probe', 'at', 'atS', 'hostLoopUs', 'roundTripUs']).map((record, i) => {
+    const c = cells(path, record, lineOf(i));
+    return {
+      probe: c.requiredNumber('probe'),
+      at: c.text('at'),
+      atS: c.number('atS'),
+      hostLoopUs: c.number('hostLoopUs'),
+      roundTripUs: c.number('roundTripUs'),
+      chainWallUsPerKernel: c.number('chainWallUsPerKernel'),
+      chainGpuBusyUsPerKernel: c.number('chainGpuBusyUsPerKernel'),
+      cpuMeanMHz: c.number('cpuMeanMHz'),
+    };
+  });
+}
+
 function readContext(path: string): RunContextFile {
   try {
     const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
@@ -387,6 +435,7 @@ export function readRun(dir: string): RunData {
     crossovers: optional('crossovers.csv', readCrossovers),
     selfCheck: optional('selfcheck.csv', readSelfCheck),
     bandwidth: optional('bandwidth.csv', readBandwidth),
+    drift: optional('drift.csv', readDrift),
     context: hasContext ? readContext(contextPath) : {},
     hasContext,
   };

@@ -19,7 +19,16 @@ export function workloadsOf(run: RunData): string[] {
   return distinct(run.summary.map((r) => r.workload));
 }
 
-export const isOk = (r: SummaryRow): boolean => r.status === 'ok' && r.wallUsPerKernel !== null;
+/** Measured: status ok with a wall figure (on the sample floor or not). */
+export const isMeasured = (r: SummaryRow): boolean =>
+  r.status === 'ok' && r.wallUsPerKernel !== null;
+
+/**
+ * Usable: measured and on the sample floor. A case under the floor (enoughSamples false) is shown
+ * in its table, marked, but headlines, charts and sentences never use it. Runs made before the
+ * column existed (null) count as on the floor.
+ */
+export const isOk = (r: SummaryRow): boolean => isMeasured(r) && r.enoughSamples !== false;
 
 /** The parameter group of a row: every case key column except the strategy. */
 export function groupKey(r: SummaryRow): string {
