@@ -158,6 +158,19 @@ function faultAfterVisits(): number | undefined {
   return raw === undefined || raw === '' ? undefined : Number(raw);
 }
 
+/**
+ * A failure outside a case (the drift probe, a visit's set-up) caused by a lost device is the
+ * loss itself: Dawn rejects pending work with an AbortError before `device.lost` resolves, so
+ * look again after the event loop has turned.
+ */
+async function asDeviceLost(ctx: GpuContext, error: unknown): Promise<unknown> {
+  if (error instanceof DeviceLostError) return error;
+  if (ctx.lost === undefined) await new Promise((resolve) => setImmediate(resolve));
+  return ctx.lost === undefined
+    ? error
+    : new DeviceLostError(`device lost (${ctx.lost.reason}): ${ctx.lost.message}`);
+}
+
 export interface RunOutcome {
   results: CaseResult[];
   interrupted: boolean;
@@ -315,6 +328,8 @@ export async function runPlan(
         callbacks.onDrift?.(await probe.measure(round + 1, at));
       }
     }
+  } catch (error) {
+    throw await asDeviceLost(ctx, error);
   } finally {
     probe?.close();
     gcWatch.close();

@@ -256,10 +256,12 @@ function cautions(run: RunData): string[] {
     );
   }
   if (c.interrupted === true)
-    out.push('The run was interrupted: only the finished cases are here.');
+    out.push(
+      'The run was interrupted: only the cases measured before it are here, with the rounds they had.',
+    );
   if (c.deviceLost !== null && c.deviceLost !== undefined) {
     out.push(
-      `The GPU device was lost during the run (${c.deviceLost}): only the finished cases are here.`,
+      `The GPU device was lost during the run (${c.deviceLost}): only the cases measured before it are here, with the rounds they had.`,
     );
   }
   if (c.complete === false && c.interrupted !== true && (c.deviceLost ?? null) === null) {
