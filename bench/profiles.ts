@@ -4,8 +4,10 @@
  *   quick    the headline at a glance: launch cost at a tiny size and at a moderate size,
  *            K = 1, 100, 1000, in 3 rounds (under 30 s on a discrete GPU)
  *   default  `npm run bench`: the K sweep (for the fixed + per-kernel fit) and a size sweep
- *            (for the crossover where execution time overtakes launch overhead), in 6 rounds
- *            (under 3 min on an H200)
+ *            (for the crossover where execution time overtakes launch overhead), in 5 rounds
+ *            (under 3 min on an H200). The largest size is 4M elements: GPU-bound on any
+ *            discrete GPU (16 MiB per kernel), and the sample floor of the K = 1000 row costs a
+ *            quarter of what 16M would (20 executions × 9 strategies × ~60 ms there)
  *   full     wider sweeps, more intensity values, more rounds and a tighter noise target
  * Every profile keeps the sample floor of 10 (20 in full) samples of each kind per case; the
  * rounds share the per-case time (`maxTimeMs`) between them.
@@ -44,7 +46,7 @@ export const PROFILES: Record<string, Profile> = {
       minWarmup: 2,
       minSamples: 10,
       maxSamples: 150,
-      maxTimeMs: 150,
+      maxTimeMs: 100,
       maxNoise: 0.05,
       stallTimeoutMs: STALL_TIMEOUT_MS,
     },
@@ -52,10 +54,10 @@ export const PROFILES: Record<string, Profile> = {
   default: {
     name: 'default',
     description:
-      'map: K sweep 1…1000 × sizes 64…16M (fit and crossover); stencil and independent at 64 and 64K elements, K = 10, 100',
+      'map: K sweep 1…1000 × sizes 64…4M (fit and crossover); stencil and independent at 64 and 64K elements, K = 10, 100',
     workloads: ['map', 'stencil', 'independent'],
     bandwidth: true,
-    elements: [64, 4096, 65536, 1048576, 16777216],
+    elements: [64, 4096, 65536, 1048576, 4194304],
     kernels: [1, 10, 100, 1000],
     intensity: [0],
     workgroupSize: [64],
@@ -65,12 +67,12 @@ export const PROFILES: Record<string, Profile> = {
       independent: { elements: [64, 65536], kernels: [10, 100] },
     },
     sampling: {
-      rounds: 6,
+      rounds: 5,
       warmupMs: 50,
       minWarmup: 3,
       minSamples: 10,
       maxSamples: 300,
-      maxTimeMs: 300,
+      maxTimeMs: 200,
       maxNoise: 0.05,
       stallTimeoutMs: STALL_TIMEOUT_MS,
     },

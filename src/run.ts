@@ -187,39 +187,74 @@ interface GroupState {
   /** Every case of the group, applicable or not, in the plan's strategy order. */
   results: CaseResult[];
   runners: CaseRunner[];
+  /** The group's buffers and its runners' executions while they stay open between visits. */
+  prepared: PreparedCase | undefined;
 }
 
-/** How one visit of a group goes: prepare, verify (first round), interleaved samples, free. */
-async function visitGroup(
+/**
+ * Groups stay prepared between their visits (buffers, pipelines, the runners' executions and
+ * query sets) while all that stay so hold at most this much device memory: a visit then costs
+ * its warm-up and samples only. Past it (large sweeps) a group is prepared anew for each visit.
+ */
+const RESIDENT_BYTES = 1 << 30;
+
+/** Frees a group's buffers and its runners' executions. */
+function release(group: GroupState): void {
+  for (const r of group.runners) r.close();
+  group.prepared?.destroy();
+  group.prepared = undefined;
+}
+
+/**
+ * Prepares a group for a visit, unless it is still prepared from its last one: buffers and
+ * input from the group's seed, every runner opened, and in the first round each strategy
+ * verified against the CPU reference. Undefined when preparing failed (its cases fail with it).
+ */
+async function openGroup(
   ctx: GpuContext,
   plan: RunPlan,
   group: GroupState,
   round: number,
-  shouldStop: () => boolean,
-): Promise<Sample[]> {
+): Promise<PreparedCase | undefined> {
+  if (group.prepared !== undefined) return group.prepared;
   const { workload, params, seed } = group;
   const runners = group.runners.filter((r) => r.result.status === 'ok');
-  if (runners.length === 0) return [];
-  const before = new Map(runners.map((r) => [r, r.samples.length]));
   const input = workload.makeInput(params, seededRandom(seed));
-  let prepared: PreparedCase;
   try {
-    prepared = await withErrorScopes(ctx.device, () =>
+    group.prepared = await withErrorScopes(ctx.device, () =>
       workload.prepare(ctx.device, params, ctx.limits),
     );
   } catch (error) {
     if (ctx.lost !== undefined) throw new DeviceLostError(`device lost: ${ctx.lost.message}`);
     for (const r of runners) r.fail(`prepare: ${errorMessage(error)}`);
-    return [];
+    return undefined;
   }
+  const prepared = group.prepared;
+  prepared.writeInput(input);
+  for (const r of runners) await r.open(prepared);
+  if (round === 0 && plan.verify) {
+    // The reference is computed once, in the first round, and dropped after it.
+    const expected = expectedOutput(workload, params, input, seed);
+    for (const r of runners) await r.verify(prepared, input, expected);
+  }
+  return prepared;
+}
+
+/** One visit of a group: prepare (or reuse), interleaved samples, then keep or free. */
+async function visitGroup(
+  ctx: GpuContext,
+  plan: RunPlan,
+  group: GroupState,
+  round: number,
+  keep: boolean,
+  shouldStop: () => boolean,
+): Promise<Sample[]> {
+  const before = new Map(group.runners.map((r) => [r, r.samples.length]));
+  if (!group.runners.some((r) => r.result.status === 'ok')) return [];
   try {
-    prepared.writeInput(input);
-    for (const r of runners) await r.open(prepared);
-    if (round === 0 && plan.verify) {
-      // The reference is computed once, in the first round, and dropped after it.
-      const expected = expectedOutput(workload, params, input, seed);
-      for (const r of runners) await r.verify(prepared, input, expected);
-    }
+    const prepared = await openGroup(ctx, plan, group, round);
+    if (prepared === undefined) return [];
+    const runners = group.runners.filter((r) => r.active);
     const { sampling } = plan;
     const rounds = sampling.rounds;
     await visit(
@@ -239,10 +274,9 @@ async function visitGroup(
     );
     for (const r of runners) await r.checkStatus(prepared);
   } finally {
-    for (const r of runners) r.close();
-    prepared.destroy();
+    if (!keep) release(group);
   }
-  return runners.flatMap((r) => r.samples.slice(before.get(r) ?? 0));
+  return group.runners.flatMap((r) => r.samples.slice(before.get(r) ?? 0));
 }
 
 /** Options of one run besides the plan. */
@@ -286,8 +320,24 @@ export async function runPlan(
       runners.push(runner);
       return runner.result;
     });
-    return { workload, params, seed: groupSeed(plan.seed, g), results, runners };
+    return {
+      workload,
+      params,
+      seed: groupSeed(plan.seed, g),
+      results,
+      runners,
+      prepared: undefined,
+    };
   });
+  // Which groups stay prepared between visits: in plan order, while they fit RESIDENT_BYTES.
+  const resident = new Set<GroupState>();
+  let residentBytes = 0;
+  for (const group of groups) {
+    const bytes = group.workload.deviceBytes(group.params);
+    if (residentBytes + bytes > RESIDENT_BYTES) continue;
+    resident.add(group);
+    residentBytes += bytes;
+  }
   const rounds = plan.sampling.rounds;
   const destroyAfter = faultAfterVisits();
   let visitsDone = 0;
@@ -317,7 +367,8 @@ export async function runPlan(
         });
         // A full collection now, outside every timed region, rather than one inside a sample.
         collectGarbage();
-        const samples = await visitGroup(ctx, plan, group, round, shouldStop);
+        const keep = resident.has(group) && round < rounds - 1;
+        const samples = await visitGroup(ctx, plan, group, round, keep, shouldStop);
         visitsDone++;
         interrupted = shouldStop();
         callbacks.onCases(summarised(group), samples);
@@ -331,6 +382,7 @@ export async function runPlan(
   } catch (error) {
     throw await asDeviceLost(ctx, error);
   } finally {
+    for (const group of groups) release(group);
     probe?.close();
     gcWatch.close();
   }

@@ -354,7 +354,7 @@ export const benchOptions = {
   rounds: {
     type: 'string',
     describe:
-      "visit the whole plan this many times, spread over the run (default: the profile's, 3 in quick, 6 in default)",
+      "visit the whole plan this many times, spread over the run (default: the profile's, 3 in quick, 5 in default)",
   },
   'max-noise': {
     type: 'string',

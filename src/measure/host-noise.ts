@@ -1,24 +1,34 @@
 /**
  * Host noise the harness controls: garbage collection and the CPU's clock.
  *
- * A V8 scavenge takes 0.2–2 ms and a mark-compact more; inside a 1 ms sample of a host-bound
- * strategy that is a large error that the machine did not cause. So:
+ * A V8 mark-compact takes milliseconds to tens of milliseconds: inside a 1 ms sample of a
+ * host-bound strategy that is a large error that the strategy did not cause. So:
  *   - `collectGarbage()` runs a full collection between visits (outside every timed region), so a
  *     visit starts with an empty young generation and no major collection pending;
- *   - `GcWatch` records every collection (perf_hooks 'gc' entries) so that a sample whose timed
- *     region overlapped one is marked and left out of the statistics (it stays in samples.csv).
+ *   - `GcWatch` records every major and incremental-marking collection (perf_hooks 'gc' entries)
+ *     so that a sample whose timed region overlapped one is marked and left out of the statistics
+ *     (it stays in samples.csv).
+ * Scavenges (minor collections, 0.1–1 ms) are not left out: with the heap collected before each
+ * visit, they are what the strategy's own allocations cost (1000 command encoders and their
+ * promises per `submit-wait` execution at K = 1000), and a sample long enough to allocate that
+ * much always sees one, so dropping them would drop every long sample and bias the rest.
  * `cpuClock()` reads what the OS tells of the CPU's frequency, for context.json and drift.csv.
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { PerformanceObserver, performance } from 'node:perf_hooks';
+import {
+  PerformanceObserver,
+  constants,
+  performance,
+  type PerformanceEntry,
+} from 'node:perf_hooks';
 import { runInNewContext } from 'node:vm';
 import v8 from 'node:v8';
 
 /** Host clock in the time base of perf_hooks entries (ms since the process started). */
 export const perfNowMs = (): number => performance.now();
 
-/** Watches V8's garbage collections while it is open. */
+/** Watches V8's major and incremental garbage collections while it is open. */
 export class GcWatch {
   /** [start, end] of each collection seen, ms in performance.now()'s time base. */
   private spans: [number, number][] = [];
@@ -29,8 +39,12 @@ export class GcWatch {
     this.observer.observe({ entryTypes: ['gc'] });
   }
 
-  private add(entries: readonly { startTime: number; duration: number }[]): void {
-    for (const e of entries) this.spans.push([e.startTime, e.startTime + e.duration]);
+  private add(entries: readonly PerformanceEntry[]): void {
+    for (const e of entries) {
+      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) continue;
+      this.spans.push([e.startTime, e.startTime + e.duration]);
+    }
     // Only recent collections can still overlap a sample being checked.
     if (this.spans.length > 4096) this.spans = this.spans.slice(-1024);
   }

@@ -62,7 +62,7 @@ export interface VisitBudget {
   round: number;
   /** Warm-up time of the visit (interleaved, like the samples). */
   warmupMs: number;
-  /** In the first round: executions of each (case, kind) before warm-up may end, and settling. */
+  /** The case's first visit: at least `minWarmup` wall executions of each case, and settling. */
   firstVisit: boolean;
   minWarmup: number;
   /** Sampling time of the visit, all its cases together. */
@@ -107,26 +107,32 @@ export async function visit(
     .filter((r) => r.active)
     .flatMap((runner) => runner.kinds.map((kind) => ({ runner, kind })));
 
-  // Warm-up: the same turns as the samples, so caches, clocks and the JIT settle on this mix.
+  // Warm-up: turns like the samples', one execution of each case per turn, so caches, clocks and
+  // the JIT settle on this mix. Per case, not per kind: the kinds run the same commands (GPU
+  // samples add pass timestamps), so the first turn takes the GPU kind where there is one (its
+  // query path warms too) and the others the wall kind, whose times the settle test reads. A
+  // visit warms for `warmupMs` and at least one turn; the first visit of a case also for at
+  // least `minWarmup` wall executions until its last three agree, or until 3 × `warmupMs`.
   const warmStart = nowNs();
-  const walls = new Map<Unit, number[]>();
-  for (;;) {
-    const units = all.filter((u) => u.runner.active);
-    if (units.length === 0 || budget.shouldStop()) break;
-    for (const u of shuffled(units, random)) {
-      const wall = await u.runner.warm(u.kind);
-      if (wall === undefined) continue;
-      walls.set(u, [...(walls.get(u) ?? []), wall]);
+  const walls = new Map<Sampled, number[]>();
+  for (let turn = 0; ; turn++) {
+    const cases = runners.filter((r) => r.active);
+    if (cases.length === 0 || budget.shouldStop()) break;
+    for (const runner of shuffled(cases, random)) {
+      const kind: SampleKind = turn === 0 && runner.kinds.includes('gpu') ? 'gpu' : 'wall';
+      const wall = await runner.warm(kind);
+      if (wall === undefined || kind !== 'wall') continue;
+      walls.set(runner, [...(walls.get(runner) ?? []), wall]);
     }
     const elapsedMs = (nowNs() - warmStart) / 1e6;
     if (elapsedMs < budget.warmupMs) continue;
     if (!budget.firstVisit) break;
-    const settled = units.every((u) => {
-      const recent = (walls.get(u) ?? []).slice(-3).sort((a, b) => a - b);
+    const settled = cases.every((r) => {
+      const recent = (walls.get(r) ?? []).slice(-3).sort((a, b) => a - b);
       const mid = recent[1] ?? NaN;
       return recent.length === 3 && recent.every((w) => Math.abs(w - mid) <= WARMUP_SETTLE * mid);
     });
-    const enough = units.every((u) => (walls.get(u)?.length ?? 0) >= budget.minWarmup);
+    const enough = cases.every((r) => (walls.get(r)?.length ?? 0) >= budget.minWarmup);
     if ((enough && settled) || elapsedMs >= 3 * budget.warmupMs) break;
   }
 

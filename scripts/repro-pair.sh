@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Does a run reproduce? Two identical `launchbench bench` runs back to back, then how far they
+# agree: `compare`'s verdicts (compare.txt, compare.csv) and scripts/repro-check.ts's figures
+# (repro.txt, repro.json: cases within 5%, strategy ratios within 5%, the second run inside the
+# first's 95% interval, cases under the sample floor). Each run's console output and wall time
+# (the whole command, node's start included) go beside them.
+#   bash scripts/repro-pair.sh [DIR] [-- bench options]      (DIR: results/<UTC time>-pair)
+# Exits non-zero when a run fails; a run stopped by a signal keeps what it measured.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+dir=results/$(date -u +%Y%m%dT%H%M%SZ)-pair
+if [ $# -gt 0 ] && [ "$1" != "--" ]; then dir=$1; shift; fi
+[ "${1:-}" = "--" ] && shift
+mkdir -p "$dir"
+: > "$dir/times.txt"
+for run in a b; do
+  start=$(date +%s%N)
+  npm run -s bench -- --out "$dir/$run" "$@" > "$dir/$run.log" 2>&1
+  code=$?
+  echo "$run: $(( ($(date +%s%N) - start) / 1000000 )) ms, exit $code: npm run bench -- --out $dir/$run $*" >> "$dir/times.txt"
+  [ "$code" -eq 0 ] || { cat "$dir/times.txt"; tail -n 5 "$dir/$run.log" >&2; exit "$code"; }
+done
+npm run -s launchbench -- compare "$dir/a" "$dir/b" --out "$dir/compare.csv" > "$dir/compare.txt" 2>&1
+npx tsx scripts/repro-check.ts "$dir/a" "$dir/b" > "$dir/repro.txt"
+npx tsx scripts/repro-check.ts "$dir/a" "$dir/b" --json > "$dir/repro.json"
+cat "$dir/times.txt" "$dir/repro.txt"
+tail -n 3 "$dir/compare.txt"
