@@ -46,7 +46,7 @@ export const PROFILES: Record<string, Profile> = {
       minWarmup: 2,
       minSamples: 10,
       maxSamples: 150,
-      maxTimeMs: 100,
+      maxTimeMs: 50,
       maxNoise: 0.05,
       stallTimeoutMs: STALL_TIMEOUT_MS,
     },

@@ -84,6 +84,34 @@ describe('compare --fail-on-slower', () => {
     expect(result.code, result.stderr).toBe(0);
   });
 
+  it('a machine that moved (drift probe) is named beside the verdicts and in the gate', async () => {
+    const C = join(root, 'c');
+    cpSync(B, C, { recursive: true });
+    // The fixture's probes with every round trip 1.6× longer: the machine, not the code.
+    const path = join(C, 'drift.csv');
+    const [header = '', ...lines] = readFileSync(path, 'utf8').trimEnd().split('\n');
+    const at = header.split(',').indexOf('roundTripUs');
+    const slowed = lines.map((line) => {
+      const cells = line.split(',');
+      cells[at] = String(Number(cells[at]) * 1.6);
+      return cells.join(',');
+    });
+    writeFileSync(path, `${[header, ...slowed].join('\n')}\n`);
+
+    const same = await compare(A, B);
+    expect(same.stdout).toMatch(
+      /median B\/A: host loop 1\.000, round trip 1\.000, chain wall 1\.000/,
+    );
+    expect(same.stdout).not.toMatch(/warning: the machine itself moved/);
+
+    const moved = await compare(A, C, '--fail-on-slower', '10%');
+    expect(moved.code).toBe(5);
+    expect(moved.stdout).toMatch(
+      /warning: the machine itself moved between the runs \(drift probe: round trip 1\.600\)/,
+    );
+    expect(moved.stderr).toMatch(/; but the machine itself moved between the runs/);
+  });
+
   it('a percentage that is not one: exit 2', async () => {
     const result = await compare(A, B, '--fail-on-slower', '150%');
     expect(result.code).toBe(2);

@@ -35,6 +35,7 @@ class DriftingMachine {
 class ModelCase implements Sampled {
   readonly kinds: readonly SampleKind[] = ['wall'];
   readonly active = true;
+  readonly lastWallNs = undefined;
   readonly walls: { round: number; ns: number }[] = [];
   constructor(
     private readonly machine: DriftingMachine,

@@ -13,6 +13,8 @@ import { parseFraction } from '../options.ts';
 import {
   DEFAULT_MIN_EFFECT,
   compareRuns,
+  machineMoved,
+  probeShifts,
   slowerBeyond,
   summarizeComparison,
   type CompareRow,
@@ -183,6 +185,18 @@ export function compareCommand(args: CompareArgs): number {
     '',
     summaryLine(summarizeComparison(rows)),
   ];
+  const shifts = probeShifts(runA, runB);
+  const moved = machineMoved(shifts, minEffect);
+  const machine =
+    moved.length === 0
+      ? ''
+      : `the machine itself moved between the runs (drift probe: ${moved.map((s) => `${s.label} ${ratio(s.ratio)}`).join(', ')}): differences of that size may be the machine's, not the code's`;
+  if (shifts.length > 0) {
+    lines.push(
+      `drift probe (drift.csv, the same fixed references in both runs), median B/A: ${shifts.map((s) => `${s.label} ${ratio(s.ratio)}`).join(', ')}`,
+    );
+    if (machine !== '') lines.push(`warning: ${machine}; measure both again, back to back.`);
+  }
   if (out !== undefined) {
     mkdirSync(dirname(out), { recursive: true });
     writeAtomic(out, toCsv(rows.map(csvRecord), true));
@@ -196,7 +210,7 @@ export function compareCommand(args: CompareArgs): number {
   const worst = slower[0];
   if (failOnSlower !== undefined && worst !== undefined) {
     throw new SlowerError(
-      `${slower.length} case(s) slower in B by more than ${percent(failOnSlower)}; worst: ${caseName(worst)}, B/A ${ratio(worst.wallRatio)} (95% CI ${interval(worst.wallRatioLo95, worst.wallRatioHi95)})`,
+      `${slower.length} case(s) slower in B by more than ${percent(failOnSlower)}; worst: ${caseName(worst)}, B/A ${ratio(worst.wallRatio)} (95% CI ${interval(worst.wallRatioLo95, worst.wallRatioHi95)})${machine === '' ? '' : `; but ${machine}`}`,
     );
   }
   return 0;

@@ -248,6 +248,7 @@ export class CaseRunner implements Sampled {
   readonly id: string;
   readonly result: CaseResult;
   readonly samples: Sample[] = [];
+  lastWallNs: number | undefined;
   private execution: Execution | undefined;
   private recorder: TimestampRecorder | undefined;
   private busyNs = 0;
@@ -322,6 +323,7 @@ export class CaseRunner implements Sampled {
     if (!this.active) return undefined;
     return this.guard(async () => {
       const { wallNs } = await this.timed(kind === 'gpu' ? this.recorder : undefined);
+      this.lastWallNs = wallNs;
       if (kind === 'gpu') await this.recorder?.read();
       this.checkDevice();
       return wallNs;
@@ -337,6 +339,7 @@ export class CaseRunner implements Sampled {
         kind === 'gpu' ? this.recorder : undefined,
       );
       const endMs = perfNowMs();
+      this.lastWallNs = wallNs;
       const times =
         kind === 'gpu' && this.recorder !== undefined
           ? gpuTimes(await this.recorder.read())

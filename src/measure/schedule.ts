@@ -47,6 +47,8 @@ export interface Sampled {
   /** Still measurable: not failed, open on this visit's buffers. */
   readonly active: boolean;
   readonly kinds: readonly SampleKind[];
+  /** Wall time of its latest execution (warm-up or sample), ns; undefined before the first. */
+  readonly lastWallNs: number | undefined;
   /** Valid samples of `kind` so far, in `round` or over the run. */
   count(kind: SampleKind, round?: number): number;
   /** One execution that does not count (warm-up); its wall time in ns, undefined on failure. */
@@ -111,12 +113,18 @@ export async function visit(
   // the JIT settle on this mix. Per case, not per kind: the kinds run the same commands (GPU
   // samples add pass timestamps), so the first turn takes the GPU kind where there is one (its
   // query path warms too) and the others the wall kind, whose times the settle test reads. A
-  // visit warms for `warmupMs` and at least one turn; the first visit of a case also for at
-  // least `minWarmup` wall executions until its last three agree, or until 3 × `warmupMs`.
+  // visit warms for `warmupMs` and at least one turn (later visits leave out cases whose one
+  // execution outlasts the warm-up); the first visit of a case also for at least `minWarmup`
+  // wall executions until its last three agree, or until 3 × `warmupMs`.
   const warmStart = nowNs();
   const walls = new Map<Sampled, number[]>();
   for (let turn = 0; ; turn++) {
-    const cases = runners.filter((r) => r.active);
+    // After a case's first visit, an execution longer than the warm-up is its own warm-up.
+    const cases = runners.filter(
+      (r) =>
+        r.active &&
+        (budget.firstVisit || r.lastWallNs === undefined || r.lastWallNs < budget.warmupMs * 1e6),
+    );
     if (cases.length === 0 || budget.shouldStop()) break;
     for (const runner of shuffled(cases, random)) {
       const kind: SampleKind = turn === 0 && runner.kinds.includes('gpu') ? 'gpu' : 'wall';
@@ -142,9 +150,11 @@ export async function visit(
   for (let retry = 0; retry <= FLOOR_RETRIES; retry++) {
     for (;;) {
       if (budget.shouldStop()) return;
-      const open = all.filter((u) => needs(u, budget.cap));
+      // While the visit has time, every (case, kind) under its cap takes a turn; after it, only
+      // those still under their floor share (so the top-up costs what is missing, no more).
       const timeLeft = (nowNs() - sampleStart) / 1e6 < budget.samplingMs;
-      if (open.length === 0 || !(timeLeft || open.some((u) => needs(u, budget.floor)))) break;
+      const open = all.filter((u) => needs(u, timeLeft ? budget.cap : budget.floor));
+      if (open.length === 0) break;
       for (const u of shuffled(open, random)) await u.runner.sample(u.kind, budget.round);
     }
     // Leave out the samples a garbage collection overlapped; make up the floor if they broke it.

@@ -40,8 +40,8 @@
  * regression 100% slower, a 2% shift ≈ 5% slower (when noise pushes its estimate past δ: the rule
  * bounds false calls of a null difference, not of a real one just below δ).
  */
-import { studentT } from '../measure/stats.ts';
-import { caseKey, type RunData, type SummaryRow } from './read-run.ts';
+import { quantileSorted, studentT } from '../measure/stats.ts';
+import { caseKey, type DriftCsvRow, type RunData, type SummaryRow } from './read-run.ts';
 
 export type Verdict = 'faster' | 'slower' | 'same' | 'unclear';
 
@@ -318,4 +318,49 @@ export function slowerBeyond(rows: readonly CompareRow[], threshold: number): Co
         r.wallRatio > 1 + threshold,
     )
     .sort((x, y) => (y.wallRatio as number) - (x.wallRatio as number));
+}
+
+/** One drift-probe figure in both runs: the median over each run's probes. */
+export interface ProbeShift {
+  label: string;
+  a: number;
+  b: number;
+  /** b / a. */
+  ratio: number;
+}
+
+const PROBE_FIGURES: readonly [keyof DriftCsvRow, string][] = [
+  ['hostLoopUs', 'host loop'],
+  ['roundTripUs', 'round trip'],
+  ['chainWallUsPerKernel', 'chain wall'],
+  ['chainGpuBusyUsPerKernel', 'chain GPU busy'],
+];
+
+/**
+ * How far the machine itself moved between the runs: each drift-probe figure (drift.csv: the
+ * same fixed references in every run) as B's median over A's. The cases' verdicts cannot tell a
+ * slower machine from slower code; the probe can, since its code never changes. Empty when
+ * either run has no drift.csv.
+ */
+export function probeShifts(a: RunData, b: RunData): ProbeShift[] {
+  const median = (rows: readonly DriftCsvRow[], key: keyof DriftCsvRow): number | undefined => {
+    const values = rows
+      .map((r) => r[key])
+      .filter((v): v is number => typeof v === 'number' && v > 0)
+      .sort((x, y) => x - y);
+    return values.length === 0 ? undefined : quantileSorted(values, 0.5);
+  };
+  const shifts: ProbeShift[] = [];
+  for (const [key, label] of PROBE_FIGURES) {
+    const ma = median(a.drift, key);
+    const mb = median(b.drift, key);
+    if (ma !== undefined && mb !== undefined) shifts.push({ label, a: ma, b: mb, ratio: mb / ma });
+  }
+  return shifts;
+}
+
+/** The probe figures that moved by more than `minEffect` either way. */
+export function machineMoved(shifts: readonly ProbeShift[], minEffect: number): ProbeShift[] {
+  const delta = Math.log(1 + minEffect);
+  return shifts.filter((s) => Math.abs(Math.log(s.ratio)) > delta);
 }
