@@ -9,7 +9,7 @@ import type { Argv } from 'yargs';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SlowerError, UsageError } from '../errors.ts';
-import { parseFraction } from '../options.ts';
+import { parseFraction, parseNameList } from '../options.ts';
 import {
   DEFAULT_MIN_EFFECT,
   compareRuns,
@@ -22,7 +22,16 @@ import {
 } from '../report/compare.ts';
 import { formatTable } from '../report/console.ts';
 import { fmtUs } from '../report/markdown.ts';
-import { adapterName, readRun, type RunData } from '../report/read-run.ts';
+import {
+  CASE_KEY_COLUMNS,
+  adapterName,
+  readRun,
+  type CaseAxis,
+  type RunData,
+} from '../report/read-run.ts';
+
+/** Axes `--across` may name: every case axis but workload and strategy. */
+const AXES = CASE_KEY_COLUMNS.filter((c) => c !== 'workload' && c !== 'strategy');
 import { toCsv, writeAtomic } from '../report/writer.ts';
 
 /** CSV cells: numbers to 6 significant digits, as summary.csv writes them. */
@@ -156,6 +165,8 @@ export interface CompareArgs {
   'min-effect'?: string | undefined;
   /** Exit 5 when a case is `slower` by more than this fraction. */
   'fail-on-slower'?: string | undefined;
+  /** Case axes to leave out of the match, comma-separated. */
+  across?: string | undefined;
 }
 
 const caseName = (r: CompareRow): string =>
@@ -172,13 +183,23 @@ export function compareCommand(args: CompareArgs): number {
     minEffectText === undefined ? DEFAULT_MIN_EFFECT : parseFraction('min-effect', minEffectText);
   const failOnSlower =
     failOnSlowerText === undefined ? undefined : parseFraction('fail-on-slower', failOnSlowerText);
+  const across =
+    args.across === undefined
+      ? []
+      : parseNameList('across', args.across, AXES).map((name) => name as CaseAxis);
   const runA = readRun(a);
   const runB = readRun(b);
-  const rows = compareRuns(runA, runB, { minEffect });
+  const rows = compareRuns(runA, runB, { minEffect, across });
+  const axisValues = (run: RunData, axis: CaseAxis): string =>
+    [...new Set(run.summary.map((r) => r[axis]))].join(',');
   const m = percent(minEffect);
   const lines = [
     runLine('A', runA),
     runLine('B', runB),
+    ...across.map(
+      (axis) =>
+        `matched across ${axis}: A at ${axisValues(runA, axis)}, B at ${axisValues(runB, axis)} (the table shows A's)`,
+    ),
     `B/A < 1: B is faster; from each run's between-round spread, the verdict is slower/faster when B/A differs from 1 by more than ${m} and its 95% interval excludes 1, same when its 90% interval lies within ±${m}, and unclear otherwise (always unclear when a run has no round statistics).`,
     '',
     rows.length === 0 ? '(neither run has a case)' : compareTable(rows),
@@ -226,6 +247,10 @@ export function compareBuilder<T>(y: Argv<T>) {
       type: 'string',
       describe:
         'smallest difference worth a faster/slower verdict, and the margin of same (default 5%)',
+    })
+    .option('across', {
+      type: 'string',
+      describe: `match cases that differ in these axes (each run holding one value of each), e.g. intensity: ${AXES.join(', ')}`,
     })
     .option('fail-on-slower', {
       type: 'string',

@@ -41,7 +41,14 @@
  * bounds false calls of a null difference, not of a real one just below δ).
  */
 import { quantileSorted, studentT } from '../measure/stats.ts';
-import { caseKey, type DriftCsvRow, type RunData, type SummaryRow } from './read-run.ts';
+import { UsageError } from '../errors.ts';
+import {
+  caseKey,
+  type CaseAxis,
+  type DriftCsvRow,
+  type RunData,
+  type SummaryRow,
+} from './read-run.ts';
 
 export type Verdict = 'faster' | 'slower' | 'same' | 'unclear';
 
@@ -51,6 +58,11 @@ export const DEFAULT_MIN_EFFECT = 0.05;
 export interface CompareOptions {
   /** The smallest relative difference worth calling faster or slower (0.05 = 5%). */
   minEffect?: number;
+  /**
+   * Axes left out of the match: compare the same cases at, say, another intensity (each run
+   * must then hold one value of each such axis).
+   */
+  across?: readonly CaseAxis[];
 }
 
 /** One run's figure for one metric: its centre and what its rounds say about it. */
@@ -262,16 +274,30 @@ function compareCase(a: SummaryRow, b: SummaryRow, minEffect: number): CompareRo
 /** Every case of either run: matched ones compared, the others listed as only in A or B. */
 export function compareRuns(a: RunData, b: RunData, options: CompareOptions = {}): CompareRow[] {
   const minEffect = options.minEffect ?? DEFAULT_MIN_EFFECT;
-  const inB = new Map(b.summary.map((r) => [caseKey(r), r]));
-  const inA = new Set(a.summary.map((r) => caseKey(r)));
+  const across = options.across ?? [];
+  for (const [name, run] of [
+    ['A', a],
+    ['B', b],
+  ] as const) {
+    for (const axis of across) {
+      const values = [...new Set(run.summary.map((r) => r[axis]))];
+      if (values.length > 1)
+        throw new UsageError(
+          `--across ${axis}: run ${name} holds several values (${values.join(', ')}); each run must hold one`,
+        );
+    }
+  }
+  const key = (r: SummaryRow): string => caseKey(r, across);
+  const inB = new Map(b.summary.map((r) => [key(r), r]));
+  const inA = new Set(a.summary.map(key));
   const rows: CompareRow[] = [];
   for (const ra of a.summary) {
-    const rb = inB.get(caseKey(ra));
+    const rb = inB.get(key(ra));
     if (rb === undefined) rows.push({ ...emptyRow(ra, 'only-in-a', 'only in A'), ...aFigures(ra) });
     else rows.push(compareCase(ra, rb, minEffect));
   }
   for (const rb of b.summary) {
-    if (inA.has(caseKey(rb))) continue;
+    if (inA.has(key(rb))) continue;
     rows.push({ ...emptyRow(rb, 'only-in-b', 'only in B'), ...bFigures(rb) });
   }
   return rows;

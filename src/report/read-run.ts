@@ -456,7 +456,12 @@ export function adapterName(context: RunContextFile): string {
   return description || device || vendor || 'unknown adapter';
 }
 
-/** A stable string key of a case (see CASE_KEY_COLUMNS). */
-export function caseKey(row: Pick<SummaryRow, (typeof CASE_KEY_COLUMNS)[number]>): string {
-  return CASE_KEY_COLUMNS.map((c) => String(row[c])).join('|');
+/** A case axis that `compare --across` may leave out of the match. */
+export type CaseAxis = (typeof CASE_KEY_COLUMNS)[number];
+
+/** A stable string key of a case (see CASE_KEY_COLUMNS), leaving out the axes in `omit`. */
+export function caseKey(row: Pick<SummaryRow, CaseAxis>, omit: readonly CaseAxis[] = []): string {
+  return CASE_KEY_COLUMNS.filter((c) => !omit.includes(c))
+    .map((c) => String(row[c]))
+    .join('|');
 }
