@@ -5,9 +5,16 @@
  *   - ratio within 5%: cases whose ratio to `dispatch-each` (same parameters, same run) differs
  *     by at most 5% between the runs;
  *   - covered: cases whose run-B figure lies inside run A's 95% repeat interval (and the other way);
- *   - under the floor: cases with enoughSamples = false in either run.
+ *   - under the floor: cases with enoughSamples = false in either run;
+ *   - per round: for each run and round, the geometric mean over cases of the round's median wall
+ *     time over run A's figure for the case (from samples.csv): when a run drifted, and by how
+ *     much, as its rounds stray from 1.
  * Only cases ok in both runs count. Usage: npx tsx scripts/repro-check.ts RUN_A RUN_B [--json]
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { quantileSorted } from '../src/measure/stats.ts';
 import { caseKey, readRun, type SummaryRow } from '../src/report/read-run.ts';
 import { groupKey } from '../src/report/select.ts';
 
@@ -81,6 +88,54 @@ function tally(metric: Metric, lo: 'wallUsPerKernelLo95' | 'gpuBusyUsPerKernelLo
   return t;
 }
 
+/** caseId → round → median wall ns, over the valid wall samples of `dir`'s samples.csv. */
+function roundMedians(dir: string): Map<string, Map<number, number>> {
+  const rows: Record<string, string>[] = parse(readFileSync(join(dir, 'samples.csv'), 'utf8'), {
+    columns: true,
+  });
+  const walls = new Map<string, Map<number, number[]>>();
+  for (const r of rows) {
+    if (r['kind'] !== 'wall' || r['gc'] === 'true') continue;
+    const byRound = walls.get(r['caseId'] ?? '') ?? new Map<number, number[]>();
+    walls.set(r['caseId'] ?? '', byRound);
+    const round = Number(r['round']);
+    byRound.set(round, [...(byRound.get(round) ?? []), Number(r['wallNs'])]);
+  }
+  const out = new Map<string, Map<number, number>>();
+  for (const [id, byRound] of walls) {
+    const medians = new Map<number, number>();
+    for (const [round, values] of byRound)
+      medians.set(
+        round,
+        quantileSorted(
+          values.sort((x, y) => x - y),
+          0.5,
+        ),
+      );
+    out.set(id, medians);
+  }
+  return out;
+}
+
+const geomean = (values: readonly number[]): number =>
+  Math.exp(values.reduce((sum, v) => sum + Math.log(v), 0) / values.length);
+const medA = roundMedians(dirA);
+const medB = roundMedians(dirB);
+const figureA = new Map([...medA].map(([id, m]) => [id, geomean([...m.values()])]));
+const perRound = (run: Map<string, Map<number, number>>): number[] => {
+  const rounds = Math.max(0, ...[...run.values()].flatMap((m) => [...m.keys()])) + 1;
+  return Array.from({ length: rounds }, (_, round) =>
+    geomean(
+      [...run].flatMap(([id, m]) => {
+        const v = m.get(round);
+        const ref = figureA.get(id);
+        return v === undefined || ref === undefined || !medB.has(id) ? [] : [v / ref];
+      }),
+    ),
+  );
+};
+const rounds = { a: perRound(medA), b: perRound(medB) };
+
 const underFloor = [...a.summary, ...b.summary].filter(
   (r) => r.status === 'ok' && r.enoughSamples === false,
 ).length;
@@ -90,7 +145,7 @@ const pct = (x: number, n: number): string => (n === 0 ? '-' : `${((100 * x) / n
 
 if (process.argv.includes('--json')) {
   process.stdout.write(
-    `${JSON.stringify({ a: dirA, b: dirB, underFloor, wall, busy }, null, 2)}\n`,
+    `${JSON.stringify({ a: dirA, b: dirB, underFloor, wall, busy, rounds }, null, 2)}\n`,
   );
 } else {
   const lines = [
@@ -107,5 +162,9 @@ if (process.argv.includes('--json')) {
       `  largest changes: ${t.worst.map((w) => `${w.key} ${(w.change * 100).toFixed(1)}%`).join('; ')}`,
     );
   }
+  const fmt = (values: number[]): string => values.map((v) => v.toFixed(3)).join(' ');
+  lines.push(
+    `per round, geometric mean over cases of the round's median wall / A's figure: A ${fmt(rounds.a)}; B ${fmt(rounds.b)}`,
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -5,7 +5,7 @@
  * verified against the reference before any of its samples count. Never prints: progress and
  * results go to the caller's callbacks.
  */
-import { withErrorScopes, type GpuContext } from './gpu/context.ts';
+import { asDeviceLost, withErrorScopes, type GpuContext } from './gpu/context.ts';
 import { DeviceLostError, errorMessage } from './errors.ts';
 import {
   CaseRunner,
@@ -158,19 +158,6 @@ function faultAfterVisits(): number | undefined {
   return raw === undefined || raw === '' ? undefined : Number(raw);
 }
 
-/**
- * A failure outside a case (the drift probe, a visit's set-up) caused by a lost device is the
- * loss itself: Dawn rejects pending work with an AbortError before `device.lost` resolves, so
- * look again after the event loop has turned.
- */
-async function asDeviceLost(ctx: GpuContext, error: unknown): Promise<unknown> {
-  if (error instanceof DeviceLostError) return error;
-  if (ctx.lost === undefined) await new Promise((resolve) => setImmediate(resolve));
-  return ctx.lost === undefined
-    ? error
-    : new DeviceLostError(`device lost (${ctx.lost.reason}): ${ctx.lost.message}`);
-}
-
 export interface RunOutcome {
   results: CaseResult[];
   interrupted: boolean;
@@ -193,8 +180,10 @@ interface GroupState {
 
 /**
  * Groups stay prepared between their visits (buffers, pipelines, the runners' executions and
- * query sets) while all that stay so hold at most this much device memory: a visit then costs
- * its warm-up and samples only. Past it (large sweeps) a group is prepared anew for each visit.
+ * query sets) while the buffers of all that stay so (`Workload.deviceBytes`; the runners' query
+ * sets and read-back buffers come on top) come to at most this much: a visit then costs its
+ * warm-up and samples only. Past it (large sweeps) a group is prepared anew for each visit, and
+ * a group that fails to prepare first frees the others.
  */
 const RESIDENT_BYTES = 1 << 30;
 
@@ -208,13 +197,16 @@ function release(group: GroupState): void {
 /**
  * Prepares a group for a visit, unless it is still prepared from its last one: buffers and
  * input from the group's seed, every runner opened, and in the first round each strategy
- * verified against the CPU reference. Undefined when preparing failed (its cases fail with it).
+ * verified against the CPU reference. If preparing fails while other groups are kept prepared,
+ * `freeKept` releases them (returning whether it freed any) and it is tried once more.
+ * Undefined when preparing failed (its cases fail with it).
  */
 async function openGroup(
   ctx: GpuContext,
   plan: RunPlan,
   group: GroupState,
   round: number,
+  freeKept: () => boolean,
 ): Promise<PreparedCase | undefined> {
   if (group.prepared !== undefined) return group.prepared;
   const { workload, params, seed } = group;
@@ -225,7 +217,10 @@ async function openGroup(
       workload.prepare(ctx.device, params, ctx.limits),
     );
   } catch (error) {
-    if (ctx.lost !== undefined) throw new DeviceLostError(`device lost: ${ctx.lost.message}`);
+    const cause = await asDeviceLost(ctx, error);
+    if (cause instanceof DeviceLostError) throw cause;
+    // Out of memory with other groups kept prepared: free them and try once more.
+    if (freeKept()) return openGroup(ctx, plan, group, round, () => false);
     for (const r of runners) r.fail(`prepare: ${errorMessage(error)}`);
     return undefined;
   }
@@ -247,12 +242,13 @@ async function visitGroup(
   group: GroupState,
   round: number,
   keep: boolean,
+  freeKept: () => boolean,
   shouldStop: () => boolean,
 ): Promise<Sample[]> {
   const before = new Map(group.runners.map((r) => [r, r.samples.length]));
-  if (!group.runners.some((r) => r.result.status === 'ok')) return [];
   try {
-    const prepared = await openGroup(ctx, plan, group, round);
+    if (!group.runners.some((r) => r.result.status === 'ok')) return [];
+    const prepared = await openGroup(ctx, plan, group, round, freeKept);
     if (prepared === undefined) return [];
     const runners = group.runners.filter((r) => r.active);
     const { sampling } = plan;
@@ -272,7 +268,10 @@ async function visitGroup(
       },
       roundRandom(plan.seed, round, 2 + group.results.length),
     );
-    for (const r of runners) await r.checkStatus(prepared);
+    // The status is the group's (a grid barrier's flag): only a program that relies on an
+    // assumption WebGPU does not guarantee can set it, so only such a case reads it.
+    for (const r of runners)
+      if (r.result.notes['reliesOn'] !== undefined) await r.checkStatus(prepared);
   } finally {
     if (!keep) release(group);
   }
@@ -368,7 +367,15 @@ export async function runPlan(
         // A full collection now, outside every timed region, rather than one inside a sample.
         collectGarbage();
         const keep = resident.has(group) && round < rounds - 1;
-        const samples = await visitGroup(ctx, plan, group, round, keep, shouldStop);
+        const freeKept = (): boolean => {
+          const kept = groups.filter((g) => g !== group && g.prepared !== undefined);
+          for (const g of kept) {
+            release(g);
+            resident.delete(g);
+          }
+          return kept.length > 0;
+        };
+        const samples = await visitGroup(ctx, plan, group, round, keep, freeKept, shouldStop);
         visitsDone++;
         interrupted = shouldStop();
         callbacks.onCases(summarised(group), samples);

@@ -297,7 +297,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
       );
     if (deviceLost !== undefined)
       throw new DeviceLostError(
-        `${deviceLost}; the ${writer.cases.length} case(s) measured before it kept in ${dir}`,
+        `${deviceLost}; the ${writer.cases.filter((c) => c.wallNs !== null).length} case(s) measured before it kept in ${dir}`,
       );
     if (interrupted) return stopSignal === 'SIGTERM' ? 143 : 130;
     return 0;

@@ -29,10 +29,10 @@ import {
   type CaseAxis,
   type RunData,
 } from '../report/read-run.ts';
+import { toCsv, writeAtomic } from '../report/writer.ts';
 
 /** Axes `--across` may name: every case axis but workload and strategy. */
 const AXES = CASE_KEY_COLUMNS.filter((c) => c !== 'workload' && c !== 'strategy');
-import { toCsv, writeAtomic } from '../report/writer.ts';
 
 /** CSV cells: numbers to 6 significant digits, as summary.csv writes them. */
 const csvRecord = (row: CompareRow): Record<string, string | number | null> =>
@@ -198,7 +198,7 @@ export function compareCommand(args: CompareArgs): number {
     runLine('B', runB),
     ...across.map(
       (axis) =>
-        `matched across ${axis}: A at ${axisValues(runA, axis)}, B at ${axisValues(runB, axis)} (the table shows A's)`,
+        `matched across ${axis}: A at ${axisValues(runA, axis)}, B at ${axisValues(runB, axis)} (the table shows A's value)`,
     ),
     `B/A < 1: B is faster; from each run's between-round spread, the verdict is slower/faster when B/A differs from 1 by more than ${m} and its 95% interval excludes 1, same when its 90% interval lies within ±${m}, and unclear otherwise (always unclear when a run has no round statistics).`,
     '',

@@ -11,7 +11,7 @@
  *   to 65.5 µs steps.
  */
 import { create, globals } from 'webgpu';
-import { NoAdapterError, UsageError, errorMessage } from '../errors.ts';
+import { DeviceLostError, NoAdapterError, UsageError, errorMessage } from '../errors.ts';
 
 Object.assign(globalThis, globals);
 
@@ -241,4 +241,22 @@ export async function withErrorScopes<T>(
     }
   }
   return result;
+}
+
+/** The device's loss as an error, or undefined while the device lives. */
+export function lostError(ctx: GpuContext): DeviceLostError | undefined {
+  return ctx.lost === undefined
+    ? undefined
+    : new DeviceLostError(`device lost (${ctx.lost.reason}): ${ctx.lost.message}`);
+}
+
+/**
+ * `error` as the device's loss when the device is lost, else `error` itself. Dawn rejects pending
+ * work (an AbortError) before `device.lost` resolves, so this looks again after the event loop
+ * has turned.
+ */
+export async function asDeviceLost(ctx: GpuContext, error: unknown): Promise<unknown> {
+  if (error instanceof DeviceLostError) return error;
+  if (ctx.lost === undefined) await new Promise((resolve) => setImmediate(resolve));
+  return lostError(ctx) ?? error;
 }

@@ -5,7 +5,7 @@
  * all its samples, over every round, into the case's result. Everything a sample needs is created
  * before the first one; the timed region holds only the strategy's own API calls. Never prints.
  */
-import { withErrorScopes, type GpuContext } from '../gpu/context.ts';
+import { asDeviceLost, lostError, withErrorScopes, type GpuContext } from '../gpu/context.ts';
 import { TimestampRecorder, gpuTimes, type GpuTimes, type ResolveMode } from '../gpu/timestamps.ts';
 import { DeviceLostError, errorMessage } from '../errors.ts';
 import { nowNs } from './clock.ts';
@@ -233,14 +233,10 @@ export interface CaseSetup {
   originMs?: number;
 }
 
-const deviceLost = (ctx: GpuContext): DeviceLostError | undefined =>
-  ctx.lost === undefined
-    ? undefined
-    : new DeviceLostError(`device lost (${ctx.lost.reason}): ${ctx.lost.message}`);
-
 /**
- * One case across the run. Its execution lives for one visit (`open` … `close`, on the group's
- * buffers of that visit); its samples and result live for the run. A failure at any point ends
+ * One case across the run. Its execution lives while its group stays prepared (`open` … `close`:
+ * one visit, or several where the group's buffers stay between visits); its samples and result
+ * live for the run. A failure at any point ends
  * the case (status `failed`, with the reason) and it takes no further part; a lost device is
  * never a case's failure: it is rethrown as DeviceLostError.
  */
@@ -267,11 +263,20 @@ export class CaseRunner implements Sampled {
     return this.recorder === undefined ? ['wall'] : ['wall', 'gpu'];
   }
 
-  /** Valid (not garbage-collected) samples of `kind` so far, in `round` or over the run. */
+  /**
+   * Valid samples of `kind` so far, in `round` or over the run: not overlapped by a garbage
+   * collection, and for GPU samples with timestamps that could be used (what the floor counts).
+   */
   count(kind: SampleKind, round?: number): number {
     let n = 0;
     for (const s of this.samples)
-      if (s.kind === kind && !s.gc && (round === undefined || s.round === round)) n++;
+      if (
+        s.kind === kind &&
+        !s.gc &&
+        (kind === 'wall' || s.gpuBusyNs !== null) &&
+        (round === undefined || s.round === round)
+      )
+        n++;
     return n;
   }
 
@@ -395,6 +400,8 @@ export class CaseRunner implements Sampled {
 
   /** Ends the visit: frees what `open` made for it. */
   close(): void {
+    // A new execution on new buffers: warm it up again on the next visit.
+    this.lastWallNs = undefined;
     this.recorder?.destroy();
     this.recorder = undefined;
     this.execution?.destroy?.();
@@ -462,7 +469,7 @@ export class CaseRunner implements Sampled {
   }
 
   private checkDevice(): void {
-    const lost = deviceLost(this.setup.ctx);
+    const lost = lostError(this.setup.ctx);
     if (lost !== undefined) throw lost;
     const error = this.setup.ctx.errors.messages.shift();
     if (error !== undefined) throw new Error(`GPU error: ${error}`);
@@ -474,10 +481,9 @@ export class CaseRunner implements Sampled {
     try {
       return await step();
     } catch (error) {
-      if (error instanceof DeviceLostError) throw error;
       // Whatever failed first (a rejected mapAsync, a validation error), a lost device is the cause.
-      const lost = deviceLost(this.setup.ctx);
-      if (lost !== undefined) throw lost;
+      const cause = await asDeviceLost(this.setup.ctx, error);
+      if (cause instanceof DeviceLostError) throw cause;
       this.fail(errorMessage(error));
       return undefined;
     } finally {

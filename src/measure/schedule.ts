@@ -47,7 +47,10 @@ export interface Sampled {
   /** Still measurable: not failed, open on this visit's buffers. */
   readonly active: boolean;
   readonly kinds: readonly SampleKind[];
-  /** Wall time of its latest execution (warm-up or sample), ns; undefined before the first. */
+  /**
+   * Wall time of its latest execution (warm-up or sample), ns; undefined before the first on its
+   * current buffers.
+   */
   readonly lastWallNs: number | undefined;
   /** Valid samples of `kind` so far, in `round` or over the run. */
   count(kind: SampleKind, round?: number): number;
@@ -64,7 +67,7 @@ export interface VisitBudget {
   round: number;
   /** Warm-up time of the visit (interleaved, like the samples). */
   warmupMs: number;
-  /** The case's first visit: at least `minWarmup` wall executions of each case, and settling. */
+  /** The cases' first visit: warm-up until `minWarmup` wall executions settle (or 3 × warmupMs). */
   firstVisit: boolean;
   minWarmup: number;
   /** Sampling time of the visit, all its cases together. */
@@ -114,12 +117,15 @@ export async function visit(
   // samples add pass timestamps), so the first turn takes the GPU kind where there is one (its
   // query path warms too) and the others the wall kind, whose times the settle test reads. A
   // visit warms for `warmupMs` and at least one turn (later visits leave out cases whose one
-  // execution outlasts the warm-up); the first visit of a case also for at least `minWarmup`
-  // wall executions until its last three agree, or until 3 × `warmupMs`.
+  // execution outlasts the warm-up); a first visit takes at least one wall turn, then goes on
+  // until every case has `minWarmup` wall executions whose last three agree, or until
+  // 3 × `warmupMs` have passed.
   const warmStart = nowNs();
   const walls = new Map<Sampled, number[]>();
   for (let turn = 0; ; turn++) {
-    // After a case's first visit, an execution longer than the warm-up is its own warm-up.
+    // On buffers that stayed prepared since its last visit, a case whose one execution outlasts
+    // the warm-up needs none: its caches are cold for the first microseconds of its first sample
+    // only. (A case opened anew has no last wall time, so it warms up.)
     const cases = runners.filter(
       (r) =>
         r.active &&
@@ -133,7 +139,8 @@ export async function visit(
       walls.set(runner, [...(walls.get(runner) ?? []), wall]);
     }
     const elapsedMs = (nowNs() - warmStart) / 1e6;
-    if (elapsedMs < budget.warmupMs) continue;
+    // A first visit has at least one wall turn (turn 0 may have been the GPU kind's).
+    if (elapsedMs < budget.warmupMs || (budget.firstVisit && turn === 0)) continue;
     if (!budget.firstVisit) break;
     const settled = cases.every((r) => {
       const recent = (walls.get(r) ?? []).slice(-3).sort((a, b) => a - b);
@@ -153,7 +160,9 @@ export async function visit(
       // While the visit has time, every (case, kind) under its cap takes a turn; after it, only
       // those still under their floor share (so the top-up costs what is missing, no more).
       const timeLeft = (nowNs() - sampleStart) / 1e6 < budget.samplingMs;
-      const open = all.filter((u) => needs(u, timeLeft ? budget.cap : budget.floor));
+      const bound = (r: Sampled, k: SampleKind): number =>
+        timeLeft ? Math.max(budget.cap(r, k), budget.floor(r, k)) : budget.floor(r, k);
+      const open = all.filter((u) => needs(u, bound));
       if (open.length === 0) break;
       for (const u of shuffled(open, random)) await u.runner.sample(u.kind, budget.round);
     }
