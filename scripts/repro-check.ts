@@ -8,7 +8,9 @@
  *   - under the floor: cases with enoughSamples = false in either run;
  *   - per round: for each run and round, the geometric mean over cases of the round's median wall
  *     time over run A's figure for the case (from samples.csv): when a run drifted, and by how
- *     much, as its rounds stray from 1.
+ *     much, as its rounds stray from 1;
+ *   - ratio scatter: within each run, how far a case's ratio to `dispatch-each` moves between
+ *     rounds (the standard deviation of its log over the rounds).
  * Only cases ok in both runs count. Usage: npx tsx scripts/repro-check.ts RUN_A RUN_B [--json]
  */
 import { readFileSync } from 'node:fs';
@@ -136,6 +138,30 @@ const perRound = (run: Map<string, Map<number, number>>): number[] => {
 };
 const rounds = { a: perRound(medA), b: perRound(medB) };
 
+/**
+ * Within run A: for each case, the standard deviation over rounds of ln(its round median / the
+ * same round's `dispatch-each` median): how steady a strategy ratio is inside one run.
+ */
+function ratioScatter(run: Map<string, Map<number, number>>): { median: number; p90: number } {
+  const spreads: number[] = [];
+  for (const [id, m] of run) {
+    const parts = id.split('/');
+    if (parts[5] === 'dispatch-each') continue;
+    const base = run.get([...parts.slice(0, 5), 'dispatch-each'].join('/'));
+    if (base === undefined) continue;
+    const logs = [...m].flatMap(([round, v]) => {
+      const b = base.get(round);
+      return b === undefined ? [] : [Math.log(v / b)];
+    });
+    if (logs.length < 2) continue;
+    const mean = logs.reduce((sum, v) => sum + v, 0) / logs.length;
+    spreads.push(Math.sqrt(logs.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (logs.length - 1)));
+  }
+  spreads.sort((x, y) => x - y);
+  return { median: quantileSorted(spreads, 0.5), p90: quantileSorted(spreads, 0.9) };
+}
+const scatter = { a: ratioScatter(medA), b: ratioScatter(medB) };
+
 const underFloor = [...a.summary, ...b.summary].filter(
   (r) => r.status === 'ok' && r.enoughSamples === false,
 ).length;
@@ -145,7 +171,7 @@ const pct = (x: number, n: number): string => (n === 0 ? '-' : `${((100 * x) / n
 
 if (process.argv.includes('--json')) {
   process.stdout.write(
-    `${JSON.stringify({ a: dirA, b: dirB, underFloor, wall, busy, rounds }, null, 2)}\n`,
+    `${JSON.stringify({ a: dirA, b: dirB, underFloor, wall, busy, rounds, scatter }, null, 2)}\n`,
   );
 } else {
   const lines = [
@@ -165,6 +191,10 @@ if (process.argv.includes('--json')) {
   const fmt = (values: number[]): string => values.map((v) => v.toFixed(3)).join(' ');
   lines.push(
     `per round, geometric mean over cases of the round's median wall / A's figure: A ${fmt(rounds.a)}; B ${fmt(rounds.b)}`,
+  );
+  const pc = (x: number): string => `${(100 * x).toFixed(1)}%`;
+  lines.push(
+    `within each run, the between-round scatter of a case's wall ratio to dispatch-each (sd of its log): A median ${pc(scatter.a.median)}, p90 ${pc(scatter.a.p90)}; B median ${pc(scatter.b.median)}, p90 ${pc(scatter.b.p90)}`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
 }

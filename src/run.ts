@@ -260,6 +260,7 @@ async function visitGroup(
         warmupMs: sampling.warmupMs,
         firstVisit: round === 0,
         minWarmup: sampling.minWarmup,
+        settle: sampling.settle,
         samplingMs: (sampling.maxTimeMs * runners.length) / rounds,
         floor: (r, kind) =>
           floorShare(sampling.minSamples, r.count(kind) - r.count(kind, round), round, rounds),
@@ -416,6 +417,7 @@ export async function measureCase(
         warmupMs: sampling.warmupMs,
         firstVisit: true,
         minWarmup: sampling.minWarmup,
+        settle: sampling.settle,
         samplingMs: sampling.maxTimeMs,
         floor: () => sampling.minSamples,
         cap: () => sampling.maxSamples,

@@ -153,6 +153,62 @@ describe('interleaving cancels drift in blocks from the ratios', () => {
   });
 });
 
+describe('top-ups and settling', () => {
+  /** Cases whose executions (warm-ups and samples) are logged in order as `w<i>` / `s<i>`. */
+  function logged(costs: readonly number[]): { cases: ModelCase[]; log: string[] } {
+    const machine = new DriftingMachine(1e9, seededRandom(2));
+    const cases = costs.map((ms) => new ModelCase(machine, ms));
+    const log: string[] = [];
+    for (const [i, c] of cases.entries()) {
+      const sample = c.sample.bind(c);
+      const warm = c.warm.bind(c);
+      c.sample = (kind, round) => {
+        log.push(`s${i}`);
+        return sample(kind, round);
+      };
+      c.warm = () => {
+        log.push(`w${i}`);
+        return warm();
+      };
+    }
+    return { cases, log };
+  }
+  const budget = {
+    round: 1,
+    warmupMs: 0,
+    firstVisit: false,
+    minWarmup: 1,
+    shouldStop: () => false,
+  };
+
+  it('once the visit has no time left, only the cases under their floor take more samples', async () => {
+    const { cases } = logged([1, 1, 1]);
+    await visit(
+      cases,
+      { ...budget, samplingMs: 0, floor: (r) => (r === cases[0] ? 5 : 2), cap: () => 50 },
+      seededRandom(5),
+    );
+    expect(cases.map((c) => c.count('wall', 1))).toEqual([5, 2, 2]);
+  });
+
+  it('with settle N, each sample follows N untimed executions of its own case', async () => {
+    const { cases, log } = logged([1, 2, 0.5]);
+    await visit(
+      cases,
+      { ...budget, settle: 2, samplingMs: 0, floor: () => 3, cap: () => 3 },
+      seededRandom(9),
+    );
+    expect(cases.map((c) => c.count('wall', 1))).toEqual([3, 3, 3]);
+    // After the warm-up turn (one execution each), every sample is preceded by its case twice.
+    const samples = log.flatMap((e, i) => (e.startsWith('s') ? [i] : []));
+    expect(samples).toHaveLength(9);
+    for (const i of samples) {
+      const who = (log[i] ?? '').slice(1);
+      expect(log.slice(i - 2, i)).toEqual([`w${who}`, `w${who}`]);
+    }
+  });
+});
+
 describe('rounds', () => {
   it('each round visits every group once, in its own order, the same for the same seed', () => {
     const orders = [0, 1, 2, 3].map((r) => visitOrder(12, 42, r));

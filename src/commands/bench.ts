@@ -49,6 +49,7 @@ export interface BenchArgs extends GpuArgs {
   'max-time'?: string | undefined;
   'min-samples'?: string | undefined;
   rounds?: string | undefined;
+  settle?: string | undefined;
   drift: boolean;
   verify: boolean;
   'self-check': boolean;
@@ -100,6 +101,8 @@ function benchPlan(args: BenchArgs): { plan: RunPlan; profile: string; bandwidth
     sampling.maxTimeMs = parseDurationMs('max-time', args['max-time']);
   if (args.rounds !== undefined)
     sampling.rounds = parseIntegerList('rounds', args.rounds, 1, 1000)[0] ?? sampling.rounds;
+  if (args.settle !== undefined)
+    sampling.settle = parseIntegerList('settle', args.settle, 0, 10)[0] ?? 0;
   if (args['min-samples'] !== undefined) {
     sampling.minSamples =
       parseIntegerList('min-samples', args['min-samples'], 3, 100000)[0] ?? sampling.minSamples;
@@ -355,6 +358,11 @@ export const benchOptions = {
     type: 'string',
     describe:
       "visit the whole plan this many times, spread over the run (default: the profile's, 3 in quick, 5 in default)",
+  },
+  settle: {
+    type: 'string',
+    describe:
+      'untimed executions of the same case right before each timed sample, 0…10 (default 0): each sample starts in the state its own strategy leaves the machine in',
   },
   'max-noise': {
     type: 'string',

@@ -35,6 +35,14 @@ export interface SamplingOptions {
    * of headlines, fits and compare verdicts.
    */
   minSamples: number;
+  /**
+   * Untimed executions of the same case right before each timed sample (default 0): the sample
+   * then starts in the state its own strategy leaves the machine in (GPU clock, caches, the
+   * driver's queues) rather than in the state the previous strategy of the turn left. An
+   * experiment knob: it doubles the executions at 1, and whether it steadies the per-round ratios
+   * on a given machine is for a pair of runs to show (scripts/repro-pair.sh).
+   */
+  settle?: number;
   /** Samples of each kind per case over the whole run, at most. */
   maxSamples: number;
   /** Sampling time per case over the whole run, ms (each round gets its share). */

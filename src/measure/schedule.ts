@@ -70,6 +70,8 @@ export interface VisitBudget {
   /** The cases' first visit: warm-up until `minWarmup` wall executions settle (or 3 × warmupMs). */
   firstVisit: boolean;
   minWarmup: number;
+  /** Untimed executions of the same (case, kind) right before each sample (SamplingOptions). */
+  settle?: number | undefined;
   /** Sampling time of the visit, all its cases together. */
   samplingMs: number;
   /** Per case and kind: valid samples this visit must collect (the floor's share), … */
@@ -164,7 +166,10 @@ export async function visit(
         timeLeft ? Math.max(budget.cap(r, k), budget.floor(r, k)) : budget.floor(r, k);
       const open = all.filter((u) => needs(u, bound));
       if (open.length === 0) break;
-      for (const u of shuffled(open, random)) await u.runner.sample(u.kind, budget.round);
+      for (const u of shuffled(open, random)) {
+        for (let i = 0; i < (budget.settle ?? 0); i++) await u.runner.warm(u.kind);
+        await u.runner.sample(u.kind, budget.round);
+      }
     }
     // Leave out the samples a garbage collection overlapped; make up the floor if they broke it.
     await turnOfLoop();

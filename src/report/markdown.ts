@@ -352,11 +352,17 @@ function samplingText(s: Record<string, number>): string {
       `${fmtCount(s['maxTimeMs'])} ms of sampling per case over the whole run, shared between its visits (sampling goes on past it until the floor is met)`,
     );
   }
+  const settle = s['settle'];
+  if (settle !== undefined && settle > 0) {
+    parts.push(
+      `${fmtCount(settle)} untimed execution${settle === 1 ? '' : 's'} of the same case right before each timed sample`,
+    );
+  }
   if (s['warmupMs'] !== undefined) {
     const first =
       s['minWarmup'] === undefined
         ? ''
-        : ` (in the first round also at least ${fmtCount(s['minWarmup'])} executions of each, until their wall times settle)`;
+        : ` (in the first round also at least ${fmtCount(s['minWarmup'])} wall executions of each case, until their times settle)`;
     parts.push(
       `warm-up of ${fmtCount(s['warmupMs'])} ms per visit, interleaved like the samples${first}`,
     );
