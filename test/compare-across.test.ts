@@ -7,8 +7,8 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../src/cli.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runInProcess } from './support/cli.ts';
 
 const FIXTURE = new URL('./fixtures/run-small', import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), 'launchbench-across-'));
@@ -41,18 +41,8 @@ const B = variant('i4', () => 4, true);
 const MIXED = variant('mixed', (i) => (i % 2 === 0 ? 0 : 4));
 
 async function compare(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    const code = await runCli(['compare', ...args], (text) => (err += text));
-    return { code, out, err };
-  } finally {
-    spy.mockRestore();
-  }
+  const { code, stdout, stderr } = await runInProcess(['compare', ...args]);
+  return { code, out: stdout, err: stderr };
 }
 
 describe('compare --across', () => {

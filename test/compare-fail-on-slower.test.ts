@@ -7,8 +7,8 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../src/cli.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runInProcess } from './support/cli.ts';
 
 const FIXTURE = new URL('./fixtures/run-small', import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), 'launchbench-gate-'));
@@ -40,23 +40,9 @@ cpSync(FIXTURE, B, { recursive: true });
   writeFileSync(path, `${[header, ...slower].join('\n')}\n`);
 }
 
-/** Runs the CLI in-process, capturing what it writes on stdout and stderr. */
-async function compare(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  try {
-    const code = await runCli(['compare', ...args], (text) => (stderr += text));
-    return { code, stdout, stderr };
-  } finally {
-    spy.mockRestore();
-  }
-}
+/** compare, in-process (no GPU needed). */
+const compare = (...args: string[]): ReturnType<typeof runInProcess> =>
+  runInProcess(['compare', ...args]);
 
 describe('compare --fail-on-slower', () => {
   it('B 30% slower on a case: exit 5, one line naming the count and the worst case', async () => {

@@ -4,6 +4,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { vi } from 'vitest';
+import { runCli as runInside } from '../../src/cli.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -65,4 +67,25 @@ export function ownStderrLines(stderr: string): string[] {
 /** True when the text looks like a JavaScript stack trace. */
 export function hasJsStackTrace(text: string): boolean {
   return /^\s+at .*(\.ts|\.js|node:)[^\n]*$/m.test(text);
+}
+
+/**
+ * Runs the command line in this process (src/cli.ts's runCli, no child: for commands that need no
+ * GPU), capturing what it writes on stdout and stderr.
+ */
+export async function runInProcess(
+  args: readonly string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  try {
+    const code = await runInside([...args], (text) => (stderr += text));
+    return { code, stdout, stderr };
+  } finally {
+    spy.mockRestore();
+  }
 }
