@@ -267,7 +267,8 @@ async function visitGroup(
         cap: () => Math.ceil(sampling.maxSamples / rounds),
         shouldStop,
       },
-      roundRandom(plan.seed, round, 2 + group.results.length),
+      // Its own turn orders for each group and round (from the group's seed).
+      roundRandom(group.seed, round, 2),
     );
     // The status is the group's (a grid barrier's flag): only a program that relies on an
     // assumption WebGPU does not guarantee can set it, so only such a case reads it.
