@@ -8,7 +8,7 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { LaunchbenchError, UsageError, errorMessage } from './errors.ts';
 import { benchCommand, benchOptions, type BenchArgs } from './commands/bench.ts';
@@ -17,6 +17,13 @@ import { gpuFlags } from './commands/gpu-options.ts';
 import { infoCommand, type InfoArgs } from './commands/info.ts';
 import { listCommand } from './commands/list.ts';
 import { reportCommand } from './commands/report.ts';
+
+/** The package's version (package.json), for --version. */
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
 
 async function main(argv: string[]): Promise<number> {
   let code = 0;
@@ -78,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
     .strict()
     .recommendCommands()
     .help()
-    .version(false)
+    .version(VERSION)
     .fail((message: string | undefined, error: Error | undefined) => {
       if (error !== undefined) throw error;
       throw new UsageError((message ?? 'bad command line').split('\n')[0] ?? 'bad command line');

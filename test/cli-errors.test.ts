@@ -47,6 +47,30 @@ describe('bad input: one line, exit 2, before any GPU work', () => {
   });
 });
 
+describe('an output folder that cannot be written: one line, exit 2, before any GPU work', () => {
+  it.each([
+    ['/proc/launchbench-out', /--out: cannot write to '\/proc\/launchbench-out': ENOENT/],
+    [
+      'package.json',
+      /--out: cannot write to 'package.json': '.*package\.json' is a file, not a folder/,
+    ],
+    ['package.json/run', /--out: cannot write to 'package.json\/run': ENOTDIR/],
+    ['/dev/null/run', /--out: cannot write to '\/dev\/null\/run': ENOTDIR/],
+    ['', /--out: cannot write to '': an empty path/],
+  ])('bench --out %j', async (out, message) => {
+    const result = await runCli(['bench', '--profile', 'quick', '--out', out], {
+      timeoutMs: 20_000,
+    });
+    expectUsageError(result, message);
+  });
+
+  it('compare --out under /proc', async () => {
+    const fixture = 'test/fixtures/run-small';
+    const result = await runCli(['compare', fixture, fixture, '--out', '/proc/x/compare.csv']);
+    expectUsageError(result, /--out: cannot write to '\/proc\/x': ENOENT/);
+  });
+});
+
 describe('info and list: bad input, one line, exit 2', () => {
   it.each([
     [['info', '--backend', 'bogus'], /--backend: unknown 'bogus'/],

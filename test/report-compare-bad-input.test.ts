@@ -55,6 +55,17 @@ describe('--help', () => {
   });
 });
 
+describe('--version', () => {
+  it("prints package.json's version and exits 0", async () => {
+    const { version } = JSON.parse(
+      readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+    ) as { version: string };
+    const result = await runCli(['--version']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe(version);
+  });
+});
+
 describe('report: bad input, one line, exit 2', () => {
   it('a folder that does not exist', async () => {
     const missing = join(root, 'nope');

@@ -26,7 +26,7 @@ import type { DriftRow } from '../measure/drift.ts';
 import { runContext, runId } from '../report/context.ts';
 import { bandwidthTable, driftTable, selfCheckTable, summaryTable } from '../report/console.ts';
 import { SELF_CHECK_DEFAULTS, selfCheck } from '../measure/self-check.ts';
-import { RunWriter } from '../report/writer.ts';
+import { RunWriter, makeWritableDir } from '../report/writer.ts';
 import { reportAfterBench } from './report.ts';
 import { gpuOptions, type GpuArgs } from './gpu-options.ts';
 import { STRATEGIES, strategyById } from '../strategies/index.ts';
@@ -181,6 +181,8 @@ let stopSignal: NodeJS.Signals | undefined;
 /** Runs the benchmark; returns the exit code (0, or 130/143 when a signal stopped it). */
 export async function benchCommand(args: BenchArgs): Promise<number> {
   const { plan, profile, bandwidth } = benchPlan(args);
+  // The run folder (or results/, where it will go) must be writable before any GPU work.
+  makeWritableDir(args.out ?? 'results', '--out');
   const ctx = await openGpu(gpuOptions(args));
   try {
     checkPlanLimits(ctx, plan);
@@ -339,7 +341,8 @@ export const benchOptions = {
   },
   elements: {
     type: 'string',
-    describe: 'elements per kernel: list and ranges, e.g. 64,1e6 or 64:1e6:*4',
+    describe:
+      'elements per kernel: list and ranges, e.g. 64,1e6 or 64:1Mi:*4 (K, M, G: powers of 10; Ki, Mi, Gi: of 2)',
   },
   kernels: {
     type: 'string',

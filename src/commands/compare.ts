@@ -6,7 +6,7 @@
  * `slower` with B/A above 1 + X, after printing and writing everything as usual.
  */
 import type { Argv } from 'yargs';
-import { mkdirSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SlowerError, UsageError } from '../errors.ts';
 import { parseFraction, parseNameList } from '../options.ts';
@@ -29,7 +29,7 @@ import {
   type CaseAxis,
   type RunData,
 } from '../report/read-run.ts';
-import { toCsv, writeAtomic } from '../report/writer.ts';
+import { makeWritableDir, toCsv, writeAtomic } from '../report/writer.ts';
 
 /** Axes `--across` may name: every case axis but workload and strategy. */
 const AXES = CASE_KEY_COLUMNS.filter((c) => c !== 'workload' && c !== 'strategy');
@@ -177,6 +177,11 @@ export function compareCommand(args: CompareArgs): number {
   if (out !== undefined && !out.toLowerCase().endsWith('.csv')) {
     throw new UsageError(`--out: '${out}' should name a .csv file`);
   }
+  if (out !== undefined) {
+    makeWritableDir(dirname(out), '--out');
+    if (existsSync(out) && statSync(out).isDirectory())
+      throw new UsageError(`--out: '${out}' is a folder, not a .csv file`);
+  }
   const minEffectText = args['min-effect'];
   const failOnSlowerText = args['fail-on-slower'];
   const minEffect =
@@ -219,7 +224,6 @@ export function compareCommand(args: CompareArgs): number {
     if (machine !== '') lines.push(`warning: ${machine}; measure both again, back to back.`);
   }
   if (out !== undefined) {
-    mkdirSync(dirname(out), { recursive: true });
     writeAtomic(out, toCsv(rows.map(csvRecord), true));
     lines.push(`csv: ${out}`);
   }

@@ -5,8 +5,17 @@
  * fits.csv, crossovers.csv and context.json are rewritten through a temporary file and a rename,
  * so a reader never sees them half-written.
  */
-import { appendFileSync, mkdirSync, renameSync, writeFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  appendFileSync,
+  mkdirSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  existsSync,
+} from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { UsageError, errorMessage } from '../errors.ts';
 import { stringify } from 'csv-stringify/sync';
 import { SAMPLE_COLUMNS, roundRecord, sampleRow, summaryRows } from './columns.ts';
 import { crossovers, kernelFits } from '../measure/fit.ts';
@@ -25,6 +34,43 @@ export function toCsv(
   return stringify(rows as unknown[], { ...CSV_OPTIONS, header });
 }
 
+/**
+ * Makes `dir` (and its missing parents) a folder this process can write, or fails at once with a
+ * UsageError naming `option`: a file in the way, a parent that cannot hold folders (a
+ * pseudo-filesystem such as /proc), no permission. Called before any GPU work. Node's recursive
+ * mkdirSync never returns on some of those paths, so the parents are made one by one.
+ */
+export function makeWritableDir(dir: string, option: string): void {
+  const fail = (why: string): never => {
+    throw new UsageError(`${option}: cannot write to '${dir}': ${why}`);
+  };
+  if (dir.trim() === '') fail('an empty path');
+  const missing: string[] = [];
+  for (let at = resolve(dir); ;) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(at).isDirectory();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return fail(errorMessage(error));
+      missing.unshift(at);
+      const up = dirname(at);
+      if (up === at) return fail('no such folder');
+      at = up;
+      continue;
+    }
+    if (!isDirectory) fail(`'${at}' is a file, not a folder`);
+    break;
+  }
+  const probe = join(dir, `.launchbench-write-test-${process.pid}`);
+  try {
+    for (const folder of missing) mkdirSync(folder);
+    writeFileSync(probe, '');
+    unlinkSync(probe);
+  } catch (error) {
+    fail(errorMessage(error));
+  }
+}
+
 export function writeAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, text);
@@ -40,7 +86,7 @@ export class RunWriter {
   readonly contextPath: string;
 
   constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+    makeWritableDir(dir, '--out');
     this.summaryPath = join(dir, 'summary.csv');
     this.samplesPath = join(dir, 'samples.csv');
     this.contextPath = join(dir, 'context.json');
