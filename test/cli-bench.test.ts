@@ -73,6 +73,23 @@ describe('bench --profile quick', () => {
     }
   });
 
+  it('without a terminal, a progress line after every round with the time left', (t) => {
+    const result = finished(t.skip);
+    const progress = ownStderrLines(result.stderr).filter((l) =>
+      l.startsWith('launchbench: round'),
+    );
+    const groups = ELEMENTS.length * KERNELS.length;
+    // The quick profile's 3 rounds, each ending with its last visit (a line every 10 s besides).
+    for (const round of [1, 2, 3])
+      expect(progress).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^launchbench: round ${round}/3, ${round * groups}/${3 * groups} visits done, ~\\d+ s left, \\d+ s so far: map/e\\d+/k\\d+/i0/wg64: dispatch-each [\\d.]+ µs/kernel$`,
+          ),
+        ),
+      );
+  });
+
   it('summary.csv: one verified row per case, every strategy present for map', (t) => {
     finished(t.skip);
     const rows = csv('summary.csv');

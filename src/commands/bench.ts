@@ -20,7 +20,8 @@ import {
   parseIntegerList,
   parseNameList,
 } from '../options.ts';
-import { notApplicable, planGroups, runPlan, type RunPlan } from '../run.ts';
+import { notApplicable, planGroups, runPlan, type RunPlan, type RunProgress } from '../run.ts';
+import { ProgressClock, doneLine, keyFigure, visitLine } from './progress.ts';
 import { caseId } from '../measure/run-case.ts';
 import type { DriftRow } from '../measure/drift.ts';
 import { runContext, runId } from '../report/context.ts';
@@ -172,6 +173,9 @@ function checkPlanLimits(ctx: GpuContext, plan: RunPlan): void {
   }
 }
 
+/** Without a terminal, a progress line at least this often (and after every round). */
+const PROGRESS_EVERY_MS = 10_000;
+
 /**
  * Set by the SIGINT/SIGTERM handler of a run: runPlan stops after the current sample, and the
  * exit code (130 or 143) names the signal.
@@ -224,6 +228,9 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
     process.on('SIGTERM', onSignal);
     const tty = process.stderr.isTTY;
     const started = Date.now();
+    const clock = new ProgressClock(planGroups(plan).length);
+    let visiting: RunProgress | undefined;
+    let lastLineMs = started;
     let deviceLost: string | undefined;
     let interrupted = false;
     writer.setOrder(
@@ -242,19 +249,26 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
         },
         {
           onVisit(p) {
-            const elapsed = (Date.now() - started) / 1000;
-            const left =
-              p.visitsDone === 0
-                ? ''
-                : `, ~${Math.ceil((elapsed / p.visitsDone) * (p.visits - p.visitsDone))} s left`;
-            const where = `round ${p.round + 1}/${p.rounds}, visit ${p.visitsDone + 1}/${p.visits}${left}`;
+            clock.begin(p.group, Date.now());
+            visiting = p;
+            const where = visitLine(p, clock.leftMs(p.visitsDone, p.visits));
             if (tty) process.stderr.write(`\r\x1b[K[${where}] ${p.group}`);
-            // Without a terminal (a CI log), one line per round.
-            else if (p.visitsDone % (p.visits / p.rounds) === 0)
-              process.stderr.write(`launchbench: ${where} (${elapsed.toFixed(0)} s so far)\n`);
           },
           onCases(results, samples) {
             writer.updateCases(results, samples);
+            const now = Date.now();
+            clock.end(now);
+            if (tty || visiting === undefined) return;
+            // Without a terminal (a CI log): a line after each round's last visit, and after
+            // any visit that ends 10 s or more after the last line.
+            const p = visiting;
+            const roundDone = (p.visitsDone + 1) % (p.visits / p.rounds) === 0;
+            if (!roundDone && now - lastLineMs < PROGRESS_EVERY_MS) return;
+            lastLineMs = now;
+            const leftMs = clock.leftMs(p.visitsDone + 1, p.visits);
+            process.stderr.write(
+              `launchbench: ${doneLine(p, leftMs, now - started, keyFigure(results))}\n`,
+            );
           },
           onDrift(row) {
             drift.push(row);

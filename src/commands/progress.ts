@@ -1,0 +1,78 @@
+/**
+ * Progress of a bench run for its user: how long the rest will take, from the visits measured so
+ * far (not from counts of cases, which cost very different amounts), and when to say so. Times
+ * come from the caller, so the estimate is a pure function of what it was told.
+ */
+import type { RunProgress } from '../run.ts';
+import type { CaseResult } from '../measure/result.ts';
+import { fmtUs } from '../report/md-format.ts';
+
+export class ProgressClock {
+  /** Each group's latest visit, ms. */
+  private readonly latestMs = new Map<string, number>();
+  private current: { group: string; atMs: number } | undefined;
+
+  constructor(private readonly groups: number) {}
+
+  /** A visit of `group` begins at `atMs`; the one before it, if any, ended then. */
+  begin(group: string, atMs: number): void {
+    this.end(atMs);
+    this.current = { group, atMs };
+  }
+
+  /** The current visit ended at `atMs`. */
+  end(atMs: number): void {
+    if (this.current === undefined) return;
+    this.latestMs.set(this.current.group, atMs - this.current.atMs);
+    this.current = undefined;
+  }
+
+  /**
+   * Time left after `visitsDone` visits of `visits`, ms: each group's later visits cost what its
+   * latest one did (the first round's visits, which verify and warm up longer, make it an upper
+   * estimate until the second round); a group not visited yet counts as the mean of those that
+   * were. Undefined before the first visit has ended.
+   */
+  leftMs(visitsDone: number, visits: number): number | undefined {
+    const known = [...this.latestMs.values()];
+    if (known.length === 0) return undefined;
+    const mean = known.reduce((sum, v) => sum + v, 0) / known.length;
+    const perRound = known.reduce((sum, v) => sum + v, 0) + mean * (this.groups - known.length);
+    const left = visits - visitsDone;
+    const fullRounds = Math.floor(left / this.groups);
+    return fullRounds * perRound + (left - fullRounds * this.groups) * mean;
+  }
+}
+
+const left = (leftMs: number | undefined): string =>
+  leftMs === undefined ? '' : `, ~${Math.ceil(leftMs / 1000)} s left`;
+
+/** Before a visit: `round 2/5, visit 35/140, ~95 s left`. */
+export function visitLine(p: RunProgress, leftMs: number | undefined): string {
+  return `round ${p.round + 1}/${p.rounds}, visit ${p.visitsDone + 1}/${p.visits}${left(leftMs)}`;
+}
+
+/** After a visit: `round 2/5, 35/140 visits done, ~95 s left, 60 s so far: GROUP: FIGURE`. */
+export function doneLine(
+  p: RunProgress,
+  leftMs: number | undefined,
+  elapsedMs: number,
+  figure: string,
+): string {
+  return `round ${p.round + 1}/${p.rounds}, ${p.visitsDone + 1}/${p.visits} visits done${left(leftMs)}, ${Math.round(elapsedMs / 1000)} s so far: ${p.group}: ${figure}`;
+}
+
+/**
+ * A visited group's key figure for a progress line: `dispatch-each` wall per kernel (the
+ * one-by-one baseline), else the first measured case's; with the number of cases failed so far.
+ */
+export function keyFigure(results: readonly CaseResult[]): string {
+  const measured = results.filter((r) => r.status === 'ok' && r.wallNs !== null);
+  const pick = measured.find((r) => r.strategy === 'dispatch-each') ?? measured[0];
+  const failed = results.filter((r) => r.status === 'failed').length;
+  const figure =
+    pick?.wallNs == null
+      ? 'nothing measured'
+      : `${pick.strategy} ${fmtUs(pick.wallNs.median / 1e3 / pick.params.kernels)} µs/kernel`;
+  return failed === 0 ? figure : `${figure}, ${failed} failed`;
+}
