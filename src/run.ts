@@ -9,6 +9,7 @@ import { asDeviceLost, withErrorScopes, type GpuContext } from './gpu/context.ts
 import { DeviceLostError, errorMessage } from './errors.ts';
 import {
   CaseRunner,
+  StallError,
   newCaseResult,
   type CaseInput,
   type Expected,
@@ -235,7 +236,34 @@ async function openGroup(
   return prepared;
 }
 
-/** One visit of a group: prepare (or reuse), interleaved samples, then keep or free. */
+/**
+ * Waits until a stalled execution has ended and the queue has finished what was submitted, at
+ * most `boundMs`; whether they did.
+ */
+async function drained(ctx: GpuContext, stall: StallError, boundMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), boundMs);
+  });
+  const done = stall.settled
+    .then(() => ctx.device.queue.onSubmittedWorkDone())
+    .then(
+      () => true,
+      () => false,
+    );
+  try {
+    return await Promise.race([done, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * One visit of a group: prepare (or reuse), interleaved samples, then keep or free. A stalled
+ * execution (its case has failed) ends the visit; nothing is freed or submitted until the queue
+ * has drained what it left, and a queue that does not drain within the stall timeout ends the
+ * run as a lost device would (DeviceLostError: what was measured is kept).
+ */
 async function visitGroup(
   ctx: GpuContext,
   plan: RunPlan,
@@ -246,6 +274,7 @@ async function visitGroup(
   shouldStop: () => boolean,
 ): Promise<Sample[]> {
   const before = new Map(group.runners.map((r) => [r, r.samples.length]));
+  let wedged = false;
   try {
     if (!group.runners.some((r) => r.result.status === 'ok')) return [];
     const prepared = await openGroup(ctx, plan, group, round, freeKept);
@@ -274,8 +303,22 @@ async function visitGroup(
     // assumption WebGPU does not guarantee can set it, so only such a case reads it.
     for (const r of runners)
       if (r.result.notes['reliesOn'] !== undefined) await r.checkStatus(prepared);
+  } catch (error) {
+    if (!(error instanceof StallError)) throw error;
+    const boundMs = plan.sampling.stallTimeoutMs;
+    if (!(await drained(ctx, error, boundMs))) {
+      wedged = true;
+      for (const r of group.runners) r.abandon();
+      group.prepared = undefined;
+      throw new DeviceLostError(
+        `the GPU queue did not drain within ${boundMs / 1000} s after a stalled execution (${error.message})`,
+      );
+    }
+    // Drained: the stalled case's objects can go now; the others carry on in later rounds.
+    for (const r of group.runners) if (r.result.status === 'failed') r.close();
   } finally {
-    if (!keep) release(group);
+    // A queue that did not drain may still use the group's objects: they go with the device.
+    if (!keep && !wedged) release(group);
   }
   return group.runners.flatMap((r) => r.samples.slice(before.get(r) ?? 0));
 }
@@ -427,6 +470,16 @@ export async function measureCase(
       roundRandom(0, 0, 0),
     );
     await runner.checkStatus(input.prepared);
+  } catch (error) {
+    if (!(error instanceof StallError)) throw error;
+    // The case has failed; its execution may still run: let it end (bounded) before freeing.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, sampling.stallTimeoutMs);
+      void error.settled.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   } finally {
     runner.close();
   }

@@ -49,6 +49,7 @@ export interface BenchArgs extends GpuArgs {
   'max-noise'?: string | undefined;
   'max-time'?: string | undefined;
   'min-samples'?: string | undefined;
+  'stall-timeout'?: string | undefined;
   rounds?: string | undefined;
   settle?: string | undefined;
   drift: boolean;
@@ -102,6 +103,8 @@ function benchPlan(args: BenchArgs): { plan: RunPlan; profile: string; bandwidth
     sampling.maxTimeMs = parseDurationMs('max-time', args['max-time']);
   if (args.rounds !== undefined)
     sampling.rounds = parseIntegerList('rounds', args.rounds, 1, 1000)[0] ?? sampling.rounds;
+  if (args['stall-timeout'] !== undefined)
+    sampling.stallTimeoutMs = parseDurationMs('stall-timeout', args['stall-timeout']);
   if (args.settle !== undefined)
     sampling.settle = parseIntegerList('settle', args.settle, 0, 10)[0] ?? 0;
   if (args['min-samples'] !== undefined) {
@@ -394,6 +397,11 @@ export const benchOptions = {
     type: 'string',
     describe:
       'the sample floor: samples of each kind per case over the run; sampling goes on until it is met (default 10)',
+  },
+  'stall-timeout': {
+    type: 'string',
+    describe:
+      'the watchdog: an execution that takes longer fails its case, and the run waits this long again for the queue to drain (default 60s)',
   },
   seed: {
     type: 'string',

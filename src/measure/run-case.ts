@@ -86,13 +86,31 @@ export function caseId(workload: string, params: CaseParams, strategy: string): 
   return `${workload}/e${params.elements}/k${params.kernels}/i${params.intensity}/wg${params.workgroupSize}/${strategy}`;
 }
 
-class StallError extends Error {}
+/**
+ * An execution outlasted the stall watchdog. It may still be running: its host loop may submit
+ * more, and the queue may hold its work. `settled` resolves when the execution itself ends.
+ */
+export class StallError extends Error {
+  constructor(
+    message: string,
+    readonly settled: Promise<void>,
+  ) {
+    super(message);
+  }
+}
 
 function withWatchdog<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  const settled = promise.then(
+    () => undefined,
+    () => undefined,
+  );
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new StallError(`${what} did not complete within ${timeoutMs} ms (watchdog)`)),
+      () =>
+        reject(
+          new StallError(`${what} did not complete within ${timeoutMs} ms (watchdog)`, settled),
+        ),
       timeoutMs,
     );
   });
@@ -227,6 +245,32 @@ export function newCaseResult(
   };
 }
 
+/**
+ * Fault injection for the stall tests: with LAUNCHBENCH_FAULT_STALL_CASE=SUFFIX, each execution
+ * after its verification of every case whose id ends with SUFFIX (`fused`, or
+ * `map/e64/k10/i0/wg64/fused`) waits LAUNCHBENCH_FAULT_STALL_MS (default: for ever) before it
+ * runs, as a GPU that signals late, or never, would.
+ */
+function stallFault(caseId: string, execution: Execution): Execution {
+  const suffix = process.env['LAUNCHBENCH_FAULT_STALL_CASE'];
+  if (suffix === undefined || suffix === '' || !caseId.endsWith(suffix)) return execution;
+  const delayMs = Number(process.env['LAUNCHBENCH_FAULT_STALL_MS'] ?? Infinity);
+  let executions = 0;
+  return {
+    ...execution,
+    execute: (recorder) => {
+      if (executions++ === 0) return execution.execute(recorder);
+      return new Promise((resolve, reject) => {
+        if (!Number.isFinite(delayMs)) return;
+        // Unreferenced: a wait that outlives the run does not keep the process alive.
+        setTimeout(() => {
+          execution.execute(recorder).then(resolve, reject);
+        }, delayMs).unref();
+      });
+    },
+  };
+}
+
 /** What a case needs besides the prepared group, for the whole run. */
 export interface CaseSetup {
   ctx: GpuContext;
@@ -295,8 +339,9 @@ export class CaseRunner implements Sampled {
     await this.guard(async () => {
       const program = await prepared.program(strategy.program);
       this.result.notes = { ...this.result.notes, ...program.notes };
-      this.execution = await withErrorScopes(ctx.device, () =>
-        strategy.prepare(ctx.device, program),
+      this.execution = stallFault(
+        this.id,
+        await withErrorScopes(ctx.device, () => strategy.prepare(ctx.device, program)),
       );
       if (this.setup.timestamps !== undefined) {
         this.recorder = new TimestampRecorder(
@@ -416,10 +461,20 @@ export class CaseRunner implements Sampled {
     this.execution = undefined;
   }
 
-  fail(reason: string): void {
+  /**
+   * Drops this case's GPU objects without destroying them: the queue may still use them (a
+   * stalled execution that never drained); they go when the device does.
+   */
+  abandon(): void {
+    this.recorder = undefined;
+    this.execution = undefined;
+  }
+
+  /** Ends the case with `reason`; `close`: free its GPU objects now (the default). */
+  fail(reason: string, close = true): void {
     this.result.status = 'failed';
     this.result.reason = reason;
-    this.close();
+    if (close) this.close();
   }
 
   /** Refreshes the result from every sample so far (call after each visit: it is idempotent). */
@@ -492,7 +547,11 @@ export class CaseRunner implements Sampled {
       // Whatever failed first (a rejected mapAsync, a validation error), a lost device is the cause.
       const cause = await asDeviceLost(this.setup.ctx, error);
       if (cause instanceof DeviceLostError) throw cause;
-      this.fail(errorMessage(error));
+      // A stall ends the visit, and the case's objects stay: the stalled execution may still use
+      // them, and nothing more may be submitted until it and the queue have drained (src/run.ts).
+      const stalled = error instanceof StallError;
+      this.fail(errorMessage(error), !stalled);
+      if (stalled) throw error;
       return undefined;
     } finally {
       this.busyNs += nowNs() - t0;
