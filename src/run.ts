@@ -39,6 +39,10 @@ export interface RunPlan {
   sampling: SamplingOptions;
   verify: boolean;
   seed: number;
+  /** Why a case is left out on this adapter (the plan-fitting estimate), or undefined. */
+  skip?:
+    | ((workload: Workload, strategy: Strategy, params: CaseParams) => string | undefined)
+    | undefined;
 }
 
 export interface AxisSlice {
@@ -348,7 +352,9 @@ export async function runPlan(
     };
     const runners: CaseRunner[] = [];
     const results = plan.strategies.map((strategy) => {
-      const reason = notApplicable(workload, strategy, params, ctx.limits);
+      const reason =
+        notApplicable(workload, strategy, params, ctx.limits) ??
+        plan.skip?.(workload, strategy, params);
       if (reason !== undefined)
         return newCaseResult(workload, strategy, params, 'not-applicable', reason);
       const runner = new CaseRunner({

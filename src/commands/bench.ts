@@ -23,6 +23,7 @@ import {
 import { notApplicable, planGroups, runPlan, type RunPlan, type RunProgress } from '../run.ts';
 import { ProgressClock, doneLine, keyFigure, visitLine } from './progress.ts';
 import { caseId } from '../measure/run-case.ts';
+import { calibrate, estimateFloorMs, type Calibration } from '../measure/calibrate.ts';
 import type { DriftRow } from '../measure/drift.ts';
 import { runContext, runId } from '../report/context.ts';
 import { bandwidthTable, driftTable, selfCheckTable, summaryTable } from '../report/console.ts';
@@ -50,6 +51,7 @@ export interface BenchArgs extends GpuArgs {
   'max-time'?: string | undefined;
   'min-samples'?: string | undefined;
   'stall-timeout'?: string | undefined;
+  'case-budget'?: string | undefined;
   rounds?: string | undefined;
   settle?: string | undefined;
   drift: boolean;
@@ -176,6 +178,30 @@ function checkPlanLimits(ctx: GpuContext, plan: RunPlan): void {
   }
 }
 
+/** The per-case budget by default: what a case's sample floor may cost on this adapter. */
+const CASE_BUDGET_MS = 10_000;
+
+/**
+ * Fits the plan to the adapter: calibrates (a few seconds), then leaves out every case whose
+ * sample floor would cost more than the budget (`plan.skip`, each with its estimate as the
+ * reason). `--case-budget 0` turns it off. Returns what context.json records.
+ */
+async function fitPlan(
+  ctx: GpuContext,
+  plan: RunPlan,
+  budgetMs: number,
+): Promise<(Calibration & { caseBudgetMs: number }) | null> {
+  if (budgetMs === 0) return null;
+  const calibration = await calibrate(ctx, plan.sampling.stallTimeoutMs);
+  plan.skip = (_workload, strategy, params) => {
+    const ms = estimateFloorMs(calibration, strategy.id, params, plan.sampling);
+    return ms <= budgetMs
+      ? undefined
+      : `left out on this adapter: its sample floor would take about ${(ms / 1000).toFixed(1)} s (calibration), past --case-budget ${budgetMs / 1000} s`;
+  };
+  return { ...calibration, caseBudgetMs: budgetMs };
+}
+
 /** Without a terminal, a progress line at least this often (and after every round). */
 const PROGRESS_EVERY_MS = 10_000;
 
@@ -188,6 +214,13 @@ let stopSignal: NodeJS.Signals | undefined;
 /** Runs the benchmark; returns the exit code (0, or 130/143 when a signal stopped it). */
 export async function benchCommand(args: BenchArgs): Promise<number> {
   const { plan, profile, bandwidth } = benchPlan(args);
+  const budget = args['case-budget'];
+  const caseBudgetMs =
+    budget === undefined
+      ? CASE_BUDGET_MS
+      : budget.trim() === '0'
+        ? 0
+        : parseDurationMs('case-budget', budget);
   // The run folder (or results/, where it will go) must be writable before any GPU work.
   makeWritableDir(args.out ?? 'results', '--out');
   const ctx = await openGpu(gpuOptions(args));
@@ -203,6 +236,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
     });
     if (!selfTest.ok)
       process.stderr.write(`launchbench: ${selfTest.message}; GPU columns are not measured\n`);
+    const calibration = await fitPlan(ctx, plan, caseBudgetMs);
     const startedAt = new Date();
     const id = runId(ctx, startedAt);
     const dir = args.out ?? join('results', id);
@@ -218,6 +252,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
       ctx,
       selfTest,
       warmup,
+      calibration,
       argv: process.argv.slice(2),
       options,
       startedAt,
@@ -397,6 +432,11 @@ export const benchOptions = {
     type: 'string',
     describe:
       'the sample floor: samples of each kind per case over the run; sampling goes on until it is met (default 10)',
+  },
+  'case-budget': {
+    type: 'string',
+    describe:
+      "leave out a case whose sample floor would take longer than this on this adapter, estimated from a few seconds' calibration (default 10s; 0: run everything)",
   },
   'stall-timeout': {
     type: 'string',

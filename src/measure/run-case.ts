@@ -9,7 +9,7 @@ import { asDeviceLost, lostError, withErrorScopes, type GpuContext } from '../gp
 import { TimestampRecorder, gpuTimes, type GpuTimes, type ResolveMode } from '../gpu/timestamps.ts';
 import { DeviceLostError, errorMessage } from '../errors.ts';
 import { nowNs } from './clock.ts';
-import { perfNowMs, type GcWatch } from './host-noise.ts';
+import { GC_SHARE, perfNowMs, type GcWatch } from './host-noise.ts';
 import type { Sampled } from './schedule.ts';
 import { distribution, roundSummary, type Distribution, type RoundSummary } from './stats.ts';
 import type { CaseResult, Sample, SampleKind } from './result.ts';
@@ -429,7 +429,8 @@ export class CaseRunner implements Sampled {
   private gcChecked = 0;
 
   /**
-   * Marks the samples taken since the last call that a garbage collection overlapped. Call it
+   * Marks the samples taken since the last call that garbage collections overlapped for more
+   * than GC_SHARE of their time. Call it
    * after the event loop has turned (perf_hooks delivers 'gc' entries from a setImmediate).
    */
   markCollected(): void {
@@ -438,7 +439,7 @@ export class CaseRunner implements Sampled {
       const span = this.spans[this.gcChecked];
       const sample = this.samples[this.gcChecked];
       if (watch === undefined || span === undefined || sample === undefined) continue;
-      if (watch.overlaps(span[0], span[1])) sample.gc = true;
+      if (watch.overlapMs(span[0], span[1]) > GC_SHARE * (span[1] - span[0])) sample.gc = true;
     }
   }
 

@@ -7,6 +7,7 @@ import type { GpuContext } from '../gpu/context.ts';
 import type { TimestampSelfTest } from '../gpu/timestamp-selftest.ts';
 import type { WarmupResult } from '../gpu/warmup.ts';
 import { cpuClock } from '../measure/host-noise.ts';
+import type { Calibration } from '../measure/calibrate.ts';
 
 function packageVersion(name: string): string | null {
   try {
@@ -69,6 +70,8 @@ export interface RunContextInput {
   ctx: GpuContext;
   selfTest: TimestampSelfTest;
   warmup: WarmupResult;
+  /** The plan-fitting calibration and the per-case budget it was held to (null: none). */
+  calibration: (Calibration & { caseBudgetMs: number }) | null;
   argv: readonly string[];
   options: object;
   startedAt: Date;
@@ -101,6 +104,7 @@ export function runContext(input: RunContextInput): object {
     dawn: { instanceFlags: ctx.instanceFlags, toggles: ctx.toggles },
     timestampSelfTest: input.selfTest,
     gpuWarmup: input.warmup,
+    calibration: input.calibration,
     options: input.options,
     commandLine: input.argv,
     gitCommit: gitCommit(),
