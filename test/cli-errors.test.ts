@@ -41,6 +41,9 @@ describe('bad input: one line, exit 2, before any GPU work', () => {
     [['--max-time', '1h'], /--max-time: '1h' is not a duration/],
     [['--backend', 'bogus'], /--backend: unknown 'bogus'/],
     [['--dawn-toggles', 'timestamp_quantization'], /must stay disabled/],
+    [['--case-budget', 'abc'], /--case-budget: 'abc' is not a duration/],
+    [['--stall-timeout', '0'], /--stall-timeout: '0' must be positive/],
+    [['--settle', '11'], /--settle: 11 is outside 0…10/],
   ])('bench %j', async (args, message) => {
     const result = await runCli(['bench', '--out', '/nonexistent/never-written', ...args]);
     expectUsageError(result, message);

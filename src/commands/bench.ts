@@ -178,8 +178,12 @@ function checkPlanLimits(ctx: GpuContext, plan: RunPlan): void {
   }
 }
 
-/** The per-case budget by default: what a case's sample floor may cost on this adapter. */
-const CASE_BUDGET_MS = 10_000;
+/**
+ * The per-case budget by default: what a case's sample floor may cost on this adapter. A CPU
+ * adapter (lavapipe) gets less, so that the default profile ends in minutes there; on a GPU the
+ * costliest default case (`indirect` at K = 1000 on the H200, Dawn's validation) needs ~6 s.
+ */
+const CASE_BUDGET_MS = { gpu: 30_000, cpu: 10_000 };
 
 /**
  * Fits the plan to the adapter: calibrates (a few seconds), then leaves out every case whose
@@ -217,7 +221,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
   const budget = args['case-budget'];
   const caseBudgetMs =
     budget === undefined
-      ? CASE_BUDGET_MS
+      ? undefined
       : budget.trim() === '0'
         ? 0
         : parseDurationMs('case-budget', budget);
@@ -236,7 +240,11 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
     });
     if (!selfTest.ok)
       process.stderr.write(`launchbench: ${selfTest.message}; GPU columns are not measured\n`);
-    const calibration = await fitPlan(ctx, plan, caseBudgetMs);
+    const calibration = await fitPlan(
+      ctx,
+      plan,
+      caseBudgetMs ?? CASE_BUDGET_MS[ctx.adapterInfo.isFallbackAdapter ? 'cpu' : 'gpu'],
+    );
     const startedAt = new Date();
     const id = runId(ctx, startedAt);
     const dir = args.out ?? join('results', id);
@@ -436,7 +444,7 @@ export const benchOptions = {
   'case-budget': {
     type: 'string',
     describe:
-      "leave out a case whose sample floor would take longer than this on this adapter, estimated from a few seconds' calibration (default 10s; 0: run everything)",
+      "leave out a case whose sample floor would take longer than this on this adapter, estimated from a second's calibration (default 30s, 10s on a CPU adapter; 0: run everything)",
   },
   'stall-timeout': {
     type: 'string',
