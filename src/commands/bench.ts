@@ -32,6 +32,8 @@ import { RunWriter, makeWritableDir } from '../report/writer.ts';
 import { reportAfterBench } from './report.ts';
 import { gpuOptions, type GpuArgs } from './gpu-options.ts';
 import { STRATEGIES, strategyById } from '../strategies/index.ts';
+import type { Strategy } from '../strategies/types.ts';
+import type { Workload } from '../workloads/types.ts';
 import { WORKLOADS, workloadById } from '../workloads/index.ts';
 
 /** bench's arguments as the command line gives them (kebab-case names, text values). */
@@ -186,24 +188,52 @@ function checkPlanLimits(ctx: GpuContext, plan: RunPlan): void {
 const CASE_BUDGET_MS = { gpu: 30_000, cpu: 10_000 };
 
 /**
- * Fits the plan to the adapter: calibrates (a few seconds), then leaves out every case whose
- * sample floor would cost more than the budget (`plan.skip`, each with its estimate as the
- * reason). `--case-budget 0` turns it off. Returns what context.json records.
+ * Fits the plan to the adapter (`plan.skip`, each case left out with its reason): on a CPU
+ * adapter, programs that rely on co-residency; and after a calibration of about a second,
+ * every case whose sample floor would cost more than the budget (`--case-budget 0`: none).
+ * A plan of which nothing is left is bad input. Returns what context.json records.
  */
 async function fitPlan(
   ctx: GpuContext,
   plan: RunPlan,
   budgetMs: number,
 ): Promise<(Calibration & { caseBudgetMs: number }) | null> {
-  if (budgetMs === 0) return null;
+  // A CPU adapter runs a dispatch's workgroups on a few threads, one after another: a program
+  // that needs them all running at once can only give up there (it does, cleanly: the
+  // grid-barrier test checks it), so a run leaves it out.
+  const cpu = ctx.adapterInfo.isFallbackAdapter;
+  const coResidency = (workload: Workload, strategy: Strategy): string | undefined =>
+    cpu && workload.reliesOn?.[strategy.program] === 'co-residency'
+      ? 'relies on co-residency (a grid-wide barrier), which a CPU adapter cannot give'
+      : undefined;
+  if (budgetMs === 0) {
+    plan.skip = coResidency;
+    return null;
+  }
   const calibration = await calibrate(ctx, plan.sampling.stallTimeoutMs);
-  plan.skip = (_workload, strategy, params) => {
+  plan.skip = (workload, strategy, params) => {
+    const unable = coResidency(workload, strategy);
+    if (unable !== undefined) return unable;
     const ms = estimateFloorMs(calibration, strategy.id, params, plan.sampling);
     return ms <= budgetMs
       ? undefined
       : `left out on this adapter: its sample floor would take about ${(ms / 1000).toFixed(1)} s (calibration), past --case-budget ${budgetMs / 1000} s`;
   };
   return { ...calibration, caseBudgetMs: budgetMs };
+}
+
+/** After fitting: a plan of which every case is left out on this adapter is bad input. */
+function checkSomethingLeft(ctx: GpuContext, plan: RunPlan): void {
+  let first: string | undefined;
+  for (const { workload, params } of planGroups(plan))
+    for (const strategy of plan.strategies) {
+      const why =
+        notApplicable(workload, strategy, params, ctx.limits) ??
+        plan.skip?.(workload, strategy, params);
+      if (why === undefined) return;
+      first ??= `${workload.id}/${strategy.id}: ${why}`;
+    }
+  if (first !== undefined) throw new UsageError(`nothing to run on this adapter: ${first}`);
 }
 
 /** Without a terminal, a progress line at least this often (and after every round). */
@@ -245,6 +275,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
       plan,
       caseBudgetMs ?? CASE_BUDGET_MS[ctx.adapterInfo.isFallbackAdapter ? 'cpu' : 'gpu'],
     );
+    checkSomethingLeft(ctx, plan);
     const startedAt = new Date();
     const id = runId(ctx, startedAt);
     const dir = args.out ?? join('results', id);

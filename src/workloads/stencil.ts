@@ -106,6 +106,7 @@ export const stencilWorkload: Workload = {
   id: 'stencil',
   description: 'K chained 3-point integer stencils over one array<u32> (ping-pong buffers)',
   programs: { steps: true, fused: true, persistent: true },
+  reliesOn: { persistent: 'co-residency' },
 
   checkLimits(params, limits) {
     const bytes = params.elements * 4;

@@ -85,6 +85,12 @@ export interface Workload {
   description: string;
   /** Programs it offers; absent kinds map to the reason they do not apply. */
   programs: Partial<Record<ProgramKind, true | string>>;
+  /**
+   * Programs that rely on an assumption WebGPU does not guarantee, by kind (the `reliesOn` of
+   * their notes): `'co-residency'` (every workgroup of the dispatch runs at once, as a grid-wide
+   * barrier needs). A run leaves them out where the adapter cannot give it (a CPU adapter).
+   */
+  reliesOn?: Partial<Record<ProgramKind, 'co-residency'>>;
   /** Why these parameters cannot run on these limits, or undefined when they can. */
   checkLimits(params: CaseParams, limits: DeviceLimits): string | undefined;
   /** Bytes of device memory the case allocates (for the pre-flight check). */
