@@ -5,7 +5,7 @@
  * On a CPU adapter a program that relies on co-residency (the persistent stencil's grid barrier)
  * is left out, and a plan of nothing else is bad input.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -107,5 +107,25 @@ describe('co-residency on a CPU adapter', () => {
       ['persistent', 'not-applicable'],
       ['fused', 'ok'],
     ]);
+  });
+});
+
+describe('--dry-run', () => {
+  it('prints every case with whether it would run and stops, writing nothing', async (t) => {
+    const out = join(root, 'never-written');
+    const result = await runCli([...ARGS, '--elements', '64,1048576', '--dry-run', '--out', out]);
+    if (result.code === 3 && !IN_CI) t.skip('no WebGPU adapter');
+    expect(result.code, result.stderr).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    // Four groups × two strategies, each with its estimate; then the count and the total.
+    expect(
+      lines.filter((l) =>
+        /^map\/e\d+\/k\d+\/i0\/wg64 +(dispatch-each|fused) +\d+\.\d\d +(yes|no: )/.test(l),
+      ),
+    ).toHaveLength(8);
+    expect(lines.at(-1)).toMatch(
+      /^\d of 8 case\(s\) would run; about \d+ s of sampling and warm-up \(each case's floor or its share of --max-time, whichever is more\)$/,
+    );
+    expect(existsSync(out)).toBe(false);
   });
 });

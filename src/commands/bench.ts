@@ -26,7 +26,14 @@ import { caseId } from '../measure/run-case.ts';
 import { calibrate, estimateFloorMs, type Calibration } from '../measure/calibrate.ts';
 import type { DriftRow } from '../measure/drift.ts';
 import { runContext, runId } from '../report/context.ts';
-import { bandwidthTable, driftTable, selfCheckTable, summaryTable } from '../report/console.ts';
+import {
+  bandwidthTable,
+  driftTable,
+  planTable,
+  selfCheckTable,
+  summaryTable,
+  type PlannedCase,
+} from '../report/console.ts';
 import { SELF_CHECK_DEFAULTS, selfCheck } from '../measure/self-check.ts';
 import { RunWriter, makeWritableDir } from '../report/writer.ts';
 import { reportAfterBench } from './report.ts';
@@ -59,6 +66,7 @@ export interface BenchArgs extends GpuArgs {
   drift: boolean;
   verify: boolean;
   'self-check': boolean;
+  'dry-run'?: boolean | undefined;
   timestamps: boolean;
   'gpu-warmup'?: string | undefined;
   seed?: string | undefined;
@@ -236,6 +244,31 @@ function checkSomethingLeft(ctx: GpuContext, plan: RunPlan): void {
   if (first !== undefined) throw new UsageError(`nothing to run on this adapter: ${first}`);
 }
 
+/** `--dry-run`: every case of the plan, whether it would run, and what it should take. */
+function dryRun(ctx: GpuContext, plan: RunPlan, calibration: Calibration | null): string {
+  const cases: PlannedCase[] = [];
+  let totalMs = 0;
+  for (const { workload, params } of planGroups(plan))
+    for (const strategy of plan.strategies) {
+      const floorMs =
+        calibration === null
+          ? null
+          : estimateFloorMs(calibration, strategy.id, params, plan.sampling);
+      const leftOut =
+        notApplicable(workload, strategy, params, ctx.limits) ??
+        plan.skip?.(workload, strategy, params) ??
+        '';
+      if (leftOut === '') totalMs += Math.max(floorMs ?? 0, plan.sampling.maxTimeMs);
+      cases.push({
+        group: caseId(workload.id, params, strategy.id).replace(`/${strategy.id}`, ''),
+        strategy: strategy.id,
+        floorS: floorMs === null ? null : floorMs / 1000,
+        leftOut,
+      });
+    }
+  return planTable(cases, calibration === null ? null : totalMs / 1000);
+}
+
 /** Without a terminal, a progress line at least this often (and after every round). */
 const PROGRESS_EVERY_MS = 10_000;
 
@@ -256,7 +289,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
         ? 0
         : parseDurationMs('case-budget', budget);
   // The run folder (or results/, where it will go) must be writable before any GPU work.
-  makeWritableDir(args.out ?? 'results', '--out');
+  if (args['dry-run'] !== true) makeWritableDir(args.out ?? 'results', '--out');
   const ctx = await openGpu(gpuOptions(args));
   try {
     checkPlanLimits(ctx, plan);
@@ -276,6 +309,10 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
       caseBudgetMs ?? CASE_BUDGET_MS[ctx.adapterInfo.isFallbackAdapter ? 'cpu' : 'gpu'],
     );
     checkSomethingLeft(ctx, plan);
+    if (args['dry-run'] === true) {
+      process.stdout.write(`${dryRun(ctx, plan, calibration)}\n`);
+      return 0;
+    }
     const startedAt = new Date();
     const id = runId(ctx, startedAt);
     const dir = args.out ?? join('results', id);
@@ -491,6 +528,11 @@ export const benchOptions = {
     default: true,
     describe:
       'measure the drift probe before, between and after the rounds (drift.csv; --no-drift to skip)',
+  },
+  'dry-run': {
+    type: 'boolean',
+    describe:
+      'open the adapter, calibrate, print every case of the plan with whether it would run and its estimated floor, and stop',
   },
   'self-check': {
     type: 'boolean',

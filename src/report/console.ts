@@ -125,3 +125,32 @@ export function driftTable(rows: readonly DriftRow[]): string {
   });
   return `drift probe: ${rows.length} probes between rounds (drift.csv)\n${formatTable(['figure', 'min', 'max', 'max/min − 1'], lines)}`;
 }
+
+/** One case of a dry run: what would run, and its estimated floor. */
+export interface PlannedCase {
+  group: string;
+  strategy: string;
+  /** Seconds the case's sample floor and warm-ups should take; null without a calibration. */
+  floorS: number | null;
+  /** Why it would not run; '' when it would. */
+  leftOut: string;
+}
+
+/** `bench --dry-run`: the expanded plan, case by case, and what it should take. */
+export function planTable(cases: readonly PlannedCase[], totalS: number | null): string {
+  const table = formatTable(
+    ['case', 'strategy', 'floor s (est.)', 'runs'],
+    cases.map((c) => [
+      c.group,
+      c.strategy,
+      c.floorS === null ? '-' : c.floorS.toFixed(2),
+      c.leftOut === '' ? 'yes' : `no: ${c.leftOut}`,
+    ]),
+  );
+  const running = cases.filter((c) => c.leftOut === '').length;
+  const total =
+    totalS === null
+      ? ''
+      : `; about ${Math.ceil(totalS)} s of sampling and warm-up (each case's floor or its share of --max-time, whichever is more)`;
+  return `${table}\n\n${running} of ${cases.length} case(s) would run${total}`;
+}
