@@ -129,6 +129,19 @@ export function notApplicable(
   );
 }
 
+/** Why this case does not run in `plan` on this adapter (not applicable, or left out), if so. */
+export function whyLeftOut(
+  plan: RunPlan,
+  workload: Workload,
+  strategy: Strategy,
+  params: CaseParams,
+  limits: Record<string, number>,
+): string | undefined {
+  return (
+    notApplicable(workload, strategy, params, limits) ?? plan.skip?.(workload, strategy, params)
+  );
+}
+
 function expectedOutput(
   workload: Workload,
   params: CaseParams,
@@ -245,16 +258,22 @@ async function openGroup(
  * most `boundMs`; whether they did.
  */
 async function drained(ctx: GpuContext, stall: StallError, boundMs: number): Promise<boolean> {
+  return within(
+    stall.settled.then(() => ctx.device.queue.onSubmittedWorkDone()),
+    boundMs,
+  );
+}
+
+/** Whether `promise` settles without error within `boundMs`. */
+async function within(promise: Promise<unknown>, boundMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(false), boundMs);
   });
-  const done = stall.settled
-    .then(() => ctx.device.queue.onSubmittedWorkDone())
-    .then(
-      () => true,
-      () => false,
-    );
+  const done = promise.then(
+    () => true,
+    () => false,
+  );
   try {
     return await Promise.race([done, late]);
   } finally {
@@ -352,9 +371,7 @@ export async function runPlan(
     };
     const runners: CaseRunner[] = [];
     const results = plan.strategies.map((strategy) => {
-      const reason =
-        notApplicable(workload, strategy, params, ctx.limits) ??
-        plan.skip?.(workload, strategy, params);
+      const reason = whyLeftOut(plan, workload, strategy, params, ctx.limits);
       if (reason !== undefined)
         return newCaseResult(workload, strategy, params, 'not-applicable', reason);
       const runner = new CaseRunner({
@@ -479,13 +496,7 @@ export async function measureCase(
   } catch (error) {
     if (!(error instanceof StallError)) throw error;
     // The case has failed; its execution may still run: let it end (bounded) before freeing.
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, sampling.stallTimeoutMs);
-      void error.settled.then(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await within(error.settled, sampling.stallTimeoutMs);
   } finally {
     runner.close();
   }

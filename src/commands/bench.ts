@@ -20,7 +20,14 @@ import {
   parseIntegerList,
   parseNameList,
 } from '../options.ts';
-import { notApplicable, planGroups, runPlan, type RunPlan, type RunProgress } from '../run.ts';
+import {
+  notApplicable,
+  planGroups,
+  runPlan,
+  whyLeftOut,
+  type RunPlan,
+  type RunProgress,
+} from '../run.ts';
 import { ProgressClock, doneLine, keyFigure, visitLine } from './progress.ts';
 import { caseId } from '../measure/run-case.ts';
 import { calibrate, estimateFloorMs, type Calibration } from '../measure/calibrate.ts';
@@ -235,9 +242,7 @@ function checkSomethingLeft(ctx: GpuContext, plan: RunPlan): void {
   let first: string | undefined;
   for (const { workload, params } of planGroups(plan))
     for (const strategy of plan.strategies) {
-      const why =
-        notApplicable(workload, strategy, params, ctx.limits) ??
-        plan.skip?.(workload, strategy, params);
+      const why = whyLeftOut(plan, workload, strategy, params, ctx.limits);
       if (why === undefined) return;
       first ??= `${workload.id}/${strategy.id}: ${why}`;
     }
@@ -254,10 +259,7 @@ function dryRun(ctx: GpuContext, plan: RunPlan, calibration: Calibration | null)
         calibration === null
           ? null
           : estimateFloorMs(calibration, strategy.id, params, plan.sampling);
-      const leftOut =
-        notApplicable(workload, strategy, params, ctx.limits) ??
-        plan.skip?.(workload, strategy, params) ??
-        '';
+      const leftOut = whyLeftOut(plan, workload, strategy, params, ctx.limits) ?? '';
       if (leftOut === '') totalMs += Math.max(floorMs ?? 0, plan.sampling.maxTimeMs);
       cases.push({
         group: caseId(workload.id, params, strategy.id).replace(`/${strategy.id}`, ''),
