@@ -6,10 +6,13 @@
  *   - round trip: one tiny dispatch, submitted and awaited (`map`, 64 elements, K = 1,
  *     `submit-wait`): the latency path through Dawn, the driver and the GPU's wake-up;
  *   - chain: 1000 tiny dispatches in one pass, one submit (`map`, 64 elements, K = 1000,
- *     `dispatch-each`): the per-dispatch cost, wall and GPU busy.
+ *     `dispatch-each`): the per-dispatch cost, wall and GPU busy;
+ *   - clock chain: the clock probe's fixed chain of dependent operations (src/gpu/clock-probe.ts),
+ *     GPU time: inversely proportional to the shader clock, which a launch-bound GPU lowers.
  * Each figure is the median of a few executions after two warm-up ones; a probe takes ~50 ms
  * on a discrete GPU. Never prints.
  */
+import { ClockProbe } from '../gpu/clock-probe.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { TimestampRecorder, gpuTimes, type ResolveMode } from '../gpu/timestamps.ts';
 import { dispatchEach } from '../strategies/dispatch-each.ts';
@@ -34,13 +37,15 @@ export interface DriftRow {
   chainWallUsPerKernel: number;
   /** Null without timestamps. */
   chainGpuBusyUsPerKernel: number | null;
+  /** GPU µs of the clock probe's chain (inversely proportional to the shader clock); null without timestamps. */
+  clockChainUs: number | null;
   cpuMeanMHz: number | null;
 }
 
 const CHAIN_KERNELS = 1000;
 const ELEMENTS = 64;
 const HOST_LOOP_ITERATIONS = 2_000_000;
-const REPEATS = { hostLoop: 5, roundTrip: 21, chain: 7, chainGpu: 3 } as const;
+const REPEATS = { hostLoop: 5, roundTrip: 21, chain: 7, chainGpu: 3, clock: 3 } as const;
 
 const median = (values: number[]): number =>
   quantileSorted(
@@ -68,6 +73,7 @@ export class DriftProbe {
     private readonly roundTrip: Execution,
     private readonly chain: Execution,
     private readonly recorder: TimestampRecorder | undefined,
+    private readonly clock: ClockProbe | undefined,
     private readonly stallTimeoutMs: number,
     private readonly originNs: number,
   ) {}
@@ -94,7 +100,17 @@ export class DriftProbe {
       timestamps === undefined
         ? undefined
         : new TimestampRecorder(ctx.device, Math.max(1, chain.timedPasses), timestamps);
-    return new DriftProbe(ctx, [one, many], roundTrip, chain, recorder, stallTimeoutMs, originNs);
+    const clock = timestamps === undefined ? undefined : await ClockProbe.open(ctx);
+    return new DriftProbe(
+      ctx,
+      [one, many],
+      roundTrip,
+      chain,
+      recorder,
+      clock,
+      stallTimeoutMs,
+      originNs,
+    );
   }
 
   private async times(execution: Execution, repeats: number): Promise<number[]> {
@@ -131,6 +147,15 @@ export class DriftProbe {
       }
       busy = values.length === 0 ? null : median(values) / 1e3 / CHAIN_KERNELS;
     }
+    let clockChain: number | null = null;
+    if (this.clock !== undefined) {
+      const values: number[] = [];
+      for (let i = 0; i < REPEATS.clock; i++) {
+        const ns = await this.clock.chainNs();
+        if (ns !== undefined) values.push(ns);
+      }
+      clockChain = values.length === 0 ? null : median(values) / 1e3;
+    }
     if (this.ctx.lost !== undefined) throw new Error(`device lost: ${this.ctx.lost.message}`);
     return {
       probe,
@@ -140,12 +165,14 @@ export class DriftProbe {
       roundTripUs: roundTrip / 1e3,
       chainWallUsPerKernel: chain / 1e3 / CHAIN_KERNELS,
       chainGpuBusyUsPerKernel: busy,
+      clockChainUs: clockChain,
       cpuMeanMHz: cpuClock().meanMHz,
     };
   }
 
   close(): void {
     this.recorder?.destroy();
+    this.clock?.destroy();
     this.roundTrip.destroy?.();
     this.chain.destroy?.();
     for (const p of this.prepared) p.destroy();

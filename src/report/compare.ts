@@ -360,6 +360,7 @@ const PROBE_FIGURES: readonly [keyof DriftCsvRow, string][] = [
   ['roundTripUs', 'round trip'],
   ['chainWallUsPerKernel', 'chain wall'],
   ['chainGpuBusyUsPerKernel', 'chain GPU busy'],
+  ['clockChainUs', 'clock chain'],
 ];
 
 /**

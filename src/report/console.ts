@@ -115,6 +115,7 @@ export function driftTable(rows: readonly DriftRow[]): string {
     ['round trip µs', (r) => r.roundTripUs],
     ['1000-dispatch chain µs/dispatch', (r) => r.chainWallUsPerKernel],
     ['chain GPU busy µs/dispatch', (r) => r.chainGpuBusyUsPerKernel],
+    ['clock chain GPU µs (∝ 1/shader clock)', (r) => r.clockChainUs],
   ];
   const lines = figures.flatMap(([name, pick]) => {
     const values = rows.map(pick).filter((v): v is number => v !== null && Number.isFinite(v));

@@ -11,7 +11,12 @@ import type { DriftCsvRow, RunData } from './read-run.ts';
 export const DRIFT_THRESHOLD = 0.1;
 
 type NumericColumn =
-  'hostLoopUs' | 'roundTripUs' | 'chainWallUsPerKernel' | 'chainGpuBusyUsPerKernel' | 'cpuMeanMHz';
+  | 'hostLoopUs'
+  | 'roundTripUs'
+  | 'chainWallUsPerKernel'
+  | 'chainGpuBusyUsPerKernel'
+  | 'clockChainUs'
+  | 'cpuMeanMHz';
 
 interface Metric {
   key: NumericColumn;
@@ -34,6 +39,12 @@ const METRICS: readonly Metric[] = [
     key: 'chainGpuBusyUsPerKernel',
     name: 'chain GPU busy per dispatch',
     column: 'chain GPU busy µs/dispatch',
+    unit: 'µs',
+  },
+  {
+    key: 'clockChainUs',
+    name: 'clock chain (GPU time ∝ 1/shader clock)',
+    column: 'clock chain GPU µs',
     unit: 'µs',
   },
   { key: 'cpuMeanMHz', name: 'CPU clock', column: 'CPU mean MHz', unit: 'MHz' },

@@ -145,6 +145,7 @@ export interface DriftCsvRow {
   roundTripUs: number | null;
   chainWallUsPerKernel: number | null;
   chainGpuBusyUsPerKernel: number | null;
+  clockChainUs: number | null;
   cpuMeanMHz: number | null;
 }
 
@@ -397,6 +398,7 @@ function readDrift(path: string): DriftCsvRow[] {
       roundTripUs: c.number('roundTripUs'),
       chainWallUsPerKernel: c.number('chainWallUsPerKernel'),
       chainGpuBusyUsPerKernel: c.number('chainGpuBusyUsPerKernel'),
+      clockChainUs: c.number('clockChainUs'),
       cpuMeanMHz: c.number('cpuMeanMHz'),
     };
   });

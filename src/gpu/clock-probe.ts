@@ -1,0 +1,73 @@
+/**
+ * A relative reading of the GPU's shader clock, through WebGPU alone: one workgroup runs a fixed
+ * chain of dependent integer operations (`shaders/selftest.wgsl`), timed by its pass's begin and
+ * end timestamps. The timestamp counter runs at a fixed rate while the chain's length is a fixed
+ * number of shader cycles, so the chain's GPU time is inversely proportional to the shader clock:
+ * `fastest / this` is the clock as a fraction of the fastest seen (nvbench reads the same from
+ * `clock64()`; WGSL has no cycle counter). One reading costs ~0.1 ms of one compute unit, too little
+ * to move a clock governor. Needs timestamp queries; never prints.
+ */
+import type { GpuContext } from './context.ts';
+import { compileShader } from './shaders.ts';
+import { TimestampRecorder } from './timestamps.ts';
+
+/** Iterations of the chain: ~0.1 ms at 2 GHz (two dependent operations per iteration). */
+const CHAIN_ITERATIONS = 65_536;
+
+export class ClockProbe {
+  private constructor(
+    private readonly device: GPUDevice,
+    private readonly pipeline: GPUComputePipeline,
+    private readonly bindGroup: GPUBindGroup,
+    private readonly sink: GPUBuffer,
+    private readonly recorder: TimestampRecorder,
+  ) {}
+
+  /** Undefined when the adapter has no timestamp queries. */
+  static async open(ctx: GpuContext): Promise<ClockProbe | undefined> {
+    if (!ctx.hasTimestamps) return undefined;
+    const { device } = ctx;
+    const module = await compileShader(device, 'selftest');
+    const pipeline = await device.createComputePipelineAsync({
+      label: 'clock-probe',
+      layout: 'auto',
+      compute: {
+        module,
+        entryPoint: 'main',
+        constants: { WORKGROUP_SIZE: 32, ITERATIONS: CHAIN_ITERATIONS },
+      },
+    });
+    const sink = device.createBuffer({
+      label: 'clock-probe.sink',
+      size: 4 * 32,
+      usage: GPUBufferUsage.STORAGE,
+    });
+    const bindGroup = device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [{ binding: 0, resource: { buffer: sink } }],
+    });
+    const recorder = new TimestampRecorder(device, 1, 'per-command-buffer');
+    return new ClockProbe(device, pipeline, bindGroup, sink, recorder);
+  }
+
+  /** GPU time of one chain, ns; undefined when the timestamps came back unusable. */
+  async chainNs(): Promise<number | undefined> {
+    this.recorder.reset();
+    const encoder = this.device.createCommandEncoder({ label: 'clock-probe' });
+    const pass = encoder.beginComputePass({ timestampWrites: this.recorder.passWrites(0) });
+    pass.setPipeline(this.pipeline);
+    pass.setBindGroup(0, this.bindGroup);
+    pass.dispatchWorkgroups(1);
+    pass.end();
+    this.recorder.resolve(encoder, 0, 1);
+    this.device.queue.submit([encoder.finish()]);
+    const [interval] = await this.recorder.read();
+    if (interval === undefined || interval.endNs <= interval.beginNs) return undefined;
+    return Number(interval.endNs - interval.beginNs);
+  }
+
+  destroy(): void {
+    this.recorder.destroy();
+    this.sink.destroy();
+  }
+}
