@@ -16,6 +16,7 @@ import {
   type SamplingOptions,
 } from './measure/run-case.ts';
 import { DriftProbe, type DriftRow } from './measure/drift.ts';
+import type { ClockHold } from './gpu/clock-hold.ts';
 import { GcWatch, collectGarbage, perfNowMs } from './measure/host-noise.ts';
 import { floorShare, roundRandom, visit, visitOrder } from './measure/schedule.ts';
 import { nowNs } from './measure/clock.ts';
@@ -295,6 +296,7 @@ async function visitGroup(
   keep: boolean,
   freeKept: () => boolean,
   shouldStop: () => boolean,
+  clockHold: ClockHold | undefined,
 ): Promise<Sample[]> {
   const before = new Map(group.runners.map((r) => [r, r.samples.length]));
   let wedged = false;
@@ -318,6 +320,7 @@ async function visitGroup(
           floorShare(sampling.minSamples, r.count(kind) - r.count(kind, round), round, rounds),
         cap: () => Math.ceil(sampling.maxSamples / rounds),
         shouldStop,
+        ...(clockHold === undefined ? {} : { beforeTurn: () => clockHold.tick() }),
       },
       // Its own turn orders for each group and round (from the group's seed).
       roundRandom(group.seed, round, 2),
@@ -352,6 +355,8 @@ export interface RunOptions {
   timestamps: ResolveMode | undefined;
   /** Measure the drift probe between rounds (drift.csv). */
   drift: boolean;
+  /** Holds the shader clock between turns (src/gpu/clock-hold.ts); none when undefined. */
+  clockHold?: ClockHold | undefined;
 }
 
 export async function runPlan(
@@ -383,6 +388,9 @@ export async function runPlan(
         timestamps: options.timestamps,
         gcWatch,
         originMs,
+        ...(options.clockHold === undefined
+          ? {}
+          : { clockRel: () => options.clockHold?.clockRel ?? null }),
       });
       runners.push(runner);
       return runner.result;
@@ -417,7 +425,10 @@ export async function runPlan(
     return group.results;
   };
   try {
-    if (probe !== undefined) callbacks.onDrift?.(await probe.measure(0, 'start'));
+    if (probe !== undefined) {
+      await options.clockHold?.check();
+      callbacks.onDrift?.(await probe.measure(0, 'start'));
+    }
     for (let round = 0; round < rounds && !interrupted; round++) {
       for (const g of visitOrder(groups.length, plan.seed, round)) {
         const group = groups[g] as GroupState;
@@ -443,13 +454,24 @@ export async function runPlan(
           }
           return kept.length > 0;
         };
-        const samples = await visitGroup(ctx, plan, group, round, keep, freeKept, shouldStop);
+        await options.clockHold?.check();
+        const samples = await visitGroup(
+          ctx,
+          plan,
+          group,
+          round,
+          keep,
+          freeKept,
+          shouldStop,
+          options.clockHold,
+        );
         visitsDone++;
         interrupted = shouldStop();
         callbacks.onCases(summarised(group), samples);
         if (visitsDone === destroyAfter) ctx.device.destroy();
       }
       if (probe !== undefined && !interrupted) {
+        await options.clockHold?.check();
         const at = round === rounds - 1 ? 'end' : `after round ${round + 1}`;
         callbacks.onDrift?.(await probe.measure(round + 1, at));
       }

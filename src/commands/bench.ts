@@ -9,6 +9,7 @@ import { PROFILES } from '../../bench/profiles.ts';
 import { SCENARIOS, scenarioProfile, scenarioStrategies } from '../../bench/scenarios.ts';
 import { BANDWIDTH_DEFAULTS, measureBandwidth } from '../measure/bandwidth.ts';
 import { openGpu, type GpuContext } from '../gpu/context.ts';
+import { ClockHold, type ClockHoldStats } from '../gpu/clock-hold.ts';
 import { timestampSelfTest } from '../gpu/timestamp-selftest.ts';
 import { WARMUP_DEFAULTS, warmUpGpu } from '../gpu/warmup.ts';
 import { DeviceLostError, UsageError } from '../errors.ts';
@@ -76,8 +77,33 @@ export interface BenchArgs extends GpuArgs {
   'dry-run'?: boolean | undefined;
   timestamps: boolean;
   'gpu-warmup'?: string | undefined;
+  'clock-hold': boolean;
   seed?: string | undefined;
 }
+
+/** The clock hold of a run, or why it has none. */
+interface HoldState {
+  hold: ClockHold | undefined;
+  off: string;
+}
+
+async function openClockHold(
+  ctx: GpuContext,
+  wanted: boolean,
+  timestamps: boolean,
+): Promise<HoldState> {
+  if (!wanted) return { hold: undefined, off: '--no-clock-hold' };
+  // A CPU adapter's clock is the host's: the probe reads its scheduling noise, not a governor.
+  if (ctx.adapterInfo.isFallbackAdapter) return { hold: undefined, off: 'CPU adapter' };
+  if (!timestamps) return { hold: undefined, off: 'no usable timestamps' };
+  const hold = await ClockHold.open(ctx);
+  if (hold === undefined) return { hold: undefined, off: 'no timestamp queries' };
+  await hold.calibrate();
+  return { hold, off: '' };
+}
+
+const clockHoldRecord = (state: HoldState): ClockHoldStats | { off: string } =>
+  state.hold?.summary() ?? { off: state.off };
 
 /** Everything that can be checked without a GPU, checked before one is opened. */
 function benchPlan(args: BenchArgs): { plan: RunPlan; profile: string; bandwidth: boolean } {
@@ -305,6 +331,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
     });
     if (!selfTest.ok)
       process.stderr.write(`launchbench: ${selfTest.message}; GPU columns are not measured\n`);
+    const hold = await openClockHold(ctx, args['clock-hold'], selfTest.ok && args.timestamps);
     const calibration = await fitPlan(
       ctx,
       plan,
@@ -331,6 +358,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
       selfTest,
       warmup,
       calibration,
+      clockHold: clockHoldRecord(hold),
       argv: process.argv.slice(2),
       options,
       startedAt,
@@ -362,6 +390,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
         {
           timestamps: selfTest.ok && args.timestamps ? selfTest.resolveMode : undefined,
           drift: args.drift,
+          clockHold: hold.hold,
         },
         {
           onVisit(p) {
@@ -400,8 +429,15 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
     } finally {
       if (tty) process.stderr.write('\r\x1b[K');
       writer.writeContext(
-        runContext({ ...context, finishedAt: new Date(), interrupted, deviceLost }),
+        runContext({
+          ...context,
+          clockHold: clockHoldRecord(hold),
+          finishedAt: new Date(),
+          interrupted,
+          deviceLost,
+        }),
       );
+      hold.hold?.destroy();
     }
     process.stdout.write(`${summaryTable(writer.cases)}\n`);
     if (drift.length > 0) process.stdout.write(`\n${driftTable(drift)}\n`);
@@ -546,6 +582,12 @@ export const benchOptions = {
     type: 'string',
     describe:
       'keep the GPU busy at least this long before measuring, until its clocks settle (default 1s)',
+  },
+  'clock-hold': {
+    type: 'boolean',
+    default: true,
+    describe:
+      'between turns, read the shader clock (a fixed chain timed by timestamps) and spin the GPU back up when it fell, so every sample runs at the clock the warm-up reached (--no-clock-hold: the clock the load leaves; off on CPU adapters)',
   },
   timestamps: {
     type: 'boolean',

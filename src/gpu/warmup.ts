@@ -5,7 +5,7 @@
  * the GPU busy with a spin kernel until the time of one submit is stable (five in a row within
  * `tolerance` of their median) for at least `minMs`, or `maxMs` passes.
  */
-import { compileShader } from './shaders.ts';
+import { SpinKernel } from './spin.ts';
 import { nowNs } from '../measure/clock.ts';
 import type { GpuContext } from './context.ts';
 
@@ -28,34 +28,13 @@ export const WARMUP_DEFAULTS: WarmupOptions = { minMs: 1000, maxMs: 5000, tolera
 const WINDOW = 5;
 
 export async function warmUpGpu(ctx: GpuContext, options: WarmupOptions): Promise<WarmupResult> {
-  const { device } = ctx;
-  const module = await compileShader(device, 'selftest');
-  const pipeline = await device.createComputePipelineAsync({
-    layout: 'auto',
-    compute: { module, entryPoint: 'main', constants: { ITERATIONS: 4096 } },
-  });
-  const sink = device.createBuffer({ size: 4 * 65536, usage: GPUBufferUsage.STORAGE });
-  const bindGroup = device.createBindGroup({
-    layout: pipeline.getBindGroupLayout(0),
-    entries: [{ binding: 0, resource: { buffer: sink } }],
-  });
-  // A CPU adapter runs the same grid thousands of times slower: keep its submits short.
-  const workgroups = ctx.adapterInfo.isFallbackAdapter ? 4 : 4096;
+  const spin = await SpinKernel.open(ctx);
   const times: number[] = [];
   const start = nowNs();
   let stable = false;
   try {
     for (;;) {
-      const t0 = nowNs();
-      const encoder = device.createCommandEncoder();
-      const pass = encoder.beginComputePass();
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(workgroups);
-      pass.end();
-      device.queue.submit([encoder.finish()]);
-      await device.queue.onSubmittedWorkDone();
-      times.push(nowNs() - t0);
+      times.push(await spin.once());
       const elapsedMs = (nowNs() - start) / 1e6;
       const recent = times.slice(-WINDOW).sort((a, b) => a - b);
       const median = recent[Math.floor(recent.length / 2)] ?? 0;
@@ -65,7 +44,7 @@ export async function warmUpGpu(ctx: GpuContext, options: WarmupOptions): Promis
       if ((stable && elapsedMs >= options.minMs) || elapsedMs >= options.maxMs) break;
     }
   } finally {
-    sink.destroy();
+    spin.destroy();
   }
   return {
     elapsedMs: (nowNs() - start) / 1e6,

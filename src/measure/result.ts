@@ -43,6 +43,11 @@ export interface Sample {
    */
   completionLowerNs: number | null;
   completionUpperNs: number | null;
+  /**
+   * The shader clock at the clock hold's latest reading before the sample's turn, as a fraction
+   * of the fastest seen (src/gpu/clock-hold.ts); null where the run held no clock.
+   */
+  clockRel: number | null;
 }
 
 export type CaseStatus = 'ok' | 'failed' | 'not-applicable';

@@ -283,6 +283,8 @@ export interface CaseSetup {
   gcWatch?: GcWatch | undefined;
   /** performance.now() at the run's start: samples' `atMs` counts from it. */
   originMs?: number;
+  /** The clock hold's latest reading (a fraction of the fastest), recorded with each sample. */
+  clockRel?: () => number | null;
 }
 
 /**
@@ -418,6 +420,7 @@ export class CaseRunner implements Sampled {
         gpuIdleNs: times?.idleNs ?? null,
         gpuSpanNs: times?.spanNs ?? null,
         ...completionBounds(phases, times),
+        clockRel: this.setup.clockRel?.() ?? null,
       });
       this.spans.push([startMs, endMs]);
       return wallNs;

@@ -79,6 +79,11 @@ export interface VisitBudget {
   /** … and may collect at most. */
   cap: (runner: Sampled, kind: SampleKind) => number;
   shouldStop: () => boolean;
+  /**
+   * Before every turn (warm-up and samples): the clock hold's check (src/gpu/clock-hold.ts). Its
+   * time counts toward neither the warm-up nor the sampling time.
+   */
+  beforeTurn?: () => Promise<void>;
 }
 
 /**
@@ -122,6 +127,14 @@ export async function visit(
   // execution outlasts the warm-up); a first visit takes at least one wall turn, then goes on
   // until every case has `minWarmup` wall executions whose last three agree, or until
   // 3 × `warmupMs` have passed.
+  let heldNs = 0;
+  const hold = async (): Promise<void> => {
+    if (budget.beforeTurn === undefined) return;
+    const t0 = nowNs();
+    await budget.beforeTurn();
+    heldNs += nowNs() - t0;
+  };
+  const sinceMs = (start: number): number => (nowNs() - start - heldNs) / 1e6;
   const warmStart = nowNs();
   const walls = new Map<Sampled, number[]>();
   for (let turn = 0; ; turn++) {
@@ -134,13 +147,14 @@ export async function visit(
         (budget.firstVisit || r.lastWallNs === undefined || r.lastWallNs < budget.warmupMs * 1e6),
     );
     if (cases.length === 0 || budget.shouldStop()) break;
+    await hold();
     for (const runner of shuffled(cases, random)) {
       const kind: SampleKind = turn === 0 && runner.kinds.includes('gpu') ? 'gpu' : 'wall';
       const wall = await runner.warm(kind);
       if (wall === undefined || kind !== 'wall') continue;
       walls.set(runner, [...(walls.get(runner) ?? []), wall]);
     }
-    const elapsedMs = (nowNs() - warmStart) / 1e6;
+    const elapsedMs = sinceMs(warmStart);
     // A first visit has at least one wall turn (turn 0 may have been the GPU kind's).
     if (elapsedMs < budget.warmupMs || (budget.firstVisit && turn === 0)) continue;
     if (!budget.firstVisit) break;
@@ -153,6 +167,7 @@ export async function visit(
     if ((enough && settled) || elapsedMs >= 3 * budget.warmupMs) break;
   }
 
+  heldNs = 0;
   const sampleStart = nowNs();
   const needs = (u: Unit, bound: (r: Sampled, k: SampleKind) => number): boolean =>
     u.runner.active && u.runner.count(u.kind, budget.round) < bound(u.runner, u.kind);
@@ -161,11 +176,12 @@ export async function visit(
       if (budget.shouldStop()) return;
       // While the visit has time, every (case, kind) under its cap takes a turn; after it, only
       // those still under their floor share (so the top-up costs what is missing, no more).
-      const timeLeft = (nowNs() - sampleStart) / 1e6 < budget.samplingMs;
+      const timeLeft = sinceMs(sampleStart) < budget.samplingMs;
       const bound = (r: Sampled, k: SampleKind): number =>
         timeLeft ? Math.max(budget.cap(r, k), budget.floor(r, k)) : budget.floor(r, k);
       const open = all.filter((u) => needs(u, bound));
       if (open.length === 0) break;
+      await hold();
       for (const u of shuffled(open, random)) {
         for (let i = 0; i < (budget.settle ?? 0); i++) await u.runner.warm(u.kind);
         await u.runner.sample(u.kind, budget.round);

@@ -145,12 +145,14 @@ export const SAMPLE_COLUMNS = [
   'gpuSpanNs',
   'completionLowerNs',
   'completionUpperNs',
+  'clockRel',
 ] as const satisfies readonly (keyof Sample)[];
 
 export function sampleRow(s: Sample): Cell[] {
   return SAMPLE_COLUMNS.map((c) => {
     const v = s[c];
     if (c === 'atMs' && typeof v === 'number') return Math.round(v * 1000) / 1000;
+    if (c === 'clockRel' && typeof v === 'number') return Math.round(v * 1000) / 1000;
     return typeof v === 'number' ? Math.round(v) : v;
   });
 }

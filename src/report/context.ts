@@ -5,6 +5,7 @@ import os from 'node:os';
 import { SCHEMA_VERSION } from './columns.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import type { TimestampSelfTest } from '../gpu/timestamp-selftest.ts';
+import type { ClockHoldStats } from '../gpu/clock-hold.ts';
 import type { WarmupResult } from '../gpu/warmup.ts';
 import { cpuClock } from '../measure/host-noise.ts';
 import type { Calibration } from '../measure/calibrate.ts';
@@ -72,6 +73,8 @@ export interface RunContextInput {
   warmup: WarmupResult;
   /** The plan-fitting calibration and the per-case budget it was held to (null: none). */
   calibration: (Calibration & { caseBudgetMs: number }) | null;
+  /** The clock hold's figures (src/gpu/clock-hold.ts), or why the run held no clock. */
+  clockHold: ClockHoldStats | { off: string };
   argv: readonly string[];
   options: object;
   startedAt: Date;
@@ -105,6 +108,7 @@ export function runContext(input: RunContextInput): object {
     timestampSelfTest: input.selfTest,
     gpuWarmup: input.warmup,
     calibration: input.calibration,
+    clockHold: input.clockHold,
     options: input.options,
     commandLine: input.argv,
     gitCommit: gitCommit(),

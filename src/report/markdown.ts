@@ -395,6 +395,22 @@ function cpuText(cpu: CpuContext): string {
   return `${cpu.model ?? 'unknown'}, ${cpu.cores ?? '?'} logical cores${clock}${governor}`;
 }
 
+/** What the clock hold did (src/gpu/clock-hold.ts), from context.json. */
+function clockHoldText(hold: NonNullable<RunData['context']['clockHold']>): string {
+  if (hold.off !== undefined)
+    return `off (${hold.off}): samples ran at whatever clock the load left`;
+  const every = hold.options?.checkEveryMs;
+  const lowest =
+    hold.lowestRel === null || hold.lowestRel === undefined
+      ? ''
+      : `; the lowest reading was ${fmtPercent(hold.lowestRel)} of the fastest`;
+  const failed =
+    (hold.notRestored ?? 0) > 0
+      ? `, ${fmtCount(hold.notRestored ?? 0)} not brought back in time`
+      : '';
+  return `the shader clock read ${fmtCount(hold.checks ?? 0)} times between turns${every === undefined ? '' : ` (at most every ${fmtCount(every)} ms)`} by a fixed chain of ${fmtUs(hold.fastestChainUs ?? null)} µs at its fastest; ${fmtCount(hold.lowered ?? 0)} readings found it lowered by more than ${fmtPercent(hold.options?.tolerance)} and the GPU was spun back up${failed}${lowest}; ${fmtCount(Math.round(hold.spinMs ?? 0))} ms spent spinning, ${fmtCount(Math.round(hold.totalMs ?? 0))} ms in all, none inside a sample`;
+}
+
 /** Samples left out because a garbage collection overlapped them; undefined in older runs. */
 function gcText(rows: readonly SummaryRow[]): string | undefined {
   if (rows.every((r) => r.gcSamples === null)) return undefined;
@@ -456,6 +472,8 @@ function facts(run: RunData): string[] {
       `${fmtCount(Math.round(w.elapsedMs ?? 0))} ms, ${fmtCount(w.submits ?? 0)} submits; one submit ${fmtUs(w.firstSubmitUs)} µs first, ${fmtUs(w.lastSubmitUs)} µs last; ${w.stable === true ? 'settled' : 'not settled within its limit'}`,
     );
   }
+  const hold = c.clockHold;
+  if (hold !== undefined) add('clock hold', clockHoldText(hold));
   const s = c.options?.sampling;
   if (c.options?.profile !== undefined) add('profile', c.options.profile);
   if (s !== undefined) {

@@ -183,6 +183,17 @@ export interface RunContextFile {
     lastSubmitUs?: number;
     stable?: boolean;
   };
+  clockHold?: {
+    off?: string;
+    options?: { checkEveryMs?: number; tolerance?: number; dutyMs?: number };
+    fastestChainUs?: number | null;
+    checks?: number;
+    lowered?: number;
+    notRestored?: number;
+    lowestRel?: number | null;
+    spinMs?: number;
+    totalMs?: number;
+  };
   options?: {
     profile?: string;
     seed?: number;

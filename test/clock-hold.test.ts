@@ -1,0 +1,158 @@
+/**
+ * The clock hold (src/gpu/clock-hold.ts) against a model clock: probe readings scripted in
+ * advance, a spinner that only counts. And the schedule's side of it: the hold runs before every
+ * turn, and its time is not taken from the visit's warm-up or sampling time.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  CLOCK_HOLD_DEFAULTS,
+  ClockHold,
+  type ClockReader,
+  type Spinner,
+} from '../src/gpu/clock-hold.ts';
+import type { SampleKind } from '../src/measure/result.ts';
+import { visit, type Sampled } from '../src/measure/schedule.ts';
+import { seededRandom } from '../src/workloads/random.ts';
+
+class ScriptedClock implements ClockReader {
+  reads = 0;
+  constructor(private readonly readings: number[]) {}
+  chainNs(): Promise<number | undefined> {
+    const ns = this.readings[Math.min(this.reads, this.readings.length - 1)];
+    this.reads++;
+    return Promise.resolve(ns);
+  }
+  destroy(): void {}
+}
+
+class CountingSpinner implements Spinner {
+  spins = 0;
+  run(): Promise<number> {
+    this.spins++;
+    return Promise.resolve(1);
+  }
+  destroy(): void {}
+}
+
+const everyTurn = { ...CLOCK_HOLD_DEFAULTS, checkEveryMs: 0 };
+
+describe('clock hold', () => {
+  it('takes the fastest calibration reading as the reference and spins a lowered clock back', async () => {
+    const clock = new ScriptedClock([101, 100, 102, 100, 101, 150, 120, 102]);
+    const spinner = new CountingSpinner();
+    const hold = new ClockHold(clock, spinner, everyTurn);
+    await hold.calibrate();
+    expect(hold.summary().fastestChainUs).toBeCloseTo(0.1);
+    await hold.check();
+    const s = hold.summary();
+    expect(s.lowered).toBe(1);
+    expect(spinner.spins).toBe(2); // 150 → 120 → 102 (within 3% of 100)
+    expect(s.notRestored).toBe(0);
+    expect(hold.clockRel).toBeCloseTo(100 / 102);
+    expect(s.lowestRel).toBeCloseTo(100 / 150);
+  });
+
+  it('leaves a clock within the tolerance alone', async () => {
+    const spinner = new CountingSpinner();
+    const hold = new ClockHold(
+      new ScriptedClock([100, 100, 100, 100, 100, 102.5]),
+      spinner,
+      everyTurn,
+    );
+    await hold.calibrate();
+    await hold.check();
+    expect(spinner.spins).toBe(0);
+    expect(hold.summary().lowered).toBe(0);
+  });
+
+  it('gives up after boostMaxMs and says so', async () => {
+    const spinner = new CountingSpinner();
+    const hold = new ClockHold(new ScriptedClock([100, 100, 100, 100, 100, 200]), spinner, {
+      ...everyTurn,
+      boostMaxMs: 0,
+    });
+    await hold.calibrate();
+    await hold.check();
+    expect(hold.summary().notRestored).toBe(1);
+    expect(hold.clockRel).toBeCloseTo(0.5);
+  });
+
+  it('reads at most every checkEveryMs between turns', async () => {
+    const clock = new ScriptedClock([100]);
+    const hold = new ClockHold(clock, new CountingSpinner(), {
+      ...CLOCK_HOLD_DEFAULTS,
+      checkEveryMs: 60_000,
+    });
+    await hold.tick();
+    await hold.tick();
+    await hold.tick();
+    expect(clock.reads).toBe(1);
+  });
+
+  it('spins its duty at every check when asked, lowered or not', async () => {
+    const spinner = new CountingSpinner();
+    const hold = new ClockHold(new ScriptedClock([100]), spinner, { ...everyTurn, dutyMs: 5 });
+    await hold.check();
+    await hold.check();
+    expect(spinner.spins).toBe(2);
+    expect(hold.summary().lowered).toBe(0);
+  });
+});
+
+/** A case whose executions take `ms` of real time. */
+class SleepyCase implements Sampled {
+  readonly kinds: readonly SampleKind[] = ['wall'];
+  readonly active = true;
+  readonly lastWallNs = undefined;
+  taken = 0;
+  constructor(private readonly ms: number) {}
+  count(): number {
+    return this.taken;
+  }
+  private busy(): number {
+    const end = performance.now() + this.ms;
+    while (performance.now() < end);
+    return this.ms * 1e6;
+  }
+  warm(): Promise<number> {
+    return Promise.resolve(this.busy());
+  }
+  sample(): Promise<number> {
+    this.taken++;
+    return Promise.resolve(this.busy());
+  }
+  markCollected(): void {}
+}
+
+describe('the schedule with a clock hold', () => {
+  it('holds before every turn and does not count the hold as sampling time', async () => {
+    const cases = [new SleepyCase(1), new SleepyCase(1)];
+    let holds = 0;
+    await visit(
+      cases,
+      {
+        round: 0,
+        warmupMs: 0,
+        firstVisit: false,
+        minWarmup: 0,
+        samplingMs: 20,
+        floor: () => 1,
+        cap: () => 1000,
+        shouldStop: () => false,
+        // Each hold takes longer than the whole sampling time: counted, it would allow one turn.
+        beforeTurn: async () => {
+          holds++;
+          const end = performance.now() + 30;
+          while (performance.now() < end);
+          await Promise.resolve();
+        },
+      },
+      seededRandom(1),
+    );
+    const turns = cases[0]?.taken ?? 0;
+    expect(turns).toBeGreaterThanOrEqual(5);
+    expect(cases[1]?.taken).toBe(turns);
+    // one before the warm-up turn, one before each sampling turn
+    expect(holds).toBe(turns + 1);
+  });
+});
