@@ -116,6 +116,15 @@ export async function runCli(
 const executed =
   process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
 if (executed) {
+  // A reader that goes away early (`launchbench … | head`) must not end the command with a stack
+  // trace, nor cost a run what it measures: output to the closed stream stops, the work goes on
+  // and the files are written.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      stream.write = (): boolean => true;
+    });
+  }
   void runCli(hideBin(process.argv)).then((code) => {
     process.exitCode = code;
   });

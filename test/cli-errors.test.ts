@@ -60,6 +60,11 @@ describe('an output folder that cannot be written: one line, exit 2, before any 
     ['package.json/run', /--out: cannot write to 'package.json\/run': ENOTDIR/],
     ['/dev/null/run', /--out: cannot write to '\/dev\/null\/run': ENOTDIR/],
     ['', /--out: cannot write to '': an empty path/],
+    // a folder that holds a run already: its CSVs would be appended to
+    [
+      'test/fixtures/run-small',
+      /--out: 'test\/fixtures\/run-small' already holds a run \(context\.json\)/,
+    ],
   ])('bench --out %j', async (out, message) => {
     const result = await runCli(['bench', '--profile', 'quick', '--out', out], {
       timeoutMs: 20_000,

@@ -43,7 +43,7 @@ import {
   type PlannedCase,
 } from '../report/console.ts';
 import { SELF_CHECK_DEFAULTS, selfCheck } from '../measure/self-check.ts';
-import { RunWriter, makeWritableDir } from '../report/writer.ts';
+import { RunWriter, assertNoRun, makeWritableDir } from '../report/writer.ts';
 import { reportAfterBench } from './report.ts';
 import { gpuOptions, type GpuArgs } from './gpu-options.ts';
 import { STRATEGIES, strategyById } from '../strategies/index.ts';
@@ -317,7 +317,10 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
         ? 0
         : parseDurationMs('case-budget', budget);
   // The run folder (or results/, where it will go) must be writable before any GPU work.
-  if (args['dry-run'] !== true) makeWritableDir(args.out ?? 'results', '--out');
+  if (args['dry-run'] !== true) {
+    makeWritableDir(args.out ?? 'results', '--out');
+    if (args.out !== undefined) assertNoRun(args.out, '--out');
+  }
   const ctx = await openGpu(gpuOptions(args));
   try {
     checkPlanLimits(ctx, plan);

@@ -71,6 +71,21 @@ export function makeWritableDir(dir: string, option: string): void {
   }
 }
 
+/** Files that mark a folder as holding a run already. */
+const RUN_FILES = ['context.json', 'samples.csv'];
+
+/**
+ * A run folder holds one run: `--out` naming a folder with an earlier run's files is refused
+ * (its samples.csv and drift.csv would be appended to, under another run's context.json).
+ */
+export function assertNoRun(dir: string, option: string): void {
+  const found = RUN_FILES.find((f) => existsSync(join(dir, f)));
+  if (found !== undefined)
+    throw new UsageError(
+      `${option}: '${dir}' already holds a run (${found}); give a new folder, or remove that run first`,
+    );
+}
+
 export function writeAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, text);
@@ -90,8 +105,13 @@ export class RunWriter {
     this.summaryPath = join(dir, 'summary.csv');
     this.samplesPath = join(dir, 'samples.csv');
     this.contextPath = join(dir, 'context.json');
-    if (!existsSync(this.samplesPath)) {
-      writeFileSync(this.samplesPath, toCsv([[...SAMPLE_COLUMNS]]));
+    assertNoRun(dir, '--out');
+    // Exclusive: of two runs started into one folder, the second stops here.
+    try {
+      writeFileSync(this.samplesPath, toCsv([[...SAMPLE_COLUMNS]]), { flag: 'wx' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') assertNoRun(dir, '--out');
+      throw error;
     }
   }
 
