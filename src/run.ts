@@ -420,15 +420,15 @@ export async function runPlan(
   const probe = options.drift
     ? await DriftProbe.open(ctx, options.timestamps, plan.sampling.stallTimeoutMs, originNs)
     : undefined;
+  const holdCheck = async (): Promise<void> => {
+    await options.clockHold?.check();
+  };
   const summarised = (group: GroupState): CaseResult[] => {
     for (const r of group.runners) r.summarise(interrupted);
     return group.results;
   };
   try {
-    if (probe !== undefined) {
-      await options.clockHold?.check();
-      callbacks.onDrift?.(await probe.measure(0, 'start'));
-    }
+    if (probe !== undefined) callbacks.onDrift?.(await probe.measure(0, 'start', holdCheck));
     for (let round = 0; round < rounds && !interrupted; round++) {
       for (const g of visitOrder(groups.length, plan.seed, round)) {
         const group = groups[g] as GroupState;
@@ -471,9 +471,8 @@ export async function runPlan(
         if (visitsDone === destroyAfter) ctx.device.destroy();
       }
       if (probe !== undefined && !interrupted) {
-        await options.clockHold?.check();
         const at = round === rounds - 1 ? 'end' : `after round ${round + 1}`;
-        callbacks.onDrift?.(await probe.measure(round + 1, at));
+        callbacks.onDrift?.(await probe.measure(round + 1, at, holdCheck));
       }
     }
   } catch (error) {

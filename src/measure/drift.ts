@@ -127,18 +127,31 @@ export class DriftProbe {
     return out;
   }
 
-  async measure(probe: number, at: string): Promise<DriftRow> {
+  /**
+   * One probe. `beforePart` runs before each of its five parts: the run's clock hold, so that
+   * the probe sees the clock the cases see (without it, the clock fell inside the probe's own
+   * idle stretches: a clock chain of 2.4× its fastest in a held run on the H200).
+   */
+  async measure(
+    probe: number,
+    at: string,
+    beforePart: () => Promise<void> = () => Promise.resolve(),
+  ): Promise<DriftRow> {
     const atS = (nowNs() - this.originNs) / 1e9;
+    await beforePart();
     const loops: number[] = [];
     for (let i = 0; i < REPEATS.hostLoop; i++) {
       const { ns, sink } = hostLoop();
       this.sink ^= sink;
       loops.push(ns);
     }
+    await beforePart();
     const roundTrip = median(await this.times(this.roundTrip, REPEATS.roundTrip));
+    await beforePart();
     const chain = median(await this.times(this.chain, REPEATS.chain));
     let busy: number | null = null;
     if (this.recorder !== undefined) {
+      await beforePart();
       const values: number[] = [];
       for (let i = 0; i < REPEATS.chainGpu; i++) {
         await timedExecution(this.chain, this.recorder, this.stallTimeoutMs, 'drift probe');
@@ -149,6 +162,7 @@ export class DriftProbe {
     }
     let clockChain: number | null = null;
     if (this.clock !== undefined) {
+      await beforePart();
       const values: number[] = [];
       for (let i = 0; i < REPEATS.clock; i++) {
         const ns = await this.clock.chainNs();
