@@ -10,12 +10,16 @@
  *     time over run A's figure for the case (from samples.csv): when a run drifted, and by how
  *     much, as its rounds stray from 1;
  *   - ratio scatter: within each run, how far a case's ratio to `dispatch-each` moves between
- *     rounds (the standard deviation of its log over the rounds).
+ *     rounds (the standard deviation of its log over the rounds);
+ *   - paired ratio within 5%: the same as "ratio within 5%", with each run's ratio from the two
+ *     cases' samples paired turn by turn (src/measure/paired.ts, from samples.csv) instead of the
+ *     ratio of their figures: what the speed-up columns state from this version on.
  * Only cases ok in both runs count. Usage: npx tsx scripts/repro-check.ts RUN_A RUN_B [--json]
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { pairedRatio, type PairSample } from '../src/measure/paired.ts';
 import { quantileSorted } from '../src/measure/stats.ts';
 import { caseKey, readRun, type SummaryRow } from '../src/report/read-run.ts';
 import { groupKey } from '../src/report/select.ts';
@@ -90,11 +94,13 @@ function tally(metric: Metric, lo: 'wallUsPerKernelLo95' | 'gpuBusyUsPerKernelLo
   return t;
 }
 
-/** caseId → round → median wall ns, over the valid wall samples of `dir`'s samples.csv. */
-function roundMedians(dir: string): Map<string, Map<number, number>> {
-  const rows: Record<string, string>[] = parse(readFileSync(join(dir, 'samples.csv'), 'utf8'), {
-    columns: true,
-  });
+const samplesOf = (dir: string): Record<string, string>[] =>
+  parse(readFileSync(join(dir, 'samples.csv'), 'utf8'), { columns: true });
+const samplesA = samplesOf(dirA);
+const samplesB = samplesOf(dirB);
+
+/** caseId → round → median wall ns, over the valid wall samples of a run's samples.csv. */
+function roundMedians(rows: readonly Record<string, string>[]): Map<string, Map<number, number>> {
   const walls = new Map<string, Map<number, number[]>>();
   for (const r of rows) {
     if (r['kind'] !== 'wall' || r['gc'] === 'true') continue;
@@ -121,8 +127,8 @@ function roundMedians(dir: string): Map<string, Map<number, number>> {
 
 const geomean = (values: readonly number[]): number =>
   Math.exp(values.reduce((sum, v) => sum + Math.log(v), 0) / values.length);
-const medA = roundMedians(dirA);
-const medB = roundMedians(dirB);
+const medA = roundMedians(samplesA);
+const medB = roundMedians(samplesB);
 const figureA = new Map([...medA].map(([id, m]) => [id, geomean([...m.values()])]));
 const perRound = (run: Map<string, Map<number, number>>): number[] => {
   const rounds = Math.max(0, ...[...run.values()].flatMap((m) => [...m.keys()])) + 1;
@@ -162,6 +168,58 @@ function ratioScatter(run: Map<string, Map<number, number>>): { median: number; 
 }
 const scatter = { a: ratioScatter(medA), b: ratioScatter(medB) };
 
+/** caseId → its wall (and GPU busy) samples, for pairing. */
+function pairSamples(rows: readonly Record<string, string>[]): Map<string, PairSample[]> {
+  const out = new Map<string, PairSample[]>();
+  for (const r of rows) {
+    const id = r['caseId'] ?? '';
+    const kind = r['kind'] === 'gpu' ? 'gpu' : 'wall';
+    const column = kind === 'gpu' ? 'gpuBusyNs' : 'wallNs';
+    const value = r[column] === undefined || r[column] === '' ? null : Number(r[column]);
+    const list = out.get(id) ?? [];
+    list.push({ round: Number(r['round']), kind, gc: r['gc'] === 'true', value });
+    out.set(id, list);
+  }
+  return out;
+}
+
+/** Of the cases in both runs, how many have a paired ratio to `dispatch-each` within 5% of the other run's. */
+function pairedTally(kind: 'wall' | 'gpu'): { n: number; within5: number } {
+  const runA = pairSamples(samplesA);
+  const runB = pairSamples(samplesB);
+  const ratio = (run: Map<string, PairSample[]>, id: string): number | undefined => {
+    const parts = id.split('/');
+    const base = run.get([...parts.slice(0, 5), 'dispatch-each'].join('/'));
+    const own = run.get(id);
+    if (base === undefined || own === undefined) return undefined;
+    return pairedRatio(own, base, kind)?.ratio;
+  };
+  // Only cases ok in both runs and on the floor count, as in tally().
+  const ok = (rows: readonly SummaryRow[]): Set<string> =>
+    new Set(
+      rows
+        .filter((r) => r.status === 'ok' && r.enoughSamples !== false)
+        .map(
+          (r) =>
+            `${r.workload}/e${r.elements}/k${r.kernels}/i${r.intensity}/wg${r.workgroupSize}/${r.strategy}`,
+        ),
+    );
+  const okA = ok(a.summary);
+  const okB = ok(b.summary);
+  let n = 0;
+  let within5 = 0;
+  for (const id of runA.keys()) {
+    if (id.split('/')[5] === 'dispatch-each' || !okA.has(id) || !okB.has(id)) continue;
+    const ra = ratio(runA, id);
+    const rb = ratio(runB, id);
+    if (ra === undefined || rb === undefined) continue;
+    n++;
+    if (within(ra, rb, 0.05)) within5++;
+  }
+  return { n, within5 };
+}
+const paired = { wall: pairedTally('wall'), busy: pairedTally('gpu') };
+
 const underFloor = [...a.summary, ...b.summary].filter(
   (r) => r.status === 'ok' && r.enoughSamples === false,
 ).length;
@@ -171,7 +229,7 @@ const pct = (x: number, n: number): string => (n === 0 ? '-' : `${((100 * x) / n
 
 if (process.argv.includes('--json')) {
   process.stdout.write(
-    `${JSON.stringify({ a: dirA, b: dirB, underFloor, wall, busy, rounds, scatter }, null, 2)}\n`,
+    `${JSON.stringify({ a: dirA, b: dirB, underFloor, wall, busy, paired, rounds, scatter }, null, 2)}\n`,
   );
 } else {
   const lines = [
@@ -179,12 +237,12 @@ if (process.argv.includes('--json')) {
     `B: ${dirB}`,
     `cases under the sample floor (A and B): ${underFloor}`,
   ];
-  for (const [name, t] of [
-    ['wall', wall],
-    ['GPU busy', busy],
+  for (const [name, t, p] of [
+    ['wall', wall, paired.wall],
+    ['GPU busy', busy, paired.busy],
   ] as const) {
     lines.push(
-      `${name}: ${t.n} cases; within 5%: ${pct(t.within5, t.n)}; ratio to dispatch-each within 5%: ${pct(t.ratioWithin5, t.ratioN)} of ${t.ratioN}; B inside A's 95% interval: ${pct(t.covered, t.coveredN)}, A inside B's: ${pct(t.coveredBack, t.coveredN)} of ${t.coveredN}`,
+      `${name}: ${t.n} cases; within 5%: ${pct(t.within5, t.n)}; ratio to dispatch-each within 5%: ${pct(t.ratioWithin5, t.ratioN)} of ${t.ratioN} (paired turn by turn: ${pct(p.within5, p.n)} of ${p.n}); B inside A's 95% interval: ${pct(t.covered, t.coveredN)}, A inside B's: ${pct(t.coveredBack, t.coveredN)} of ${t.coveredN}`,
       `  largest changes: ${t.worst.map((w) => `${w.key} ${(w.change * 100).toFixed(1)}%`).join('; ')}`,
     );
   }

@@ -16,6 +16,7 @@ import {
   type SamplingOptions,
 } from './measure/run-case.ts';
 import { DriftProbe, type DriftRow } from './measure/drift.ts';
+import { pairedRatio, type PairSample } from './measure/paired.ts';
 import type { ClockHold } from './gpu/clock-hold.ts';
 import { GcWatch, collectGarbage, perfNowMs } from './measure/host-noise.ts';
 import { floorShare, roundRandom, visit, visitOrder } from './measure/schedule.ts';
@@ -349,6 +350,26 @@ async function visitGroup(
   return group.runners.flatMap((r) => r.samples.slice(before.get(r) ?? 0));
 }
 
+/** The strategies a group's speed-ups are stated against. */
+const BASELINES = ['submit-wait', 'dispatch-each'];
+
+/** Each case's wall ratio to the group's baselines, from samples paired turn by turn. */
+function pairWithBaselines(runners: readonly CaseRunner[]): void {
+  const walls = (r: CaseRunner): PairSample[] =>
+    r.samples.map((s) => ({ round: s.round, kind: s.kind, gc: s.gc, value: s.wallNs }));
+  for (const id of BASELINES) {
+    const baseline = runners.find((r) => r.setup.strategy.id === id);
+    if (baseline === undefined) continue;
+    const reference = walls(baseline);
+    for (const r of runners) {
+      if (r === baseline) continue;
+      const paired = pairedRatio(walls(r), reference, 'wall');
+      if (paired === null) continue;
+      r.result.pairedWallRatios = { ...r.result.pairedWallRatios, [id]: paired };
+    }
+  }
+}
+
 /** Options of one run besides the plan. */
 export interface RunOptions {
   /** Resolve mode of GPU samples; undefined takes wall samples only. */
@@ -425,6 +446,7 @@ export async function runPlan(
   };
   const summarised = (group: GroupState): CaseResult[] => {
     for (const r of group.runners) r.summarise(interrupted);
+    pairWithBaselines(group.runners);
     return group.results;
   };
   try {

@@ -91,9 +91,30 @@ export function caseMetrics(result: CaseResult): CaseMetrics {
   };
 }
 
-/** Speed-up of `result` over `baseline` on the same parameters: baseline wall / this wall. */
-export function speedup(result: CaseResult, baseline: CaseResult | undefined): number | null {
+export interface Speedup {
+  speedup: number;
+  /** Its 95% interval (a second run's figure should fall in it); null without one. */
+  lo95: number | null;
+  hi95: number | null;
+}
+
+/**
+ * Speed-up of `result` over `baseline` on the same parameters, baseline wall / this wall: from
+ * the two cases' samples paired turn by turn where the run paired them (src/measure/paired.ts),
+ * else the ratio of their wall figures (no interval).
+ */
+export function speedupOf(result: CaseResult, baseline: CaseResult | undefined): Speedup | null {
   if (baseline === undefined || result.wallNs === null || baseline.wallNs === null) return null;
   if (result.status !== 'ok' || baseline.status !== 'ok') return null;
-  return baseline.wallNs.median / result.wallNs.median;
+  const paired = result.pairedWallRatios?.[baseline.strategy];
+  if (paired !== undefined)
+    return {
+      speedup: 1 / paired.ratio,
+      lo95: paired.hi95 === null ? null : 1 / paired.hi95,
+      hi95: paired.lo95 === null ? null : 1 / paired.lo95,
+    };
+  return { speedup: baseline.wallNs.median / result.wallNs.median, lo95: null, hi95: null };
 }
+
+export const speedup = (result: CaseResult, baseline: CaseResult | undefined): number | null =>
+  speedupOf(result, baseline)?.speedup ?? null;

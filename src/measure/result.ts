@@ -1,4 +1,5 @@
 /** The result model every reporter reads. Measurement fills it; reporters never time. */
+import type { PairedRatio } from './paired.ts';
 import type { Distribution, RoundSummary } from './stats.ts';
 import type { CaseParams, ProgramKind } from '../workloads/types.ts';
 
@@ -77,6 +78,12 @@ export interface CaseResult {
   /** Between-round view of the wall and GPU busy figures (per execution of all K kernels, ns). */
   wallRounds: RoundSummary | null;
   gpuBusyRounds: RoundSummary | null;
+  /**
+   * Its wall time over a baseline strategy's of the same group (keyed by the baseline's id), from
+   * the two cases' samples paired turn by turn (src/measure/paired.ts); set by the run for the
+   * baselines the speed-ups name.
+   */
+  pairedWallRatios?: Record<string, PairedRatio>;
   elapsedMs: number;
   /**
    * Per execution of all K kernels, ns. Null when not measured. Over several rounds, the wall and

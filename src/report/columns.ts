@@ -3,7 +3,7 @@
  * their unit. Readers must ignore unknown columns; SCHEMA_VERSION changes when a column changes
  * meaning or is removed (see results/README.md).
  */
-import { caseMetrics, speedup } from '../measure/metrics.ts';
+import { caseMetrics, speedup, speedupOf } from '../measure/metrics.ts';
 import { crossovers, kernelFits } from '../measure/fit.ts';
 import type { CaseResult, Sample } from '../measure/result.ts';
 
@@ -57,6 +57,7 @@ export function summaryRows(results: readonly CaseResult[]): Record<string, Cell
       `${r.workload}/${r.strategy}/${r.params.kernels}/${r.params.intensity}/${r.params.workgroupSize}`,
     );
     const m = caseMetrics(r);
+    const vsDispatchEach = speedupOf(r, byKey.get(`${paramsKey(r)}#dispatch-each`));
     const p = r.params;
     return {
       workload: r.workload,
@@ -111,7 +112,9 @@ export function summaryRows(results: readonly CaseResult[]): Record<string, Cell
       wallWithTimestampsUsPerKernel: round(m.wallWithTimestampsUsPerKernel),
       timestampOverheadUsPerKernel: round(m.timestampOverheadUsPerKernel),
       speedupVsSubmitWait: round(speedup(r, byKey.get(`${paramsKey(r)}#submit-wait`))),
-      speedupVsDispatchEach: round(speedup(r, byKey.get(`${paramsKey(r)}#dispatch-each`))),
+      speedupVsDispatchEach: round(vsDispatchEach?.speedup ?? null),
+      speedupVsDispatchEachLo95: round(vsDispatchEach?.lo95 ?? null),
+      speedupVsDispatchEachHi95: round(vsDispatchEach?.hi95 ?? null),
       fitFixedUs: round(fit?.fixedUs ?? null),
       fitPerKernelUs: round(fit?.perKernelUs ?? null),
       fitR2: round(fit?.r2 ?? null),

@@ -50,6 +50,8 @@ const SUMMARY_OPTIONAL_NUMBERS = [
   'timestampOverheadUsPerKernel',
   'speedupVsSubmitWait',
   'speedupVsDispatchEach',
+  'speedupVsDispatchEachLo95',
+  'speedupVsDispatchEachHi95',
   'rounds',
   'gpuRounds',
   'wallRoundSpread',
