@@ -14,8 +14,8 @@
  * (src/gpu/clock-probe.ts, ~0.15 ms). A reading slower than the fastest seen by more than
  * `tolerance` means the clock fell: the spin kernel runs until a reading is back within it (or
  * `boostMaxMs` passes). `dutyMs` > 0 spins that long at every check as well, to keep the governor
- * from stepping down at all. All of it happens between samples, never inside one. nvbench does the
- * opposite half (it drops samples taken below 75% of the default clock and waits); locking the
+ * from stepping down at all. All of it happens between samples, never inside one. nvbench takes the
+ * other way (it drops samples taken below 75% of the default clock and waits); locking the
  * clock (`nvidia-smi -lgc`) needs root and changes the machine, which a benchmark should not do.
  * Never prints.
  */

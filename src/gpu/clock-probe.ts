@@ -3,8 +3,8 @@
  * chain of dependent integer operations (`shaders/selftest.wgsl`), timed by its pass's begin and
  * end timestamps. The timestamp counter runs at a fixed rate while the chain's length is a fixed
  * number of shader cycles, so the chain's GPU time is inversely proportional to the shader clock:
- * `fastest / this` is the clock as a fraction of the fastest seen (nvbench reads the same from
- * `clock64()`; WGSL has no cycle counter). One reading costs ~0.12 ms of one compute unit on an H200, too little
+ * `fastest / this` is the clock as a fraction of the fastest seen (nvbench's throttle detection
+ * measures the clock inside a kernel too, with a cycle counter WGSL does not have). One reading costs ~0.12 ms of one compute unit on an H200, too little
  * to move a clock governor. Needs timestamp queries; never prints.
  */
 import type { GpuContext } from './context.ts';
