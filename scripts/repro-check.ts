@@ -177,7 +177,8 @@ function pairSamples(rows: readonly Record<string, string>[]): Map<string, PairS
     const column = kind === 'gpu' ? 'gpuBusyNs' : 'wallNs';
     const value = r[column] === undefined || r[column] === '' ? null : Number(r[column]);
     const list = out.get(id) ?? [];
-    list.push({ round: Number(r['round']), kind, gc: r['gc'] === 'true', value });
+    const turn = r['turn'] === undefined || r['turn'] === '' ? null : Number(r['turn']);
+    list.push({ round: Number(r['round']), turn, kind, gc: r['gc'] === 'true', value });
     out.set(id, list);
   }
   return out;

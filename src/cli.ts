@@ -122,7 +122,12 @@ if (executed) {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EPIPE') throw error;
-      stream.write = (): boolean => true;
+      // Swallow later writes, still calling a write's callback as a stream would.
+      stream.write = (...args: unknown[]): boolean => {
+        const done = args.find((a) => typeof a === 'function') as (() => void) | undefined;
+        if (done !== undefined) process.nextTick(done);
+        return true;
+      };
     });
   }
   void runCli(hideBin(process.argv)).then((code) => {

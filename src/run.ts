@@ -356,7 +356,13 @@ const BASELINES = ['submit-wait', 'dispatch-each'];
 /** Each case's wall ratio to the group's baselines, from samples paired turn by turn. */
 function pairWithBaselines(runners: readonly CaseRunner[]): void {
   const walls = (r: CaseRunner): PairSample[] =>
-    r.samples.map((s) => ({ round: s.round, kind: s.kind, gc: s.gc, value: s.wallNs }));
+    r.samples.map((s) => ({
+      round: s.round,
+      turn: s.turn,
+      kind: s.kind,
+      gc: s.gc,
+      value: s.wallNs,
+    }));
   for (const id of BASELINES) {
     const baseline = runners.find((r) => r.setup.strategy.id === id);
     if (baseline === undefined) continue;

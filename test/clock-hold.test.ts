@@ -10,6 +10,7 @@ import {
   type ClockReader,
   type Spinner,
 } from '../src/gpu/clock-hold.ts';
+import { DeviceLostError } from '../src/errors.ts';
 import type { SampleKind } from '../src/measure/result.ts';
 import { visit, type Sampled } from '../src/measure/schedule.ts';
 import { seededRandom } from '../src/workloads/random.ts';
@@ -37,19 +38,19 @@ class CountingSpinner implements Spinner {
 const everyTurn = { ...CLOCK_HOLD_DEFAULTS, checkEveryMs: 0 };
 
 describe('clock hold', () => {
-  it('takes the fastest calibration reading as the reference and spins a lowered clock back', async () => {
+  it('takes the median calibration reading as the reference and spins a lowered clock back', async () => {
     const clock = new ScriptedClock([101, 100, 102, 100, 101, 150, 120, 102]);
     const spinner = new CountingSpinner();
     const hold = new ClockHold(clock, spinner, everyTurn);
     await hold.calibrate();
-    expect(hold.summary().fastestChainUs).toBeCloseTo(0.1);
+    expect(hold.summary().referenceChainUs).toBeCloseTo(0.101);
     await hold.check();
     const s = hold.summary();
     expect(s.lowered).toBe(1);
-    expect(spinner.spins).toBe(2); // 150 → 120 → 102 (within 3% of 100)
+    expect(spinner.spins).toBe(2); // 150 → 120 → 102 (within 3% of 101)
     expect(s.notRestored).toBe(0);
-    expect(hold.clockRel).toBeCloseTo(100 / 102);
-    expect(s.lowestRel).toBeCloseTo(100 / 150);
+    expect(hold.clockRel).toBeCloseTo(101 / 102);
+    expect(s.lowestRel).toBeCloseTo(101 / 150);
   });
 
   it('leaves a clock within the tolerance alone', async () => {
@@ -65,6 +66,46 @@ describe('clock hold', () => {
     expect(hold.summary().lowered).toBe(0);
   });
 
+  it('does not let one fast reading set a clock the GPU never returns to', async () => {
+    const spinner = new CountingSpinner();
+    const hold = new ClockHold(
+      new ScriptedClock([100, 50, 100, 100, 100, 100]),
+      spinner,
+      everyTurn,
+    );
+    await hold.calibrate();
+    await hold.check();
+    expect(hold.summary().referenceChainUs).toBeCloseTo(0.1);
+    expect(spinner.spins).toBe(0);
+  });
+
+  it('raises the reference when readings stay faster, and re-takes it when boosts keep failing', async () => {
+    const spinner = new CountingSpinner();
+    const faster = new ClockHold(
+      new ScriptedClock([100, 100, 100, 100, 100, 80, 80, 80, 100]),
+      spinner,
+      everyTurn,
+    );
+    await faster.calibrate();
+    for (let i = 0; i < 3; i++) await faster.check();
+    expect(faster.summary().referenceChainUs).toBeCloseTo(0.08);
+    await faster.check(); // 100 is now 20% slow
+    expect(faster.summary().lowered).toBe(1);
+
+    const stuck = new ClockHold(new ScriptedClock([100, 100, 100, 100, 100, 200]), spinner, {
+      ...everyTurn,
+      boostMaxMs: 1,
+    });
+    await stuck.calibrate();
+    for (let i = 0; i < 3; i++) await stuck.check();
+    const s = stuck.summary();
+    expect(s.notRestored).toBe(3);
+    expect(s.rebaselined).toBe(1);
+    expect(s.referenceChainUs).toBeCloseTo(0.2);
+    await stuck.check();
+    expect(stuck.summary().lowered).toBe(3); // the fourth check finds the clock at the new reference
+  });
+
   it('gives up after boostMaxMs and says so', async () => {
     const spinner = new CountingSpinner();
     const hold = new ClockHold(new ScriptedClock([100, 100, 100, 100, 100, 200]), spinner, {
@@ -75,6 +116,24 @@ describe('clock hold', () => {
     await hold.check();
     expect(hold.summary().notRestored).toBe(1);
     expect(hold.clockRel).toBeCloseTo(0.5);
+  });
+
+  it('says nothing it does not know: an unusable reading clears clockRel and is counted', async () => {
+    const clock = new ScriptedClock([100, 100, 100, 100, 100]);
+    const hold = new ClockHold(clock, new CountingSpinner(), everyTurn);
+    await hold.calibrate();
+    await hold.check();
+    expect(hold.clockRel).toBeCloseTo(1);
+    clock.chainNs = () => Promise.resolve(undefined);
+    await hold.check();
+    expect(hold.clockRel).toBeNull();
+    expect(hold.summary().unreadable).toBe(1);
+  });
+
+  it('turns a probe that never completes into a lost device instead of waiting for ever', async () => {
+    const never: ClockReader = { chainNs: () => new Promise(() => {}), destroy: () => {} };
+    const hold = new ClockHold(never, new CountingSpinner(), { ...everyTurn, stallTimeoutMs: 30 });
+    await expect(hold.check()).rejects.toBeInstanceOf(DeviceLostError);
   });
 
   it('reads at most every checkEveryMs between turns', async () => {

@@ -334,7 +334,10 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
     });
     if (!selfTest.ok)
       process.stderr.write(`launchbench: ${selfTest.message}; GPU columns are not measured\n`);
-    const hold = await openClockHold(ctx, args['clock-hold'], selfTest.ok && args.timestamps);
+    const hold =
+      args['dry-run'] === true
+        ? { hold: undefined, off: 'dry run' }
+        : await openClockHold(ctx, args['clock-hold'], selfTest.ok && args.timestamps);
     const calibration = await fitPlan(
       ctx,
       plan,

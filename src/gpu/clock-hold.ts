@@ -11,9 +11,10 @@
  * runs read the clock probe anywhere between 472 µs (1980 MHz) and 2478 µs.
  *
  * How: between turns of the schedule, at most every `checkEveryMs`, one clock-probe reading
- * (src/gpu/clock-probe.ts, ~0.15 ms). A reading slower than the fastest seen by more than
- * `tolerance` means the clock fell: the spin kernel runs until a reading is back within it (or
- * `boostMaxMs` passes). `dutyMs` > 0 spins that long at every check as well, to keep the governor
+ * (src/gpu/clock-probe.ts, ~0.12 ms), and one before each visit and each part of the drift probe.
+ * A reading more than `tolerance` below the reference clock (the median of the readings right
+ * after the warm-up) means the clock fell: the spin kernel runs until a reading is back within it
+ * (or `boostMaxMs` passes). `dutyMs` > 0 spins that long at every check as well, to keep the governor
  * from stepping down at all. All of it happens between samples, never inside one. nvbench takes the
  * other way (it drops samples taken below 75% of the default clock and waits); locking the
  * clock (`nvidia-smi -lgc`) needs root and changes the machine, which a benchmark should not do.
@@ -23,6 +24,7 @@ import { ClockProbe } from './clock-probe.ts';
 import type { GpuContext } from './context.ts';
 import { SpinKernel } from './spin.ts';
 import { nowNs } from '../measure/clock.ts';
+import { DeviceLostError } from '../errors.ts';
 
 /** What the hold needs of the clock probe and the spin kernel (models of them in tests). */
 export interface ClockReader {
@@ -36,9 +38,12 @@ export interface Spinner {
 
 export interface ClockHoldOptions {
   checkEveryMs: number;
+  /** A reading more than this fraction below the reference clock means the clock fell. */
   tolerance: number;
   boostMaxMs: number;
   dutyMs: number;
+  /** A probe reading or a spin that takes longer than this means the queue is stuck. */
+  stallTimeoutMs: number;
 }
 
 export const CLOCK_HOLD_DEFAULTS: ClockHoldOptions = {
@@ -46,22 +51,33 @@ export const CLOCK_HOLD_DEFAULTS: ClockHoldOptions = {
   tolerance: 0.03,
   boostMaxMs: 1500,
   dutyMs: 0,
+  stallTimeoutMs: 60_000,
 };
 
 /** Spin this long between readings while bringing the clock back. */
 const BOOST_STEP_MS = 5;
 const CALIBRATION_READINGS = 5;
+/** This many readings in a row above the reference clock raise it; this many failed boosts in a row re-take it. */
+const STREAK = 3;
 
 export interface ClockHoldStats {
   options: ClockHoldOptions;
-  /** The reference: the fastest clock-probe chain seen, µs. */
-  fastestChainUs: number | null;
+  /**
+   * The reference: the median of the readings right after the warm-up (raised when readings
+   * stayed faster, re-taken when the clock could not be brought back to it), µs.
+   */
+  referenceChainUs: number | null;
+  /** Checks, the ones before each visit and drift probe included. */
   checks: number;
   /** Checks that found the clock lowered (and spun to bring it back). */
   lowered: number;
-  /** Of those, how many ended at `boostMaxMs` with the clock still low. */
+  /** Of those, how many ended at `boostMaxMs` (or on an unusable reading) with the clock still low. */
   notRestored: number;
-  /** The lowest reading of the run, as a fraction of the fastest. */
+  /** Probe readings whose timestamps could not be used. */
+  unreadable: number;
+  /** Times the reference was re-taken after STREAK checks in a row could not reach it. */
+  rebaselined: number;
+  /** The lowest reading of the run, as a fraction of the reference. */
   lowestRel: number | null;
   /** Time spent spinning (boosts and duty), ms. */
   spinMs: number;
@@ -69,14 +85,40 @@ export interface ClockHoldStats {
   totalMs: number;
 }
 
+/** `promise`, or a DeviceLostError when it has not settled within `ms`. */
+async function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const stall = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new DeviceLostError(`${what} did not finish within ${ms / 1000} s`)),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([promise, stall]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const medianOf = (values: readonly number[]): number => {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+};
+
 export class ClockHold {
-  private fastestNs = Infinity;
+  private referenceNs: number | undefined;
   private lastCheckNs = -Infinity;
   private latestRel: number | null = null;
-  private readonly stats: Omit<ClockHoldStats, 'options' | 'fastestChainUs'> = {
+  /** Consecutive readings faster than the reference by more than the tolerance. */
+  private fastStreak: number[] = [];
+  private failedBoosts = 0;
+  private readonly stats: Omit<ClockHoldStats, 'options' | 'referenceChainUs'> = {
     checks: 0,
     lowered: 0,
     notRestored: 0,
+    unreadable: 0,
+    rebaselined: 0,
     lowestRel: null,
     spinMs: 0,
     totalMs: 0,
@@ -95,15 +137,31 @@ export class ClockHold {
   ): Promise<ClockHold | undefined> {
     const probe = await ClockProbe.open(ctx);
     if (probe === undefined) return undefined;
-    return new ClockHold(probe, await SpinKernel.open(ctx), options);
+    try {
+      return new ClockHold(probe, await SpinKernel.open(ctx), options);
+    } catch (error) {
+      probe.destroy();
+      throw error;
+    }
   }
 
-  /** Right after the GPU warm-up: the fastest of a few readings becomes the reference. */
+  /**
+   * Right after the GPU warm-up: the median of a few readings becomes the reference (a median,
+   * so that one odd reading cannot set a clock the GPU never returns to).
+   */
   async calibrate(): Promise<void> {
-    for (let i = 0; i < CALIBRATION_READINGS; i++) await this.read();
+    const readings: number[] = [];
+    for (let i = 0; i < CALIBRATION_READINGS; i++) {
+      const ns = await this.chainNs();
+      if (ns !== undefined) readings.push(ns);
+    }
+    if (readings.length > 0) this.referenceNs = medianOf(readings);
   }
 
-  /** The latest reading as a fraction of the fastest (1: full clock); null before the first. */
+  /**
+   * The reading before the latest turn (after any spin-up), as a fraction of the reference
+   * clock (1: the reference); null before the first usable reading and after an unusable one.
+   */
   get clockRel(): number | null {
     return this.latestRel;
   }
@@ -122,14 +180,25 @@ export class ClockHold {
     if (rel !== undefined && this.lowered(rel)) {
       this.stats.lowered++;
       const boostStart = nowNs();
+      const readings: number[] = [];
       while (rel !== undefined && this.lowered(rel)) {
-        if ((nowNs() - boostStart) / 1e6 >= this.options.boostMaxMs) {
-          this.stats.notRestored++;
-          break;
-        }
+        if ((nowNs() - boostStart) / 1e6 >= this.options.boostMaxMs) break;
         await this.spinFor(BOOST_STEP_MS);
         rel = await this.read();
+        if (rel !== undefined && this.referenceNs !== undefined)
+          readings.push(this.referenceNs / rel);
       }
+      if (rel === undefined || this.lowered(rel)) {
+        this.stats.notRestored++;
+        // The clock this hold aims at may be one the GPU no longer reaches (a warmer board, a
+        // lower power limit): after STREAK failures in a row, the recent readings become it.
+        if (++this.failedBoosts >= STREAK && readings.length > 0) {
+          this.referenceNs = medianOf(readings.slice(-STREAK));
+          this.stats.rebaselined++;
+          this.failedBoosts = 0;
+          this.latestRel = 1;
+        }
+      } else this.failedBoosts = 0;
     }
     this.lastCheckNs = nowNs();
     this.stats.totalMs += (this.lastCheckNs - t0) / 1e6;
@@ -138,7 +207,7 @@ export class ClockHold {
   summary(): ClockHoldStats {
     return {
       options: this.options,
-      fastestChainUs: Number.isFinite(this.fastestNs) ? this.fastestNs / 1e3 : null,
+      referenceChainUs: this.referenceNs === undefined ? null : this.referenceNs / 1e3,
       ...this.stats,
     };
   }
@@ -149,21 +218,45 @@ export class ClockHold {
   }
 
   private lowered(rel: number): boolean {
-    return rel < 1 / (1 + this.options.tolerance);
+    return rel < 1 - this.options.tolerance;
   }
 
   private async spinFor(ms: number): Promise<void> {
     const t0 = nowNs();
-    await this.spin.run(ms);
+    await bounded(
+      this.spin.run(ms),
+      ms + this.options.stallTimeoutMs,
+      "the clock hold's spin kernel",
+    );
     this.stats.spinMs += (nowNs() - t0) / 1e6;
   }
 
-  /** One probe reading as a fraction of the fastest so far (which it may become). */
+  private async chainNs(): Promise<number | undefined> {
+    const ns = await bounded(this.probe.chainNs(), this.options.stallTimeoutMs, 'the clock probe');
+    if (ns === undefined) this.stats.unreadable++;
+    return ns;
+  }
+
+  /**
+   * One probe reading as a fraction of the reference clock. Readings faster than the reference
+   * by more than the tolerance, STREAK in a row, raise it (the warm-up had not reached the top).
+   */
   private async read(): Promise<number | undefined> {
-    const ns = await this.probe.chainNs();
-    if (ns === undefined) return undefined;
-    this.fastestNs = Math.min(this.fastestNs, ns);
-    const rel = this.fastestNs / ns;
+    const ns = await this.chainNs();
+    if (ns === undefined) {
+      this.latestRel = null;
+      return undefined;
+    }
+    if (this.referenceNs === undefined) this.referenceNs = ns;
+    let rel = this.referenceNs / ns;
+    if (rel > 1 + this.options.tolerance) {
+      this.fastStreak.push(ns);
+      if (this.fastStreak.length >= STREAK) {
+        this.referenceNs = medianOf(this.fastStreak);
+        this.fastStreak = [];
+        rel = this.referenceNs / ns;
+      }
+    } else this.fastStreak = [];
     this.latestRel = rel;
     this.stats.lowestRel = Math.min(this.stats.lowestRel ?? 1, rel);
     return rel;

@@ -8,7 +8,8 @@
  *   - chain: 1000 tiny dispatches in one pass, one submit (`map`, 64 elements, K = 1000,
  *     `dispatch-each`): the per-dispatch cost, wall and GPU busy;
  *   - clock chain: the clock probe's fixed chain of dependent operations (src/gpu/clock-probe.ts),
- *     GPU time: inversely proportional to the shader clock, which a launch-bound GPU lowers.
+ *     GPU time: inversely proportional to the shader clock, which a launch-bound GPU lowers. Under
+ *     the clock hold it follows the hold's checks, so it reads the held clock (the hold at work).
  * Each figure is the median of a few executions after two warm-up ones; a probe takes ~50 ms
  * on a discrete GPU. Never prints.
  */

@@ -1,7 +1,8 @@
 /**
  * Strategy ratios from paired samples. Within a visit the schedule takes one sample of each case
- * per turn (src/measure/schedule.ts), so the i-th sample of a kind that two cases of a group took
- * in a round came from the same turn, seconds apart at most, in the same machine state. The
+ * per turn (src/measure/schedule.ts) and records the turn, so two cases of a group have samples
+ * of a kind from the same round and turn, seconds apart at most, in the same machine state (runs
+ * made before the turn was recorded pair the i-th sample of a round with the i-th). The
  * ratio of two strategies is then the median over turns of the ratio of their two samples, not the
  * ratio of their two medians: each pair cancels the state both saw, including the state changes
  * inside a visit that a ratio of medians keeps. Measured on the H200 (two default-profile runs back
@@ -18,6 +19,8 @@ import { quantileSorted, studentT } from './stats.ts';
 /** What pairing needs of a sample (a Sample, or a row of samples.csv). */
 export interface PairSample {
   round: number;
+  /** The visit's turn; null in runs that did not record it (pairs then go by position). */
+  turn: number | null;
   kind: SampleKind;
   gc: boolean;
   /** The figure compared, e.g. wall ns; null where the sample has none. */
@@ -53,6 +56,21 @@ function byRound(samples: readonly PairSample[], kind: SampleKind): Map<number, 
 }
 
 /**
+ * The pairs of one round: by turn where both sides recorded it (a case that made up samples in
+ * extra turns of its own pairs with nothing there), else by position.
+ */
+function pairsOf(a: readonly PairSample[], b: readonly PairSample[]): [PairSample, PairSample][] {
+  if (a.every((s) => s.turn !== null) && b.every((s) => s.turn !== null)) {
+    const inB = new Map(b.map((s) => [s.turn, s]));
+    return a.flatMap((x) => {
+      const y = inB.get(x.turn);
+      return y === undefined ? [] : [[x, y] as [PairSample, PairSample]];
+    });
+  }
+  return a.slice(0, b.length).map((x, i) => [x, b[i] as PairSample]);
+}
+
+/**
  * The ratio a / b of two cases of one group from their samples of `kind` paired turn by turn;
  * null without a single valid pair. A pair is left out when either sample overlapped a garbage
  * collection or has no value.
@@ -68,9 +86,7 @@ export function pairedRatio(
   for (const [round, listA] of byRound(a, kind)) {
     const listB = inB.get(round) ?? [];
     const logs: number[] = [];
-    for (let i = 0; i < Math.min(listA.length, listB.length); i++) {
-      const x = listA[i] as PairSample;
-      const y = listB[i] as PairSample;
+    for (const [x, y] of pairsOf(listA, listB)) {
       if (x.gc || y.gc || x.value === null || y.value === null) continue;
       if (!(x.value > 0 && y.value > 0)) continue;
       logs.push(Math.log(x.value / y.value));

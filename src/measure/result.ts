@@ -11,6 +11,11 @@ export interface Sample {
   index: number;
   /** The round (0-based) whose visit took it. */
   round: number;
+  /**
+   * The visit's sampling turn (0-based) that took it: samples of one group with the same round
+   * and turn were taken side by side (src/measure/schedule.ts). Null outside a schedule.
+   */
+  turn: number | null;
   /** When the timed region began, ms since the run started (to line samples up with drift.csv). */
   atMs: number;
   /**
@@ -46,7 +51,7 @@ export interface Sample {
   completionUpperNs: number | null;
   /**
    * The shader clock at the clock hold's latest reading before the sample's turn, as a fraction
-   * of the fastest seen (src/gpu/clock-hold.ts); null where the run held no clock.
+   * of the reference clock (src/gpu/clock-hold.ts); null where the run held no clock.
    */
   clockRel: number | null;
 }

@@ -283,7 +283,7 @@ export interface CaseSetup {
   gcWatch?: GcWatch | undefined;
   /** performance.now() at the run's start: samples' `atMs` counts from it. */
   originMs?: number;
-  /** The clock hold's latest reading (a fraction of the fastest), recorded with each sample. */
+  /** The clock hold's latest reading (a fraction of the reference clock), recorded with each sample. */
   clockRel?: () => number | null;
 }
 
@@ -391,7 +391,7 @@ export class CaseRunner implements Sampled {
   }
 
   /** One timed sample of `kind`, recorded in `round`; its wall time, ns. */
-  async sample(kind: SampleKind, round: number): Promise<number | undefined> {
+  async sample(kind: SampleKind, round: number, turn?: number): Promise<number | undefined> {
     if (!this.active) return undefined;
     return this.guard(async () => {
       const startMs = perfNowMs();
@@ -410,6 +410,7 @@ export class CaseRunner implements Sampled {
         caseId: this.id,
         index: this.samples.length,
         round,
+        turn: turn ?? null,
         atMs: startMs - (this.setup.originMs ?? 0),
         gc: false,
         kind,

@@ -56,8 +56,11 @@ export interface Sampled {
   count(kind: SampleKind, round?: number): number;
   /** One execution that does not count (warm-up); its wall time in ns, undefined on failure. */
   warm(kind: SampleKind): Promise<number | undefined>;
-  /** One sample recorded in `round`; its wall time in ns, undefined on failure. */
-  sample(kind: SampleKind, round: number): Promise<number | undefined>;
+  /**
+   * One sample recorded in `round`, in the visit's sampling turn `turn` (0, 1, …: the samples of
+   * one turn were taken side by side); its wall time in ns, undefined on failure.
+   */
+  sample(kind: SampleKind, round: number, turn?: number): Promise<number | undefined>;
   /** Marks the samples that a garbage collection overlapped (after the event loop turned). */
   markCollected(): void;
 }
@@ -171,8 +174,9 @@ export async function visit(
   const sampleStart = nowNs();
   const needs = (u: Unit, bound: (r: Sampled, k: SampleKind) => number): boolean =>
     u.runner.active && u.runner.count(u.kind, budget.round) < bound(u.runner, u.kind);
+  let turn = 0;
   for (let retry = 0; retry <= FLOOR_RETRIES; retry++) {
-    for (;;) {
+    for (; ; turn++) {
       if (budget.shouldStop()) return;
       // While the visit has time, every (case, kind) under its cap takes a turn; after it, only
       // those still under their floor share (so the top-up costs what is missing, no more).
@@ -184,7 +188,7 @@ export async function visit(
       await hold();
       for (const u of shuffled(open, random)) {
         for (let i = 0; i < (budget.settle ?? 0); i++) await u.runner.warm(u.kind);
-        await u.runner.sample(u.kind, budget.round);
+        await u.runner.sample(u.kind, budget.round, turn);
       }
     }
     // Leave out the samples a garbage collection overlapped; make up the floor if they broke it.

@@ -7,7 +7,7 @@ import { caseMetrics, speedup, speedupOf } from '../measure/metrics.ts';
 import { crossovers, kernelFits } from '../measure/fit.ts';
 import type { CaseResult, Sample } from '../measure/result.ts';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export type Cell = string | number | boolean | null;
 
@@ -135,6 +135,7 @@ export const SAMPLE_COLUMNS = [
   'caseId',
   'index',
   'round',
+  'turn',
   'atMs',
   'gc',
   'kind',

@@ -400,15 +400,21 @@ function clockHoldText(hold: NonNullable<RunData['context']['clockHold']>): stri
   if (hold.off !== undefined)
     return `off (${hold.off}): samples ran at whatever clock the load left`;
   const every = hold.options?.checkEveryMs;
+  const reference = hold.referenceChainUs ?? hold.fastestChainUs ?? null;
   const lowest =
     hold.lowestRel === null || hold.lowestRel === undefined
       ? ''
-      : `; the lowest reading was ${fmtPercent(hold.lowestRel)} of the fastest`;
-  const failed =
+      : `; the lowest reading was ${fmtPercent(hold.lowestRel)} of the reference`;
+  const extra = [
     (hold.notRestored ?? 0) > 0
-      ? `, ${fmtCount(hold.notRestored ?? 0)} not brought back in time`
-      : '';
-  return `the shader clock read ${fmtCount(hold.checks ?? 0)} times between turns${every === undefined ? '' : ` (at most every ${fmtCount(every)} ms)`} by a fixed chain of ${fmtUs(hold.fastestChainUs ?? null)} µs at its fastest; ${fmtCount(hold.lowered ?? 0)} readings found it lowered by more than ${fmtPercent(hold.options?.tolerance)} and the GPU was spun back up${failed}${lowest}; ${fmtCount(Math.round(hold.spinMs ?? 0))} ms spent spinning, ${fmtCount(Math.round(hold.totalMs ?? 0))} ms in all, none inside a sample`;
+      ? `${fmtCount(hold.notRestored ?? 0)} not brought back in time`
+      : '',
+    (hold.rebaselined ?? 0) > 0
+      ? `the reference re-taken ${fmtCount(hold.rebaselined ?? 0)} times`
+      : '',
+    (hold.unreadable ?? 0) > 0 ? `${fmtCount(hold.unreadable ?? 0)} readings unusable` : '',
+  ].filter((t) => t !== '');
+  return `the shader clock read at ${fmtCount(hold.checks ?? 0)} checks (before each visit and drift probe, and between turns${every === undefined ? '' : ` at most every ${fmtCount(every)} ms`}) by a fixed chain of ${fmtUs(reference)} µs at the reference clock; ${fmtCount(hold.lowered ?? 0)} found it lowered by more than ${fmtPercent(hold.options?.tolerance)} and the GPU was spun back up${extra.length === 0 ? '' : ` (${extra.join(', ')})`}${lowest}; ${fmtCount(Math.round(hold.spinMs ?? 0))} ms spent spinning, ${fmtCount(Math.round(hold.totalMs ?? 0))} ms in all, none inside a sample`;
 }
 
 /** Samples left out because a garbage collection overlapped them; undefined in older runs. */

@@ -188,7 +188,11 @@ export interface RunContextFile {
   clockHold?: {
     off?: string;
     options?: { checkEveryMs?: number; tolerance?: number; dutyMs?: number };
+    /** referenceChainUs; fastestChainUs in runs made before the reference became a median. */
+    referenceChainUs?: number | null;
     fastestChainUs?: number | null;
+    unreadable?: number;
+    rebaselined?: number;
     checks?: number;
     lowered?: number;
     notRestored?: number;

@@ -72,7 +72,7 @@ export function makeWritableDir(dir: string, option: string): void {
 }
 
 /** Files that mark a folder as holding a run already. */
-const RUN_FILES = ['context.json', 'samples.csv'];
+const RUN_FILES = ['context.json', 'samples.csv', 'drift.csv'];
 
 /**
  * A run folder holds one run: `--out` naming a folder with an earlier run's files is refused
