@@ -36,6 +36,13 @@ export class DeviceLostError extends LaunchbenchError {
   }
 }
 
+/**
+ * The queue did not drain after a stalled execution: the device cannot be used safely any more
+ * (its queue may still hold work that uses the case's objects). A run with a way to open a fresh
+ * device replaces it and goes on; otherwise it ends like a lost device.
+ */
+export class QueueWedgedError extends DeviceLostError {}
+
 /** `compare --fail-on-slower`: B is slower than A beyond the allowed fraction on some case. */
 export class SlowerError extends LaunchbenchError {
   constructor(message: string) {

@@ -6,7 +6,7 @@
  * results go to the caller's callbacks.
  */
 import { asDeviceLost, withErrorScopes, type GpuContext } from './gpu/context.ts';
-import { DeviceLostError, errorMessage } from './errors.ts';
+import { DeviceLostError, QueueWedgedError, errorMessage } from './errors.ts';
 import {
   CaseRunner,
   StallError,
@@ -78,6 +78,8 @@ export interface RunCallbacks {
   onCases(results: readonly CaseResult[], samples: readonly Sample[]): void;
   /** A drift probe's row, before the first round, between rounds and after the last. */
   onDrift?(row: DriftRow): void;
+  /** The device was replaced after a wedged queue (RunOptions.replaceDevice). */
+  onDeviceReplaced?(replacement: DeviceReplacement): void;
 }
 
 /** Above this many CPU operations the reference checks a random subset of the elements. */
@@ -181,7 +183,28 @@ function faultAfterVisits(): number | undefined {
 export interface RunOutcome {
   results: CaseResult[];
   interrupted: boolean;
+  /** The device the run ended on (a fresh one after a replacement). */
+  ctx: GpuContext;
 }
+
+/** A device given up after its queue did not drain, and replaced by a fresh one. */
+export interface DeviceReplacement {
+  /** Seconds since the run started. */
+  atS: number;
+  round: number;
+  /** The group whose visit wedged the queue. */
+  group: string;
+  reason: string;
+}
+
+/** What a run needs to go on after a wedged queue: a fresh device and its clock hold. */
+export type ReplaceDevice = (
+  old: GpuContext,
+  reason: string,
+) => Promise<{ ctx: GpuContext; clockHold: ClockHold | undefined }>;
+
+/** A run replaces its device at most this many times; the next wedged queue ends it (exit 4). */
+export const MAX_DEVICE_REPLACEMENTS = 2;
 
 const groupLabel = (workload: Workload, p: CaseParams): string =>
   `${workload.id}/e${p.elements}/k${p.kernels}/i${p.intensity}/wg${p.workgroupSize}`;
@@ -196,6 +219,8 @@ interface GroupState {
   runners: CaseRunner[];
   /** The group's buffers and its runners' executions while they stay open between visits. */
   prepared: PreparedCase | undefined;
+  /** The device its strategies were last verified on (again on a fresh one after a replacement). */
+  verifiedOn?: GpuContext;
 }
 
 /**
@@ -216,16 +241,16 @@ function release(group: GroupState): void {
 
 /**
  * Prepares a group for a visit, unless it is still prepared from its last one: buffers and
- * input from the group's seed, every runner opened, and in the first round each strategy
- * verified against the CPU reference. If preparing fails while other groups are kept prepared,
- * `freeKept` releases them (returning whether it freed any) and it is tried once more.
+ * input from the group's seed, every runner opened, and in the first round (and on a fresh
+ * device) each strategy verified against the CPU reference. If preparing fails while other
+ * groups are kept prepared, `freeKept` releases them (returning whether it freed any) and it is
+ * tried once more.
  * Undefined when preparing failed (its cases fail with it).
  */
 async function openGroup(
   ctx: GpuContext,
   plan: RunPlan,
   group: GroupState,
-  round: number,
   freeKept: () => boolean,
 ): Promise<PreparedCase | undefined> {
   if (group.prepared !== undefined) return group.prepared;
@@ -240,17 +265,19 @@ async function openGroup(
     const cause = await asDeviceLost(ctx, error);
     if (cause instanceof DeviceLostError) throw cause;
     // Out of memory with other groups kept prepared: free them and try once more.
-    if (freeKept()) return openGroup(ctx, plan, group, round, () => false);
+    if (freeKept()) return openGroup(ctx, plan, group, () => false);
     for (const r of runners) r.fail(`prepare: ${errorMessage(error)}`);
     return undefined;
   }
   const prepared = group.prepared;
   prepared.writeInput(input);
   for (const r of runners) await r.open(prepared);
-  if (round === 0 && plan.verify) {
-    // The reference is computed once, in the first round, and dropped after it.
+  if (plan.verify && group.verifiedOn !== ctx) {
+    // The reference is computed in the first round (and again on a fresh device after a
+    // replacement) and dropped after it.
     const expected = expectedOutput(workload, params, input, seed);
     for (const r of runners) await r.verify(prepared, input, expected);
+    group.verifiedOn = ctx;
   }
   return prepared;
 }
@@ -286,8 +313,9 @@ async function within(promise: Promise<unknown>, boundMs: number): Promise<boole
 /**
  * One visit of a group: prepare (or reuse), interleaved samples, then keep or free. A stalled
  * execution (its case has failed) ends the visit; nothing is freed or submitted until the queue
- * has drained what it left, and a queue that does not drain within the stall timeout ends the
- * run as a lost device would (DeviceLostError: what was measured is kept).
+ * has drained what it left, and a queue that does not drain within the stall timeout throws
+ * QueueWedgedError: the run replaces the device where it can (runPlan), else it ends as on a
+ * lost device, keeping what was measured.
  */
 async function visitGroup(
   ctx: GpuContext,
@@ -298,13 +326,12 @@ async function visitGroup(
   freeKept: () => boolean,
   shouldStop: () => boolean,
   clockHold: ClockHold | undefined,
-): Promise<Sample[]> {
-  const before = new Map(group.runners.map((r) => [r, r.samples.length]));
+): Promise<void> {
   let wedged = false;
   try {
-    if (!group.runners.some((r) => r.result.status === 'ok')) return [];
-    const prepared = await openGroup(ctx, plan, group, round, freeKept);
-    if (prepared === undefined) return [];
+    if (!group.runners.some((r) => r.result.status === 'ok')) return;
+    const prepared = await openGroup(ctx, plan, group, freeKept);
+    if (prepared === undefined) return;
     const runners = group.runners.filter((r) => r.active);
     const { sampling } = plan;
     const rounds = sampling.rounds;
@@ -337,7 +364,7 @@ async function visitGroup(
       wedged = true;
       for (const r of group.runners) r.abandon();
       group.prepared = undefined;
-      throw new DeviceLostError(
+      throw new QueueWedgedError(
         `the GPU queue did not drain within ${boundMs / 1000} s after a stalled execution (${error.message})`,
       );
     }
@@ -347,7 +374,6 @@ async function visitGroup(
     // A queue that did not drain may still use the group's objects: they go with the device.
     if (!keep && !wedged) release(group);
   }
-  return group.runners.flatMap((r) => r.samples.slice(before.get(r) ?? 0));
 }
 
 /** The strategies a group's speed-ups are stated against. */
@@ -384,15 +410,22 @@ export interface RunOptions {
   drift: boolean;
   /** Holds the shader clock between turns (src/gpu/clock-hold.ts); none when undefined. */
   clockHold?: ClockHold | undefined;
+  /**
+   * Opens a fresh device when the queue did not drain after a stalled execution; without it
+   * such a run ends as if the device were lost.
+   */
+  replaceDevice?: ReplaceDevice | undefined;
 }
 
 export async function runPlan(
-  ctx: GpuContext,
+  initialCtx: GpuContext,
   plan: RunPlan,
   options: RunOptions,
   callbacks: RunCallbacks,
   shouldStop: () => boolean,
 ): Promise<RunOutcome> {
+  let ctx = initialCtx;
+  let hold = options.clockHold;
   const originNs = nowNs();
   const originMs = perfNowMs();
   const gcWatch = new GcWatch();
@@ -415,9 +448,7 @@ export async function runPlan(
         timestamps: options.timestamps,
         gcWatch,
         originMs,
-        ...(options.clockHold === undefined
-          ? {}
-          : { clockRel: () => options.clockHold?.clockRel ?? null }),
+        ...(options.clockHold === undefined ? {} : { clockRel: () => hold?.clockRel ?? null }),
       });
       runners.push(runner);
       return runner.result;
@@ -444,11 +475,42 @@ export async function runPlan(
   const destroyAfter = faultAfterVisits();
   let visitsDone = 0;
   let interrupted = false;
-  const probe = options.drift
-    ? await DriftProbe.open(ctx, options.timestamps, plan.sampling.stallTimeoutMs, originNs)
-    : undefined;
+  const openProbe = (): Promise<DriftProbe | undefined> =>
+    options.drift
+      ? DriftProbe.open(ctx, options.timestamps, plan.sampling.stallTimeoutMs, originNs)
+      : Promise.resolve(undefined);
+  let probe = await openProbe();
   const holdCheck = async (): Promise<void> => {
-    await options.clockHold?.check();
+    await hold?.check();
+  };
+  const replacements: DeviceReplacement[] = [];
+  /**
+   * After a wedged queue: every GPU object of the run stays with the old device (the queue may
+   * still use them), each group is prepared anew on a fresh device when next visited, and the
+   * cases carry on there. Each case's samples and results stay as they were.
+   */
+  const replace = async (
+    error: QueueWedgedError,
+    group: GroupState,
+    round: number,
+  ): Promise<void> => {
+    for (const g of groups) {
+      for (const r of g.runners) r.abandon();
+      g.prepared = undefined;
+    }
+    const replacement: DeviceReplacement = {
+      atS: (nowNs() - originNs) / 1e9,
+      round,
+      group: groupLabel(group.workload, group.params),
+      reason: error.message,
+    };
+    const fresh = await (options.replaceDevice as ReplaceDevice)(ctx, error.message);
+    ctx = fresh.ctx;
+    hold = fresh.clockHold;
+    for (const g of groups) for (const r of g.runners) r.setup.ctx = ctx;
+    probe = await openProbe();
+    replacements.push(replacement);
+    callbacks.onDeviceReplaced?.(replacement);
   };
   const summarised = (group: GroupState): CaseResult[] => {
     for (const r of group.runners) r.summarise(interrupted);
@@ -482,17 +544,19 @@ export async function runPlan(
           }
           return kept.length > 0;
         };
-        await options.clockHold?.check();
-        const samples = await visitGroup(
-          ctx,
-          plan,
-          group,
-          round,
-          keep,
-          freeKept,
-          shouldStop,
-          options.clockHold,
-        );
+        await hold?.check();
+        const before = group.runners.map((r) => r.samples.length);
+        try {
+          await visitGroup(ctx, plan, group, round, keep, freeKept, shouldStop, hold);
+        } catch (error) {
+          const replaceable =
+            error instanceof QueueWedgedError &&
+            options.replaceDevice !== undefined &&
+            replacements.length < MAX_DEVICE_REPLACEMENTS;
+          if (!replaceable) throw error;
+          await replace(error, group, round);
+        }
+        const samples = group.runners.flatMap((r, i) => r.samples.slice(before[i] ?? 0));
         visitsDone++;
         interrupted = shouldStop();
         callbacks.onCases(summarised(group), samples);
@@ -511,7 +575,7 @@ export async function runPlan(
     gcWatch.close();
   }
   const results = groups.flatMap((g) => summarised(g));
-  return { results, interrupted };
+  return { results, interrupted, ctx };
 }
 
 /**

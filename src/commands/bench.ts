@@ -26,6 +26,8 @@ import {
   planGroups,
   runPlan,
   whyLeftOut,
+  type DeviceReplacement,
+  type ReplaceDevice,
   type RunPlan,
   type RunProgress,
 } from '../run.ts';
@@ -321,20 +323,23 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
     makeWritableDir(args.out ?? 'results', '--out');
     if (args.out !== undefined) assertNoRun(args.out, '--out');
   }
-  const ctx = await openGpu(gpuOptions(args));
+  let ctx = await openGpu(gpuOptions(args));
+  /** Devices given up after a wedged queue: closed at the end, after the run. */
+  const retired: GpuContext[] = [];
   try {
     checkPlanLimits(ctx, plan);
     const selfTest = await timestampSelfTest(ctx);
-    const warmup = await warmUpGpu(ctx, {
+    const warmupOptions = {
       ...WARMUP_DEFAULTS,
       minMs:
         args['gpu-warmup'] === undefined
           ? WARMUP_DEFAULTS.minMs
           : parseDurationMs('gpu-warmup', args['gpu-warmup']),
-    });
+    };
+    const warmup = await warmUpGpu(ctx, warmupOptions);
     if (!selfTest.ok)
       process.stderr.write(`launchbench: ${selfTest.message}; GPU columns are not measured\n`);
-    const hold =
+    let hold =
       args['dry-run'] === true
         ? { hold: undefined, off: 'dry run' }
         : await openClockHold(ctx, args['clock-hold'], selfTest.ok && args.timestamps);
@@ -389,6 +394,18 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
       ),
     );
     const drift: DriftRow[] = [];
+    /** Each replacement, with what the given-up device's clock hold had done. */
+    const replacements: (DeviceReplacement & { clockHoldBefore: object })[] = [];
+    let holdBefore: object = {};
+    // After a wedged queue: a fresh device on the same adapter, warmed up, with its own hold.
+    const replaceDevice: ReplaceDevice = async (old) => {
+      retired.push(old);
+      holdBefore = clockHoldRecord(hold);
+      ctx = await openGpu(gpuOptions(args));
+      await warmUpGpu(ctx, warmupOptions);
+      hold = await openClockHold(ctx, args['clock-hold'], selfTest.ok && args.timestamps);
+      return { ctx, clockHold: hold.hold };
+    };
     try {
       const outcome = await runPlan(
         ctx,
@@ -397,6 +414,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
           timestamps: selfTest.ok && args.timestamps ? selfTest.resolveMode : undefined,
           drift: args.drift,
           clockHold: hold.hold,
+          replaceDevice,
         },
         {
           onVisit(p) {
@@ -425,6 +443,13 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
             drift.push(row);
             writer.addDrift(row);
           },
+          onDeviceReplaced(r) {
+            replacements.push({ ...r, clockHoldBefore: holdBefore });
+            writer.writeContext(runContext({ ...context, deviceReplacements: replacements }));
+            process.stderr.write(
+              `${tty ? '\r\x1b[K' : ''}launchbench: ${r.reason}; the device was given up and a fresh one opened (round ${r.round + 1}, ${r.group}); the run goes on\n`,
+            );
+          },
         },
         () => stopSignal !== undefined,
       );
@@ -438,6 +463,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
         runContext({
           ...context,
           clockHold: clockHoldRecord(hold),
+          deviceReplacements: replacements,
           finishedAt: new Date(),
           interrupted,
           deviceLost,
@@ -480,6 +506,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
     return 0;
   } finally {
     ctx.close();
+    for (const old of retired) old.close();
   }
 }
 

@@ -75,6 +75,8 @@ export interface RunContextInput {
   calibration: (Calibration & { caseBudgetMs: number }) | null;
   /** The clock hold's figures (src/gpu/clock-hold.ts), or why the run held no clock. */
   clockHold: ClockHoldStats | { off: string };
+  /** Devices given up after a wedged queue and replaced (src/run.ts). */
+  deviceReplacements?: readonly object[] | undefined;
   argv: readonly string[];
   options: object;
   startedAt: Date;
@@ -109,6 +111,7 @@ export function runContext(input: RunContextInput): object {
     gpuWarmup: input.warmup,
     calibration: input.calibration,
     clockHold: input.clockHold,
+    deviceReplacements: input.deviceReplacements ?? [],
     options: input.options,
     commandLine: input.argv,
     gitCommit: gitCommit(),

@@ -480,6 +480,17 @@ function facts(run: RunData): string[] {
   }
   const hold = c.clockHold;
   if (hold !== undefined) add('clock hold', clockHoldText(hold));
+  const replaced = c.deviceReplacements ?? [];
+  if (replaced.length > 0)
+    add(
+      'device replaced',
+      replaced
+        .map(
+          (r) =>
+            `after ${r.reason ?? 'a wedged queue'} (round ${(r.round ?? 0) + 1}, ${code(r.group ?? '?')}, ${(r.atS ?? 0).toFixed(1)} s): a fresh device, every group prepared anew on it`,
+        )
+        .join('; '),
+    );
   const s = c.options?.sampling;
   if (c.options?.profile !== undefined) add('profile', c.options.profile);
   if (s !== undefined) {

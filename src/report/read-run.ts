@@ -185,6 +185,7 @@ export interface RunContextFile {
     lastSubmitUs?: number;
     stable?: boolean;
   };
+  deviceReplacements?: { atS?: number; round?: number; group?: string; reason?: string }[];
   clockHold?: {
     off?: string;
     options?: { checkEveryMs?: number; tolerance?: number; dutyMs?: number };
