@@ -13,6 +13,7 @@ import {
 import { DeviceLostError } from '../src/errors.ts';
 import type { SampleKind } from '../src/measure/result.ts';
 import { visit, type Sampled } from '../src/measure/schedule.ts';
+import { clockHoldLine } from '../src/report/console.ts';
 import { seededRandom } from '../src/workloads/random.ts';
 
 class ScriptedClock implements ClockReader {
@@ -213,5 +214,21 @@ describe('the schedule with a clock hold', () => {
     expect(cases[1]?.taken).toBe(turns);
     // one before the warm-up turn, one before each sampling turn
     expect(holds).toBe(turns + 1);
+  });
+});
+
+describe('clockHoldLine', () => {
+  it('says what the hold did, or why there was none', async () => {
+    const hold = new ClockHold(
+      new ScriptedClock([100, 100, 100, 100, 100, 200, 100]),
+      new CountingSpinner(),
+      everyTurn,
+    );
+    await hold.calibrate();
+    await hold.check();
+    expect(clockHoldLine(hold.summary())).toMatch(
+      /^clock hold: 1 of 1 checks found the shader clock lowered and spun it back up \(\d+\.\d s spinning, \d+\.\d s in all, between samples, lowest reading 50% of the reference\)$/,
+    );
+    expect(clockHoldLine({ off: 'CPU adapter' })).toBe('clock hold: off (CPU adapter)');
   });
 });

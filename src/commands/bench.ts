@@ -39,6 +39,7 @@ import { runContext, runId } from '../report/context.ts';
 import {
   bandwidthTable,
   driftTable,
+  clockHoldLine,
   planTable,
   selfCheckTable,
   summaryTable,
@@ -473,6 +474,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
     }
     process.stdout.write(`${summaryTable(writer.cases)}\n`);
     if (drift.length > 0) process.stdout.write(`\n${driftTable(drift)}\n`);
+    process.stdout.write(`\n${clockHoldLine(clockHoldRecord(hold))}\n`);
     if (args['self-check'] && deviceLost === undefined && !interrupted) {
       const rows = await selfCheck(ctx, {
         ...SELF_CHECK_DEFAULTS,

@@ -3,6 +3,7 @@ import { caseMetrics, speedup } from '../measure/metrics.ts';
 import type { CaseResult } from '../measure/result.ts';
 import type { SelfCheckRow } from '../measure/self-check.ts';
 import type { BandwidthRow } from '../measure/bandwidth.ts';
+import type { ClockHoldStats } from '../gpu/clock-hold.ts';
 import type { DriftRow } from '../measure/drift.ts';
 
 function fmt(value: number | null, digits = 3): string {
@@ -105,6 +106,16 @@ export function bandwidthTable(rows: readonly BandwidthRow[]): string {
     ['method', 'wall GB/s', 'GPU GB/s', 'of copy'],
     rows.map((r) => [r.method, fmt(r.wallGBps), fmt(r.gpuGBps), `${(r.ofCopy * 100).toFixed(0)}%`]),
   )}`;
+}
+
+/** What the clock hold did (src/gpu/clock-hold.ts), in one line. */
+export function clockHoldLine(hold: ClockHoldStats | { off: string }): string {
+  if ('off' in hold) return `clock hold: off (${hold.off})`;
+  const lowest =
+    hold.lowestRel === null
+      ? ''
+      : `, lowest reading ${Math.round(hold.lowestRel * 100)}% of the reference`;
+  return `clock hold: ${hold.lowered} of ${hold.checks} checks found the shader clock lowered and spun it back up (${(hold.spinMs / 1000).toFixed(1)} s spinning, ${(hold.totalMs / 1000).toFixed(1)} s in all, between samples${lowest})${hold.notRestored > 0 ? `; ${hold.notRestored} not brought back in time` : ''}`;
 }
 
 /** One line per drift-probe figure: its range over the run (src/measure/drift.ts). */
