@@ -8,7 +8,9 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { spawn } from 'node:child_process';
 import { readFileSync, realpathSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { LaunchbenchError, UsageError, errorMessage } from './errors.ts';
 import { benchCommand, benchOptions, type BenchArgs } from './commands/bench.ts';
@@ -17,6 +19,8 @@ import { gpuFlags } from './commands/gpu-options.ts';
 import { infoCommand, type InfoArgs } from './commands/info.ts';
 import { listCommand } from './commands/list.ts';
 import { reportCommand } from './commands/report.ts';
+import { STDERR_TTY } from './commands/progress.ts';
+import { lineFilter } from './stderr-filter.ts';
 
 /** The package's version (package.json), for --version. */
 const VERSION = (
@@ -72,6 +76,11 @@ async function main(argv: string[]): Promise<number> {
     )
     // Options are read by their kebab-case names; without this, yargs also names each unknown
     // option in camelCase in its messages.
+    .option('verbose', {
+      type: 'boolean',
+      global: true,
+      describe: "show Dawn's own notes on stderr (e.g. lavapipe's 'artificially reduced' limits)",
+    })
     .parserConfiguration({ 'camel-case-expansion': false })
     // Every option takes one value: a repeated option would reach the parsers as an array.
     .check((argv) => {
@@ -112,6 +121,46 @@ export async function runCli(
   }
 }
 
+/** Set in the child that runs the command while its parent filters Dawn's stderr notes. */
+const RAW_STDERR = 'LAUNCHBENCH_RAW_STDERR';
+
+/** Whether the command may open Dawn (bench, the default command, and info). */
+function opensDawn(argv: readonly string[]): boolean {
+  if (argv.includes('--help') || argv.includes('--version')) return false;
+  const command = argv.find((a) => !a.startsWith('-'));
+  return (
+    command === undefined ||
+    command === 'bench' ||
+    command === 'info' ||
+    argv[0]?.startsWith('-') === true
+  );
+}
+
+/**
+ * Runs the command in a child process whose stderr goes through lineFilter (src/stderr-filter.ts):
+ * Dawn writes its notes from native code, past any JavaScript hook. Signals are passed on (the
+ * child stops after the current sample and writes its files); its exit code is returned.
+ */
+function runFiltered(argv: readonly string[], script: string): Promise<number> {
+  const child = spawn(process.execPath, [...process.execArgv, script, ...argv], {
+    stdio: ['inherit', 'inherit', 'pipe'],
+    env: {
+      ...process.env,
+      [RAW_STDERR]: '1',
+      [STDERR_TTY]: process.stderr.isTTY ? '1' : '0',
+    },
+  });
+  const filter = lineFilter((text) => process.stderr.write(text));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => filter.push(chunk));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  return new Promise((resolve) => {
+    child.on('close', (code, signal) => {
+      filter.end();
+      resolve(code ?? (signal === null ? 1 : 128 + (osConstants.signals[signal] ?? 0)));
+    });
+  });
+}
+
 // Run when executed (tsx src/cli.ts, npm run bench, the package's bin link), not when imported.
 const executed =
   process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
@@ -130,7 +179,10 @@ if (executed) {
       };
     });
   }
-  void runCli(hideBin(process.argv)).then((code) => {
+  const argv = hideBin(process.argv);
+  const filtered =
+    process.env[RAW_STDERR] === undefined && !argv.includes('--verbose') && opensDawn(argv);
+  void (filtered ? runFiltered(argv, process.argv[1] ?? '') : runCli(argv)).then((code) => {
     process.exitCode = code;
   });
 }

@@ -159,3 +159,17 @@ describe('info and list', () => {
     expect(info.timestampSelfTest.ok).toBe(true);
   });
 });
+
+describe("Dawn's own notes on stderr", () => {
+  it('are filtered unless --verbose', async (t) => {
+    const quiet = await runCli(['info']);
+    skipWithoutAdapter(quiet, t.skip);
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stderr).not.toMatch(/artificially reduced/);
+    const verbose = await runCli(['info', '--verbose']);
+    expect(verbose.code, verbose.stderr).toBe(0);
+    // lavapipe reports unbounded dynamic-buffer limits, which Dawn notes it lowered
+    if (verbose.stdout.includes('fallback adapter'))
+      expect(verbose.stderr).toMatch(/^Warning: maxDynamic\w+ artificially reduced/m);
+  });
+});

@@ -31,7 +31,7 @@ import {
   type RunPlan,
   type RunProgress,
 } from '../run.ts';
-import { ProgressClock, doneLine, keyFigure, visitLine } from './progress.ts';
+import { ProgressClock, doneLine, keyFigure, stderrIsTerminal, visitLine } from './progress.ts';
 import { caseId } from '../measure/run-case.ts';
 import { calibrate, estimateFloorMs, type Calibration } from '../measure/calibrate.ts';
 import type { DriftRow } from '../measure/drift.ts';
@@ -382,7 +382,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    const tty = process.stderr.isTTY;
+    const tty = stderrIsTerminal();
     const started = Date.now();
     const clock = new ProgressClock(planGroups(plan).length);
     let visiting: RunProgress | undefined;

@@ -76,3 +76,15 @@ export function keyFigure(results: readonly CaseResult[]): string {
       : `${pick.strategy} ${fmtUs(pick.wallNs.median / 1e3 / pick.params.kernels)} µs/kernel`;
   return failed === 0 ? figure : `${figure}, ${failed} failed`;
 }
+
+/**
+ * Set by src/cli.ts in the child whose stderr it filters: whether the user's stderr is a
+ * terminal (the child's own is a pipe).
+ */
+export const STDERR_TTY = 'LAUNCHBENCH_STDERR_TTY';
+
+/** Whether progress may redraw a line in place: the user's stderr is a terminal. */
+export function stderrIsTerminal(): boolean {
+  const told = process.env[STDERR_TTY];
+  return told === undefined ? process.stderr.isTTY : told === '1';
+}

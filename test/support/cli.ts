@@ -53,9 +53,10 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
 }
 
 /**
- * Dawn's own diagnostics, which it writes to stderr itself (the CLI cannot filter them): e.g. on
- * lavapipe 'Warning: maxDynamicUniformBuffersPerPipelineLayout artificially reduced …' when an
- * adapter opens, and the Vulkan loader's complaints (with a C++ source location) when none does.
+ * Dawn's own diagnostics, which it writes to stderr itself: the Vulkan loader's complaints (with a
+ * C++ source location) when no adapter opens, Dawn's validation warnings, and with `--verbose`
+ * lavapipe's 'Warning: maxDynamic…PerPipelineLayout artificially reduced …' (which the CLI
+ * otherwise filters, src/stderr-filter.ts).
  */
 const DAWN_DIAGNOSTIC = /^(Warning: |warning:$|\s+at \w+ \(\/.*\.(cpp|h):\d+\)$)/;
 
