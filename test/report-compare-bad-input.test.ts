@@ -100,6 +100,36 @@ describe('report: bad input, one line, exit 2', () => {
     );
   });
 
+  it('a summary.csv cut off in the middle of a row', async () => {
+    const dir = join(root, 'truncated');
+    cpSync(FIXTURE, dir, { recursive: true });
+    const path = join(dir, 'summary.csv');
+    writeFileSync(path, readFileSync(path, 'utf8').slice(0, 700));
+    expectUsageError(
+      await runCli(['report', dir]),
+      /summary\.csv: not valid CSV \(Invalid Record Length/,
+    );
+  });
+
+  it('a drift.csv cut off in the middle of a row', async () => {
+    const dir = join(root, 'truncated-drift');
+    cpSync(FIXTURE, dir, { recursive: true });
+    const path = join(dir, 'drift.csv');
+    writeFileSync(path, readFileSync(path, 'utf8').slice(0, 150));
+    expectUsageError(await runCli(['report', dir]), /drift\.csv: not valid CSV/);
+  });
+
+  it('a binary file in place of summary.csv: one printable line', async () => {
+    const dir = join(root, 'binary');
+    mkdirSync(dir, { recursive: true });
+    const bytes = Buffer.alloc(3000);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919 + 13) % 256;
+    writeFileSync(join(dir, 'summary.csv'), bytes);
+    const result = await runCli(['compare', dir, FIXTURE]);
+    expectUsageError(result, /summary\.csv: (not valid CSV|missing columns)/);
+    expect(result.stderr).toMatch(/^[\x20-\x7e\n]*$/);
+  });
+
   it('no folder given', async () => {
     expectUsageError(await runCli(['report']), /Not enough non-option arguments/);
   });

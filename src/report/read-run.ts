@@ -255,7 +255,11 @@ function readCsv(path: string, required: readonly string[]): CsvRecord[] {
       skip_empty_lines: true,
     });
   } catch (error) {
-    throw new UsageError(`${path}: not valid CSV (${errorMessage(error).split('\n')[0]})`);
+    // The parser quotes the offending value: a binary file's would put raw bytes on the terminal.
+    const why = (errorMessage(error).split('\n')[0] ?? '')
+      .replace(/[^\x20-\x7e]/g, '?')
+      .slice(0, 160);
+    throw new UsageError(`${path}: not valid CSV (${why})`);
   }
   const missing = required.filter((c) => !header.includes(c));
   if (missing.length > 0) {
