@@ -1,0 +1,174 @@
+/**
+ * Shapes of the `decode` workload (issue 12): one token of a Llama-style decoder at batch 1. A
+ * preset names a real configuration; `--layers` and `--context` (and the vocabulary) are free
+ * axes on top of it. Sizes here are what the GPU buffers and the CPU reference are built from,
+ * and what a step moves: every weight is read once per step, so `weightBytes` over the run's
+ * bandwidth reference is the step's floor.
+ *
+ * Weights are f32, stored output-major (row o of a projection holds its `in` inputs
+ * contiguously), so that one workgroup reduces one row with coalesced reads.
+ */
+
+export interface DecodeShape {
+  /** The preset's name, e.g. `llama-1b`. */
+  preset: string;
+  /** Model width d = heads × headDim. */
+  hidden: number;
+  layers: number;
+  /** Query heads H and key/value heads (H a multiple of it: grouped-query attention). */
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  /** Width of the gated feed-forward block. */
+  ffn: number;
+  vocab: number;
+  /** Tokens already in the KV cache (L): the step attends over L + 1 positions. */
+  context: number;
+  /** RMSNorm epsilon. */
+  normEps: number;
+  /** RoPE base frequency. */
+  ropeTheta: number;
+}
+
+/**
+ * The presets: a tiny one that CI runs on lavapipe in seconds, a GPT-2-small-like one (12 layers
+ * of width 768, 12 heads of 64, FFN 3072, vocabulary 50 257; here with the Llama block: RMSNorm,
+ * RoPE and a gated FFN) and a Llama-3.2-1B-like one (width 2048, 16 layers, 32 query heads and 8
+ * KV heads of 64, FFN 8192, vocabulary 128 256).
+ */
+export const DECODE_PRESETS: Readonly<Record<string, DecodeShape>> = {
+  tiny: {
+    preset: 'tiny',
+    hidden: 64,
+    layers: 2,
+    heads: 4,
+    kvHeads: 2,
+    headDim: 16,
+    ffn: 128,
+    vocab: 256,
+    context: 16,
+    normEps: 1e-5,
+    ropeTheta: 10_000,
+  },
+  'gpt2-small': {
+    preset: 'gpt2-small',
+    hidden: 768,
+    layers: 12,
+    heads: 12,
+    kvHeads: 12,
+    headDim: 64,
+    ffn: 3072,
+    vocab: 50_257,
+    context: 256,
+    normEps: 1e-5,
+    ropeTheta: 10_000,
+  },
+  'llama-1b': {
+    preset: 'llama-1b',
+    hidden: 2048,
+    layers: 16,
+    heads: 32,
+    kvHeads: 8,
+    headDim: 64,
+    ffn: 8192,
+    vocab: 128_256,
+    context: 1024,
+    normEps: 1e-5,
+    ropeTheta: 500_000,
+  },
+};
+
+/** A preset with the free axes applied; throws RangeError on a shape that cannot be built. */
+export function decodeShape(
+  preset: string,
+  overrides: Partial<Pick<DecodeShape, 'layers' | 'context' | 'vocab'>> = {},
+): DecodeShape {
+  const base = DECODE_PRESETS[preset];
+  if (base === undefined)
+    throw new RangeError(
+      `unknown decode preset '${preset}' (known: ${Object.keys(DECODE_PRESETS).join(', ')})`,
+    );
+  const shape: DecodeShape = { ...base, ...overrides };
+  const positive = ['hidden', 'layers', 'heads', 'kvHeads', 'headDim', 'ffn', 'vocab'] as const;
+  for (const key of positive)
+    if (!Number.isInteger(shape[key]) || shape[key] < 1)
+      throw new RangeError(`decode ${key} must be a positive integer, not ${shape[key]}`);
+  if (!Number.isInteger(shape.context) || shape.context < 0)
+    throw new RangeError(`decode context must be a whole number of tokens, not ${shape.context}`);
+  if (shape.hidden !== shape.heads * shape.headDim)
+    throw new RangeError(`decode hidden ${shape.hidden} must be heads × headDim`);
+  if (shape.heads % shape.kvHeads !== 0)
+    throw new RangeError(
+      `decode heads ${shape.heads} must be a multiple of kvHeads ${shape.kvHeads}`,
+    );
+  if (shape.headDim % 2 !== 0) throw new RangeError('decode headDim must be even (RoPE pairs)');
+  return shape;
+}
+
+/** Width of the key and value projections: kvHeads × headDim. */
+export const kvWidth = (s: DecodeShape): number => s.kvHeads * s.headDim;
+
+/** f32 words of one layer's weights, in the order the reference and the buffers hold them. */
+export function layerWeightWords(s: DecodeShape): {
+  attnNorm: number;
+  wq: number;
+  wk: number;
+  wv: number;
+  wo: number;
+  ffnNorm: number;
+  wGate: number;
+  wUp: number;
+  wDown: number;
+} {
+  const d = s.hidden;
+  const kv = kvWidth(s);
+  return {
+    attnNorm: d,
+    wq: d * d,
+    wk: kv * d,
+    wv: kv * d,
+    wo: d * d,
+    ffnNorm: d,
+    wGate: s.ffn * d,
+    wUp: s.ffn * d,
+    wDown: d * s.ffn,
+  };
+}
+
+const sum = (o: Record<string, number>): number => Object.values(o).reduce((a, b) => a + b, 0);
+
+/** Bytes of weights one step reads: every layer's, the final norm and the LM head. */
+export function weightBytes(s: DecodeShape): number {
+  return 4 * (s.layers * sum(layerWeightWords(s)) + s.hidden + s.vocab * s.hidden);
+}
+
+/** Bytes of the KV cache one step reads (L + 1 positions of K and V in every layer). */
+export function kvCacheBytes(s: DecodeShape): number {
+  return 4 * 2 * s.layers * (s.context + 1) * kvWidth(s);
+}
+
+/** The largest single buffer the workload binds: one layer's weights or the LM head, bytes. */
+export function largestBindingBytes(s: DecodeShape): number {
+  return (
+    4 * Math.max(sum(layerWeightWords(s)), s.vocab * s.hidden, 2 * (s.context + 1) * kvWidth(s))
+  );
+}
+
+/**
+ * Why `s` cannot run on a device with `limits`, or undefined when it can: every buffer must fit
+ * `maxStorageBufferBindingSize` and `maxBufferSize`.
+ */
+export function decodeDoesNotFit(
+  s: DecodeShape,
+  limits: Record<string, number>,
+): string | undefined {
+  const largest = largestBindingBytes(s);
+  const binding = limits['maxStorageBufferBindingSize'] ?? 0;
+  const buffer = limits['maxBufferSize'] ?? 0;
+  const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+  if (largest > binding)
+    return `decode ${s.preset}: a ${mib(largest)} buffer exceeds this device's maxStorageBufferBindingSize of ${mib(binding)}`;
+  if (largest > buffer)
+    return `decode ${s.preset}: a ${mib(largest)} buffer exceeds this device's maxBufferSize of ${mib(buffer)}`;
+  return undefined;
+}
