@@ -21,6 +21,7 @@ import { listCommand } from './commands/list.ts';
 import { reportCommand } from './commands/report.ts';
 import { STDERR_TTY } from './commands/progress.ts';
 import { lineFilter } from './stderr-filter.ts';
+import { mustExitExplicitly } from './gpu/context.ts';
 
 /** The package's version (package.json), for --version. */
 const VERSION = (
@@ -115,7 +116,7 @@ export async function runCli(
     return await main(argv);
   } catch (error) {
     const code = error instanceof LaunchbenchError ? error.exitCode : 1;
-    stderr(`launchbench: ${errorMessage(error).split('\n')[0]}\n`);
+    stderr(`launchbench: ${printable(errorMessage(error).split('\n')[0] ?? '')}\n`);
     if (code === 1 && process.env['LAUNCHBENCH_DEBUG'] !== undefined) console.error(error);
     return code;
   }
@@ -143,7 +144,8 @@ function opensDawn(argv: readonly string[]): boolean {
  */
 function runFiltered(argv: readonly string[], script: string): Promise<number> {
   const child = spawn(process.execPath, [...process.execArgv, script, ...argv], {
-    stdio: ['inherit', 'inherit', 'pipe'],
+    // The IPC channel tells the child when this process is gone (killed, even by SIGKILL).
+    stdio: ['inherit', 'inherit', 'pipe', 'ipc'],
     env: {
       ...process.env,
       [RAW_STDERR]: '1',
@@ -151,15 +153,39 @@ function runFiltered(argv: readonly string[], script: string): Promise<number> {
     },
   });
   const filter = lineFilter((text) => process.stderr.write(text));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => filter.push(chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => filter.push(chunk));
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  // A closed terminal: the child stops after its current sample and writes its files.
+  process.on('SIGHUP', () => child.kill('SIGTERM'));
   return new Promise((resolve) => {
+    // No child (it could not be started): run the command here, Dawn's notes and all.
+    child.on('error', () => resolve(runCli([...argv])));
     child.on('close', (code, signal) => {
       filter.end();
-      resolve(code ?? (signal === null ? 1 : 128 + (osConstants.signals[signal] ?? 0)));
+      if (code !== null) return resolve(code);
+      process.stderr.write(
+        `launchbench: the benchmark process was ended by ${signal ?? 'a signal'}\n`,
+      );
+      resolve(signal === null ? 1 : 128 + (osConstants.signals[signal] ?? 0));
     });
   });
 }
+
+/** In the child of runFiltered: a parent that goes away stops the run as SIGTERM would. */
+function stopWithParent(): void {
+  if (process.send === undefined) return;
+  process.channel?.unref();
+  process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+}
+
+/** A message as one printable line: file contents it quotes may hold control bytes. */
+export const printable = (text: string): string =>
+  Array.from(text, (c) => {
+    const code = c.codePointAt(0) ?? 0;
+    return code < 0x20 || (code >= 0x7f && code < 0xa0) ? '?' : c;
+  })
+    .join('')
+    .slice(0, 400);
 
 // Run when executed (tsx src/cli.ts, npm run bench, the package's bin link), not when imported.
 const executed =
@@ -182,7 +208,10 @@ if (executed) {
   const argv = hideBin(process.argv);
   const filtered =
     process.env[RAW_STDERR] === undefined && !argv.includes('--verbose') && opensDawn(argv);
+  if (process.env[RAW_STDERR] !== undefined) stopWithParent();
   void (filtered ? runFiltered(argv, process.argv[1] ?? '') : runCli(argv)).then((code) => {
     process.exitCode = code;
+    // A device left alive (its queue never drained) keeps dawn.node polling: end here.
+    if (mustExitExplicitly()) process.exit(code);
   });
 }

@@ -5,7 +5,7 @@
  * verified against the reference before any of its samples count. Never prints: progress and
  * results go to the caller's callbacks.
  */
-import { asDeviceLost, withErrorScopes, type GpuContext } from './gpu/context.ts';
+import { asDeviceLost, lostError, withErrorScopes, type GpuContext } from './gpu/context.ts';
 import { DeviceLostError, QueueWedgedError, errorMessage } from './errors.ts';
 import {
   CaseRunner,
@@ -276,7 +276,15 @@ async function openGroup(
     // The reference is computed in the first round (and again on a fresh device after a
     // replacement) and dropped after it.
     const expected = expectedOutput(workload, params, input, seed);
-    for (const r of runners) await r.verify(prepared, input, expected);
+    for (const r of runners) {
+      await r.verify(prepared, input, expected);
+      // How many devices it was verified on (more than one after a replacement).
+      if (r.result.status === 'ok' && group.verifiedOn !== undefined)
+        r.result.notes = {
+          ...r.result.notes,
+          verifiedDevices: Number(r.result.notes['verifiedDevices'] ?? 1) + 1,
+        };
+    }
     group.verifiedOn = ctx;
   }
   return prepared;
@@ -361,6 +369,9 @@ async function visitGroup(
     if (!(error instanceof StallError)) throw error;
     const boundMs = plan.sampling.stallTimeoutMs;
     if (!(await drained(ctx, error, boundMs))) {
+      // A device that was lost meanwhile is that, not a wedged queue.
+      const lost = lostError(ctx);
+      if (lost !== undefined) throw lost;
       wedged = true;
       for (const r of group.runners) r.abandon();
       group.prepared = undefined;
@@ -546,20 +557,32 @@ export async function runPlan(
         };
         await hold?.check();
         const before = group.runners.map((r) => r.samples.length);
+        let wedged: QueueWedgedError | undefined;
         try {
           await visitGroup(ctx, plan, group, round, keep, freeKept, shouldStop, hold);
         } catch (error) {
-          const replaceable =
-            error instanceof QueueWedgedError &&
-            options.replaceDevice !== undefined &&
-            replacements.length < MAX_DEVICE_REPLACEMENTS;
-          if (!replaceable) throw error;
-          await replace(error, group, round);
+          if (!(error instanceof QueueWedgedError)) throw error;
+          wedged = error;
         }
         const samples = group.runners.flatMap((r, i) => r.samples.slice(before[i] ?? 0));
         visitsDone++;
         interrupted = shouldStop();
+        // The visit's cases and samples are reported whatever comes next.
         callbacks.onCases(summarised(group), samples);
+        if (wedged !== undefined) {
+          const last = visitsDone === groups.length * rounds;
+          if (options.replaceDevice === undefined || replacements.length >= MAX_DEVICE_REPLACEMENTS)
+            throw wedged;
+          // Stopping anyway: no fresh device for nothing.
+          if (interrupted || last) throw wedged;
+          try {
+            await replace(wedged, group, round);
+          } catch (error) {
+            throw new DeviceLostError(
+              `${wedged.message}; no fresh device could be opened (${errorMessage(error)})`,
+            );
+          }
+        }
         if (visitsDone === destroyAfter) ctx.device.destroy();
       }
       if (probe !== undefined && !interrupted) {

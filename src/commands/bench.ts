@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { PROFILES } from '../../bench/profiles.ts';
 import { SCENARIOS, scenarioProfile, scenarioStrategies } from '../../bench/scenarios.ts';
 import { BANDWIDTH_DEFAULTS, measureBandwidth } from '../measure/bandwidth.ts';
-import { openGpu, type GpuContext } from '../gpu/context.ts';
+import { closeWhenIdle, openGpu, type GpuContext } from '../gpu/context.ts';
 import { ClockHold, type ClockHoldStats } from '../gpu/clock-hold.ts';
 import { timestampSelfTest } from '../gpu/timestamp-selftest.ts';
 import { WARMUP_DEFAULTS, warmUpGpu } from '../gpu/warmup.ts';
-import { DeviceLostError, UsageError } from '../errors.ts';
+import { DeviceLostError, UsageError, errorMessage } from '../errors.ts';
 import {
   AXIS_LIMITS,
   parseDurationMs,
@@ -377,6 +377,9 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
     };
     writer.writeContext(runContext(context));
     const onSignal = (signal: NodeJS.Signals): void => {
+      // A terminal's Ctrl-C reaches both the CLI's filtering parent (which passes it on) and
+      // this process: say it once.
+      if (stopSignal !== undefined) return;
       stopSignal = signal;
       process.stderr.write(`\nlaunchbench: ${signal}: stopping after the current sample\n`);
     };
@@ -388,6 +391,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
     let visiting: RunProgress | undefined;
     let lastLineMs = started;
     let deviceLost: string | undefined;
+    let crashed: string | undefined;
     let interrupted = false;
     writer.setOrder(
       planGroups(plan).flatMap(({ workload, params }) =>
@@ -456,7 +460,11 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
       );
       interrupted = outcome.interrupted;
     } catch (error) {
-      if (!(error instanceof DeviceLostError)) throw error;
+      if (!(error instanceof DeviceLostError)) {
+        // context.json must not call a run that ended on an error complete.
+        crashed = errorMessage(error);
+        throw error;
+      }
       deviceLost = error.message;
     } finally {
       if (tty) process.stderr.write('\r\x1b[K');
@@ -468,6 +476,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
           finishedAt: new Date(),
           interrupted,
           deviceLost,
+          error: crashed,
         }),
       );
       hold.hold?.destroy();
@@ -507,10 +516,13 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
     if (interrupted) return stopSignal === 'SIGTERM' ? 143 : 130;
     return 0;
   } finally {
-    ctx.close();
-    for (const old of retired) old.close();
+    // Bounded: a device whose queue never drains is left alive rather than hang the process.
+    for (const device of [...retired, ctx]) await closeWhenIdle(device, CLOSE_BOUND_MS);
   }
 }
+
+/** How long closing a device may wait for its queue to go idle. */
+const CLOSE_BOUND_MS = 5000;
 
 /**
  * yargs definitions of bench's own options (the GPU flags come from gpuFlags), in the order

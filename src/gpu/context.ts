@@ -260,3 +260,32 @@ export async function asDeviceLost(ctx: GpuContext, error: unknown): Promise<unk
   if (ctx.lost === undefined) await new Promise((resolve) => setImmediate(resolve));
   return lostError(ctx) ?? error;
 }
+
+/** Devices whose queue never went idle, left alive rather than destroyed (see closeWhenIdle). */
+const stuckDevices = new Set<GpuContext>();
+
+/**
+ * Closes `ctx` once its queue has gone idle, waiting at most `boundMs`. Destroying a device waits
+ * for its queue, so a queue that never drains (a wedged GPU) would hang the process: such a
+ * device is left alive instead, and the command line then ends the process itself
+ * (`mustExitExplicitly`), since dawn.node keeps node running while a device exists.
+ */
+export async function closeWhenIdle(ctx: GpuContext, boundMs: number): Promise<void> {
+  if (ctx.lost !== undefined) return ctx.close();
+  let timer: NodeJS.Timeout | undefined;
+  const idle = await Promise.race([
+    ctx.device.queue.onSubmittedWorkDone().then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), boundMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (idle) ctx.close();
+  else stuckDevices.add(ctx);
+}
+
+/** Whether a device was left alive (closeWhenIdle): the process must then exit explicitly. */
+export const mustExitExplicitly = (): boolean => stuckDevices.size > 0;

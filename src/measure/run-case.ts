@@ -473,6 +473,8 @@ export class CaseRunner implements Sampled {
   abandon(): void {
     this.recorder = undefined;
     this.execution = undefined;
+    // Opened again on other objects (a fresh device): it warms up again.
+    this.lastWallNs = undefined;
   }
 
   /** Ends the case with `reason`; `close`: free its GPU objects now (the default). */

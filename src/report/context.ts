@@ -83,6 +83,8 @@ export interface RunContextInput {
   finishedAt?: Date | undefined;
   interrupted?: boolean | undefined;
   deviceLost?: string | undefined;
+  /** The unexpected error the run ended on, if it did. */
+  error?: string | undefined;
 }
 
 export function runContext(input: RunContextInput): object {
@@ -96,8 +98,10 @@ export function runContext(input: RunContextInput): object {
     complete:
       input.finishedAt !== undefined &&
       input.interrupted !== true &&
-      input.deviceLost === undefined,
+      input.deviceLost === undefined &&
+      input.error === undefined,
     interrupted: input.interrupted ?? false,
+    error: input.error ?? null,
     deviceLost: input.deviceLost ?? null,
     adapter: {
       ...ctx.adapterInfo,
