@@ -16,7 +16,8 @@
  *     ratio of their figures: what the speed-up columns state from this version on.
  * Only cases ok in both runs count. Usage: npx tsx scripts/repro-check.ts RUN_A RUN_B [--json]
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { pairedRatio, type PairSample } from '../src/measure/paired.ts';
@@ -94,8 +95,14 @@ function tally(metric: Metric, lo: 'wallUsPerKernelLo95' | 'gpuBusyUsPerKernelLo
   return t;
 }
 
-const samplesOf = (dir: string): Record<string, string>[] =>
-  parse(readFileSync(join(dir, 'samples.csv'), 'utf8'), { columns: true });
+/** A run's samples.csv, or samples.csv.gz where a published run keeps it compressed. */
+const samplesOf = (dir: string): Record<string, string>[] => {
+  const plain = join(dir, 'samples.csv');
+  const text = existsSync(plain)
+    ? readFileSync(plain, 'utf8')
+    : gunzipSync(readFileSync(`${plain}.gz`)).toString('utf8');
+  return parse(text, { columns: true });
+};
 const samplesA = samplesOf(dirA);
 const samplesB = samplesOf(dirB);
 
