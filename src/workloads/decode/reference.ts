@@ -52,11 +52,13 @@ export const tensorStream = (seed: number, name: TensorName, layer = 0): number 
 
 /**
  * Value `index` of a tensor stream: uniform in [−scale/2, scale/2), exactly as the GPU computes
- * it (u32 → f32 rounds to nearest, then two f32 operations).
+ * it (shaders/decode/init.wgsl): the hash's top 24 bits as a fraction and minus 0.5 are exact in
+ * f32 (WGSL leaves the rounding of a wider u32 → f32 conversion to the implementation), so the one
+ * rounding is the product with the scale, which WGSL rounds correctly.
  */
 export function decodeValue(stream: number, index: number, scale: number): number {
   const h = hash32((stream + Math.imul(index, 0x85ebca6b)) >>> 0);
-  return f(f(f(h) * 2 ** -32 - 0.5) * scale);
+  return f(((h >>> 8) * 2 ** -24 - 0.5) * scale);
 }
 
 /** The scale of a tensor's values: weights ~ 1/√fan-in keep activations of order 1; norms near 1. */
