@@ -21,8 +21,7 @@ import { openGpu } from '../src/gpu/context.ts';
 import { warmUpGpu } from '../src/gpu/warmup.ts';
 import { nowNs } from '../src/measure/clock.ts';
 import { timedExecution } from '../src/measure/run-case.ts';
-import { strategyById } from '../src/strategies/index.ts';
-import { mapWorkload } from '../src/workloads/map.ts';
+import { tinyMapCase } from './map-case.ts';
 
 const ctx = await openGpu();
 const probe = await ClockProbe.open(ctx);
@@ -54,26 +53,7 @@ if (run('ramp')) {
   while (nowNs() - t0 < 2e9) row('ramp', t0, await probe.chainNs());
 }
 
-async function prepare(id: string, kernels: number) {
-  const strategy = strategyById(id);
-  if (strategy === undefined) throw new Error(id);
-  const params = {
-    elements: 64,
-    kernels,
-    intensity: 0,
-    workgroupSize: 64,
-    persistentWorkgroups: 1,
-  };
-  const prepared = await mapWorkload.prepare(ctx.device, params, ctx.limits);
-  const execution = strategy.prepare(ctx.device, await prepared.program('steps'));
-  return {
-    execution,
-    destroy: () => {
-      execution.destroy?.();
-      prepared.destroy();
-    },
-  };
-}
+const prepare = (id: string, kernels: number) => tinyMapCase(ctx, id, kernels);
 
 // launch-bound loops
 for (const [id, kernels] of (run('loops')

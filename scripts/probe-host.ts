@@ -15,8 +15,7 @@ import { warmUpGpu } from '../src/gpu/warmup.ts';
 import { nowNs } from '../src/measure/clock.ts';
 import { collectGarbage } from '../src/measure/host-noise.ts';
 import { timedExecution } from '../src/measure/run-case.ts';
-import { strategyById } from '../src/strategies/index.ts';
-import { mapWorkload } from '../src/workloads/map.ts';
+import { tinyMapCase } from './map-case.ts';
 
 const mode = process.argv[2] ?? 'plain';
 if (mode === 'raised') {
@@ -31,17 +30,7 @@ const median = (v: number[]): number =>
   [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? NaN;
 
 async function loop(id: string, kernels: number, ms: number) {
-  const strategy = strategyById(id);
-  if (strategy === undefined) throw new Error(id);
-  const params = {
-    elements: 64,
-    kernels,
-    intensity: 0,
-    workgroupSize: 64,
-    persistentWorkgroups: 1,
-  };
-  const prepared = await mapWorkload.prepare(ctx.device, params, ctx.limits);
-  const execution = strategy.prepare(ctx.device, await prepared.program('steps'));
+  const { execution, destroy } = await tinyMapCase(ctx, id, kernels);
   const wall: number[] = [];
   const encode: number[] = [];
   const submit: number[] = [];
@@ -64,8 +53,7 @@ async function loop(id: string, kernels: number, ms: number) {
         kernels,
     );
   }
-  execution.destroy?.();
-  prepared.destroy();
+  destroy();
   const r = (x: number) => Math.round(x * 100) / 100;
   return {
     n: wall.length,

@@ -16,6 +16,7 @@ import {
   type SamplingOptions,
 } from './measure/run-case.ts';
 import { DriftProbe, type DriftRow } from './measure/drift.ts';
+import { within } from './measure/clock.ts';
 import { pairedRatio, type PairSample } from './measure/paired.ts';
 import type { ClockHold } from './gpu/clock-hold.ts';
 import { GcWatch, collectGarbage, perfNowMs } from './measure/host-noise.ts';
@@ -299,23 +300,6 @@ async function drained(ctx: GpuContext, stall: StallError, boundMs: number): Pro
     stall.settled.then(() => ctx.device.queue.onSubmittedWorkDone()),
     boundMs,
   );
-}
-
-/** Whether `promise` settles without error within `boundMs`. */
-async function within(promise: Promise<unknown>, boundMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), boundMs);
-  });
-  const done = promise.then(
-    () => true,
-    () => false,
-  );
-  try {
-    return await Promise.race([done, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**

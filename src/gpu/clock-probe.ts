@@ -3,12 +3,13 @@
  * chain of dependent integer operations (`shaders/selftest.wgsl`), timed by its pass's begin and
  * end timestamps. The timestamp counter runs at a fixed rate while the chain's length is a fixed
  * number of shader cycles, so the chain's GPU time is inversely proportional to the shader clock:
- * `fastest / this` is the clock as a fraction of the fastest seen (nvbench's throttle detection
- * measures the clock inside a kernel too, with a cycle counter WGSL does not have). One reading costs ~0.12 ms of one compute unit on an H200, too little
- * to move a clock governor. Needs timestamp queries; never prints.
+ * `reference / this` is the clock as a fraction of a reference reading (nvbench's throttle
+ * detection measures the clock inside a kernel too, with a cycle counter WGSL does not have). One
+ * reading costs ~0.12 ms of one compute unit on an H200, too little to move a clock governor.
+ * Needs timestamp queries; never prints.
  */
 import type { GpuContext } from './context.ts';
-import { compileShader } from './shaders.ts';
+import { selftestKernel } from './selftest-kernel.ts';
 import { TimestampRecorder } from './timestamps.ts';
 
 /** Iterations of the chain: ~0.12 ms on an H200 at 1980 MHz (0.47 ms at 65 536, measured). */
@@ -27,25 +28,12 @@ export class ClockProbe {
   static async open(ctx: GpuContext): Promise<ClockProbe | undefined> {
     if (!ctx.hasTimestamps) return undefined;
     const { device } = ctx;
-    const module = await compileShader(device, 'selftest');
-    const pipeline = await device.createComputePipelineAsync({
-      label: 'clock-probe',
-      layout: 'auto',
-      compute: {
-        module,
-        entryPoint: 'main',
-        constants: { WORKGROUP_SIZE: 32, ITERATIONS: CHAIN_ITERATIONS },
-      },
-    });
-    const sink = device.createBuffer({
-      label: 'clock-probe.sink',
-      size: 4 * 32,
-      usage: GPUBufferUsage.STORAGE,
-    });
-    const bindGroup = device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
-      entries: [{ binding: 0, resource: { buffer: sink } }],
-    });
+    const { pipeline, bindGroup, sink } = await selftestKernel(
+      device,
+      'clock-probe',
+      { WORKGROUP_SIZE: 32, ITERATIONS: CHAIN_ITERATIONS },
+      32,
+    );
     const recorder = new TimestampRecorder(device, 1, 'per-command-buffer');
     return new ClockProbe(device, pipeline, bindGroup, sink, recorder);
   }

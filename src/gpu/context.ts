@@ -12,6 +12,7 @@
  */
 import { create, globals } from 'webgpu';
 import { DeviceLostError, NoAdapterError, UsageError, errorMessage } from '../errors.ts';
+import { within } from '../measure/clock.ts';
 
 Object.assign(globalThis, globals);
 
@@ -272,17 +273,10 @@ const stuckDevices = new Set<GpuContext>();
  */
 export async function closeWhenIdle(ctx: GpuContext, boundMs: number): Promise<void> {
   if (ctx.lost !== undefined) return ctx.close();
-  let timer: NodeJS.Timeout | undefined;
-  const idle = await Promise.race([
-    ctx.device.queue.onSubmittedWorkDone().then(
-      () => true,
-      () => true,
-    ),
-    new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), boundMs);
-    }),
-  ]);
-  clearTimeout(timer);
+  const idle = await within(
+    ctx.device.queue.onSubmittedWorkDone().catch(() => undefined),
+    boundMs,
+  );
   if (idle) ctx.close();
   else stuckDevices.add(ctx);
 }

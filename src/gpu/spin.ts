@@ -4,7 +4,7 @@
  * clock hold run it to bring the shader clock up; nothing it computes is read.
  */
 import type { GpuContext } from './context.ts';
-import { compileShader } from './shaders.ts';
+import { selftestKernel } from './selftest-kernel.ts';
 import { nowNs } from '../measure/clock.ts';
 
 export class SpinKernel {
@@ -18,21 +18,12 @@ export class SpinKernel {
 
   static async open(ctx: GpuContext): Promise<SpinKernel> {
     const { device } = ctx;
-    const module = await compileShader(device, 'selftest');
-    const pipeline = await device.createComputePipelineAsync({
-      label: 'spin',
-      layout: 'auto',
-      compute: { module, entryPoint: 'main', constants: { ITERATIONS: 4096 } },
-    });
-    const sink = device.createBuffer({
-      label: 'spin.sink',
-      size: 4 * 65536,
-      usage: GPUBufferUsage.STORAGE,
-    });
-    const bindGroup = device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
-      entries: [{ binding: 0, resource: { buffer: sink } }],
-    });
+    const { pipeline, bindGroup, sink } = await selftestKernel(
+      device,
+      'spin',
+      { ITERATIONS: 4096 },
+      65536,
+    );
     // A CPU adapter runs the same grid thousands of times slower: keep its submits short.
     const workgroups = ctx.adapterInfo.isFallbackAdapter ? 4 : 4096;
     return new SpinKernel(device, pipeline, bindGroup, sink, workgroups);

@@ -8,7 +8,7 @@
  * - lateResolveMatches: the later resolve returned the same values, so the harness may resolve
  *   after the timed region instead of inside it (TimestampRecorder's `after-sample` mode).
  */
-import { compileShader } from './shaders.ts';
+import { selftestKernel } from './selftest-kernel.ts';
 import { gpuTimes, type PassInterval, type ResolveMode } from './timestamps.ts';
 import type { GpuContext } from './context.ts';
 
@@ -47,16 +47,12 @@ export async function timestampSelfTest(ctx: GpuContext): Promise<TimestampSelfT
   };
   if (!ctx.hasTimestamps) return result;
   const { device } = ctx;
-  const module = await compileShader(device, 'selftest');
-  const pipeline = device.createComputePipeline({
-    layout: 'auto',
-    compute: { module, entryPoint: 'main' },
-  });
-  const sink = device.createBuffer({ size: 4 * 65536, usage: GPUBufferUsage.STORAGE });
-  const bindGroup = device.createBindGroup({
-    layout: pipeline.getBindGroupLayout(0),
-    entries: [{ binding: 0, resource: { buffer: sink } }],
-  });
+  const { pipeline, bindGroup, sink } = await selftestKernel(
+    device,
+    'timestamp-selftest',
+    {},
+    65536,
+  );
   const querySet = device.createQuerySet({ type: 'timestamp', count: 2 * PASSES });
   const resolveUsage = GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC;
   const early = device.createBuffer({ size: ALIGN * PASSES, usage: resolveUsage });
