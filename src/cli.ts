@@ -179,7 +179,7 @@ function stopWithParent(): void {
 }
 
 /** A message as one printable line: file contents it quotes may hold control bytes. */
-export const printable = (text: string): string =>
+const printable = (text: string): string =>
   Array.from(text, (c) => {
     const code = c.codePointAt(0) ?? 0;
     return code < 0x20 || (code >= 0x7f && code < 0xa0) ? '?' : c;

@@ -184,8 +184,6 @@ function faultAfterVisits(): number | undefined {
 export interface RunOutcome {
   results: CaseResult[];
   interrupted: boolean;
-  /** The device the run ended on (a fresh one after a replacement). */
-  ctx: GpuContext;
 }
 
 /** A device given up after its queue did not drain, and replaced by a fresh one. */
@@ -582,7 +580,7 @@ export async function runPlan(
     gcWatch.close();
   }
   const results = groups.flatMap((g) => summarised(g));
-  return { results, interrupted, ctx };
+  return { results, interrupted };
 }
 
 /**
