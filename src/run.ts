@@ -10,6 +10,7 @@ import { DeviceLostError, QueueWedgedError, errorMessage } from './errors.ts';
 import {
   CaseRunner,
   StallError,
+  workloadLabel,
   newCaseResult,
   type CaseInput,
   type Expected,
@@ -39,6 +40,14 @@ export interface RunPlan {
   slices?: Readonly<Record<string, AxisSlice>> | undefined;
   /** 0 = derived per case. */
   persistentWorkgroups: number;
+  /**
+   * Workloads with named shapes (`decode`): which presets to run (default: all of the
+   * workload's) and, when given, the `elements` and `kernels` axes for them (otherwise each
+   * preset's own).
+   */
+  presets?: readonly string[] | undefined;
+  presetElements?: readonly number[] | undefined;
+  presetKernels?: readonly number[] | undefined;
   sampling: SamplingOptions;
   verify: boolean;
   seed: number;
@@ -52,6 +61,7 @@ export interface AxisSlice {
   elements?: readonly number[];
   kernels?: readonly number[];
   intensity?: readonly number[];
+  workgroupSize?: readonly number[];
 }
 
 export interface PlannedGroup {
@@ -89,32 +99,47 @@ const SUBSET_EDGE = 1024;
 const SUBSET_RANDOM = 2048;
 
 /**
- * Persistent workgroups when none are given: enough to fill a large GPU (132 SMs × 16 resident
- * 64-thread workgroups ≈ 2 000 on an H100), capped by the work available. WebGPU exposes no
+ * Persistent workgroups when none are given: enough invocations to fill a large GPU (132 SMs ×
+ * 16 resident 64-invocation workgroups ≈ 2 000 on an H100, so 131 072 invocations: 2048
+ * workgroups of 64, 512 of 256), capped by the work available. WebGPU exposes no
  * multiprocessor count; `--persistent-workgroups` overrides it.
  */
-export function defaultPersistentWorkgroups(ctx: GpuContext): number {
-  return ctx.adapterInfo.isFallbackAdapter ? 16 : 2048;
+export function defaultPersistentWorkgroups(ctx: GpuContext, workgroupSize = 64): number {
+  if (ctx.adapterInfo.isFallbackAdapter) return 16;
+  return Math.max(1, Math.floor((2048 * 64) / workgroupSize));
 }
 
 export function planGroups(plan: RunPlan): PlannedGroup[] {
   const groups: PlannedGroup[] = [];
   for (const workload of plan.workloads) {
     const slice = plan.slices?.[workload.id];
-    for (const elements of slice?.elements ?? plan.elements)
-      for (const kernels of slice?.kernels ?? plan.kernels)
-        for (const intensity of slice?.intensity ?? plan.intensity)
-          for (const workgroupSize of plan.workgroupSize)
-            groups.push({
-              workload,
-              params: {
-                elements,
-                kernels,
-                intensity,
-                workgroupSize,
-                persistentWorkgroups: plan.persistentWorkgroups,
-              },
-            });
+    const shapes =
+      workload.presets === undefined
+        ? [{ preset: undefined, elements: slice?.elements ?? plan.elements, kernels: slice?.kernels ?? plan.kernels }]
+        : (plan.presets ?? workload.presets.names).map((preset) => {
+            const own = workload.presets?.axes(preset);
+            return {
+              preset,
+              elements: plan.presetElements ?? [own?.elements ?? 1],
+              kernels: plan.presetKernels ?? [own?.kernels ?? 1],
+            };
+          });
+    for (const shape of shapes)
+      for (const elements of shape.elements)
+        for (const kernels of shape.kernels)
+          for (const intensity of slice?.intensity ?? plan.intensity)
+            for (const workgroupSize of slice?.workgroupSize ?? plan.workgroupSize)
+              groups.push({
+                workload,
+                params: {
+                  elements,
+                  kernels,
+                  intensity,
+                  workgroupSize,
+                  persistentWorkgroups: plan.persistentWorkgroups,
+                  ...(shape.preset === undefined ? {} : { preset: shape.preset }),
+                },
+              });
   }
   return groups;
 }
@@ -206,7 +231,7 @@ export type ReplaceDevice = (
 export const MAX_DEVICE_REPLACEMENTS = 2;
 
 const groupLabel = (workload: Workload, p: CaseParams): string =>
-  `${workload.id}/e${p.elements}/k${p.kernels}/i${p.intensity}/wg${p.workgroupSize}`;
+  `${workloadLabel(workload.id, p)}/e${p.elements}/k${p.kernels}/i${p.intensity}/wg${p.workgroupSize}`;
 
 /** One group's state across the run. */
 interface GroupState {
@@ -425,7 +450,8 @@ export async function runPlan(
   const groups: GroupState[] = planGroups(plan).map(({ workload, params: planned }, g) => {
     const params: CaseParams = {
       ...planned,
-      persistentWorkgroups: planned.persistentWorkgroups || defaultPersistentWorkgroups(ctx),
+      persistentWorkgroups:
+        planned.persistentWorkgroups || defaultPersistentWorkgroups(ctx, planned.workgroupSize),
     };
     const runners: CaseRunner[] = [];
     const results = plan.strategies.map((strategy) => {

@@ -82,8 +82,15 @@ export interface CaseInput {
   shouldStop: () => boolean;
 }
 
+/**
+ * The workload as results name it: its id, and its preset where it has one (`decode:llama-1b`),
+ * so that every key made of (workload, elements, kernels, …) tells the presets apart.
+ */
+export const workloadLabel = (id: string, params: CaseParams): string =>
+  params.preset === undefined ? id : `${id}:${params.preset}`;
+
 export function caseId(workload: string, params: CaseParams, strategy: string): string {
-  return `${workload}/e${params.elements}/k${params.kernels}/i${params.intensity}/wg${params.workgroupSize}/${strategy}`;
+  return `${workloadLabel(workload, params)}/e${params.elements}/k${params.kernels}/i${params.intensity}/wg${params.workgroupSize}/${strategy}`;
 }
 
 /**
@@ -177,6 +184,14 @@ export function firstMismatch(
   const want = new Float32Array(values.buffer, values.byteOffset, values.length);
   let maxRelative = 0;
   let first: string | undefined;
+  // With an absolute part, the error is relative to max(|expected|, floor): it passes when
+  // |got − expected| ≤ max(relative · |expected|, absolute · RMS(expected)).
+  let floor = 0;
+  if (tolerance.absolute !== undefined && values.length > 0) {
+    let squares = 0;
+    for (const v of want) squares += Number.isFinite(v) ? v * v : 0;
+    floor = (tolerance.absolute * Math.sqrt(squares / want.length)) / tolerance.relative;
+  }
   for (let j = 0; j < values.length; j++) {
     const i = indices === undefined ? j : (indices[j] ?? 0);
     if (output[i] === values[j]) continue; // same bits
@@ -186,8 +201,8 @@ export function firstMismatch(
     const relative =
       a === b
         ? 0
-        : a !== undefined && Number.isFinite(a) && Number.isFinite(b) && b !== 0
-          ? Math.abs(a - b) / Math.abs(b)
+        : a !== undefined && Number.isFinite(a) && Number.isFinite(b) && (b !== 0 || floor > 0)
+          ? Math.abs(a - b) / Math.max(Math.abs(b), floor)
           : Infinity;
     maxRelative = Math.max(maxRelative, relative);
     if (relative > tolerance.relative) {
@@ -215,7 +230,7 @@ export function newCaseResult(
 ): CaseResult {
   return {
     caseId: caseId(workload.id, params, strategy.id),
-    workload: workload.id,
+    workload: workloadLabel(workload.id, params),
     strategy: strategy.id,
     program: strategy.program,
     params,

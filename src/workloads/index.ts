@@ -1,4 +1,5 @@
 /** The one list of workloads. To add one: write src/workloads/<id>.ts and register it here. */
+import { decodeWorkload } from './decode/workload.ts';
 import { independentWorkload } from './independent.ts';
 import { mapWorkload } from './map.ts';
 import { scaleWorkload } from './scale.ts';
@@ -10,6 +11,7 @@ export const WORKLOADS: readonly Workload[] = [
   stencilWorkload,
   independentWorkload,
   scaleWorkload,
+  decodeWorkload,
 ];
 
 export function workloadById(id: string): Workload | undefined {

@@ -17,6 +17,8 @@ export interface CaseParams {
   workgroupSize: number;
   /** Workgroups of the persistent program; 0 = derived from the adapter. */
   persistentWorkgroups: number;
+  /** A workload's named shape (`decode`: the model preset); absent for the others. */
+  preset?: string;
 }
 
 /** One `dispatchWorkgroups` call with everything it binds. */
@@ -75,6 +77,12 @@ export interface DeviceLimits {
 export interface Tolerance {
   /** Largest accepted |got − expected| / |expected|. */
   relative: number;
+  /**
+   * Optional: an error this large, in units of the expected values' root mean square, passes too
+   * (for outputs that are sums whose terms cancel, where near-zero values carry no relative
+   * precision: logits).
+   */
+  absolute?: number;
   /** One line: why results may differ at all, and where the bound comes from. */
   why: string;
 }
@@ -83,6 +91,16 @@ export interface Workload {
   id: string;
   /** One line: what it computes. */
   description: string;
+  /**
+   * Optional: named shapes (`decode`'s model presets). A plan runs each named preset with its own
+   * `elements` and `kernels` (what they mean: `axes`) unless the plan gives those axes.
+   */
+  presets?: {
+    names: readonly string[];
+    /** What `elements` and `kernels` mean for this workload, e.g. 'context tokens'. */
+    meaning: { elements: string; kernels: string };
+    axes(preset: string): { elements: number; kernels: number };
+  };
   /** Programs it offers; absent kinds map to the reason they do not apply. */
   programs: Partial<Record<ProgramKind, true | string>>;
   /**

@@ -135,16 +135,31 @@ export function rmsNorm(
   return x.map((v, i) => f(f(v * inv) * decodeWeight(s, seed, name, layer, i)));
 }
 
+/**
+ * The RoPE table at `position`: (cos, sin) of position · θ^(−2i/headDim) for each pair i, in f32.
+ * The GPU reads this same table (uploaded once, as an engine uploads its rotary cache): WGSL
+ * leaves cos and sin of a large angle to the implementation.
+ */
+export function ropeTable(s: DecodeShape, position: number): Float32Array {
+  const half = s.headDim / 2;
+  const table = new Float32Array(2 * half);
+  for (let i = 0; i < half; i++) {
+    const angle = f(position * f(Math.pow(s.ropeTheta, -(2 * i) / s.headDim)));
+    table[2 * i] = Math.cos(angle);
+    table[2 * i + 1] = Math.sin(angle);
+  }
+  return table;
+}
+
 /** RoPE on each head of `v` (heads × headDim), pairs (2i, 2i+1), at `position`. */
 export function rope(s: DecodeShape, v: Float32Array, position: number): Float32Array {
   const out = new Float32Array(v.length);
+  const table = ropeTable(s, position);
   const half = s.headDim / 2;
   for (let head = 0; head < v.length / s.headDim; head++) {
     for (let i = 0; i < half; i++) {
-      const freq = f(Math.pow(s.ropeTheta, -(2 * i) / s.headDim));
-      const angle = f(position * freq);
-      const cos = f(Math.cos(angle));
-      const sin = f(Math.sin(angle));
+      const cos = table[2 * i] as number;
+      const sin = table[2 * i + 1] as number;
       const a = head * s.headDim + 2 * i;
       const x0 = v[a] as number;
       const x1 = v[a + 1] as number;

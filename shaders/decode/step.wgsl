@@ -1,0 +1,515 @@
+// decode workload: one token of a Llama-style decoder at batch 1 (src/workloads/decode/).
+//
+// Every op of the step is a row of the op table `ops` (src/workloads/decode/programs.ts builds
+// it); an op is split into `units` of work that one workgroup does (a tile of GEMV rows, a chunk
+// of elements, one attention head). The three programs run the same units:
+//   step_main        one dispatch per op, one workgroup per unit; compiled once per op kind
+//                    (override KIND), so each kind is its own pipeline as in an inference engine
+//   persistent_main  one dispatch for the whole step: P workgroups walk the op table, each doing
+//                    units wg, wg + P, ... of an op, a grid-wide barrier between ops
+// The `steps` program runs the 17 unfused ops per layer, `fused` and `persistent` the 5 fused
+// ones (norm folded into the next GEMV, RoPE and the cache append into the QKV GEMV's epilogue,
+// SiLU·up into the gate/up GEMV's, the residual add into the projections', attention in one op).
+//
+// Buffers: weights in up to four slabs (a model past one storage binding is split by layers),
+// array<vec4<f32>> with every tensor at a multiple of 64 floats, rows output-major; the K and V
+// caches (layer, position, kvHeads × headDim); `act`, every activation of the step in its own
+// region, written once per step and read only after (see persistent_main for why that matters).
+//
+// Memory model, honestly: WGSL gives no ordering between workgroups of one dispatch. The grid
+// barrier (an atomic counter polled with a bounded spin) and storageBarrier() order each
+// workgroup's own accesses; that other workgroups see them after the barrier is what GPUs do in
+// practice, not what WGSL promises. The CPU reference check catches a failure; a barrier that
+// cannot complete (workgroups not co-resident) gives up and sets `grid.failed`.
+
+struct Op {
+  kind: u32,
+  units: u32,
+  rows: u32,
+  cols: u32,
+  // GEMV: the weight slab and the matrix's first vec4
+  slab: u32,
+  w: u32,
+  // activations read and written (float offsets into `act`)
+  src: u32,
+  dst: u32,
+  // residual added to a GEMV's or ADD's result (NONE: none); second operand of SILU
+  res: u32,
+  // RMSNorm weights (slab and float offset; norm == NONE: the GEMV reads src as it is)
+  normSlab: u32,
+  norm: u32,
+  // GEMV epilogue: EPI_STORE, EPI_ROPE_APPEND, EPI_SILU_PAIR
+  epi: u32,
+  // this layer's first float in kcache and vcache
+  cache: u32,
+  // attention: scores (heads × (L + 1)) and softmax sums (heads), float offsets into `act`
+  scores: u32,
+  sums: u32,
+  // workgroups per row of a 2-D dispatch (step_main: unit = y × rowWorkgroups + x)
+  rowWorkgroups: u32,
+}
+
+// Per dispatch (dynamic offset): the ops it runs and the token's parameters, written before
+// submit as a replayed decode graph would receive them.
+struct Dispatch {
+  first: u32,
+  count: u32,
+  // the token's position L: attends over positions 0 … L, appends K and V at L
+  position: u32,
+  // float offset in `act` of the RoPE table (cos, sin) at this position
+  rope: u32,
+}
+
+struct GridBarrier {
+  arrived: atomic<u32>,
+  finished: atomic<u32>,
+  // 0, or 1 + the op after which a barrier gave up
+  failed: atomic<u32>,
+}
+
+const MAX_OPS: u32 = 1024u;
+const NONE: u32 = 0xffffffffu;
+
+const K_NORM: u32 = 0u;
+const K_GEMV: u32 = 1u;
+const K_ROPE: u32 = 2u;
+const K_APPEND: u32 = 3u;
+const K_SCORES: u32 = 4u;
+const K_SOFTMAX: u32 = 5u;
+const K_WSUM: u32 = 6u;
+const K_ADD: u32 = 7u;
+const K_SILU: u32 = 8u;
+const K_ATTENTION: u32 = 9u;
+
+const EPI_STORE: u32 = 0u;
+const EPI_ROPE_APPEND: u32 = 1u;
+const EPI_SILU_PAIR: u32 = 2u;
+
+@group(0) @binding(0) var<storage, read> w0: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> w1: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> w2: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> w3: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> kcache: array<f32>;
+@group(0) @binding(5) var<storage, read_write> vcache: array<f32>;
+@group(0) @binding(6) var<storage, read_write> act: array<f32>;
+@group(0) @binding(7) var<storage, read_write> grid: GridBarrier;
+@group(0) @binding(8) var<uniform> ops: array<Op, MAX_OPS>;
+@group(0) @binding(9) var<uniform> dispatch: Dispatch;
+
+override WORKGROUP_SIZE: u32 = 256u;
+// GEMV rows per unit (even: RoPE pairs and gate/up pairs stay in one unit); lanes per row
+override ROWS: u32 = 8u;
+override LANES: u32 = WORKGROUP_SIZE / ROWS;
+override HIDDEN: u32 = 64u;
+override HEADS: u32 = 4u;
+override KV_HEADS: u32 = 2u;
+override HEAD_DIM: u32 = 16u;
+override NORM_EPS: f32 = 1e-5;
+// step_main's op kind
+override KIND: u32 = 0u;
+// persistent_main: polls of the barrier before giving up
+override SPIN_LIMIT: u32 = 1048576u;
+const FAILURE_POLL_SPINS: u32 = 64u;
+
+var<workgroup> red: array<f32, WORKGROUP_SIZE>;
+var<workgroup> abort: u32;
+
+fn wload(slab: u32, i: u32) -> vec4<f32> {
+  switch slab {
+    case 0u: { return w0[i]; }
+    case 1u: { return w1[i]; }
+    case 2u: { return w2[i]; }
+    default: { return w3[i]; }
+  }
+}
+
+fn wscalar(slab: u32, i: u32) -> f32 {
+  return wload(slab, i / 4u)[i % 4u];
+}
+
+fn kv_width() -> u32 {
+  return KV_HEADS * HEAD_DIM;
+}
+
+// Sum of `red` over the workgroup (tree, WORKGROUP_SIZE a power of two); every lane gets it.
+fn reduce_sum(value: f32, lid: u32) -> f32 {
+  red[lid] = value;
+  workgroupBarrier();
+  for (var s = WORKGROUP_SIZE / 2u; s > 0u; s >>= 1u) {
+    if (lid < s) {
+      red[lid] += red[lid + s];
+    }
+    workgroupBarrier();
+  }
+  let total = red[0];
+  workgroupBarrier();
+  return total;
+}
+
+fn reduce_max(value: f32, lid: u32) -> f32 {
+  red[lid] = value;
+  workgroupBarrier();
+  for (var s = WORKGROUP_SIZE / 2u; s > 0u; s >>= 1u) {
+    if (lid < s) {
+      red[lid] = max(red[lid], red[lid + s]);
+    }
+    workgroupBarrier();
+  }
+  let total = red[0];
+  workgroupBarrier();
+  return total;
+}
+
+// 1 / √(mean(x²) + eps) of act[src .. src + n)
+fn rms_inv(src: u32, n: u32, lid: u32) -> f32 {
+  var squares = 0.0;
+  for (var i = lid; i < n; i += WORKGROUP_SIZE) {
+    let v = act[src + i];
+    squares += v * v;
+  }
+  let total = reduce_sum(squares, lid);
+  return 1.0 / sqrt(total / f32(n) + NORM_EPS);
+}
+
+// ---- GEMV: dst[r] = W[r] · x (+ res[r]), x = src or RMSNorm(src) · norm -------------------------
+// A unit is ROWS rows; LANES lanes per row read consecutive vec4s of it (coalesced), then a tree
+// over the lanes. EPI_SILU_PAIR: the unit's first ROWS/2 rows are gate rows j, the others the up
+// rows rows + j (W holds gate then up), and it writes silu(gate) · up. EPI_ROPE_APPEND: the rows
+// are q (HIDDEN), k and v (kv_width() each) of Wq, Wk, Wv stored one after another; q is rotated
+// into dst, k rotated and v appended to the caches at the token's position.
+
+fn gemv_row(op: Op, unit: u32, slot: u32) -> u32 {
+  if (op.epi == EPI_SILU_PAIR) {
+    let half = ROWS / 2u;
+    let j = unit * half + slot % half;
+    return select(j, op.rows + j, slot >= half);
+  }
+  return unit * ROWS + slot;
+}
+
+fn gemv_unit(op: Op, unit: u32, lid: u32) {
+  var inv = 1.0;
+  if (op.norm != NONE) {
+    inv = rms_inv(op.src, op.cols, lid);
+  }
+  let slot = lid / LANES;
+  let lane = lid % LANES;
+  let half = ROWS / 2u;
+  let row = gemv_row(op, unit, slot);
+  // A pair's up row lies past op.rows (the output count): its gate row says whether it exists.
+  let valid = select(row < op.rows, unit * half + slot % half < op.rows, op.epi == EPI_SILU_PAIR);
+  let cols4 = op.cols / 4u;
+  var acc = 0.0;
+  if (valid) {
+    let base = op.w + row * cols4;
+    for (var c = lane; c < cols4; c += LANES) {
+      var x = vec4<f32>(act[op.src + 4u * c], act[op.src + 4u * c + 1u], act[op.src + 4u * c + 2u],
+                        act[op.src + 4u * c + 3u]);
+      if (op.norm != NONE) {
+        x = (x * inv) * wload(op.normSlab, op.norm / 4u + c);
+      }
+      acc += dot(wload(op.slab, base + c), x);
+    }
+  }
+  red[lid] = acc;
+  workgroupBarrier();
+  for (var s = LANES / 2u; s > 0u; s >>= 1u) {
+    if (lane < s) {
+      red[lid] += red[lid + s];
+    }
+    workgroupBarrier();
+  }
+  switch op.epi {
+    case EPI_SILU_PAIR: {
+      let j = unit * half + lid;
+      if (lid < half && j < op.rows) {
+        let g = red[lid * LANES];
+        let u = red[(lid + half) * LANES];
+        act[op.dst + j] = g / (1.0 + exp(-g)) * u;
+      }
+    }
+    case EPI_ROPE_APPEND: {
+      // lid < ROWS/2 handles the pair (2·lid, 2·lid + 1) of the unit
+      let r = unit * ROWS + 2u * lid;
+      let kv = kv_width();
+      if (lid < half && r < op.rows) {
+        var a = red[2u * lid * LANES];
+        var b = red[(2u * lid + 1u) * LANES];
+        let qk = r < HIDDEN + kv;
+        if (qk) {
+          let i = (r % HEAD_DIM) / 2u;
+          let c = act[dispatch.rope + 2u * i];
+          let sn = act[dispatch.rope + 2u * i + 1u];
+          let a0 = a;
+          a = a0 * c - b * sn;
+          b = a0 * sn + b * c;
+        }
+        let at = op.cache + dispatch.position * kv;
+        if (r < HIDDEN) {
+          act[op.dst + r] = a;
+          act[op.dst + r + 1u] = b;
+        } else if (qk) {
+          kcache[at + r - HIDDEN] = a;
+          kcache[at + r - HIDDEN + 1u] = b;
+        } else {
+          vcache[at + r - HIDDEN - kv] = a;
+          vcache[at + r - HIDDEN - kv + 1u] = b;
+        }
+      }
+    }
+    default: {
+      let r = unit * ROWS + lid;
+      if (lid < ROWS && r < op.rows) {
+        var v = red[lid * LANES];
+        if (op.res != NONE) {
+          v += act[op.res + r];
+        }
+        act[op.dst + r] = v;
+      }
+    }
+  }
+  workgroupBarrier();
+}
+
+// ---- the unfused ops ----------------------------------------------------------------------------
+
+// dst = RMSNorm(src) · norm over op.cols elements; one unit
+fn norm_unit(op: Op, lid: u32) {
+  let inv = rms_inv(op.src, op.cols, lid);
+  for (var i = lid; i < op.cols; i += WORKGROUP_SIZE) {
+    act[op.dst + i] = (act[op.src + i] * inv) * wscalar(op.normSlab, op.norm + i);
+  }
+}
+
+// RoPE in place on q (HEADS heads at src) and k (KV_HEADS heads after it): one pair per lane
+fn rope_unit(op: Op, unit: u32, lid: u32) {
+  let pair = unit * WORKGROUP_SIZE + lid;
+  if (pair >= (HEADS + KV_HEADS) * HEAD_DIM / 2u) {
+    return;
+  }
+  let r = op.src + 2u * pair;
+  let i = pair % (HEAD_DIM / 2u);
+  let c = act[dispatch.rope + 2u * i];
+  let sn = act[dispatch.rope + 2u * i + 1u];
+  let a = act[r];
+  let b = act[r + 1u];
+  act[r] = a * c - b * sn;
+  act[r + 1u] = a * sn + b * c;
+}
+
+// k (at src) and v (after it) into the caches at the token's position
+fn append_unit(op: Op, unit: u32, lid: u32) {
+  let kv = kv_width();
+  let i = unit * WORKGROUP_SIZE + lid;
+  if (i >= 2u * kv) {
+    return;
+  }
+  let at = op.cache + dispatch.position * kv;
+  if (i < kv) {
+    kcache[at + i] = act[op.src + i];
+  } else {
+    vcache[at + i - kv] = act[op.src + i];
+  }
+}
+
+fn score(op: Op, head: u32, p: u32) -> f32 {
+  let kvh = head / (HEADS / KV_HEADS);
+  let k = op.cache + p * kv_width() + kvh * HEAD_DIM;
+  let q = op.src + head * HEAD_DIM;
+  var acc = 0.0;
+  for (var i = 0u; i < HEAD_DIM; i++) {
+    acc += act[q + i] * kcache[k + i];
+  }
+  return acc * (1.0 / sqrt(f32(HEAD_DIM)));
+}
+
+// scores[h, p] = q_h · k_p / √headDim, one (head, position) per lane
+fn scores_unit(op: Op, unit: u32, lid: u32) {
+  let positions = dispatch.position + 1u;
+  let idx = unit * WORKGROUP_SIZE + lid;
+  if (idx >= HEADS * positions) {
+    return;
+  }
+  act[op.scores + idx] = score(op, idx / positions, idx % positions);
+}
+
+// one head per unit: scores → exp(score − max) in place, their sum into sums[h]
+fn softmax_unit(op: Op, head: u32, lid: u32) {
+  let positions = dispatch.position + 1u;
+  let s = op.scores + head * positions;
+  var m = -3.0e38;
+  for (var p = lid; p < positions; p += WORKGROUP_SIZE) {
+    m = max(m, act[s + p]);
+  }
+  m = reduce_max(m, lid);
+  var total = 0.0;
+  for (var p = lid; p < positions; p += WORKGROUP_SIZE) {
+    let e = exp(act[s + p] - m);
+    act[s + p] = e;
+    total += e;
+  }
+  total = reduce_sum(total, lid);
+  if (lid == 0u) {
+    act[op.sums + head] = total;
+  }
+}
+
+// dst[h, i] = Σ_p e[h, p] · v_p[i] / sums[h], one (head, i) per lane
+fn wsum_unit(op: Op, unit: u32, lid: u32) {
+  let idx = unit * WORKGROUP_SIZE + lid;
+  if (idx >= HEADS * HEAD_DIM) {
+    return;
+  }
+  let positions = dispatch.position + 1u;
+  let head = idx / HEAD_DIM;
+  let v = op.cache + (head / (HEADS / KV_HEADS)) * HEAD_DIM + idx % HEAD_DIM;
+  let s = op.scores + head * positions;
+  var acc = 0.0;
+  for (var p = 0u; p < positions; p++) {
+    acc += act[s + p] * vcache[v + p * kv_width()];
+  }
+  act[op.dst + idx] = acc / act[op.sums + head];
+}
+
+// dst = src + res (ADD) or silu(src) · res (SILU), op.cols elements
+fn elementwise_unit(op: Op, kind: u32, unit: u32, lid: u32) {
+  let i = unit * WORKGROUP_SIZE + lid;
+  if (i >= op.cols) {
+    return;
+  }
+  let a = act[op.src + i];
+  let b = act[op.res + i];
+  if (kind == K_ADD) {
+    act[op.dst + i] = a + b;
+  } else {
+    act[op.dst + i] = a / (1.0 + exp(-a)) * b;
+  }
+}
+
+// Fused attention, one head per unit: scores, softmax and the weighted sum of V in one workgroup
+// (the lanes split the positions; WORKGROUP_SIZE / HEAD_DIM groups of lanes share the sum).
+fn attention_unit(op: Op, head: u32, lid: u32) {
+  let positions = dispatch.position + 1u;
+  let s = op.scores + head * positions;
+  var m = -3.0e38;
+  for (var p = lid; p < positions; p += WORKGROUP_SIZE) {
+    let value = score(op, head, p);
+    act[s + p] = value;
+    m = max(m, value);
+  }
+  m = reduce_max(m, lid);
+  var total = 0.0;
+  for (var p = lid; p < positions; p += WORKGROUP_SIZE) {
+    let e = exp(act[s + p] - m);
+    act[s + p] = e;
+    total += e;
+  }
+  total = reduce_sum(total, lid);
+  // Every lane's e before any lane reads another's.
+  storageBarrier();
+  let groups = WORKGROUP_SIZE / HEAD_DIM;
+  let g = lid / HEAD_DIM;
+  let i = lid % HEAD_DIM;
+  let v = op.cache + (head / (HEADS / KV_HEADS)) * HEAD_DIM + i;
+  var acc = 0.0;
+  for (var p = g; p < positions; p += groups) {
+    acc += act[s + p] * vcache[v + p * kv_width()];
+  }
+  red[lid] = acc;
+  workgroupBarrier();
+  for (var step = groups / 2u; step > 0u; step >>= 1u) {
+    if (g < step) {
+      red[lid] += red[lid + step * HEAD_DIM];
+    }
+    workgroupBarrier();
+  }
+  if (g == 0u) {
+    act[op.dst + head * HEAD_DIM + i] = red[i] / total;
+  }
+  workgroupBarrier();
+}
+
+fn run_unit(kind: u32, op: Op, unit: u32, lid: u32) {
+  switch kind {
+    case K_NORM: { norm_unit(op, lid); }
+    case K_GEMV: { gemv_unit(op, unit, lid); }
+    case K_ROPE: { rope_unit(op, unit, lid); }
+    case K_APPEND: { append_unit(op, unit, lid); }
+    case K_SCORES: { scores_unit(op, unit, lid); }
+    case K_SOFTMAX: { softmax_unit(op, unit, lid); }
+    case K_WSUM: { wsum_unit(op, unit, lid); }
+    case K_ATTENTION: { attention_unit(op, unit, lid); }
+    default: { elementwise_unit(op, kind, unit, lid); }
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn step_main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let op = ops[dispatch.first];
+  let unit = wg.y * op.rowWorkgroups + wg.x;
+  // Padding workgroups of a 2-D grid: uniform per workgroup, before any barrier.
+  if (unit >= op.units) {
+    return;
+  }
+  run_unit(KIND, op, unit, lid);
+}
+
+// ---- persistent_main: the whole step in one dispatch --------------------------------------------
+// P workgroups (1-D dispatch) do units wg, wg + P, ... of each op, then wait at a grid-wide barrier
+// until all P finished it (the stencil's barrier, shaders/stencil.wgsl): barrier b completes when
+// `arrived` reaches (b + 1) · P; a waiting workgroup spins at most SPIN_LIMIT polls, then records
+// the op in `grid.failed` and exits, and every other one sees the flag and exits too; the last
+// workgroup out resets the counters. It relies on all P workgroups being co-resident, which WebGPU
+// does not guarantee.
+//
+// Why every activation has its own region, written once per step: a GPU's per-multiprocessor cache
+// is not coherent with the others', and WGSL cannot ask for device-scope ordering. A region that
+// no workgroup has read before the barrier that follows its write cannot be stale in any cache.
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn persistent_main(@builtin(workgroup_id) wg: vec3<u32>,
+                   @builtin(num_workgroups) groups: vec3<u32>,
+                   @builtin(local_invocation_index) lid: u32) {
+  let workgroups = groups.x;
+  let count = dispatch.count;
+  for (var o = 0u; o < count; o++) {
+    let op = ops[dispatch.first + o];
+    for (var unit = wg.x; unit < op.units; unit += workgroups) {
+      run_unit(op.kind, op, unit, lid);
+    }
+    if (o + 1u == count) {
+      break;
+    }
+    storageBarrier();
+    if (lid == 0u) {
+      let arrivals = (o + 1u) * workgroups;
+      var seen = atomicAdd(&grid.arrived, 1u) + 1u;
+      var failed = 0u;
+      for (var spins = 0u; seen < arrivals; spins++) {
+        if (spins % FAILURE_POLL_SPINS == 0u) {
+          failed = atomicLoad(&grid.failed);
+          if (failed != 0u) {
+            break;
+          }
+        }
+        if (spins >= SPIN_LIMIT) {
+          failed = o + 1u;
+          atomicMax(&grid.failed, failed);
+          break;
+        }
+        seen = atomicLoad(&grid.arrived);
+      }
+      abort = failed;
+    }
+    if (workgroupUniformLoad(&abort) != 0u) {
+      break;
+    }
+    storageBarrier();
+  }
+  if (lid == 0u) {
+    if (atomicAdd(&grid.finished, 1u) == workgroups - 1u) {
+      atomicStore(&grid.arrived, 0u);
+      atomicStore(&grid.finished, 0u);
+    }
+  }
+}
