@@ -9,6 +9,7 @@
  *            discrete GPU (16 MiB per kernel), and the sample floor of the K = 1000 row costs a
  *            quarter of what 16M would (20 executions × 9 strategies × ~60 ms there)
  *   full     wider sweeps, more intensity values, more rounds and a tighter noise target
+ *   decode   one decode step of each model preset (issue 12), every strategy, in 5 rounds
  * Every profile keeps the sample floor of 10 (20 in full) samples of each kind per case; the
  * rounds share the per-case time (`maxTimeMs`) between them.
  */
@@ -23,13 +24,20 @@ export interface Profile {
   intensity: number[];
   workgroupSize: number[];
   /** Per-workload axes that replace the profile's (a smaller slice for the slower workloads). */
-  slices?: Record<string, { elements?: number[]; kernels?: number[]; intensity?: number[] }>;
+  slices?: Record<
+    string,
+    { elements?: number[]; kernels?: number[]; intensity?: number[]; workgroupSize?: number[] }
+  >;
+  /** Workloads with presets (`decode`): which to run (default all). */
+  presets?: string[];
   /** Measure the bandwidth reference (src/measure/bandwidth.ts) after the cases. */
   bandwidth?: boolean;
   sampling: SamplingOptions;
 }
 
 const STALL_TIMEOUT_MS = 60_000;
+/** `decode` runs 256-invocation workgroups (8 GEMV rows of 32 lanes) in every profile. */
+const DECODE_SLICE = { workgroupSize: [256] };
 
 export const PROFILES: Record<string, Profile> = {
   quick: {
@@ -40,6 +48,7 @@ export const PROFILES: Record<string, Profile> = {
     kernels: [1, 100, 1000],
     intensity: [0],
     workgroupSize: [64],
+    slices: { decode: DECODE_SLICE },
     sampling: {
       rounds: 3,
       warmupMs: 50,
@@ -65,6 +74,7 @@ export const PROFILES: Record<string, Profile> = {
     slices: {
       stencil: { elements: [64, 65536], kernels: [10, 100] },
       independent: { elements: [64, 65536], kernels: [10, 100] },
+      decode: DECODE_SLICE,
     },
     sampling: {
       rounds: 5,
@@ -86,6 +96,7 @@ export const PROFILES: Record<string, Profile> = {
     kernels: [1, 4, 16, 64, 256, 1024, 4096],
     intensity: [0, 16, 256],
     workgroupSize: [64, 256],
+    slices: { decode: DECODE_SLICE },
     sampling: {
       rounds: 8,
       warmupMs: 300,
@@ -94,6 +105,28 @@ export const PROFILES: Record<string, Profile> = {
       maxSamples: 1000,
       maxTimeMs: 3000,
       maxNoise: 0.02,
+      stallTimeoutMs: STALL_TIMEOUT_MS,
+    },
+  },
+  decode: {
+    name: 'decode',
+    description:
+      'decode: one Llama-style decode step of each preset (tiny, gpt2-small, llama-1b), every strategy',
+    workloads: ['decode'],
+    bandwidth: true,
+    // Unused by decode (each preset brings its layers and context); kept for the plan's shape.
+    elements: [1],
+    kernels: [1],
+    intensity: [0],
+    workgroupSize: [256],
+    sampling: {
+      rounds: 5,
+      warmupMs: 50,
+      minWarmup: 3,
+      minSamples: 10,
+      maxSamples: 300,
+      maxTimeMs: 300,
+      maxNoise: 0.05,
       stallTimeoutMs: STALL_TIMEOUT_MS,
     },
   },

@@ -52,6 +52,7 @@ import { gpuOptions, type GpuArgs } from './gpu-options.ts';
 import { STRATEGIES, strategyById } from '../strategies/index.ts';
 import type { Strategy } from '../strategies/types.ts';
 import type { Workload } from '../workloads/types.ts';
+import { decodeWorkload } from '../workloads/decode/workload.ts';
 import { WORKLOADS, workloadById } from '../workloads/index.ts';
 
 /** bench's arguments as the command line gives them (kebab-case names, text values). */
@@ -67,6 +68,9 @@ export interface BenchArgs extends GpuArgs {
   intensity?: string | undefined;
   'workgroup-size'?: string | undefined;
   'persistent-workgroups'?: string | undefined;
+  preset?: string | undefined;
+  context?: string | undefined;
+  layers?: string | undefined;
   'max-noise'?: string | undefined;
   'max-time'?: string | undefined;
   'min-samples'?: string | undefined;
@@ -161,6 +165,9 @@ function benchPlan(args: BenchArgs): { plan: RunPlan; profile: string; bandwidth
     sampling.maxSamples = Math.max(sampling.maxSamples, sampling.minSamples);
   }
   const persistent = args['persistent-workgroups'];
+  const presetNames = decodeWorkload.presets?.names ?? [];
+  const presets =
+    args.preset === undefined ? profile.presets : parseNameList('preset', args.preset, presetNames);
   // Explicit axes apply to every workload; otherwise a profile's per-workload slices do.
   const explicitAxes =
     args.elements !== undefined || args.kernels !== undefined || args.intensity !== undefined;
@@ -169,6 +176,15 @@ function benchPlan(args: BenchArgs): { plan: RunPlan; profile: string; bandwidth
     bandwidth: args.bandwidth ?? profile.bandwidth === true,
     plan: {
       slices: explicitAxes ? undefined : profile.slices,
+      presets,
+      presetElements:
+        args.context === undefined
+          ? undefined
+          : parseIntegerList('context', args.context, 0, AXIS_LIMITS.elements.max),
+      presetKernels:
+        args.layers === undefined
+          ? undefined
+          : parseIntegerList('layers', args.layers, 1, AXIS_LIMITS.kernels.max),
       workloads: workloadIds.map((id) => workloadById(id)).filter((w) => w !== undefined),
       strategies: strategyIds.map((id) => strategyById(id)).filter((s) => s !== undefined),
       elements: list('elements', 'elements', args.elements, profile.elements),
@@ -258,7 +274,7 @@ async function fitPlan(
   plan.skip = (workload, strategy, params) => {
     const unable = coResidency(workload, strategy);
     if (unable !== undefined) return unable;
-    const ms = estimateFloorMs(calibration, strategy.id, params, plan.sampling);
+    const ms = estimateFloorMs(calibration, strategy.id, params, plan.sampling, workload);
     return ms <= budgetMs
       ? undefined
       : `left out on this adapter: its sample floor would take about ${(ms / 1000).toFixed(1)} s (calibration), past --case-budget ${budgetMs / 1000} s`;
@@ -287,7 +303,7 @@ function dryRun(ctx: GpuContext, plan: RunPlan, calibration: Calibration | null)
       const floorMs =
         calibration === null
           ? null
-          : estimateFloorMs(calibration, strategy.id, params, plan.sampling);
+          : estimateFloorMs(calibration, strategy.id, params, plan.sampling, workload);
       const leftOut = whyLeftOut(plan, workload, strategy, params, ctx.limits) ?? '';
       if (leftOut === '') totalMs += Math.max(floorMs ?? 0, plan.sampling.maxTimeMs);
       cases.push({
@@ -569,6 +585,18 @@ export const benchOptions = {
   'persistent-workgroups': {
     type: 'string',
     describe: 'workgroups of the persistent kernel (default derived from the adapter)',
+  },
+  preset: {
+    type: 'string',
+    describe: `decode: comma-separated model presets (default all): ${decodeWorkload.presets?.names.join(', ')}`,
+  },
+  context: {
+    type: 'string',
+    describe: "decode: tokens already in the KV cache, list (default each preset's)",
+  },
+  layers: {
+    type: 'string',
+    describe: "decode: decoder layers, list (default each preset's)",
   },
   rounds: {
     type: 'string',

@@ -18,7 +18,7 @@ import { indirect } from '../strategies/indirect.ts';
 import { submitWait } from '../strategies/submit-wait.ts';
 import type { Strategy } from '../strategies/types.ts';
 import { mapWorkload } from '../workloads/map.ts';
-import type { CaseParams } from '../workloads/types.ts';
+import type { CaseParams, Workload } from '../workloads/types.ts';
 import { timedExecution } from './run-case.ts';
 import { quantileSorted } from './stats.ts';
 import type { SamplingOptions } from './run-case.ts';
@@ -133,9 +133,15 @@ function launchUs(c: Calibration, strategy: string): number {
  * The time one execution of a case should take, µs: a round trip, each kernel's launch, and
  * each element-kernel's work (K × N elements; `independent`'s K tasks of N elements alike).
  */
-export function estimateExecutionUs(c: Calibration, strategy: string, p: CaseParams): number {
-  const work = (p.kernels * p.elements * (c.elementNs + p.intensity * c.mixRoundNs)) / 1e3;
-  return c.roundTripUs + p.kernels * launchUs(c, strategy) + work;
+export function estimateExecutionUs(
+  c: Calibration,
+  strategy: string,
+  p: CaseParams,
+  workload?: Workload,
+): number {
+  const like = workload?.costLike?.(p) ?? { kernels: p.kernels, elements: p.elements };
+  const work = (like.kernels * like.elements * (c.elementNs + p.intensity * c.mixRoundNs)) / 1e3;
+  return c.roundTripUs + like.kernels * launchUs(c, strategy) + work;
 }
 
 /**
@@ -147,7 +153,8 @@ export function estimateFloorMs(
   strategy: string,
   p: CaseParams,
   s: Pick<SamplingOptions, 'minSamples' | 'minWarmup' | 'rounds'>,
+  workload?: Workload,
 ): number {
   const executions = 2 * s.minSamples + s.minWarmup + 1 + Math.max(0, s.rounds - 1);
-  return (executions * estimateExecutionUs(c, strategy, p)) / 1e3;
+  return (executions * estimateExecutionUs(c, strategy, p, workload)) / 1e3;
 }

@@ -355,7 +355,11 @@ export class CaseRunner implements Sampled {
     const { ctx, strategy } = this.setup;
     await this.guard(async () => {
       const program = await prepared.program(strategy.program);
-      this.result.notes = { ...this.result.notes, ...program.notes };
+      this.result.notes = {
+        ...this.result.notes,
+        ...program.notes,
+        dispatches: program.dispatches.length,
+      };
       this.execution = stallFault(
         this.id,
         await withErrorScopes(ctx.device, () => strategy.prepare(ctx.device, program)),

@@ -28,6 +28,11 @@ export function roundRecord(record: object): Record<string, Cell> {
 const perKernelUs = (r: CaseResult, ns: number | null | undefined): number | null =>
   ns === null || ns === undefined ? null : ns / 1e3 / r.params.kernels;
 
+const numberNote = (r: CaseResult, name: string): number | null => {
+  const v = r.notes[name];
+  return typeof v === 'number' ? v : null;
+};
+
 function paramsKey(r: CaseResult): string {
   const p = r.params;
   return `${r.workload}/${p.elements}/${p.kernels}/${p.intensity}/${p.workgroupSize}`;
@@ -109,6 +114,15 @@ export function summaryRows(results: readonly CaseResult[]): Record<string, Cell
       waitUs: round(m.waitUs),
       preEncodeUsPerKernel: round(m.preEncodeUsPerKernel),
       wallUsTotal: round(m.wallUsTotal),
+      gpuBusyUsTotal: round(r.gpuBusyNs === null ? null : r.gpuBusyNs.median / 1e3),
+      dispatches: numberNote(r, 'dispatches'),
+      weightBytes: numberNote(r, 'weightBytes'),
+      weightGBps: round(
+        r.gpuBusyNs === null || numberNote(r, 'weightBytes') === null
+          ? null
+          : (numberNote(r, 'weightBytes') ?? 0) / r.gpuBusyNs.median,
+      ),
+      tokensPerSecond: round(m.wallUsTotal === null ? null : 1e6 / m.wallUsTotal),
       wallWithTimestampsUsPerKernel: round(m.wallWithTimestampsUsPerKernel),
       timestampOverheadUsPerKernel: round(m.timestampOverheadUsPerKernel),
       speedupVsSubmitWait: round(speedup(r, byKey.get(`${paramsKey(r)}#submit-wait`))),

@@ -137,6 +137,12 @@ export interface Workload {
     params: CaseParams,
     limits: DeviceLimits,
   ): string | undefined;
+  /**
+   * Optional: the `map` case that costs about as much to launch and execute (K launches of N
+   * elements; each element moves 8 bytes), for the plan's time estimate; absent: K and N as
+   * they are.
+   */
+  costLike?(params: CaseParams): { kernels: number; elements: number };
   /** Approximate CPU operations the full reference costs (to decide on a subset). */
   referenceCost(params: CaseParams): number;
   prepare(device: GPUDevice, params: CaseParams, limits: DeviceLimits): Promise<PreparedCase>;

@@ -200,6 +200,8 @@ export function decodeLayout(s: DecodeShape, limits: Record<string, number>): De
 /** One row of the op table (field order and meaning: `Op` in shaders/decode/step.wgsl). */
 export interface Op {
   kind: OpKind;
+  /** What it computes, for per-op timings: `q`, `gate+up`, `lm-head`, `attention`, … */
+  name: string;
   units: number;
   rows?: number;
   cols?: number;
@@ -220,6 +222,7 @@ export interface Op {
 const chunks = (n: number, wg: number): number => Math.max(1, Math.ceil(n / wg));
 
 function gemv(
+  name: string,
   w: Place,
   rows: number,
   cols: number,
@@ -230,6 +233,7 @@ function gemv(
   const pair = extra.epi === 'siluPair';
   return {
     kind: 'gemv',
+    name,
     units: chunks(rows, pair ? GEMV_ROWS / 2 : GEMV_ROWS),
     rows,
     cols,
@@ -255,30 +259,62 @@ export function stepOps(s: DecodeShape, layout: DecodeLayout, wg: number): Op[] 
     const cache = l * layout.cacheFloatsPerLayer;
     const attention = { cache, src: a.q, scores: a.scores, sums: a.sums };
     ops.push(
-      { kind: 'norm', units: 1, cols: d, src: x, dst: a.h, ...folded(w.attnNorm) },
-      gemv(w.wq, d, d, a.h, a.q),
-      gemv(w.wk, kv, d, a.h, a.k),
-      gemv(w.wv, kv, d, a.h, a.v),
-      { kind: 'rope', units: chunks(((s.heads + s.kvHeads) * s.headDim) / 2, wg), src: a.q },
-      { kind: 'append', units: chunks(2 * kv, wg), src: a.k, cache },
-      { kind: 'scores', units: chunks(s.heads * (s.context + 1), wg), ...attention },
-      { kind: 'softmax', units: s.heads, ...attention },
-      { kind: 'wsum', units: chunks(s.heads * s.headDim, wg), dst: a.attn, ...attention },
-      gemv(w.wo, d, d, a.attn, a.o),
-      { kind: 'add', units: chunks(d, wg), cols: d, src: x, res: a.o, dst: a.xa },
-      { kind: 'norm', units: 1, cols: d, src: a.xa, dst: a.h2, ...folded(w.ffnNorm) },
-      gemv(w.wGate, s.ffn, d, a.h2, a.gate),
-      gemv(w.wUp, s.ffn, d, a.h2, a.up),
-      { kind: 'silu', units: chunks(s.ffn, wg), cols: s.ffn, src: a.gate, res: a.up, dst: a.act },
-      gemv(w.wDown, d, s.ffn, a.act, a.down),
-      { kind: 'add', units: chunks(d, wg), cols: d, src: a.xa, res: a.down, dst: a.xf },
+      { kind: 'norm', name: 'norm', units: 1, cols: d, src: x, dst: a.h, ...folded(w.attnNorm) },
+      gemv('q', w.wq, d, d, a.h, a.q),
+      gemv('k', w.wk, kv, d, a.h, a.k),
+      gemv('v', w.wv, kv, d, a.h, a.v),
+      {
+        kind: 'rope',
+        name: 'rope',
+        units: chunks(((s.heads + s.kvHeads) * s.headDim) / 2, wg),
+        src: a.q,
+      },
+      { kind: 'append', name: 'append', units: chunks(2 * kv, wg), src: a.k, cache },
+      {
+        kind: 'scores',
+        name: 'scores',
+        units: chunks(s.heads * (s.context + 1), wg),
+        ...attention,
+      },
+      { kind: 'softmax', name: 'softmax', units: s.heads, ...attention },
+      {
+        kind: 'wsum',
+        name: 'wsum',
+        units: chunks(s.heads * s.headDim, wg),
+        dst: a.attn,
+        ...attention,
+      },
+      gemv('o', w.wo, d, d, a.attn, a.o),
+      { kind: 'add', name: 'add', units: chunks(d, wg), cols: d, src: x, res: a.o, dst: a.xa },
+      { kind: 'norm', name: 'norm', units: 1, cols: d, src: a.xa, dst: a.h2, ...folded(w.ffnNorm) },
+      gemv('gate', w.wGate, s.ffn, d, a.h2, a.gate),
+      gemv('up', w.wUp, s.ffn, d, a.h2, a.up),
+      {
+        kind: 'silu',
+        name: 'silu',
+        units: chunks(s.ffn, wg),
+        cols: s.ffn,
+        src: a.gate,
+        res: a.up,
+        dst: a.act,
+      },
+      gemv('down', w.wDown, d, s.ffn, a.act, a.down),
+      {
+        kind: 'add',
+        name: 'add',
+        units: chunks(d, wg),
+        cols: d,
+        src: a.xa,
+        res: a.down,
+        dst: a.xf,
+      },
     );
     x = a.xf;
   }
   const { hf, logits } = layout.acts;
   ops.push(
-    { kind: 'norm', units: 1, cols: d, src: x, dst: hf, ...folded(layout.finalNorm) },
-    gemv(layout.lmHead, s.vocab, d, hf, logits),
+    { kind: 'norm', name: 'norm', units: 1, cols: d, src: x, dst: hf, ...folded(layout.finalNorm) },
+    gemv('lm-head', layout.lmHead, s.vocab, d, hf, logits),
   );
   return ops;
 }
@@ -295,9 +331,10 @@ export function fusedOps(s: DecodeShape, layout: DecodeLayout): Op[] {
     const cache = l * layout.cacheFloatsPerLayer;
     ops.push(
       // Wq, Wk, Wv are stored one after another: one matrix of d + 2·kv rows.
-      gemv(w.wq, d + 2 * kv, d, x, a.q, { ...folded(w.attnNorm), epi: 'ropeAppend', cache }),
+      gemv('qkv', w.wq, d + 2 * kv, d, x, a.q, { ...folded(w.attnNorm), epi: 'ropeAppend', cache }),
       {
         kind: 'attention',
+        name: 'attention',
         units: s.heads,
         cache,
         src: a.q,
@@ -305,14 +342,16 @@ export function fusedOps(s: DecodeShape, layout: DecodeLayout): Op[] {
         scores: a.scores,
         sums: a.sums,
       },
-      gemv(w.wo, d, d, a.attn, a.xa, { res: x }),
+      gemv('o+add', w.wo, d, d, a.attn, a.xa, { res: x }),
       // Wgate then Wup: each unit computes ROWS/2 rows of both.
-      gemv(w.wGate, s.ffn, d, a.xa, a.act, { ...folded(w.ffnNorm), epi: 'siluPair' }),
-      gemv(w.wDown, d, s.ffn, a.act, a.xf, { res: a.xa }),
+      gemv('gate+up', w.wGate, s.ffn, d, a.xa, a.act, { ...folded(w.ffnNorm), epi: 'siluPair' }),
+      gemv('down+add', w.wDown, d, s.ffn, a.act, a.xf, { res: a.xa }),
     );
     x = a.xf;
   }
-  ops.push(gemv(layout.lmHead, s.vocab, d, x, layout.acts.logits, folded(layout.finalNorm)));
+  ops.push(
+    gemv('lm-head', layout.lmHead, s.vocab, d, x, layout.acts.logits, folded(layout.finalNorm)),
+  );
   return ops;
 }
 
@@ -356,5 +395,5 @@ export function opGrid(
   return gridFor(op.units, 1, maxPerDimension);
 }
 
-/** The fewest units of any fused op that a workgroup count beyond is wasted: the largest. */
+/** The most units of any op: more persistent workgroups than this would have nothing to do. */
 export const mostUnits = (ops: readonly Op[]): number => Math.max(...ops.map((o) => o.units));

@@ -91,7 +91,7 @@ export const decodeWorkload: Workload = {
     },
   },
 
-  checkLimits(params, limits) {
+  checkLimits(params) {
     let s: DecodeShape;
     try {
       s = caseShape(params);
@@ -105,6 +105,16 @@ export const decodeWorkload: Workload = {
       return `decode: headDim ${s.headDim} must be a power of two`;
     if (s.hidden % 64 !== 0 || s.ffn % 64 !== 0)
       return `decode: hidden ${s.hidden} and ffn ${s.ffn} must be multiples of 64`;
+    const ops = 22 * s.layers + 3;
+    if (ops > MAX_OPS)
+      return `decode: ${s.layers} layers need ${ops} ops, past the op table's ${MAX_OPS} (at most ${Math.floor((MAX_OPS - 3) / 22)} layers)`;
+    return undefined;
+  },
+
+  // A preset that does not fit this adapter is left out with the reason (a run of several
+  // presets goes on with the others); checkLimits above is for shapes that cannot exist.
+  programUnavailable(_kind, params, limits) {
+    const s = caseShape(params);
     const fit = decodeDoesNotFit(s, limits);
     if (fit !== undefined) return fit;
     let layout: DecodeLayout;
@@ -113,9 +123,6 @@ export const decodeWorkload: Workload = {
     } catch (error) {
       return (error as Error).message;
     }
-    const ops = stepOps(s, layout, wg).length + fusedOps(s, layout).length;
-    if (ops > MAX_OPS)
-      return `decode: ${s.layers} layers need ${ops} ops, past the op table's ${MAX_OPS} (at most ${Math.floor((MAX_OPS - 3) / 22)} layers)`;
     const storage = limits['maxStorageBuffersPerShaderStage'] ?? 8;
     if (storage < STORAGE_BUFFERS)
       return `decode binds ${STORAGE_BUFFERS} storage buffers, past maxStorageBuffersPerShaderStage ${storage}`;
@@ -137,6 +144,12 @@ export const decodeWorkload: Workload = {
     return Uint32Array.of(Math.floor(random() * 2 ** 32) >>> 0);
   },
 
+  costLike(params) {
+    const s = caseShape(params);
+    const kernels = decodeDispatches(s).steps;
+    return { kernels, elements: Math.ceil(weightBytes(s) / 8 / kernels) };
+  },
+
   referenceCost(params) {
     // Hashed multiply-adds: every weight once, the cache twice per query head group.
     const s = caseShape(params);
@@ -145,7 +158,11 @@ export const decodeWorkload: Workload = {
 
   reference(input, params, indices) {
     const s = caseShape(params);
-    const { logits } = decodeStep(s, input[0] ?? 0, indices === undefined ? undefined : [...indices]);
+    const { logits } = decodeStep(
+      s,
+      input[0] ?? 0,
+      indices === undefined ? undefined : [...indices],
+    );
     return new Uint32Array(logits.buffer, logits.byteOffset, logits.length);
   },
 
@@ -185,10 +202,26 @@ async function prepareDecode(
       usage: GPUBufferUsage.STORAGE | extra,
     });
   const slabs = layout.slabFloats.map((floats, i) => storage(`decode.w${i}`, floats));
-  const kcache = storage('decode.kcache', s.layers * layout.cacheFloatsPerLayer, GPUBufferUsage.COPY_DST);
-  const vcache = storage('decode.vcache', s.layers * layout.cacheFloatsPerLayer, GPUBufferUsage.COPY_DST);
-  const act = storage('decode.act', layout.actFloats, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
-  const grid = storage('decode.grid', GRID_BYTES / 4, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
+  const kcache = storage(
+    'decode.kcache',
+    s.layers * layout.cacheFloatsPerLayer,
+    GPUBufferUsage.COPY_DST,
+  );
+  const vcache = storage(
+    'decode.vcache',
+    s.layers * layout.cacheFloatsPerLayer,
+    GPUBufferUsage.COPY_DST,
+  );
+  const act = storage(
+    'decode.act',
+    layout.actFloats,
+    GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+  );
+  const grid = storage(
+    'decode.grid',
+    GRID_BYTES / 4,
+    GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+  );
   device.queue.writeBuffer(grid, 0, new Uint32Array(GRID_BYTES / 4));
   const gridReadback = device.createBuffer({
     label: 'decode.grid.readback',
@@ -306,7 +339,11 @@ async function prepareDecode(
         const pipeline = await device.createComputePipelineAsync({
           label: 'decode.persistent',
           layout: pipelineLayout,
-          compute: { module, entryPoint: 'persistent_main', constants: { ...constants, SPIN_LIMIT } },
+          compute: {
+            module,
+            entryPoint: 'persistent_main',
+            constants: { ...constants, SPIN_LIMIT },
+          },
         });
         return {
           kind,
@@ -344,7 +381,13 @@ async function prepareDecode(
     },
     readOutput: () =>
       readWords(device, readback, s.vocab, 'decode.logits.readback', (encoder) =>
-        encoder.copyBufferToBuffer(act, 4 * layout.acts.logits, readback, 0, alignUp(s.vocab * 4, 16)),
+        encoder.copyBufferToBuffer(
+          act,
+          4 * layout.acts.logits,
+          readback,
+          0,
+          alignUp(s.vocab * 4, 16),
+        ),
       ),
     async checkStatus() {
       if (!programs.has('persistent')) return undefined;
@@ -390,7 +433,13 @@ async function initTensors(
   const cacheHistory = s.context * kvWidth(s);
   layout.layers.forEach((places, layer) => {
     for (const [name, place] of Object.entries(places))
-      fills.push({ name: name as TensorName, layer, target: 'slab', ...place, count: place.floats });
+      fills.push({
+        name: name as TensorName,
+        layer,
+        target: 'slab',
+        ...place,
+        count: place.floats,
+      });
     for (const name of ['kCache', 'vCache'] as const)
       if (cacheHistory > 0)
         fills.push({
@@ -403,8 +452,21 @@ async function initTensors(
         });
   });
   fills.push({ name: 'finalNorm', layer: 0, target: 'slab', ...layout.finalNorm, count: s.hidden });
-  fills.push({ name: 'lmHead', layer: 0, target: 'slab', ...layout.lmHead, count: s.vocab * s.hidden });
-  fills.push({ name: 'input', layer: 0, target: 'act', slab: 0, offset: layout.acts.x0, count: s.hidden });
+  fills.push({
+    name: 'lmHead',
+    layer: 0,
+    target: 'slab',
+    ...layout.lmHead,
+    count: s.vocab * s.hidden,
+  });
+  fills.push({
+    name: 'input',
+    layer: 0,
+    target: 'act',
+    slab: 0,
+    offset: layout.acts.x0,
+    count: s.hidden,
+  });
 
   const slot = uniformSlotBytes(limits);
   const perDim = limits['maxComputeWorkgroupsPerDimension'] ?? 65535;
@@ -443,7 +505,10 @@ async function initTensors(
   return (seed) => {
     const words = new ArrayBuffer(fills.length * slot);
     fills.forEach((fill, i) => {
-      new Uint32Array(words, i * slot, 2).set([tensorStream(seed, fill.name, fill.layer), fill.count]);
+      new Uint32Array(words, i * slot, 2).set([
+        tensorStream(seed, fill.name, fill.layer),
+        fill.count,
+      ]);
       new Float32Array(words, i * slot + 8, 2).set([
         tensorScale(s, fill.name),
         NORMS.includes(fill.name) ? 1 : 0,

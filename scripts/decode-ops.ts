@@ -1,0 +1,144 @@
+/**
+ * Where a decode step's GPU time goes: every op of the `steps` and `fused` programs in its own
+ * timestamped pass (one command buffer per repeat, all ops in order), the median over repeats per
+ * op, summed by op name, with each GEMV's weight bytes over its time. Diagnostic, not a
+ * benchmark: the passes add their own boundaries, so the sum is a little above the programs' GPU
+ * busy time in summary.csv. The megakernel is timed whole, alone, for comparison.
+ *   npx tsx scripts/decode-ops.ts [preset] [repeats] [persistentWorkgroups…]
+ * Prints a table; with $OUT set, also writes $OUT/decode-ops-<preset>.json.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openGpu, withErrorScopes } from '../src/gpu/context.ts';
+import { decodeLayout, fusedOps, stepOps, type Op } from '../src/workloads/decode/programs.ts';
+import { caseShape, decodeWorkload } from '../src/workloads/decode/workload.ts';
+import type { CaseParams, Dispatch } from '../src/workloads/types.ts';
+
+const [preset = 'tiny', repeatsText = '20', ...workgroupsText] = process.argv.slice(2);
+const repeats = Number(repeatsText);
+const ctx = await openGpu();
+const { device } = ctx;
+const base = decodeWorkload.presets?.axes(preset);
+const params = (persistentWorkgroups: number): CaseParams => ({
+  preset,
+  elements: base?.elements ?? 16,
+  kernels: base?.kernels ?? 2,
+  intensity: 0,
+  workgroupSize: 256,
+  persistentWorkgroups,
+});
+const s = caseShape(params(1));
+const layout = decodeLayout(s, ctx.limits);
+const median = (v: number[]): number => {
+  const sorted = [...v].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+};
+const gemvBytes = (op: Op): number =>
+  op.kind !== 'gemv' ? 0 : (op.epi === 'siluPair' ? 2 : 1) * (op.rows ?? 0) * (op.cols ?? 0) * 4;
+
+/** Median GPU ns of each dispatch, each in its own pass. */
+async function timePerDispatch(dispatches: readonly Dispatch[]): Promise<number[]> {
+  const n = dispatches.length;
+  const querySet = device.createQuerySet({ type: 'timestamp', count: 2 * n });
+  const resolve = device.createBuffer({
+    size: 16 * n,
+    usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+  });
+  const read = device.createBuffer({
+    size: 16 * n,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
+  const times: number[][] = dispatches.map(() => []);
+  for (let r = 0; r < repeats + 2; r++) {
+    const encoder = device.createCommandEncoder();
+    dispatches.forEach((d, i) => {
+      const pass = encoder.beginComputePass({
+        timestampWrites: {
+          querySet,
+          beginningOfPassWriteIndex: 2 * i,
+          endOfPassWriteIndex: 2 * i + 1,
+        },
+      });
+      pass.setPipeline(d.pipeline);
+      pass.setBindGroup(0, d.bindGroup, d.dynamicOffsets);
+      pass.dispatchWorkgroups(...d.workgroups);
+      pass.end();
+    });
+    encoder.resolveQuerySet(querySet, 0, 2 * n, resolve, 0);
+    encoder.copyBufferToBuffer(resolve, 0, read, 0, 16 * n);
+    device.queue.submit([encoder.finish()]);
+    await read.mapAsync(GPUMapMode.READ);
+    const stamps = new BigUint64Array(read.getMappedRange().slice(0));
+    read.unmap();
+    if (r < 2) continue; // warm-up
+    for (let i = 0; i < n; i++)
+      (times[i] as number[]).push(Number((stamps[2 * i + 1] ?? 0n) - (stamps[2 * i] ?? 0n)));
+  }
+  querySet.destroy();
+  return times.map(median);
+}
+
+function table(title: string, ops: readonly Op[], ns: readonly number[]): object[] {
+  const byName = new Map<string, { ns: number; count: number; bytes: number }>();
+  ops.forEach((op, i) => {
+    const row = byName.get(op.name) ?? { ns: 0, count: 0, bytes: 0 };
+    row.ns += ns[i] ?? 0;
+    row.count++;
+    row.bytes += gemvBytes(op);
+    byName.set(op.name, row);
+  });
+  const total = ns.reduce((a, b) => a + b, 0);
+  console.log(
+    `\n${title}: ${ops.length} ops, sum of their GPU times ${(total / 1e3).toFixed(1)} µs`,
+  );
+  console.log('op           count   total µs   per op µs   share   weight GB/s');
+  const rows = [...byName.entries()].map(([name, r]) => ({
+    name,
+    count: r.count,
+    totalUs: r.ns / 1e3,
+    perOpUs: r.ns / 1e3 / r.count,
+    share: r.ns / total,
+    weightGBps: r.bytes === 0 ? null : r.bytes / r.ns,
+  }));
+  for (const r of rows)
+    console.log(
+      `${r.name.padEnd(12)} ${String(r.count).padStart(5)} ${r.totalUs.toFixed(1).padStart(10)} ${r.perOpUs.toFixed(2).padStart(11)} ${(100 * r.share).toFixed(1).padStart(6)}%  ${r.weightGBps === null ? '' : r.weightGBps.toFixed(0).padStart(11)}`,
+    );
+  const bytes = ops.reduce((a, op) => a + gemvBytes(op), 0);
+  const gemvNs = ops.reduce((a, op, i) => a + (op.kind === 'gemv' ? (ns[i] ?? 0) : 0), 0);
+  console.log(
+    `all GEMVs: ${(bytes / gemvNs).toFixed(0)} GB/s over ${(gemvNs / 1e3).toFixed(1)} µs`,
+  );
+  return rows;
+}
+
+const prepared = await withErrorScopes(device, () =>
+  decodeWorkload.prepare(device, params(Number(workgroupsText[0] ?? 512)), ctx.limits),
+);
+prepared.writeInput(Uint32Array.of(12345));
+const steps = await prepared.program('steps');
+const fused = await prepared.program('fused');
+const out: Record<string, unknown> = { preset, shape: s, repeats };
+out['steps'] = table('steps', stepOps(s, layout, 256), await timePerDispatch(steps.dispatches));
+out['fused'] = table('fused', fusedOps(s, layout), await timePerDispatch(fused.dispatches));
+prepared.destroy();
+
+const megakernel: object[] = [];
+for (const text of workgroupsText.length === 0 ? ['512'] : workgroupsText) {
+  const P = Number(text);
+  const one = await decodeWorkload.prepare(device, params(P), ctx.limits);
+  one.writeInput(Uint32Array.of(12345));
+  const program = await one.program('persistent');
+  const [ns] = await timePerDispatch(program.dispatches);
+  const status = await one.checkStatus?.();
+  megakernel.push({ workgroups: P, us: (ns ?? 0) / 1e3, status: status ?? 'ok' });
+  console.log(`megakernel, ${P} workgroups: ${((ns ?? 0) / 1e3).toFixed(1)} µs ${status ?? ''}`);
+  one.destroy();
+}
+out['persistent'] = megakernel;
+if (process.env['OUT'] !== undefined)
+  writeFileSync(
+    join(process.env['OUT'], `decode-ops-${preset}.json`),
+    JSON.stringify(out, null, 1),
+  );
+process.exit(0);
