@@ -14,8 +14,8 @@ const [preset = 'tiny', layers, context, workgroups] = process.argv.slice(2);
 const base = decodeWorkload.presets?.axes(preset);
 const params: CaseParams = {
   preset,
-  elements: context === undefined ? (base?.elements ?? 16) : Number(context),
-  kernels: layers === undefined ? (base?.kernels ?? 2) : Number(layers),
+  elements: context === undefined || context === '' ? (base?.elements ?? 16) : Number(context),
+  kernels: layers === undefined || layers === '' ? (base?.kernels ?? 2) : Number(layers),
   intensity: 0,
   workgroupSize: 256,
   persistentWorkgroups: workgroups === undefined ? 1 : Number(workgroups),

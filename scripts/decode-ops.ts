@@ -28,7 +28,7 @@ const params = (persistentWorkgroups: number): CaseParams => ({
   persistentWorkgroups,
 });
 const s = caseShape(params(1));
-const layout = decodeLayout(s, ctx.limits);
+const layout = decodeLayout(s, ctx.limits, 256);
 const median = (v: number[]): number => {
   const sorted = [...v].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
@@ -120,7 +120,7 @@ const steps = await prepared.program('steps');
 const fused = await prepared.program('fused');
 const out: Record<string, unknown> = { preset, shape: s, repeats };
 out['steps'] = table('steps', stepOps(s, layout, 256), await timePerDispatch(steps.dispatches));
-out['fused'] = table('fused', fusedOps(s, layout), await timePerDispatch(fused.dispatches));
+out['fused'] = table('fused', fusedOps(s, layout, 256), await timePerDispatch(fused.dispatches));
 prepared.destroy();
 
 const megakernel: object[] = [];

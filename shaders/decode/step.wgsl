@@ -7,9 +7,10 @@
 //                    (override KIND), so each kind is its own pipeline as in an inference engine
 //   persistent_main  one dispatch for the whole step: P workgroups walk the op table, each doing
 //                    units wg, wg + P, ... of an op, a grid-wide barrier between ops
-// The `steps` program runs the 17 unfused ops per layer, `fused` and `persistent` the 5 fused
+// The `steps` program runs the 17 unfused ops per layer, `fused` and `persistent` the 6 fused
 // ones (norm folded into the next GEMV, RoPE and the cache append into the QKV GEMV's epilogue,
-// SiLU·up into the gate/up GEMV's, the residual add into the projections', attention in one op).
+// SiLU·up into the gate/up GEMV's, the residual add into the projections', attention as one op
+// over chunks of positions and one that combines them).
 //
 // Buffers: weights in up to four slabs (a model past one storage binding is split by layers),
 // array<vec4<f32>> with every tensor at a multiple of 64 floats, rows output-major; the K and V
@@ -80,6 +81,7 @@ const K_WSUM: u32 = 6u;
 const K_ADD: u32 = 7u;
 const K_SILU: u32 = 8u;
 const K_ATTENTION: u32 = 9u;
+const K_COMBINE: u32 = 10u;
 
 const EPI_STORE: u32 = 0u;
 const EPI_ROPE_APPEND: u32 = 1u;
@@ -111,7 +113,12 @@ override KIND: u32 = 0u;
 override SPIN_LIMIT: u32 = 1048576u;
 const FAILURE_POLL_SPINS: u32 = 64u;
 
+// lanes per (head, position) of a score; dims per unit of the weighted sum
+const SCORE_LANES: u32 = 8u;
+const WSUM_DIMS: u32 = 8u;
+
 var<workgroup> red: array<f32, WORKGROUP_SIZE>;
+var<workgroup> scores_chunk: array<f32, WORKGROUP_SIZE / SCORE_LANES>;
 var<workgroup> abort: u32;
 
 fn wload(slab: u32, i: u32) -> vec4<f32> {
@@ -131,17 +138,34 @@ fn kv_width() -> u32 {
   return KV_HEADS * HEAD_DIM;
 }
 
-// Sum of `red` over the workgroup (tree, WORKGROUP_SIZE a power of two); every lane gets it.
-fn reduce_sum(value: f32, lid: u32) -> f32 {
+// Sums `value` over each group of `lanes` consecutive invocations (a power of two; a tree in
+// `red`); every invocation gets its group's sum.
+fn group_sum(value: f32, lid: u32, lanes: u32) -> f32 {
   red[lid] = value;
   workgroupBarrier();
-  for (var s = WORKGROUP_SIZE / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) {
+  for (var s = lanes / 2u; s > 0u; s >>= 1u) {
+    if (lid % lanes < s) {
       red[lid] += red[lid + s];
     }
     workgroupBarrier();
   }
-  let total = red[0];
+  let total = red[lid - lid % lanes];
+  workgroupBarrier();
+  return total;
+}
+
+// Sums `value` over the `count` invocations lid % stride, lid % stride + stride, … (count a power
+// of two); every invocation gets its sum.
+fn strided_sum(value: f32, lid: u32, stride: u32, count: u32) -> f32 {
+  red[lid] = value;
+  workgroupBarrier();
+  for (var s = count / 2u; s > 0u; s >>= 1u) {
+    if (lid / stride < s) {
+      red[lid] += red[lid + s * stride];
+    }
+    workgroupBarrier();
+  }
+  let total = red[lid % stride];
   workgroupBarrier();
   return total;
 }
@@ -167,16 +191,17 @@ fn rms_inv(src: u32, n: u32, lid: u32) -> f32 {
     let v = act[src + i];
     squares += v * v;
   }
-  let total = reduce_sum(squares, lid);
+  let total = group_sum(squares, lid, WORKGROUP_SIZE);
   return 1.0 / sqrt(total / f32(n) + NORM_EPS);
 }
 
 // ---- GEMV: dst[r] = W[r] · x (+ res[r]), x = src or RMSNorm(src) · norm -------------------------
-// A unit is ROWS rows; LANES lanes per row read consecutive vec4s of it (coalesced), then a tree
-// over the lanes. EPI_SILU_PAIR: the unit's first ROWS/2 rows are gate rows j, the others the up
-// rows rows + j (W holds gate then up), and it writes silu(gate) · up. EPI_ROPE_APPEND: the rows
-// are q (HIDDEN), k and v (kv_width() each) of Wq, Wk, Wv stored one after another; q is rotated
-// into dst, k rotated and v appended to the caches at the token's position.
+// A unit is ROWS rows; LANES lanes per row read consecutive vec4s of it (coalesced), four
+// independent loads in flight per lane, then a tree over the lanes. EPI_SILU_PAIR: the unit's
+// first ROWS/2 rows are gate rows j, the others the up rows rows + j (W holds gate then up), and
+// it writes silu(gate) · up. EPI_ROPE_APPEND: the rows are q (HIDDEN), k and v (kv_width() each)
+// of Wq, Wk, Wv stored one after another; q is rotated into dst, k rotated and v appended to the
+// caches at the token's position.
 
 fn gemv_row(op: Op, unit: u32, slot: u32) -> u32 {
   if (op.epi == EPI_SILU_PAIR) {
@@ -185,6 +210,15 @@ fn gemv_row(op: Op, unit: u32, slot: u32) -> u32 {
     return select(j, op.rows + j, slot >= half);
   }
   return unit * ROWS + slot;
+}
+
+fn x4(op: Op, c: u32, inv: f32) -> vec4<f32> {
+  let at = op.src + 4u * c;
+  var x = vec4<f32>(act[at], act[at + 1u], act[at + 2u], act[at + 3u]);
+  if (op.norm != NONE) {
+    x = (x * inv) * wload(op.normSlab, op.norm / 4u + c);
+  }
+  return x;
 }
 
 fn gemv_unit(op: Op, unit: u32, lid: u32) {
@@ -199,19 +233,21 @@ fn gemv_unit(op: Op, unit: u32, lid: u32) {
   // A pair's up row lies past op.rows (the output count): its gate row says whether it exists.
   let valid = select(row < op.rows, unit * half + slot % half < op.rows, op.epi == EPI_SILU_PAIR);
   let cols4 = op.cols / 4u;
-  var acc = 0.0;
+  var acc = vec4<f32>();
   if (valid) {
     let base = op.w + row * cols4;
-    for (var c = lane; c < cols4; c += LANES) {
-      var x = vec4<f32>(act[op.src + 4u * c], act[op.src + 4u * c + 1u], act[op.src + 4u * c + 2u],
-                        act[op.src + 4u * c + 3u]);
-      if (op.norm != NONE) {
-        x = (x * inv) * wload(op.normSlab, op.norm / 4u + c);
-      }
-      acc += dot(wload(op.slab, base + c), x);
+    var c = lane;
+    for (; c + 3u * LANES < cols4; c += 4u * LANES) {
+      acc.x += dot(wload(op.slab, base + c), x4(op, c, inv));
+      acc.y += dot(wload(op.slab, base + c + LANES), x4(op, c + LANES, inv));
+      acc.z += dot(wload(op.slab, base + c + 2u * LANES), x4(op, c + 2u * LANES, inv));
+      acc.w += dot(wload(op.slab, base + c + 3u * LANES), x4(op, c + 3u * LANES, inv));
+    }
+    for (; c < cols4; c += LANES) {
+      acc.x += dot(wload(op.slab, base + c), x4(op, c, inv));
     }
   }
-  red[lid] = acc;
+  red[lid] = (acc.x + acc.y) + (acc.z + acc.w);
   workgroupBarrier();
   for (var s = LANES / 2u; s > 0u; s >>= 1u) {
     if (lane < s) {
@@ -312,25 +348,32 @@ fn append_unit(op: Op, unit: u32, lid: u32) {
   }
 }
 
-fn score(op: Op, head: u32, p: u32) -> f32 {
+// One lane's part of q_h · k_p / √headDim: dims lane, lane + SCORE_LANES, …; a group of
+// SCORE_LANES lanes sums them (group_sum).
+fn score_part(op: Op, head: u32, p: u32, lane: u32) -> f32 {
   let kvh = head / (HEADS / KV_HEADS);
   let k = op.cache + p * kv_width() + kvh * HEAD_DIM;
   let q = op.src + head * HEAD_DIM;
   var acc = 0.0;
-  for (var i = 0u; i < HEAD_DIM; i++) {
+  for (var i = lane; i < HEAD_DIM; i += SCORE_LANES) {
     acc += act[q + i] * kcache[k + i];
   }
   return acc * (1.0 / sqrt(f32(HEAD_DIM)));
 }
 
-// scores[h, p] = q_h · k_p / √headDim, one (head, position) per lane
+// scores[h, p], SCORE_LANES lanes per (head, position)
 fn scores_unit(op: Op, unit: u32, lid: u32) {
   let positions = dispatch.position + 1u;
-  let idx = unit * WORKGROUP_SIZE + lid;
-  if (idx >= HEADS * positions) {
-    return;
+  let idx = unit * (WORKGROUP_SIZE / SCORE_LANES) + lid / SCORE_LANES;
+  let valid = idx < HEADS * positions;
+  var part = 0.0;
+  if (valid) {
+    part = score_part(op, idx / positions, idx % positions, lid % SCORE_LANES);
   }
-  act[op.scores + idx] = score(op, idx / positions, idx % positions);
+  let value = group_sum(part, lid, SCORE_LANES);
+  if (valid && lid % SCORE_LANES == 0u) {
+    act[op.scores + idx] = value;
+  }
 }
 
 // one head per unit: scores → exp(score − max) in place, their sum into sums[h]
@@ -348,27 +391,30 @@ fn softmax_unit(op: Op, head: u32, lid: u32) {
     act[s + p] = e;
     total += e;
   }
-  total = reduce_sum(total, lid);
+  total = group_sum(total, lid, WORKGROUP_SIZE);
   if (lid == 0u) {
     act[op.sums + head] = total;
   }
 }
 
-// dst[h, i] = Σ_p e[h, p] · v_p[i] / sums[h], one (head, i) per lane
+// dst[h, i] = Σ_p e[h, p] · v_p[i] / sums[h]: a unit is WSUM_DIMS dims of one head, its
+// WORKGROUP_SIZE / WSUM_DIMS groups of lanes split the positions
 fn wsum_unit(op: Op, unit: u32, lid: u32) {
-  let idx = unit * WORKGROUP_SIZE + lid;
-  if (idx >= HEADS * HEAD_DIM) {
-    return;
-  }
   let positions = dispatch.position + 1u;
-  let head = idx / HEAD_DIM;
-  let v = op.cache + (head / (HEADS / KV_HEADS)) * HEAD_DIM + idx % HEAD_DIM;
+  let blocks = HEAD_DIM / WSUM_DIMS;
+  let head = unit / blocks;
+  let i = (unit % blocks) * WSUM_DIMS + lid % WSUM_DIMS;
+  let groups = WORKGROUP_SIZE / WSUM_DIMS;
+  let v = op.cache + (head / (HEADS / KV_HEADS)) * HEAD_DIM + i;
   let s = op.scores + head * positions;
   var acc = 0.0;
-  for (var p = 0u; p < positions; p++) {
+  for (var p = lid / WSUM_DIMS; p < positions; p += groups) {
     acc += act[s + p] * vcache[v + p * kv_width()];
   }
-  act[op.dst + idx] = acc / act[op.sums + head];
+  let total = strided_sum(acc, lid, WSUM_DIMS, groups);
+  if (lid < WSUM_DIMS) {
+    act[op.dst + head * HEAD_DIM + i] = total / act[op.sums + head];
+  }
 }
 
 // dst = src + res (ADD) or silu(src) · res (SILU), op.cols elements
@@ -386,47 +432,77 @@ fn elementwise_unit(op: Op, kind: u32, unit: u32, lid: u32) {
   }
 }
 
-// Fused attention, one head per unit: scores, softmax and the weighted sum of V in one workgroup
-// (the lanes split the positions; WORKGROUP_SIZE / HEAD_DIM groups of lanes share the sum).
-fn attention_unit(op: Op, head: u32, lid: u32) {
+// ---- fused attention: split over the positions (flash-decoding) ---------------------------------
+// K_ATTENTION: a unit is one head and a chunk of CHUNK = WORKGROUP_SIZE / SCORE_LANES positions:
+// its scores, their max m, l = Σ exp(s − m) and o = Σ exp(s − m) · v, written to the head's
+// partials (HEAD_DIM + 2 floats per chunk at op.sums). K_COMBINE, one head per unit: rescales
+// the chunks to the largest m and divides, out = Σ e^(m_c − m) o_c / Σ e^(m_c − m) l_c.
+
+fn attention_unit(op: Op, unit: u32, lid: u32) {
   let positions = dispatch.position + 1u;
-  let s = op.scores + head * positions;
+  let chunk = WORKGROUP_SIZE / SCORE_LANES;
+  let chunks = (positions + chunk - 1u) / chunk;
+  let head = unit / chunks;
+  let first = (unit % chunks) * chunk;
+  let p = first + lid / SCORE_LANES;
+  var part = 0.0;
+  if (p < positions) {
+    part = score_part(op, head, p, lid % SCORE_LANES);
+  }
+  let value = group_sum(part, lid, SCORE_LANES);
+  if (lid % SCORE_LANES == 0u) {
+    scores_chunk[lid / SCORE_LANES] = select(-3.0e38, value, p < positions);
+  }
+  workgroupBarrier();
+  let count = min(chunk, positions - first);
   var m = -3.0e38;
-  for (var p = lid; p < positions; p += WORKGROUP_SIZE) {
-    let value = score(op, head, p);
-    act[s + p] = value;
-    m = max(m, value);
+  for (var j = 0u; j < count; j++) {
+    m = max(m, scores_chunk[j]);
   }
-  m = reduce_max(m, lid);
-  var total = 0.0;
-  for (var p = lid; p < positions; p += WORKGROUP_SIZE) {
-    let e = exp(act[s + p] - m);
-    act[s + p] = e;
-    total += e;
+  var l = 0.0;
+  for (var j = 0u; j < count; j++) {
+    l += exp(scores_chunk[j] - m);
   }
-  total = reduce_sum(total, lid);
-  // Every lane's e before any lane reads another's.
-  storageBarrier();
+  // o: HEAD_DIM dims × WORKGROUP_SIZE / HEAD_DIM groups of positions
   let groups = WORKGROUP_SIZE / HEAD_DIM;
-  let g = lid / HEAD_DIM;
   let i = lid % HEAD_DIM;
   let v = op.cache + (head / (HEADS / KV_HEADS)) * HEAD_DIM + i;
   var acc = 0.0;
-  for (var p = g; p < positions; p += groups) {
-    acc += act[s + p] * vcache[v + p * kv_width()];
+  for (var j = lid / HEAD_DIM; j < count; j += groups) {
+    acc += exp(scores_chunk[j] - m) * vcache[v + (first + j) * kv_width()];
   }
-  red[lid] = acc;
-  workgroupBarrier();
-  for (var step = groups / 2u; step > 0u; step >>= 1u) {
-    if (g < step) {
-      red[lid] += red[lid + step * HEAD_DIM];
-    }
-    workgroupBarrier();
+  let o = strided_sum(acc, lid, HEAD_DIM, groups);
+  let at = op.sums + unit * (HEAD_DIM + 2u);
+  if (lid < HEAD_DIM) {
+    act[at + 2u + lid] = o;
   }
-  if (g == 0u) {
-    act[op.dst + head * HEAD_DIM + i] = red[i] / total;
+  if (lid == 0u) {
+    act[at] = m;
+    act[at + 1u] = l;
   }
-  workgroupBarrier();
+}
+
+fn combine_unit(op: Op, head: u32, lid: u32) {
+  if (lid >= HEAD_DIM) {
+    return;
+  }
+  let positions = dispatch.position + 1u;
+  let chunk = WORKGROUP_SIZE / SCORE_LANES;
+  let chunks = (positions + chunk - 1u) / chunk;
+  let base = op.sums + head * chunks * (HEAD_DIM + 2u);
+  var m = -3.0e38;
+  for (var c = 0u; c < chunks; c++) {
+    m = max(m, act[base + c * (HEAD_DIM + 2u)]);
+  }
+  var l = 0.0;
+  var acc = 0.0;
+  for (var c = 0u; c < chunks; c++) {
+    let at = base + c * (HEAD_DIM + 2u);
+    let scale = exp(act[at] - m);
+    l += scale * act[at + 1u];
+    acc += scale * act[at + 2u + lid];
+  }
+  act[op.dst + head * HEAD_DIM + lid] = acc / l;
 }
 
 fn run_unit(kind: u32, op: Op, unit: u32, lid: u32) {
@@ -439,6 +515,7 @@ fn run_unit(kind: u32, op: Op, unit: u32, lid: u32) {
     case K_SOFTMAX: { softmax_unit(op, unit, lid); }
     case K_WSUM: { wsum_unit(op, unit, lid); }
     case K_ATTENTION: { attention_unit(op, unit, lid); }
+    case K_COMBINE: { combine_unit(op, unit, lid); }
     default: { elementwise_unit(op, kind, unit, lid); }
   }
 }

@@ -7,8 +7,9 @@
  *   steps       17 ops per layer, one dispatch each: norm, q, k, v, RoPE, append, scores,
  *               softmax, weighted sum, output projection, residual add, norm, gate, up, SiLU·up,
  *               down, residual add; then the final norm and the LM head
- *   fused       5 per layer: QKV (norm folded in, RoPE and the cache append in its epilogue),
- *               attention (one workgroup per head), output projection + residual, gate/up (norm
+ *   fused       6 per layer: QKV (norm folded in, RoPE and the cache append in its epilogue),
+ *               attention over chunks of positions and its combine (flash-decoding), output
+ *               projection + residual, gate/up (norm
  *               folded in, SiLU·up in its epilogue), down + residual; then the LM head with the
  *               final norm folded in
  *   persistent  the fused ops in one dispatch, a grid-wide barrier between them
@@ -28,13 +29,21 @@ export const KIND = {
   add: 7,
   silu: 8,
   attention: 9,
+  combine: 10,
 } as const;
 export type OpKind = keyof typeof KIND;
 
 export const EPI = { store: 0, ropeAppend: 1, siluPair: 2 } as const;
 export const NONE = 0xffffffff;
 /** Rows of a GEMV unit (shaders/decode/step.wgsl ROWS). */
-export const GEMV_ROWS = 8;
+export const GEMV_ROWS = 4;
+/** Lanes per score and dims per weighted-sum unit (step.wgsl SCORE_LANES, WSUM_DIMS). */
+export const SCORE_LANES = 8;
+export const WSUM_DIMS = 8;
+
+/** Positions per unit of the fused attention (step.wgsl: WORKGROUP_SIZE / SCORE_LANES). */
+export const attentionChunks = (s: DecodeShape, wg: number): number =>
+  Math.ceil((s.context + 1) / (wg / SCORE_LANES));
 /** Entries of the op table (a 64 KiB uniform buffer: 16 words per op). */
 export const MAX_OPS = 1024;
 export const OP_WORDS = 16;
@@ -70,6 +79,8 @@ export interface LayerActs {
   v: number;
   scores: number;
   sums: number;
+  /** The fused attention's per-chunk partials: heads × chunks × (headDim + 2). */
+  partials: number;
   attn: number;
   o: number;
   xa: number;
@@ -109,7 +120,11 @@ export function slabLimitBytes(limits: Record<string, number>): number {
  * norm and the LM head; lays out the activations. Throws RangeError when a layer or the LM head
  * alone is past one binding, or more than MAX_SLABS are needed.
  */
-export function decodeLayout(s: DecodeShape, limits: Record<string, number>): DecodeLayout {
+export function decodeLayout(
+  s: DecodeShape,
+  limits: Record<string, number>,
+  wg: number,
+): DecodeLayout {
   const limitFloats = slabLimitBytes(limits) / 4;
   const words = layerWeightWords(s);
   const layerFloats = LAYER_TENSORS.reduce((n, t) => n + alignUp(words[t], ALIGN_FLOATS), 0);
@@ -173,6 +188,7 @@ export function decodeLayout(s: DecodeShape, limits: Record<string, number>): De
       v: q + d + kv,
       scores: region(s.heads * (s.context + 1)),
       sums: region(s.heads),
+      partials: region(s.heads * attentionChunks(s, wg) * (s.headDim + 2)),
       attn: region(d),
       o: region(d),
       xa: region(d),
@@ -273,14 +289,14 @@ export function stepOps(s: DecodeShape, layout: DecodeLayout, wg: number): Op[] 
       {
         kind: 'scores',
         name: 'scores',
-        units: chunks(s.heads * (s.context + 1), wg),
+        units: chunks(s.heads * (s.context + 1), wg / SCORE_LANES),
         ...attention,
       },
       { kind: 'softmax', name: 'softmax', units: s.heads, ...attention },
       {
         kind: 'wsum',
         name: 'wsum',
-        units: chunks(s.heads * s.headDim, wg),
+        units: (s.heads * s.headDim) / WSUM_DIMS,
         dst: a.attn,
         ...attention,
       },
@@ -320,7 +336,7 @@ export function stepOps(s: DecodeShape, layout: DecodeLayout, wg: number): Op[] 
 }
 
 /** The ops of the `fused` program (and of `persistent`, which runs them in one dispatch). */
-export function fusedOps(s: DecodeShape, layout: DecodeLayout): Op[] {
+export function fusedOps(s: DecodeShape, layout: DecodeLayout, wg: number): Op[] {
   const d = s.hidden;
   const kv = kvWidth(s);
   const ops: Op[] = [];
@@ -335,13 +351,12 @@ export function fusedOps(s: DecodeShape, layout: DecodeLayout): Op[] {
       {
         kind: 'attention',
         name: 'attention',
-        units: s.heads,
+        units: s.heads * attentionChunks(s, wg),
         cache,
         src: a.q,
-        dst: a.attn,
-        scores: a.scores,
-        sums: a.sums,
+        sums: a.partials,
       },
+      { kind: 'combine', name: 'combine', units: s.heads, sums: a.partials, dst: a.attn },
       gemv('o+add', w.wo, d, d, a.attn, a.xa, { res: x }),
       // Wgate then Wup: each unit computes ROWS/2 rows of both.
       gemv('gate+up', w.wGate, s.ffn, d, a.xa, a.act, { ...folded(w.ffnNorm), epi: 'siluPair' }),

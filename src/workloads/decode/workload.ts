@@ -27,6 +27,7 @@ import type {
 import {
   GEMV_ROWS,
   KIND,
+  SCORE_LANES,
   MAX_OPS,
   OP_WORDS,
   decodeLayout,
@@ -67,12 +68,15 @@ export function caseShape(params: CaseParams): DecodeShape {
 
 /** Dispatches one step of each program launches. */
 export function decodeDispatches(s: DecodeShape): Record<ProgramKind, number> {
-  return { steps: 17 * s.layers + 2, fused: 5 * s.layers + 1, persistent: 1 };
+  return { steps: 17 * s.layers + 2, fused: 6 * s.layers + 1, persistent: 1 };
 }
 
 /** Workgroups of the megakernel: the case's, capped by the most any op can use. */
 function megakernelWorkgroups(params: CaseParams, s: DecodeShape, layout: DecodeLayout): number {
-  return Math.max(1, Math.min(params.persistentWorkgroups, mostUnits(fusedOps(s, layout))));
+  return Math.max(
+    1,
+    Math.min(params.persistentWorkgroups, mostUnits(fusedOps(s, layout, params.workgroupSize))),
+  );
 }
 
 export const decodeWorkload: Workload = {
@@ -101,13 +105,13 @@ export const decodeWorkload: Workload = {
     const wg = params.workgroupSize;
     if ((wg & (wg - 1)) !== 0 || wg < Math.max(2 * GEMV_ROWS, s.headDim))
       return `decode: workgroup size ${wg} must be a power of two of at least ${Math.max(2 * GEMV_ROWS, s.headDim)} (GEMV rows and a head's width)`;
-    if ((s.headDim & (s.headDim - 1)) !== 0)
-      return `decode: headDim ${s.headDim} must be a power of two`;
+    if ((s.headDim & (s.headDim - 1)) !== 0 || s.headDim < SCORE_LANES)
+      return `decode: headDim ${s.headDim} must be a power of two of at least ${SCORE_LANES}`;
     if (s.hidden % 64 !== 0 || s.ffn % 64 !== 0)
       return `decode: hidden ${s.hidden} and ffn ${s.ffn} must be multiples of 64`;
-    const ops = 22 * s.layers + 3;
+    const ops = 23 * s.layers + 3;
     if (ops > MAX_OPS)
-      return `decode: ${s.layers} layers need ${ops} ops, past the op table's ${MAX_OPS} (at most ${Math.floor((MAX_OPS - 3) / 22)} layers)`;
+      return `decode: ${s.layers} layers need ${ops} ops, past the op table's ${MAX_OPS} (at most ${Math.floor((MAX_OPS - 3) / 23)} layers)`;
     return undefined;
   },
 
@@ -119,7 +123,7 @@ export const decodeWorkload: Workload = {
     if (fit !== undefined) return fit;
     let layout: DecodeLayout;
     try {
-      layout = decodeLayout(s, limits);
+      layout = decodeLayout(s, limits, params.workgroupSize);
     } catch (error) {
       return (error as Error).message;
     }
@@ -188,9 +192,9 @@ async function prepareDecode(
   const s = caseShape(params);
   const wg = params.workgroupSize;
   const perDim = limits['maxComputeWorkgroupsPerDimension'] ?? 65535;
-  const layout = decodeLayout(s, limits);
+  const layout = decodeLayout(s, limits, params.workgroupSize);
   const steps = stepOps(s, layout, wg);
-  const fused = fusedOps(s, layout);
+  const fused = fusedOps(s, layout, params.workgroupSize);
   const P = megakernelWorkgroups(params, s, layout);
   const slot = uniformSlotBytes(limits);
   const kv = kvWidth(s);
