@@ -35,7 +35,7 @@ describe('bad input: one line, exit 2, before any GPU work', () => {
     [['--kernels', '5000'], /--kernels: 5000 is outside 1…4096/],
     [['--intensity', '-1'], /--intensity: '-1' is not a number/],
     [['--workgroup-size', '4096'], /--workgroup-size: 4096 is outside 1…1024/],
-    [['--profile', 'bogus'], /--profile: unknown 'bogus' \(known: quick, default, full\)/],
+    [['--profile', 'bogus'], /--profile: unknown 'bogus' \(known: quick, default, full, decode\)/],
     [['--max-noise', '2'], /--max-noise: '2' must be a fraction between 0 and 1/],
     [['--max-noise', 'abc'], /--max-noise: 'abc' must be a fraction/],
     [['--max-time', '1h'], /--max-time: '1h' is not a duration/],

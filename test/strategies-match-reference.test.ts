@@ -139,6 +139,10 @@ const SIZES: readonly (number | 'past-one-dimension')[] = [
 
 describe.each(WORKLOADS.map((w) => [w.id, w] as const))('workload %s', (_id, workload) => {
   it.for(SIZES)('every strategy matches the CPU reference at %s elements', async (size, t) => {
+    // A workload with presets (`decode`) reads elements as its context in tokens, not one
+    // invocation each: the 2-D grid path this size is for does not exist there, and its KV cache
+    // would be past any adapter's binding.
+    if (size === 'past-one-dimension' && workload.presets !== undefined) t.skip();
     const ctx = gpu(t);
     const params: CaseParams = {
       elements: size === 'past-one-dimension' ? pastOneDimension(ctx) : size,

@@ -483,26 +483,33 @@ fn attention_unit(op: Op, unit: u32, lid: u32) {
 }
 
 fn combine_unit(op: Op, head: u32, lid: u32) {
-  if (lid >= HEAD_DIM) {
-    return;
-  }
   let positions = dispatch.position + 1u;
   let chunk = WORKGROUP_SIZE / SCORE_LANES;
   let chunks = (positions + chunk - 1u) / chunk;
   let base = op.sums + head * chunks * (HEAD_DIM + 2u);
   var m = -3.0e38;
-  for (var c = 0u; c < chunks; c++) {
+  for (var c = lid; c < chunks; c += WORKGROUP_SIZE) {
     m = max(m, act[base + c * (HEAD_DIM + 2u)]);
   }
+  m = reduce_max(m, lid);
   var l = 0.0;
-  var acc = 0.0;
-  for (var c = 0u; c < chunks; c++) {
+  for (var c = lid; c < chunks; c += WORKGROUP_SIZE) {
     let at = base + c * (HEAD_DIM + 2u);
-    let scale = exp(act[at] - m);
-    l += scale * act[at + 1u];
-    acc += scale * act[at + 2u + lid];
+    l += exp(act[at] - m) * act[at + 1u];
   }
-  act[op.dst + head * HEAD_DIM + lid] = acc / l;
+  l = group_sum(l, lid, WORKGROUP_SIZE);
+  // HEAD_DIM dims × WORKGROUP_SIZE / HEAD_DIM groups of chunks
+  let groups = WORKGROUP_SIZE / HEAD_DIM;
+  let i = lid % HEAD_DIM;
+  var acc = 0.0;
+  for (var c = lid / HEAD_DIM; c < chunks; c += groups) {
+    let at = base + c * (HEAD_DIM + 2u);
+    acc += exp(act[at] - m) * act[at + 2u + i];
+  }
+  let o = strided_sum(acc, lid, HEAD_DIM, groups);
+  if (lid < HEAD_DIM) {
+    act[op.dst + head * HEAD_DIM + i] = o / l;
+  }
 }
 
 fn run_unit(kind: u32, op: Op, unit: u32, lid: u32) {

@@ -14,8 +14,30 @@ export function shaderSource(name: string): string {
   return source;
 }
 
-/** Compiles a shader module and fails with the compiler's messages if it has errors. */
-export async function compileShader(device: GPUDevice, name: string): Promise<GPUShaderModule> {
+const modules = new WeakMap<GPUDevice, Map<string, Promise<GPUShaderModule>>>();
+
+/**
+ * Compiles a shader module (once per device: a module is immutable, and reusing it lets Dawn
+ * reuse identical pipelines, which matters where a pipeline takes seconds to build, as the decode
+ * megakernel on lavapipe) and fails with the compiler's messages if it has errors.
+ */
+export function compileShader(device: GPUDevice, name: string): Promise<GPUShaderModule> {
+  let byName = modules.get(device);
+  if (byName === undefined) {
+    byName = new Map();
+    modules.set(device, byName);
+  }
+  let module = byName.get(name);
+  if (module === undefined) {
+    module = compileOnce(device, name);
+    byName.set(name, module);
+    // A failed compilation is not cached: the error is thrown to every caller that awaited it.
+    module.catch(() => byName.delete(name));
+  }
+  return module;
+}
+
+async function compileOnce(device: GPUDevice, name: string): Promise<GPUShaderModule> {
   const module = device.createShaderModule({ label: name, code: shaderSource(name) });
   const info = await module.getCompilationInfo();
   const errors = info.messages.filter((m) => m.type === 'error');

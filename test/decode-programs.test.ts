@@ -1,0 +1,115 @@
+/**
+ * The decode step's layout and op tables (src/workloads/decode/programs.ts), without a GPU: the
+ * Llama-1B-like preset packs into three slabs on an H200's limits with no layer split between
+ * two, the matrices the fused GEMVs treat as one are stored one after another, every region is
+ * 256-byte aligned, each program has the op count the workload states, and a preset past an
+ * adapter's binding limit or the op table is refused with a message that says why.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  GEMV_ROWS,
+  MAX_OPS,
+  decodeLayout,
+  fusedOps,
+  opTableWords,
+  stepOps,
+} from '../src/workloads/decode/programs.ts';
+import { decodeShape, weightBytes } from '../src/workloads/decode/shapes.ts';
+import { decodeDispatches, decodeWorkload } from '../src/workloads/decode/workload.ts';
+import type { CaseParams } from '../src/workloads/types.ts';
+
+/** What an H200 reports through Dawn (results/…-nvidia-h200-pair/a/context.json). */
+const H200 = {
+  maxStorageBufferBindingSize: 2147483644,
+  maxBufferSize: 1099511627776,
+  maxStorageBuffersPerShaderStage: 16,
+  maxComputeWorkgroupsPerDimension: 65535,
+  minUniformBufferOffsetAlignment: 64,
+};
+/** What lavapipe reports. */
+const LAVAPIPE = { ...H200, maxStorageBufferBindingSize: 134217728, maxBufferSize: 4294967295 };
+const WG = 256;
+
+const params = (preset: string, extra: Partial<CaseParams> = {}): CaseParams => {
+  const axes = decodeWorkload.presets?.axes(preset);
+  return {
+    preset,
+    elements: axes?.elements ?? 0,
+    kernels: axes?.kernels ?? 1,
+    intensity: 0,
+    workgroupSize: WG,
+    persistentWorkgroups: 512,
+    ...extra,
+  };
+};
+
+describe('decode layout', () => {
+  it('packs llama-1b into three slabs on an H200, layer by layer', () => {
+    const s = decodeShape('llama-1b');
+    const layout = decodeLayout(s, H200, WG);
+    expect(layout.slabFloats).toHaveLength(3);
+    for (const floats of layout.slabFloats) expect(4 * floats).toBeLessThanOrEqual(2147483644);
+    const slabsOfLayers = layout.layers.map((l) => l.wq.slab);
+    // 243 MB per layer: eight fit one 2 GiB binding.
+    expect(slabsOfLayers).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1]);
+    expect(layout.lmHead.slab).toBe(2);
+    // Every weight is in some slab exactly once: the slabs hold at least the weight bytes.
+    const total = layout.slabFloats.reduce((a, b) => a + b, 0);
+    expect(4 * total).toBeGreaterThanOrEqual(weightBytes(s));
+    expect(4 * total).toBeLessThan(weightBytes(s) * 1.001);
+  });
+
+  it('stores the matrices a fused GEMV reads as one after another, every region aligned', () => {
+    for (const preset of ['tiny', 'gpt2-small', 'llama-1b']) {
+      const s = decodeShape(preset);
+      const layout = decodeLayout(s, H200, WG);
+      for (const l of layout.layers) {
+        const places = Object.values(l);
+        for (const p of places) {
+          expect(p.slab).toBe(l.wq.slab);
+          expect(p.offset % 64).toBe(0);
+        }
+        expect(l.wk.offset).toBe(l.wq.offset + l.wq.floats);
+        expect(l.wv.offset).toBe(l.wk.offset + l.wk.floats);
+        expect(l.wUp.offset).toBe(l.wGate.offset + l.wGate.floats);
+      }
+      for (const a of layout.acts.layers)
+        for (const offset of Object.values(a))
+          if (offset !== a.k && offset !== a.v) expect(offset % 64).toBe(0);
+    }
+  });
+
+  it('builds the op counts the workload states, within the op table', () => {
+    for (const preset of ['tiny', 'gpt2-small', 'llama-1b']) {
+      const s = decodeShape(preset);
+      const layout = decodeLayout(s, H200, WG);
+      const steps = stepOps(s, layout, WG);
+      const fused = fusedOps(s, layout, WG);
+      expect(steps).toHaveLength(decodeDispatches(s).steps);
+      expect(fused).toHaveLength(decodeDispatches(s).fused);
+      expect(steps.length + fused.length).toBeLessThanOrEqual(MAX_OPS);
+      const lmHead = steps[steps.length - 1];
+      expect(lmHead?.name).toBe('lm-head');
+      expect(lmHead?.units).toBe(Math.ceil(s.vocab / GEMV_ROWS));
+      expect(() => opTableWords([...steps, ...fused], 65535)).not.toThrow();
+    }
+  });
+
+  it('refuses what does not fit, saying why', () => {
+    expect(decodeWorkload.checkLimits(params('llama-1b'), LAVAPIPE)).toBeUndefined();
+    expect(decodeWorkload.programUnavailable?.('steps', params('llama-1b'), LAVAPIPE)).toMatch(
+      /llama-1b: a 1002 MiB buffer exceeds this device's maxStorageBufferBindingSize of 128 MiB/,
+    );
+    expect(decodeWorkload.programUnavailable?.('steps', params('llama-1b'), H200)).toBeUndefined();
+    expect(decodeWorkload.checkLimits(params('tiny', { kernels: 50 }), H200)).toMatch(
+      /50 layers need 1153 ops, past the op table's 1024/,
+    );
+    expect(decodeWorkload.checkLimits(params('tiny', { workgroupSize: 96 }), H200)).toMatch(
+      /power of two/,
+    );
+    // A context whose cache is past one binding.
+    expect(
+      decodeWorkload.programUnavailable?.('steps', params('llama-1b', { elements: 70_000 }), H200),
+    ).toMatch(/context of 70000 tokens needs a 2188 MiB cache binding/);
+  });
+});

@@ -1,0 +1,166 @@
+/**
+ * The decode workload on the adapter at hand (lavapipe in CI), through the harness that times it
+ * (measureCase: verification against the CPU reference, then samples):
+ *   - every strategy of the tiny preset at its own shape (2 layers, 16 tokens of context) is
+ *     verified and measured; the megakernel with one workgroup, which needs no co-residency,
+ *     so that it is checked on a CPU adapter too;
+ *   - a program that skips one op in the middle of the step (the first layer's residual add, or
+ *     the fused attention's combine) is caught as a wrong result, not timed;
+ *   - the megakernel with more workgroups than can be resident ends as a failed case that says
+ *     so, in bounded time (issue 12, must-show 3).
+ */
+import { describe, expect, it } from 'vitest';
+import { withErrorScopes, type GpuContext } from '../src/gpu/context.ts';
+import type { CaseInput, SamplingOptions } from '../src/measure/run-case.ts';
+import { measureCase, notApplicable } from '../src/run.ts';
+import { STRATEGIES, strategyById } from '../src/strategies/index.ts';
+import type { Strategy } from '../src/strategies/types.ts';
+import { decodeLayout, fusedOps, stepOps } from '../src/workloads/decode/programs.ts';
+import { caseShape, decodeWorkload } from '../src/workloads/decode/workload.ts';
+import { seededRandom } from '../src/workloads/random.ts';
+import type { CaseParams, PreparedCase, Program } from '../src/workloads/types.ts';
+import { freshSeed, useSharedGpu } from './support/gpu.ts';
+
+const gpu = useSharedGpu();
+
+const SAMPLING: SamplingOptions = {
+  rounds: 1,
+  warmupMs: 0,
+  minWarmup: 1,
+  minSamples: 3,
+  maxSamples: 3,
+  maxTimeMs: 0,
+  maxNoise: 0.5,
+  stallTimeoutMs: 60_000,
+};
+
+const tiny = (persistentWorkgroups: number): CaseParams => ({
+  preset: 'tiny',
+  elements: 16,
+  kernels: 2,
+  intensity: 0,
+  workgroupSize: 256,
+  persistentWorkgroups,
+});
+
+function caseInput(
+  ctx: GpuContext,
+  strategy: Strategy,
+  params: CaseParams,
+  prepared: PreparedCase,
+): CaseInput {
+  const input = decodeWorkload.makeInput(params, seededRandom(freshSeed()));
+  return {
+    ctx,
+    workload: decodeWorkload,
+    strategy,
+    params,
+    prepared,
+    input,
+    expected: { values: decodeWorkload.reference(input, params) },
+    sampling: SAMPLING,
+    verify: true,
+    timestamps: ctx.hasTimestamps ? 'per-command-buffer' : undefined,
+    shouldStop: () => false,
+  };
+}
+
+async function withPrepared(
+  ctx: GpuContext,
+  params: CaseParams,
+  body: (prepared: PreparedCase) => Promise<void>,
+): Promise<void> {
+  const prepared = await withErrorScopes(ctx.device, () =>
+    decodeWorkload.prepare(ctx.device, params, ctx.limits),
+  );
+  try {
+    await body(prepared);
+  } finally {
+    prepared.destroy();
+  }
+  expect(ctx.lost).toBeUndefined();
+  expect(ctx.errors.messages).toEqual([]);
+}
+
+/** `real` launching its program with the dispatch of op `index` doing nothing. */
+function skippingOp(real: Strategy, index: (program: Program) => number): Strategy {
+  return {
+    ...real,
+    id: `${real.id}-skips-an-op`,
+    prepare(device, program) {
+      const skip = index(program);
+      const dispatches = program.dispatches.map((d, i) =>
+        i === skip ? { ...d, workgroups: [0, 0, 0] as const } : d,
+      );
+      return real.prepare(device, { ...program, dispatches });
+    },
+  };
+}
+
+describe('decode workload', () => {
+  it('every strategy of the tiny preset is verified and measured', async (t) => {
+    const ctx = gpu(t);
+    const params = tiny(1);
+    await withPrepared(ctx, params, async (prepared) => {
+      for (const strategy of STRATEGIES) {
+        expect(notApplicable(decodeWorkload, strategy, params, ctx.limits)).toBeUndefined();
+        const { result, samples } = await measureCase(caseInput(ctx, strategy, params, prepared));
+        expect(result.status, `${strategy.id}: ${result.reason}`).toBe('ok');
+        expect(result.verified, strategy.id).toBe(true);
+        expect(result.verifiedElements, strategy.id).toBe(caseShape(params).vocab);
+        expect(samples.filter((s) => s.kind === 'wall').length, strategy.id).toBe(3);
+        expect(result.notes['dispatches'], strategy.id).toBe(
+          { steps: 36, fused: 13, persistent: 1 }[strategy.program],
+        );
+      }
+    });
+  });
+
+  it('a program that skips one op in the middle is caught, not timed', async (t) => {
+    const ctx = gpu(t);
+    const params = tiny(1);
+    const s = caseShape(params);
+    const layout = decodeLayout(s, ctx.limits, params.workgroupSize);
+    const firstAdd = stepOps(s, layout, params.workgroupSize).findIndex((o) => o.kind === 'add');
+    const combine = fusedOps(s, layout, params.workgroupSize).findIndex(
+      (o) => o.kind === 'combine',
+    );
+    expect(firstAdd).toBeGreaterThan(0);
+    expect(combine).toBeGreaterThan(0);
+    await withPrepared(ctx, params, async (prepared) => {
+      for (const [id, skip] of [
+        ['dispatch-each', firstAdd],
+        ['prerecorded', firstAdd],
+        ['fused', combine],
+      ] as const) {
+        const real = strategyById(id);
+        if (real === undefined) throw new Error(id);
+        const broken = skippingOp(real, () => skip);
+        const { result, samples } = await measureCase(caseInput(ctx, broken, params, prepared));
+        expect(result.status, id).toBe('failed');
+        expect(result.reason, id).toMatch(/^wrong result/);
+        expect(samples, id).toEqual([]);
+        // The real strategy on the same prepared case is right again.
+        const after = await measureCase(caseInput(ctx, real, params, prepared));
+        expect(after.result.status, `${id}: ${after.result.reason}`).toBe('ok');
+      }
+    });
+  });
+
+  it('a megakernel of more workgroups than can be resident fails, in bounded time', async (t) => {
+    const ctx = gpu(t);
+    // Far past what any GPU holds at once at 256 invocations (an H200: 8 per SM × 132); a CPU
+    // adapter runs two or a few at a time.
+    const params = tiny(ctx.adapterInfo.isFallbackAdapter ? 64 : 16384);
+    const persistent = strategyById('persistent');
+    if (persistent === undefined) throw new Error('persistent');
+    await withPrepared(ctx, params, async (prepared) => {
+      const started = performance.now();
+      const { result, samples } = await measureCase(caseInput(ctx, persistent, params, prepared));
+      expect(result.status).toBe('failed');
+      expect(result.reason).toMatch(/grid barrier spin bound hit .*not co-resident/);
+      expect(samples).toEqual([]);
+      expect(performance.now() - started).toBeLessThan(60_000);
+    });
+  });
+});
