@@ -15,6 +15,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { fmtUs } from './markdown.ts';
 import { adapterName, type RunData, type SummaryRow } from './read-run.ts';
 import { distinct, isOk, slug, strategyOrder, tinyCase, variantOf, workloadsOf } from './select.ts';
+import { decodePresets, isDecode } from './decode-section.ts';
 
 export interface ChartSpec {
   /** Path relative to the run folder. */
@@ -185,41 +186,38 @@ function wallChart(run: RunData, workload: string, strategies: string[]): ChartS
   };
 }
 
-function breakdownChart(
-  run: RunData,
-  workload: string,
-  strategies: string[],
-): ChartSpec | undefined {
-  const tiny = tinyCase(run, workload)?.filter(isOk);
-  const first = tiny?.[0];
-  if (tiny === undefined || first === undefined) return undefined;
+/**
+ * Horizontal bars, one per strategy: wall time split into GPU busy and the rest (`overhead`,
+ * 0 where negative), labelled with the wall time. One bar far longer than the rest (indirect
+ * dispatch with Dawn's validation: tens of times the others) would flatten them all: then the
+ * axis ends a little past the second longest and the longer bars are cut there, their labels
+ * giving the full value. Returns the layers of one panel and whether a bar was cut.
+ */
+export function breakdownPanel(
+  rows: readonly SummaryRow[],
+  strategies: readonly string[],
+  figures: (r: SummaryRow) => { wall: number; busy: number | null },
+  axisTitle: string,
+  overhead = 'launch overhead',
+): { layer: object[]; cut: boolean } {
   const values: { strategy: string; part: string; us: number; order: number }[] = [];
-  for (const r of tiny) {
-    const wall = r.wallUsPerKernel ?? 0;
-    const busy = r.gpuBusyUsPerKernel;
+  for (const r of rows) {
+    const { wall, busy } = figures(r);
     if (busy === null) {
       values.push({ strategy: r.strategy, part: 'wall (no GPU timestamps)', us: wall, order: 2 });
       continue;
     }
     values.push({ strategy: r.strategy, part: 'GPU busy', us: Math.min(busy, wall), order: 0 });
-    values.push({
-      strategy: r.strategy,
-      part: 'launch overhead',
-      us: Math.max(wall - busy, 0),
-      order: 1,
-    });
+    values.push({ strategy: r.strategy, part: overhead, us: Math.max(wall - busy, 0), order: 1 });
   }
-  const present = strategies.filter((s) => tiny.some((r) => r.strategy === s));
+  const present = strategies.filter((s) => rows.some((r) => r.strategy === s));
   const parts = distinct(values.map((v) => v.part));
-  // One bar far longer than the rest (indirect dispatch with Dawn's validation: tens of times
-  // the others) would flatten them all: then the axis ends a little past the second longest and
-  // the longer bars are cut there, their labels giving the full value.
-  const walls = tiny.map((r) => r.wallUsPerKernel ?? 0).sort((a, b) => b - a);
+  const walls = rows.map((r) => figures(r).wall).sort((a, b) => b - a);
   const longest = walls[0] ?? 0;
   const second = walls[1] ?? 0;
   const cap = second > 0 && longest > CUT_RATIO * second ? second * 1.3 : undefined;
-  const labels = tiny.map((r) => {
-    const wall = r.wallUsPerKernel ?? 0;
+  const labels = rows.map((r) => {
+    const { wall } = figures(r);
     const cut = cap !== undefined && wall > cap;
     return {
       strategy: r.strategy,
@@ -233,6 +231,66 @@ function breakdownChart(
     sort: present,
     axis: { title: 'strategy', labelLimit: 200 },
   };
+  const layer = [
+    {
+      data: { values },
+      mark: { type: 'bar', clip: true },
+      encoding: {
+        y,
+        x: {
+          field: 'us',
+          type: 'quantitative',
+          aggregate: 'sum',
+          stack: 'zero',
+          ...(cap === undefined ? {} : { scale: { domain: [0, cap], nice: false } }),
+          axis: { title: axisTitle },
+        },
+        color: {
+          field: 'part',
+          type: 'nominal',
+          scale: {
+            domain: parts,
+            range: parts.map((p) =>
+              p === 'GPU busy' ? '#4c78a8' : p === overhead ? '#f58518' : '#9d9d9d',
+            ),
+          },
+          legend: { title: 'part of wall time', orient: 'bottom' },
+        },
+        order: { field: 'order', type: 'quantitative' },
+        tooltip: [
+          { field: 'strategy', type: 'nominal' },
+          { field: 'part', type: 'nominal' },
+          { field: 'us', type: 'quantitative', title: 'µs', format: '.3~g' },
+        ],
+      },
+    },
+    {
+      data: { values: labels },
+      mark: { type: 'text', align: 'left', dx: 4, fontSize: 11 },
+      encoding: {
+        y,
+        x: { field: 'x', type: 'quantitative' },
+        text: { field: 'text', type: 'nominal' },
+      },
+    },
+  ];
+  return { layer, cut: cap !== undefined };
+}
+
+function breakdownChart(
+  run: RunData,
+  workload: string,
+  strategies: string[],
+): ChartSpec | undefined {
+  const tiny = tinyCase(run, workload)?.filter(isOk);
+  const first = tiny?.[0];
+  if (tiny === undefined || first === undefined) return undefined;
+  const panel = breakdownPanel(
+    tiny,
+    strategies,
+    (r) => ({ wall: r.wallUsPerKernel ?? 0, busy: r.gpuBusyUsPerKernel }),
+    'time per kernel (µs)',
+  );
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
@@ -240,56 +298,14 @@ function breakdownChart(
       subtitle: subtitle(
         run,
         'medians per kernel; launch overhead = wall − GPU busy (0 where negative); labels: wall time',
-        ...(cap === undefined
-          ? []
-          : ['bars past the end of the axis are cut; their labels give the value']),
+        ...(panel.cut
+          ? ['bars past the end of the axis are cut; their labels give the value']
+          : []),
       ),
     },
-    data: { values },
     width: 560,
     height: { step: 26 },
-    layer: [
-      {
-        mark: { type: 'bar', clip: true },
-        encoding: {
-          y,
-          x: {
-            field: 'us',
-            type: 'quantitative',
-            aggregate: 'sum',
-            stack: 'zero',
-            ...(cap === undefined ? {} : { scale: { domain: [0, cap], nice: false } }),
-            axis: { title: 'time per kernel (µs)' },
-          },
-          color: {
-            field: 'part',
-            type: 'nominal',
-            scale: {
-              domain: parts,
-              range: parts.map((p) =>
-                p === 'GPU busy' ? '#4c78a8' : p === 'launch overhead' ? '#f58518' : '#9d9d9d',
-              ),
-            },
-            legend: { title: 'part of wall time', orient: 'bottom' },
-          },
-          order: { field: 'order', type: 'quantitative' },
-          tooltip: [
-            { field: 'strategy', type: 'nominal' },
-            { field: 'part', type: 'nominal' },
-            { field: 'us', type: 'quantitative', title: 'µs per kernel', format: '.3~g' },
-          ],
-        },
-      },
-      {
-        data: { values: labels },
-        mark: { type: 'text', align: 'left', dx: 4, fontSize: 11 },
-        encoding: {
-          y,
-          x: { field: 'x', type: 'quantitative' },
-          text: { field: 'text', type: 'nominal' },
-        },
-      },
-    ],
+    layer: panel.layer,
     config: CONFIG,
   };
   return {
@@ -365,16 +381,66 @@ function utilisationChart(
   };
 }
 
+/** Decode: each preset's step per strategy, wall split into GPU busy and the rest. */
+function decodeChart(run: RunData, strategies: string[]): ChartSpec | undefined {
+  const panels = decodePresets(run).flatMap(({ preset, rows }) => {
+    const ok = rows.filter((r) => isOk(r) && r.wallUsTotal !== null);
+    if (ok.length === 0) return [];
+    const first = ok[0] as SummaryRow;
+    const panel = breakdownPanel(
+      ok,
+      strategies,
+      (r) => ({ wall: r.wallUsTotal ?? 0, busy: r.gpuBusyUsTotal }),
+      'time per decode step (µs)',
+      'not executing',
+    );
+    return [
+      {
+        title: {
+          text: `${preset}: ${first.kernels} layers, context ${formatElements(first.elements)}${panel.cut ? ' (bars past the axis are cut)' : ''}`,
+          fontSize: 13,
+        },
+        width: 560,
+        height: { step: 22 },
+        layer: panel.layer,
+      },
+    ];
+  });
+  if (panels.length === 0) return undefined;
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: {
+      text: 'One decode step per strategy: GPU busy and the rest of the wall time',
+      subtitle: subtitle(
+        run,
+        'medians per step; not executing = wall − GPU busy (0 where negative); labels: wall time',
+      ),
+    },
+    vconcat: panels,
+    resolve: { scale: { x: 'independent', color: 'shared' } },
+    config: CONFIG,
+  };
+  return {
+    file: `${CHARTS_DIR}/decode-steps.svg`,
+    title: 'One decode step per strategy, per model preset',
+    caption:
+      'Each preset on its own time axis: the blue part is GPU busy time, the orange part the wall time the GPU spent not executing the step (launch overhead, gaps, completion).',
+    spec: asSpec(spec),
+  };
+}
+
 /** The charts a run gets, in report order (none for a run without an ok case). */
 export function chartSpecs(run: RunData): ChartSpec[] {
   const strategies = strategyOrder(run);
   const out: ChartSpec[] = [];
-  for (const workload of workloadsOf(run)) {
+  for (const workload of workloadsOf(run).filter((w) => !isDecode(w))) {
     for (const make of [wallChart, breakdownChart, utilisationChart]) {
       const chart = make(run, workload, strategies);
       if (chart !== undefined) out.push(chart);
     }
   }
+  const decode = decodeChart(run, strategies);
+  if (decode !== undefined) out.push(decode);
   return out;
 }
 

@@ -7,6 +7,7 @@
  * why, the fits and crossovers, and links to the SVG charts. No clock readings (re-rendering is
  * byte-identical), never times.
  */
+import { decodeHeadline, decodeSection, isDecode } from './decode-section.ts';
 import { driftSection } from './drift-section.ts';
 import { code, fmtCount, fmtPercent, fmtUs, listing, numbers, table } from './md-format.ts';
 import { adapterName, type CrossoverRow, type RunData, type SummaryRow } from './read-run.ts';
@@ -309,10 +310,12 @@ function cautions(run: RunData): string[] {
 }
 
 function headline(run: RunData): string[] {
-  const workloads = workloadsOf(run);
+  const workloads = workloadsOf(run).filter((w) => !isDecode(w));
   const main = workloads.includes('map') ? 'map' : workloads[0];
   const ordered = main === undefined ? [] : [main, ...workloads.filter((w) => w !== main)];
   const out: string[] = ['## Headline', ''];
+  const decode = decodeHeadline(run);
+  if (decode.length > 0) out.push(...decode, '');
   if (run.summary.filter(isOk).length === 0) {
     out.push('No case was measured successfully: nothing to report but the reasons below.', '');
   }
@@ -555,6 +558,7 @@ function note(r: SummaryRow): string {
 }
 
 function groupTables(run: RunData): string[] {
+  if (run.summary.every((r) => isDecode(r.workload))) return [];
   const repeat = run.summary.some((r) => r.wallUsPerKernelLo95 !== null);
   const out: string[] = [
     '## Results per case',
@@ -563,6 +567,8 @@ function groupTables(run: RunData): string[] {
     '',
   ];
   for (const rows of groups(run)) {
+    // decode has its own section, per step.
+    if (isDecode(rows[0]?.workload ?? '')) continue;
     const measured = rows.filter(isMeasured);
     const first = rows[0];
     if (first === undefined || measured.length === 0) continue;
@@ -823,6 +829,7 @@ export function renderMarkdown(run: RunData, charts: readonly ChartLink[]): stri
     '',
     ...headline(run),
     ...chartSection(charts),
+    ...decodeSection(run),
     ...facts(run),
     ...driftSection(run),
     ...groupTables(run),
