@@ -66,6 +66,11 @@ struct GridBarrier {
   finished: atomic<u32>,
   // 0, or 1 + the op after which a barrier gave up
   failed: atomic<u32>,
+  // on a cache line of its own: the barriers completed so far, set by each barrier's last
+  // arrival; the waiting workgroups poll it, so their loads do not queue behind the arrivals'
+  // atomic adds on `arrived`
+  pad: array<u32, 29>,
+  completed: atomic<u32>,
 }
 
 const MAX_OPS: u32 = 1024u;
@@ -236,15 +241,19 @@ fn gemv_unit(op: Op, unit: u32, lid: u32) {
   var acc = vec4<f32>();
   if (valid) {
     let base = op.w + row * cols4;
-    var c = lane;
-    for (; c + 3u * LANES < cols4; c += 4u * LANES) {
+    // Four vec4 per lane per iteration, the last iteration's out-of-row ones predicated off, so
+    // that a short row (768 columns: three per lane) still has its loads in flight together.
+    for (var c = lane; c < cols4; c += 4u * LANES) {
       acc.x += dot(wload(op.slab, base + c), x4(op, c, inv));
-      acc.y += dot(wload(op.slab, base + c + LANES), x4(op, c + LANES, inv));
-      acc.z += dot(wload(op.slab, base + c + 2u * LANES), x4(op, c + 2u * LANES, inv));
-      acc.w += dot(wload(op.slab, base + c + 3u * LANES), x4(op, c + 3u * LANES, inv));
-    }
-    for (; c < cols4; c += LANES) {
-      acc.x += dot(wload(op.slab, base + c), x4(op, c, inv));
+      if (c + LANES < cols4) {
+        acc.y += dot(wload(op.slab, base + c + LANES), x4(op, c + LANES, inv));
+      }
+      if (c + 2u * LANES < cols4) {
+        acc.z += dot(wload(op.slab, base + c + 2u * LANES), x4(op, c + 2u * LANES, inv));
+      }
+      if (c + 3u * LANES < cols4) {
+        acc.w += dot(wload(op.slab, base + c + 3u * LANES), x4(op, c + 3u * LANES, inv));
+      }
     }
   }
   red[lid] = (acc.x + acc.y) + (acc.z + acc.w);
@@ -540,10 +549,10 @@ fn step_main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_ind
 
 // ---- persistent_main: the whole step in one dispatch --------------------------------------------
 // P workgroups (1-D dispatch) do units wg, wg + P, ... of each op, then wait at a grid-wide barrier
-// until all P finished it (the stencil's barrier, shaders/stencil.wgsl): barrier b completes when
-// `arrived` reaches (b + 1) · P; a waiting workgroup spins at most SPIN_LIMIT polls, then records
-// the op in `grid.failed` and exits, and every other one sees the flag and exits too; the last
-// workgroup out resets the counters. It relies on all P workgroups being co-resident, which WebGPU
+// until all P finished it (as the stencil's, shaders/stencil.wgsl, with a release flag): the
+// arrival that brings `arrived` to (b + 1) · P sets `completed` to b + 1, which the others poll;
+// a waiting workgroup spins at most SPIN_LIMIT polls, then records the op in `grid.failed` and
+// exits, and every other one sees the flag and exits too; the last workgroup out resets it all. It relies on all P workgroups being co-resident, which WebGPU
 // does not guarantee.
 //
 // Why every activation has its own region, written once per step: a GPU's per-multiprocessor cache
@@ -566,22 +575,24 @@ fn persistent_main(@builtin(workgroup_id) wg: vec3<u32>,
     }
     storageBarrier();
     if (lid == 0u) {
-      let arrivals = (o + 1u) * workgroups;
-      var seen = atomicAdd(&grid.arrived, 1u) + 1u;
       var failed = 0u;
-      for (var spins = 0u; seen < arrivals; spins++) {
-        if (spins % FAILURE_POLL_SPINS == 0u) {
-          failed = atomicLoad(&grid.failed);
-          if (failed != 0u) {
+      if (atomicAdd(&grid.arrived, 1u) + 1u == (o + 1u) * workgroups) {
+        // The last to arrive waits for nobody and releases the others.
+        atomicStore(&grid.completed, o + 1u);
+      } else {
+        for (var spins = 0u; atomicLoad(&grid.completed) <= o; spins++) {
+          if (spins % FAILURE_POLL_SPINS == 0u) {
+            failed = atomicLoad(&grid.failed);
+            if (failed != 0u) {
+              break;
+            }
+          }
+          if (spins >= SPIN_LIMIT) {
+            failed = o + 1u;
+            atomicMax(&grid.failed, failed);
             break;
           }
         }
-        if (spins >= SPIN_LIMIT) {
-          failed = o + 1u;
-          atomicMax(&grid.failed, failed);
-          break;
-        }
-        seen = atomicLoad(&grid.arrived);
       }
       abort = failed;
     }
@@ -593,6 +604,7 @@ fn persistent_main(@builtin(workgroup_id) wg: vec3<u32>,
   if (lid == 0u) {
     if (atomicAdd(&grid.finished, 1u) == workgroups - 1u) {
       atomicStore(&grid.arrived, 0u);
+      atomicStore(&grid.completed, 0u);
       atomicStore(&grid.finished, 0u);
     }
   }

@@ -52,7 +52,8 @@ import {
 export const DEFAULT_PRESET = 'tiny';
 /** Polls of the megakernel's grid barrier before it gives up (≈ ms to a second on a GPU). */
 const SPIN_LIMIT = 1 << 20;
-const GRID_BYTES = 16;
+/** `GridBarrier` in step.wgsl: three counters, then `completed` on its own 128-byte line. */
+const GRID_BYTES = 256;
 const INIT_WORKGROUP = 256;
 /** Storage buffers step.wgsl binds: four slabs, two caches, activations, the barrier. */
 const STORAGE_BUFFERS = 8;
