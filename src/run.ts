@@ -115,7 +115,13 @@ export function planGroups(plan: RunPlan): PlannedGroup[] {
     const slice = plan.slices?.[workload.id];
     const shapes =
       workload.presets === undefined
-        ? [{ preset: undefined, elements: slice?.elements ?? plan.elements, kernels: slice?.kernels ?? plan.kernels }]
+        ? [
+            {
+              preset: undefined,
+              elements: slice?.elements ?? plan.elements,
+              kernels: slice?.kernels ?? plan.kernels,
+            },
+          ]
         : (plan.presets ?? workload.presets.names).map((preset) => {
             const own = workload.presets?.axes(preset);
             return {

@@ -163,8 +163,9 @@ export function decodeDoesNotFit(
   limits: Record<string, number>,
 ): string | undefined {
   const largest = largestBindingBytes(s);
-  const binding = limits['maxStorageBufferBindingSize'] ?? 0;
-  const buffer = limits['maxBufferSize'] ?? 0;
+  // Missing limits (`list`, which has no device): WebGPU's guaranteed minimums.
+  const binding = limits['maxStorageBufferBindingSize'] ?? 134217728;
+  const buffer = limits['maxBufferSize'] ?? 268435456;
   const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
   if (largest > binding)
     return `decode ${s.preset}: a ${mib(largest)} buffer exceeds this device's maxStorageBufferBindingSize of ${mib(binding)}`;

@@ -1,6 +1,6 @@
 /**
  * Workload `decode` (issue 12): one token of a Llama-style decoder at batch 1, at the shape of a
- * preset (src/workloads/decode/shapes.ts), as the 17-ops-per-layer `steps` program, the 5-op
+ * preset (src/workloads/decode/shapes.ts), as the 17-ops-per-layer `steps` program, the 6-ops-per-layer
  * `fused` one, or one `persistent` megakernel (src/workloads/decode/programs.ts,
  * shaders/decode/step.wgsl). Weights, the KV history and the input vector are hashed from the
  * case's seed on the GPU (shaders/decode/init.wgsl), bit for bit as the CPU reference makes them
@@ -131,7 +131,7 @@ export const decodeWorkload: Workload = {
     const storage = limits['maxStorageBuffersPerShaderStage'] ?? 8;
     if (storage < STORAGE_BUFFERS)
       return `decode binds ${STORAGE_BUFFERS} storage buffers, past maxStorageBuffersPerShaderStage ${storage}`;
-    const binding = limits['maxStorageBufferBindingSize'] ?? 0;
+    const binding = limits['maxStorageBufferBindingSize'] ?? 134217728;
     const bytes = 4 * Math.max(layout.actFloats, s.layers * layout.cacheFloatsPerLayer);
     if (bytes > binding)
       return `decode: a context of ${s.context} tokens needs a ${(bytes / 2 ** 20).toFixed(0)} MiB cache binding, past maxStorageBufferBindingSize ${(binding / 2 ** 20).toFixed(0)} MiB`;
