@@ -48,8 +48,8 @@ const CONFIG = {
 
 const formatElements = (n: number): string => n.toLocaleString('en-US');
 
-/** The breakdown cuts a bar this many times longer than the next longest. */
-const CUT_RATIO = 4;
+/** The breakdown cuts the bars longer than this many times the median bar. */
+const CUT_RATIO = 8;
 
 /** A facet's label: the number of kernels K in one execution. */
 const kLabel = (k: number): string => `K = ${k} kernel${k === 1 ? '' : 's'}`;
@@ -188,9 +188,9 @@ function wallChart(run: RunData, workload: string, strategies: string[]): ChartS
 
 /**
  * Horizontal bars, one per strategy: wall time split into GPU busy and the rest (`overhead`,
- * 0 where negative), labelled with the wall time. One bar far longer than the rest (indirect
- * dispatch with Dawn's validation: tens of times the others) would flatten them all: then the
- * axis ends a little past the second longest and the longer bars are cut there, their labels
+ * 0 where negative), labelled with the wall time. A bar far longer than the rest (indirect
+ * dispatch with Dawn's validation: tens of times the others) would flatten them all: the bars
+ * past CUT_RATIO × the median one are cut a little past the longest of the others, their labels
  * giving the full value. Returns the layers of one panel and whether a bar was cut.
  */
 export function breakdownPanel(
@@ -212,10 +212,11 @@ export function breakdownPanel(
   }
   const present = strategies.filter((s) => rows.some((r) => r.strategy === s));
   const parts = distinct(values.map((v) => v.part));
-  const walls = rows.map((r) => figures(r).wall).sort((a, b) => b - a);
-  const longest = walls[0] ?? 0;
-  const second = walls[1] ?? 0;
-  const cap = second > 0 && longest > CUT_RATIO * second ? second * 1.3 : undefined;
+  const walls = rows.map((r) => figures(r).wall).sort((a, b) => a - b);
+  const median = walls[Math.floor(walls.length / 2)] ?? 0;
+  const kept = walls.filter((w) => w <= CUT_RATIO * median);
+  const longestKept = kept[kept.length - 1] ?? 0;
+  const cap = kept.length < walls.length && longestKept > 0 ? longestKept * 1.3 : undefined;
   const labels = rows.map((r) => {
     const { wall } = figures(r);
     const cut = cap !== undefined && wall > cap;
