@@ -36,7 +36,10 @@ export interface Profile {
 }
 
 const STALL_TIMEOUT_MS = 60_000;
-/** `decode` runs 256-invocation workgroups (8 GEMV rows of 32 lanes) in every profile. */
+/**
+ * `decode` runs 256-invocation workgroups (4 GEMV rows of 64 lanes) in every profile that does
+ * not name its own workgroup sizes on the command line (`--workgroup-size` applies to all).
+ */
 const DECODE_SLICE = { workgroupSize: [256] };
 
 export const PROFILES: Record<string, Profile> = {

@@ -251,6 +251,12 @@ interface GroupState {
   prepared: PreparedCase | undefined;
   /** The device its strategies were last verified on (again on a fresh one after a replacement). */
   verifiedOn?: GpuContext;
+  /**
+   * The reference, kept for the cases whose program relies on co-residency (whose correctness
+   * across workgroups rests on what GPUs do, not on what WGSL promises): they are checked again
+   * after every visit (CaseRunner.recheck).
+   */
+  recheck?: Expected;
 }
 
 /**
@@ -316,6 +322,7 @@ async function openGroup(
         };
     }
     group.verifiedOn = ctx;
+    if (runners.some((r) => r.result.notes['reliesOn'] !== undefined)) group.recheck = expected;
   }
   return prepared;
 }
@@ -375,9 +382,10 @@ async function visitGroup(
       roundRandom(group.seed, round, 2),
     );
     // The status is the group's (a grid barrier's flag): only a program that relies on an
-    // assumption WebGPU does not guarantee can set it, so only such a case reads it.
+    // assumption WebGPU does not guarantee can set it, so only such a case reads it, and runs
+    // once more against the reference (a race its barrier did not order would show there).
     for (const r of runners)
-      if (r.result.notes['reliesOn'] !== undefined) await r.checkStatus(prepared);
+      if (r.result.notes['reliesOn'] !== undefined) await r.recheck(prepared, group.recheck);
   } catch (error) {
     if (!(error instanceof StallError)) throw error;
     const boundMs = plan.sampling.stallTimeoutMs;

@@ -50,11 +50,15 @@ struct Op {
   rowWorkgroups: u32,
 }
 
-// Per dispatch (dynamic offset): the ops it runs and the token's parameters, written before
-// submit as a replayed decode graph would receive them.
+// Per dispatch (dynamic offset): the ops it runs.
 struct Dispatch {
   first: u32,
   count: u32,
+}
+
+// The token's parameters, written before every submit (with the RoPE table), as a replayed
+// decode graph receives them.
+struct Token {
   // the token's position L: attends over positions 0 … L, appends K and V at L
   position: u32,
   // float offset in `act` of the RoPE table (cos, sin) at this position
@@ -102,6 +106,7 @@ const EPI_SILU_PAIR: u32 = 2u;
 @group(0) @binding(7) var<storage, read_write> grid: GridBarrier;
 @group(0) @binding(8) var<uniform> ops: array<Op, MAX_OPS>;
 @group(0) @binding(9) var<uniform> dispatch: Dispatch;
+@group(0) @binding(10) var<uniform> token: Token;
 
 override WORKGROUP_SIZE: u32 = 256u;
 // GEMV rows per unit (even: RoPE pairs and gate/up pairs stay in one unit); lanes per row
@@ -283,13 +288,13 @@ fn gemv_unit(op: Op, unit: u32, lid: u32) {
         let qk = r < HIDDEN + kv;
         if (qk) {
           let i = (r % HEAD_DIM) / 2u;
-          let c = act[dispatch.rope + 2u * i];
-          let sn = act[dispatch.rope + 2u * i + 1u];
+          let c = act[token.rope + 2u * i];
+          let sn = act[token.rope + 2u * i + 1u];
           let a0 = a;
           a = a0 * c - b * sn;
           b = a0 * sn + b * c;
         }
-        let at = op.cache + dispatch.position * kv;
+        let at = op.cache + token.position * kv;
         if (r < HIDDEN) {
           act[op.dst + r] = a;
           act[op.dst + r + 1u] = b;
@@ -334,8 +339,8 @@ fn rope_unit(op: Op, unit: u32, lid: u32) {
   }
   let r = op.src + 2u * pair;
   let i = pair % (HEAD_DIM / 2u);
-  let c = act[dispatch.rope + 2u * i];
-  let sn = act[dispatch.rope + 2u * i + 1u];
+  let c = act[token.rope + 2u * i];
+  let sn = act[token.rope + 2u * i + 1u];
   let a = act[r];
   let b = act[r + 1u];
   act[r] = a * c - b * sn;
@@ -349,7 +354,7 @@ fn append_unit(op: Op, unit: u32, lid: u32) {
   if (i >= 2u * kv) {
     return;
   }
-  let at = op.cache + dispatch.position * kv;
+  let at = op.cache + token.position * kv;
   if (i < kv) {
     kcache[at + i] = act[op.src + i];
   } else {
@@ -372,7 +377,7 @@ fn score_part(op: Op, head: u32, p: u32, lane: u32) -> f32 {
 
 // scores[h, p], SCORE_LANES lanes per (head, position)
 fn scores_unit(op: Op, unit: u32, lid: u32) {
-  let positions = dispatch.position + 1u;
+  let positions = token.position + 1u;
   let idx = unit * (WORKGROUP_SIZE / SCORE_LANES) + lid / SCORE_LANES;
   let valid = idx < HEADS * positions;
   var part = 0.0;
@@ -387,7 +392,7 @@ fn scores_unit(op: Op, unit: u32, lid: u32) {
 
 // one head per unit: scores → exp(score − max) in place, their sum into sums[h]
 fn softmax_unit(op: Op, head: u32, lid: u32) {
-  let positions = dispatch.position + 1u;
+  let positions = token.position + 1u;
   let s = op.scores + head * positions;
   var m = -3.0e38;
   for (var p = lid; p < positions; p += WORKGROUP_SIZE) {
@@ -409,7 +414,7 @@ fn softmax_unit(op: Op, head: u32, lid: u32) {
 // dst[h, i] = Σ_p e[h, p] · v_p[i] / sums[h]: a unit is WSUM_DIMS dims of one head, its
 // WORKGROUP_SIZE / WSUM_DIMS groups of lanes split the positions
 fn wsum_unit(op: Op, unit: u32, lid: u32) {
-  let positions = dispatch.position + 1u;
+  let positions = token.position + 1u;
   let blocks = HEAD_DIM / WSUM_DIMS;
   let head = unit / blocks;
   let i = (unit % blocks) * WSUM_DIMS + lid % WSUM_DIMS;
@@ -448,7 +453,7 @@ fn elementwise_unit(op: Op, kind: u32, unit: u32, lid: u32) {
 // the chunks to the largest m and divides, out = Σ e^(m_c − m) o_c / Σ e^(m_c − m) l_c.
 
 fn attention_unit(op: Op, unit: u32, lid: u32) {
-  let positions = dispatch.position + 1u;
+  let positions = token.position + 1u;
   let chunk = WORKGROUP_SIZE / SCORE_LANES;
   let chunks = (positions + chunk - 1u) / chunk;
   let head = unit / chunks;
@@ -492,7 +497,7 @@ fn attention_unit(op: Op, unit: u32, lid: u32) {
 }
 
 fn combine_unit(op: Op, head: u32, lid: u32) {
-  let positions = dispatch.position + 1u;
+  let positions = token.position + 1u;
   let chunk = WORKGROUP_SIZE / SCORE_LANES;
   let chunks = (positions + chunk - 1u) / chunk;
   let base = op.sums + head * chunks * (HEAD_DIM + 2u);

@@ -360,9 +360,21 @@ export class CaseRunner implements Sampled {
         ...program.notes,
         dispatches: program.dispatches.length,
       };
+      const execution = await withErrorScopes(ctx.device, () =>
+        strategy.prepare(ctx.device, program),
+      );
+      const before = program.beforeExecution;
       this.execution = stallFault(
         this.id,
-        await withErrorScopes(ctx.device, () => strategy.prepare(ctx.device, program)),
+        before === undefined
+          ? execution
+          : {
+              ...execution,
+              execute: (recorder) => {
+                before();
+                return execution.execute(recorder);
+              },
+            },
       );
       if (this.setup.timestamps !== undefined) {
         this.recorder = new TimestampRecorder(
@@ -472,6 +484,27 @@ export class CaseRunner implements Sampled {
     await this.guard(async () => {
       const failure = await prepared.checkStatus?.();
       if (failure !== undefined) throw new Error(failure);
+    });
+  }
+
+  /**
+   * After a visit, for a program that relies on co-residency: its status, then (with the
+   * reference) one more execution, untimed, whose output must still match it. Every execution
+   * recomputes the same output from the same input, which writeInput left in place.
+   */
+  async recheck(prepared: PreparedCase, expected: Expected | undefined): Promise<void> {
+    await this.checkStatus(prepared);
+    if (!this.active || expected === undefined) return;
+    const { ctx, workload, params } = this.setup;
+    await this.guard(async () => {
+      await withErrorScopes(ctx.device, () => this.timed(undefined));
+      const failure = await prepared.checkStatus?.();
+      if (failure !== undefined) throw new Error(failure);
+      const output = await prepared.readOutput(this.setup.strategy.program);
+      this.checkDevice();
+      const mismatch = firstMismatch(output, expected, workload.tolerance?.(params));
+      if (mismatch !== undefined) throw new Error(`after a visit's timed executions: ${mismatch}`);
+      this.result.notes['rechecked'] = Number(this.result.notes['rechecked'] ?? 0) + 1;
     });
   }
 

@@ -15,7 +15,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { fmtUs } from './markdown.ts';
 import { adapterName, type RunData, type SummaryRow } from './read-run.ts';
 import { distinct, isOk, slug, strategyOrder, tinyCase, variantOf, workloadsOf } from './select.ts';
-import { decodePresets, isDecode } from './decode-section.ts';
+import { decodeGroups, isDecode } from './decode-section.ts';
 
 export interface ChartSpec {
   /** Path relative to the run folder. */
@@ -384,7 +384,7 @@ function utilisationChart(
 
 /** Decode: each preset's step per strategy, wall split into GPU busy and the rest. */
 function decodeChart(run: RunData, strategies: string[]): ChartSpec | undefined {
-  const panels = decodePresets(run).flatMap(({ preset, rows }) => {
+  const panels = decodeGroups(run).flatMap(({ label, rows }) => {
     const ok = rows.filter((r) => isOk(r) && r.wallUsTotal !== null);
     if (ok.length === 0) return [];
     const first = ok[0] as SummaryRow;
@@ -398,7 +398,7 @@ function decodeChart(run: RunData, strategies: string[]): ChartSpec | undefined 
     return [
       {
         title: {
-          text: `${preset}: ${first.kernels} layers, context ${formatElements(first.elements)}${panel.cut ? ' (bars past the axis are cut)' : ''}`,
+          text: `${label}: ${first.kernels} layers, context ${formatElements(first.elements)}${panel.cut ? ' (bars past the axis are cut)' : ''}`,
           fontSize: 13,
         },
         width: 560,

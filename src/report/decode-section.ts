@@ -1,20 +1,23 @@
 /**
- * The report's decode section (workload `decode`, issue 12): per preset, one table of the step
- * per strategy (wall, GPU busy, the launch overhead between them, dispatches, speed-up against
- * `dispatch-each` from paired samples, the weights' bandwidth against the run's reference, tokens
- * per second), and sentences generated from those figures: what the megakernel and the fastest
- * strategy win, and where the time goes. Pure functions of a run read back from its files.
+ * The report's decode section (workload `decode`, issue 12): per case group (a preset at one
+ * context, layer count and workgroup size), one table of the step per strategy (wall, GPU busy,
+ * the time between them, dispatches, speed-up against `dispatch-each` from paired samples, the
+ * step's weight bytes over its GPU busy time against the run's bandwidth reference, steps per
+ * second), and sentences generated from those figures, each clause only where its figures say
+ * so. Pure functions of a run read back from its files.
  */
 import { code, fmtCount, fmtPercent, fmtUs, listing, table } from './md-format.ts';
 import type { BandwidthCsvRow, RunData, SummaryRow } from './read-run.ts';
-import { distinct, isOk } from './select.ts';
+import { distinct, groupKey, isOk } from './select.ts';
 
 export const DECODE_PREFIX = 'decode:';
 export const isDecode = (workload: string): boolean => workload.startsWith(DECODE_PREFIX);
-const presetOf = (workload: string): string => workload.slice(DECODE_PREFIX.length);
 
 const fmtRatio = (x: number | null | undefined): string =>
   x === null || x === undefined || !Number.isFinite(x) ? '–' : `${Number(x.toPrecision(3))}×`;
+/** "2.1× faster than" or "1.3× slower than", from a speed-up (baseline time / this time). */
+const faster = (speedup: number): string =>
+  speedup >= 1 ? `${fmtRatio(speedup)} faster than` : `${fmtRatio(1 / speedup)} slower than`;
 /** Bytes in GB, MB or kB, 3 significant digits. */
 function fmtBytes(bytes: number): string {
   const [unit, scale] = bytes >= 1e9 ? ['GB', 1e9] : bytes >= 1e6 ? ['MB', 1e6] : ['kB', 1e3];
@@ -22,6 +25,8 @@ function fmtBytes(bytes: number): string {
 }
 const fmtGBps = (x: number | null): string =>
   x === null ? '–' : x >= 100 ? fmtCount(Math.round(x)) : Number(x.toPrecision(3)).toString();
+/** A share as a percentage, "<1%" rather than "0%" for a small one. */
+const fmtShare = (x: number): string => (x > 0 && x < 0.005 ? '<1%' : fmtPercent(x));
 
 /** The bandwidth a step's weights are held to: the `map` kernel's GPU figure, else its wall one. */
 export function bandwidthReference(run: RunData): { GBps: number; method: string } | undefined {
@@ -30,87 +35,123 @@ export function bandwidthReference(run: RunData): { GBps: number; method: string
   return GBps === null || GBps <= 0 ? undefined : { GBps, method: 'the `map` kernel' };
 }
 
-/** The decode rows of a run, by preset in run order. */
-export function decodePresets(run: RunData): { preset: string; rows: SummaryRow[] }[] {
-  const workloads = distinct(run.summary.map((r) => r.workload)).filter(isDecode);
-  return workloads.map((w) => ({
-    preset: presetOf(w),
-    rows: run.summary.filter((r) => r.workload === w),
-  }));
+export interface DecodeGroup {
+  /** The preset, with the context, layers and workgroup size where the run has several. */
+  label: string;
+  rows: SummaryRow[];
 }
 
-/** One preset's figures that the sentences use. */
-function presetFacts(rows: readonly SummaryRow[]) {
-  const by = (id: string): SummaryRow | undefined => rows.find((r) => r.strategy === id && isOk(r));
-  const ok = rows.filter(isOk);
-  const fastest = ok.reduce<SummaryRow | undefined>(
-    (best, r) =>
-      best === undefined || (r.wallUsTotal ?? Infinity) < (best.wallUsTotal ?? Infinity) ? r : best,
-    undefined,
-  );
-  return { one: by('dispatch-each'), mega: by('persistent'), fastest, ok };
+/** The decode case groups of a run, in run order: one per preset unless axes were swept. */
+export function decodeGroups(run: RunData): DecodeGroup[] {
+  const rows = run.summary.filter((r) => isDecode(r.workload));
+  const keys = distinct(rows.map(groupKey));
+  const perPreset = new Map<string, number>();
+  for (const key of keys) {
+    const w = key.split('|')[0] ?? '';
+    perPreset.set(w, (perPreset.get(w) ?? 0) + 1);
+  }
+  return keys.map((key) => {
+    const members = rows.filter((r) => groupKey(r) === key);
+    const first = members[0] as SummaryRow;
+    const preset = first.workload.slice(DECODE_PREFIX.length);
+    const several = (perPreset.get(first.workload) ?? 0) > 1;
+    return {
+      label: several
+        ? `${preset}, ${first.kernels} layers, context ${fmtCount(first.elements)}, workgroups of ${first.workgroupSize}`
+        : preset,
+      rows: members,
+    };
+  });
 }
 
-function presetSentence(
-  preset: string,
-  rows: readonly SummaryRow[],
+/** A group's figures that the sentences use. */
+function facts(rows: readonly SummaryRow[]) {
+  const ok = rows.filter((r) => isOk(r) && r.wallUsTotal !== null);
+  const by = (id: string): SummaryRow | undefined => ok.find((r) => r.strategy === id);
+  const byWall = [...ok].sort((a, b) => (a.wallUsTotal ?? 0) - (b.wallUsTotal ?? 0));
+  return { one: by('dispatch-each'), mega: by('persistent'), fused: by('fused'), byWall, ok };
+}
+
+/** Whether a speed-up is one: above 1 with its 95% interval above 1 where it has one. */
+const beats = (r: SummaryRow | undefined): boolean =>
+  r !== undefined &&
+  (r.speedupVsDispatchEach ?? 0) > 1 &&
+  (r.speedupVsDispatchEachLo95 === null || r.speedupVsDispatchEachLo95 > 1);
+
+const interval = (r: SummaryRow): string =>
+  r.speedupVsDispatchEachLo95 === null || r.speedupVsDispatchEachHi95 === null
+    ? ''
+    : ` (95% interval ${fmtRatio(r.speedupVsDispatchEachLo95)}–${fmtRatio(r.speedupVsDispatchEachHi95)})`;
+
+/** The step interval of a row, µs: its per-layer interval × its layers. */
+const stepInterval = (r: SummaryRow): [number, number] | undefined =>
+  r.wallUsPerKernelLo95 === null || r.wallUsPerKernelHi95 === null
+    ? undefined
+    : [r.wallUsPerKernelLo95 * r.kernels, r.wallUsPerKernelHi95 * r.kernels];
+
+function groupSentence(
+  group: DecodeGroup,
   reference: ReturnType<typeof bandwidthReference>,
 ): string | undefined {
-  const { one, mega, fastest } = presetFacts(rows);
-  const first = rows[0];
+  const { one, mega, byWall } = facts(group.rows);
+  const first = group.rows[0];
+  const fastest = byWall[0];
   if (first === undefined || fastest === undefined) return undefined;
   const parts: string[] = [];
-  const shape = `**${preset}** (${fmtCount(first.kernels)} layers, context ${fmtCount(first.elements)}${first.weightBytes === null ? '' : `, ${fmtBytes(first.weightBytes)} of f32 weights`})`;
+  const shape = `**${group.label}** (${fmtCount(first.kernels)} layers, context ${fmtCount(first.elements)}${first.weightBytes === null ? '' : `, ${fmtBytes(first.weightBytes)} of f32 weights`})`;
   if (one !== undefined) {
-    const overhead = (one.wallUsTotal ?? 0) - (one.gpuBusyUsTotal ?? 0);
+    const busy = one.gpuBusyUsTotal;
+    const gap = busy === null ? null : (one.wallUsTotal ?? 0) - busy;
     parts.push(
-      `${shape}: \`dispatch-each\` takes ${fmtUs(one.wallUsTotal)} µs per step for ${fmtCount(one.dispatches ?? 0)} dispatches, ${fmtUs(one.gpuBusyUsTotal)} µs of them GPU busy` +
-        (one.gpuBusyUsTotal === null
+      `${shape}: \`dispatch-each\` takes ${fmtUs(one.wallUsTotal)} µs per step for ${fmtCount(one.dispatches ?? 0)} dispatches` +
+        (busy === null || gap === null
           ? ''
-          : ` (${fmtUs(overhead)} µs, ${fmtPercent(overhead / (one.wallUsTotal ?? 1))}, not executing)`),
+          : gap >= 0
+            ? `, ${fmtUs(busy)} µs of them GPU busy (${fmtUs(gap)} µs, ${fmtPercent(gap / (one.wallUsTotal ?? 1))}, not executing)`
+            : `; its GPU busy time, ${fmtUs(busy)} µs, exceeds that (the timestamp queries cost execution time)`),
     );
   } else parts.push(shape);
   if (mega !== undefined) {
-    const interval =
-      mega.speedupVsDispatchEachLo95 === null || mega.speedupVsDispatchEachHi95 === null
-        ? ''
-        : ` (95% interval ${fmtRatio(mega.speedupVsDispatchEachLo95)}–${fmtRatio(mega.speedupVsDispatchEachHi95)})`;
-    const speed = mega.speedupVsDispatchEach ?? null;
-    const busy =
-      one?.gpuBusyUsTotal && mega.gpuBusyUsTotal
-        ? `; its GPU busy time is ${fmtRatio(mega.gpuBusyUsTotal / one.gpuBusyUsTotal)} \`dispatch-each\`'s`
-        : '';
+    const speed = mega.speedupVsDispatchEach;
+    const busyRatio =
+      one?.gpuBusyUsTotal && mega.gpuBusyUsTotal ? mega.gpuBusyUsTotal / one.gpuBusyUsTotal : null;
     parts.push(
       `the megakernel (\`persistent\`: one dispatch) takes ${fmtUs(mega.wallUsTotal)} µs` +
-        (speed === null
+        (speed === null ? '' : `, ${faster(speed)} \`dispatch-each\`${interval(mega)}`) +
+        (busyRatio === null
           ? ''
-          : `, ${speed >= 1 ? `${fmtRatio(speed)} faster than` : `${fmtRatio(1 / speed)} slower than`} \`dispatch-each\`${interval}`) +
-        busy,
+          : `; its GPU busy time is ${fmtRatio(busyRatio)} \`dispatch-each\`'s`),
     );
   }
-  if (fastest !== mega)
-    parts.push(
-      `the fastest is ${code(fastest.strategy)} at ${fmtUs(fastest.wallUsTotal)} µs (${fmtCount(Math.round(fastest.tokensPerSecond ?? 0))} steps per second)`,
-    );
-  else
-    parts.push(
-      `it is the fastest strategy (${fmtCount(Math.round(fastest.tokensPerSecond ?? 0))} steps per second)`,
-    );
+  // The fastest figure, and whether the next one is within its interval.
+  const next = byWall[1];
+  const [, fastHi] = stepInterval(fastest) ?? [0, 0];
+  const [nextLo] = next === undefined ? [Infinity] : (stepInterval(next) ?? [Infinity]);
+  const tied =
+    next !== undefined && nextLo <= fastHi
+      ? ` (${code(next.strategy)}'s interval overlaps it)`
+      : '';
+  const rate = `${fmtCount(Math.round(fastest.tokensPerSecond ?? 0))} steps per second`;
+  parts.push(
+    fastest === mega
+      ? `the megakernel has the lowest step time, ${rate}${tied}`
+      : `the lowest step time is ${code(fastest.strategy)}'s, ${fmtUs(fastest.wallUsTotal)} µs or ${rate}${tied}`,
+  );
   const bw = fastest.weightGBps;
   if (bw !== null && reference !== undefined && first.weightBytes !== null) {
     const floorUs = first.weightBytes / reference.GBps / 1e3;
     parts.push(
-      `its GPU time streams the weights at ${fmtGBps(bw)} GB/s, ${fmtPercent(bw / reference.GBps)} of ${reference.method}'s ${fmtGBps(reference.GBps)} GB/s, whose time for the weights, ${fmtUs(floorUs)} µs, is the step's floor`,
+      `its weight bytes over its GPU busy time come to ${fmtGBps(bw)} GB/s, ${fmtShare(bw / reference.GBps)} of ${reference.method}'s ${fmtGBps(reference.GBps)} GB/s; at that rate the weights alone take ${fmtUs(floorUs)} µs, the step's floor`,
     );
   }
   return `${parts.join('; ')}.`;
 }
 
-/** Headline bullets: one sentence per preset. */
+/** Headline bullets: one sentence per decode group. */
 export function decodeHeadline(run: RunData): string[] {
   const reference = bandwidthReference(run);
-  const sentences = decodePresets(run).flatMap(({ preset, rows }) => {
-    const s = presetSentence(preset, rows, reference);
+  const sentences = decodeGroups(run).flatMap((group) => {
+    const s = groupSentence(group, reference);
     return s === undefined ? [] : [`- ${s}`];
   });
   return sentences.length === 0
@@ -124,36 +165,69 @@ export function decodeHeadline(run: RunData): string[] {
 
 /** What the figures mean for someone running a model on WebGPU, from the figures. */
 function meaning(run: RunData): string[] {
-  const facts = decodePresets(run).map(({ preset, rows }) => ({ preset, ...presetFacts(rows) }));
-  const launchBound = facts.filter((f) => f.one !== undefined && (f.one.utilization ?? 1) < 0.5);
-  const weightBound = facts.filter((f) => f.one !== undefined && (f.one.utilization ?? 0) >= 0.8);
+  const all = decodeGroups(run).map((g) => ({ label: g.label, ...facts(g.rows) }));
+  const withOne = all.filter((f) => f.one !== undefined && f.one.utilization !== null);
+  const launchBound = withOne.filter((f) => (f.one?.utilization ?? 1) < 0.5);
+  const weightBound = withOne.filter((f) => (f.one?.utilization ?? 0) >= 0.8);
   const out: string[] = [];
+  const speedups = (groups: typeof all, id: 'mega' | 'fused'): string[] =>
+    groups.flatMap((f) => {
+      const s = f[id]?.speedupVsDispatchEach;
+      if (s === null || s === undefined) return [];
+      return [`${fmtRatio(s >= 1 ? s : 1 / s)} ${s >= 1 ? 'faster' : 'slower'} on ${f.label}`];
+    });
   if (launchBound.length > 0) {
+    const parts = [
+      `Launch-bound (GPU busy for under half of a one-by-one step): ${listing(launchBound.map((f) => `${f.label} (${fmtPercent(f.one?.utilization)})`))}.`,
+    ];
+    const mega = speedups(launchBound, 'mega');
+    const fused = speedups(launchBound, 'fused');
+    if (mega.length > 0 || fused.length > 0)
+      parts.push(
+        `Against \`dispatch-each\`, ${[
+          ...(mega.length > 0 ? [`the megakernel is ${listing(mega)}`] : []),
+          ...(fused.length > 0 ? [`per-layer fusion ${listing(fused)}`] : []),
+        ].join('; ')}.`,
+      );
+    if (launchBound.every((f) => beats(f.mega) || beats(f.fused))) {
+      const busy = launchBound.flatMap((f) =>
+        f.mega?.gpuBusyUsTotal && f.one?.gpuBusyUsTotal
+          ? [`${fmtRatio(f.mega.gpuBusyUsTotal / f.one.gpuBusyUsTotal)} on ${f.label}`]
+          : [],
+      );
+      parts.push(
+        `They do the same arithmetic with fewer launches on the host and fewer gaps between kernels on the GPU${busy.length === 0 ? '' : ` (the megakernel's GPU busy time against \`dispatch-each\`'s: ${listing(busy)})`}.`,
+      );
+    }
     const replay = launchBound.flatMap((f) => {
       const pre = f.ok.find((r) => r.strategy === 'prerecorded');
-      return pre?.speedupVsDispatchEach == null
-        ? []
-        : [`${fmtRatio(pre.speedupVsDispatchEach)} on ${f.preset}`];
+      if (pre?.speedupVsDispatchEach == null) return [];
+      const submitUs = pre.submitUsPerKernel === null ? null : pre.submitUsPerKernel * pre.kernels;
+      return [
+        `${faster(pre.speedupVsDispatchEach)} \`dispatch-each\` on ${f.label}` +
+          (submitUs === null
+            ? ''
+            : ` (its \`submit()\` call alone takes ${fmtUs(submitUs)} µs of the ${fmtUs(pre.wallUsTotal)} µs step)`),
+      ];
     });
-    out.push(
-      `Launch-bound (the GPU busy for under half of a one-by-one step): ${listing(launchBound.map((f) => `${f.preset} (${fmtPercent(f.one?.utilization)})`))}. There, what fusing kernels or one persistent kernel wins is the launch overhead itself.` +
-        (replay.length === 0
-          ? ''
-          : ` Encoding the step's command buffer before the timer (\`prerecorded\`, the nearest WebGPU has to replaying a CUDA graph) speeds it up by ${listing(replay)} against \`dispatch-each\`: WebGPU command buffers are single-use, and each dispatch still goes through Dawn's backend recording inside \`submit()\`.`),
-    );
+    if (replay.length > 0)
+      parts.push(
+        `Encoding the step's command buffer before the timer (\`prerecorded\`, the nearest WebGPU comes to replaying a CUDA graph: its command buffers are single-use) is ${listing(replay)}.`,
+      );
+    out.push(parts.join(' '));
   }
   if (weightBound.length > 0)
     out.push(
-      `Weight-bound (the GPU busy for at least 80% of a one-by-one step): ${listing(weightBound.map((f) => `${f.preset} (${fmtPercent(f.one?.utilization)})`))}. There the strategies differ by little on wall time, and what is left is kernel efficiency: the step cannot beat its weight bytes over the memory bandwidth.`,
+      `Weight-bound (GPU busy for at least 80% of a one-by-one step): ${listing(weightBound.map((f) => `${f.label} (${fmtPercent(f.one?.utilization)})`))}, where the lowest step time is ${listing(weightBound.map((f) => `${fmtRatio((f.one?.wallUsTotal ?? 0) / (f.byWall[0]?.wallUsTotal ?? 1))} below \`dispatch-each\`'s on ${f.label}`))}: what is left there is kernel efficiency against the weight bytes.`,
     );
   if (out.length > 0)
     out.push(
-      'A web page pays more per submit than these figures (a GPU-process hop that Dawn in Node skips), so the launch-bound cases weigh more in a browser.',
+      'Not measured here: a web page pays more per submit than these figures (the browser sends each submit through its GPU process, which Dawn in Node does not), so in a browser the one-by-one strategies lose more.',
     );
   return out;
 }
 
-function presetTable(
+function groupTable(
   rows: readonly SummaryRow[],
   reference: ReturnType<typeof bandwidthReference>,
 ): string[] {
@@ -174,25 +248,26 @@ function presetTable(
       'not executing µs',
       'GPU utilisation',
       'speed-up vs dispatch-each',
-      'weights GB/s (GPU)',
+      'weights / GPU busy, GB/s',
       ...(reference === undefined ? [] : ['of bandwidth ref.']),
       'steps/s',
     ],
-    measured.map((r) => [
-      code(r.strategy) + (isOk(r) ? '' : ' (insufficient samples)'),
-      fmtCount(r.dispatches ?? 0),
-      fmtUs(r.wallUsTotal),
-      r.wallUsPerKernelLo95 === null || r.wallUsPerKernelHi95 === null
-        ? '–'
-        : `${fmtUs(r.wallUsPerKernelLo95 * r.kernels)}–${fmtUs(r.wallUsPerKernelHi95 * r.kernels)}`,
-      fmtUs(r.gpuBusyUsTotal),
-      r.gpuBusyUsTotal === null ? '–' : fmtUs((r.wallUsTotal ?? 0) - r.gpuBusyUsTotal),
-      fmtPercent(r.utilization),
-      fmtRatio(r.speedupVsDispatchEach),
-      fmtGBps(r.weightGBps),
-      ...(reference === undefined ? [] : [fmtPercent((r.weightGBps ?? NaN) / reference.GBps)]),
-      fmtCount(Math.round(r.tokensPerSecond ?? 0)),
-    ]),
+    measured.map((r) => {
+      const range = stepInterval(r);
+      return [
+        code(r.strategy) + (isOk(r) ? '' : ' (insufficient samples)'),
+        fmtCount(r.dispatches ?? 0),
+        fmtUs(r.wallUsTotal),
+        range === undefined ? '–' : `${fmtUs(range[0])}–${fmtUs(range[1])}`,
+        fmtUs(r.gpuBusyUsTotal),
+        r.gpuBusyUsTotal === null ? '–' : fmtUs((r.wallUsTotal ?? 0) - r.gpuBusyUsTotal),
+        fmtPercent(r.utilization),
+        fmtRatio(r.speedupVsDispatchEach),
+        fmtGBps(r.weightGBps),
+        ...(reference === undefined ? [] : [fmtShare((r.weightGBps ?? NaN) / reference.GBps)]),
+        fmtCount(Math.round(r.tokensPerSecond ?? 0)),
+      ];
+    }),
   );
   if (missing.length > 0)
     lines.push(
@@ -204,21 +279,21 @@ function presetTable(
 
 /** The section, or nothing for a run without decode cases. */
 export function decodeSection(run: RunData): string[] {
-  const presets = decodePresets(run);
-  if (presets.length === 0) return [];
+  const groups = decodeGroups(run);
+  if (groups.length === 0) return [];
   const reference = bandwidthReference(run);
   const out = [
     '## Decode step',
     '',
-    `One token of a Llama-style decoder at batch 1, f32, every strategy verified against the CPU reference first. \`steps\` strategies launch 17 dispatches per layer (norm, q, k, v, RoPE, cache append, scores, softmax, weighted sum, output projection, add, norm, gate, up, SiLU·up, down, add) and 2 more (final norm, LM head); \`fused\` 6 per layer and 1; \`persistent\` one megakernel whose workgroups pass a grid-wide barrier between the fused ops (it relies on co-residency). "Not executing" = wall − GPU busy. Speed-ups are paired turn by turn. Weights GB/s: the step's weight bytes over its GPU busy time${reference === undefined ? '' : `; the reference is ${reference.method} at ${fmtGBps(reference.GBps)} GB/s (this run's bandwidth.csv)`}.`,
+    `One token of a Llama-style decoder at batch 1, f32, every strategy verified against the CPU reference first. \`steps\` strategies launch 17 dispatches per layer (norm, q, k, v, RoPE, cache append, scores, softmax, weighted sum, output projection, add, norm, gate, up, SiLU·up, down, add) and 2 more (final norm, LM head); \`fused\` 6 per layer and 1; \`persistent\` one megakernel whose workgroups pass a grid-wide barrier between the fused ops (it relies on co-residency). Every step first writes the token's parameters (position, RoPE table). "Not executing" = wall − GPU busy. Speed-ups are paired turn by turn. The weights' bandwidth is the step's weight bytes over its whole GPU busy time (attention and norms included)${reference === undefined ? '' : `; the reference is ${reference.method} at ${fmtGBps(reference.GBps)} GB/s (this run's bandwidth.csv)`}.`,
     '',
   ];
-  for (const { preset, rows } of presets) {
-    const first = rows[0];
+  for (const group of groups) {
+    const first = group.rows[0];
     out.push(
-      `### ${preset}${first === undefined ? '' : ` · ${fmtCount(first.kernels)} layers · context ${fmtCount(first.elements)}${first.weightBytes === null ? '' : ` · ${fmtBytes(first.weightBytes)} of weights`}`}`,
+      `### ${group.label}${first === undefined ? '' : ` · ${fmtCount(first.kernels)} layers · context ${fmtCount(first.elements)}${first.weightBytes === null ? '' : ` · ${fmtBytes(first.weightBytes)} of weights`}`}`,
       '',
-      ...presetTable(rows, reference),
+      ...groupTable(group.rows, reference),
       '',
     );
   }

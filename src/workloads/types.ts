@@ -40,6 +40,12 @@ export interface Program {
    * the assumption failed through `PreparedCase.checkStatus`.
    */
   notes: Record<string, string | number>;
+  /**
+   * Optional: host work every execution does before it submits, inside the timed region
+   * (`decode`: writes the token's parameters, as a decode loop does before each step). The
+   * harness calls it at the start of every timed execution, whatever the strategy.
+   */
+  beforeExecution?: () => void;
 }
 
 /** GPU resources of one case: programs plus input upload and output read-back. */

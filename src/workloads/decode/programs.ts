@@ -101,7 +101,7 @@ export interface DecodeLayout {
   /** Float offsets into `act`. */
   acts: { x0: number; rope: number; layers: LayerActs[]; hf: number; logits: number };
   actFloats: number;
-  /** Floats of one layer's K (or V) cache: (L + 1) positions × kvWidth. */
+  /** Floats of one layer's K (or V) cache: (L + 1) positions × kvWidth, rounded up to 64. */
   cacheFloatsPerLayer: number;
 }
 
@@ -209,7 +209,8 @@ export function decodeLayout(
     lmHead,
     acts: { x0, rope, layers: actLayers, hf, logits },
     actFloats: act,
-    cacheFloatsPerLayer: (s.context + 1) * kv,
+    // 256-byte aligned: the init kernel binds each layer's history at this offset.
+    cacheFloatsPerLayer: alignUp((s.context + 1) * kv, ALIGN_FLOATS),
   };
 }
 

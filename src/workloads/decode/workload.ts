@@ -27,6 +27,7 @@ import type {
 import {
   GEMV_ROWS,
   KIND,
+  attentionChunks,
   SCORE_LANES,
   MAX_OPS,
   OP_WORDS,
@@ -141,7 +142,10 @@ export const decodeWorkload: Workload = {
   deviceBytes(params) {
     const s = caseShape(params);
     const kv = kvWidth(s);
-    const acts = s.layers * (10 * s.hidden + 2 * kv + 3 * s.ffn + s.heads * (s.context + 2));
+    const chunks = attentionChunks(s, params.workgroupSize);
+    const acts =
+      s.layers *
+      (10 * s.hidden + 2 * kv + 3 * s.ffn + s.heads * (s.context + 2 + chunks * (s.headDim + 2)));
     return weightBytes(s) + 4 * (2 * s.layers * (s.context + 1) * kv + acts + s.vocab) + 2 ** 20;
   },
 
@@ -254,10 +258,23 @@ async function prepareDecode(
   });
   const dispatchWords = new Uint32Array((slots * slot) / 4);
   const setSlot = (i: number, first: number, count: number): void =>
-    dispatchWords.set([first, count, s.context, layout.acts.rope], (i * slot) / 4);
+    dispatchWords.set([first, count], (i * slot) / 4);
   for (let i = 0; i < steps.length + fused.length; i++) setSlot(i, i, 1);
   setSlot(slots - 1, steps.length, fused.length);
   device.queue.writeBuffer(dispatchBuffer, 0, dispatchWords);
+  // The token's parameters (position, where the RoPE table is) and its RoPE table: written
+  // before every execution (Program.beforeExecution), as a decode loop writes them per token.
+  const token = device.createBuffer({
+    label: 'decode.token',
+    size: 16,
+    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+  });
+  const tokenWords = Uint32Array.of(s.context, layout.acts.rope, 0, 0);
+  const rope = ropeTable(s, s.context);
+  const writeToken = (): void => {
+    device.queue.writeBuffer(token, 0, tokenWords);
+    device.queue.writeBuffer(act, 4 * layout.acts.rope, rope);
+  };
 
   const module = await compileShader(device, 'decode/step');
   const entries: GPUBindGroupLayoutEntry[] = [
@@ -277,6 +294,7 @@ async function prepareDecode(
       visibility: GPUShaderStage.COMPUTE,
       buffer: { type: 'uniform', hasDynamicOffset: true },
     },
+    { binding: 10, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } },
   ];
   const bindLayout = device.createBindGroupLayout({ label: 'decode', entries });
   const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [bindLayout] });
@@ -294,6 +312,7 @@ async function prepareDecode(
       { binding: 7, resource: { buffer: grid } },
       { binding: 8, resource: { buffer: table } },
       { binding: 9, resource: { buffer: dispatchBuffer, offset: 0, size: 16 } },
+      { binding: 10, resource: { buffer: token } },
     ],
   });
   const constants = {
@@ -337,9 +356,19 @@ async function prepareDecode(
   const buildProgram = async (kind: ProgramKind): Promise<Program> => {
     switch (kind) {
       case 'steps':
-        return { kind, dispatches: await opDispatches(steps, 0), notes: { ...facts } };
+        return {
+          kind,
+          dispatches: await opDispatches(steps, 0),
+          notes: { ...facts },
+          beforeExecution: writeToken,
+        };
       case 'fused':
-        return { kind, dispatches: await opDispatches(fused, steps.length), notes: { ...facts } };
+        return {
+          kind,
+          dispatches: await opDispatches(fused, steps.length),
+          notes: { ...facts },
+          beforeExecution: writeToken,
+        };
       case 'persistent': {
         const pipeline = await device.createComputePipelineAsync({
           label: 'decode.persistent',
@@ -362,6 +391,7 @@ async function prepareDecode(
             reliesOn: 'co-residency',
             spinLimit: SPIN_LIMIT,
           },
+          beforeExecution: writeToken,
         };
       }
     }
@@ -381,7 +411,7 @@ async function prepareDecode(
         for (const cache of [kcache, vcache])
           encoder.clearBuffer(cache, 4 * (l * layout.cacheFloatsPerLayer + s.context * kv), 4 * kv);
       device.queue.submit([encoder.finish()]);
-      device.queue.writeBuffer(act, 4 * layout.acts.rope, ropeTable(s, s.context));
+      writeToken();
       init(seed);
     },
     readOutput: () =>
@@ -410,6 +440,7 @@ async function prepareDecode(
       for (const b of [...slabs, kcache, vcache, act, grid, gridReadback, readback, table])
         b.destroy();
       dispatchBuffer.destroy();
+      token.destroy();
     },
   };
 }
