@@ -37,7 +37,7 @@ export interface RunPlan {
   intensity: readonly number[];
   workgroupSize: readonly number[];
   /** Per-workload axes replacing the plan's (a profile's smaller slice for slow workloads). */
-  slices?: Readonly<Record<string, AxisSlice>> | undefined;
+  slices?: Readonly<Record<string, AxisSlice | readonly AxisSlice[]>> | undefined;
   /** 0 = derived per case. */
   persistentWorkgroups: number;
   /**
@@ -112,29 +112,46 @@ export function defaultPersistentWorkgroups(ctx: GpuContext, workgroupSize = 64)
 export function planGroups(plan: RunPlan): PlannedGroup[] {
   const groups: PlannedGroup[] = [];
   for (const workload of plan.workloads) {
-    const slice = plan.slices?.[workload.id];
-    const shapes =
-      workload.presets === undefined
-        ? [
-            {
-              preset: undefined,
-              elements: slice?.elements ?? plan.elements,
-              kernels: slice?.kernels ?? plan.kernels,
-            },
-          ]
-        : (plan.presets ?? workload.presets.names).map((preset) => {
-            const own = workload.presets?.axes(preset);
-            return {
-              preset,
-              elements: plan.presetElements ?? [own?.elements ?? 1],
-              kernels: plan.presetKernels ?? [own?.kernels ?? 1],
-            };
-          });
+    // A workload's slice, or a list of them (the union of their cross products).
+    const given = plan.slices?.[workload.id];
+    const slices: readonly AxisSlice[] =
+      given === undefined ? [{}] : Array.isArray(given) ? given : [given as AxisSlice];
+    interface Shape {
+      preset: string | undefined;
+      elements: readonly number[];
+      kernels: readonly number[];
+      intensity: readonly number[];
+      workgroupSize: readonly number[];
+    }
+    const shapes = slices.flatMap((slice): Shape[] => {
+      const rest = {
+        intensity: slice.intensity ?? plan.intensity,
+        workgroupSize: slice.workgroupSize ?? plan.workgroupSize,
+      };
+      if (workload.presets === undefined)
+        return [
+          {
+            preset: undefined,
+            elements: slice.elements ?? plan.elements,
+            kernels: slice.kernels ?? plan.kernels,
+            ...rest,
+          },
+        ];
+      return (plan.presets ?? workload.presets.names).map((preset) => {
+        const own = workload.presets?.axes(preset);
+        return {
+          preset,
+          elements: plan.presetElements ?? [own?.elements ?? 1],
+          kernels: plan.presetKernels ?? [own?.kernels ?? 1],
+          ...rest,
+        };
+      });
+    });
     for (const shape of shapes)
       for (const elements of shape.elements)
         for (const kernels of shape.kernels)
-          for (const intensity of slice?.intensity ?? plan.intensity)
-            for (const workgroupSize of slice?.workgroupSize ?? plan.workgroupSize)
+          for (const intensity of shape.intensity)
+            for (const workgroupSize of shape.workgroupSize)
               groups.push({
                 workload,
                 params: {
