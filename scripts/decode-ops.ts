@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openGpu, withErrorScopes } from '../src/gpu/context.ts';
 import { decodeLayout, fusedOps, stepOps, type Op } from '../src/workloads/decode/programs.ts';
+import { bytesPerWeight } from '../src/workloads/decode/shapes.ts';
 import { caseShape, decodeWorkload } from '../src/workloads/decode/workload.ts';
 import type { CaseParams, Dispatch } from '../src/workloads/types.ts';
 
@@ -34,7 +35,9 @@ const median = (v: number[]): number => {
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 };
 const gemvBytes = (op: Op): number =>
-  op.kind !== 'gemv' ? 0 : (op.epi === 'siluPair' ? 2 : 1) * (op.rows ?? 0) * (op.cols ?? 0) * 4;
+  op.kind !== 'gemv'
+    ? 0
+    : (op.epi === 'siluPair' ? 2 : 1) * (op.rows ?? 0) * (op.cols ?? 0) * bytesPerWeight(s);
 
 /** Median GPU ns of each dispatch, each in its own pass. */
 async function timePerDispatch(dispatches: readonly Dispatch[]): Promise<number[]> {

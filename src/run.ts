@@ -137,7 +137,7 @@ export function planGroups(plan: RunPlan): PlannedGroup[] {
             ...rest,
           },
         ];
-      return (plan.presets ?? workload.presets.names).map((preset) => {
+      return (plan.presets ?? workload.presets.defaults).map((preset) => {
         const own = workload.presets?.axes(preset);
         return {
           preset,

@@ -59,6 +59,17 @@ describe('decode layout', () => {
     expect(4 * total).toBeLessThan(weightBytes(s) * 1.001);
   });
 
+  it('packs llama-1b-f16 into two slabs: all 16 layers in one, the LM head in the other', () => {
+    const s = decodeShape('llama-1b-f16');
+    const layout = decodeLayout(s, H200, WG);
+    expect(layout.slabFloats).toHaveLength(2);
+    expect(layout.layers.every((l) => l.wq.slab === 0)).toBe(true);
+    expect(layout.lmHead.slab).toBe(1);
+    for (const weights of layout.slabFloats) expect(2 * weights).toBeLessThanOrEqual(2147483644);
+    // 256-byte aligned: 128 f16 weights.
+    for (const l of layout.layers) for (const p of Object.values(l)) expect(p.offset % 128).toBe(0);
+  });
+
   it('stores the matrices a fused GEMV reads as one after another, every region aligned', () => {
     for (const preset of ['tiny', 'gpt2-small', 'llama-1b']) {
       const s = decodeShape(preset);

@@ -26,8 +26,10 @@ describe('decode shapes', () => {
     expect(decodeShape('llama-1b').kvHeads).toBe(8);
     expect(decodeShape('tiny', { layers: 5, context: 0 })).toMatchObject({ layers: 5, context: 0 });
     expect(() => decodeShape('bogus')).toThrow(
-      /unknown decode preset 'bogus' \(known: tiny, gpt2-small, llama-1b\)/,
+      /unknown decode preset 'bogus' \(known: tiny, tiny-f16, gpt2-small, gpt2-small-f16, llama-1b, llama-1b-f16\)/,
     );
+    expect(decodeShape('llama-1b-f16')).toMatchObject({ weights: 'f16', hidden: 2048 });
+    expect(weightBytes(decodeShape('llama-1b-f16')) * 2).toBe(weightBytes(decodeShape('llama-1b')));
     expect(() => decodeShape('tiny', { layers: 0 })).toThrow(/layers must be a positive integer/);
     expect(() => decodeShape('tiny', { context: -1 })).toThrow(/context must be a whole number/);
   });
@@ -158,5 +160,26 @@ describe('decode reference', () => {
         Math.hypot(x[i] ?? 0, x[i + 1] ?? 0),
         4,
       );
+  });
+
+  it('gives an f16 preset weights that f16 holds exactly, none of them subnormal', () => {
+    // Exact in f16: zero, or a normal number (at least 2⁻¹⁴) with 11 significant bits.
+    const exactF16 = (v: number): boolean => {
+      if (v === 0) return true;
+      const a = Math.abs(v);
+      if (a < 2 ** -14 || a > 65504) return false;
+      return Number.isInteger(a / 2 ** (Math.floor(Math.log2(a)) - 10));
+    };
+    for (const preset of ['tiny-f16', 'gpt2-small-f16', 'llama-1b-f16']) {
+      const s = decodeShape(preset);
+      for (const name of ['wq', 'wDown', 'lmHead', 'attnNorm', 'finalNorm'] as const)
+        for (let i = 0; i < 4096; i++) {
+          const v = decodeWeight(s, 11, name, 0, i);
+          if (!exactF16(v)) throw new Error(`${preset} ${name}[${i}] = ${v} is not an exact f16`);
+        }
+      // The activations stay f32: the input has 24 bits.
+      const input = Array.from({ length: 64 }, (_, i) => decodeWeight(s, 11, 'input', 0, i));
+      expect(input.some((v) => !exactF16(v))).toBe(true);
+    }
   });
 });

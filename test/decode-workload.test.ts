@@ -117,18 +117,20 @@ describe('decode workload', () => {
   });
 
   it.for([
-    [16, 100],
-    [64, 100],
-    [256, 100],
+    ['tiny', 16, 100],
+    ['tiny', 64, 100],
+    ['tiny', 256, 100],
+    ['tiny-f16', 256, 100],
   ] as const)(
-    'at workgroups of %i and a context of %i tokens, every strategy matches the reference',
-    async ([workgroupSize, context], t) => {
+    '%s at workgroups of %i and a context of %i tokens: every strategy matches the reference',
+    async ([preset, workgroupSize, context], t) => {
       // Workgroups of 16 give a GEMV row 4 lanes, so every lane keeps all four loads in flight;
-      // 101 positions are several chunks of the fused attention. The megakernel with two
+      // 101 positions are several chunks of the fused attention; tiny-f16 stores its weights as
+      // f16 pairs. The megakernel with two
       // workgroups passes its barriers by waiting (one is always the last to arrive); where two
       // are not resident at once (a one-thread CPU adapter) it must say so instead.
       const ctx = gpu(t);
-      const params = { ...tiny(2), workgroupSize, elements: context };
+      const params = { ...tiny(2), preset, workgroupSize, elements: context };
       expect(decodeWorkload.checkLimits(params, ctx.limits)).toBeUndefined();
       await withPrepared(ctx, params, async (prepared) => {
         for (const strategy of STRATEGIES) {

@@ -119,6 +119,8 @@ override HEAD_DIM: u32 = 16u;
 override NORM_EPS: f32 = 1e-5;
 // step_main's op kind
 override KIND: u32 = 0u;
+// weights stored as f16 pairs (the `-f16` presets)
+override F16_WEIGHTS: bool = false;
 // persistent_main: polls of the barrier before giving up
 override SPIN_LIMIT: u32 = 1048576u;
 const FAILURE_POLL_SPINS: u32 = 64u;
@@ -131,13 +133,24 @@ var<workgroup> red: array<f32, WORKGROUP_SIZE>;
 var<workgroup> scores_chunk: array<f32, WORKGROUP_SIZE / SCORE_LANES>;
 var<workgroup> abort: u32;
 
-fn wload(slab: u32, i: u32) -> vec4<f32> {
+fn wraw(slab: u32, i: u32) -> vec4<f32> {
   switch slab {
     case 0u: { return w0[i]; }
     case 1u: { return w1[i]; }
     case 2u: { return w2[i]; }
     default: { return w3[i]; }
   }
+}
+
+// Weights 4i … 4i + 3 of a slab. F16_WEIGHTS: the slab holds f16 pairs, eight weights to a
+// vec4 of 32-bit words, unpacked to f32 (unpack2x16float: no shader-f16 feature needed).
+fn wload(slab: u32, i: u32) -> vec4<f32> {
+  if (F16_WEIGHTS) {
+    let q = bitcast<vec4<u32>>(wraw(slab, i / 2u));
+    let h = select(q.xy, q.zw, (i & 1u) == 1u);
+    return vec4<f32>(unpack2x16float(h.x), unpack2x16float(h.y));
+  }
+  return wraw(slab, i);
 }
 
 fn wscalar(slab: u32, i: u32) -> f32 {

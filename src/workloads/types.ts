@@ -103,6 +103,8 @@ export interface Workload {
    */
   presets?: {
     names: readonly string[];
+    /** The presets a plan runs when it names none. */
+    defaults: readonly string[];
     /** What `elements` and `kernels` mean for this workload, e.g. 'context tokens'. */
     meaning: { elements: string; kernels: string };
     axes(preset: string): { elements: number; kernels: number };

@@ -15,7 +15,7 @@
  *   persistent  the fused ops in one dispatch, a grid-wide barrier between them
  */
 import { alignUp, gridFor } from '../grid.ts';
-import { kvWidth, layerWeightWords, type DecodeShape } from './shapes.ts';
+import { bytesPerWeight, kvWidth, layerWeightWords, type DecodeShape } from './shapes.ts';
 
 /** Op kinds, as in shaders/decode/step.wgsl. */
 export const KIND = {
@@ -93,7 +93,7 @@ export interface LayerActs {
 }
 
 export interface DecodeLayout {
-  /** Floats of each weight slab. */
+  /** Weights of each slab (elements: bytes are `bytesPerWeight` each). */
   slabFloats: number[];
   layers: Record<LayerTensor, Place>[];
   finalNorm: Place;
@@ -125,14 +125,18 @@ export function decodeLayout(
   limits: Record<string, number>,
   wg: number,
 ): DecodeLayout {
-  const limitFloats = slabLimitBytes(limits) / 4;
+  // Weights are counted in elements (4 bytes each, or 2 for f16), aligned to 256 bytes.
+  const bytes = bytesPerWeight(s);
+  const align = 256 / bytes;
+  const mib = (elements: number): string => ((elements * bytes) / 2 ** 20).toFixed(0);
+  const limitFloats = slabLimitBytes(limits) / bytes;
   const words = layerWeightWords(s);
-  const layerFloats = LAYER_TENSORS.reduce((n, t) => n + alignUp(words[t], ALIGN_FLOATS), 0);
+  const layerFloats = LAYER_TENSORS.reduce((n, t) => n + alignUp(words[t], align), 0);
   const slabFloats: number[] = [0];
   const take = (floats: number, what: string): { slab: number; offset: number } => {
     if (floats > limitFloats)
       throw new RangeError(
-        `decode ${s.preset}: ${what} needs ${(floats / 2 ** 18).toFixed(0)} MiB in one storage binding, past this device's ${(limitFloats / 2 ** 18).toFixed(0)} MiB (maxStorageBufferBindingSize)`,
+        `decode ${s.preset}: ${what} needs ${mib(floats)} MiB in one storage binding, past this device's ${mib(limitFloats)} MiB (maxStorageBufferBindingSize)`,
       );
     let slab = slabFloats.length - 1;
     if ((slabFloats[slab] ?? 0) + floats > limitFloats) {
@@ -141,10 +145,10 @@ export function decodeLayout(
     }
     if (slab >= MAX_SLABS)
       throw new RangeError(
-        `decode ${s.preset}: the weights need more than ${MAX_SLABS} storage bindings of ${(limitFloats / 2 ** 18).toFixed(0)} MiB`,
+        `decode ${s.preset}: the weights need more than ${MAX_SLABS} storage bindings of ${mib(limitFloats)} MiB`,
       );
     const offset = slabFloats[slab] ?? 0;
-    slabFloats[slab] = offset + alignUp(floats, ALIGN_FLOATS);
+    slabFloats[slab] = offset + alignUp(floats, align);
     return { slab, offset };
   };
   const layers: Record<LayerTensor, Place>[] = [];
@@ -154,15 +158,15 @@ export function decodeLayout(
     const places = {} as Record<LayerTensor, Place>;
     for (const t of LAYER_TENSORS) {
       places[t] = { slab, offset: at, floats: words[t] };
-      at += alignUp(words[t], ALIGN_FLOATS);
+      at += alignUp(words[t], align);
     }
     layers.push(places);
   }
-  const head = take(alignUp(s.hidden, ALIGN_FLOATS) + s.vocab * s.hidden, 'the LM head');
+  const head = take(alignUp(s.hidden, align) + s.vocab * s.hidden, 'the LM head');
   const finalNorm = { slab: head.slab, offset: head.offset, floats: s.hidden };
   const lmHead = {
     slab: head.slab,
-    offset: head.offset + alignUp(s.hidden, ALIGN_FLOATS),
+    offset: head.offset + alignUp(s.hidden, align),
     floats: s.vocab * s.hidden,
   };
 

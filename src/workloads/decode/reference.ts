@@ -52,13 +52,42 @@ export const tensorStream = (seed: number, name: TensorName, layer = 0): number 
 
 /**
  * Value `index` of a tensor stream: uniform in [−scale/2, scale/2), exactly as the GPU computes
- * it (shaders/decode/init.wgsl): the hash's top 24 bits as a fraction and minus 0.5 are exact in
- * f32 (WGSL leaves the rounding of a wider u32 → f32 conversion to the implementation), so the one
- * rounding is the product with the scale, which WGSL rounds correctly.
+ * it (shaders/decode/init.wgsl): the hash's top `bits` bits (24, or 9 for f16 weights) as a
+ * fraction and minus 0.5 are exact in f32 (WGSL leaves the rounding of a wider u32 → f32
+ * conversion to the implementation), so the one rounding is the product with the scale, which
+ * WGSL rounds correctly (and which is exact for f16 weights, whose scales are powers of two).
  */
-export function decodeValue(stream: number, index: number, scale: number): number {
+export function decodeValue(stream: number, index: number, scale: number, bits = 24): number {
   const h = hash32((stream + Math.imul(index, 0x85ebca6b)) >>> 0);
-  return f(((h >>> 8) * 2 ** -24 - 0.5) * scale);
+  return f(((h >>> (32 - bits)) * 2 ** -bits - 0.5) * scale);
+}
+
+const NORMS: readonly TensorName[] = ['attnNorm', 'ffnNorm', 'finalNorm'];
+const STORED_AS_WEIGHTS: readonly TensorName[] = [
+  ...NORMS,
+  'wq',
+  'wk',
+  'wv',
+  'wo',
+  'wGate',
+  'wUp',
+  'wDown',
+  'lmHead',
+];
+
+/**
+ * Bits of a tensor's values: 24, or 9 for the weights of an f16 preset. Nine bits times a power
+ * of two of at least 2⁻⁵ are exact f16 numbers and never subnormal (the smallest, 2⁻¹⁴, is f16's
+ * smallest normal), so packing them to f16 on the GPU loses nothing and the CPU reference holds
+ * the same weights.
+ */
+export const valueBits = (s: DecodeShape, name: TensorName): number =>
+  s.weights === 'f16' && STORED_AS_WEIGHTS.includes(name) ? 9 : 24;
+
+/** 2/√fan-in, or for f16 weights the power of two nearest it (at least 2⁻⁵). */
+function matrixScale(s: DecodeShape, fanIn: number): number {
+  const scale = 2 / Math.sqrt(fanIn);
+  return s.weights === 'f16' ? 2 ** Math.max(-5, Math.round(Math.log2(scale))) : f(scale);
 }
 
 /** The scale of a tensor's values: weights ~ 1/√fan-in keep activations of order 1; norms near 1. */
@@ -75,9 +104,9 @@ export function tensorScale(s: DecodeShape, name: TensorName): number {
     case 'wUp':
     case 'lmHead':
     case 'wo':
-      return f(2 / Math.sqrt(s.hidden));
+      return matrixScale(s, s.hidden);
     case 'wDown':
-      return f(2 / Math.sqrt(s.ffn));
+      return matrixScale(s, s.ffn);
     case 'kCache':
     case 'vCache':
     case 'input':
@@ -93,8 +122,13 @@ export function decodeWeight(
   layer: number,
   index: number,
 ): number {
-  const v = decodeValue(tensorStream(seed, name, layer), index, tensorScale(s, name));
-  return name === 'attnNorm' || name === 'ffnNorm' || name === 'finalNorm' ? f(1 + v) : v;
+  const v = decodeValue(
+    tensorStream(seed, name, layer),
+    index,
+    tensorScale(s, name),
+    valueBits(s, name),
+  );
+  return NORMS.includes(name) ? f(1 + v) : v;
 }
 
 /** y = W·x for W stored output-major (rows × cols), sums in input order; `rows` may be a subset. */
@@ -110,12 +144,13 @@ function gemv(
   const cols = x.length;
   const stream = tensorStream(seed, name, layer);
   const scale = tensorScale(s, name);
+  const bits = valueBits(s, name);
   const out = new Float32Array(which?.length ?? rows);
   for (let r = 0; r < out.length; r++) {
     const row = which?.[r] ?? r;
     let acc = 0;
     for (let c = 0; c < cols; c++)
-      acc = f(acc + f(decodeValue(stream, row * cols + c, scale) * (x[c] as number)));
+      acc = f(acc + f(decodeValue(stream, row * cols + c, scale, bits) * (x[c] as number)));
     out[r] = acc;
   }
   return out;

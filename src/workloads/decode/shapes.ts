@@ -10,8 +10,13 @@
  */
 
 export interface DecodeShape {
-  /** The preset's name, e.g. `llama-1b`. */
+  /** The preset's name, e.g. `llama-1b` (`llama-1b-f16`: the same with f16 weights). */
   preset: string;
+  /**
+   * How the weights are stored: f32, or f16 (two to a 32-bit word, unpacked to f32 in the shader
+   * by `unpack2x16float`, which needs no `shader-f16` feature). Arithmetic is f32 either way.
+   */
+  weights: 'f32' | 'f16';
   /** Model width d = heads × headDim. */
   hidden: number;
   layers: number;
@@ -49,6 +54,7 @@ export const DECODE_PRESETS: Readonly<Record<string, DecodeShape>> = {
     context: 16,
     normEps: 1e-5,
     ropeTheta: 10_000,
+    weights: 'f32',
   },
   'gpt2-small': {
     preset: 'gpt2-small',
@@ -62,6 +68,7 @@ export const DECODE_PRESETS: Readonly<Record<string, DecodeShape>> = {
     context: 256,
     normEps: 1e-5,
     ropeTheta: 10_000,
+    weights: 'f32',
   },
   'llama-1b': {
     preset: 'llama-1b',
@@ -75,20 +82,36 @@ export const DECODE_PRESETS: Readonly<Record<string, DecodeShape>> = {
     context: 1024,
     normEps: 1e-5,
     ropeTheta: 500_000,
+    weights: 'f32',
   },
 };
+
+/** Suffix of a preset name that stores its weights as f16. */
+export const F16_SUFFIX = '-f16';
+
+/** Every preset name: each preset, and each with f16 weights. */
+export const DECODE_PRESET_NAMES: readonly string[] = Object.keys(DECODE_PRESETS).flatMap((p) => [
+  p,
+  `${p}${F16_SUFFIX}`,
+]);
 
 /** A preset with the free axes applied; throws RangeError on a shape that cannot be built. */
 export function decodeShape(
   preset: string,
   overrides: Partial<Pick<DecodeShape, 'layers' | 'context' | 'vocab'>> = {},
 ): DecodeShape {
-  const base = DECODE_PRESETS[preset];
+  const f16 = preset.endsWith(F16_SUFFIX);
+  const base = DECODE_PRESETS[f16 ? preset.slice(0, -F16_SUFFIX.length) : preset];
   if (base === undefined)
     throw new RangeError(
-      `unknown decode preset '${preset}' (known: ${Object.keys(DECODE_PRESETS).join(', ')})`,
+      `unknown decode preset '${preset}' (known: ${DECODE_PRESET_NAMES.join(', ')})`,
     );
-  const shape: DecodeShape = { ...base, ...overrides };
+  const shape: DecodeShape = {
+    ...base,
+    ...overrides,
+    preset,
+    weights: f16 ? 'f16' : 'f32',
+  };
   const positive = ['hidden', 'layers', 'heads', 'kvHeads', 'headDim', 'ffn', 'vocab'] as const;
   for (const key of positive)
     if (!Number.isInteger(shape[key]) || shape[key] < 1)
@@ -138,8 +161,11 @@ export function layerWeightWords(s: DecodeShape): {
 const sum = (o: Record<string, number>): number => Object.values(o).reduce((a, b) => a + b, 0);
 
 /** Bytes of weights one step reads: every layer's, the final norm and the LM head. */
+/** Bytes of one stored weight. */
+export const bytesPerWeight = (s: DecodeShape): number => (s.weights === 'f16' ? 2 : 4);
+
 export function weightBytes(s: DecodeShape): number {
-  return 4 * (s.layers * sum(layerWeightWords(s)) + s.hidden + s.vocab * s.hidden);
+  return bytesPerWeight(s) * (s.layers * sum(layerWeightWords(s)) + s.hidden + s.vocab * s.hidden);
 }
 
 /** Bytes of the KV cache one step reads (L + 1 positions of K and V in every layer). */
@@ -149,9 +175,8 @@ export function kvCacheBytes(s: DecodeShape): number {
 
 /** The largest single buffer the workload binds: one layer's weights or the LM head, bytes. */
 export function largestBindingBytes(s: DecodeShape): number {
-  return (
-    4 * Math.max(sum(layerWeightWords(s)), s.vocab * s.hidden, 2 * (s.context + 1) * kvWidth(s))
-  );
+  const weights = bytesPerWeight(s) * Math.max(sum(layerWeightWords(s)), s.vocab * s.hidden);
+  return Math.max(weights, 4 * 2 * (s.context + 1) * kvWidth(s));
 }
 
 /**

@@ -40,9 +40,18 @@ import {
   type DecodeLayout,
   type OpKind,
 } from './programs.ts';
-import { decodeStep, ropeTable, tensorScale, tensorStream, type TensorName } from './reference.ts';
+import {
+  decodeStep,
+  ropeTable,
+  tensorScale,
+  tensorStream,
+  valueBits,
+  type TensorName,
+} from './reference.ts';
 import {
   DECODE_PRESETS,
+  DECODE_PRESET_NAMES,
+  bytesPerWeight,
   decodeDoesNotFit,
   decodeShape,
   kvWidth,
@@ -56,6 +65,8 @@ const SPIN_LIMIT = 1 << 20;
 /** `GridBarrier` in step.wgsl: three counters, then `completed` on its own 128-byte line. */
 const GRID_BYTES = 256;
 const INIT_WORKGROUP = 256;
+/** `Params` of shaders/decode/init.wgsl: five 32-bit fields, a uniform struct of 32 bytes. */
+const INIT_PARAMS_BYTES = 32;
 /** Storage buffers step.wgsl binds: four slabs, two caches, activations, the barrier. */
 const STORAGE_BUFFERS = 8;
 const NORMS: readonly TensorName[] = ['attnNorm', 'ffnNorm', 'finalNorm'];
@@ -85,11 +96,13 @@ export const decodeWorkload: Workload = {
   id: 'decode',
   description:
     'one Llama-style decode step at batch 1 (presets: ' +
-    `${Object.keys(DECODE_PRESETS).join(', ')}; K = layers, elements = context tokens)`,
+    `${Object.keys(DECODE_PRESETS).join(', ')}, each also -f16; K = layers, elements = context tokens)`,
   programs: { steps: true, fused: true, persistent: true },
   reliesOn: { persistent: 'co-residency' },
   presets: {
-    names: Object.keys(DECODE_PRESETS),
+    names: DECODE_PRESET_NAMES,
+    // f32 weights unless an `-f16` preset is named
+    defaults: Object.keys(DECODE_PRESETS),
     meaning: { elements: 'context tokens', kernels: 'layers' },
     axes: (preset) => {
       const s = decodeShape(preset);
@@ -210,7 +223,10 @@ async function prepareDecode(
       size: alignUp(Math.max(16, floats * 4), 16),
       usage: GPUBufferUsage.STORAGE | extra,
     });
-  const slabs = layout.slabFloats.map((floats, i) => storage(`decode.w${i}`, floats));
+  // storage() counts 4-byte words: an f16 slab holds two weights per word.
+  const slabs = layout.slabFloats.map((weights, i) =>
+    storage(`decode.w${i}`, (weights * bytesPerWeight(s)) / 4),
+  );
   const kcache = storage(
     'decode.kcache',
     s.layers * layout.cacheFloatsPerLayer,
@@ -323,6 +339,7 @@ async function prepareDecode(
     KV_HEADS: s.kvHeads,
     HEAD_DIM: s.headDim,
     NORM_EPS: s.normEps,
+    F16_WEIGHTS: s.weights === 'f16' ? 1 : 0,
   };
   const kindPipelines = new Map<OpKind, Promise<GPUComputePipeline>>();
   const kindPipeline = (kind: OpKind): Promise<GPUComputePipeline> => {
@@ -522,19 +539,31 @@ async function initTensors(
       },
     ],
   });
-  const pipeline = await device.createComputePipelineAsync({
-    label: 'decode.init',
-    layout: device.createPipelineLayout({ bindGroupLayouts: [bindLayout] }),
-    compute: { module, entryPoint: 'main', constants: { WORKGROUP_SIZE: INIT_WORKGROUP } },
-  });
+  const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [bindLayout] });
+  const pipelineOf = (entryPoint: string): Promise<GPUComputePipeline> =>
+    device.createComputePipelineAsync({
+      label: `decode.init.${entryPoint}`,
+      layout: pipelineLayout,
+      compute: { module, entryPoint, constants: { WORKGROUP_SIZE: INIT_WORKGROUP } },
+    });
+  const [f32Pipeline, f16Pipeline] = await Promise.all([
+    pipelineOf('main'),
+    pipelineOf('main_f16'),
+  ]);
+  // An f16 preset's weights are f16 pairs (2 bytes each); caches and input stay f32.
+  const bytesOf = (fill: Fill): number => (fill.target === 'slab' ? bytesPerWeight(s) : 4);
   const groups = fills.map((fill) => {
     const buffer =
       fill.target === 'slab' ? (buffers.slabs[fill.slab] as GPUBuffer) : buffers[fill.target];
+    const bytes = bytesOf(fill);
     return device.createBindGroup({
       layout: bindLayout,
       entries: [
-        { binding: 0, resource: { buffer, offset: 4 * fill.offset, size: 4 * fill.count } },
-        { binding: 1, resource: { buffer: params, offset: 0, size: 16 } },
+        {
+          binding: 0,
+          resource: { buffer, offset: bytes * fill.offset, size: bytes * fill.count },
+        },
+        { binding: 1, resource: { buffer: params, offset: 0, size: INIT_PARAMS_BYTES } },
       ],
     });
   });
@@ -549,14 +578,18 @@ async function initTensors(
         tensorScale(s, fill.name),
         NORMS.includes(fill.name) ? 1 : 0,
       ]);
+      new Uint32Array(words, i * slot + 16, 1).set([valueBits(s, fill.name)]);
     });
     device.queue.writeBuffer(params, 0, words);
     const encoder = device.createCommandEncoder({ label: 'decode.init' });
     const pass = encoder.beginComputePass();
-    pass.setPipeline(pipeline);
     fills.forEach((fill, i) => {
+      // One invocation per value, or per pair of f16 values.
+      const pairs = bytesOf(fill) === 2;
+      pass.setPipeline(pairs ? f16Pipeline : f32Pipeline);
       pass.setBindGroup(0, groups[i], [i * slot]);
-      const [x, y, z] = gridFor(fill.count, INIT_WORKGROUP, perDim).workgroups;
+      const invocations = pairs ? fill.count / 2 : fill.count;
+      const [x, y, z] = gridFor(invocations, INIT_WORKGROUP, perDim).workgroups;
       pass.dispatchWorkgroups(x, y, z);
     });
     pass.end();
