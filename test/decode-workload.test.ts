@@ -120,7 +120,6 @@ describe('decode workload', () => {
     ['tiny', 16, 100],
     ['tiny', 64, 100],
     ['tiny', 256, 100],
-    ['tiny-f16', 16, 100],
     ['tiny-f16', 256, 100],
   ] as const)(
     '%s at workgroups of %i and a context of %i tokens: every strategy matches the reference',

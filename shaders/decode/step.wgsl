@@ -244,14 +244,6 @@ fn x4(op: Op, c: u32, inv: f32) -> vec4<f32> {
   return x;
 }
 
-// f16 weights 8c … 8c + 7 of the row at word-vec4 `base` against the matching inputs
-fn dot8(op: Op, base: u32, c: u32, inv: f32) -> f32 {
-  let q = bitcast<vec4<u32>>(wraw(op.slab, base + c));
-  let lo = vec4<f32>(unpack2x16float(q.x), unpack2x16float(q.y));
-  let hi = vec4<f32>(unpack2x16float(q.z), unpack2x16float(q.w));
-  return dot(lo, x4(op, 2u * c, inv)) + dot(hi, x4(op, 2u * c + 1u, inv));
-}
-
 fn gemv_unit(op: Op, unit: u32, lid: u32) {
   var inv = 1.0;
   if (op.norm != NONE) {
@@ -265,23 +257,7 @@ fn gemv_unit(op: Op, unit: u32, lid: u32) {
   let valid = select(row < op.rows, unit * half + slot % half < op.rows, op.epi == EPI_SILU_PAIR);
   let cols4 = op.cols / 4u;
   var acc = vec4<f32>();
-  if (valid && F16_WEIGHTS) {
-    // f16 pairs: each load is a vec4 of words, eight weights, all of them used by its lane.
-    let cols8 = op.cols / 8u;
-    let base = (op.w + row * cols4) / 2u;
-    for (var c = lane; c < cols8; c += 4u * LANES) {
-      acc.x += dot8(op, base, c, inv);
-      if (c + LANES < cols8) {
-        acc.y += dot8(op, base, c + LANES, inv);
-      }
-      if (c + 2u * LANES < cols8) {
-        acc.z += dot8(op, base, c + 2u * LANES, inv);
-      }
-      if (c + 3u * LANES < cols8) {
-        acc.w += dot8(op, base, c + 3u * LANES, inv);
-      }
-    }
-  } else if (valid) {
+  if (valid) {
     let base = op.w + row * cols4;
     // Four vec4 per lane per iteration, the last iteration's out-of-row ones predicated off, so
     // that a short row (768 columns: three per lane) still has its loads in flight together.
