@@ -588,7 +588,7 @@ export const benchOptions = {
   },
   preset: {
     type: 'string',
-    describe: `decode: comma-separated model presets (default all): ${decodeWorkload.presets?.names.join(', ')}`,
+    describe: `decode: comma-separated model presets, of ${decodeWorkload.presets?.names.join(', ')} (default ${decodeWorkload.presets?.defaults.join(', ')}: f32 weights)`,
   },
   context: {
     type: 'string',
