@@ -48,6 +48,8 @@ export interface RunPlan {
   presets?: readonly string[] | undefined;
   presetElements?: readonly number[] | undefined;
   presetKernels?: readonly number[] | undefined;
+  /** `decode`'s vocabulary axis (`--vocab`): each preset at each of these sizes. */
+  presetVocab?: readonly number[] | undefined;
   sampling: SamplingOptions;
   verify: boolean;
   seed: number;
@@ -137,7 +139,13 @@ export function planGroups(plan: RunPlan): PlannedGroup[] {
             ...rest,
           },
         ];
-      return (plan.presets ?? workload.presets.defaults).map((preset) => {
+      const named = plan.presets ?? workload.presets.defaults;
+      const vocab = plan.presetVocab;
+      const presets =
+        vocab === undefined
+          ? named
+          : named.flatMap((p) => vocab.map((v) => workload.presets?.withAxis?.(p, v) ?? p));
+      return presets.map((preset) => {
         const own = workload.presets?.axes(preset);
         return {
           preset,

@@ -15,6 +15,7 @@ import {
   stepOps,
 } from '../src/workloads/decode/programs.ts';
 import { decodeShape, weightBytes } from '../src/workloads/decode/shapes.ts';
+import { planGroups, type RunPlan } from '../src/run.ts';
 import { decodeDispatches, decodeWorkload } from '../src/workloads/decode/workload.ts';
 import type { CaseParams } from '../src/workloads/types.ts';
 
@@ -122,5 +123,35 @@ describe('decode layout', () => {
     expect(
       decodeWorkload.programUnavailable?.('steps', params('llama-1b', { elements: 70_000 }), H200),
     ).toMatch(/context of 70000 tokens needs a 2188 MiB cache binding/);
+  });
+
+  it('runs each preset at each vocabulary of --vocab, named by it', () => {
+    expect(decodeShape('tiny@v1000')).toMatchObject({ vocab: 1000, hidden: 64 });
+    expect(decodeShape('llama-1b-f16@v32000')).toMatchObject({ vocab: 32000, weights: 'f16' });
+    const plan = {
+      workloads: [decodeWorkload],
+      strategies: [],
+      elements: [1],
+      kernels: [1],
+      intensity: [0],
+      workgroupSize: [256],
+      persistentWorkgroups: 0,
+      presets: ['tiny', 'gpt2-small'],
+      presetVocab: [1000, 32000],
+    } as unknown as RunPlan;
+    const groups = planGroups(plan);
+    expect(groups.map((g) => g.params.preset)).toEqual([
+      'tiny@v1000',
+      'tiny@v32000',
+      'gpt2-small@v1000',
+      'gpt2-small@v32000',
+    ]);
+    // Each keeps its preset's own layers and context.
+    expect(groups.map((g) => [g.params.kernels, g.params.elements])).toEqual([
+      [2, 16],
+      [2, 16],
+      [12, 256],
+      [12, 256],
+    ]);
   });
 });

@@ -71,6 +71,7 @@ export interface BenchArgs extends GpuArgs {
   preset?: string | undefined;
   context?: string | undefined;
   layers?: string | undefined;
+  vocab?: string | undefined;
   'max-noise'?: string | undefined;
   'max-time'?: string | undefined;
   'min-samples'?: string | undefined;
@@ -185,6 +186,8 @@ function benchPlan(args: BenchArgs): { plan: RunPlan; profile: string; bandwidth
         args.layers === undefined
           ? undefined
           : parseIntegerList('layers', args.layers, 1, AXIS_LIMITS.kernels.max),
+      presetVocab:
+        args.vocab === undefined ? undefined : parseIntegerList('vocab', args.vocab, 1, 2 ** 24),
       workloads: workloadIds.map((id) => workloadById(id)).filter((w) => w !== undefined),
       strategies: strategyIds.map((id) => strategyById(id)).filter((s) => s !== undefined),
       elements: list('elements', 'elements', args.elements, profile.elements),
@@ -597,6 +600,10 @@ export const benchOptions = {
   layers: {
     type: 'string',
     describe: "decode: decoder layers, list (default each preset's)",
+  },
+  vocab: {
+    type: 'string',
+    describe: "decode: vocabulary sizes (the LM head's rows), list (default each preset's)",
   },
   rounds: {
     type: 'string',

@@ -105,6 +105,8 @@ export interface Workload {
     names: readonly string[];
     /** The presets a plan runs when it names none. */
     defaults: readonly string[];
+    /** A preset at value `v` of the workload's own extra axis (`decode`: its vocabulary). */
+    withAxis?(preset: string, v: number): string;
     /** What `elements` and `kernels` mean for this workload, e.g. 'context tokens'. */
     meaning: { elements: string; kernels: string };
     axes(preset: string): { elements: number; kernels: number };

@@ -95,19 +95,27 @@ export const DECODE_PRESET_NAMES: readonly string[] = Object.keys(DECODE_PRESETS
   `${p}${F16_SUFFIX}`,
 ]);
 
+/**
+ * A case's preset with its vocabulary when `--vocab` gives one: `llama-1b@v32000` (the plan names
+ * cases by preset, so the vocabulary axis travels in the name).
+ */
+export const withVocab = (preset: string, vocab: number): string => `${preset}@v${vocab}`;
+
 /** A preset with the free axes applied; throws RangeError on a shape that cannot be built. */
 export function decodeShape(
   preset: string,
   overrides: Partial<Pick<DecodeShape, 'layers' | 'context' | 'vocab'>> = {},
 ): DecodeShape {
-  const f16 = preset.endsWith(F16_SUFFIX);
-  const base = DECODE_PRESETS[f16 ? preset.slice(0, -F16_SUFFIX.length) : preset];
+  const [name = '', vocabText] = preset.split('@v');
+  const f16 = name.endsWith(F16_SUFFIX);
+  const base = DECODE_PRESETS[f16 ? name.slice(0, -F16_SUFFIX.length) : name];
   if (base === undefined)
     throw new RangeError(
-      `unknown decode preset '${preset}' (known: ${DECODE_PRESET_NAMES.join(', ')})`,
+      `unknown decode preset '${name}' (known: ${DECODE_PRESET_NAMES.join(', ')})`,
     );
   const shape: DecodeShape = {
     ...base,
+    ...(vocabText === undefined ? {} : { vocab: Number(vocabText) }),
     ...overrides,
     preset,
     weights: f16 ? 'f16' : 'f32',

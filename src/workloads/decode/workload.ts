@@ -52,6 +52,7 @@ import {
   DECODE_PRESETS,
   DECODE_PRESET_NAMES,
   bytesPerWeight,
+  withVocab,
   decodeDoesNotFit,
   decodeShape,
   kvWidth,
@@ -103,6 +104,7 @@ export const decodeWorkload: Workload = {
     names: DECODE_PRESET_NAMES,
     // f32 weights unless an `-f16` preset is named
     defaults: Object.keys(DECODE_PRESETS),
+    withAxis: withVocab,
     meaning: { elements: 'context tokens', kernels: 'layers' },
     axes: (preset) => {
       const s = decodeShape(preset);
