@@ -13,12 +13,12 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { LaunchbenchError, UsageError, errorMessage } from './errors.ts';
-import { benchCommand, benchOptions, type BenchArgs } from './commands/bench.ts';
+import { benchCommand, benchOptions, checkExportPaths, type BenchArgs } from './commands/bench.ts';
 import { compareBuilder, compareCommand, type CompareArgs } from './commands/compare.ts';
 import { gpuFlags } from './commands/gpu-options.ts';
 import { infoCommand, type InfoArgs } from './commands/info.ts';
 import { listCommand } from './commands/list.ts';
-import { reportCommand } from './commands/report.ts';
+import { reportCommand, type ExportPaths } from './commands/report.ts';
 import { STDERR_TTY } from './commands/progress.ts';
 import { lineFilter } from './stderr-filter.ts';
 import { mustExitExplicitly } from './gpu/context.ts';
@@ -65,9 +65,17 @@ async function main(argv: string[]): Promise<number> {
     )
     .command(
       'report <dir>',
-      're-render report.md and the SVG charts of a run folder from its CSV files and context.json',
-      (y) => y.positional('dir', { type: 'string', describe: 'run folder (results/<run-id>)' }),
-      run((args: object) => reportCommand((args as { dir: string }).dir)),
+      're-render report.md and the SVG charts of a run folder from its CSV files and context.json; --export-json and --export-markdown write them for other tools',
+      (y) =>
+        y
+          .positional('dir', { type: 'string', describe: 'run folder (results/<run-id>)' })
+          .option('export-json', benchOptions['export-json'])
+          .option('export-markdown', benchOptions['export-markdown']),
+      run((args: object) => {
+        const a = args as { dir: string } & ExportPaths;
+        checkExportPaths(a);
+        return reportCommand(a.dir, a);
+      }),
     )
     .command(
       'compare <a> <b>',

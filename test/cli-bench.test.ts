@@ -34,10 +34,20 @@ const ARGS = [
 
 let dir = '';
 let run: CliResult | undefined;
+/** The whole command line of the run (context.json records it). */
+const runArgs = (): string[] => [
+  ...ARGS,
+  '--out',
+  dir,
+  '--export-json',
+  join(dir, 'export', 'gbench.json'),
+];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'launchbench-cli-'));
-  run = await runCli([...ARGS, '--out', dir], { timeoutMs: 110_000 });
+  run = await runCli([...ARGS, '--out', dir, '--export-json', join(dir, 'export', 'gbench.json')], {
+    timeoutMs: 110_000,
+  });
 }, 120_000);
 
 afterAll(() => {
@@ -61,6 +71,20 @@ const num = (row: Row, column: string): number => {
 };
 
 describe('bench --profile quick', () => {
+  it('--export-json writes google-benchmark JSON of every measured case at the end', (t) => {
+    finished(t.skip);
+    const file = JSON.parse(readFileSync(join(dir, 'export', 'gbench.json'), 'utf8')) as {
+      benchmarks: { name: string; real_time: number; time_unit: string; iterations: number }[];
+    };
+    const ok = csv('summary.csv').filter((r) => r['status'] === 'ok');
+    expect(file.benchmarks.length).toBe(ok.length);
+    for (const b of file.benchmarks) {
+      expect(b.time_unit).toBe('us');
+      expect(b.real_time).toBeGreaterThan(0);
+      expect(b.iterations).toBeGreaterThanOrEqual(1);
+    }
+  });
+
   it('exits 0 and names the run folder', (t) => {
     const result = finished(t.skip);
     expect(result.code, result.stderr).toBe(0);
@@ -237,7 +261,7 @@ describe('bench --profile quick', () => {
       monotonic: true,
       quantized: false,
     });
-    expect(context.commandLine).toEqual([...ARGS, '--out', dir]);
+    expect(context.commandLine).toEqual(runArgs());
     expect(context.node).toBe(process.version);
   });
 });

@@ -4,7 +4,8 @@
  * context.json, report.md) and prints the summary. SIGINT/SIGTERM stop it after the current
  * sample, with the results so far written (exit 130/143).
  */
-import { join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { PROFILES } from '../../bench/profiles.ts';
 import { SCENARIOS, scenarioProfile, scenarioStrategies } from '../../bench/scenarios.ts';
 import { BANDWIDTH_DEFAULTS, measureBandwidth } from '../measure/bandwidth.ts';
@@ -47,7 +48,7 @@ import {
 } from '../report/console.ts';
 import { SELF_CHECK_DEFAULTS, selfCheck } from '../measure/self-check.ts';
 import { RunWriter, assertNoRun, makeWritableDir } from '../report/writer.ts';
-import { reportAfterBench } from './report.ts';
+import { reportAfterBench, type ExportPaths } from './report.ts';
 import { gpuOptions, type GpuArgs } from './gpu-options.ts';
 import { STRATEGIES, strategyById } from '../strategies/index.ts';
 import type { Strategy } from '../strategies/types.ts';
@@ -72,6 +73,8 @@ export interface BenchArgs extends GpuArgs {
   context?: string | undefined;
   layers?: string | undefined;
   vocab?: string | undefined;
+  'export-json'?: string | undefined;
+  'export-markdown'?: string | undefined;
   'max-noise'?: string | undefined;
   'max-time'?: string | undefined;
   'min-samples'?: string | undefined;
@@ -319,6 +322,19 @@ function dryRun(ctx: GpuContext, plan: RunPlan, calibration: Calibration | null)
   return planTable(cases, calibration === null ? null : totalMs / 1000);
 }
 
+/** An export file must be writable (its folder made if missing) before any GPU work. */
+export function checkExportPaths(args: ExportPaths): void {
+  for (const option of ['export-json', 'export-markdown'] as const) {
+    const path = args[option];
+    if (path === undefined) continue;
+    if (path.trim() === '' || path.endsWith('/'))
+      throw new UsageError(`--${option}: '${path}' is not a file name`);
+    makeWritableDir(dirname(path), `--${option}`);
+    if (existsSync(path) && statSync(path).isDirectory())
+      throw new UsageError(`--${option}: '${path}' is a folder, not a file`);
+  }
+}
+
 /** Without a terminal, a progress line at least this often (and after every round). */
 const PROGRESS_EVERY_MS = 10_000;
 
@@ -342,6 +358,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
   if (args['dry-run'] !== true) {
     makeWritableDir(args.out ?? 'results', '--out');
     if (args.out !== undefined) assertNoRun(args.out, '--out');
+    checkExportPaths(args);
   }
   let ctx = await openGpu(gpuOptions(args));
   /** Devices given up after a wedged queue: closed at the end, after the run. */
@@ -521,7 +538,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
       writer.writeBandwidth(rows);
       process.stdout.write(`\n${bandwidthTable(rows)}\n`);
     }
-    await reportAfterBench(dir);
+    await reportAfterBench(dir, args);
     process.stdout.write(`\nresults: ${dir}\n`);
     const failed = writer.cases.filter((c) => c.status === 'failed');
     if (failed.length > 0)
@@ -600,6 +617,15 @@ export const benchOptions = {
   layers: {
     type: 'string',
     describe: "decode: decoder layers, list (default each preset's)",
+  },
+  'export-json': {
+    type: 'string',
+    describe:
+      "write the run's measured cases in google-benchmark's JSON format to this file (its compare.py and github-action-benchmark read it)",
+  },
+  'export-markdown': {
+    type: 'string',
+    describe: "write the run's measured cases as a markdown table to this file",
   },
   vocab: {
     type: 'string',

@@ -2,13 +2,41 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.ts';
+import { googleBenchmarkJson, markdownExport } from '../report/export.ts';
+import { readRun } from '../report/read-run.ts';
 import { renderRunReport } from '../report/render-run.ts';
+import { writeAtomic } from '../report/writer.ts';
+
+/** Where to write a run's exports (src/report/export.ts); each is optional. */
+export interface ExportPaths {
+  'export-json'?: string | undefined;
+  'export-markdown'?: string | undefined;
+}
+
+/** Writes the exports asked for; returns their paths. */
+export function writeExports(dir: string, paths: ExportPaths): string[] {
+  const json = paths['export-json'];
+  const markdown = paths['export-markdown'];
+  if (json === undefined && markdown === undefined) return [];
+  const run = readRun(dir);
+  const written: string[] = [];
+  if (json !== undefined) {
+    writeAtomic(json, `${JSON.stringify(googleBenchmarkJson(run), null, 2)}\n`);
+    written.push(json);
+  }
+  if (markdown !== undefined) {
+    writeAtomic(markdown, markdownExport(run));
+    written.push(markdown);
+  }
+  return written;
+}
 
 /** Re-renders report.md and the charts of a run folder from its CSV files and context.json. */
-export async function reportCommand(dir: string): Promise<number> {
+export async function reportCommand(dir: string, exports: ExportPaths = {}): Promise<number> {
   const { reportPath, chartPaths } = await renderRunReport(dir);
   const charts = chartPaths.length === 1 ? '1 chart' : `${chartPaths.length} charts`;
   process.stdout.write(`report: ${reportPath} (${charts})\n`);
+  for (const path of writeExports(dir, exports)) process.stdout.write(`export: ${path}\n`);
   return 0;
 }
 
@@ -16,12 +44,13 @@ export async function reportCommand(dir: string): Promise<number> {
  * The end of `bench`: renders the report, and on any failure prints one warning line instead of
  * failing the run (its CSV files are already written; `report DIR` can retry).
  */
-export async function reportAfterBench(dir: string): Promise<void> {
+export async function reportAfterBench(dir: string, exports: ExportPaths = {}): Promise<void> {
   // Stopped before the first case finished: nothing to report, and nothing went wrong.
   if (!existsSync(join(dir, 'summary.csv'))) return;
   try {
     const { reportPath } = await renderRunReport(dir);
     process.stdout.write(`\nreport: ${reportPath}\n`);
+    for (const path of writeExports(dir, exports)) process.stdout.write(`export: ${path}\n`);
   } catch (error) {
     process.stderr.write(
       `launchbench: warning: report.md not rendered (${errorMessage(error).split('\n')[0]}); the CSV files are complete, retry with: launchbench report ${dir}\n`,
