@@ -684,7 +684,7 @@ export const benchOptions = {
     type: 'boolean',
     default: false,
     describe:
-      'afterwards, time the four one-by-one strategies against the hand-written loops of bench/minimal-loops.ts (64 elements, K=1000, alternating rounds) and report harness/minimal ratios',
+      'afterwards, time the four one-by-one strategies against the hand-written loops of src/measure/minimal-loops.ts (64 elements, K=1000, alternating rounds) and report harness/minimal ratios',
   },
   'gpu-warmup': {
     type: 'string',

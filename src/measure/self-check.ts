@@ -1,12 +1,12 @@
 /**
  * Harness check: the harness's timed region (timedExecution: the strategy's execute() under the
  * watchdog, exactly what every wall sample times) against the hand-written loops of
- * bench/minimal-loops.ts, on the same device and the same case. The shared GPU machines drift by
+ * src/measure/minimal-loops.ts, on the same device and the same case. The shared GPU machines drift by
  * tens of percent between processes and within seconds, so the two are not sampled in separate
  * blocks: single executions alternate (harness then loop, loop then harness, …), each pair gives a
  * ratio, and the median ratio over the pairs is the verdict — drift slower than one pair cancels.
  */
-import { buildMinimalLoops } from '../../bench/minimal-loops.ts';
+import { buildMinimalLoops } from './minimal-loops.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { STRATEGIES } from '../strategies/index.ts';
 import { mapWorkload } from '../workloads/map.ts';
@@ -51,7 +51,7 @@ export const SELF_CHECK_DEFAULTS: SelfCheckOptions = {
   stallTimeoutMs: 60_000,
 };
 
-/** The strategies bench/minimal-loops.ts writes out by hand. */
+/** The strategies src/measure/minimal-loops.ts writes out by hand. */
 const CHECKED = ['submit-wait', 'submit-each', 'pass-each', 'dispatch-each'];
 
 export async function selfCheck(

@@ -86,7 +86,7 @@ export function summaryTable(results: readonly CaseResult[]): string {
 export function selfCheckTable(rows: readonly SelfCheckRow[]): string {
   const first = rows[0];
   if (first === undefined) return 'self-check: nothing compared';
-  return `self-check: harness vs hand-written loops (bench/minimal-loops.ts), map, ${first.elements} elements, K=${first.kernels}, median over ${first.pairs} alternated pairs of single executions\n${formatTable(
+  return `self-check: harness vs hand-written loops (src/measure/minimal-loops.ts), map, ${first.elements} elements, K=${first.kernels}, median over ${first.pairs} alternated pairs of single executions\n${formatTable(
     ['strategy', 'harness µs/kernel', 'minimal µs/kernel', 'ratio', 'ratio p10…p90'],
     rows.map((r) => [
       r.strategy,

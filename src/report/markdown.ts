@@ -746,7 +746,7 @@ function selfCheckTable(run: RunData): string[] {
   return [
     '## Harness self-check',
     '',
-    `The harness against the hand-written loops of bench/minimal-loops.ts (map, ${fmtCount(first.elements ?? 0)} elements, K = ${fmtCount(first.kernels ?? 0)}, median over ${first.pairs ?? '?'} alternated pairs of single executions): a ratio near 1 means the harness adds nothing measurable.`,
+    `The harness against the hand-written loops of src/measure/minimal-loops.ts (map, ${fmtCount(first.elements ?? 0)} elements, K = ${fmtCount(first.kernels ?? 0)}, median over ${first.pairs ?? '?'} alternated pairs of single executions): a ratio near 1 means the harness adds nothing measurable.`,
     '',
     ...table(
       ['strategy', 'harness µs/kernel', 'minimal loop µs/kernel', 'ratio', 'ratio range'],
