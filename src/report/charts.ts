@@ -7,7 +7,11 @@
  *                               per K (and per intensity/workgroup size when several);
  *   breakdown-<workload>.svg    at the tiny case (smallest elements, largest K): each strategy's
  *                               wall time per kernel split into GPU busy and launch overhead;
- *   utilisation-<workload>.svg  GPU busy / wall against elements, one line per strategy.
+ *   cost-per-kernel-<workload>.svg  at the smallest size, wall per kernel against K (three or
+ *                               more values) with each strategy's fit a/K + b;
+ *   utilisation-<workload>.svg  GPU busy / wall against elements, one line per strategy (clamped
+ *                               at 100% on a CPU device);
+ *   decode-steps.svg            `decode`: each preset's step per strategy, GPU busy and the rest.
  * Never times; deterministic for the same files (report DIR re-renders byte for byte).
  */
 import * as vega from 'vega';
@@ -87,7 +91,8 @@ function facetOf(rows: readonly SummaryRow[]): object {
       facet: { column: panel, row: { field: 'variant', type: 'ordinal', title: null } },
     };
   }
-  return { facet: panel, columns: Math.min(kernels.length, 2) };
+  // Three panels in one row, not two over one and an empty fourth.
+  return { facet: panel, columns: kernels.length <= 3 ? kernels.length : 2 };
 }
 
 /** Powers of ten covering [min, max]: the ticks (and grid lines) of a log axis. */
@@ -327,18 +332,24 @@ function utilisationChart(
     (r) => r.workload === workload && isOk(r) && r.utilization !== null,
   );
   if (rows.length === 0) return undefined;
+  // On a CPU device the "GPU" shares the host's cores and busy can exceed wall: clamped at 100%.
+  const cpu = run.context.adapter?.cpuDevice === true;
   const values = rows.map((r) => ({
     strategy: r.strategy,
     elements: r.elements,
     panel: kLabel(r.kernels),
     variant: variantOf(r),
-    utilization: r.utilization,
+    utilization: cpu ? Math.min(1, r.utilization ?? 0) : r.utilization,
   }));
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: `GPU kernel utilisation against size: ${workload}`,
-      subtitle: subtitle(run, 'median GPU busy / median wall time; 100% = the GPU never waits'),
+      subtitle: subtitle(
+        run,
+        'median GPU busy / median wall time; 100% = the GPU never waits',
+        ...(cpu ? ['CPU device: busy and wall share the host cores; values clamped at 100%'] : []),
+      ),
     },
     data: { values },
     ...facetOf(rows),
@@ -378,6 +389,108 @@ function utilisationChart(
     title: `GPU utilisation against elements, ${workload}`,
     caption:
       'How much of the wall time the GPU spends executing kernels; above 100% the timestamp samples ran slower than the wall samples (noise, or queries that cost execution time).',
+    spec: asSpec(spec),
+  };
+}
+
+/**
+ * Cost per kernel against K at the smallest size, with the fit wall(K) = a + b·K drawn as
+ * a/K + b: how many dispatches a submit must carry before the fixed cost stops mattering.
+ */
+function fitChart(run: RunData, workload: string, strategies: string[]): ChartSpec | undefined {
+  const tiny = tinyCase(run, workload);
+  const first = tiny?.[0];
+  if (first === undefined) return undefined;
+  const rows = run.summary.filter(
+    (r) =>
+      r.workload === workload &&
+      isOk(r) &&
+      r.elements === first.elements &&
+      r.intensity === first.intensity &&
+      r.workgroupSize === first.workgroupSize &&
+      (r.wallUsPerKernel ?? 0) > 0,
+  );
+  const kernels = distinct(rows.map((r) => r.kernels)).sort((a, b) => a - b);
+  if (kernels.length < 3) return undefined;
+  const fits = run.fits.filter(
+    (f) =>
+      f.workload === workload &&
+      f.elements === first.elements &&
+      f.intensity === first.intensity &&
+      f.workgroupSize === first.workgroupSize &&
+      f.flag === '' &&
+      f.fixedUs !== null &&
+      f.perKernelUs !== null,
+  );
+  const lo = kernels[0] ?? 1;
+  const hi = kernels[kernels.length - 1] ?? 1;
+  const grid = Array.from({ length: 41 }, (_, i) => lo * (hi / lo) ** (i / 40));
+  const curves = fits.flatMap((f) =>
+    grid.map((k) => ({
+      strategy: f.strategy,
+      kernels: k,
+      fit: (f.fixedUs ?? 0) / k + (f.perKernelUs ?? 0),
+    })),
+  );
+  const points = rows.map((r) => ({
+    strategy: r.strategy,
+    kernels: r.kernels,
+    wall: r.wallUsPerKernel,
+  }));
+  const all = [...points.map((p) => p.wall ?? 0), ...curves.map((c) => c.fit)].filter((v) => v > 0);
+  const x = {
+    field: 'kernels',
+    type: 'quantitative',
+    scale: { type: 'log', domain: [lo, hi] },
+    axis: { values: kernels, format: '~s', title: 'kernels K in one execution (log scale)' },
+  };
+  const color = {
+    field: 'strategy',
+    type: 'nominal',
+    scale: strategyScale(strategies),
+    legend: { title: 'strategy' },
+  };
+  const y = (field: string) => ({
+    field,
+    type: 'quantitative',
+    scale: { type: 'log' },
+    axis: { format: '~g', values: decades(all), title: 'wall time per kernel (µs, log scale)' },
+  });
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: {
+      text: `Cost per kernel against K: ${workload}, ${formatElements(first.elements)} elements`,
+      subtitle: subtitle(
+        run,
+        'points: measured wall per kernel; lines: the fit wall(K) = a + b·K as a/K + b (strategies with a fit that is a finding)',
+      ),
+    },
+    width: 520,
+    height: 300,
+    layer: [
+      {
+        data: { values: curves },
+        mark: { type: 'line', strokeWidth: 1.5, opacity: 0.8 },
+        encoding: { x, y: y('fit'), color, detail: { field: 'strategy' } },
+      },
+      {
+        data: { values: points },
+        mark: { type: 'point', filled: true, size: 50 },
+        encoding: {
+          x,
+          y: y('wall'),
+          color,
+          shape: { field: 'strategy', type: 'nominal', scale: { domain: strategies } },
+        },
+      },
+    ],
+    config: CONFIG,
+  };
+  return {
+    file: `${CHARTS_DIR}/cost-per-kernel-${slug(workload)}.svg`,
+    title: `Cost per kernel against K, ${workload}, ${formatElements(first.elements)} elements`,
+    caption:
+      'Where a line flattens, the fixed cost per execution (a) is spread thin and each further kernel costs its b: the launch cost per dispatch that a longer submit cannot amortise.',
     spec: asSpec(spec),
   };
 }
@@ -435,7 +548,7 @@ export function chartSpecs(run: RunData): ChartSpec[] {
   const strategies = strategyOrder(run);
   const out: ChartSpec[] = [];
   for (const workload of workloadsOf(run).filter((w) => !isDecode(w))) {
-    for (const make of [wallChart, breakdownChart, utilisationChart]) {
+    for (const make of [wallChart, breakdownChart, fitChart, utilisationChart]) {
       const chart = make(run, workload, strategies);
       if (chart !== undefined) out.push(chart);
     }
