@@ -4,7 +4,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'results/', '.gpu/', 'coverage/'] },
+  // examples/ holds projects of their own (they import launchbench by its package name).
+  { ignores: ['node_modules/', 'results/', '.gpu/', 'coverage/', 'examples/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
