@@ -55,6 +55,7 @@ import type { Strategy } from '../strategies/types.ts';
 import type { Workload } from '../workloads/types.ts';
 import { decodeWorkload } from '../workloads/decode/workload.ts';
 import { WORKLOADS, workloadById } from '../workloads/index.ts';
+import { unverifiedUserKernel, userShaderWorkload } from '../workloads/user-shader.ts';
 
 /** bench's arguments as the command line gives them (kebab-case names, text values). */
 export interface BenchArgs extends GpuArgs {
@@ -75,6 +76,10 @@ export interface BenchArgs extends GpuArgs {
   vocab?: string | undefined;
   'export-json'?: string | undefined;
   'export-markdown'?: string | undefined;
+  shader?: string | undefined;
+  entry?: string | undefined;
+  'fused-entry'?: string | undefined;
+  reference?: string | undefined;
   'max-noise'?: string | undefined;
   'max-time'?: string | undefined;
   'min-samples'?: string | undefined;
@@ -117,7 +122,32 @@ const clockHoldRecord = (state: HoldState): ClockHoldStats | { off: string } =>
   state.hold?.summary() ?? { off: state.off };
 
 /** Everything that can be checked without a GPU, checked before one is opened. */
-function benchPlan(args: BenchArgs): { plan: RunPlan; profile: string; bandwidth: boolean } {
+/** `--shader`: the user's kernel as a workload (or nothing); a file that does not load is bad input. */
+async function loadUserWorkload(args: BenchArgs): Promise<Workload | undefined> {
+  if (args.shader === undefined) {
+    for (const option of ['entry', 'fused-entry', 'reference'] as const)
+      if (args[option] !== undefined) throw new UsageError(`--${option}: needs --shader`);
+    return undefined;
+  }
+  if (args.workloads !== undefined)
+    throw new UsageError('--shader: measures its own kernel; leave out --workloads');
+  try {
+    return await userShaderWorkload({
+      shader: args.shader,
+      entry: args.entry,
+      fusedEntry: args['fused-entry'],
+      reference: args.reference,
+    });
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+function benchPlan(
+  args: BenchArgs,
+  user?: Workload,
+): { plan: RunPlan; profile: string; bandwidth: boolean } {
   // A scenario takes precedence over --profile (which has a default).
   const profile =
     args.scenario !== undefined ? scenarioProfile(args.scenario) : PROFILES[args.profile];
@@ -191,7 +221,10 @@ function benchPlan(args: BenchArgs): { plan: RunPlan; profile: string; bandwidth
           : parseIntegerList('layers', args.layers, 1, AXIS_LIMITS.kernels.max),
       presetVocab:
         args.vocab === undefined ? undefined : parseIntegerList('vocab', args.vocab, 1, 2 ** 24),
-      workloads: workloadIds.map((id) => workloadById(id)).filter((w) => w !== undefined),
+      workloads:
+        user !== undefined
+          ? [user]
+          : workloadIds.map((id) => workloadById(id)).filter((w) => w !== undefined),
       strategies: strategyIds.map((id) => strategyById(id)).filter((s) => s !== undefined),
       elements: list('elements', 'elements', args.elements, profile.elements),
       kernels: list('kernels', 'kernels', args.kernels, profile.kernels),
@@ -207,7 +240,8 @@ function benchPlan(args: BenchArgs): { plan: RunPlan; profile: string; bandwidth
           ? 0
           : (parseIntegerList('persistent-workgroups', persistent, 1, 2 ** 31)[0] ?? 0),
       sampling,
-      verify: args.verify,
+      // A user's kernel without a reference runs unverified (and says so).
+      verify: args.verify && (user === undefined || !unverifiedUserKernel(user)),
       seed:
         args.seed === undefined
           ? (Date.now() ^ (process.pid << 16)) >>> 0
@@ -346,7 +380,12 @@ let stopSignal: NodeJS.Signals | undefined;
 
 /** Runs the benchmark; returns the exit code (0, or 130/143 when a signal stopped it). */
 export async function benchCommand(args: BenchArgs): Promise<number> {
-  const { plan, profile, bandwidth } = benchPlan(args);
+  const user = await loadUserWorkload(args);
+  const { plan, profile, bandwidth } = benchPlan(args, user);
+  if (user !== undefined && unverifiedUserKernel(user))
+    process.stderr.write(
+      `launchbench: ${user.id} has no --reference: its results are timed but not verified (every output says so)\n`,
+    );
   const budget = args['case-budget'];
   const caseBudgetMs =
     budget === undefined
@@ -617,6 +656,21 @@ export const benchOptions = {
   layers: {
     type: 'string',
     describe: "decode: decoder layers, list (default each preset's)",
+  },
+  shader: {
+    type: 'string',
+    describe:
+      "measure your own WGSL kernel (the contract: src/workloads/user-shader.ts, examples/user-kernel/) instead of the profile's workloads",
+  },
+  entry: { type: 'string', describe: '--shader: its one-step entry point (default main)' },
+  'fused-entry': {
+    type: 'string',
+    describe: '--shader: an entry point that runs all K steps in one dispatch (strategy fused)',
+  },
+  reference: {
+    type: 'string',
+    describe:
+      '--shader: a TypeScript module exporting reference(input, { elements, kernels, intensity }): the expected array; without it nothing is verified',
   },
   'export-json': {
     type: 'string',

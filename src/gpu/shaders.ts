@@ -38,11 +38,20 @@ export function compileShader(device: GPUDevice, name: string): Promise<GPUShade
 }
 
 async function compileOnce(device: GPUDevice, name: string): Promise<GPUShaderModule> {
-  const module = device.createShaderModule({ label: name, code: shaderSource(name) });
+  return compileSource(device, `${name}.wgsl`, shaderSource(name));
+}
+
+/** Compiles WGSL text (a user's kernel); fails with the compiler's messages, named by `label`. */
+export async function compileSource(
+  device: GPUDevice,
+  label: string,
+  code: string,
+): Promise<GPUShaderModule> {
+  const module = device.createShaderModule({ label, code });
   const info = await module.getCompilationInfo();
   const errors = info.messages.filter((m) => m.type === 'error');
   if (errors.length > 0) {
-    const text = errors.map((m) => `${name}.wgsl:${m.lineNum}:${m.linePos} ${m.message}`);
+    const text = errors.map((m) => `${label}:${m.lineNum}:${m.linePos} ${m.message}`);
     throw new Error(`WGSL compilation failed: ${text.join('; ')}`);
   }
   return module;

@@ -31,6 +31,10 @@ export interface ChainShared {
 export interface ElementwiseChain {
   /** Shader file and label prefix. */
   name: string;
+  /** The module, when not shaders/<name>.wgsl (a user's kernel, `--shader`). */
+  compile?: (device: GPUDevice) => Promise<GPUShaderModule>;
+  /** Entry points, when not `step_main` and `fused_main`. */
+  entryPoints?: { steps?: string; fused?: string };
   /** Words of the shader's `Params` struct. */
   paramWords: number;
   /** The `Params` words of step `step`. */
@@ -48,7 +52,8 @@ export async function prepareElementwiseChain(
   const perDim = limits['maxComputeWorkgroupsPerDimension'] ?? 65535;
   const grid = gridFor(elements, workgroupSize, perDim);
   const slot = uniformSlotBytes(limits);
-  const module = await compileShader(device, name);
+  const module = await (chain.compile?.(device) ?? compileShader(device, name));
+  const stepEntry = chain.entryPoints?.steps ?? 'step_main';
   const constants = { WORKGROUP_SIZE: workgroupSize };
   const pipeline = (entryPoint: string): Promise<GPUComputePipeline> =>
     device.createComputePipelineAsync({
@@ -108,9 +113,9 @@ export async function prepareElementwiseChain(
           ],
         });
         const stepPipeline = await device.createComputePipelineAsync({
-          label: `${name}.step_main.dynamic`,
+          label: `${name}.${stepEntry}.dynamic`,
           layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-          compute: { module, entryPoint: 'step_main', constants },
+          compute: { module, entryPoint: stepEntry, constants },
         });
         const bindGroup = device.createBindGroup({
           layout,
@@ -131,7 +136,7 @@ export async function prepareElementwiseChain(
         return { kind, dispatches, notes: {} };
       }
       case 'fused': {
-        const p = await pipeline('fused_main');
+        const p = await pipeline(chain.entryPoints?.fused ?? 'fused_main');
         const bindGroup = device.createBindGroup({
           layout: p.getBindGroupLayout(0),
           entries: [
