@@ -260,6 +260,9 @@ function cautions(run: RunData): string[] {
     out.push(
       'The run was interrupted: only the cases measured before it are here, with the rounds they had.',
     );
+  out.push(
+    "These are Dawn's figures in Node. A browser sends every submit and every completion through its GPU process, a hop Dawn in Node does not have, so a web page pays more per submit and per wait than measured here (not measured by this suite): read the costs of the submit-heavy strategies as lower bounds for the web.",
+  );
   if (c.deviceLost !== null && c.deviceLost !== undefined) {
     out.push(
       `The GPU device was lost during the run (${c.deviceLost}): only the cases measured before it are here, with the rounds they had.`,
