@@ -91,7 +91,13 @@ describe('report from a fixture run', () => {
         texts.some((t) => t.includes('Fixture GPU 9000')),
         file,
       ).toBe(true);
-      if (file !== 'breakdown-map.svg') {
+      if (file === 'wall-map.svg') {
+        // Two sizes: one dot per strategy in a panel per size and K, strategies on the x axis.
+        expect(texts, file).toContain('64 elements · K = 1 kernel');
+        expect(texts, file).toContain('65,536 elements · K = 100 kernels');
+        for (const s of ['submit-wait', 'dispatch-each', 'prerecorded', 'fused'])
+          expect(texts.filter((t) => t === s).length, `${file} ${s}`).toBeGreaterThan(0);
+      } else if (file !== 'breakdown-map.svg') {
         expect(texts, file).toContain('elements per kernel (log scale)');
         for (const s of ['submit-wait', 'dispatch-each', 'prerecorded', 'fused']) {
           expect(

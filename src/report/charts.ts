@@ -4,7 +4,8 @@
  * workload:
  *   wall-<workload>.svg         wall time per kernel against elements, log-log, one colour (and
  *                               point shape) per strategy, p10–p90 as vertical rules, one panel
- *                               per K (and per intensity/workgroup size when several);
+ *                               per K (and per intensity/workgroup size when several); with one
+ *                               or two sizes, a dot per strategy in a panel per (size, K);
  *   breakdown-<workload>.svg    at the tiny case (smallest elements, largest K): each strategy's
  *                               wall time per kernel split into GPU busy and launch overhead;
  *   cost-per-kernel-<workload>.svg  at the smallest size, wall per kernel against K (three or
@@ -117,9 +118,104 @@ function elementsAxis(rows: readonly SummaryRow[]): object {
   };
 }
 
+/**
+ * Wall time per kernel as dots, one per strategy, a panel per (size, K): for runs with one or two
+ * sizes, where lines between two points (or stacked on one x) would hide series behind each other.
+ */
+function wallBars(
+  run: RunData,
+  workload: string,
+  strategies: string[],
+  rows: SummaryRow[],
+): ChartSpec {
+  const sizes = distinct(rows.map((r) => r.elements)).sort((a, b) => a - b);
+  const kernels = distinct(rows.map((r) => r.kernels)).sort((a, b) => a - b);
+  const panelOf = (r: SummaryRow): string =>
+    `${formatElements(r.elements)} elements · ${kLabel(r.kernels)}`;
+  const order = sizes.flatMap((e) =>
+    kernels.map((k) => `${formatElements(e)} elements · ${kLabel(k)}`),
+  );
+  const values = rows
+    .filter((r) => (r.wallUsPerKernel ?? 0) > 0)
+    .map((r) => ({
+      strategy: r.strategy,
+      panel: panelOf(r),
+      wall: r.wallUsPerKernel,
+      p10: r.wallUsPerKernelP10,
+      p90: r.wallUsPerKernelP90,
+    }));
+  const x = {
+    field: 'strategy',
+    type: 'nominal',
+    sort: strategies,
+    axis: { title: null, labelAngle: -40 },
+  };
+  const yScale = { type: 'log' };
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: {
+      text: `Wall time per kernel: ${workload}`,
+      subtitle: subtitle(run, 'median per kernel (dots, log scale); rules: p10–p90 of the samples'),
+    },
+    data: { values },
+    facet: { field: 'panel', type: 'ordinal', title: null, sort: order },
+    columns: Math.min(kernels.length, 3),
+    spec: {
+      width: 260,
+      height: 200,
+      layer: [
+        {
+          mark: { type: 'point', filled: true, size: 90 },
+          encoding: {
+            x,
+            y: {
+              field: 'wall',
+              type: 'quantitative',
+              scale: yScale,
+              axis: {
+                format: '~g',
+                values: decades(values.flatMap((v) => [v.p10 ?? 0, v.p90 ?? 0, v.wall ?? 0])),
+                title: 'wall time per kernel (µs, log scale)',
+              },
+            },
+            color: {
+              field: 'strategy',
+              type: 'nominal',
+              scale: strategyScale(strategies),
+              legend: null,
+            },
+          },
+        },
+        {
+          mark: { type: 'rule', color: '#333' },
+          encoding: {
+            x,
+            y: { field: 'p10', type: 'quantitative', scale: yScale },
+            y2: { field: 'p90' },
+          },
+        },
+      ],
+    },
+    resolve: { scale: { y: 'shared' } },
+    config: CONFIG,
+  };
+  return {
+    file: `${CHARTS_DIR}/wall-${slug(workload)}.svg`,
+    title: `Wall time per kernel, ${workload}`,
+    caption:
+      'One dot per strategy and a panel per size and K (a run of one or two sizes has no curve to draw): lower is cheaper.',
+    spec: asSpec(spec),
+  };
+}
+
 function wallChart(run: RunData, workload: string, strategies: string[]): ChartSpec | undefined {
   const rows = run.summary.filter((r) => r.workload === workload && isOk(r));
   if (rows.length === 0) return undefined;
+  if (
+    distinct(rows.map((r) => r.elements)).length <= 2 &&
+    distinct(rows.map(variantOf)).length === 1
+  )
+    return wallBars(run, workload, strategies, rows);
   const values = rows
     .filter((r) => (r.wallUsPerKernel ?? 0) > 0)
     .map((r) => ({
