@@ -21,7 +21,7 @@ import {
   type CompareSummary,
 } from '../report/compare.ts';
 import { formatTable } from '../report/console.ts';
-import { fmtUs } from '../report/markdown.ts';
+import { fmtUs } from '../report/md-format.ts';
 import {
   CASE_KEY_COLUMNS,
   adapterName,

@@ -17,7 +17,7 @@
  */
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { fmtUs } from './markdown.ts';
+import { fmtUs } from './md-format.ts';
 import { adapterName, type RunData, type SummaryRow } from './read-run.ts';
 import { distinct, isOk, slug, strategyOrder, tinyCase, variantOf, workloadsOf } from './select.ts';
 import { decodeGroups, isDecode } from './decode-section.ts';

@@ -50,3 +50,14 @@ export const numbers = (values: readonly number[]): string =>
       .sort((a, b) => a - b)
       .map(fmtCount),
   );
+
+/** An interpolated element count, to 2 significant digits (it is an estimate). */
+export const fmtApprox = (n: number): string => fmtCount(Number(n.toPrecision(2)));
+
+export const fmtRatio = (x: number | null | undefined): string =>
+  x === null || x === undefined || !Number.isFinite(x)
+    ? '–'
+    : `${x >= 1000 ? fmtCount(Math.round(x)) : Number(x.toPrecision(3)).toString()}×`;
+
+/** A relative target (0.025) as a percentage, to 2 significant digits (2.5%). */
+export const fmtTarget = (x: number): string => `${Number((x * 100).toPrecision(2))}%`;

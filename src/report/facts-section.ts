@@ -1,0 +1,220 @@
+/**
+ * report.md's "The run" table: the adapter, Dawn, the timestamp self-test, warm-up, clock hold,
+ * profile and sampling, CPU, verification, seed and times, from context.json and summary.csv.
+ */
+import { code, fmtCount, fmtPercent, fmtTarget, fmtUs, table } from './md-format.ts';
+import { adapterName, type RunData, type SummaryRow } from './read-run.ts';
+
+/** The sampling of a run made in rounds, as context.json's options.sampling records it. */
+function samplingText(s: Record<string, number>): string {
+  const rounds = s['rounds'] ?? 1;
+  const parts = [
+    rounds === 1
+      ? 'one round: the plan was visited once, its groups in a shuffled order'
+      : `${fmtCount(rounds)} rounds spread over the run, each visiting every group of cases once, in its own shuffled order`,
+    'within a visit the strategies of the group are interleaved sample by sample, in an order shuffled every turn',
+  ];
+  const floor = s['minSamples'];
+  const most = s['maxSamples'];
+  if (floor !== undefined) {
+    parts.push(
+      `a floor of ${fmtCount(floor)} samples of each kind (without and with timestamp queries) per case over the run${most === undefined ? '' : `, at most ${fmtCount(most)}`}`,
+    );
+  }
+  if (s['maxTimeMs'] !== undefined) {
+    parts.push(
+      `${fmtCount(s['maxTimeMs'])} ms of sampling per case over the whole run, shared between its visits (sampling goes on past it until the floor is met)`,
+    );
+  }
+  const settle = s['settle'];
+  if (settle !== undefined && settle > 0) {
+    parts.push(
+      `${fmtCount(settle)} untimed execution${settle === 1 ? '' : 's'} of the same case right before each timed sample`,
+    );
+  }
+  if (s['warmupMs'] !== undefined) {
+    const first =
+      s['minWarmup'] === undefined
+        ? ''
+        : ` (in the first round also at least ${fmtCount(s['minWarmup'])} wall executions of each case, until their times settle)`;
+    parts.push(
+      `warm-up of ${fmtCount(s['warmupMs'])} ms per visit, interleaved like the samples${first}`,
+    );
+  }
+  if (s['maxNoise'] !== undefined) {
+    parts.push(
+      rounds >= 2
+        ? `noise target: the 95% repeat interval within ±${fmtTarget(s['maxNoise'])} of the figure`
+        : `noise target: the median's 95% confidence interval within ±${fmtTarget(s['maxNoise'])} (one round: no repeat interval)`,
+    );
+  }
+  return `${parts.join('; ')}.`;
+}
+
+type CpuContext = NonNullable<RunData['context']['cpu']>;
+
+function cpuText(cpu: CpuContext): string {
+  const mhz = (x: number): string => fmtCount(Math.round(x));
+  const mean = cpu.meanMHz ?? null;
+  const low = cpu.minMHz ?? null;
+  const high = cpu.maxMHz ?? null;
+  const clock =
+    mean === null
+      ? ''
+      : `; clock ${mhz(mean)} MHz mean over the cores${low === null || high === null ? '' : ` (${mhz(low)}–${mhz(high)})`} when context.json was written`;
+  const governor =
+    cpu.governor === null || cpu.governor === undefined || cpu.governor === ''
+      ? ''
+      : `, governor ${code(cpu.governor)}`;
+  return `${cpu.model ?? 'unknown'}, ${cpu.cores ?? '?'} logical cores${clock}${governor}`;
+}
+
+/** What the clock hold did (src/gpu/clock-hold.ts), from context.json. */
+function clockHoldText(hold: NonNullable<RunData['context']['clockHold']>): string {
+  if (hold.off !== undefined)
+    return `off (${hold.off}): samples ran at whatever clock the load left`;
+  const every = hold.options?.checkEveryMs;
+  const reference = hold.referenceChainUs ?? hold.fastestChainUs ?? null;
+  const lowest =
+    hold.lowestRel === null || hold.lowestRel === undefined
+      ? ''
+      : `; the lowest reading was ${fmtPercent(hold.lowestRel)} of the reference`;
+  const extra = [
+    (hold.notRestored ?? 0) > 0
+      ? `${fmtCount(hold.notRestored ?? 0)} not brought back in time`
+      : '',
+    (hold.rebaselined ?? 0) > 0
+      ? `the reference re-taken ${fmtCount(hold.rebaselined ?? 0)} times`
+      : '',
+    (hold.unreadable ?? 0) > 0 ? `${fmtCount(hold.unreadable ?? 0)} readings unusable` : '',
+  ].filter((t) => t !== '');
+  return `the shader clock read at ${fmtCount(hold.checks ?? 0)} checks (before each visit and drift probe, and between turns${every === undefined ? '' : ` at most every ${fmtCount(every)} ms`}) by a fixed chain of ${fmtUs(reference)} µs at the reference clock; ${fmtCount(hold.lowered ?? 0)} found it lowered by more than ${fmtPercent(hold.options?.tolerance)} and the GPU was spun back up${extra.length === 0 ? '' : ` (${extra.join(', ')})`}${lowest}; ${fmtCount(Math.round(hold.spinMs ?? 0))} ms spent spinning, ${fmtCount(Math.round(hold.totalMs ?? 0))} ms in all, none inside a sample`;
+}
+
+/** Samples left out because a garbage collection overlapped them; undefined in older runs. */
+function gcText(rows: readonly SummaryRow[]): string | undefined {
+  if (rows.every((r) => r.gcSamples === null)) return undefined;
+  const dropped = rows.reduce((sum, r) => sum + (r.gcSamples ?? 0), 0);
+  const kept = rows.reduce((sum, r) => sum + (r.wallSamples ?? 0) + (r.gpuSamples ?? 0), 0);
+  const taken = dropped + kept;
+  if (dropped === 0) return `none of ${fmtCount(taken)} samples taken`;
+  const cases = rows.filter((r) => (r.gcSamples ?? 0) > 0).length;
+  const share = (100 * dropped) / taken;
+  return `${fmtCount(dropped)} of ${fmtCount(taken)} samples taken (${share < 1 ? share.toFixed(2) : share.toFixed(1)}%), in ${cases} case${cases === 1 ? '' : 's'}; left out of every figure, kept in samples.csv`;
+}
+
+export function facts(run: RunData): string[] {
+  const c = run.context;
+  const rows: string[][] = [];
+  const add = (what: string, value: string | undefined | null): void => {
+    if (value !== undefined && value !== null && value !== '') rows.push([what, value]);
+  };
+  const a = c.adapter;
+  if (a !== undefined) {
+    add('adapter', adapterName(c));
+    add(
+      'vendor / architecture / device',
+      [a.vendor, a.architecture, a.device].filter((x) => x !== undefined && x !== '').join(' / '),
+    );
+    add(
+      'CPU (fallback) adapter',
+      a.cpuDevice === true || a.isFallbackAdapter === true ? 'yes' : 'no',
+    );
+    add('backend', a.backend);
+  }
+  add('Dawn instance flags', c.dawn?.instanceFlags?.map(code).join(' '));
+  const toggles = c.dawn?.toggles;
+  if (toggles !== undefined) {
+    add(
+      'Dawn toggles enabled',
+      toggles.enabled?.length ? toggles.enabled.map(code).join(', ') : 'none',
+    );
+    add(
+      'Dawn toggles disabled',
+      toggles.disabled?.length ? toggles.disabled.map(code).join(', ') : 'none',
+    );
+  }
+  const ts = c.timestampSelfTest;
+  if (ts !== undefined) {
+    const step =
+      ts.smallestStepNs === null || ts.smallestStepNs === undefined
+        ? ''
+        : `; smallest step seen ${fmtCount(ts.smallestStepNs)} ns`;
+    add(
+      'timestamp self-test',
+      `${ts.ok === true ? 'passed' : 'FAILED'}: ${ts.message ?? ''}${step}`,
+    );
+  }
+  const w = c.gpuWarmup;
+  if (w !== undefined) {
+    add(
+      'GPU warm-up',
+      `${fmtCount(Math.round(w.elapsedMs ?? 0))} ms, ${fmtCount(w.submits ?? 0)} submits; one submit ${fmtUs(w.firstSubmitUs)} µs first, ${fmtUs(w.lastSubmitUs)} µs last; ${w.stable === true ? 'settled' : 'not settled within its limit'}`,
+    );
+  }
+  const hold = c.clockHold;
+  if (hold !== undefined) add('clock hold', clockHoldText(hold));
+  const replaced = c.deviceReplacements ?? [];
+  if (replaced.length > 0)
+    add(
+      'device replaced',
+      replaced
+        .map(
+          (r) =>
+            `after ${r.reason ?? 'a wedged queue'} (round ${(r.round ?? 0) + 1}, ${code(r.group ?? '?')}, ${(r.atS ?? 0).toFixed(1)} s): a fresh device, every group prepared anew on it`,
+        )
+        .join('; '),
+    );
+  const s = c.options?.sampling;
+  if (c.options?.profile !== undefined) add('profile', c.options.profile);
+  if (s !== undefined) {
+    if (s['rounds'] === undefined) {
+      add(
+        'sampling per case',
+        `${s['minSamples'] ?? '?'}–${s['maxSamples'] ?? '?'} samples of each kind, at most ${fmtCount(s['maxTimeMs'] ?? 0)} ms, noise target ±${fmtPercent(s['maxNoise'])} on the median; warm-up ${fmtCount(s['warmupMs'] ?? 0)} ms`,
+      );
+    } else {
+      add('sampling', samplingText(s));
+    }
+  }
+  add('samples dropped for garbage collection', gcText(run.summary));
+  add(
+    'verified against the CPU reference',
+    c.options?.verify === false
+      ? 'no (--no-verify)'
+      : c.options?.verify === true
+        ? 'yes'
+        : undefined,
+  );
+  add('seed', c.options?.seed === undefined ? undefined : String(c.options.seed));
+  add('run id', c.runId);
+  add(
+    'started / finished (UTC)',
+    c.startedAt === undefined ? undefined : `${c.startedAt} / ${c.finishedAt ?? 'not finished'}`,
+  );
+  add(
+    'command line',
+    c.commandLine === undefined ? undefined : code(`launchbench ${c.commandLine.join(' ')}`),
+  );
+  add('git commit', c.gitCommit);
+  const pkgs = c.packages;
+  if (pkgs !== undefined) {
+    add(
+      'packages',
+      Object.entries(pkgs)
+        .filter(([, v]) => v !== null)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    );
+  }
+  add('node', c.node);
+  add(
+    'OS',
+    c.os === undefined
+      ? undefined
+      : `${c.os.platform ?? ''} ${c.os.release ?? ''} ${c.os.arch ?? ''}`.trim(),
+  );
+  add('CPU', c.cpu === undefined ? undefined : cpuText(c.cpu));
+  if (rows.length === 0) return [];
+  return ['## The run', '', ...table(['what', 'value'], rows), ''];
+}

@@ -1,0 +1,336 @@
+/**
+ * report.md's headline: the sentences computed from the data (the main workload's strategies at
+ * its tiny case, the fit and crossover sentences, the decode step's, the bandwidth), then what
+ * to read with care. From cases on the sample floor only. Pure functions of a run.
+ */
+import { decodeHeadline, isDecode } from './decode-section.ts';
+import {
+  code,
+  fmtCount,
+  fmtPercent,
+  fmtUs,
+  listing,
+  fmtApprox,
+  fmtRatio,
+  fmtTarget,
+} from './md-format.ts';
+import { adapterName, type CrossoverRow, type RunData, type SummaryRow } from './read-run.ts';
+import { distinct, isMeasured, isOk, strategyOrder, tinyCase, workloadsOf } from './select.ts';
+
+/** Why a row is left out of sentences: its status, or the sample floor. */
+const why = (r: SummaryRow): string =>
+  r.status === 'ok' && r.enoughSamples === false ? 'insufficient samples' : r.status;
+
+const byStrategy = (rows: readonly SummaryRow[], strategy: string): SummaryRow | undefined =>
+  rows.find((r) => r.strategy === strategy && isOk(r));
+
+/** The headline sentences for one workload at its tiny case. */
+function headlineFor(run: RunData, workload: string, isMain: boolean): string[] {
+  const tiny = tinyCase(run, workload);
+  const first = tiny?.find(isOk);
+  if (tiny === undefined || first === undefined) return [];
+  const out: string[] = [];
+  const at = `${fmtCount(first.elements)} elements per kernel and K = ${fmtCount(first.kernels)} kernels`;
+  const baseline = byStrategy(tiny, 'submit-wait');
+  const vsBaseline = (r: SummaryRow): string => {
+    const s = r.speedupVsSubmitWait;
+    if (baseline === undefined || s === null || r === baseline) return '';
+    return s >= 1
+      ? `, ${fmtRatio(s)} faster than submit-and-wait`
+      : `, ${fmtRatio(1 / s)} slower than submit-and-wait`;
+  };
+  const range = (r: SummaryRow): string =>
+    `p10–p90 ${fmtUs(r.wallUsPerKernelP10)}–${fmtUs(r.wallUsPerKernelP90)} µs`;
+  if (!isMain) {
+    // The other workloads: one compact sentence each, the main one has the full list.
+    const figures = tiny.filter(isOk).map((r) => {
+      const s = r.speedupVsSubmitWait;
+      const rel =
+        baseline === undefined || r === baseline || s === null
+          ? ''
+          : s >= 1
+            ? ` (${fmtRatio(s)} faster)`
+            : ` (${fmtRatio(1 / s)} slower)`;
+      return `${code(r.strategy)} ${fmtUs(r.wallUsPerKernel)} µs${rel}`;
+    });
+    const missing = tiny.filter((r) => !isOk(r)).map((r) => `${code(r.strategy)} ${why(r)}`);
+    return [
+      `**${workload}** at ${at}, wall time per kernel${baseline === undefined ? '' : ' (speed-up against `submit-wait`)'}: ${listing(figures)}${missing.length === 0 ? '' : `; ${listing(missing)}`}.`,
+    ];
+  }
+  const backend = run.context.adapter?.backend;
+  out.push(
+    `On this GPU (**${adapterName(run.context)}**${backend === undefined ? '' : `, backend ${backend}`}), ${workload} at ${at}:`,
+  );
+  const items: string[] = [];
+  /** One sentence per strategy measured at the tiny case; none for a strategy not there. */
+  const push = (strategy: string, text: (r: SummaryRow) => string): void => {
+    const r = byStrategy(tiny, strategy);
+    if (r !== undefined) items.push(text(r));
+  };
+  push(
+    'submit-wait',
+    (r) =>
+      `one submit-and-wait costs **${fmtUs(r.wallUsPerKernel)} µs** per kernel (${code('submit-wait')}, ${range(r)});`,
+  );
+  push(
+    'submit-each',
+    (r) =>
+      `one submit per kernel with a single wait costs ${fmtUs(r.wallUsPerKernel)} µs per kernel (${code('submit-each')}${vsBaseline(r)});`,
+  );
+  push(
+    'pass-each',
+    (r) =>
+      `one compute pass per kernel in one command buffer costs ${fmtUs(r.wallUsPerKernel)} µs per kernel (${code('pass-each')}${vsBaseline(r)});`,
+  );
+  push(
+    'dispatch-each',
+    (r) =>
+      `dispatches in one pass cost **${fmtUs(r.wallUsPerKernel)} µs** each (${code('dispatch-each')}${vsBaseline(r)});`,
+  );
+  push('prerecorded', (r) => {
+    // WebGPU cannot replay a command buffer: with its encoding counted, compare it to dispatch-each
+    // honestly (the word follows the numbers).
+    const one = byStrategy(tiny, 'dispatch-each');
+    const pre = r.preEncodeUsPerKernel;
+    const total =
+      pre === null || pre <= 0 || r.wallUsPerKernel === null ? null : r.wallUsPerKernel + pre;
+    const against =
+      total === null || one?.wallUsPerKernel == null
+        ? ''
+        : `, ${total <= one.wallUsPerKernel ? 'no more than' : 'more than'} \`dispatch-each\`'s ${fmtUs(one.wallUsPerKernel)} µs`;
+    const encode =
+      total === null
+        ? ''
+        : `; encoding them beforehand, outside the timer, costs ${fmtUs(pre)} µs per kernel, so with their encoding, as WebGPU must redo it for every submit, they cost ${fmtUs(total)} µs${against}`;
+    return `pre-recorded command buffers bring that to **${fmtUs(r.wallUsPerKernel)} µs** per kernel (${code('prerecorded')}: submit and wait only${vsBaseline(r)}${encode});`;
+  });
+  push(
+    'indirect',
+    (r) =>
+      `indirect dispatches in one pass cost ${fmtUs(r.wallUsPerKernel)} µs each (${code('indirect')}${vsBaseline(r)});`,
+  );
+  push(
+    'fused',
+    (r) =>
+      `one fused kernel costs **${fmtUs(r.wallUsPerKernel)} µs** per kernel-equivalent (${code('fused')}${vsBaseline(r)});`,
+  );
+  push(
+    'persistent',
+    (r) =>
+      `a persistent kernel costs **${fmtUs(r.wallUsPerKernel)} µs** per kernel-equivalent (${code('persistent')}${vsBaseline(r)});`,
+  );
+  const notRun = tiny.filter((r) => !isMeasured(r));
+  if (notRun.length > 0) {
+    items.push(
+      `not measured at this size: ${listing(notRun.map((r) => `${code(r.strategy)} (${r.status})`))};`,
+    );
+  }
+  const short = tiny.filter((r) => isMeasured(r) && !isOk(r));
+  if (short.length > 0) {
+    items.push(
+      `not quoted, too few samples (below the floor): ${listing(short.map((r) => code(r.strategy)))};`,
+    );
+  }
+  const ok = tiny.filter(isOk);
+  const best = ok.reduce<SummaryRow | undefined>(
+    (m, r) =>
+      m === undefined || (r.wallUsPerKernel ?? Infinity) < (m.wallUsPerKernel ?? Infinity) ? r : m,
+    undefined,
+  );
+  if (best !== undefined) {
+    items.push(
+      `the fastest here is ${code(best.strategy)} at ${fmtUs(best.wallUsPerKernel)} µs per kernel${baseline === undefined || best === baseline ? '' : `, ${fmtRatio(best.speedupVsSubmitWait)} faster than ${code('submit-wait')}`}.`,
+    );
+  }
+  return [...out, ...items.map((i) => `- ${i}`)];
+}
+
+/** Strategies whose K-fit the headline quotes, in this order. */
+const QUOTED_FITS = ['submit-wait', 'dispatch-each', 'prerecorded', 'fused'];
+
+/**
+ * "Across K" sentence from the fits at the workload's smallest size. Flagged fits (a negative
+ * fixed cost, a poor R²) are not findings: never quoted; named as left out where they would be.
+ */
+function fitSentence(run: RunData, workload: string): string | undefined {
+  const all = run.fits.filter((f) => f.workload === workload && f.perKernelUs !== null);
+  if (all.length === 0) return undefined;
+  const fits = all.filter((f) => f.flag === '');
+  if (fits.length === 0) {
+    const flags = distinct(all.map((f) => f.flag));
+    return `No fit across K is reliable for ${workload}: all ${all.length} are flagged (${listing(flags)}), so none is quoted; the fits table below shows them with their flags.`;
+  }
+  const elements = Math.min(...fits.map((f) => f.elements));
+  const intensity = Math.min(...fits.map((f) => f.intensity));
+  const atSize = all.filter((f) => f.elements === elements && f.intensity === intensity);
+  const at = atSize.filter((f) => f.flag === '');
+  const parts: string[] = [];
+  for (const strategy of QUOTED_FITS) {
+    const f = at.find((x) => x.strategy === strategy);
+    if (f === undefined) continue;
+    const r2 = f.r2 === null || (f.points ?? 0) <= 2 ? '' : `, r² = ${f.r2.toFixed(2)}`;
+    parts.push(
+      `${fmtUs(f.perKernelUs)} µs with ${code(strategy)} (fixed ${fmtUs(f.fixedUs)} µs per execution${r2})`,
+    );
+  }
+  if (parts.length === 0) return undefined;
+  const first = at[0];
+  const kRange =
+    first?.kernelsMin === null || first?.kernelsMax === null || first === undefined
+      ? ''
+      : ` (K = ${fmtCount(first.kernelsMin)}…${fmtCount(first.kernelsMax)})`;
+  const exact =
+    (first?.points ?? 0) <= 2
+      ? ' Only two values of K were measured, so the line passes through both exactly (no r²).'
+      : '';
+  const flagged = atSize.filter((f) => f.flag !== '' && QUOTED_FITS.includes(f.strategy));
+  const left =
+    flagged.length === 0
+      ? ''
+      : ` Not quoted: the fit of ${listing(flagged.map((f) => `${code(f.strategy)} (${f.flag})`))} at this size, which does not describe its points.`;
+  return `Across K${kRange} at ${fmtCount(elements)} elements, one more ${workload} kernel costs ${listing(parts)}, from the fit wall(K) = a + b·K (b per kernel, a fixed).${exact}${left}`;
+}
+
+export function describeCrossover(c: CrossoverRow): string {
+  if (c.elements === null) return 'unknown';
+  if (c.kind === 'between') return `≈ ${fmtApprox(c.elements)}`;
+  if (c.kind === 'below-range')
+    return `below ${fmtCount(c.elements)} (execution dominates already)`;
+  if (c.kind === 'above-range') return `above ${fmtCount(c.elements)} (overhead still dominates)`;
+  return `${c.kind} ${fmtCount(c.elements)}`;
+}
+
+/** "Launch overhead stops dominating above N elements" sentence, per strategy, at the largest K. */
+function crossoverSentence(run: RunData, workload: string): string | undefined {
+  const all = run.crossovers.filter((c) => c.workload === workload);
+  if (all.length === 0) return undefined;
+  const kernels = Math.max(...all.map((c) => c.kernels));
+  const intensity = Math.min(...all.map((c) => c.intensity));
+  const at = all.filter((c) => c.kernels === kernels && c.intensity === intensity);
+  const order = strategyOrder(run);
+  at.sort((a, b) => order.indexOf(a.strategy) - order.indexOf(b.strategy));
+  const between = at.filter((c) => c.kind === 'between' && c.elements !== null);
+  const below = at.filter((c) => c.kind === 'below-range');
+  const above = at.filter((c) => c.kind === 'above-range');
+  const parts: string[] = [];
+  if (between.length > 0) {
+    parts.push(
+      `launch overhead stops dominating above ${listing(between.map((c) => `≈ ${fmtApprox(c.elements ?? 0)} elements with ${code(c.strategy)}`))}`,
+    );
+  }
+  if (below.length > 0) {
+    parts.push(
+      `execution already dominates at the smallest size measured (${fmtCount(Math.min(...below.map((c) => c.elements ?? 0)))} elements) with ${listing(below.map((c) => code(c.strategy)))}`,
+    );
+  }
+  if (above.length > 0) {
+    parts.push(
+      `overhead still dominates at the largest size measured (${fmtCount(Math.max(...above.map((c) => c.elements ?? 0)))} elements) with ${listing(above.map((c) => code(c.strategy)))}`,
+    );
+  }
+  const text = parts.join('; ');
+  return `At K = ${fmtCount(kernels)}, ${text} (where GPU busy time per kernel overtakes launch overhead per kernel; interpolated in log-log between measured sizes).`;
+}
+
+function cautions(run: RunData): string[] {
+  const out: string[] = [];
+  const c = run.context;
+  if (!run.hasContext) out.push('This folder has no context.json: adapter and settings unknown.');
+  if (c.adapter?.cpuDevice === true || c.adapter?.isFallbackAdapter === true) {
+    out.push(
+      'This adapter is a CPU device (a software/fallback adapter): "GPU" time runs on the host CPU, sharing its cores with the host side, so none of these figures transfers to a real GPU.',
+    );
+  }
+  if (c.interrupted === true)
+    out.push(
+      'The run was interrupted: only the cases measured before it are here, with the rounds they had.',
+    );
+  out.push(
+    "These are Dawn's figures in Node. A browser sends every submit and every completion through its GPU process, a hop Dawn in Node does not have, so a web page pays more per submit and per wait than measured here (not measured by this suite): read the costs of the submit-heavy strategies as lower bounds for the web.",
+  );
+  if (c.deviceLost !== null && c.deviceLost !== undefined) {
+    out.push(
+      `The GPU device was lost during the run (${c.deviceLost}): only the cases measured before it are here, with the rounds they had.`,
+    );
+  }
+  if (c.complete === false && c.interrupted !== true && (c.deviceLost ?? null) === null) {
+    out.push(
+      'The run did not finish (context.json has no finish time): only the cases written so far are here.',
+    );
+  }
+  if (c.timestampSelfTest?.ok === false) {
+    out.push(
+      `The timestamp self-test failed (${c.timestampSelfTest.message ?? 'no message'}): GPU busy, overhead and utilisation are not measured.`,
+    );
+  }
+  const ok = run.summary.filter(isOk);
+  const measured = run.summary.filter(isMeasured);
+  const floor = c.options?.sampling?.['minSamples'];
+  const short = measured.filter((r) => r.enoughSamples === false);
+  if (short.length > 0) {
+    out.push(
+      `${short.length} of ${measured.length} measured cases have insufficient samples (fewer than the floor${floor === undefined ? '' : ` of ${fmtCount(floor)}`} of a kind): they are marked in their tables and left out of the headline, the charts, the fits and the crossovers.`,
+    );
+  }
+  const target = c.options?.sampling?.['maxNoise'];
+  const wide = ok.filter((r) => r.converged === false);
+  if (wide.length > 0) {
+    const withRounds = wide.some((r) => r.wallUsPerKernelLo95 !== null);
+    out.push(
+      withRounds
+        ? `${wide.length} of ${ok.length} cases with enough samples have a 95% repeat interval (wall or GPU busy) wider than the target${target === undefined ? '' : ` of ±${fmtTarget(target)}`}: a repeat run may report a figure further than that from theirs; their intervals are in the tables.`
+        : `${wide.length} of ${ok.length} measured cases did not reach the noise target${target === undefined ? '' : ` (±${fmtTarget(target)} on the median)`} within their time budget: read their p10–p90 ranges.`,
+    );
+  }
+  const negative = ok.filter((r) => (r.launchOverheadUsPerKernel ?? 0) < 0);
+  if (negative.length > 0) {
+    out.push(
+      `${negative.length} case(s) show a negative launch overhead: their samples with timestamp queries ran slower than those without (the queries themselves cost execution time, or noise), so GPU busy exceeds wall there.`,
+    );
+  }
+  const failed = run.summary.filter((r) => r.status === 'failed');
+  if (failed.length > 0) {
+    out.push(
+      `${failed.length} case(s) failed: see [Failed and not applicable](#failed-and-not-applicable).`,
+    );
+  }
+  return out;
+}
+
+export function headline(run: RunData): string[] {
+  const workloads = workloadsOf(run).filter((w) => !isDecode(w));
+  const main = workloads.includes('map') ? 'map' : workloads[0];
+  const ordered = main === undefined ? [] : [main, ...workloads.filter((w) => w !== main)];
+  const out: string[] = ['## Headline', ''];
+  const decode = decodeHeadline(run);
+  if (decode.length > 0) out.push(...decode, '');
+  if (run.summary.filter(isOk).length === 0) {
+    out.push('No case was measured successfully: nothing to report but the reasons below.', '');
+  }
+  for (const [i, workload] of ordered.entries()) {
+    const lines = headlineFor(run, workload, i === 0);
+    if (lines.length === 0) continue;
+    out.push(...lines, '');
+    for (const sentence of [fitSentence(run, workload), crossoverSentence(run, workload)]) {
+      if (sentence !== undefined) out.push(sentence, '');
+    }
+  }
+  const bandwidth = bandwidthSentence(run);
+  if (bandwidth !== undefined) out.push(bandwidth, '');
+  const notes = cautions(run);
+  if (notes.length > 0) out.push('Read with care:', '', ...notes.map((n) => `- ${n}`), '');
+  return out;
+}
+
+/** One headline sentence on bandwidth, when the run measured it. */
+function bandwidthSentence(run: RunData): string | undefined {
+  const copy = run.bandwidth.find((b) => b.method === 'copyBufferToBuffer');
+  const kernel = run.bandwidth.find((b) => b.method === 'map-kernel');
+  if (copy?.wallGBps === null || copy?.wallGBps === undefined) return undefined;
+  const k =
+    kernel?.wallGBps === null || kernel?.wallGBps === undefined
+      ? ''
+      : `; the \`map\` kernel at intensity 0 reaches ${Number(kernel.wallGBps.toPrecision(3))} GB/s (${fmtPercent(kernel.ofCopy)} of that)`;
+  return `For scale: copyBufferToBuffer moves ${Number(copy.wallGBps.toPrecision(3))} GB/s${k}.`;
+}
