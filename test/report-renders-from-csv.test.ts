@@ -91,7 +91,7 @@ describe('report from a fixture run', () => {
         texts.some((t) => t.includes('Fixture GPU 9000')),
         file,
       ).toBe(true);
-      if (file === 'wall-map.svg') {
+      if (file === 'wall-map.svg' || file === 'utilisation-map.svg') {
         // Two sizes: one dot per strategy in a panel per size and K, strategies on the x axis.
         expect(texts, file).toContain('64 elements · K = 1 kernel');
         expect(texts, file).toContain('65,536 elements · K = 100 kernels');

@@ -119,37 +119,54 @@ function elementsAxis(rows: readonly SummaryRow[]): object {
 }
 
 /**
+ * The facet of a dot chart: a panel per (size, K) of `rows`, in size then K order, three to a
+ * row at most.
+ */
+function dotFacet(rows: readonly SummaryRow[]): { facet: object; columns: number } {
+  const sizes = distinct(rows.map((r) => r.elements)).sort((a, b) => a - b);
+  const kernels = distinct(rows.map((r) => r.kernels)).sort((a, b) => a - b);
+  const order = sizes.flatMap((e) => kernels.map((k) => dotPanel(e, k)));
+  return {
+    facet: { field: 'panel', type: 'ordinal', title: null, sort: order },
+    columns: Math.min(kernels.length, 3),
+  };
+}
+
+const dotPanel = (elements: number, kernels: number): string =>
+  `${formatElements(elements)} elements · ${kLabel(kernels)}`;
+
+/** x of a dot chart: the strategies, in run order. */
+const strategyAxis = (strategies: readonly string[]): object => ({
+  field: 'strategy',
+  type: 'nominal',
+  sort: strategies,
+  axis: { title: null, labelAngle: -40 },
+});
+
+/** Runs of one or two sizes (of one intensity and workgroup size) get dot charts, not lines. */
+const fewSizes = (rows: readonly SummaryRow[]): boolean =>
+  distinct(rows.map((r) => r.elements)).length <= 2 && distinct(rows.map(variantOf)).length === 1;
+
+/**
  * Wall time per kernel as dots, one per strategy, a panel per (size, K): for runs with one or two
  * sizes, where lines between two points (or stacked on one x) would hide series behind each other.
  */
-function wallBars(
+function wallDots(
   run: RunData,
   workload: string,
   strategies: string[],
   rows: SummaryRow[],
 ): ChartSpec {
-  const sizes = distinct(rows.map((r) => r.elements)).sort((a, b) => a - b);
-  const kernels = distinct(rows.map((r) => r.kernels)).sort((a, b) => a - b);
-  const panelOf = (r: SummaryRow): string =>
-    `${formatElements(r.elements)} elements · ${kLabel(r.kernels)}`;
-  const order = sizes.flatMap((e) =>
-    kernels.map((k) => `${formatElements(e)} elements · ${kLabel(k)}`),
-  );
   const values = rows
     .filter((r) => (r.wallUsPerKernel ?? 0) > 0)
     .map((r) => ({
       strategy: r.strategy,
-      panel: panelOf(r),
+      panel: dotPanel(r.elements, r.kernels),
       wall: r.wallUsPerKernel,
       p10: r.wallUsPerKernelP10,
       p90: r.wallUsPerKernelP90,
     }));
-  const x = {
-    field: 'strategy',
-    type: 'nominal',
-    sort: strategies,
-    axis: { title: null, labelAngle: -40 },
-  };
+  const x = strategyAxis(strategies);
   const yScale = { type: 'log' };
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -158,8 +175,7 @@ function wallBars(
       subtitle: subtitle(run, 'median per kernel (dots, log scale); rules: p10–p90 of the samples'),
     },
     data: { values },
-    facet: { field: 'panel', type: 'ordinal', title: null, sort: order },
-    columns: Math.min(kernels.length, 3),
+    ...dotFacet(rows),
     spec: {
       width: 260,
       height: 200,
@@ -211,11 +227,7 @@ function wallBars(
 function wallChart(run: RunData, workload: string, strategies: string[]): ChartSpec | undefined {
   const rows = run.summary.filter((r) => r.workload === workload && isOk(r));
   if (rows.length === 0) return undefined;
-  if (
-    distinct(rows.map((r) => r.elements)).length <= 2 &&
-    distinct(rows.map(variantOf)).length === 1
-  )
-    return wallBars(run, workload, strategies, rows);
+  if (fewSizes(rows)) return wallDots(run, workload, strategies, rows);
   const values = rows
     .filter((r) => (r.wallUsPerKernel ?? 0) > 0)
     .map((r) => ({
@@ -437,6 +449,57 @@ function utilisationChart(
     variant: variantOf(r),
     utilization: cpu ? Math.min(1, r.utilization ?? 0) : r.utilization,
   }));
+  if (fewSizes(rows)) {
+    const dots = {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: {
+        text: `GPU kernel utilisation: ${workload}`,
+        subtitle: subtitle(
+          run,
+          'median GPU busy / median wall time; 100% = the GPU never waits',
+          ...(cpu
+            ? ['CPU device: busy and wall share the host cores; values clamped at 100%']
+            : []),
+        ),
+      },
+      data: {
+        values: values.map((v, i) => ({
+          ...v,
+          panel: dotPanel(rows[i]?.elements ?? 0, rows[i]?.kernels ?? 0),
+        })),
+      },
+      ...dotFacet(rows),
+      spec: {
+        width: 260,
+        height: 180,
+        mark: { type: 'point', filled: true, size: 90 },
+        encoding: {
+          x: strategyAxis(strategies),
+          y: {
+            field: 'utilization',
+            type: 'quantitative',
+            scale: { zero: true },
+            axis: { format: '.0%', title: 'GPU utilisation (% of wall time)' },
+          },
+          color: {
+            field: 'strategy',
+            type: 'nominal',
+            scale: strategyScale(strategies),
+            legend: null,
+          },
+        },
+      },
+      resolve: { scale: { y: 'shared' } },
+      config: CONFIG,
+    };
+    return {
+      file: `${CHARTS_DIR}/utilisation-${slug(workload)}.svg`,
+      title: `GPU utilisation, ${workload}`,
+      caption:
+        'How much of the wall time the GPU spends executing kernels, one dot per strategy and a panel per size and K.',
+      spec: asSpec(dots),
+    };
+  }
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
