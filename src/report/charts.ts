@@ -449,18 +449,17 @@ function utilisationChart(
     variant: variantOf(r),
     utilization: cpu ? Math.min(1, r.utilization ?? 0) : r.utilization,
   }));
+  const caption = subtitle(
+    run,
+    'median GPU busy / median wall time; 100% = the GPU never waits',
+    ...(cpu ? ['CPU device: busy and wall share the host cores; values clamped at 100%'] : []),
+  );
   if (fewSizes(rows)) {
     const dots = {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       title: {
         text: `GPU kernel utilisation: ${workload}`,
-        subtitle: subtitle(
-          run,
-          'median GPU busy / median wall time; 100% = the GPU never waits',
-          ...(cpu
-            ? ['CPU device: busy and wall share the host cores; values clamped at 100%']
-            : []),
-        ),
+        subtitle: caption,
       },
       data: {
         values: values.map((v, i) => ({
@@ -504,11 +503,7 @@ function utilisationChart(
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: `GPU kernel utilisation against size: ${workload}`,
-      subtitle: subtitle(
-        run,
-        'median GPU busy / median wall time; 100% = the GPU never waits',
-        ...(cpu ? ['CPU device: busy and wall share the host cores; values clamped at 100%'] : []),
-      ),
+      subtitle: caption,
     },
     data: { values },
     ...facetOf(rows),

@@ -22,6 +22,28 @@ export class ProgramCache {
 }
 
 /**
+ * The failure word of a grid barrier (`GridBarrier.failed`, the third u32 of `barrier`: 0, or 1 +
+ * the step or op after which a barrier gave up), read after an execution; when set, the whole
+ * barrier is cleared, which is safe then (the execution completed and the last workgroup out
+ * reset the counters) and makes the next execution start clean.
+ */
+export async function readGridFailure(
+  device: GPUDevice,
+  barrier: GPUBuffer,
+  readback: GPUBuffer,
+  bytes: number,
+): Promise<number> {
+  const encoder = device.createCommandEncoder({ label: `${barrier.label}.readback` });
+  encoder.copyBufferToBuffer(barrier, 0, readback, 0, bytes);
+  device.queue.submit([encoder.finish()]);
+  await readback.mapAsync(GPUMapMode.READ);
+  const failed = new Uint32Array(readback.getMappedRange().slice(0))[2] ?? 0;
+  readback.unmap();
+  if (failed !== 0) device.queue.writeBuffer(barrier, 0, new Uint32Array(bytes / 4));
+  return failed;
+}
+
+/**
  * Copies words into `readback` (MAP_READ | COPY_DST) with `copy`, maps it and returns the first
  * `length` 32-bit words. Outside any timed region: used to verify results.
  */

@@ -10,7 +10,7 @@
  * Measures: launch cost of a chain whose steps depend across elements. Does not measure:
  * multi-dimensional stencils or memory-bound stencil throughput.
  */
-import { ProgramCache, readWords } from './resources.ts';
+import { ProgramCache, readGridFailure, readWords } from './resources.ts';
 import { compileShader } from '../gpu/shaders.ts';
 import { alignUp, gridFor, uniformSlotBytes } from './grid.ts';
 import { mapMix } from './map.ts';
@@ -393,16 +393,8 @@ async function prepareStencil(
     async checkStatus() {
       // Only the persistent program's grid barrier can fail without a GPU error.
       if (!programs.has('persistent')) return undefined;
-      const encoder = device.createCommandEncoder({ label: 'stencil.grid_barrier.readback' });
-      encoder.copyBufferToBuffer(gridBarrier, 0, gridReadback, 0, GRID_BYTES);
-      device.queue.submit([encoder.finish()]);
-      await gridReadback.mapAsync(GPUMapMode.READ);
-      const failedAfterStep = new Uint32Array(gridReadback.getMappedRange().slice(0))[2] ?? 0;
-      gridReadback.unmap();
+      const failedAfterStep = await readGridFailure(device, gridBarrier, gridReadback, GRID_BYTES);
       if (failedAfterStep === 0) return undefined;
-      // Quiescent now (the execution completed and the last workgroup out reset the counters):
-      // clearing the whole barrier is safe, and makes the next execution start clean.
-      device.queue.writeBuffer(gridBarrier, 0, new Uint32Array(GRID_BYTES / 4));
       return `grid barrier spin bound hit after step ${failedAfterStep - 1}: the ${persistentWorkgroups} workgroups were not co-resident (WebGPU does not guarantee it), result invalid`;
     },
     destroy() {

@@ -14,7 +14,7 @@
  */
 import { compileShader } from '../../gpu/shaders.ts';
 import { alignUp, gridFor, uniformSlotBytes } from '../grid.ts';
-import { ProgramCache, readWords } from '../resources.ts';
+import { ProgramCache, readGridFailure, readWords } from '../resources.ts';
 import type {
   CaseParams,
   DeviceLimits,
@@ -83,14 +83,6 @@ export function caseShape(params: CaseParams): DecodeShape {
 /** Dispatches one step of each program launches. */
 export function decodeDispatches(s: DecodeShape): Record<ProgramKind, number> {
   return { steps: 17 * s.layers + 2, fused: 6 * s.layers + 1, persistent: 1 };
-}
-
-/** Workgroups of the megakernel: the case's, capped by the most any op can use. */
-function megakernelWorkgroups(params: CaseParams, s: DecodeShape, layout: DecodeLayout): number {
-  return Math.max(
-    1,
-    Math.min(params.persistentWorkgroups, mostUnits(fusedOps(s, layout, params.workgroupSize))),
-  );
 }
 
 export const decodeWorkload: Workload = {
@@ -215,7 +207,8 @@ async function prepareDecode(
   const layout = decodeLayout(s, limits, params.workgroupSize);
   const steps = stepOps(s, layout, wg);
   const fused = fusedOps(s, layout, params.workgroupSize);
-  const P = megakernelWorkgroups(params, s, layout);
+  // The megakernel's workgroups: the case's, capped by the most units any op has.
+  const P = Math.max(1, Math.min(params.persistentWorkgroups, mostUnits(fused)));
   const slot = uniformSlotBytes(limits);
   const kv = kvWidth(s);
 
@@ -445,14 +438,8 @@ async function prepareDecode(
       ),
     async checkStatus() {
       if (!programs.has('persistent')) return undefined;
-      const encoder = device.createCommandEncoder({ label: 'decode.grid.readback' });
-      encoder.copyBufferToBuffer(grid, 0, gridReadback, 0, GRID_BYTES);
-      device.queue.submit([encoder.finish()]);
-      await gridReadback.mapAsync(GPUMapMode.READ);
-      const failedAfterOp = new Uint32Array(gridReadback.getMappedRange().slice(0))[2] ?? 0;
-      gridReadback.unmap();
+      const failedAfterOp = await readGridFailure(device, grid, gridReadback, GRID_BYTES);
       if (failedAfterOp === 0) return undefined;
-      device.queue.writeBuffer(grid, 0, new Uint32Array(GRID_BYTES / 4));
       return `grid barrier spin bound hit after op ${failedAfterOp - 1} of ${fused.length}: the ${P} workgroups were not co-resident (WebGPU does not guarantee it), result invalid`;
     },
     destroy() {
