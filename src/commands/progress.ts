@@ -73,7 +73,10 @@ export function keyFigure(results: readonly CaseResult[]): string {
   const figure =
     pick?.wallNs == null
       ? 'nothing measured'
-      : `${pick.strategy} ${fmtUs(pick.wallNs.median / 1e3 / pick.params.kernels)} µs/kernel`;
+      : pick.params.preset !== undefined
+        ? // A workload with named shapes (decode): per execution, a step.
+          `${pick.strategy} ${fmtUs(pick.wallNs.median / 1e3)} µs/step`
+        : `${pick.strategy} ${fmtUs(pick.wallNs.median / 1e3 / pick.params.kernels)} µs/kernel`;
   return failed === 0 ? figure : `${figure}, ${failed} failed`;
 }
 

@@ -5,6 +5,7 @@ import type { SelfCheckRow } from '../measure/self-check.ts';
 import type { BandwidthRow } from '../measure/bandwidth.ts';
 import type { ClockHoldStats } from '../gpu/clock-hold.ts';
 import type { DriftRow } from '../measure/drift.ts';
+import { workloadById } from '../workloads/index.ts';
 
 function fmt(value: number | null, digits = 3): string {
   if (value === null || !Number.isFinite(value)) return '-';
@@ -39,15 +40,40 @@ function repeatHalfWidth(hi: number | null | undefined, centre: number | undefin
   return half > 1 ? '±>100%' : `±${(half * 100).toFixed(1)}%`;
 }
 
+/**
+ * How a result's group is named and its times shown: per kernel, or for a workload with named
+ * shapes (`decode`) per execution (a step), its axes named as the workload means them.
+ */
+function unitOf(r: CaseResult): { key: string; unit: string; scale: number } {
+  const p = r.params;
+  const meaning =
+    p.preset === undefined
+      ? undefined
+      : workloadById(r.workload.split(':')[0] ?? '')?.presets?.meaning;
+  if (meaning === undefined)
+    return {
+      key: `${r.workload}  elements=${p.elements}  K=${p.kernels}  intensity=${p.intensity}  wg=${p.workgroupSize}`,
+      unit: 'kernel',
+      scale: 1,
+    };
+  const name = (text: string): string => text.replace(/ /g, '-');
+  return {
+    key: `${r.workload}  ${name(meaning.elements)}=${p.elements}  ${name(meaning.kernels)}=${p.kernels}  wg=${p.workgroupSize}`,
+    unit: 'step',
+    scale: p.kernels,
+  };
+}
+
 export function summaryTable(results: readonly CaseResult[]): string {
   const groups = new Map<string, CaseResult[]>();
   for (const r of results) {
-    const p = r.params;
-    const key = `${r.workload}  elements=${p.elements}  K=${p.kernels}  intensity=${p.intensity}  wg=${p.workgroupSize}`;
+    const { key } = unitOf(r);
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   const blocks: string[] = [];
   for (const [key, members] of groups) {
+    const { unit, scale } = unitOf(members[0] as CaseResult);
+    const per = (v: number | null): number | null => (v === null ? null : v * scale);
     const baseline = members.find((m) => m.strategy === 'submit-wait');
     const rows = members.map((r) => {
       if (r.status !== 'ok') return [r.strategy, r.status, '', '', '', '', '', r.reason];
@@ -55,10 +81,10 @@ export function summaryTable(results: readonly CaseResult[]): string {
       const hi = r.wallRounds?.hi95;
       return [
         r.strategy,
-        fmt(m.wallUsPerKernel),
+        fmt(per(m.wallUsPerKernel)),
         repeatHalfWidth(hi, r.wallNs?.median),
-        fmt(m.gpuBusyUsPerKernel),
-        fmt(m.launchOverheadUsPerKernel),
+        fmt(per(m.gpuBusyUsPerKernel)),
+        fmt(per(m.launchOverheadUsPerKernel)),
         m.utilization === null ? '-' : `${(m.utilization * 100).toFixed(0)}%`,
         baseline === undefined ? '-' : `${fmt(speedup(r, baseline))}x`,
         r.reason,
@@ -68,10 +94,10 @@ export function summaryTable(results: readonly CaseResult[]): string {
       `${key}\n${formatTable(
         [
           'strategy',
-          'wall µs/kernel',
+          `wall µs/${unit}`,
           'repeat ±95%',
-          'GPU busy µs/kernel',
-          'overhead µs/kernel',
+          `GPU busy µs/${unit}`,
+          `overhead µs/${unit}`,
           'GPU util',
           'vs submit-wait',
           'note',
