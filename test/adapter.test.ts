@@ -4,7 +4,13 @@
  * adapter: it has the feature and the limits the suite relies on.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { NO_ADAPTER_HELP, openGpu, type GpuContext } from '../src/gpu/context.ts';
+import {
+  BACKENDS,
+  NO_ADAPTER_HELP,
+  enumeratedBackend,
+  openGpu,
+  type GpuContext,
+} from '../src/gpu/context.ts';
 import { NoAdapterError } from '../src/errors.ts';
 import { IN_CI } from './support/gpu.ts';
 
@@ -36,5 +42,14 @@ describe('adapter', () => {
     expect(ctx.limits['maxComputeWorkgroupsPerDimension']).toBeGreaterThanOrEqual(65535);
     expect(ctx.limits['maxStorageBufferBindingSize']).toBeGreaterThanOrEqual(128 * 2 ** 20);
     expect(ctx.limits['maxComputeInvocationsPerWorkgroup']).toBeGreaterThanOrEqual(256);
+  });
+
+  it('names the backend it opened, not "default" (read from the adapters dawn.node lists)', async (t) => {
+    if (ctx === undefined) return t.skip('no adapter');
+    expect(BACKENDS as readonly string[]).toContain(ctx.backend);
+    // Without a backend flag dawn.node enumerates the platform's backend (lavapipe: Vulkan).
+    if (process.platform === 'linux') expect(ctx.backend).toBe('vulkan');
+    // The same answer when the device's name is not among the listed ones (the agreeing entries).
+    expect(await enumeratedBackend(ctx.instanceFlags, 'no-such-device')).toBe(ctx.backend);
   });
 });

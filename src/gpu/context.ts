@@ -147,6 +147,43 @@ function limitsRecord(limits: GPUSupportedLimits): Record<string, number> {
   return out;
 }
 
+/** Dawn's adapter name as GPUAdapterInfo.device spells it: lower case, other runs as one '-'. */
+function deviceSpelling(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+}
+
+/**
+ * The backend of the adapter dawn.node chose, which its GPUAdapterInfo does not carry. dawn.node
+ * lists every adapter it enumerated, each with its backend, when none matches its `adapter=` flag
+ * (the way its README gives to list them), so a second instance with the same flags and a name no
+ * adapter has reads that list. dawn.node enumerates one backend (the platform's, or the one
+ * `backend=` names), so the entries agree; the entry whose name the chosen adapter's `device` was
+ * spelled from decides if they do not. Undefined when the list cannot be read or is ambiguous.
+ */
+export async function enumeratedBackend(
+  flags: readonly string[],
+  device: string,
+): Promise<string | undefined> {
+  const probeFlags = [
+    ...flags.filter((flag) => !flag.startsWith('adapter=')),
+    'adapter=launchbench: no adapter has this name',
+  ];
+  let listing: string;
+  try {
+    await create(probeFlags).requestAdapter();
+    return undefined;
+  } catch (error) {
+    listing = errorMessage(error);
+  }
+  const entries = [...listing.matchAll(/backend: '([^']+)', name: '([^'\n]*)'/g)].map((m) => ({
+    backend: m[1] ?? '',
+    device: deviceSpelling(m[2] ?? ''),
+  }));
+  const chosen = entries.filter((entry) => entry.device === device);
+  const backends = new Set((chosen.length > 0 ? chosen : entries).map((entry) => entry.backend));
+  return backends.size === 1 ? [...backends][0] : undefined;
+}
+
 export const NO_ADAPTER_HELP =
   "no WebGPU adapter found. Install your GPU's Vulkan driver, or on a machine without a GPU " +
   "Mesa's lavapipe CPU driver: sudo bash scripts/install-lavapipe.sh (Debian bookworm).";
@@ -197,7 +234,7 @@ export async function openGpu(options: GpuOptions = {}): Promise<GpuContext> {
     limits: limitsRecord(device.limits),
     toggles,
     instanceFlags: flags,
-    backend: options.backend ?? 'default',
+    backend: options.backend ?? (await enumeratedBackend(flags, info.device)) ?? 'unknown',
     hasTimestamps,
     errors: { messages: [] },
     lost: undefined,
