@@ -12,6 +12,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderRunReport } from '../src/report/render-run.ts';
 import { runCli } from './support/cli.ts';
+import { svgTexts } from './support/svg.ts';
 
 const FIXTURE = new URL('./fixtures/run-small', import.meta.url).pathname;
 let dir = '';
@@ -21,14 +22,6 @@ beforeAll(() => {
   cpSync(FIXTURE, dir, { recursive: true });
 });
 afterAll(() => rmSync(join(dir, '..'), { recursive: true, force: true }));
-
-/** The text nodes of an SVG (vega writes titles, axis labels and legends as <text>/<tspan>). */
-function svgTexts(svg: string): string[] {
-  return svg
-    .split(/<[^>]*>/)
-    .map((t) => t.replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').trim())
-    .filter((t) => t !== '');
-}
 
 describe('report from a fixture run', () => {
   it('launchbench report DIR exits 0 and names report.md and the charts', async () => {

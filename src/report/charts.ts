@@ -119,16 +119,33 @@ function elementsAxis(rows: readonly SummaryRow[]): object {
 }
 
 /**
- * The facet of a dot chart: a panel per (size, K) of `rows`, in size then K order, three to a
- * row at most.
+ * The panels of a dot chart, spread into its spec: a row per size, a panel per K of that size in
+ * it, one y scale for all. A row per size rather than one wrapped facet, so a size with fewer K
+ * values than another (five panels: three over two) leaves no empty slot with an axis under it.
+ * `panel` draws one panel; the data's rows carry `elements` and `panel` (dotPanel).
  */
-function dotFacet(rows: readonly SummaryRow[]): { facet: object; columns: number } {
+function dotPanels(rows: readonly SummaryRow[], panel: object): object {
   const sizes = distinct(rows.map((r) => r.elements)).sort((a, b) => a - b);
-  const kernels = distinct(rows.map((r) => r.kernels)).sort((a, b) => a - b);
-  const order = sizes.flatMap((e) => kernels.map((k) => dotPanel(e, k)));
+  const sizeRow = (elements: number): object => {
+    const kernels = distinct(rows.filter((r) => r.elements === elements).map((r) => r.kernels));
+    return {
+      facet: {
+        field: 'panel',
+        type: 'ordinal',
+        title: null,
+        sort: kernels.sort((a, b) => a - b).map((k) => dotPanel(elements, k)),
+      },
+      columns: kernels.length,
+      spec: panel,
+    };
+  };
+  if (sizes.length === 1) return sizeRow(sizes[0] ?? 0);
   return {
-    facet: { field: 'panel', type: 'ordinal', title: null, sort: order },
-    columns: Math.min(kernels.length, 3),
+    vconcat: sizes.map((elements) => ({
+      transform: [{ filter: { field: 'elements', equal: elements } }],
+      ...sizeRow(elements),
+    })),
+    resolve: { scale: { y: 'shared' } },
   };
 }
 
@@ -161,6 +178,7 @@ function wallDots(
     .filter((r) => (r.wallUsPerKernel ?? 0) > 0)
     .map((r) => ({
       strategy: r.strategy,
+      elements: r.elements,
       panel: dotPanel(r.elements, r.kernels),
       wall: r.wallUsPerKernel,
       p10: r.wallUsPerKernelP10,
@@ -175,8 +193,7 @@ function wallDots(
       subtitle: subtitle(run, 'median per kernel (dots, log scale); rules: p10–p90 of the samples'),
     },
     data: { values },
-    ...dotFacet(rows),
-    spec: {
+    ...dotPanels(rows, {
       width: 260,
       height: 200,
       layer: [
@@ -211,8 +228,7 @@ function wallDots(
           },
         },
       ],
-    },
-    resolve: { scale: { y: 'shared' } },
+    }),
     config: CONFIG,
   };
   return {
@@ -287,7 +303,6 @@ function wallChart(run: RunData, workload: string, strategies: string[]): ChartS
         },
       ],
     },
-    resolve: { scale: { y: 'shared' } },
     config: CONFIG,
   };
   return {
@@ -467,8 +482,7 @@ function utilisationChart(
           panel: dotPanel(rows[i]?.elements ?? 0, rows[i]?.kernels ?? 0),
         })),
       },
-      ...dotFacet(rows),
-      spec: {
+      ...dotPanels(rows, {
         width: 260,
         height: 180,
         mark: { type: 'point', filled: true, size: 90 },
@@ -487,8 +501,7 @@ function utilisationChart(
             legend: null,
           },
         },
-      },
-      resolve: { scale: { y: 'shared' } },
+      }),
       config: CONFIG,
     };
     return {
