@@ -6,7 +6,14 @@
  * the schedule, every strategy sees every block alike and the ratio comes out right.
  */
 import { describe, expect, it } from 'vitest';
-import { floorShare, shuffled, visit, visitOrder, type Sampled } from '../src/measure/schedule.ts';
+import {
+  floorShare,
+  runFloor,
+  shuffled,
+  visit,
+  visitOrder,
+  type Sampled,
+} from '../src/measure/schedule.ts';
 import type { SampleKind } from '../src/measure/result.ts';
 import { roundSummary } from '../src/measure/stats.ts';
 import { seededRandom } from '../src/workloads/random.ts';
@@ -218,12 +225,16 @@ describe('rounds', () => {
     expect(visitOrder(12, 43, 2)).not.toEqual(orders[2]);
   });
 
-  it('the floor is spread over the rounds left and made up when a round fell short', () => {
-    expect(floorShare(10, 0, 0, 6)).toBe(2);
-    expect(floorShare(10, 2, 1, 6)).toBe(2);
-    expect(floorShare(10, 4, 5, 6)).toBe(6); // the last round makes up what is missing
-    expect(floorShare(10, 12, 3, 6)).toBe(1); // at least one sample per visit
+  it('the floor is spread over the rounds left, made up when a round fell short, 3 a round at least', () => {
+    expect(floorShare(20, 0, 0, 4)).toBe(5);
+    expect(floorShare(20, 5, 1, 4)).toBe(5);
+    expect(floorShare(20, 9, 3, 4)).toBe(11); // the last round makes up what is missing
+    // Three a visit at least, so a round's median sets one stalled sample aside.
+    expect(floorShare(10, 0, 0, 6)).toBe(3);
+    expect(floorShare(10, 12, 3, 6)).toBe(3);
     expect(floorShare(10, 0, 0, 1)).toBe(10);
+    expect(runFloor(10, 5)).toBe(15);
+    expect(runFloor(20, 5)).toBe(20);
   });
 
   it('shuffled is a permutation and leaves its input alone', () => {

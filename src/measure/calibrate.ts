@@ -20,6 +20,7 @@ import type { Strategy } from '../strategies/types.ts';
 import { mapWorkload } from '../workloads/map.ts';
 import type { CaseParams, Workload } from '../workloads/types.ts';
 import { timedExecution } from './run-case.ts';
+import { runFloor } from './schedule.ts';
 import { quantileSorted } from './stats.ts';
 import type { SamplingOptions } from './run-case.ts';
 
@@ -155,6 +156,7 @@ export function estimateFloorMs(
   s: Pick<SamplingOptions, 'minSamples' | 'minWarmup' | 'rounds'>,
   workload?: Workload,
 ): number {
-  const executions = 2 * s.minSamples + s.minWarmup + 1 + Math.max(0, s.rounds - 1);
+  const executions =
+    2 * runFloor(s.minSamples, s.rounds) + s.minWarmup + 1 + Math.max(0, s.rounds - 1);
   return (executions * estimateExecutionUs(c, strategy, p, workload)) / 1e3;
 }

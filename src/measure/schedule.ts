@@ -90,12 +90,25 @@ export interface VisitBudget {
 }
 
 /**
+ * The fewest valid samples of each kind a visit collects for each of its cases: the round's median
+ * (stats.ts roundSummary) then sets one stalled sample aside. Of two samples the median is their
+ * mean, so one stall moves it (3 ms and a 28 ms stall: 15.5 ms); slow decode cases on the H200
+ * had two samples a round at the default floor, and one such stall was seen there.
+ */
+export const ROUND_FLOOR = 3;
+
+/**
  * The floor's share for a visit of round `round` of `rounds`: what is still missing of `floor`,
- * spread over the rounds left (so a case that lost samples early makes them up later).
+ * spread over the rounds left (so a case that lost samples early makes them up later), and at
+ * least ROUND_FLOOR.
  */
 export function floorShare(floor: number, have: number, round: number, rounds: number): number {
-  return Math.max(1, Math.ceil((floor - have) / (rounds - round)));
+  return Math.max(ROUND_FLOOR, Math.ceil((floor - have) / (rounds - round)));
 }
+
+/** The samples of each kind a case collects at least over `rounds` rounds with floor `floor`. */
+export const runFloor = (floor: number, rounds: number): number =>
+  Math.max(floor, ROUND_FLOOR * rounds);
 
 interface Unit {
   runner: Sampled;

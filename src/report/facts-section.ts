@@ -16,9 +16,10 @@ function samplingText(s: Record<string, number>): string {
   ];
   const floor = s['minSamples'];
   const most = s['maxSamples'];
+  const perRound = s['roundFloor'];
   if (floor !== undefined) {
     parts.push(
-      `a floor of ${fmtCount(floor)} samples of each kind (without and with timestamp queries) per case over the run${most === undefined ? '' : `, at most ${fmtCount(most)}`}`,
+      `a floor of ${fmtCount(floor)} samples of each kind (without and with timestamp queries) per case over the run${perRound === undefined ? '' : ` and ${fmtCount(perRound)} in every round (so a round's median sets one stalled sample aside)`}${most === undefined ? '' : `, at most ${fmtCount(most)}`}`,
     );
   }
   if (s['maxTimeMs'] !== undefined) {
