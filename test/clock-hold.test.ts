@@ -169,6 +169,9 @@ class SleepyCase implements Sampled {
   count(): number {
     return this.taken;
   }
+  roundSpread(): number {
+    return 1;
+  }
   private busy(): number {
     const end = performance.now() + this.ms;
     while (performance.now() < end);

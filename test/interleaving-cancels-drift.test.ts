@@ -51,6 +51,10 @@ class ModelCase implements Sampled {
   count(_kind: SampleKind, round?: number): number {
     return this.walls.filter((w) => round === undefined || w.round === round).length;
   }
+  roundSpread(_kind: SampleKind, round: number): number {
+    const ns = this.walls.filter((w) => w.round === round).map((w) => w.ns);
+    return ns.length < 2 ? 1 : Math.max(...ns) / Math.min(...ns);
+  }
   warm(): Promise<number> {
     return Promise.resolve(this.machine.run(this.trueMs));
   }
@@ -198,6 +202,28 @@ describe('top-ups and settling', () => {
     expect(cases.map((c) => c.count('wall', 1))).toEqual([5, 2, 2]);
   });
 
+  it('a round whose two samples differ by more than 25% takes a third; agreeing ones stay at two', async () => {
+    const { cases } = logged([1, 1, 1]);
+    // Scripted wall times (ms): the second case's second sample is a stall, the third's is 20% off.
+    const scripts = [
+      [3, 3.1, 3],
+      [3, 28, 3.1],
+      [3, 3.6, 3],
+    ];
+    for (const [i, c] of cases.entries()) {
+      c.sample = (_kind, round) => {
+        const ns = (scripts[i]?.[c.count('wall', round)] ?? 3) * 1e6;
+        c.walls.push({ round, ns });
+        return Promise.resolve(ns);
+      };
+    }
+    await visit(cases, { ...budget, samplingMs: 0, floor: () => 2, cap: () => 2 }, seededRandom(4));
+    expect(cases.map((c) => c.count('wall', 1))).toEqual([2, 3, 2]);
+    // The third sample makes the stalled round's median 3.1 ms, not the two samples' mean 15.5 ms.
+    const stalled = (cases[1]?.walls ?? []).map((w) => w.ns / 1e6).sort((a, b) => a - b);
+    expect(stalled[1]).toBe(3.1);
+  });
+
   it('with settle N, each sample follows N untimed executions of its own case', async () => {
     const { cases, log } = logged([1, 2, 0.5]);
     await visit(
@@ -225,16 +251,16 @@ describe('rounds', () => {
     expect(visitOrder(12, 43, 2)).not.toEqual(orders[2]);
   });
 
-  it('the floor is spread over the rounds left, made up when a round fell short, 3 a round at least', () => {
-    expect(floorShare(20, 0, 0, 4)).toBe(5);
-    expect(floorShare(20, 5, 1, 4)).toBe(5);
-    expect(floorShare(20, 9, 3, 4)).toBe(11); // the last round makes up what is missing
-    // Three a visit at least, so a round's median sets one stalled sample aside.
-    expect(floorShare(10, 0, 0, 6)).toBe(3);
-    expect(floorShare(10, 12, 3, 6)).toBe(3);
+  it('the floor is spread over the rounds left, made up when a round fell short, 2 a round at least', () => {
+    expect(floorShare(10, 0, 0, 5)).toBe(2);
+    expect(floorShare(10, 2, 1, 5)).toBe(2);
+    expect(floorShare(10, 4, 4, 5)).toBe(6); // the last round makes up what is missing
+    // Two a visit at least, so no round's median is one sample.
+    expect(floorShare(10, 0, 0, 6)).toBe(2);
+    expect(floorShare(10, 12, 3, 6)).toBe(2);
     expect(floorShare(10, 0, 0, 1)).toBe(10);
-    expect(runFloor(10, 5)).toBe(15);
-    expect(runFloor(20, 5)).toBe(20);
+    expect(runFloor(10, 5)).toBe(10);
+    expect(runFloor(10, 8)).toBe(16);
   });
 
   it('shuffled is a permutation and leaves its input alone', () => {

@@ -36,7 +36,7 @@ import { ProgressClock, doneLine, keyFigure, stderrIsTerminal, visitLine } from 
 import { caseId } from '../measure/run-case.ts';
 import { calibrate, estimateFloorMs, type Calibration } from '../measure/calibrate.ts';
 import type { DriftRow } from '../measure/drift.ts';
-import { ROUND_FLOOR } from '../measure/schedule.ts';
+import { ROUND_FLOOR, ROUND_SPLIT } from '../measure/schedule.ts';
 import { runContext, runId } from '../report/context.ts';
 import {
   bandwidthTable,
@@ -437,8 +437,8 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
     const options = {
       profile,
       ...plan,
-      // Recorded with the options: the floor every round meets, whatever the run's floor.
-      sampling: { ...plan.sampling, roundFloor: ROUND_FLOOR },
+      // Recorded with the options: what every round collects whatever the run's floor.
+      sampling: { ...plan.sampling, roundFloor: ROUND_FLOOR, roundSplit: ROUND_SPLIT },
       workloads: plan.workloads.map((w) => w.id),
       strategies: plan.strategies.map((s) => s.id),
     };

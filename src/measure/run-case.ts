@@ -337,16 +337,30 @@ export class CaseRunner implements Sampled {
    * collection, and for GPU samples with timestamps that could be used (what the floor counts).
    */
   count(kind: SampleKind, round?: number): number {
-    let n = 0;
-    for (const s of this.samples)
-      if (
+    return this.valid(kind, round).length;
+  }
+
+  /**
+   * The largest over the smallest of `round`'s valid samples of `kind`: wall times, and for GPU
+   * samples their GPU busy times too (the larger ratio); 1 below two samples.
+   */
+  roundSpread(kind: SampleKind, round: number): number {
+    const samples = this.valid(kind, round);
+    if (samples.length < 2) return 1;
+    const ratio = (values: number[]): number => Math.max(...values) / Math.min(...values);
+    const walls = ratio(samples.map((s) => s.wallNs));
+    if (kind === 'wall') return walls;
+    return Math.max(walls, ratio(samples.map((s) => s.gpuBusyNs ?? 0)));
+  }
+
+  private valid(kind: SampleKind, round?: number): Sample[] {
+    return this.samples.filter(
+      (s) =>
         s.kind === kind &&
         !s.gc &&
         (kind === 'wall' || s.gpuBusyNs !== null) &&
-        (round === undefined || s.round === round)
-      )
-        n++;
-    return n;
+        (round === undefined || s.round === round),
+    );
   }
 
   /** Binds the strategy to this visit's prepared group. */

@@ -54,6 +54,8 @@ export interface Sampled {
   readonly lastWallNs: number | undefined;
   /** Valid samples of `kind` so far, in `round` or over the run. */
   count(kind: SampleKind, round?: number): number;
+  /** The largest over the smallest of `round`'s valid samples of `kind`; 1 below two. */
+  roundSpread(kind: SampleKind, round: number): number;
   /** One execution that does not count (warm-up); its wall time in ns, undefined on failure. */
   warm(kind: SampleKind): Promise<number | undefined>;
   /**
@@ -90,12 +92,20 @@ export interface VisitBudget {
 }
 
 /**
- * The fewest valid samples of each kind a visit collects for each of its cases: the round's median
- * (stats.ts roundSummary) then sets one stalled sample aside. Of two samples the median is their
- * mean, so one stall moves it (3 ms and a 28 ms stall: 15.5 ms); slow decode cases on the H200
- * had two samples a round at the default floor, and one such stall was seen there.
+ * The fewest valid samples of each kind a visit collects for each of its cases, so that no round's
+ * median is a single sample.
  */
-export const ROUND_FLOOR = 3;
+export const ROUND_FLOOR = 2;
+
+/**
+ * A round whose two samples of a kind differ by more than this ratio takes a third, and its median
+ * then sets the odd one aside: of two samples the median is their mean, so one stall moves it
+ * (3 ms and a 28 ms stall: 15.5 ms). In the H200 default run of 1e9de29 a quarter of the two-sample
+ * rounds (114 of 450: the K = 1000 cases, two samples a round at the floor) differed by more than
+ * 25%, one in ten by more than 1.6×; three samples in every round instead cost 26 s more of sampling
+ * (a 183 s run).
+ */
+export const ROUND_SPLIT = 1.25;
 
 /**
  * The floor's share for a visit of round `round` of `rounds`: what is still missing of `floor`,
@@ -185,8 +195,15 @@ export async function visit(
 
   heldNs = 0;
   const sampleStart = nowNs();
-  const needs = (u: Unit, bound: (r: Sampled, k: SampleKind) => number): boolean =>
-    u.runner.active && u.runner.count(u.kind, budget.round) < bound(u.runner, u.kind);
+  // Under its bound, or two samples this round that disagree (ROUND_SPLIT): a third decides.
+  const needs = (u: Unit, bound: (r: Sampled, k: SampleKind) => number): boolean => {
+    if (!u.runner.active) return false;
+    const have = u.runner.count(u.kind, budget.round);
+    return (
+      have < bound(u.runner, u.kind) ||
+      (have === 2 && u.runner.roundSpread(u.kind, budget.round) > ROUND_SPLIT)
+    );
+  };
   let turn = 0;
   for (let retry = 0; retry <= FLOOR_RETRIES; retry++) {
     for (; ; turn++) {

@@ -17,9 +17,14 @@ function samplingText(s: Record<string, number>): string {
   const floor = s['minSamples'];
   const most = s['maxSamples'];
   const perRound = s['roundFloor'];
+  const split = s['roundSplit'];
+  const perRoundText =
+    perRound === undefined
+      ? ''
+      : ` and ${fmtCount(perRound)} in every round${split === undefined ? '' : `, 3 where those two differ by more than ${fmtPercent(split - 1)} (so the round's median sets a stalled one aside)`}`;
   if (floor !== undefined) {
     parts.push(
-      `a floor of ${fmtCount(floor)} samples of each kind (without and with timestamp queries) per case over the run${perRound === undefined ? '' : ` and ${fmtCount(perRound)} in every round (so a round's median sets one stalled sample aside)`}${most === undefined ? '' : `, at most ${fmtCount(most)}`}`,
+      `a floor of ${fmtCount(floor)} samples of each kind (without and with timestamp queries) per case over the run${perRoundText}${most === undefined ? '' : `, at most ${fmtCount(most)}`}`,
     );
   }
   if (s['maxTimeMs'] !== undefined) {
