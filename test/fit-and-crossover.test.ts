@@ -102,6 +102,22 @@ describe('kernelFits', () => {
     expect(de?.wallUsPerKernelAtMaxK).toBeCloseTo(5.04, 9);
     expect(fused?.fixedUs).toBeCloseTo(30, 6);
     expect(fused?.perKernelUs).toBeCloseTo(0.1, 9);
+    expect(fits.map((f) => f.flag)).toEqual(['', '']);
+  });
+
+  it('flags a negative fixed cost or cost per kernel: no real cost is negative', () => {
+    // Two K values of a fused kernel whose larger K measured a little faster (noise): b < 0.
+    const results = [
+      caseResult('fused', 64, 10, 131.5 * 1000, 500),
+      caseResult('fused', 64, 100, 117.7 * 1000, 5000),
+      caseResult('pass-each', 64, 10, 120 * 1000, 500),
+      caseResult('pass-each', 64, 100, 1500 * 1000, 5000),
+    ];
+    const flags = Object.fromEntries(kernelFits(results).map((f) => [f.strategy, f.flag]));
+    expect(flags).toEqual({
+      fused: 'negative cost per kernel',
+      'pass-each': 'negative fixed cost',
+    });
   });
 });
 

@@ -171,7 +171,7 @@ describe('report of a run made in rounds', () => {
     expect(one).toContain('one more map kernel costs 38 µs with `submit-wait`');
     expect(one).not.toContain('0.141 µs with `fused`');
     expect(one).toContain(
-      'Not quoted: the fit of `fused` (poor fit (R² 0.72 < 0.9)) at this size, which does not describe its points.',
+      'Not quoted at this size: the fit of `fused` (poor fit (R² 0.72 < 0.9): the line does not describe its points).',
     );
 
     // Every fit flagged: no fit sentence states a cost, one says none is reliable.

@@ -76,9 +76,10 @@ export interface KernelFit {
   /** Wall time per kernel measured directly at the largest K, µs (to compare with b). */
   wallUsPerKernelAtMaxK: number;
   /**
-   * Why this fit is not a finding, or '' when it is: a negative fixed cost (no real cost is
-   * negative: the line does not describe the points) or R² below FIT_MIN_R2. Reports print
-   * flagged fits as such, never as results.
+   * Why this fit is not a finding, or '' when it is: a negative fixed cost or cost per kernel (no
+   * real cost is negative: the line does not describe the points, or one more kernel costs less
+   * than the noise between them, as for `fused` measured at two K) or R² below FIT_MIN_R2.
+   * Reports print flagged fits as such, never as results.
    */
   flag: string;
 }
@@ -86,8 +87,9 @@ export interface KernelFit {
 /** Below this weighted R², a + b·K does not describe the K sweep well enough to quote a or b. */
 export const FIT_MIN_R2 = 0.9;
 
-export function fitFlag(fixedUs: number, r2: number): string {
+export function fitFlag(fixedUs: number, perKernelUs: number, r2: number): string {
   if (fixedUs < 0) return 'negative fixed cost';
+  if (perKernelUs < 0) return 'negative cost per kernel';
   if (!(r2 >= FIT_MIN_R2)) return `poor fit (R² ${r2.toFixed(2)} < ${FIT_MIN_R2})`;
   return '';
 }
@@ -137,7 +139,7 @@ export function kernelFits(results: readonly CaseResult[]): KernelFit[] {
       kernelsMin: Math.min(...members.map((r) => r.params.kernels)),
       kernelsMax: largest.params.kernels,
       wallUsPerKernelAtMaxK: caseMetrics(largest).wallUsPerKernel ?? NaN,
-      flag: fitFlag(fit.a, fit.r2),
+      flag: fitFlag(fit.a, fit.b, fit.r2),
     });
   }
   return fits;

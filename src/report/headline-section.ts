@@ -188,7 +188,7 @@ function fitSentence(run: RunData, workload: string): string | undefined {
   const left =
     flagged.length === 0
       ? ''
-      : ` Not quoted: the fit of ${listing(flagged.map((f) => `${code(f.strategy)} (${f.flag})`))} at this size, which does not describe its points.`;
+      : ` Not quoted at this size: the fit of ${listing(flagged.map((f) => `${code(f.strategy)} (${f.flag}: ${f.flag.startsWith('negative') ? 'no real cost is below zero' : 'the line does not describe its points'})`))}.`;
   return `Across K${kRange} at ${fmtCount(elements)} elements, one more ${workload} kernel costs ${listing(parts)}, from the fit wall(K) = a + b·K (b per kernel, a fixed).${exact}${left}`;
 }
 
