@@ -13,7 +13,13 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { LaunchbenchError, UsageError, errorMessage } from './errors.ts';
-import { benchCommand, benchOptions, checkExportPaths, type BenchArgs } from './commands/bench.ts';
+import {
+  benchCommand,
+  benchOptions,
+  checkExportPaths,
+  exportOptions,
+  type BenchArgs,
+} from './commands/bench.ts';
 import { compareBuilder, compareCommand, type CompareArgs } from './commands/compare.ts';
 import { gpuFlags } from './commands/gpu-options.ts';
 import { infoCommand, type InfoArgs } from './commands/info.ts';
@@ -65,12 +71,11 @@ async function main(argv: string[]): Promise<number> {
     )
     .command(
       'report <dir>',
-      're-render report.md and the SVG charts of a run folder from its CSV files and context.json; --export-json and --export-markdown write them for other tools',
+      're-render report.md and the SVG charts of a run folder from its CSV files and context.json; --export-json, --export-benchmark-action and --export-markdown write them for other tools',
       (y) =>
         y
           .positional('dir', { type: 'string', describe: 'run folder (results/<run-id>)' })
-          .option('export-json', benchOptions['export-json'])
-          .option('export-markdown', benchOptions['export-markdown']),
+          .options(exportOptions),
       run((args: object) => {
         const a = args as { dir: string } & ExportPaths;
         checkExportPaths(a);

@@ -23,4 +23,4 @@ export type {
 } from './workloads/types.ts';
 export type { Execution, HostPhases, Strategy } from './strategies/types.ts';
 export { readRun, type RunData, type SummaryRow } from './report/read-run.ts';
-export { googleBenchmarkJson, markdownExport } from './report/export.ts';
+export { benchmarkActionJson, googleBenchmarkJson, markdownExport } from './report/export.ts';

@@ -50,6 +50,7 @@ import {
 import { SELF_CHECK_DEFAULTS, selfCheck } from '../measure/self-check.ts';
 import { RunWriter, assertNoRun, makeWritableDir } from '../report/writer.ts';
 import { reportAfterBench, type ExportPaths } from './report.ts';
+import { EXPORTS, type ExportOption } from '../report/export.ts';
 import { gpuOptions, type GpuArgs } from './gpu-options.ts';
 import { STRATEGIES, strategyById } from '../strategies/index.ts';
 import type { Strategy } from '../strategies/types.ts';
@@ -59,7 +60,7 @@ import { WORKLOADS, workloadById } from '../workloads/index.ts';
 import { unverifiedUserKernel, userShaderWorkload } from '../workloads/user-shader.ts';
 
 /** bench's arguments as the command line gives them (kebab-case names, text values). */
-export interface BenchArgs extends GpuArgs {
+export interface BenchArgs extends GpuArgs, ExportPaths {
   profile: string;
   scenario?: string | undefined;
   bandwidth?: boolean | undefined;
@@ -75,8 +76,6 @@ export interface BenchArgs extends GpuArgs {
   context?: string | undefined;
   layers?: string | undefined;
   vocab?: string | undefined;
-  'export-json'?: string | undefined;
-  'export-markdown'?: string | undefined;
   shader?: string | undefined;
   entry?: string | undefined;
   'fused-entry'?: string | undefined;
@@ -359,7 +358,7 @@ function dryRun(ctx: GpuContext, plan: RunPlan, calibration: Calibration | null)
 
 /** An export file must be writable (its folder made if missing) before any GPU work. */
 export function checkExportPaths(args: ExportPaths): void {
-  for (const option of ['export-json', 'export-markdown'] as const) {
+  for (const { option } of EXPORTS) {
     const path = args[option];
     if (path === undefined) continue;
     if (path.trim() === '' || path.endsWith('/'))
@@ -602,6 +601,11 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
 /** How long closing a device may wait for its queue to go idle. */
 const CLOSE_BOUND_MS = 5000;
 
+/** --export-json, --export-benchmark-action, --export-markdown (src/report/export.ts). */
+export const exportOptions = Object.fromEntries(
+  EXPORTS.map((e) => [e.option, { type: 'string', describe: e.describe }]),
+) as Record<ExportOption, { readonly type: 'string'; readonly describe: string }>;
+
 /**
  * yargs definitions of bench's own options (the GPU flags come from gpuFlags), in the order
  * `bench --help` lists them.
@@ -675,15 +679,7 @@ export const benchOptions = {
     describe:
       '--shader: a TypeScript module exporting reference(input, { elements, kernels, intensity }): the expected array; without it nothing is verified',
   },
-  'export-json': {
-    type: 'string',
-    describe:
-      "write the run's measured cases in google-benchmark's JSON format to this file (its compare.py and github-action-benchmark read it)",
-  },
-  'export-markdown': {
-    type: 'string',
-    describe: "write the run's measured cases as a markdown table to this file",
-  },
+  ...exportOptions,
   vocab: {
     type: 'string',
     describe: "decode: vocabulary sizes (the LM head's rows), list (default each preset's)",

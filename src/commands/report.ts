@@ -2,33 +2,24 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.ts';
-import { googleBenchmarkJson, markdownExport } from '../report/export.ts';
+import { EXPORTS, type ExportOption } from '../report/export.ts';
 import { readRun } from '../report/read-run.ts';
 import { renderRunReport } from '../report/render-run.ts';
 import { writeAtomic } from '../report/writer.ts';
 
-/** Where to write a run's exports (src/report/export.ts); each is optional. */
-export interface ExportPaths {
-  'export-json'?: string | undefined;
-  'export-markdown'?: string | undefined;
-}
+/** Where to write a run's exports (src/report/export.ts EXPORTS); each is optional. */
+export type ExportPaths = Partial<Record<ExportOption, string | undefined>>;
 
 /** Writes the exports asked for; returns their paths. */
 export function writeExports(dir: string, paths: ExportPaths): string[] {
-  const json = paths['export-json'];
-  const markdown = paths['export-markdown'];
-  if (json === undefined && markdown === undefined) return [];
+  const asked = EXPORTS.filter((e) => paths[e.option] !== undefined);
+  if (asked.length === 0) return [];
   const run = readRun(dir);
-  const written: string[] = [];
-  if (json !== undefined) {
-    writeAtomic(json, `${JSON.stringify(googleBenchmarkJson(run), null, 2)}\n`);
-    written.push(json);
-  }
-  if (markdown !== undefined) {
-    writeAtomic(markdown, markdownExport(run));
-    written.push(markdown);
-  }
-  return written;
+  return asked.map((e) => {
+    const path = paths[e.option] as string;
+    writeAtomic(path, e.render(run));
+    return path;
+  });
 }
 
 /** Re-renders report.md and the charts of a run folder from its CSV files and context.json. */

@@ -3,6 +3,9 @@
  *   - google-benchmark's JSON (`--benchmark_format=json`), which its `tools/compare.py` and
  *     github-action-benchmark (`tool: 'googlecpp'`) read: one benchmark per measured case on
  *     the sample floor, named like samples.csv's case ids;
+ *   - github-action-benchmark's own JSON (`tool: 'customSmallerIsBetter'`): what it reads of
+ *     the googlecpp form is the wall time alone; this one adds each case's interval as `range`
+ *     and its GPU busy time as a series of its own, so a regression of either is charted;
  *   - a markdown table of the same cases (hyperfine's `--export-markdown`, for a pull request).
  * Times are per kernel (for `decode`, per step: its `label` says which), in µs.
  */
@@ -84,6 +87,56 @@ export function googleBenchmarkJson(run: RunData): object {
   };
 }
 
+/**
+ * The run in github-action-benchmark's custom format (`customSmallerIsBetter`): an array of
+ * { name, unit, value, range, extra }, two entries per case (`<case id> wall`, `<case id> GPU
+ * busy`). `range` is half the 95% repeat interval's width, as the action shows it (`± x`); the
+ * interval itself, asymmetric, is in `extra`.
+ */
+export function benchmarkActionJson(run: RunData): object[] {
+  const commit = run.context.gitCommit ?? '';
+  return run.summary.filter(isOk).flatMap((r) => {
+    const t = perUnit(r);
+    const name = benchmarkName(r);
+    const unit = `us/${t.unit}`;
+    const step = isDecode(r.workload) ? r.kernels : 1;
+    const interval = (lo: number | null, hi: number | null): object =>
+      lo === null || hi === null ? {} : { range: `± ${round((hi - lo) / 2)}` };
+    const extra = (lo: number | null, hi: number | null, samples: number | null): string =>
+      [
+        lo === null || hi === null ? null : `95% repeat interval ${round(lo)}–${round(hi)} ${unit}`,
+        `${samples ?? 0} samples over ${r.rounds ?? 1} rounds`,
+        commit === '' ? null : `commit ${commit.slice(0, 12)}`,
+      ]
+        .filter((part) => part !== null)
+        .join('; ');
+    const entries: object[] = [
+      {
+        name: `${name} wall`,
+        unit,
+        value: t.us,
+        ...interval(t.lo, t.hi),
+        extra: extra(t.lo, t.hi, r.wallSamples),
+      },
+    ];
+    if (t.gpuUs !== null) {
+      const lo = r.gpuBusyUsPerKernelLo95 === null ? null : r.gpuBusyUsPerKernelLo95 * step;
+      const hi = r.gpuBusyUsPerKernelHi95 === null ? null : r.gpuBusyUsPerKernelHi95 * step;
+      entries.push({
+        name: `${name} GPU busy`,
+        unit,
+        value: t.gpuUs,
+        ...interval(lo, hi),
+        extra: extra(lo, hi, r.gpuSamples),
+      });
+    }
+    return entries;
+  });
+}
+
+/** Three significant digits: the precision the intervals support. */
+const round = (v: number): number => Number(v.toPrecision(3));
+
 /** The run's measured cases as one markdown table. */
 export function markdownExport(run: RunData): string {
   const rows = run.summary.filter(isOk);
@@ -112,3 +165,26 @@ export function markdownExport(run: RunData): string {
   ];
   return lines.join('\n');
 }
+
+/** The exports `bench` and `report DIR` write on request: option, help, the file's text. */
+export const EXPORTS = [
+  {
+    option: 'export-json',
+    describe:
+      "write the run's measured cases in google-benchmark's JSON format to this file (its compare.py and github-action-benchmark's 'googlecpp' read it)",
+    render: (run: RunData): string => `${JSON.stringify(googleBenchmarkJson(run), null, 2)}\n`,
+  },
+  {
+    option: 'export-benchmark-action',
+    describe:
+      "write the run's measured cases in github-action-benchmark's 'customSmallerIsBetter' JSON to this file: wall and GPU busy per case, each with its interval",
+    render: (run: RunData): string => `${JSON.stringify(benchmarkActionJson(run), null, 2)}\n`,
+  },
+  {
+    option: 'export-markdown',
+    describe: "write the run's measured cases as a markdown table to this file",
+    render: markdownExport,
+  },
+] as const;
+
+export type ExportOption = (typeof EXPORTS)[number]['option'];
