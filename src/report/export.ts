@@ -3,9 +3,9 @@
  *   - google-benchmark's JSON (`--benchmark_format=json`), which its `tools/compare.py` and
  *     github-action-benchmark (`tool: 'googlecpp'`) read: one benchmark per measured case on
  *     the sample floor, named like samples.csv's case ids;
- *   - github-action-benchmark's own JSON (`tool: 'customSmallerIsBetter'`): what it reads of
- *     the googlecpp form is the wall time alone; this one adds each case's interval as `range`
- *     and its GPU busy time as a series of its own, so a regression of either is charted;
+ *   - github-action-benchmark's own JSON (`tool: 'customSmallerIsBetter'`): of the googlecpp
+ *     form it charts `real_time` alone (counters are dropped); this one adds each case's interval
+ *     as `range` and its GPU busy time as a series of its own, so a regression of either is charted;
  *   - a markdown table of the same cases (hyperfine's `--export-markdown`, for a pull request).
  * Times are per kernel (for `decode`, per step: its `label` says which), in µs.
  */
