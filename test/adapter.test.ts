@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   BACKENDS,
   NO_ADAPTER_HELP,
+  backendFromListing,
   enumeratedBackend,
   openGpu,
   type GpuContext,
@@ -51,5 +52,29 @@ describe('adapter', () => {
     if (process.platform === 'linux') expect(ctx.backend).toBe('vulkan');
     // The same answer when the device's name is not among the listed ones (the agreeing entries).
     expect(await enumeratedBackend(ctx.instanceFlags, 'no-such-device')).toBe(ctx.backend);
+  });
+});
+
+describe('backendFromListing (the adapter list dawn.node rejects with)', () => {
+  const listing = (...entries: string[]): string =>
+    ['no suitable backends found', 'Available adapters:', ...entries].join('\n');
+  it('reads the backend of the listed adapters', () => {
+    const one = listing(" * backend: 'vulkan', name: 'llvmpipe (LLVM 15.0.6, 256 bits)'");
+    expect(backendFromListing(one, 'llvmpipe-llvm-15-0-6-256-bits-')).toBe('vulkan');
+    expect(backendFromListing(one, 'another-device')).toBe('vulkan');
+  });
+  it('takes the chosen adapter by its spelled name where the backends differ', () => {
+    const two = listing(
+      " * backend: 'd3d12', name: 'NVIDIA H200'",
+      " * backend: 'vulkan', name: 'Microsoft Basic Render Driver (it's, odd)'",
+    );
+    expect(backendFromListing(two, 'nvidia-h200')).toBe('d3d12');
+    expect(backendFromListing(two, 'microsoft-basic-render-driver-it-s-odd-')).toBe('vulkan');
+    // Neither listed name is the device: ambiguous, so not named.
+    expect(backendFromListing(two, 'some-other-gpu')).toBeUndefined();
+  });
+  it('names nothing without a list', () => {
+    expect(backendFromListing('Error: something else', 'nvidia-h200')).toBeUndefined();
+    expect(backendFromListing(listing(), 'nvidia-h200')).toBeUndefined();
   });
 });

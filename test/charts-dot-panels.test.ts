@@ -39,4 +39,16 @@ describe('dot charts', () => {
       expect(texts.filter((t) => t === 'submit-wait')).toHaveLength(5);
     });
   }
+
+  it('one size: one row of panels, a panel per K, no vconcat', () => {
+    const run = readRun(FIXTURE);
+    const one = { ...run, summary: run.summary.filter((r) => r.elements === 64) };
+    const chart = chartSpecs(one).find((c) => c.file.endsWith('wall-map.svg'));
+    const spec = chart?.spec as unknown as { vconcat?: unknown; columns: number; facet: object };
+    expect(spec.vconcat).toBeUndefined();
+    expect(spec.columns).toBe(2);
+    expect(spec.facet).toMatchObject({
+      sort: ['64 elements · K = 1 kernel', '64 elements · K = 100 kernels'],
+    });
+  });
 });

@@ -14,6 +14,8 @@ import {
   visitOrder,
   type Sampled,
 } from '../src/measure/schedule.ts';
+import { sampleSpread } from '../src/measure/run-case.ts';
+import type { Sample } from '../src/measure/result.ts';
 import type { SampleKind } from '../src/measure/result.ts';
 import { roundSummary } from '../src/measure/stats.ts';
 import { seededRandom } from '../src/workloads/random.ts';
@@ -261,6 +263,18 @@ describe('rounds', () => {
     expect(floorShare(10, 0, 0, 1)).toBe(10);
     expect(runFloor(10, 5)).toBe(10);
     expect(runFloor(10, 8)).toBe(16);
+  });
+
+  it("a round's spread: wall times, GPU busy too for GPU samples, zero times left out", () => {
+    const at = (wallNs: number, gpuBusyNs: number | null = null): Sample =>
+      ({ wallNs, gpuBusyNs }) as Sample;
+    expect(sampleSpread([at(3e6)], 'wall')).toBe(1);
+    expect(sampleSpread([at(3e6), at(28e6)], 'wall')).toBeCloseTo(28 / 3, 12);
+    // A GPU sample's busy time may split where its wall time does not.
+    expect(sampleSpread([at(10e6, 2e6), at(10.1e6, 3e6)], 'gpu')).toBeCloseTo(1.5, 12);
+    expect(sampleSpread([at(10e6, 2e6), at(10.1e6, 3e6)], 'wall')).toBeCloseTo(1.01, 12);
+    // No timestamp interval (0) is no stall: it neither splits nor breaks the ratio.
+    expect(sampleSpread([at(10e6, 0), at(10.1e6, 2e6)], 'gpu')).toBeCloseTo(1.01, 12);
   });
 
   it('shuffled is a permutation and leaves its input alone', () => {

@@ -196,8 +196,13 @@ function benchPlan(
   if (args['min-samples'] !== undefined) {
     sampling.minSamples =
       parseIntegerList('min-samples', args['min-samples'], 3, 100000)[0] ?? sampling.minSamples;
-    sampling.maxSamples = Math.max(sampling.maxSamples, sampling.minSamples);
   }
+  // Room for the floor, and for every round's floor and its split sample: "at most" stays true.
+  sampling.maxSamples = Math.max(
+    sampling.maxSamples,
+    sampling.minSamples,
+    (ROUND_FLOOR + 1) * sampling.rounds,
+  );
   const persistent = args['persistent-workgroups'];
   const presetNames = decodeWorkload.presets?.names ?? [];
   const presets =

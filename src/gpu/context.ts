@@ -153,14 +153,36 @@ function deviceSpelling(name: string): string {
 }
 
 /**
- * The backend of the adapter dawn.node chose, which its GPUAdapterInfo does not carry. dawn.node
- * lists every adapter it enumerated, each with its backend, when none matches its `adapter=` flag
- * (the way its README gives to list them), so a second instance with the same flags and a name no
- * adapter has reads that list. dawn.node enumerates one backend (the platform's, or the one
- * `backend=` names), so the entries agree; the entry whose name the chosen adapter's `device` was
- * spelled from decides if they do not. Undefined when the list cannot be read or is ambiguous.
+ * The backend of adapter `device` (GPUAdapterInfo.device) in dawn.node's list of adapters (the
+ * message it rejects with when no adapter matches its `adapter=` flag: lines
+ * ` * backend: 'vulkan', name: 'NVIDIA H200'`). dawn.node enumerates one backend (the platform's,
+ * or the one `backend=` names), so the entries agree; the entries whose name `device` was spelled
+ * from decide if they do not. Undefined when the message lists none, or the list is ambiguous.
  */
-export async function enumeratedBackend(
+export function backendFromListing(listing: string, device: string): string | undefined {
+  const entries = [...listing.matchAll(/^ \* backend: '([^']+)', name: '(.*)'$/gm)].map((m) => ({
+    backend: m[1] ?? '',
+    device: deviceSpelling(m[2] ?? ''),
+  }));
+  const chosen = entries.filter((entry) => entry.device === device);
+  const backends = new Set((chosen.length > 0 ? chosen : entries).map((entry) => entry.backend));
+  return backends.size === 1 ? [...backends][0] : undefined;
+}
+
+/** How long the backend probe may take (it enumerates adapters once: ~0.1 s on lavapipe). */
+const PROBE_BOUND_MS = 5000;
+/** One probe per set of flags (a run that replaces its device opens again with the same flags). */
+const probed = new Map<string, Promise<string | undefined>>();
+/** The probes' instances, kept referenced: none is collected (and torn down) during a sample. */
+const probeInstances = new Set<GPU>();
+
+/**
+ * The backend dawn.node chooses with `flags`, which its GPUAdapterInfo does not carry: a second
+ * instance with the same flags and an adapter name no adapter has lists the adapters it
+ * enumerated, each with its backend (the way dawn.node's README gives to list them), for
+ * backendFromListing. Undefined when that cannot be read within PROBE_BOUND_MS.
+ */
+export function enumeratedBackend(
   flags: readonly string[],
   device: string,
 ): Promise<string | undefined> {
@@ -168,20 +190,24 @@ export async function enumeratedBackend(
     ...flags.filter((flag) => !flag.startsWith('adapter=')),
     'adapter=launchbench: no adapter has this name',
   ];
-  let listing: string;
-  try {
-    await create(probeFlags).requestAdapter();
-    return undefined;
-  } catch (error) {
-    listing = errorMessage(error);
-  }
-  const entries = [...listing.matchAll(/backend: '([^']+)', name: '([^'\n]*)'/g)].map((m) => ({
-    backend: m[1] ?? '',
-    device: deviceSpelling(m[2] ?? ''),
-  }));
-  const chosen = entries.filter((entry) => entry.device === device);
-  const backends = new Set((chosen.length > 0 ? chosen : entries).map((entry) => entry.backend));
-  return backends.size === 1 ? [...backends][0] : undefined;
+  const key = `${probeFlags.join('\n')}\n${device}`;
+  const known = probed.get(key);
+  if (known !== undefined) return known;
+  const probe = (async (): Promise<string | undefined> => {
+    const gpu = create(probeFlags);
+    probeInstances.add(gpu);
+    let listing = '';
+    const request = gpu.requestAdapter().then(
+      () => undefined,
+      (error: unknown) => {
+        listing = errorMessage(error);
+      },
+    );
+    if (!(await within(request, PROBE_BOUND_MS))) return undefined;
+    return backendFromListing(listing, device);
+  })();
+  probed.set(key, probe);
+  return probe;
 }
 
 export const NO_ADAPTER_HELP =
@@ -208,6 +234,9 @@ export async function openGpu(options: GpuOptions = {}): Promise<GpuContext> {
     liveInstances.delete(gpu);
     throw new NoAdapterError(NO_ADAPTER_HELP);
   }
+  // Before the device exists: the probe's instance then never overlaps its work.
+  const backend =
+    options.backend ?? (await enumeratedBackend(flags, adapter.info.device)) ?? 'unknown';
   const hasTimestamps = adapter.features.has('timestamp-query');
   const requiredLimits: Record<string, number> = {};
   for (const name of LIMITS_USED) {
@@ -234,7 +263,7 @@ export async function openGpu(options: GpuOptions = {}): Promise<GpuContext> {
     limits: limitsRecord(device.limits),
     toggles,
     instanceFlags: flags,
-    backend: options.backend ?? (await enumeratedBackend(flags, info.device)) ?? 'unknown',
+    backend,
     hasTimestamps,
     errors: { messages: [] },
     lost: undefined,

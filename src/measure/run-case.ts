@@ -303,6 +303,20 @@ export interface CaseSetup {
 }
 
 /**
+ * The largest over the smallest of `samples`' wall times, and for GPU samples of their GPU busy
+ * times too (the larger ratio); 1 below two samples. A time of zero or less (no timestamp
+ * interval) says nothing of a stall and is left out.
+ */
+export function sampleSpread(samples: readonly Sample[], kind: SampleKind): number {
+  const ratio = (values: (number | null)[]): number => {
+    const positive = values.filter((v): v is number => v !== null && v > 0);
+    return positive.length < 2 ? 1 : Math.max(...positive) / Math.min(...positive);
+  };
+  const walls = ratio(samples.map((s) => s.wallNs));
+  return kind === 'wall' ? walls : Math.max(walls, ratio(samples.map((s) => s.gpuBusyNs)));
+}
+
+/**
  * One case across the run. Its execution lives while its group stays prepared (`open` … `close`:
  * one visit, or several where the group's buffers stay between visits); its samples and result
  * live for the run. A failure at any point ends
@@ -340,17 +354,9 @@ export class CaseRunner implements Sampled {
     return this.valid(kind, round).length;
   }
 
-  /**
-   * The largest over the smallest of `round`'s valid samples of `kind`: wall times, and for GPU
-   * samples their GPU busy times too (the larger ratio); 1 below two samples.
-   */
+  /** The spread of `round`'s valid samples of `kind` (sampleSpread). */
   roundSpread(kind: SampleKind, round: number): number {
-    const samples = this.valid(kind, round);
-    if (samples.length < 2) return 1;
-    const ratio = (values: number[]): number => Math.max(...values) / Math.min(...values);
-    const walls = ratio(samples.map((s) => s.wallNs));
-    if (kind === 'wall') return walls;
-    return Math.max(walls, ratio(samples.map((s) => s.gpuBusyNs ?? 0)));
+    return sampleSpread(this.valid(kind, round), kind);
   }
 
   private valid(kind: SampleKind, round?: number): Sample[] {

@@ -196,12 +196,13 @@ export async function visit(
   heldNs = 0;
   const sampleStart = nowNs();
   // Under its bound, or two samples this round that disagree (ROUND_SPLIT): a third decides.
+  // It is taken in a turn of its own, so it pairs (paired.ts) only with another case's third.
   const needs = (u: Unit, bound: (r: Sampled, k: SampleKind) => number): boolean => {
     if (!u.runner.active) return false;
     const have = u.runner.count(u.kind, budget.round);
     return (
       have < bound(u.runner, u.kind) ||
-      (have === 2 && u.runner.roundSpread(u.kind, budget.round) > ROUND_SPLIT)
+      (have === ROUND_FLOOR && u.runner.roundSpread(u.kind, budget.round) > ROUND_SPLIT)
     );
   };
   let turn = 0;

@@ -21,7 +21,7 @@ function samplingText(s: Record<string, number>): string {
   const perRoundText =
     perRound === undefined
       ? ''
-      : ` and ${fmtCount(perRound)} in every round${split === undefined ? '' : `, 3 where those two differ by more than ${fmtPercent(split - 1)} (so the round's median sets a stalled one aside)`}`;
+      : ` and ${fmtCount(perRound)} in every round${split === undefined ? '' : `, ${fmtCount(perRound + 1)} where those ${fmtCount(perRound)} differ by more than ${fmtPercent(split - 1)} (so the round's median sets a stalled one aside)`}`;
   if (floor !== undefined) {
     parts.push(
       `a floor of ${fmtCount(floor)} samples of each kind (without and with timestamp queries) per case over the run${perRoundText}${most === undefined ? '' : `, at most ${fmtCount(most)}`}`,

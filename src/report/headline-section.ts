@@ -151,7 +151,8 @@ const QUOTED_FITS = ['submit-wait', 'dispatch-each', 'prerecorded', 'fused'];
 
 /**
  * "Across K" sentence from the fits at the workload's smallest size. Flagged fits (a negative
- * fixed cost, a poor R²) are not findings: never quoted; named as left out where they would be.
+ * fixed cost or cost per kernel, a poor R²) are not findings: never quoted; named as left out
+ * where they would be.
  */
 function fitSentence(run: RunData, workload: string): string | undefined {
   const all = run.fits.filter((f) => f.workload === workload && f.perKernelUs !== null);

@@ -10,6 +10,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { UsageError, errorMessage } from '../errors.ts';
+import { fitFlag } from '../measure/fit.ts';
 
 /** The case key: what identifies a case across runs (two runs' cases match on it). */
 export const CASE_KEY_COLUMNS = [
@@ -103,8 +104,25 @@ export interface FitRow {
   points: number | null;
   kernelsMin: number | null;
   kernelsMax: number | null;
-  /** Why the fit is not a finding ('negative fixed cost', 'poor fit (…)'), '' when it is. */
+  /**
+   * Why the fit is not a finding ('negative fixed cost', 'negative cost per kernel', 'poor fit
+   * (…)'), '' when it is.
+   */
   flag: string;
+}
+
+/**
+ * A fit's flag as fits.csv stores it, or, where it stored none, as fitFlag gives it now: runs
+ * made before a rule was added (a negative cost per kernel) are read by the rules of today.
+ */
+function storedOrFitFlag(
+  stored: string,
+  fixedUs: number | null,
+  perKernelUs: number | null,
+  r2: number | null,
+): string {
+  if (stored !== '' || fixedUs === null || perKernelUs === null || r2 === null) return stored;
+  return fitFlag(fixedUs, perKernelUs, r2);
 }
 
 export interface CrossoverRow {
@@ -352,7 +370,12 @@ function readFits(path: string): FitRow[] {
       points: c.number('points'),
       kernelsMin: c.number('kernelsMin'),
       kernelsMax: c.number('kernelsMax'),
-      flag: c.text('flag'),
+      flag: storedOrFitFlag(
+        c.text('flag'),
+        c.number('fixedUs'),
+        c.number('perKernelUs'),
+        c.number('r2'),
+      ),
     };
   });
 }

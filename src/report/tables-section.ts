@@ -133,7 +133,7 @@ export function fitsTable(run: RunData): string[] {
   return [
     '## Fits across K: wall(K) = a + b·K',
     '',
-    'Per strategy and size, least squares on relative residuals over the values of K measured, from the cases with enough samples only: a is the fixed cost of one execution (submit, completion), b the marginal cost of one more kernel. A flagged fit (a negative fixed cost, or a poor R²) does not describe its points: it is listed with its flag and no sentence quotes it.',
+    'Per strategy and size, least squares on relative residuals over the values of K measured, from the cases with enough samples only: a is the fixed cost of one execution (submit, completion), b the marginal cost of one more kernel. A flagged fit (a negative fixed cost or cost per kernel: no real cost is below zero; or a poor R²: the line does not describe its points) is listed with its flag and no sentence quotes it.',
     '',
     ...table(
       [
