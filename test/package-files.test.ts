@@ -24,7 +24,7 @@ describe('the packed package', () => {
       'src/cli.ts',
       'src/index.ts',
       'shaders/decode/step.wgsl',
-      'bench/profiles.ts',
+      'src/profiles.ts',
       'scripts/install-lavapipe.sh',
     ])
       expect(files, f).toContain(f);

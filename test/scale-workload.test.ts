@@ -8,7 +8,7 @@
  * overflow bound checkLimits enforces, and the cuda-graphs-blog scenario's cases.
  */
 import { describe, expect, it } from 'vitest';
-import { SCENARIOS, scenarioProfile, scenarioStrategies } from '../bench/scenarios.ts';
+import { SCENARIOS, scenarioProfile, scenarioStrategies } from '../src/scenarios.ts';
 import { withErrorScopes, type GpuContext } from '../src/gpu/context.ts';
 import { measureCase } from '../src/run.ts';
 import { type SamplingOptions } from '../src/measure/run-case.ts';

@@ -6,8 +6,8 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { PROFILES } from '../../bench/profiles.ts';
-import { SCENARIOS, scenarioProfile, scenarioStrategies } from '../../bench/scenarios.ts';
+import { PROFILES } from '../profiles.ts';
+import { SCENARIOS, scenarioProfile, scenarioStrategies } from '../scenarios.ts';
 import { BANDWIDTH_DEFAULTS, measureBandwidth } from '../measure/bandwidth.ts';
 import { closeWhenIdle, openGpu, type GpuContext } from '../gpu/context.ts';
 import { ClockHold, type ClockHoldStats } from '../gpu/clock-hold.ts';

@@ -2,8 +2,8 @@
  * `launchbench list`: the strategies, workloads, scenarios and profiles, and which
  * workload/strategy combinations do not apply. Needs no GPU.
  */
-import { PROFILES } from '../../bench/profiles.ts';
-import { SCENARIOS } from '../../bench/scenarios.ts';
+import { PROFILES } from '../profiles.ts';
+import { SCENARIOS } from '../scenarios.ts';
 import { formatTable } from '../report/console.ts';
 import { notApplicable } from '../run.ts';
 import { STRATEGIES } from '../strategies/index.ts';

@@ -13,7 +13,7 @@
  * Every profile keeps the sample floor of 10 (20 in full) samples of each kind per case; the
  * rounds share the per-case time (`maxTimeMs`) between them.
  */
-import type { SamplingOptions } from '../src/measure/run-case.ts';
+import type { SamplingOptions } from './measure/run-case.ts';
 
 export interface Profile {
   name: string;

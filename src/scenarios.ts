@@ -1,7 +1,7 @@
 /**
  * Named scenarios: a published experiment reproduced as one fixed case set, every strategy side by
  * side. A scenario is a profile with a source: `scenarioProfile()` turns it into the same shape
- * as bench/profiles.ts's profiles, so `bench --scenario NAME` runs it the way `--profile` runs a
+ * as src/profiles.ts's profiles, so `bench --scenario NAME` runs it the way `--profile` runs a
  * profile (explicit axis flags still override it).
  *
  *   cuda-graphs-blog   NVIDIA's "Getting Started with CUDA Graphs" (Alan Gray, 2019):
@@ -69,7 +69,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
 };
 
-/** The scenario as a profile (bench/profiles.ts), for the CLI's plan; undefined if unknown. */
+/** The scenario as a profile (src/profiles.ts), for the CLI's plan; undefined if unknown. */
 export function scenarioProfile(name: string): Profile | undefined {
   const scenario = SCENARIOS[name];
   if (scenario === undefined) return undefined;
