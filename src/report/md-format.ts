@@ -7,8 +7,9 @@ import { distinct } from './select.ts';
 /** µs with 3 significant digits (whole numbers from 1000 on). */
 export function fmtUs(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '–';
-  if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString('en-US');
-  return Number(value.toPrecision(3)).toString();
+  // Rounded first: 999.6 to three digits is 1000, written as 1,000 like any other thousand.
+  const rounded = Math.abs(value) >= 1000 ? Math.round(value) : Number(value.toPrecision(3));
+  return Math.abs(rounded) >= 1000 ? rounded.toLocaleString('en-US') : rounded.toString();
 }
 
 export const fmtCount = (n: number): string => n.toLocaleString('en-US');
