@@ -2,7 +2,10 @@
  * `launchbench compare A B --fail-on-slower 10%` is a CI gate: exit 5 with one stderr line naming
  * how many cases and the worst when B is slower beyond 10% on a case (here 30%, on the fixture
  * run with one case's wall figures × 1.3), exit 0 for identical runs or a threshold above the
- * shift; a malformed percentage is bad input (exit 2). Runs in-process through runCli(); no GPU.
+ * shift; a malformed percentage is bad input (exit 2). And on a measured regression: the H200
+ * runs published in results/20261201T160736Z-nvidia-h200-intensity (the same cases at intensity 0
+ * and 4, so `fused` does four times the arithmetic per element). Runs in-process through
+ * runCli(); no GPU.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -96,6 +99,19 @@ describe('compare --fail-on-slower', () => {
       /warning: the machine itself moved between the runs \(drift probe: round trip 1\.600\)/,
     );
     expect(moved.stderr).toMatch(/; but the machine itself moved between the runs/);
+  });
+
+  it('a measured regression (H200, intensity 0 against 4): exit 5 naming the worst case', async () => {
+    const runs = new URL('../results/20261201T160736Z-nvidia-h200-intensity', import.meta.url)
+      .pathname;
+    const [i0, i4] = [join(runs, 'i0'), join(runs, 'i4')];
+    const result = await compare(i0, i4, '--across', 'intensity', '--fail-on-slower', '10%');
+    expect(result.code, result.stderr).toBe(5);
+    expect(result.stderr).toMatch(
+      /^launchbench: 2 case\(s\) slower in B by more than 10%; worst: map fused elements=1048576 K=100 intensity=0 wg=64, B\/A 2\.\d+ /,
+    );
+    // The same runs against themselves pass the gate.
+    expect((await compare(i0, i0, '--fail-on-slower', '10%')).code).toBe(0);
   });
 
   it('a percentage that is not one: exit 2', async () => {
