@@ -19,13 +19,15 @@ import { isOk } from './select.ts';
 export const benchmarkName = (r: SummaryRow): string =>
   `${r.workload}/e${r.elements}/k${r.kernels}/i${r.intensity}/wg${r.workgroupSize}/${r.strategy}`;
 
-/** A row's time per unit, µs, the unit, and its 95% interval (null where the run has none). */
+/** A row's times per unit, µs (wall, GPU busy), the unit, their 95% intervals (null if none). */
 function perUnit(r: SummaryRow): {
   us: number;
   unit: 'kernel' | 'step';
   lo: number | null;
   hi: number | null;
   gpuUs: number | null;
+  gpuLo: number | null;
+  gpuHi: number | null;
 } {
   const step = isDecode(r.workload);
   const scale = step ? r.kernels : 1;
@@ -36,6 +38,8 @@ function perUnit(r: SummaryRow): {
     lo: times(r.wallUsPerKernelLo95),
     hi: times(r.wallUsPerKernelHi95),
     gpuUs: times(r.gpuBusyUsPerKernel),
+    gpuLo: times(r.gpuBusyUsPerKernelLo95),
+    gpuHi: times(r.gpuBusyUsPerKernelHi95),
   };
 }
 
@@ -99,7 +103,6 @@ export function benchmarkActionJson(run: RunData): object[] {
     const t = perUnit(r);
     const name = benchmarkName(r);
     const unit = `us/${t.unit}`;
-    const step = isDecode(r.workload) ? r.kernels : 1;
     const interval = (lo: number | null, hi: number | null): object =>
       lo === null || hi === null ? {} : { range: `± ${round((hi - lo) / 2)}` };
     const extra = (lo: number | null, hi: number | null, samples: number | null): string =>
@@ -120,14 +123,12 @@ export function benchmarkActionJson(run: RunData): object[] {
       },
     ];
     if (t.gpuUs !== null) {
-      const lo = r.gpuBusyUsPerKernelLo95 === null ? null : r.gpuBusyUsPerKernelLo95 * step;
-      const hi = r.gpuBusyUsPerKernelHi95 === null ? null : r.gpuBusyUsPerKernelHi95 * step;
       entries.push({
         name: `${name} GPU busy`,
         unit,
         value: t.gpuUs,
-        ...interval(lo, hi),
-        extra: extra(lo, hi, r.gpuSamples),
+        ...interval(t.gpuLo, t.gpuHi),
+        extra: extra(t.gpuLo, t.gpuHi, r.gpuSamples),
       });
     }
     return entries;
