@@ -79,6 +79,22 @@ function strategyScale(strategies: readonly string[]): object {
   return { domain: strategies, scheme: 'tableau10' };
 }
 
+/** Colour by strategy, with the strategy legend or (dot charts: the x axis names them) none. */
+const strategyColor = (strategies: readonly string[], legend: boolean): object => ({
+  field: 'strategy',
+  type: 'nominal',
+  scale: strategyScale(strategies),
+  legend: legend ? { title: 'strategy' } : null,
+});
+
+/** y of the utilisation charts. */
+const UTILISATION_Y = {
+  field: 'utilization',
+  type: 'quantitative',
+  scale: { zero: true },
+  axis: { format: '.0%', title: 'GPU utilisation (% of wall time)' },
+};
+
 /**
  * Facets: one panel per K, wrapped two to a row; with several (intensity, workgroup size)
  * variants, a grid of one row per variant and one column per K instead.
@@ -211,12 +227,7 @@ function wallDots(
                 title: 'wall time per kernel (µs, log scale)',
               },
             },
-            color: {
-              field: 'strategy',
-              type: 'nominal',
-              scale: strategyScale(strategies),
-              legend: null,
-            },
+            color: strategyColor(strategies, false),
           },
         },
         {
@@ -256,12 +267,7 @@ function wallChart(run: RunData, workload: string, strategies: string[]): ChartS
       p90: r.wallUsPerKernelP90,
     }));
   const x = elementsAxis(rows);
-  const color = {
-    field: 'strategy',
-    type: 'nominal',
-    scale: strategyScale(strategies),
-    legend: { title: 'strategy' },
-  };
+  const color = strategyColor(strategies, true);
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
@@ -488,18 +494,8 @@ function utilisationChart(
         mark: { type: 'point', filled: true, size: 90 },
         encoding: {
           x: strategyAxis(strategies),
-          y: {
-            field: 'utilization',
-            type: 'quantitative',
-            scale: { zero: true },
-            axis: { format: '.0%', title: 'GPU utilisation (% of wall time)' },
-          },
-          color: {
-            field: 'strategy',
-            type: 'nominal',
-            scale: strategyScale(strategies),
-            legend: null,
-          },
+          y: UTILISATION_Y,
+          color: strategyColor(strategies, false),
         },
       }),
       config: CONFIG,
@@ -532,18 +528,8 @@ function utilisationChart(
           mark: { type: 'line', point: { size: 45, filled: true } },
           encoding: {
             x: elementsAxis(rows),
-            y: {
-              field: 'utilization',
-              type: 'quantitative',
-              scale: { zero: true },
-              axis: { format: '.0%', title: 'GPU utilisation (% of wall time)' },
-            },
-            color: {
-              field: 'strategy',
-              type: 'nominal',
-              scale: strategyScale(strategies),
-              legend: { title: 'strategy' },
-            },
+            y: UTILISATION_Y,
+            color: strategyColor(strategies, true),
             shape: { field: 'strategy', type: 'nominal', scale: { domain: strategies } },
           },
         },
@@ -611,12 +597,7 @@ function fitChart(run: RunData, workload: string, strategies: string[]): ChartSp
     scale: { type: 'log', domain: [lo, hi] },
     axis: { values: kernels, format: '~s', title: 'kernels K in one execution (log scale)' },
   };
-  const color = {
-    field: 'strategy',
-    type: 'nominal',
-    scale: strategyScale(strategies),
-    legend: { title: 'strategy' },
-  };
+  const color = strategyColor(strategies, true);
   const y = (field: string) => ({
     field,
     type: 'quantitative',
