@@ -34,9 +34,10 @@ describe('timestampSelfTest', () => {
     expect(result.passes).toBeGreaterThan(1);
     expect(result.passDurationsNs).toHaveLength(result.passes);
     for (const d of result.passDurationsNs) expect(d).toBeGreaterThanOrEqual(0);
-    // Some value must differ by less than a quantum, or quantisation would be invisible.
+    // Quantised timestamps step in whole quanta: the smallest step seen is no multiple of one.
+    // (Not "below one quantum": on a loaded CPU adapter the smallest pass took 66.8 µs.)
     expect(result.smallestStepNs).not.toBeNull();
-    expect(result.smallestStepNs ?? Infinity).toBeLessThan(65536);
+    expect((result.smallestStepNs ?? 65536) % 65536).not.toBe(0);
   });
 });
 
