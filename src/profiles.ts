@@ -66,7 +66,7 @@ export const PROFILES: Record<string, Profile> = {
       decode: DECODE_SLICE,
     },
     sampling: {
-      rounds: 3,
+      rounds: 6,
       warmupMs: 50,
       minWarmup: 2,
       minSamples: 10,
@@ -93,12 +93,12 @@ export const PROFILES: Record<string, Profile> = {
       decode: DECODE_SLICE,
     },
     sampling: {
-      rounds: 5,
+      rounds: 8,
       warmupMs: 50,
       minWarmup: 3,
       minSamples: 10,
       maxSamples: 300,
-      maxTimeMs: 200,
+      maxTimeMs: 160,
       maxNoise: 0.05,
       stallTimeoutMs: STALL_TIMEOUT_MS,
     },

@@ -17,6 +17,7 @@ import {
   type SamplingOptions,
 } from './measure/run-case.ts';
 import { DriftProbe, type DriftRow } from './measure/drift.ts';
+import { runState, type VisitState } from './measure/state.ts';
 import { within } from './measure/clock.ts';
 import { pairedRatio, type PairSample } from './measure/paired.ts';
 import type { ClockHold } from './gpu/clock-hold.ts';
@@ -379,16 +380,18 @@ async function visitGroup(
   freeKept: () => boolean,
   shouldStop: () => boolean,
   clockHold: ClockHold | undefined,
-): Promise<void> {
+  stateProbe: (() => Promise<number | undefined>) | undefined,
+): Promise<number | undefined> {
   let wedged = false;
+  let state: number | undefined;
   try {
-    if (!group.runners.some((r) => r.result.status === 'ok')) return;
+    if (!group.runners.some((r) => r.result.status === 'ok')) return undefined;
     const prepared = await openGroup(ctx, plan, group, freeKept);
-    if (prepared === undefined) return;
+    if (prepared === undefined) return undefined;
     const runners = group.runners.filter((r) => r.active);
     const { sampling } = plan;
     const rounds = sampling.rounds;
-    await visit(
+    state = await visit(
       runners,
       {
         round,
@@ -402,6 +405,7 @@ async function visitGroup(
         cap: () => Math.ceil(sampling.maxSamples / rounds),
         shouldStop,
         ...(clockHold === undefined ? {} : { beforeTurn: () => clockHold.tick() }),
+        ...(stateProbe === undefined ? {} : { probe: stateProbe }),
       },
       // Its own turn orders for each group and round (from the group's seed).
       roundRandom(group.seed, round, 2),
@@ -431,6 +435,7 @@ async function visitGroup(
     // A queue that did not drain may still use the group's objects: they go with the device.
     if (!keep && !wedged) release(group);
   }
+  return state;
 }
 
 /** The strategies a group's speed-ups are stated against. */
@@ -472,6 +477,8 @@ export interface RunOptions {
    * such a run ends as if the device were lost.
    */
   replaceDevice?: ReplaceDevice | undefined;
+  /** GPU busy a timed pass adds, ns (src/measure/timestamp-cost.ts); undefined: not measured. */
+  timestampCostNsPerPass?: number | undefined;
 }
 
 export async function runPlan(
@@ -504,6 +511,7 @@ export async function runPlan(
         params,
         sampling: plan.sampling,
         timestamps: options.timestamps,
+        timestampCostNsPerPass: options.timestampCostNsPerPass,
         gcWatch,
         originMs,
         ...(options.clockHold === undefined ? {} : { clockRel: () => hold?.clockRel ?? null }),
@@ -570,8 +578,15 @@ export async function runPlan(
     replacements.push(replacement);
     callbacks.onDeviceReplaced?.(replacement);
   };
+  /** Every visit's state so far (src/measure/state.ts): the run's typical state comes from them. */
+  const visitStates: VisitState[] = [];
+  // Read at each call: a fresh device after a replacement brings its own probe.
+  const stateProbe = options.drift
+    ? async (): Promise<number | undefined> => probe?.roundTripNs()
+    : undefined;
   const summarised = (group: GroupState): CaseResult[] => {
-    for (const r of group.runners) r.summarise(interrupted);
+    const run = runState(visitStates);
+    for (const r of group.runners) r.summarise(interrupted, run);
     pairWithBaselines(group.runners);
     return group.results;
   };
@@ -606,7 +621,21 @@ export async function runPlan(
         const before = group.runners.map((r) => r.samples.length);
         let wedged: QueueWedgedError | undefined;
         try {
-          await visitGroup(ctx, plan, group, round, keep, freeKept, shouldStop, hold);
+          const state = await visitGroup(
+            ctx,
+            plan,
+            group,
+            round,
+            keep,
+            freeKept,
+            shouldStop,
+            hold,
+            stateProbe,
+          );
+          if (state !== undefined) {
+            visitStates.push({ round, stateNs: state });
+            for (const r of group.runners) r.setState(round, state);
+          }
         } catch (error) {
           if (!(error instanceof QueueWedgedError)) throw error;
           wedged = error;
@@ -644,6 +673,7 @@ export async function runPlan(
     probe?.close();
     gcWatch.close();
   }
+  // Every case once more, at the run's final typical state.
   const results = groups.flatMap((g) => summarised(g));
   return { results, interrupted };
 }

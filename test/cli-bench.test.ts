@@ -103,12 +103,12 @@ describe('bench --profile quick', () => {
       l.startsWith('launchbench: round'),
     );
     const groups = ELEMENTS.length * KERNELS.length;
-    // The quick profile's 3 rounds, each ending with its last visit (a line every 10 s besides).
-    for (const round of [1, 2, 3])
+    // The quick profile's 6 rounds, each ending with its last visit (a line every 10 s besides).
+    for (const round of [1, 2, 3, 4, 5, 6])
       expect(progress).toContainEqual(
         expect.stringMatching(
           new RegExp(
-            `^launchbench: round ${round}/3, ${round * groups}/${3 * groups} visits done, ~\\d+ s left, \\d+ s so far: map/e\\d+/k\\d+/i0/wg64: dispatch-each [\\d.]+ µs/kernel$`,
+            `^launchbench: round ${round}/6, ${round * groups}/${6 * groups} visits done, ~\\d+ s left, \\d+ s so far: map/e\\d+/k\\d+/i0/wg64: dispatch-each [\\d.]+ µs/kernel$`,
           ),
         ),
       );
@@ -139,7 +139,28 @@ describe('bench --profile quick', () => {
     for (const r of ok) {
       expect(r['verified'], r['strategy']).toBe('true');
       expect(num(r, 'verifiedElements')).toBe(num(r, 'elements'));
+      // A missed noise target is `converged` false, not a reason repeated on every row.
+      expect(r['reason'], r['strategy']).toMatch(/^(|insufficient samples: .*)$/);
     }
+  });
+
+  it('the console summary says the typical repeat interval once, after the tables', (t) => {
+    const result = finished(t.skip);
+    const lines = result.stdout.split('\n');
+    const typical = lines.filter((l) => l.startsWith('95% repeat intervals: typically '));
+    expect(typical, result.stdout).toHaveLength(1);
+    expect(typical[0]).toMatch(
+      / wall, .* GPU busy \((median over \d+ cases?|medians over \d+ and \d+ cases)\); † wider than /,
+    );
+    expect(lines).toContain(
+      "† marks a row's own half-width where its rounds spread more than 2× the run's typical and it misses the ±5% noise target",
+    );
+    expect(result.stdout).not.toContain('repeat interval wider than');
+    // A marked row carries the marker and its own half-width in its note.
+    for (const row of lines.filter(
+      (l) => l.includes('† ') && !l.startsWith('95%') && !l.startsWith('†'),
+    ))
+      expect(row).toMatch(/† (±[\d.]+%|×\/÷[\d.]+) (wall|GPU busy)/);
   });
 
   it('samples.csv: every GPU sample has its busy time inside its own wall time', (t) => {
@@ -178,8 +199,16 @@ describe('bench --profile quick', () => {
         'gpuIdleUsPerKernel',
       ])
         expect(num(r, column), `${id} ${column}`).toBeGreaterThanOrEqual(0);
-      expect(num(r, 'wallUsPerKernelP10'), id).toBeLessThanOrEqual(num(r, 'wallUsPerKernel'));
-      expect(num(r, 'wallUsPerKernel'), id).toBeLessThanOrEqual(num(r, 'wallUsPerKernelP90'));
+      // The figure: the rounds' centre, between the pooled samples' percentiles; or, where the
+      // state probe explains the rounds, the figure at the run's reference state (a quick state,
+      // src/measure/state.ts), which may lie below them, inside its own interval.
+      if (r['wallStateAdjusted'] === 'true') {
+        expect(num(r, 'wallUsPerKernelLo95'), id).toBeLessThanOrEqual(num(r, 'wallUsPerKernel'));
+        expect(num(r, 'wallUsPerKernel'), id).toBeLessThanOrEqual(num(r, 'wallUsPerKernelHi95'));
+      } else {
+        expect(num(r, 'wallUsPerKernelP10'), id).toBeLessThanOrEqual(num(r, 'wallUsPerKernel'));
+        expect(num(r, 'wallUsPerKernel'), id).toBeLessThanOrEqual(num(r, 'wallUsPerKernelP90'));
+      }
       // The two figures are different estimators (the timestamped samples' pooled median, the
       // GPU busy time's centre of round medians): roughly ordered only; each sample is checked
       // exactly below.

@@ -53,8 +53,16 @@ describe('report from a fixture run', () => {
     expect(md).toContain('| timestamp self-test | passed: timestamps monotonic and unquantised');
     expect(md).toContain('| GPU warm-up | 1,000 ms, 500 submits;');
     expect(md).toContain('### map · 64 elements · K = 100 · intensity 0 · workgroup 64');
+    // The noise is said once per table; the reason the fixture's CSV stores on every row that
+    // missed the target (as runs before that did) is not repeated on the row.
     expect(md).toMatch(
-      /\| `dispatch-each` \| 4 \| 3\.79–4\.22 \| 3\.8–4\.32 \| 2 \| 2 \| 50% \| 9\.5× \| 95% repeat interval wider than ±5% \|/,
+      /\| `dispatch-each` \| 4 \| 3\.79–4\.22 \| 3\.8–4\.32 \| 2 \| 2 \| 50% \| 9\.5× \| {2}\|/,
+    );
+    expect(md).not.toContain('95% repeat interval wider than');
+    expect(md.split('\n').filter((l) => l.startsWith('95% repeat intervals: '))).toEqual(
+      Array(4).fill(
+        '95% repeat intervals: typically ±5.1% wall, ±2.5% GPU busy (median over 16 cases); † wider than ±11% wall, ±5.1% GPU busy.',
+      ),
     );
     expect(md).toContain(
       '| map | `persistent` | failed | 65,536 | 100 | grid barrier spin bound hit after step 0: workgroups not co-resident |',

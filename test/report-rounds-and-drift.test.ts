@@ -148,6 +148,50 @@ describe('report of a run made in rounds', () => {
     expect(md).toContain('24 cases, 16 measured, 1 of them with insufficient samples.');
   });
 
+  it('the noise is said once per table; only a row worse than the typical is marked', async () => {
+    const dir = variant('noisy', (row) => {
+      if (
+        row['strategy'] === 'dispatch-each' &&
+        row['elements'] === '64' &&
+        row['kernels'] === '100'
+      ) {
+        // Rounds that spread four times as much as the rest: 4 µs × 1.5 (wall), 2 × 1.12 (GPU).
+        row['wallUsPerKernelLo95'] = '2.66667';
+        row['wallUsPerKernelHi95'] = '6';
+        row['gpuBusyUsPerKernelLo95'] = '1.78571';
+        row['gpuBusyUsPerKernelHi95'] = '2.24';
+      }
+    });
+    const md = await report(dir);
+    const tables = section(md, 'Results per case');
+    expect(tables).toMatch(
+      /\| `dispatch-each` \| 4 \| 2\.67–6 \| 3\.8–4\.32 \| 2 \| 2 \| 50% \| 9\.5× \| † ±50% wall, ±12% GPU busy \|/,
+    );
+    expect(tables.match(/†/g)).toHaveLength(1 + 1 + 4); // the intro, the row, one line per table
+    expect(tables).toContain(
+      '95% repeat intervals: typically ±5.1% wall, ±2.5% GPU busy (median over 16 cases); † wider than ±11% wall, ±5.1% GPU busy.',
+    );
+    expect(tables).toContain(
+      "† marks a row's own half-width where its rounds spread more than 2× the run's typical and it misses the ±5% noise target",
+    );
+  });
+
+  it('one round (no intervals): no noise line, and a missed target is said on its row', async () => {
+    const dir = variant('one-round', (row) => {
+      for (const c of ['wall', 'gpuBusy'])
+        for (const end of ['Lo95', 'Hi95']) row[`${c}UsPerKernel${end}`] = '';
+    });
+    const md = await report(dir);
+    const tables = section(md, 'Results per case');
+    expect(tables).not.toContain('95% repeat intervals');
+    expect(tables).not.toContain('†');
+    // The old reason named an interval such a run did not have.
+    expect(tables).not.toContain('95% repeat interval wider than');
+    expect(tables).toMatch(
+      /\| `dispatch-each` \| 4 \| 3\.8–4\.32 \| .* \| noise target not reached \|/,
+    );
+  });
+
   it('a flagged fit is listed with its flag and never stated as a finding', async () => {
     const md = await report(variant('fits', () => undefined));
     expect(md).toMatch(

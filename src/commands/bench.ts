@@ -35,6 +35,12 @@ import {
 import { ProgressClock, doneLine, keyFigure, stderrIsTerminal, visitLine } from './progress.ts';
 import { caseId } from '../measure/run-case.ts';
 import { calibrate, estimateFloorMs, type Calibration } from '../measure/calibrate.ts';
+import {
+  TIMESTAMP_COST_DEFAULTS,
+  costNsPerTimedPass,
+  measureTimestampCost,
+  type TimestampCostRecord,
+} from '../measure/timestamp-cost.ts';
 import type { DriftRow } from '../measure/drift.ts';
 import { ROUND_FLOOR, ROUND_SPLIT } from '../measure/schedule.ts';
 import { runContext, runId } from '../report/context.ts';
@@ -420,6 +426,19 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
     const warmup = await warmUpGpu(ctx, warmupOptions);
     if (!selfTest.ok)
       process.stderr.write(`launchbench: ${selfTest.message}; GPU columns are not measured\n`);
+    // On the warmed-up GPU, before any case: what a timed pass costs, taken off the GPU busy of
+    // strategies that time every kernel's pass (summary.csv `gpuBusyMethod`).
+    const timestampCost: TimestampCostRecord =
+      args['dry-run'] === true
+        ? { off: 'dry run' }
+        : !args.timestamps
+          ? { off: '--no-timestamps' }
+          : !selfTest.ok
+            ? { off: `timestamp self-test failed: ${selfTest.message}` }
+            : await measureTimestampCost(ctx, selfTest.resolveMode, {
+                ...TIMESTAMP_COST_DEFAULTS,
+                stallTimeoutMs: plan.sampling.stallTimeoutMs,
+              });
     let hold =
       args['dry-run'] === true
         ? { hold: undefined, off: 'dry run' }
@@ -452,6 +471,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
       selfTest,
       warmup,
       calibration,
+      timestampCost,
       clockHold: clockHoldRecord(hold),
       argv: process.argv.slice(2),
       options,
@@ -499,6 +519,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
         plan,
         {
           timestamps: selfTest.ok && args.timestamps ? selfTest.resolveMode : undefined,
+          timestampCostNsPerPass: costNsPerTimedPass(timestampCost),
           drift: args.drift,
           clockHold: hold.hold,
           replaceDevice,
@@ -541,6 +562,8 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
         () => stopSignal !== undefined,
       );
       interrupted = outcome.interrupted;
+      // Every case summarised once more at the run's final typical state (src/measure/state.ts).
+      writer.updateCases(outcome.results, []);
     } catch (error) {
       if (!(error instanceof DeviceLostError)) {
         // context.json must not call a run that ended on an error complete.
@@ -563,7 +586,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
       );
       hold.hold?.destroy();
     }
-    process.stdout.write(`${summaryTable(writer.cases)}\n`);
+    process.stdout.write(`${summaryTable(writer.cases, plan.sampling.maxNoise)}\n`);
     if (drift.length > 0) process.stdout.write(`\n${driftTable(drift)}\n`);
     process.stdout.write(`\n${clockHoldLine(clockHoldRecord(hold))}\n`);
     if (args['self-check'] && deviceLost === undefined && !interrupted) {

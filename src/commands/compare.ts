@@ -82,6 +82,7 @@ export function compareTable(rows: readonly CompareRow[]): string {
           'B wall µs/kernel',
           'B/A wall',
           '95% CI',
+          'q',
           'verdict',
           'B/A GPU busy',
           'GPU verdict',
@@ -92,6 +93,7 @@ export function compareTable(rows: readonly CompareRow[]): string {
           fmtUs(r.bWallUsPerKernel),
           ratio(r.wallRatio),
           interval(r.wallRatioLo95, r.wallRatioHi95),
+          r.wallQ === null ? '-' : r.wallQ < 0.001 ? '<0.001' : r.wallQ.toFixed(3),
           r.wallVerdict ?? '-',
           ratio(r.gpuBusyRatio),
           r.gpuBusyVerdict ?? '-',
@@ -153,7 +155,12 @@ function summaryLine(s: CompareSummary): string {
   const v = s.verdicts;
   const mean =
     s.geomeanWallRatio === null ? '' : `; geometric mean B/A wall ${s.geomeanWallRatio.toFixed(3)}`;
-  return `${s.compared} case(s) compared: B faster ${v.faster}, slower ${v.slower}, same ${v.same}, unclear ${v.unclear}${mean}; only in A ${s.onlyInA}, only in B ${s.onlyInB}, not comparable ${s.notComparable}`;
+  const g = s.gpuVerdicts;
+  const gpu =
+    g.faster + g.slower + g.same + g.unclear === 0
+      ? ''
+      : `; GPU busy: faster ${g.faster}, slower ${g.slower}, same ${g.same}, unclear ${g.unclear}`;
+  return `${s.compared} case(s) compared: B faster ${v.faster}, slower ${v.slower}, same ${v.same}, unclear ${v.unclear}${mean}${gpu}; only in A ${s.onlyInA}, only in B ${s.onlyInB}, not comparable ${s.notComparable}`;
 }
 
 /** compare's arguments as yargs gives them (kebab-case names, percentages still text). */
@@ -167,6 +174,8 @@ export interface CompareArgs {
   'fail-on-slower'?: string | undefined;
   /** Case axes to leave out of the match, comma-separated. */
   across?: string | undefined;
+  /** Judge at equal states where both runs have rounds.csv (default true). */
+  state?: boolean | undefined;
 }
 
 const caseName = (r: CompareRow): string =>
@@ -194,7 +203,9 @@ export function compareCommand(args: CompareArgs): number {
       : parseNameList('across', args.across, AXES).map((name) => name as CaseAxis);
   const runA = readRun(a);
   const runB = readRun(b);
-  const rows = compareRuns(runA, runB, { minEffect, across });
+  const rows = compareRuns(runA, runB, { minEffect, across, state: args.state !== false });
+  const compared = rows.filter((r) => r.wallVerdict !== null);
+  const atEqualState = compared.filter((r) => r.wallAtEqualState === true).length;
   const axisValues = (run: RunData, axis: CaseAxis): string =>
     [...new Set(run.summary.map((r) => r[axis]))].join(',');
   const m = percent(minEffect);
@@ -205,7 +216,14 @@ export function compareCommand(args: CompareArgs): number {
       (axis) =>
         `matched across ${axis}: A at ${axisValues(runA, axis)}, B at ${axisValues(runB, axis)} (the table shows A's value)`,
     ),
-    `B/A < 1: B is faster; from each run's between-round spread, the verdict is slower/faster when B/A differs from 1 by more than ${m} and its 95% interval excludes 1, same when its 90% interval lies within ±${m}, and unclear otherwise (always unclear when a run has no round statistics).`,
+    `B/A < 1: B is faster. The verdict is slower/faster when B/A differs from 1 by more than ${m} and the test of B = A survives the adjustment for testing ${compared.length} cases at once (Benjamini–Hochberg, 5% false discovery rate, each metric apart); same when its 90% interval lies within ±${m}; unclear otherwise (always unclear when a run has no round statistics).`,
+    compared.length === 0
+      ? ''
+      : atEqualState === compared.length
+        ? `B/A at equal machine states: both runs' rounds fitted on the state probe of their visits (rounds.csv; --no-state to leave it out).`
+        : atEqualState === 0
+          ? `B/A from the runs' figures and between-round spreads${args.state === false ? ' (--no-state)' : ': a run has no rounds.csv with visit states (made before they were measured, or with --no-drift)'}.`
+          : `B/A at equal machine states for ${atEqualState} of ${compared.length} cases (rounds.csv); the others from the figures and between-round spreads.`,
     '',
     rows.length === 0 ? '(neither run has a case)' : compareTable(rows),
     '',
@@ -255,6 +273,12 @@ export function compareBuilder<T>(y: Argv<T>) {
     .option('across', {
       type: 'string',
       describe: `match cases that differ in these axes (each run holding one value of each), e.g. intensity: ${AXES.join(', ')}`,
+    })
+    .option('state', {
+      type: 'boolean',
+      default: true,
+      describe:
+        "judge at equal machine states from both runs' rounds.csv (--no-state: from the figures alone, e.g. for two Dawn toggle sets, which move the state probe too)",
     })
     .option('fail-on-slower', {
       type: 'string',

@@ -185,6 +185,21 @@ export class DriftProbe {
     };
   }
 
+  /**
+   * One round trip (the probe's `map`, 64 elements, K = 1, `submit-wait`), wall ns: the state
+   * probe of every sampling turn (src/measure/state.ts). Its first executions warmed up with the
+   * run's first probe.
+   */
+  async roundTripNs(): Promise<number> {
+    const { wallNs } = await timedExecution(
+      this.roundTrip,
+      undefined,
+      this.stallTimeoutMs,
+      'state probe',
+    );
+    return wallNs;
+  }
+
   close(): void {
     this.recorder?.destroy();
     this.clock?.destroy();

@@ -108,4 +108,19 @@ export interface CaseResult {
   completionUpperNs: Distribution | null;
   /** GPU samples dropped for non-monotonic or zero timestamps. */
   droppedGpuSamples: number;
+  /** How `gpuBusyNs` and `gpuBusyRounds` were made from the GPU samples; unset without any. */
+  gpuBusyMethod?: GpuBusyMethod | undefined;
 }
+
+/**
+ * How a case's GPU busy statistics were measured (summary.csv `gpuBusyMethod`):
+ * - `span`: one timed interval per execution (one pass, or a span from the first pass's
+ *   beginning to the last pass's end): the timestamps add one interval's cost;
+ * - `per-pass, timestamp cost subtracted`: every kernel's pass timed on its own (one command
+ *   buffer per kernel), GPU busy the union of the intervals, less the run's measured cost of each
+ *   timed pass beyond the first (src/measure/timestamp-cost.ts): a span's equivalent;
+ * - `per-pass`: the same without that correction (the cost was not measured): it includes what
+ *   the timestamps themselves cost the GPU, about 5 µs per pass on an H200.
+ * The raw union stays in samples.csv's `gpuBusyNs` in every case.
+ */
+export type GpuBusyMethod = 'span' | 'per-pass, timestamp cost subtracted' | 'per-pass';

@@ -12,7 +12,8 @@ import { nowNs } from './clock.ts';
 import { GC_SHARE, perfNowMs, type GcWatch } from './host-noise.ts';
 import type { Sampled } from './schedule.ts';
 import { distribution, roundSummary, type Distribution, type RoundSummary } from './stats.ts';
-import type { CaseResult, Sample, SampleKind } from './result.ts';
+import { withStateFit, type RunState } from './state.ts';
+import type { CaseResult, GpuBusyMethod, Sample, SampleKind } from './result.ts';
 import type { Execution, HostPhases, Strategy } from '../strategies/types.ts';
 import type { CaseParams, PreparedCase, Tolerance, Workload } from '../workloads/types.ts';
 
@@ -286,6 +287,30 @@ function stallFault(caseId: string, execution: Execution): Execution {
   };
 }
 
+/**
+ * A known regression, for checking that compare finds one (issue 19): with
+ * LAUNCHBENCH_FAULT_HOST_US_PER_KERNEL=X and LAUNCHBENCH_FAULT_HOST_CASE=SUFFIX, every execution of
+ * every case whose id ends with SUFFIX (`dispatch-each`) first spins for X µs per kernel on the
+ * host, inside the timed region: a launch path that got X µs slower per dispatch.
+ */
+function hostFault(caseId: string, kernels: number, execution: Execution): Execution {
+  const suffix = process.env['LAUNCHBENCH_FAULT_HOST_CASE'];
+  const us = Number(process.env['LAUNCHBENCH_FAULT_HOST_US_PER_KERNEL'] ?? 0);
+  if (suffix === undefined || suffix === '' || !caseId.endsWith(suffix) || !(us > 0))
+    return execution;
+  const spinNs = us * 1e3 * kernels;
+  return {
+    ...execution,
+    execute: (recorder) => {
+      const until = nowNs() + spinNs;
+      while (nowNs() < until) {
+        // spinning: host time the strategy now costs
+      }
+      return execution.execute(recorder);
+    },
+  };
+}
+
 /** What a case needs besides the prepared group, for the whole run. */
 export interface CaseSetup {
   ctx: GpuContext;
@@ -300,6 +325,12 @@ export interface CaseSetup {
   originMs?: number;
   /** The clock hold's latest reading (a fraction of the reference clock), recorded with each sample. */
   clockRel?: () => number | null;
+  /**
+   * GPU busy one more timed pass adds on this device, ns (src/measure/timestamp-cost.ts): taken
+   * off the GPU busy statistics of an execution that times more than one pass, so that they match
+   * a span's (spanEquivalentBusyNs). Undefined: not measured, per-pass figures stay as measured.
+   */
+  timestampCostNsPerPass?: number | undefined;
 }
 
 /**
@@ -331,6 +362,8 @@ export class CaseRunner implements Sampled {
   private execution: Execution | undefined;
   private recorder: TimestampRecorder | undefined;
   private busyNs = 0;
+  /** Passes the execution times on their own: kept past `close`, for summarise. */
+  private timedPasses = 1;
 
   constructor(readonly setup: CaseSetup) {
     this.id = caseId(setup.workload.id, setup.params, setup.strategy.id);
@@ -384,8 +417,7 @@ export class CaseRunner implements Sampled {
         strategy.prepare(ctx.device, program),
       );
       const before = program.beforeExecution;
-      this.execution = stallFault(
-        this.id,
+      const withBefore: Execution =
         before === undefined
           ? execution
           : {
@@ -394,8 +426,12 @@ export class CaseRunner implements Sampled {
                 before();
                 return execution.execute(recorder);
               },
-            },
+            };
+      this.execution = stallFault(
+        this.id,
+        hostFault(this.id, this.setup.params.kernels, withBefore),
       );
+      this.timedPasses = execution.timedPasses;
       if (this.setup.timestamps !== undefined) {
         this.recorder = new TimestampRecorder(
           ctx.device,
@@ -556,13 +592,28 @@ export class CaseRunner implements Sampled {
     if (close) this.close();
   }
 
-  /** Refreshes the result from every sample so far (call after each visit: it is idempotent). */
-  summarise(interrupted = false): CaseResult {
+  /** The state of each round's visit, ns (src/measure/state.ts); undefined where not measured. */
+  private readonly states: (number | undefined)[] = [];
+
+  /** Records the state of this case's visit in `round` (the median of its turns' probes). */
+  setState(round: number, stateNs: number): void {
+    this.states[round] = stateNs;
+  }
+
+  /**
+   * Refreshes the result from every sample so far (call after each visit: it is idempotent), with
+   * the run's typical state so far where the run measures states.
+   */
+  summarise(interrupted = false, run?: RunState): CaseResult {
     const r = this.result;
     const { sampling } = this.setup;
     r.elapsedMs = this.busyNs / 1e6;
     r.gcSamples = this.samples.filter((s) => s.gc).length;
-    summarise(r, this.samples);
+    const basis: BusyBasis = {
+      timedPasses: this.timedPasses,
+      costNsPerTimedPass: this.setup.timestampCostNsPerPass,
+    };
+    summarise(r, this.samples, basis);
     const rounds = (pick: (s: Sample) => number | null, kind: SampleKind): RoundSummary => {
       const byRound: number[][] = [];
       for (const s of this.samples) {
@@ -570,10 +621,16 @@ export class CaseRunner implements Sampled {
         if (s.kind !== kind || s.gc || v === null) continue;
         (byRound[s.round] ??= []).push(v);
       }
-      return roundSummary(Array.from(byRound, (v) => v ?? []));
+      return withStateFit(
+        roundSummary(
+          Array.from(byRound, (v) => v ?? []),
+          this.states,
+        ),
+        run,
+      );
     };
     r.wallRounds = rounds((s) => s.wallNs, 'wall');
-    r.gpuBusyRounds = rounds((s) => s.gpuBusyNs, 'gpu');
+    r.gpuBusyRounds = rounds((s) => spanEquivalentBusyNs(s, basis), 'gpu');
     // With rounds, the figure is the rounds' centre (RoundSummary.centre), not the pooled median.
     const centred = (d: Distribution | null, rs: RoundSummary): Distribution | null =>
       d === null || rs.centre === null ? d : { ...d, median: rs.centre };
@@ -590,13 +647,13 @@ export class CaseRunner implements Sampled {
     };
     r.converged =
       quiet(r.wallNs, r.wallRounds) && (!wantGpu || quiet(r.gpuBusyNs, r.gpuBusyRounds));
+    // A missed noise target is `converged` false, not a reason: the console and report.md state
+    // the run's typical interval once and mark the rows worse than it (src/report/noise.ts).
     r.reason = interrupted
       ? 'interrupted'
       : !r.enoughSamples
         ? `insufficient samples: ${n.wall} wall${wantGpu ? `, ${n.gpu} GPU` : ''} < floor ${sampling.minSamples}`
-        : r.converged
-          ? ''
-          : `95% repeat interval wider than ±${(sampling.maxNoise * 100).toFixed(0)}%`;
+        : '';
     return r;
   }
 
@@ -652,7 +709,45 @@ function completionBounds(
   return { completionLowerNs: null, completionUpperNs: null };
 }
 
-function summarise(result: CaseResult, samples: readonly Sample[]): void {
+/** What putting a case's GPU busy on a span's footing needs (spanEquivalentBusyNs). */
+export interface BusyBasis {
+  /** Passes one execution times on their own (Execution.timedPasses). */
+  timedPasses: number;
+  /** GPU busy one more timed pass adds, ns; undefined where it was not measured. */
+  costNsPerTimedPass: number | undefined;
+}
+
+const SPAN_BASIS: BusyBasis = { timedPasses: 1, costNsPerTimedPass: undefined };
+
+export function gpuBusyMethod(basis: BusyBasis): GpuBusyMethod {
+  if (basis.timedPasses <= 1) return 'span';
+  return basis.costNsPerTimedPass === undefined
+    ? 'per-pass'
+    : 'per-pass, timestamp cost subtracted';
+}
+
+/**
+ * A GPU sample's busy time as one span over the execution would have measured it. An execution
+ * that times K passes on their own (one command buffer per kernel) carries K timed intervals where
+ * a span carries one, and each costs the GPU time inside the measured union (about 5 µs on an
+ * H200, more than a tiny kernel): so K − 1 of the measured cost come off, never below 0. One
+ * timed interval (K ≤ 1) or an unmeasured cost: the sample's busy time as it is.
+ */
+export function spanEquivalentBusyNs(
+  sample: Pick<Sample, 'gpuBusyNs'>,
+  basis: BusyBasis,
+): number | null {
+  const busyNs = sample.gpuBusyNs;
+  const costNs = basis.costNsPerTimedPass;
+  if (busyNs === null || basis.timedPasses <= 1 || costNs === undefined) return busyNs;
+  return Math.max(0, busyNs - (basis.timedPasses - 1) * costNs);
+}
+
+export function summarise(
+  result: CaseResult,
+  samples: readonly Sample[],
+  basis: BusyBasis = SPAN_BASIS,
+): void {
   const of = (
     kind: Sample['kind'] | undefined,
     pick: (s: Sample) => number | null,
@@ -667,7 +762,10 @@ function summarise(result: CaseResult, samples: readonly Sample[]): void {
   };
   result.wallNs = of('wall', (s) => s.wallNs);
   result.wallWithTimestampsNs = of('gpu', (s) => s.wallNs);
-  result.gpuBusyNs = of('gpu', (s) => s.gpuBusyNs);
+  // Idle gaps, span and the completion bounds stay as measured: within one sample they describe
+  // the execution that really ran, timestamps included.
+  result.gpuBusyNs = of('gpu', (s) => spanEquivalentBusyNs(s, basis));
+  result.gpuBusyMethod = result.gpuBusyNs === null ? undefined : gpuBusyMethod(basis);
   result.gpuIdleNs = of('gpu', (s) => s.gpuIdleNs);
   result.gpuSpanNs = of('gpu', (s) => s.gpuSpanNs);
   // Host phases from the wall samples only: the queries would inflate them.

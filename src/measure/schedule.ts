@@ -16,6 +16,7 @@
 import { nowNs } from './clock.ts';
 import type { SampleKind } from './result.ts';
 import { seededRandom } from '../workloads/random.ts';
+import { quantileSorted } from './stats.ts';
 
 /** Fisher–Yates shuffle with a seeded generator (the input is not changed). */
 export function shuffled<T>(items: readonly T[], random: () => number): T[] {
@@ -89,7 +90,19 @@ export interface VisitBudget {
    * time counts toward neither the warm-up nor the sampling time.
    */
   beforeTurn?: () => Promise<void>;
+  /**
+   * The state probe (src/measure/state.ts): one fixed round trip, its wall time in ns (undefined
+   * when it failed). A visit times it STATE_PROBES times right before its warm-up and as many
+   * times right after its last sample, with the queue idle: between the visit's own executions it
+   * would read the group's load (on lavapipe a round trip took 2–4× longer inside the heavier
+   * groups' turns than inside the light ones'), and a reference that moves with the group cannot
+   * tell the machine's state apart from the case. The visit's state is the median of the two sets.
+   */
+  probe?: () => Promise<number | undefined>;
 }
+
+/** Round trips of the state probe before and after each visit. */
+export const STATE_PROBES = 7;
 
 /**
  * The fewest valid samples of each kind a visit collects for each of its cases, so that no round's
@@ -133,13 +146,15 @@ const turnOfLoop = (): Promise<void> => new Promise((resolve) => setImmediate(re
 /**
  * One visit of a group: the runners are open on the group's buffers. Warm-up, then interleaved
  * samples until the visit's time is spent and every case has its floor share, or every case is
- * at its cap, or the run is stopped. Runners that fail drop out; the others go on.
+ * at its cap, or the run is stopped. Runners that fail drop out; the others go on. Returns the
+ * visit's state: the median of the state probe's round trips before and after it (ns), undefined
+ * without a probe.
  */
 export async function visit(
   runners: readonly Sampled[],
   budget: VisitBudget,
   random: () => number,
-): Promise<void> {
+): Promise<number | undefined> {
   // Every (case, kind) of the visit; a case that fails on the way is skipped from then on.
   const all: Unit[] = runners
     .filter((r) => r.active)
@@ -153,6 +168,23 @@ export async function visit(
   // execution outlasts the warm-up); a first visit takes at least one wall turn, then goes on
   // until every case has `minWarmup` wall executions whose last three agree, or until
   // 3 × `warmupMs` have passed.
+  const probed: number[] = [];
+  const probe = async (): Promise<void> => {
+    if (budget.probe === undefined) return;
+    for (let i = 0; i < STATE_PROBES; i++) {
+      const ns = await budget.probe();
+      if (ns !== undefined) probed.push(ns);
+    }
+  };
+  const state = (): number | undefined =>
+    probed.length === 0
+      ? undefined
+      : quantileSorted(
+          [...probed].sort((a, b) => a - b),
+          0.5,
+        );
+  await probe();
+
   let heldNs = 0;
   const hold = async (): Promise<void> => {
     if (budget.beforeTurn === undefined) return;
@@ -208,7 +240,7 @@ export async function visit(
   let turn = 0;
   for (let retry = 0; retry <= FLOOR_RETRIES; retry++) {
     for (; ; turn++) {
-      if (budget.shouldStop()) return;
+      if (budget.shouldStop()) return state();
       // While the visit has time, every (case, kind) under its cap takes a turn; after it, only
       // those still under their floor share (so the top-up costs what is missing, no more).
       const timeLeft = sinceMs(sampleStart) < budget.samplingMs;
@@ -227,4 +259,6 @@ export async function visit(
     for (const r of runners) r.markCollected();
     if (!all.some((u) => needs(u, budget.floor))) break;
   }
+  await probe();
+  return state();
 }

@@ -77,18 +77,18 @@ export function studentT(p: number, df: number): number {
   const tail = upper ? 1 - p : p; // P(T > t) for the positive quantile
   let lo = 0;
   let hi = 1;
-  while (tTail(hi, df) > tail) hi *= 2;
+  while (studentTTail(hi, df) > tail) hi *= 2;
   for (let i = 0; i < 200; i++) {
     const mid = (lo + hi) / 2;
-    if (tTail(mid, df) > tail) lo = mid;
+    if (studentTTail(mid, df) > tail) lo = mid;
     else hi = mid;
   }
   const t = (lo + hi) / 2;
   return upper ? t : -t;
 }
 
-/** P(T > t) for t ≥ 0: ½·I_{df/(df+t²)}(df/2, ½). */
-function tTail(t: number, df: number): number {
+/** P(T > t) for t ≥ 0 under Student's t with `df` degrees of freedom: ½·I_{df/(df+t²)}(df/2, ½). */
+export function studentTTail(t: number, df: number): number {
   return 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
 }
 
@@ -167,27 +167,56 @@ export interface RoundSummary {
    */
   lo95: number | null;
   hi95: number | null;
+  /** The round (0-based) of each of `roundMedians`. */
+  roundIds: number[];
+  /** The state of each such round's visit (round trip, ns: src/measure/state.ts); null where unmeasured. */
+  roundStatesNs: (number | null)[];
+  /**
+   * The state fit (src/measure/state.ts): the slope of ln(round median) on ln(state) and the share
+   * of the between-round variance it explains; null without one (fewer than 4 rounds with a
+   * state, or no state measured).
+   */
+  stateSlope: number | null;
+  stateR2: number | null;
+  /**
+   * The state explains the rounds (its slope is significant), so `centre` is the figure at the
+   * run's typical state and `lo95`/`hi95` its interval (withStateFit); otherwise they are as above.
+   */
+  stateAdjusted: boolean;
 }
 
-/** The round summary of `samplesByRound` (one array of positive values per round). */
-export function roundSummary(samplesByRound: readonly (readonly number[])[]): RoundSummary {
-  const roundMedians = samplesByRound
-    .filter((values) => values.length > 0)
-    .map((values) =>
+/**
+ * The round summary of `samplesByRound` (one array of positive values per round), with the states
+ * of the rounds' visits where measured (`statesNs[round]`, ns); withStateFit (src/measure/state.ts)
+ * then adds what the states explain.
+ */
+export function roundSummary(
+  samplesByRound: readonly (readonly number[])[],
+  statesNs: readonly (number | undefined)[] = [],
+): RoundSummary {
+  const roundIds: number[] = [];
+  const roundMedians: number[] = [];
+  samplesByRound.forEach((values, round) => {
+    if (values.length === 0) return;
+    roundIds.push(round);
+    roundMedians.push(
       quantileSorted(
         [...values].sort((a, b) => a - b),
         0.5,
       ),
     );
+  });
+  const roundStatesNs = roundIds.map((round) => statesNs[round] ?? null);
   const rounds = roundMedians.length;
   const logs = roundMedians.filter((m) => m > 0).map((m) => Math.log(m));
+  const none = { stateSlope: null, stateR2: null, stateAdjusted: false, roundIds, roundStatesNs };
   if (rounds < 2 || logs.length !== rounds) {
-    return { rounds, roundMedians, centre: null, spread: null, lo95: null, hi95: null };
+    return { rounds, roundMedians, centre: null, spread: null, lo95: null, hi95: null, ...none };
   }
   const mean = logs.reduce((s, v) => s + v, 0) / rounds;
   const spread = Math.sqrt(logs.reduce((s, v) => s + (v - mean) ** 2, 0) / (rounds - 1));
   const half = studentT(0.975, rounds - 1) * spread * Math.sqrt(2 / rounds);
-  return {
+  const plain = {
     rounds,
     roundMedians,
     centre: Math.exp(mean),
@@ -195,4 +224,5 @@ export function roundSummary(samplesByRound: readonly (readonly number[])[]): Ro
     lo95: Math.exp(mean - half),
     hi95: Math.exp(mean + half),
   };
+  return { ...plain, ...none };
 }

@@ -89,12 +89,18 @@ export function summaryRows(results: readonly CaseResult[]): Record<string, Cell
       wallUsPerKernelLo95: round(perKernelUs(r, r.wallRounds?.lo95)),
       wallUsPerKernelHi95: round(perKernelUs(r, r.wallRounds?.hi95)),
       wallRoundSpread: round(r.wallRounds?.spread ?? null),
+      wallStateSlope: round(r.wallRounds?.stateSlope ?? null),
+      wallStateR2: round(r.wallRounds?.stateR2 ?? null),
+      wallStateAdjusted: r.wallRounds?.stateAdjusted ?? false,
       wallUsPerKernelP10: round(m.wallUsPerKernelP10),
       wallUsPerKernelP90: round(m.wallUsPerKernelP90),
       gpuBusyUsPerKernel: round(m.gpuBusyUsPerKernel),
       gpuBusyUsPerKernelLo95: round(perKernelUs(r, r.gpuBusyRounds?.lo95)),
       gpuBusyUsPerKernelHi95: round(perKernelUs(r, r.gpuBusyRounds?.hi95)),
       gpuBusyRoundSpread: round(r.gpuBusyRounds?.spread ?? null),
+      gpuBusyStateSlope: round(r.gpuBusyRounds?.stateSlope ?? null),
+      gpuBusyStateR2: round(r.gpuBusyRounds?.stateR2 ?? null),
+      gpuBusyStateAdjusted: r.gpuBusyRounds?.stateAdjusted ?? false,
       gpuBusyUsPerKernelP10: round(m.gpuBusyUsPerKernelP10),
       gpuBusyUsPerKernelP90: round(m.gpuBusyUsPerKernelP90),
       gpuIdleUsPerKernel: round(m.gpuIdleUsPerKernel),
@@ -125,6 +131,7 @@ export function summaryRows(results: readonly CaseResult[]): Record<string, Cell
       tokensPerSecond: round(m.wallUsTotal === null ? null : 1e6 / m.wallUsTotal),
       wallWithTimestampsUsPerKernel: round(m.wallWithTimestampsUsPerKernel),
       timestampOverheadUsPerKernel: round(m.timestampOverheadUsPerKernel),
+      gpuBusyMethod: r.gpuBusyMethod ?? null,
       speedupVsSubmitWait: round(speedup(r, byKey.get(`${paramsKey(r)}#submit-wait`))),
       speedupVsDispatchEach: round(vsDispatchEach?.speedup ?? null),
       speedupVsDispatchEachLo95: round(vsDispatchEach?.lo95 ?? null),
@@ -143,6 +150,43 @@ export function summaryRows(results: readonly CaseResult[]): Record<string, Cell
       caseElapsedMs: round(r.elapsedMs),
     };
   });
+}
+
+/**
+ * rounds.csv: one row per case and round, the level that varies (src/measure/state.ts): the
+ * case's median wall and GPU busy time per kernel in that round, and the state of the round's
+ * visit. compare fits both runs' rounds on their states from it.
+ */
+export function roundRows(results: readonly CaseResult[]): Record<string, Cell>[] {
+  const rows: Record<string, Cell>[] = [];
+  for (const r of results) {
+    const byRound = new Map<number, { stateNs: number | null; wall?: number; gpu?: number }>();
+    const add = (rs: CaseResult['wallRounds'], key: 'wall' | 'gpu'): void => {
+      rs?.roundIds.forEach((round, i) => {
+        const row = byRound.get(round) ?? { stateNs: rs.roundStatesNs[i] ?? null };
+        const median = rs.roundMedians[i];
+        if (median !== undefined) row[key] = median;
+        byRound.set(round, row);
+      });
+    };
+    add(r.wallRounds, 'wall');
+    add(r.gpuBusyRounds, 'gpu');
+    const p = r.params;
+    for (const [roundId, v] of [...byRound].sort((x, y) => x[0] - y[0]))
+      rows.push({
+        workload: r.workload,
+        strategy: r.strategy,
+        elements: p.elements,
+        kernels: p.kernels,
+        intensity: p.intensity,
+        workgroupSize: p.workgroupSize,
+        round: roundId,
+        stateUs: round(v.stateNs === null ? null : v.stateNs / 1e3),
+        wallUsPerKernel: round(perKernelUs(r, v.wall)),
+        gpuBusyUsPerKernel: round(perKernelUs(r, v.gpu)),
+      });
+  }
+  return rows;
 }
 
 export const SAMPLE_COLUMNS = [

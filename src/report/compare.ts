@@ -3,49 +3,47 @@
  * between runs into account. Cases match on workload, strategy, elements, kernels, intensity and
  * workgroup size (CASE_KEY_COLUMNS). Pure functions over two runs read back from their files.
  *
- * The verdict rule, per metric (wall µs/kernel; GPU busy µs/kernel where both runs have it).
- * A run measures in R rounds spread over the run; each run gives its centre c (its figure: the
- * geometric mean of the per-round medians), the number of rounds R and the spread s: the standard
- * deviation of ln(per-round median) across rounds, so s/√R is the standard error of ln c. On the
- * log scale,
- *   d  = ln(c_B / c_A)                              the difference (B/A = e^d),
- *   se = √(s_A²/R_A + s_B²/R_B)                     its standard error from the rounds,
- *   df = (v_A + v_B)² / (v_A²/(R_A−1) + v_B²/(R_B−1)), v = s²/R   (Welch–Satterthwaite),
- *   δ  = ln(1 + minEffect)                          the minimum effect worth a verdict (5%),
- * and the verdict is
- *   slower   d > δ and d − t_{0.975,df}·se > 0: B/A is beyond the minimum effect and its 95%
- *            interval excludes 1, so a difference that matters and that the between-round
- *            variation cannot explain;
- *   faster   d < −δ and d + t_{0.975,df}·se < 0: the same, the other way round;
- *   same     d ± t_{0.95,df}·se lies inside (−δ, δ): the 90% interval rules out any difference as
- *            large as the minimum effect (TOST equivalence at the 5% level);
- *   unclear  otherwise: too noisy to say, or a shift that is real but smaller than the minimum
- *            effect, with an interval reaching past it. Measure again (more rounds, a quieter
- *            machine) before believing it either way.
- * A run without round statistics (R < 2 or no spread: runs made before rounds existed) gets
- * `unclear` with a note, never faster or slower; a case under the sample floor (enoughSamples
- * false) gets no verdict at all (not comparable).
+ * The rule, per metric (wall µs/kernel; GPU busy µs/kernel where both runs have it), on the log
+ * scale, with δ = ln(1 + minEffect) the minimum effect worth a verdict (5%):
+ *   1. The difference d = ln(B/A) and its standard error se with df degrees of freedom:
+ *      - at equal states, where both runs have rounds.csv with the states of their visits
+ *        (src/measure/state.ts, ancova): both runs' round medians fitted to one line on the log
+ *        state with a shift d between the runs; df = R_A + R_B − 3. The machine's host path moves
+ *        every strategy of a visit together (a round trip of 40 µs in one state, 60–75 in
+ *        another, on the lent H200), and a run that spent more of its visits in the slow state
+ *        comes out slower with nothing changed; at equal states that is taken out;
+ *      - otherwise (older runs, `--no-state`) from each run's figure c (the geometric mean of its
+ *        round medians), its between-round spread s and rounds R: d = ln(c_B/c_A),
+ *        se = √(s_A²/R_A + s_B²/R_B), Welch–Satterthwaite df.
+ *   2. The p value of d = 0 (Student t), adjusted over the comparison's cases of that metric by
+ *      Benjamini–Hochberg (q): 250 cases at once would otherwise give a dozen calls by chance at
+ *      5% each. When nothing changed, the chance of any call at all is at most 5%; when some cases
+ *      changed, at most 5% of the calls are expected to be false.
+ *   3. The verdict:
+ *      slower   q ≤ 5% and d > δ: a difference that matters, and that the family of tests keeps;
+ *      faster   q ≤ 5% and d < −δ;
+ *      same     d ± t_{0.95,df}·se lies inside (−δ, δ): the 90% interval rules out any difference
+ *               as large as the minimum effect (TOST equivalence at the 5% level);
+ *      unclear  otherwise: too noisy to say, or a shift that is real but smaller than the minimum
+ *               effect. Measure again (more rounds, a quieter machine) before believing either way.
+ * A run without round statistics (R < 2: runs made before rounds existed) gets `unclear` with a
+ * note, never faster or slower; a case under the sample floor (enoughSamples false) gets no
+ * verdict at all (not comparable).
  *
- * Why: the old rule judged from each run's p10–p90 range of samples, which describes samples
- * within one stretch of time, not how much a run's median moves from run to run (clocks, other
- * tenants, thermal state: a shared GPU drifts by far more than one run's sample scatter), so it
- * could call identical runs faster or slower. Rounds spread over the run sample that drift: the
- * spread of round medians is the level that varies, and R of them give a standard error with R−1
- * degrees of freedom, hence Student t rather than a normal quantile. The minimum effect keeps real
- * but trivial shifts (1–2%, well within what a machine drifts by) from being called regressions
- * once the intervals get narrow, and gives `same` a meaning (equivalent within δ) rather than "not
- * shown different". Between runs of one distribution it calls faster/slower in at most 5% of
- * cases (fewer, since d must also pass δ). test/compare-calibration.test.ts checks the rates on
- * simulated runs (5 rounds, 3% block effect per round): identical runs 1.6% faster/slower, a 20%
- * regression 100% slower, a 2% shift ≈ 5% slower (when noise pushes its estimate past δ: the rule
- * bounds false calls of a null difference, not of a real one just below δ).
+ * Why: a run's rounds see the drift within it, not the state the other run was in; on the H200 a
+ * pair of identical default runs called 23 cases slower and 2 faster without the states and
+ * without the family's adjustment (issue 19). test/compare-drifting-machine.test.ts checks the
+ * rule on a simulated machine that switches between two host-path states every tens of seconds:
+ * false calls ≤ 1% of cases on identical runs, a +25% change of some cases found.
  */
-import { quantileSorted, studentT } from '../measure/stats.ts';
+import { quantileSorted, studentT, studentTTail } from '../measure/stats.ts';
+import { ancova, benjaminiHochberg, type RoundSeries } from '../measure/state.ts';
 import { UsageError } from '../errors.ts';
 import {
   caseKey,
   type CaseAxis,
   type DriftCsvRow,
+  type RoundCsvRow,
   type RunData,
   type SummaryRow,
 } from './read-run.ts';
@@ -63,7 +61,16 @@ export interface CompareOptions {
    * must then hold one value of each such axis).
    */
   across?: readonly CaseAxis[];
+  /**
+   * Judge at equal states from both runs' rounds.csv where they have it (default true); false
+   * judges from the figures and their spreads alone (for two Dawn configurations: the state
+   * probe runs on Dawn too, so a change of Dawn moves it with the cases).
+   */
+  state?: boolean;
 }
+
+/** The false discovery rate of the faster/slower calls of one metric over a comparison. */
+export const FAMILY_RATE = 0.05;
 
 /** One run's figure for one metric: its centre and what its rounds say about it. */
 export interface RoundStats {
@@ -75,14 +82,30 @@ export interface RoundStats {
   rounds: number | null;
 }
 
+/** B against A on the log scale, and how well the runs' rounds know it. */
+export interface Difference {
+  /** ln(B/A). */
+  d: number;
+  se: number;
+  df: number;
+  /** Two-sided p value of d = 0. */
+  p: number;
+  /** From both runs' rounds fitted on their visits' states (state.ts ancova): B/A at equal states. */
+  atEqualState: boolean;
+}
+
 /** The verdict on B against A, with the ratio B/A and its 95% interval. */
 export interface Judgement {
   verdict: Verdict;
-  /** c_B / c_A. */
+  /** B/A: c_B / c_A, or at equal states where `atEqualState`. */
   ratio: number;
   /** 95% interval of the ratio; null when either run lacks round statistics. */
   lo95: number | null;
   hi95: number | null;
+  /** Two-sided p value of B = A, and its Benjamini–Hochberg adjustment over the family; null without statistics. */
+  p: number | null;
+  q: number | null;
+  atEqualState: boolean;
   /** Why the verdict is unclear for want of statistics; '' otherwise. */
   note: string;
 }
@@ -90,42 +113,75 @@ export interface Judgement {
 const hasRounds = (s: RoundStats): boolean =>
   s.rounds !== null && s.rounds >= 2 && s.spread !== null && s.spread >= 0;
 
-/** The verdict on B against A (see the rule at the top of this file). */
-export function judge(
-  a: RoundStats,
-  b: RoundStats,
-  minEffect: number = DEFAULT_MIN_EFFECT,
-): Judgement {
-  const ratio = b.centre / a.centre;
+/**
+ * B against A from the two runs' figures and between-round spreads (Welch), or why not: the rule
+ * for runs without rounds.csv, or with `--no-state`.
+ */
+export function roundsDifference(a: RoundStats, b: RoundStats): Difference | string {
   const missing = [hasRounds(a) ? '' : 'A', hasRounds(b) ? '' : 'B'].filter((x) => x !== '');
-  if (missing.length > 0) {
-    return {
-      verdict: 'unclear',
-      ratio,
-      lo95: null,
-      hi95: null,
-      note: `no between-round spread in ${missing.join(' and ')} (fewer than 2 rounds, or a run made before rounds)`,
-    };
-  }
-  const d = Math.log(ratio);
-  const delta = Math.log(1 + minEffect);
+  if (missing.length > 0)
+    return `no between-round spread in ${missing.join(' and ')} (fewer than 2 rounds, or a run made before rounds)`;
+  const d = Math.log(b.centre / a.centre);
   const va = (a.spread as number) ** 2 / (a.rounds as number);
   const vb = (b.spread as number) ** 2 / (b.rounds as number);
   const se = Math.sqrt(va + vb);
   // Welch–Satterthwaite; with no spread at all the interval is the point itself.
   const df =
-    (va + vb) ** 2 / (va ** 2 / ((a.rounds as number) - 1) + vb ** 2 / ((b.rounds as number) - 1));
+    se === 0
+      ? Infinity
+      : (va + vb) ** 2 /
+        (va ** 2 / ((a.rounds as number) - 1) + vb ** 2 / ((b.rounds as number) - 1));
+  const p = se === 0 ? (d === 0 ? 1 : 0) : 2 * studentTTail(Math.abs(d) / se, df);
+  return { d, se, df, p, atEqualState: false };
+}
+
+/**
+ * The verdict from a difference and its p value adjusted for the family of tests (`q`; a
+ * comparison of one case alone passes its p). See the rule at the top of this file.
+ */
+export function verdictOf(diff: Difference, q: number, minEffect: number): Judgement {
+  const { d, se, df } = diff;
+  const delta = Math.log(1 + minEffect);
   const half = (p: number): number => (se === 0 ? 0 : studentT(p, df) * se);
   const h95 = half(0.975);
   const h90 = half(0.95);
-  const lo95 = Math.exp(d - h95);
-  const hi95 = Math.exp(d + h95);
   let verdict: Verdict = 'unclear';
-  if (d > delta && d - h95 > 0) verdict = 'slower';
-  else if (d < -delta && d + h95 < 0) verdict = 'faster';
+  if (q <= FAMILY_RATE && d > delta && d - h95 > 0) verdict = 'slower';
+  else if (q <= FAMILY_RATE && d < -delta && d + h95 < 0) verdict = 'faster';
   else if (d - h90 > -delta && d + h90 < delta) verdict = 'same';
-  return { verdict, ratio, lo95, hi95, note: '' };
+  return {
+    verdict,
+    ratio: Math.exp(d),
+    lo95: Math.exp(d - h95),
+    hi95: Math.exp(d + h95),
+    p: diff.p,
+    q,
+    atEqualState: diff.atEqualState,
+    note: '',
+  };
 }
+
+/** The verdict on B against A from their round statistics alone, as a family of one test. */
+export function judge(
+  a: RoundStats,
+  b: RoundStats,
+  minEffect: number = DEFAULT_MIN_EFFECT,
+): Judgement {
+  const diff = roundsDifference(a, b);
+  if (typeof diff === 'string') return unclearFor(b.centre / a.centre, diff);
+  return verdictOf(diff, diff.p, minEffect);
+}
+
+const unclearFor = (ratio: number, note: string): Judgement => ({
+  verdict: 'unclear',
+  ratio,
+  lo95: null,
+  hi95: null,
+  p: null,
+  q: null,
+  atEqualState: false,
+  note,
+});
 
 /** Where a case stands: compared, or why not. */
 export type CompareStatus = 'compared' | 'only-in-a' | 'only-in-b' | 'not-comparable';
@@ -155,12 +211,18 @@ export interface CompareRow {
   /** 95% interval of B / A from the runs' rounds; null without round statistics. */
   wallRatioLo95: number | null;
   wallRatioHi95: number | null;
+  /** Benjamini–Hochberg adjusted p value of B = A over the comparison's wall tests. */
+  wallQ: number | null;
+  /** The ratio is at equal states (both runs' rounds fitted on their visits' states). */
+  wallAtEqualState: boolean | null;
   wallVerdict: Verdict | null;
   aGpuBusyUsPerKernel: number | null;
   bGpuBusyUsPerKernel: number | null;
   gpuBusyRatio: number | null;
   gpuBusyRatioLo95: number | null;
   gpuBusyRatioHi95: number | null;
+  gpuBusyQ: number | null;
+  gpuBusyAtEqualState: boolean | null;
   gpuBusyVerdict: Verdict | null;
 }
 
@@ -196,12 +258,16 @@ function emptyRow(r: SummaryRow, status: CompareStatus, note: string): CompareRo
     wallRatio: null,
     wallRatioLo95: null,
     wallRatioHi95: null,
+    wallQ: null,
+    wallAtEqualState: null,
     wallVerdict: null,
     aGpuBusyUsPerKernel: null,
     bGpuBusyUsPerKernel: null,
     gpuBusyRatio: null,
     gpuBusyRatioLo95: null,
     gpuBusyRatioHi95: null,
+    gpuBusyQ: null,
+    gpuBusyAtEqualState: null,
     gpuBusyVerdict: null,
   };
 }
@@ -223,55 +289,107 @@ const bFigures = (r: SummaryRow): Partial<CompareRow> => ({
   bGpuBusyUsPerKernel: r.gpuBusyUsPerKernel,
 });
 
-function compareCase(a: SummaryRow, b: SummaryRow, minEffect: number): CompareRow {
+/** The two metrics compare judges, and where each finds its figures. */
+const METRICS = [
+  { name: 'wall', stats: wallStats, round: (r: RoundCsvRow) => r.wallUsPerKernel },
+  { name: 'GPU busy', stats: busyStats, round: (r: RoundCsvRow) => r.gpuBusyUsPerKernel },
+] as const;
+type Metric = (typeof METRICS)[number];
+
+/** Each case's rounds in a run, by case key: the series compare fits on the states. */
+function roundSeries(run: RunData, key: (r: RoundCsvRow) => string): Map<string, RoundCsvRow[]> {
+  const out = new Map<string, RoundCsvRow[]>();
+  for (const r of run.rounds) out.set(key(r), [...(out.get(key(r)) ?? []), r]);
+  return out;
+}
+
+/** A metric's rounds with a state as a RoundSeries, or undefined when a round lacks either. */
+function seriesOf(
+  rows: readonly RoundCsvRow[] | undefined,
+  metric: Metric,
+): RoundSeries | undefined {
+  const usable = (rows ?? []).filter((r) => metric.round(r) !== null);
+  if (usable.length === 0 || usable.some((r) => r.stateUs === null)) return undefined;
+  return {
+    medians: usable.map((r) => metric.round(r) as number),
+    statesNs: usable.map((r) => (r.stateUs as number) * 1e3),
+  };
+}
+
+/** One case's test of one metric before the family's adjustment: its difference, or why none. */
+type Test = Difference | string | undefined;
+
+/**
+ * B against A for one metric of one case: at equal states from both runs' rounds where both have
+ * them (and `state` is on), else from the figures and their between-round spreads; undefined when
+ * a run lacks the metric.
+ */
+function testMetric(
+  metric: Metric,
+  a: SummaryRow,
+  b: SummaryRow,
+  rounds: { a: RoundCsvRow[] | undefined; b: RoundCsvRow[] | undefined } | undefined,
+): Test {
+  const sa = metric.stats(a);
+  const sb = metric.stats(b);
+  if (sa === undefined || sb === undefined) return undefined;
+  if (rounds !== undefined) {
+    const ra = seriesOf(rounds.a, metric);
+    const rb = seriesOf(rounds.b, metric);
+    const shift = ra === undefined || rb === undefined ? undefined : ancova(ra, rb);
+    if (shift !== undefined) return { ...shift, atEqualState: true };
+  }
+  return roundsDifference(sa, sb);
+}
+
+/** A compared case before its verdicts: the row and its two tests. */
+interface Pending {
+  row: CompareRow;
+  wall: Test;
+  busy: Test;
+}
+
+function compareCase(
+  a: SummaryRow,
+  b: SummaryRow,
+  rounds: { a: RoundCsvRow[] | undefined; b: RoundCsvRow[] | undefined } | undefined,
+): Pending {
   const row: CompareRow = { ...emptyRow(a, 'compared', ''), ...aFigures(a), ...bFigures(b) };
   const notOk = [
     a.status === 'ok' ? '' : `A ${a.status}${a.reason === '' ? '' : `: ${a.reason}`}`,
     b.status === 'ok' ? '' : `B ${b.status}${b.reason === '' ? '' : `: ${b.reason}`}`,
   ].filter((s) => s !== '');
-  if (notOk.length > 0) return { ...row, status: 'not-comparable', note: notOk.join('; ') };
+  const none = { wall: undefined, busy: undefined };
+  if (notOk.length > 0)
+    return { row: { ...row, status: 'not-comparable', note: notOk.join('; ') }, ...none };
   const few = [a.enoughSamples === false ? 'A' : '', b.enoughSamples === false ? 'B' : ''].filter(
     (s) => s !== '',
   );
   if (few.length > 0) {
     return {
-      ...row,
-      status: 'not-comparable',
-      note: `insufficient samples in ${few.join(' and ')}`,
+      row: {
+        ...row,
+        status: 'not-comparable',
+        note: `insufficient samples in ${few.join(' and ')}`,
+      },
+      ...none,
     };
   }
-  const wa = wallStats(a);
-  const wb = wallStats(b);
-  if (wa === undefined || wb === undefined) {
-    return {
-      ...row,
-      status: 'not-comparable',
-      note: `no wall time in ${wa === undefined ? 'A' : 'B'}`,
-    };
+  const [wallMetric, busyMetric] = METRICS;
+  const wall = testMetric(wallMetric, a, b, rounds);
+  if (wall === undefined) {
+    const where = wallStats(a) === undefined ? 'A' : 'B';
+    return { row: { ...row, status: 'not-comparable', note: `no wall time in ${where}` }, ...none };
   }
-  const wall = judge(wa, wb, minEffect);
-  row.wallRatio = wall.ratio;
-  row.wallRatioLo95 = wall.lo95;
-  row.wallRatioHi95 = wall.hi95;
-  row.wallVerdict = wall.verdict;
-  const notes = wall.note === '' ? [] : [`wall unclear: ${wall.note}`];
-  const ga = busyStats(a);
-  const gb = busyStats(b);
-  if (ga !== undefined && gb !== undefined) {
-    const busy = judge(ga, gb, minEffect);
-    row.gpuBusyRatio = busy.ratio;
-    row.gpuBusyRatioLo95 = busy.lo95;
-    row.gpuBusyRatioHi95 = busy.hi95;
-    row.gpuBusyVerdict = busy.verdict;
-    // The same reason twice says nothing new.
-    if (busy.note !== '' && busy.note !== wall.note) notes.push(`GPU busy unclear: ${busy.note}`);
-    else if (busy.note !== '') notes[0] = `wall and GPU busy unclear: ${busy.note}`;
-  }
-  row.note = notes.join('; ');
-  return row;
+  return { row, wall, busy: testMetric(busyMetric, a, b, rounds) };
 }
 
-/** Every case of either run: matched ones compared, the others listed as only in A or B. */
+/**
+ * Every case of either run: matched ones compared, the others listed as only in A or B. The
+ * faster/slower calls of each metric are one family: their p values are adjusted together
+ * (Benjamini–Hochberg), so that comparing 250 cases at once does not call a dozen of them
+ * different by chance.
+ */
 export function compareRuns(a: RunData, b: RunData, options: CompareOptions = {}): CompareRow[] {
   const minEffect = options.minEffect ?? DEFAULT_MIN_EFFECT;
   const across = options.across ?? [];
@@ -287,25 +405,80 @@ export function compareRuns(a: RunData, b: RunData, options: CompareOptions = {}
         );
     }
   }
-  const key = (r: SummaryRow): string => caseKey(r, across);
+  const key = (r: Pick<SummaryRow, CaseAxis>): string => caseKey(r, across);
   const inB = new Map(b.summary.map((r) => [key(r), r]));
   const inA = new Set(a.summary.map(key));
+  const useState = options.state !== false;
+  const roundsA = roundSeries(a, key);
+  const roundsB = roundSeries(b, key);
+  const pending: Pending[] = [];
   const rows: CompareRow[] = [];
   for (const ra of a.summary) {
     const rb = inB.get(key(ra));
-    if (rb === undefined) rows.push({ ...emptyRow(ra, 'only-in-a', 'only in A'), ...aFigures(ra) });
-    else rows.push(compareCase(ra, rb, minEffect));
+    if (rb === undefined) {
+      rows.push({ ...emptyRow(ra, 'only-in-a', 'only in A'), ...aFigures(ra) });
+      continue;
+    }
+    const rounds = useState ? { a: roundsA.get(key(ra)), b: roundsB.get(key(rb)) } : undefined;
+    const p = compareCase(ra, rb, rounds);
+    pending.push(p);
+    rows.push(p.row);
   }
   for (const rb of b.summary) {
     if (inA.has(key(rb))) continue;
     rows.push({ ...emptyRow(rb, 'only-in-b', 'only in B'), ...bFigures(rb) });
   }
+  // Each metric's tests as one family.
+  const judged = (tests: Test[]): (Judgement | undefined)[] => {
+    const q = benjaminiHochberg(tests.map((t) => (typeof t === 'object' ? t.p : NaN)));
+    return tests.map((t, i) => {
+      if (t === undefined) return undefined;
+      if (typeof t === 'string') return unclearFor(NaN, t);
+      return verdictOf(t, q[i] ?? 1, minEffect);
+    });
+  };
+  const walls = judged(pending.map((p) => p.wall));
+  const busies = judged(pending.map((p) => p.busy));
+  pending.forEach(({ row }, i) => {
+    const wall = walls[i];
+    const busy = busies[i];
+    if (wall === undefined) return;
+    const raw = (x: number | null, y: number | null): number | null =>
+      x === null || y === null ? null : y / x;
+    const notes: string[] = [];
+    Object.assign(row, {
+      wallRatio: wall.note === '' ? wall.ratio : raw(row.aWallUsPerKernel, row.bWallUsPerKernel),
+      wallRatioLo95: wall.lo95,
+      wallRatioHi95: wall.hi95,
+      wallQ: wall.q,
+      wallAtEqualState: wall.atEqualState,
+      wallVerdict: wall.verdict,
+    });
+    if (wall.note !== '') notes.push(`wall unclear: ${wall.note}`);
+    if (busy !== undefined) {
+      Object.assign(row, {
+        gpuBusyRatio:
+          busy.note === '' ? busy.ratio : raw(row.aGpuBusyUsPerKernel, row.bGpuBusyUsPerKernel),
+        gpuBusyRatioLo95: busy.lo95,
+        gpuBusyRatioHi95: busy.hi95,
+        gpuBusyQ: busy.q,
+        gpuBusyAtEqualState: busy.atEqualState,
+        gpuBusyVerdict: busy.verdict,
+      });
+      // The same reason twice says nothing new.
+      if (busy.note !== '' && busy.note !== wall.note) notes.push(`GPU busy unclear: ${busy.note}`);
+      else if (busy.note !== '') notes[0] = `wall and GPU busy unclear: ${busy.note}`;
+    }
+    row.note = notes.join('; ');
+  });
   return rows;
 }
 
 export interface CompareSummary {
   compared: number;
   verdicts: Record<Verdict, number>;
+  /** GPU busy verdicts of the cases where both runs have GPU busy. */
+  gpuVerdicts: Record<Verdict, number>;
   onlyInA: number;
   onlyInB: number;
   notComparable: number;
@@ -315,6 +488,8 @@ export interface CompareSummary {
 
 export function summarizeComparison(rows: readonly CompareRow[]): CompareSummary {
   const verdicts: Record<Verdict, number> = { faster: 0, slower: 0, same: 0, unclear: 0 };
+  const gpuVerdicts: Record<Verdict, number> = { faster: 0, slower: 0, same: 0, unclear: 0 };
+  for (const r of rows) if (r.gpuBusyVerdict !== null) gpuVerdicts[r.gpuBusyVerdict]++;
   let logSum = 0;
   let compared = 0;
   for (const r of rows) {
@@ -326,6 +501,7 @@ export function summarizeComparison(rows: readonly CompareRow[]): CompareSummary
   return {
     compared,
     verdicts,
+    gpuVerdicts,
     onlyInA: rows.filter((r) => r.status === 'only-in-a').length,
     onlyInB: rows.filter((r) => r.status === 'only-in-b').length,
     notComparable: rows.filter((r) => r.status === 'not-comparable').length,

@@ -6,6 +6,7 @@ import type { BandwidthRow } from '../measure/bandwidth.ts';
 import type { ClockHoldStats } from '../gpu/clock-hold.ts';
 import type { DriftRow } from '../measure/drift.ts';
 import { workloadById } from '../workloads/index.ts';
+import { markText, noiseLine, noiseRule, runNoise, type NoiseRow } from './noise.ts';
 
 function fmt(value: number | null, digits = 3): string {
   if (value === null || !Number.isFinite(value)) return '-';
@@ -64,7 +65,32 @@ function unitOf(r: CaseResult): { key: string; unit: string; scale: number } {
   };
 }
 
-export function summaryTable(results: readonly CaseResult[]): string {
+/** A result as the noise rule reads it (summary.csv's figures: µs per kernel). */
+function noiseRow(r: CaseResult): NoiseRow & { result: CaseResult } {
+  const us = (ns: number | null | undefined): number | null =>
+    ns === null || ns === undefined ? null : ns / 1e3 / r.params.kernels;
+  return {
+    result: r,
+    status: r.status,
+    enoughSamples: r.enoughSamples,
+    wallUsPerKernel: us(r.wallNs?.median),
+    wallUsPerKernelHi95: us(r.wallRounds?.hi95),
+    gpuBusyUsPerKernel: us(r.gpuBusyNs?.median),
+    gpuBusyUsPerKernelHi95: us(r.gpuBusyRounds?.hi95),
+  };
+}
+
+/**
+ * One block per workload and size, then the run's typical repeat interval once (src/report/
+ * noise.ts): a row's note carries † and its own half-width only where it is worse than that.
+ * `maxNoise` is the run's noise target (options.sampling.maxNoise).
+ */
+export function summaryTable(results: readonly CaseResult[], maxNoise?: number): string {
+  const noiseRows = results.map(noiseRow);
+  const noise = runNoise(noiseRows, maxNoise ?? null);
+  const marks = new Map(
+    [...noise.marks].map(([row, mark]) => [row.result, markText(mark)] as const),
+  );
   const groups = new Map<string, CaseResult[]>();
   for (const r of results) {
     const { key } = unitOf(r);
@@ -87,7 +113,7 @@ export function summaryTable(results: readonly CaseResult[]): string {
         fmt(per(m.launchOverheadUsPerKernel)),
         m.utilization === null ? '-' : `${(m.utilization * 100).toFixed(0)}%`,
         baseline === undefined ? '-' : `${fmt(speedup(r, baseline))}x`,
-        r.reason,
+        [r.reason, marks.get(r) ?? ''].filter((t) => t !== '').join('; '),
       ];
     });
     blocks.push(
@@ -106,7 +132,10 @@ export function summaryTable(results: readonly CaseResult[]): string {
       )}`,
     );
   }
-  return blocks.join('\n\n');
+  const line = noiseLine(noise, true);
+  const rule = noiseRule(noise);
+  const footer = line === undefined || rule === undefined ? [] : [`${line}\n${rule}`];
+  return [...blocks, ...footer].join('\n\n');
 }
 
 export function selfCheckTable(rows: readonly SelfCheckRow[]): string {

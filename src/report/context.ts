@@ -9,6 +9,7 @@ import type { ClockHoldStats } from '../gpu/clock-hold.ts';
 import type { WarmupResult } from '../gpu/warmup.ts';
 import { cpuClock } from '../measure/host-noise.ts';
 import type { Calibration } from '../measure/calibrate.ts';
+import type { TimestampCostRecord } from '../measure/timestamp-cost.ts';
 
 function packageVersion(name: string): string | null {
   try {
@@ -73,6 +74,11 @@ export interface RunContextInput {
   warmup: WarmupResult;
   /** The plan-fitting calibration and the per-case budget it was held to (null: none). */
   calibration: (Calibration & { caseBudgetMs: number }) | null;
+  /**
+   * What a timed pass costs the GPU (src/measure/timestamp-cost.ts), taken off per-pass GPU busy,
+   * or why it was not measured.
+   */
+  timestampCost?: TimestampCostRecord | undefined;
   /** The clock hold's figures (src/gpu/clock-hold.ts), or why the run held no clock. */
   clockHold: ClockHoldStats | { off: string };
   /** Devices given up after a wedged queue and replaced (src/run.ts). */
@@ -112,6 +118,7 @@ export function runContext(input: RunContextInput): object {
     limits: ctx.limits,
     dawn: { instanceFlags: ctx.instanceFlags, toggles: ctx.toggles },
     timestampSelfTest: input.selfTest,
+    timestampCost: input.timestampCost ?? null,
     gpuWarmup: input.warmup,
     calibration: input.calibration,
     clockHold: input.clockHold,

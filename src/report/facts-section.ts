@@ -97,6 +97,22 @@ function clockHoldText(hold: NonNullable<RunData['context']['clockHold']>): stri
   return `the shader clock read at ${fmtCount(hold.checks ?? 0)} checks (before each visit and drift probe, and between turns${every === undefined ? '' : ` at most every ${fmtCount(every)} ms`}) by a fixed chain of ${fmtUs(reference)} µs at the reference clock; ${fmtCount(hold.lowered ?? 0)} found it lowered by more than ${fmtPercent(hold.options?.tolerance)} and the GPU was spun back up${extra.length === 0 ? '' : ` (${extra.join(', ')})`}${lowest}; ${fmtCount(Math.round(hold.spinMs ?? 0))} ms spent spinning, ${fmtCount(Math.round(hold.totalMs ?? 0))} ms in all, none inside a sample`;
 }
 
+/**
+ * What a timed pass cost the GPU and what was done with it (src/measure/timestamp-cost.ts);
+ * undefined in runs made before it was measured.
+ */
+function timestampCostText(cost: RunData['context']['timestampCost']): string | undefined {
+  if (cost === undefined || cost === null) return undefined;
+  const strategies =
+    'strategies that time every kernel in its own pass (`gpuBusyMethod` in summary.csv)';
+  if (cost.off !== undefined)
+    return `not measured (${cost.off}): the GPU busy of ${strategies} includes what their timestamps cost the GPU`;
+  const measured = cost.measuredUsPerTimedPass;
+  const negative =
+    measured !== undefined && measured < 0 ? ` (measured ${fmtUs(measured)} µs, applied as 0)` : '';
+  return `${fmtUs(cost.usPerTimedPass)} µs of GPU time per timed pass${negative}: one command buffer of ${fmtCount(cost.passes ?? 0)} passes of a 64-element \`map\` kernel took ${fmtUs(cost.timedBusyUsPerPass)} µs per pass with every pass timed and ${fmtUs(cost.spanUsPerPass)} µs timed as one span (medians of ${fmtCount(cost.repeats ?? 0)} alternated repeats); subtracted from the GPU busy of ${strategies}, for each timed pass beyond the first, so that it matches a span's`;
+}
+
 /** Samples left out because a garbage collection overlapped them; undefined in older runs. */
 function gcText(rows: readonly SummaryRow[]): string | undefined {
   if (rows.every((r) => r.gcSamples === null)) return undefined;
@@ -151,6 +167,7 @@ export function facts(run: RunData): string[] {
       `${ts.ok === true ? 'passed' : 'FAILED'}: ${ts.message ?? ''}${step}`,
     );
   }
+  add('timestamp cost', timestampCostText(c.timestampCost));
   const w = c.gpuWarmup;
   if (w !== undefined) {
     add(

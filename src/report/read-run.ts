@@ -1,6 +1,6 @@
 /**
  * Reads a run folder back from its files (summary.csv, and where present fits.csv,
- * crossovers.csv, selfcheck.csv, bandwidth.csv, drift.csv, context.json), so report.md, the
+ * crossovers.csv, selfcheck.csv, bandwidth.csv, drift.csv, rounds.csv, context.json), so report.md, the
  * charts and `compare` are made from what a run published and nothing else. Readers ignore
  * unknown columns (DESIGN.md, Outputs); a missing required column, an unreadable number or a
  * folder that is not a run is a UsageError naming the file and what is wrong. Never times, never
@@ -66,6 +66,10 @@ const SUMMARY_OPTIONAL_NUMBERS = [
   'wallUsPerKernelHi95',
   'gpuBusyUsPerKernelLo95',
   'gpuBusyUsPerKernelHi95',
+  'wallStateSlope',
+  'wallStateR2',
+  'gpuBusyStateSlope',
+  'gpuBusyStateR2',
 ] as const;
 
 type OptionalNumber = (typeof SUMMARY_OPTIONAL_NUMBERS)[number];
@@ -174,6 +178,21 @@ export interface DriftCsvRow {
   cpuMeanMHz: number | null;
 }
 
+/** One case's round (rounds.csv): its medians per kernel and the state of the round's visit. */
+export interface RoundCsvRow {
+  workload: string;
+  strategy: string;
+  elements: number;
+  kernels: number;
+  intensity: number;
+  workgroupSize: number;
+  round: number;
+  /** The visit's state (the state probe's round trip, src/measure/state.ts); null unmeasured. */
+  stateUs: number | null;
+  wallUsPerKernel: number | null;
+  gpuBusyUsPerKernel: number | null;
+}
+
 /** The parts of context.json the report uses; every field may be missing in an older run. */
 export interface RunContextFile {
   schemaVersion?: number;
@@ -209,6 +228,16 @@ export interface RunContextFile {
     stable?: boolean;
   };
   deviceReplacements?: { atS?: number; round?: number; group?: string; reason?: string }[];
+  /** src/measure/timestamp-cost.ts; absent in runs made before it, null where none was recorded. */
+  timestampCost?: {
+    off?: string;
+    usPerTimedPass?: number;
+    measuredUsPerTimedPass?: number;
+    timedBusyUsPerPass?: number;
+    spanUsPerPass?: number;
+    passes?: number;
+    repeats?: number;
+  } | null;
   clockHold?: {
     off?: string;
     options?: { checkEveryMs?: number; tolerance?: number; dutyMs?: number };
@@ -254,6 +283,8 @@ export interface RunData {
   bandwidth: BandwidthCsvRow[];
   /** drift.csv's probes in file order; empty when the folder has none. */
   drift: DriftCsvRow[];
+  /** rounds.csv's rows; empty in runs made before it existed. */
+  rounds: RoundCsvRow[];
   /** Empty when the folder has no context.json. */
   context: RunContextFile;
   hasContext: boolean;
@@ -454,6 +485,26 @@ function readDrift(path: string): DriftCsvRow[] {
   });
 }
 
+function readRounds(path: string): RoundCsvRow[] {
+  return readCsv(path, [...CASE_KEY_COLUMNS, 'round', 'stateUs', 'wallUsPerKernel']).map(
+    (record, i) => {
+      const c = cells(path, record, lineOf(i));
+      return {
+        workload: c.text('workload'),
+        strategy: c.text('strategy'),
+        elements: c.requiredNumber('elements'),
+        kernels: c.requiredNumber('kernels'),
+        intensity: c.requiredNumber('intensity'),
+        workgroupSize: c.requiredNumber('workgroupSize'),
+        round: c.requiredNumber('round'),
+        stateUs: c.number('stateUs'),
+        wallUsPerKernel: c.number('wallUsPerKernel'),
+        gpuBusyUsPerKernel: c.number('gpuBusyUsPerKernel'),
+      };
+    },
+  );
+}
+
 function readContext(path: string): RunContextFile {
   try {
     const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
@@ -488,6 +539,7 @@ export function readRun(dir: string): RunData {
     selfCheck: optional('selfcheck.csv', readSelfCheck),
     bandwidth: optional('bandwidth.csv', readBandwidth),
     drift: optional('drift.csv', readDrift),
+    rounds: optional('rounds.csv', readRounds),
     context: hasContext ? readContext(contextPath) : {},
     hasContext,
   };

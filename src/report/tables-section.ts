@@ -16,23 +16,47 @@ import {
 import { type RunData, type SummaryRow } from './read-run.ts';
 import { groups, isMeasured, isOk, strategyOrder } from './select.ts';
 import { describeCrossover } from './headline-section.ts';
+import {
+  isOldNoiseReason,
+  markText,
+  noiseLine,
+  noiseRule,
+  runNoise,
+  type NoiseMark,
+} from './noise.ts';
 
-/** The note of a measured row: the sample floor first, then the recorded reason. */
-function note(r: SummaryRow): string {
+/**
+ * The note of a measured row: the sample floor first, then the recorded reason, then the noise
+ * mark where the row's interval is worse than the run's typical. Where the run has intervals the
+ * table's noise line says how wide they typically are, so a missed target is not repeated per
+ * row; the reason runs made before that stored on every such row is dropped (with one round it
+ * named an interval the run did not have).
+ */
+function note(r: SummaryRow, mark: NoiseMark | undefined, intervals: boolean): string {
+  const parts: string[] = [];
+  const reason = isOldNoiseReason(r.reason) ? '' : r.reason;
   if (r.enoughSamples === false) {
-    return r.reason.startsWith('insufficient samples') ? r.reason : 'insufficient samples';
+    parts.push(reason.startsWith('insufficient samples') ? reason : 'insufficient samples');
+  } else if (reason !== '') {
+    parts.push(reason);
+  } else if (!intervals && r.converged === false) {
+    // One round (or a run before rounds): no interval, so no typical to compare with.
+    parts.push('noise target not reached');
   }
-  if (r.reason !== '') return r.reason;
-  return r.converged === false ? 'noise target not reached' : '';
+  if (mark !== undefined) parts.push(markText(mark));
+  return parts.join('; ');
 }
 
 export function groupTables(run: RunData): string[] {
   if (run.summary.every((r) => isDecode(r.workload))) return [];
   const repeat = run.summary.some((r) => r.wallUsPerKernelLo95 !== null);
+  const noise = runNoise(run.summary, run.context.options?.sampling?.['maxNoise'] ?? null);
+  const line = noiseLine(noise);
+  const rule = noiseRule(noise);
   const out: string[] = [
     '## Results per case',
     '',
-    `Per kernel: one execution of all K kernels divided by K (for \`fused\` and \`persistent\`, per kernel-equivalent of the same work). Wall: host clock, samples without timestamp queries; ${repeat ? "the figure is the geometric mean of the case's round medians, with its 95% repeat interval (where a repeat run's figure would fall, from the spread between round medians) and the p10–p90 of all its samples" : 'median and p10–p90'}. GPU busy: from pass timestamps. Launch overhead = (wall − GPU busy) per kernel. Utilisation = GPU busy / wall. Speed-up: \`submit-wait\` wall / this wall, on the same work. A case marked "insufficient samples" has fewer samples than the floor: its figures are shown but used nowhere else.`,
+    `Per kernel: one execution of all K kernels divided by K (for \`fused\` and \`persistent\`, per kernel-equivalent of the same work). Wall: host clock, samples without timestamp queries; ${repeat ? "the figure is the geometric mean of the case's round medians, with its 95% repeat interval (where a repeat run's figure would fall, from the spread between round medians) and the p10–p90 of all its samples" : 'median and p10–p90'}. GPU busy: from pass timestamps. Launch overhead = (wall − GPU busy) per kernel. Utilisation = GPU busy / wall. Speed-up: \`submit-wait\` wall / this wall, on the same work. A case marked "insufficient samples" has fewer samples than the floor: its figures are shown but used nowhere else.${line === undefined || rule === undefined ? '' : ` Under each table: how wide the run's 95% repeat intervals typically are; ${rule} (×/÷: a factor either way, for an interval past ±100%).`}`,
     '',
   ];
   for (const rows of groups(run)) {
@@ -76,10 +100,11 @@ export function groupTables(run: RunData): string[] {
           fmtUs(r.launchOverheadUsPerKernel),
           fmtPercent(r.utilization),
           speedup(r),
-          note(r),
+          note(r, noise.marks.get(r), line !== undefined),
         ]),
       ),
     );
+    if (line !== undefined) out.push('', `${line}.`);
     const missing = rows.filter((r) => !isMeasured(r));
     if (missing.length > 0) {
       out.push(

@@ -2,7 +2,8 @@
  * Writes a run folder incrementally, so an interrupted run keeps everything measured so far:
  * samples.csv and drift.csv get whole rows appended as they come (after every visit of a group,
  * and every drift probe); summary.csv (each case over the rounds so far, in the plan's order),
- * fits.csv, crossovers.csv and context.json are rewritten through a temporary file and a rename,
+ * rounds.csv (each case's round medians and their visits' states), fits.csv, crossovers.csv and
+ * context.json are rewritten through a temporary file and a rename,
  * so a reader never sees them half-written.
  */
 import {
@@ -17,7 +18,7 @@ import {
 import { dirname, join, resolve } from 'node:path';
 import { UsageError, errorMessage } from '../errors.ts';
 import { stringify } from 'csv-stringify/sync';
-import { SAMPLE_COLUMNS, roundRecord, sampleRow, summaryRows } from './columns.ts';
+import { SAMPLE_COLUMNS, roundRecord, roundRows, sampleRow, summaryRows } from './columns.ts';
 import { crossovers, kernelFits } from '../measure/fit.ts';
 import type { CaseResult, Sample } from '../measure/result.ts';
 import type { SelfCheckRow } from '../measure/self-check.ts';
@@ -130,6 +131,8 @@ export class RunWriter {
     for (const r of results) this.results.set(r.caseId, r);
     const all = this.cases;
     writeAtomic(this.summaryPath, toCsv(summaryRows(all), true));
+    const rounds = roundRows(all);
+    if (rounds.length > 0) writeAtomic(join(this.dir, 'rounds.csv'), toCsv(rounds, true));
     const fits = kernelFits(all);
     if (fits.length > 0)
       writeAtomic(join(this.dir, 'fits.csv'), toCsv(fits.map(roundRecord), true));
