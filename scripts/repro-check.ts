@@ -4,7 +4,8 @@
  *   - wall within 5%: cases whose wallUsPerKernel differs by at most 5% between the runs;
  *   - ratio within 5%: cases whose ratio to `dispatch-each` (same parameters, same run) differs
  *     by at most 5% between the runs;
- *   - covered: cases whose run-B figure lies inside run A's 95% repeat interval (and the other way);
+ *   - covered: cases whose run-B figure lies inside run A's 95% repeat interval (and the other way),
+ *     and the median half-width of A's intervals (how wide they are to cover);
  *   - under the floor: cases with enoughSamples = false in either run;
  *   - per round: for each run and round, the geometric mean over cases of the round's median wall
  *     time over run A's figure for the case (from samples.csv): when a run drifted, and by how
@@ -49,6 +50,8 @@ interface Tally {
   coveredN: number;
   covered: number;
   coveredBack: number;
+  /** Median over A's cases of its 95% interval's half-width, relative (hi95 / figure − 1). */
+  medianHalfWidth: number;
   worst: { key: string; change: number }[];
 }
 
@@ -62,8 +65,10 @@ function tally(metric: Metric, lo: 'wallUsPerKernelLo95' | 'gpuBusyUsPerKernelLo
     coveredN: 0,
     covered: 0,
     coveredBack: 0,
+    medianHalfWidth: NaN,
     worst: [],
   };
+  const halfWidths: number[] = [];
   for (const ra of a.summary) {
     const rb = inB.get(caseKey(ra));
     if (rb === undefined || ra.status !== 'ok' || rb.status !== 'ok') continue;
@@ -78,6 +83,7 @@ function tally(metric: Metric, lo: 'wallUsPerKernelLo95' | 'gpuBusyUsPerKernelLo
     const ha = ra[hi];
     const lb = rb[lo];
     const hb = rb[hi];
+    if (ha !== null) halfWidths.push(ha / va - 1);
     if (la !== null && ha !== null && lb !== null && hb !== null) {
       t.coveredN++;
       if (vb >= la && vb <= ha) t.covered++;
@@ -90,6 +96,10 @@ function tally(metric: Metric, lo: 'wallUsPerKernelLo95' | 'gpuBusyUsPerKernelLo
       if (within(va / ba, vb / bb, 0.05)) t.ratioWithin5++;
     }
   }
+  t.medianHalfWidth = quantileSorted(
+    halfWidths.sort((x, y) => x - y),
+    0.5,
+  );
   t.worst.sort((x, y) => Math.abs(y.change) - Math.abs(x.change));
   t.worst = t.worst.slice(0, 8);
   return t;
@@ -250,7 +260,7 @@ if (process.argv.includes('--json')) {
     ['GPU busy', busy, paired.busy],
   ] as const) {
     lines.push(
-      `${name}: ${t.n} cases; within 5%: ${pct(t.within5, t.n)}; ratio to dispatch-each within 5%: ${pct(t.ratioWithin5, t.ratioN)} of ${t.ratioN} (paired turn by turn: ${pct(p.within5, p.n)} of ${p.n}); B inside A's 95% interval: ${pct(t.covered, t.coveredN)}, A inside B's: ${pct(t.coveredBack, t.coveredN)} of ${t.coveredN}`,
+      `${name}: ${t.n} cases; within 5%: ${pct(t.within5, t.n)}; ratio to dispatch-each within 5%: ${pct(t.ratioWithin5, t.ratioN)} of ${t.ratioN} (paired turn by turn: ${pct(p.within5, p.n)} of ${p.n}); B inside A's 95% interval: ${pct(t.covered, t.coveredN)}, A inside B's: ${pct(t.coveredBack, t.coveredN)} of ${t.coveredN}; A's interval typically ±${(100 * t.medianHalfWidth).toFixed(1)}% (median half-width)`,
       `  largest changes: ${t.worst.map((w) => `${w.key} ${(w.change * 100).toFixed(1)}%`).join('; ')}`,
     );
   }

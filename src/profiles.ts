@@ -2,9 +2,9 @@
  * Profiles: which cases a run holds and how long each may sample. Declared as data (nvbench's
  * axes): every list below is an axis, the run is their cross product × the selected strategies.
  *   quick    the headline at a glance: launch cost at a tiny size, K = 1, 100, 1000, and at a
- *            moderate size, K = 1, 100, in 3 rounds (under 30 s on a discrete GPU)
+ *            moderate size, K = 1, 100, in 5 rounds (about 25 s on the H200)
  *   default  `npm run bench`: the K sweep (for the fixed + per-kernel fit) and a size sweep
- *            (for the crossover where execution time overtakes launch overhead), in 5 rounds
+ *            (for the crossover where execution time overtakes launch overhead), in 6 rounds
  *            (under 3 min on an H200). The largest size is 4M elements: GPU-bound on any
  *            discrete GPU (16 MiB per kernel), and the sample floor of the K = 1000 row costs a
  *            quarter of what 16M would (20 executions × 9 strategies × ~60 ms there)
@@ -66,12 +66,12 @@ export const PROFILES: Record<string, Profile> = {
       decode: DECODE_SLICE,
     },
     sampling: {
-      rounds: 6,
+      rounds: 5,
       warmupMs: 50,
       minWarmup: 2,
       minSamples: 10,
       maxSamples: 150,
-      maxTimeMs: 50,
+      maxTimeMs: 40,
       maxNoise: 0.05,
       stallTimeoutMs: STALL_TIMEOUT_MS,
     },
@@ -93,7 +93,7 @@ export const PROFILES: Record<string, Profile> = {
       decode: DECODE_SLICE,
     },
     sampling: {
-      rounds: 8,
+      rounds: 6,
       warmupMs: 50,
       minWarmup: 3,
       minSamples: 10,

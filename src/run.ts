@@ -17,7 +17,6 @@ import {
   type SamplingOptions,
 } from './measure/run-case.ts';
 import { DriftProbe, type DriftRow } from './measure/drift.ts';
-import { runState, type VisitState } from './measure/state.ts';
 import { within } from './measure/clock.ts';
 import { pairedRatio, type PairSample } from './measure/paired.ts';
 import type { ClockHold } from './gpu/clock-hold.ts';
@@ -479,6 +478,13 @@ export interface RunOptions {
   replaceDevice?: ReplaceDevice | undefined;
   /** GPU busy a timed pass adds, ns (src/measure/timestamp-cost.ts); undefined: not measured. */
   timestampCostNsPerPass?: number | undefined;
+  /**
+   * Measures that cost again, ns (undefined when it gave nothing), before every round with the
+   * drift probe: it moved by 7% between two runs on the H200 (4.61 and 4.93 µs), and it is
+   * subtracted K − 1 times from a per-pass strategy's GPU busy, so a round's samples use the cost
+   * measured right before the round (the drift row's `timestampCostUs`).
+   */
+  remeasureTimestampCost?: (() => Promise<number | undefined>) | undefined;
 }
 
 export async function runPlan(
@@ -578,20 +584,26 @@ export async function runPlan(
     replacements.push(replacement);
     callbacks.onDeviceReplaced?.(replacement);
   };
-  /** Every visit's state so far (src/measure/state.ts): the run's typical state comes from them. */
-  const visitStates: VisitState[] = [];
   // Read at each call: a fresh device after a replacement brings its own probe.
   const stateProbe = options.drift
     ? async (): Promise<number | undefined> => probe?.roundTripNs()
     : undefined;
   const summarised = (group: GroupState): CaseResult[] => {
-    const run = runState(visitStates);
-    for (const r of group.runners) r.summarise(interrupted, run);
+    for (const r of group.runners) r.summarise(interrupted);
     pairWithBaselines(group.runners);
     return group.results;
   };
+  /** A drift probe's row, with the timestamp cost measured beside it for the coming round. */
+  const drift = async (index: number, at: string): Promise<void> => {
+    if (probe === undefined) return;
+    const row = await probe.measure(index, at, holdCheck);
+    const costNs = index < rounds ? await options.remeasureTimestampCost?.() : undefined;
+    if (costNs !== undefined)
+      for (const g of groups) for (const r of g.runners) r.setTimestampCost(index, costNs);
+    callbacks.onDrift?.({ ...row, timestampCostUs: costNs === undefined ? null : costNs / 1e3 });
+  };
   try {
-    if (probe !== undefined) callbacks.onDrift?.(await probe.measure(0, 'start', holdCheck));
+    await drift(0, 'start');
     for (let round = 0; round < rounds && !interrupted; round++) {
       for (const g of visitOrder(groups.length, plan.seed, round)) {
         const group = groups[g] as GroupState;
@@ -632,10 +644,7 @@ export async function runPlan(
             hold,
             stateProbe,
           );
-          if (state !== undefined) {
-            visitStates.push({ round, stateNs: state });
-            for (const r of group.runners) r.setState(round, state);
-          }
+          if (state !== undefined) for (const r of group.runners) r.setState(round, state);
         } catch (error) {
           if (!(error instanceof QueueWedgedError)) throw error;
           wedged = error;
@@ -661,10 +670,8 @@ export async function runPlan(
         }
         if (visitsDone === destroyAfter) ctx.device.destroy();
       }
-      if (probe !== undefined && !interrupted) {
-        const at = round === rounds - 1 ? 'end' : `after round ${round + 1}`;
-        callbacks.onDrift?.(await probe.measure(round + 1, at, holdCheck));
-      }
+      if (!interrupted)
+        await drift(round + 1, round === rounds - 1 ? 'end' : `after round ${round + 1}`);
     }
   } catch (error) {
     throw await asDeviceLost(ctx, error);
@@ -673,7 +680,6 @@ export async function runPlan(
     probe?.close();
     gcWatch.close();
   }
-  // Every case once more, at the run's final typical state.
   const results = groups.flatMap((g) => summarised(g));
   return { results, interrupted };
 }

@@ -10,15 +10,15 @@
  * with a 5% jitter per visit; the state probe reads it with 3% noise before and after each visit.
  * A case's round median is base · (state / 40 µs)^β · exp(ε), ε ~ N(0, 4%²) (its samples' noise
  * and what the probe does not see); GPU busy does not move with the state (β = 0, 1% noise). Each
- * run is summarised by the suite's own functions (roundSummary, withStateFit, runState), written
- * as summary.csv and rounds.csv, read back and compared with compareRuns.
+ * run is summarised by the suite's own functions (roundSummary, withStateFit), written as
+ * summary.csv and rounds.csv, read back and compared with compareRuns.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { roundSummary, type RoundSummary } from '../src/measure/stats.ts';
-import { runState, withStateFit, type VisitState } from '../src/measure/state.ts';
+import { withStateFit } from '../src/measure/state.ts';
 import { compareRuns, type CompareRow } from '../src/report/compare.ts';
 import { readRun } from '../src/report/read-run.ts';
 import { seededRandom } from '../src/workloads/random.ts';
@@ -85,7 +85,6 @@ function simulateRun(
   all: readonly Case[],
   seed: number,
   change: (c: Case) => number = () => 1,
-  withStates = true,
 ): string {
   const u = prng(seed);
   const gauss = normal(u);
@@ -99,7 +98,6 @@ function simulateRun(
     }
     return STATE_US[state];
   };
-  const visits: VisitState[] = [];
   const wall = new Map<Case, number[][]>();
   const busy = new Map<Case, number[][]>();
   const states = new Map<number, number[]>();
@@ -109,7 +107,6 @@ function simulateRun(
     for (const g of order) {
       const true_ = stateAt(t) * Math.exp(VISIT_JITTER * gauss());
       const probed = true_ * Math.exp(PROBE_NOISE * gauss());
-      visits.push({ round: r, stateNs: probed * 1e3 });
       (states.get(g) ?? states.set(g, []).get(g) ?? [])[r] = probed * 1e3;
       for (const c of all.filter((x) => x.group === g)) {
         const w = c.baseUs * change(c) * (true_ / STATE_US.fast) ** c.slope;
@@ -123,14 +120,13 @@ function simulateRun(
       t += VISIT_S;
     }
   }
-  const run = withStates ? runState(visits) : undefined;
   const summary = [SUMMARY_HEADER];
   const rounds = [ROUNDS_HEADER];
   const cells = (rs: RoundSummary): (number | null)[] => [rs.centre, rs.spread, rs.lo95, rs.hi95];
   for (const c of all) {
     const st = states.get(c.group) ?? [];
-    const w = withStateFit(roundSummary(wall.get(c) ?? [], st), run);
-    const b = withStateFit(roundSummary(busy.get(c) ?? [], st), run);
+    const w = withStateFit(roundSummary(wall.get(c) ?? [], st));
+    const b = withStateFit(roundSummary(busy.get(c) ?? [], st));
     const key = `map,s${c.strategy},${c.group + 1},100,0,64`;
     const [centre, spread, lo, hi] = cells(w);
     summary.push(
@@ -165,72 +161,80 @@ function simulateRun(
 
 const PAIRS = 12;
 
-/**
- * Over PAIRS simulated pairs: false calls per metric, and coverage of each run's interval; with
- * `state` false the runs are summarised and compared as without a state probe (--no-drift).
- */
-function identicalPairs(state: boolean): {
+interface Tally {
+  tests: number;
+  /** Faster/slower calls: wall, GPU busy, wall in group. */
   calls: number;
   gpuCalls: number;
-  tests: number;
+  groupCalls: number;
+  /** Cases whose 95% interval of B/A holds 1 (the truth): wall, GPU busy, wall in group. */
   covered: number;
-  coveredBack: number;
   gpuCovered: number;
-  /** Median of ln(hi95/lo95) of B/A over the launch-bound cases' wall comparisons. */
+  groupCovered: number;
+  /** Median of ln(hi95/lo95) of the wall B/A over the launch-bound cases. */
   medianWidth: number;
-} {
+}
+
+/** Over PAIRS simulated identical pairs, compared at equal states (`state`) or not. */
+function identicalPairs(state: boolean): Tally {
   const all = cases(7);
-  const tally = { calls: 0, gpuCalls: 0, tests: 0, covered: 0, coveredBack: 0, gpuCovered: 0 };
+  const t: Tally = {
+    tests: 0,
+    calls: 0,
+    gpuCalls: 0,
+    groupCalls: 0,
+    covered: 0,
+    gpuCovered: 0,
+    groupCovered: 0,
+    medianWidth: NaN,
+  };
   const widths: number[] = [];
+  const called = (v: string | null): boolean => v === 'slower' || v === 'faster';
+  const holdsOne = (lo: number | null, hi: number | null): boolean =>
+    lo !== null && hi !== null && lo <= 1 && hi >= 1;
   for (let p = 0; p < PAIRS; p++) {
-    const a = readRun(simulateRun(`id${p}a${state}`, all, 1000 + p, () => 1, state));
-    const b = readRun(simulateRun(`id${p}b${state}`, all, 2000 + p, () => 1, state));
-    const rows = compareRuns(a, b, { state });
-    for (const r of rows) {
+    const a = readRun(simulateRun(`id${p}a`, all, 1000 + p));
+    const b = readRun(simulateRun(`id${p}b`, all, 2000 + p));
+    for (const r of compareRuns(a, b, { state })) {
       if (r.status !== 'compared') continue;
-      tally.tests++;
-      if (r.wallVerdict === 'slower' || r.wallVerdict === 'faster') tally.calls++;
+      t.tests++;
+      if (called(r.wallVerdict)) t.calls++;
+      if (called(r.gpuBusyVerdict)) t.gpuCalls++;
+      if (called(r.relativeVerdict)) t.groupCalls++;
+      if (holdsOne(r.wallRatioLo95, r.wallRatioHi95)) t.covered++;
+      if (holdsOne(r.gpuBusyRatioLo95, r.gpuBusyRatioHi95)) t.gpuCovered++;
+      if (holdsOne(r.relativeRatioLo95, r.relativeRatioHi95)) t.groupCovered++;
       if ((r.elements - 1) % 3 !== 2 && r.wallRatioLo95 !== null && r.wallRatioHi95 !== null)
         widths.push(Math.log(r.wallRatioHi95 / r.wallRatioLo95));
-      if (r.gpuBusyVerdict === 'slower' || r.gpuBusyVerdict === 'faster') tally.gpuCalls++;
     }
-    a.summary.forEach((ra, i) => {
-      const rb = b.summary[i];
-      if (rb === undefined) return;
-      const inside = (x: number | null, lo: number | null, hi: number | null): boolean =>
-        x !== null && lo !== null && hi !== null && x >= lo && x <= hi;
-      if (inside(rb.wallUsPerKernel, ra.wallUsPerKernelLo95, ra.wallUsPerKernelHi95))
-        tally.covered++;
-      if (inside(ra.wallUsPerKernel, rb.wallUsPerKernelLo95, rb.wallUsPerKernelHi95))
-        tally.coveredBack++;
-      if (inside(rb.gpuBusyUsPerKernel, ra.gpuBusyUsPerKernelLo95, ra.gpuBusyUsPerKernelHi95))
-        tally.gpuCovered++;
-    });
   }
   widths.sort((x, y) => x - y);
-  return { ...tally, medianWidth: widths[Math.floor(widths.length / 2)] ?? NaN };
+  return { ...t, medianWidth: widths[Math.floor(widths.length / 2)] ?? NaN };
 }
 
 describe('compare on a machine that switches host-path states every tens of seconds', () => {
   const equalStates = identicalPairs(true);
-  it('identical runs: at most 1% of cases called faster or slower, wall and GPU busy', () => {
-    expect(equalStates.tests).toBe(PAIRS * GROUPS * STRATEGIES);
-    expect(equalStates.calls / equalStates.tests).toBeLessThanOrEqual(0.01);
-    expect(equalStates.gpuCalls / equalStates.tests).toBeLessThanOrEqual(0.01);
+  it('identical runs: at most 1% of cases called faster or slower (wall, GPU busy, in group)', () => {
+    const n = equalStates.tests;
+    expect(n).toBe(PAIRS * GROUPS * STRATEGIES);
+    expect(equalStates.calls / n).toBeLessThanOrEqual(0.01);
+    expect(equalStates.gpuCalls / n).toBeLessThanOrEqual(0.01);
+    expect(equalStates.groupCalls / n).toBeLessThanOrEqual(0.01);
   });
 
-  it("identical runs: each run's figure inside the other's 95% repeat interval for ≥ 90% of cases", () => {
+  it("identical runs: compare's 95% interval of B/A holds 1 for at least 90% of cases", () => {
     const n = equalStates.tests;
     expect(equalStates.covered / n).toBeGreaterThanOrEqual(0.9);
-    expect(equalStates.coveredBack / n).toBeGreaterThanOrEqual(0.9);
     expect(equalStates.gpuCovered / n).toBeGreaterThanOrEqual(0.9);
+    expect(equalStates.groupCovered / n).toBeGreaterThanOrEqual(0.9);
   });
 
-  it('a +25% change of 7 launch-bound cases is called slower in ≥ 90% of them, and nothing else is called', () => {
+  it('a +25% change of 7 launch-bound cases is called slower in ≥ 90% of them, at equal states and in group, and nothing else is called', () => {
     const all = cases(7);
     const changed = (c: Case): boolean => c.strategy === 3 && c.group % 3 !== 2 && c.group < 10;
     expect(all.filter(changed)).toHaveLength(7);
     let found = 0;
+    let foundInGroup = 0;
     let wrong = 0;
     for (let p = 0; p < PAIRS; p++) {
       const a = readRun(simulateRun(`ch${p}a`, all, 3000 + p));
@@ -238,11 +242,14 @@ describe('compare on a machine that switches host-path states every tens of seco
       const rows: CompareRow[] = compareRuns(a, b);
       for (const r of rows) {
         const c = all.find((x) => `s${x.strategy}` === r.strategy && x.group + 1 === r.elements);
-        if (c !== undefined && changed(c)) found += r.wallVerdict === 'slower' ? 1 : 0;
-        else if (r.wallVerdict === 'slower' || r.wallVerdict === 'faster') wrong++;
+        if (c !== undefined && changed(c)) {
+          found += r.wallVerdict === 'slower' ? 1 : 0;
+          foundInGroup += r.relativeVerdict === 'slower' ? 1 : 0;
+        } else if (r.wallVerdict === 'slower' || r.wallVerdict === 'faster') wrong++;
       }
     }
     expect(found / (7 * PAIRS)).toBeGreaterThanOrEqual(0.9);
+    expect(foundInGroup / (7 * PAIRS)).toBeGreaterThanOrEqual(0.9);
     expect(wrong / (PAIRS * (GROUPS * STRATEGIES - 7))).toBeLessThanOrEqual(0.01);
   });
 

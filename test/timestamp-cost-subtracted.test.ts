@@ -60,19 +60,30 @@ const gpuSample = (index: number, gpuBusyNs: number): Sample => ({
 describe('spanEquivalentBusyNs', () => {
   it('takes the cost of each timed pass beyond the first off, never below 0', () => {
     const basis: BusyBasis = { timedPasses: 10, costNsPerTimedPass: 5000 };
-    expect(spanEquivalentBusyNs({ gpuBusyNs: 70_000 }, basis)).toBe(70_000 - 9 * 5000);
-    expect(spanEquivalentBusyNs({ gpuBusyNs: 30_000 }, basis)).toBe(0);
-    expect(spanEquivalentBusyNs({ gpuBusyNs: null }, basis)).toBeNull();
+    expect(spanEquivalentBusyNs({ gpuBusyNs: 70_000, round: 0 }, basis)).toBe(70_000 - 9 * 5000);
+    expect(spanEquivalentBusyNs({ gpuBusyNs: 30_000, round: 0 }, basis)).toBe(0);
+    expect(spanEquivalentBusyNs({ gpuBusyNs: null, round: 0 }, basis)).toBeNull();
     expect(gpuBusyMethod(basis)).toBe('per-pass, timestamp cost subtracted');
   });
 
   it('leaves one timed interval, and an unmeasured cost, as measured', () => {
     const span: BusyBasis = { timedPasses: 1, costNsPerTimedPass: 5000 };
-    expect(spanEquivalentBusyNs({ gpuBusyNs: 70_000 }, span)).toBe(70_000);
+    expect(spanEquivalentBusyNs({ gpuBusyNs: 70_000, round: 0 }, span)).toBe(70_000);
     expect(gpuBusyMethod(span)).toBe('span');
     const unmeasured: BusyBasis = { timedPasses: 10, costNsPerTimedPass: undefined };
-    expect(spanEquivalentBusyNs({ gpuBusyNs: 70_000 }, unmeasured)).toBe(70_000);
+    expect(spanEquivalentBusyNs({ gpuBusyNs: 70_000, round: 0 }, unmeasured)).toBe(70_000);
     expect(gpuBusyMethod(unmeasured)).toBe('per-pass');
+  });
+
+  it("uses the cost measured before the sample's round where there is one", () => {
+    const basis: BusyBasis = {
+      timedPasses: 10,
+      costNsPerTimedPass: 5000,
+      costNsByRound: [4000, undefined, 6000],
+    };
+    expect(spanEquivalentBusyNs({ gpuBusyNs: 70_000, round: 0 }, basis)).toBe(70_000 - 9 * 4000);
+    expect(spanEquivalentBusyNs({ gpuBusyNs: 70_000, round: 1 }, basis)).toBe(70_000 - 9 * 5000);
+    expect(spanEquivalentBusyNs({ gpuBusyNs: 70_000, round: 2 }, basis)).toBe(70_000 - 9 * 6000);
   });
 });
 

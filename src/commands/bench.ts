@@ -520,6 +520,13 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
         {
           timestamps: selfTest.ok && args.timestamps ? selfTest.resolveMode : undefined,
           timestampCostNsPerPass: costNsPerTimedPass(timestampCost),
+          remeasureTimestampCost:
+            'off' in timestampCost || selfTest.resolveMode === undefined
+              ? undefined
+              : async () =>
+                  costNsPerTimedPass(
+                    await measureTimestampCost(ctx, selfTest.resolveMode, ROUND_TIMESTAMP_COST),
+                  ),
           drift: args.drift,
           clockHold: hold.hold,
           replaceDevice,
@@ -562,8 +569,6 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
         () => stopSignal !== undefined,
       );
       interrupted = outcome.interrupted;
-      // Every case summarised once more at the run's final typical state (src/measure/state.ts).
-      writer.updateCases(outcome.results, []);
     } catch (error) {
       if (!(error instanceof DeviceLostError)) {
         // context.json must not call a run that ended on an error complete.
@@ -625,6 +630,9 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
     for (const device of [...retired, ctx]) await closeWhenIdle(device, CLOSE_BOUND_MS);
   }
 }
+
+/** The timestamp cost measured again before every round: fewer repeats than at start-up. */
+const ROUND_TIMESTAMP_COST = { ...TIMESTAMP_COST_DEFAULTS, repeats: 3, warmups: 1 };
 
 /** How long closing a device may wait for its queue to go idle. */
 const CLOSE_BOUND_MS = 5000;
@@ -715,7 +723,7 @@ export const benchOptions = {
   rounds: {
     type: 'string',
     describe:
-      "visit the whole plan this many times, spread over the run (default: the profile's, 3 in quick, 5 in default)",
+      "visit the whole plan this many times, spread over the run (default: the profile's, 5 in quick, 6 in default, 5 in decode)",
   },
   settle: {
     type: 'string',

@@ -17,6 +17,7 @@ import {
   probeShifts,
   slowerBeyond,
   summarizeComparison,
+  type BetweenRunSpreads,
   type CompareRow,
   type CompareSummary,
 } from '../report/compare.ts';
@@ -46,6 +47,9 @@ const csvRecord = (row: CompareRow): Record<string, string | number | null> =>
 const ratio = (x: number | null): string => (x === null ? '-' : `${x.toFixed(3)}`);
 const interval = (lo: number | null, hi: number | null): string =>
   lo === null || hi === null ? '-' : `${lo.toFixed(3)}–${hi.toFixed(3)}`;
+/** A spread on the log scale as a percentage: 0.0296 → '3.0%'. */
+const spreadText = (lnSpread: number): string => `${((Math.exp(lnSpread) - 1) * 100).toFixed(1)}%`;
+
 /** A fraction as a percentage: 0.05 → '5%'. */
 const percent = (x: number): string => `${Number((x * 100).toPrecision(3))}%`;
 
@@ -86,6 +90,8 @@ export function compareTable(rows: readonly CompareRow[]): string {
           'verdict',
           'B/A GPU busy',
           'GPU verdict',
+          'B/A in group',
+          'in-group verdict',
         ],
         compared.map((r) => [
           ...caseCells(r),
@@ -97,6 +103,8 @@ export function compareTable(rows: readonly CompareRow[]): string {
           r.wallVerdict ?? '-',
           ratio(r.gpuBusyRatio),
           r.gpuBusyVerdict ?? '-',
+          ratio(r.relativeRatio),
+          r.relativeVerdict ?? '-',
         ]),
       ),
     );
@@ -160,7 +168,12 @@ function summaryLine(s: CompareSummary): string {
     g.faster + g.slower + g.same + g.unclear === 0
       ? ''
       : `; GPU busy: faster ${g.faster}, slower ${g.slower}, same ${g.same}, unclear ${g.unclear}`;
-  return `${s.compared} case(s) compared: B faster ${v.faster}, slower ${v.slower}, same ${v.same}, unclear ${v.unclear}${mean}${gpu}; only in A ${s.onlyInA}, only in B ${s.onlyInB}, not comparable ${s.notComparable}`;
+  const rel = s.relativeVerdicts;
+  const inGroup =
+    rel.faster + rel.slower + rel.same + rel.unclear === 0
+      ? ''
+      : `; in group: faster ${rel.faster}, slower ${rel.slower}, same ${rel.same}, unclear ${rel.unclear}`;
+  return `${s.compared} case(s) compared: B faster ${v.faster}, slower ${v.slower}, same ${v.same}, unclear ${v.unclear}${mean}${gpu}${inGroup}; only in A ${s.onlyInA}, only in B ${s.onlyInB}, not comparable ${s.notComparable}`;
 }
 
 /** compare's arguments as yargs gives them (kebab-case names, percentages still text). */
@@ -203,7 +216,8 @@ export function compareCommand(args: CompareArgs): number {
       : parseNameList('across', args.across, AXES).map((name) => name as CaseAxis);
   const runA = readRun(a);
   const runB = readRun(b);
-  const rows = compareRuns(runA, runB, { minEffect, across, state: args.state !== false });
+  const spreads: BetweenRunSpreads = { wall: 0, gpuBusy: 0 };
+  const rows = compareRuns(runA, runB, { minEffect, across, state: args.state !== false }, spreads);
   const compared = rows.filter((r) => r.wallVerdict !== null);
   const atEqualState = compared.filter((r) => r.wallAtEqualState === true).length;
   const axisValues = (run: RunData, axis: CaseAxis): string =>
@@ -224,6 +238,12 @@ export function compareCommand(args: CompareArgs): number {
         : atEqualState === 0
           ? `B/A from the runs' figures and between-round spreads${args.state === false ? ' (--no-state)' : ': a run has no rounds.csv with visit states (made before they were measured, or with --no-drift)'}.`
           : `B/A at equal machine states for ${atEqualState} of ${compared.length} cases (rounds.csv); the others from the figures and between-round spreads.`,
+    compared.length === 0
+      ? ''
+      : `Beyond what their rounds explain, the two runs differ by a spread of ±${spreadText(spreads.wall)} (wall), ±${spreadText(spreads.gpuBusy)} (GPU busy)${spreads.relative === undefined ? '' : ` and ±${spreadText(spreads.relative)} (in group)`} per case, estimated from all the cases (what stays fixed for a whole process); it is added to every case's uncertainty.`,
+    atEqualState === 0
+      ? ''
+      : "In group: each case's wall time over the geometric mean of its group's other strategies, round by round (they share every visit, so the machine's state cancels); its verdict follows the same rule. A change to one strategy shows there even when the machine moved whole runs.",
     '',
     rows.length === 0 ? '(neither run has a case)' : compareTable(rows),
     '',
@@ -252,8 +272,12 @@ export function compareCommand(args: CompareArgs): number {
   process.stdout.write(`${lines.join('\n')}\n`);
   const worst = slower[0];
   if (failOnSlower !== undefined && worst !== undefined) {
+    const how =
+      worst.wallVerdict === 'slower' && (worst.wallRatio ?? 0) > 1 + failOnSlower
+        ? `B/A ${ratio(worst.wallRatio)} (95% CI ${interval(worst.wallRatioLo95, worst.wallRatioHi95)})`
+        : `in group B/A ${ratio(worst.relativeRatio)} (95% CI ${interval(worst.relativeRatioLo95, worst.relativeRatioHi95)})`;
     throw new SlowerError(
-      `${slower.length} case(s) slower in B by more than ${percent(failOnSlower)}; worst: ${caseName(worst)}, B/A ${ratio(worst.wallRatio)} (95% CI ${interval(worst.wallRatioLo95, worst.wallRatioHi95)})${machine === '' ? '' : `; but ${machine}`}`,
+      `${slower.length} case(s) slower in B by more than ${percent(failOnSlower)}; worst: ${caseName(worst)}, ${how}${machine === '' ? '' : `; but ${machine}`}`,
     );
   }
   return 0;

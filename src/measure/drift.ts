@@ -41,6 +41,11 @@ export interface DriftRow {
   /** GPU µs of the clock probe's chain (inversely proportional to the shader clock); null without timestamps. */
   clockChainUs: number | null;
   cpuMeanMHz: number | null;
+  /**
+   * The GPU time a timed pass adds, measured right after the probe for the round that follows
+   * (src/measure/timestamp-cost.ts; src/run.ts); null after the last round, or unmeasured.
+   */
+  timestampCostUs?: number | null;
 }
 
 const CHAIN_KERNELS = 1000;

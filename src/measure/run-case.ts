@@ -12,7 +12,7 @@ import { nowNs } from './clock.ts';
 import { GC_SHARE, perfNowMs, type GcWatch } from './host-noise.ts';
 import type { Sampled } from './schedule.ts';
 import { distribution, roundSummary, type Distribution, type RoundSummary } from './stats.ts';
-import { withStateFit, type RunState } from './state.ts';
+import { withStateFit } from './state.ts';
 import type { CaseResult, GpuBusyMethod, Sample, SampleKind } from './result.ts';
 import type { Execution, HostPhases, Strategy } from '../strategies/types.ts';
 import type { CaseParams, PreparedCase, Tolerance, Workload } from '../workloads/types.ts';
@@ -600,11 +600,16 @@ export class CaseRunner implements Sampled {
     this.states[round] = stateNs;
   }
 
-  /**
-   * Refreshes the result from every sample so far (call after each visit: it is idempotent), with
-   * the run's typical state so far where the run measures states.
-   */
-  summarise(interrupted = false, run?: RunState): CaseResult {
+  /** The timestamp cost measured before each round, ns (src/run.ts remeasureTimestampCost). */
+  private readonly costs: (number | undefined)[] = [];
+
+  /** Records the timestamp cost per timed pass measured right before `round`. */
+  setTimestampCost(round: number, ns: number): void {
+    this.costs[round] = ns;
+  }
+
+  /** Refreshes the result from every sample so far (call after each visit: it is idempotent). */
+  summarise(interrupted = false): CaseResult {
     const r = this.result;
     const { sampling } = this.setup;
     r.elapsedMs = this.busyNs / 1e6;
@@ -612,6 +617,7 @@ export class CaseRunner implements Sampled {
     const basis: BusyBasis = {
       timedPasses: this.timedPasses,
       costNsPerTimedPass: this.setup.timestampCostNsPerPass,
+      costNsByRound: this.costs,
     };
     summarise(r, this.samples, basis);
     const rounds = (pick: (s: Sample) => number | null, kind: SampleKind): RoundSummary => {
@@ -626,7 +632,6 @@ export class CaseRunner implements Sampled {
           Array.from(byRound, (v) => v ?? []),
           this.states,
         ),
-        run,
       );
     };
     r.wallRounds = rounds((s) => s.wallNs, 'wall');
@@ -715,6 +720,8 @@ export interface BusyBasis {
   timedPasses: number;
   /** GPU busy one more timed pass adds, ns; undefined where it was not measured. */
   costNsPerTimedPass: number | undefined;
+  /** The same measured right before each round, where it was: it takes precedence for that round's samples. */
+  costNsByRound?: readonly (number | undefined)[];
 }
 
 const SPAN_BASIS: BusyBasis = { timedPasses: 1, costNsPerTimedPass: undefined };
@@ -734,11 +741,11 @@ export function gpuBusyMethod(basis: BusyBasis): GpuBusyMethod {
  * timed interval (K ≤ 1) or an unmeasured cost: the sample's busy time as it is.
  */
 export function spanEquivalentBusyNs(
-  sample: Pick<Sample, 'gpuBusyNs'>,
+  sample: Pick<Sample, 'gpuBusyNs' | 'round'>,
   basis: BusyBasis,
 ): number | null {
   const busyNs = sample.gpuBusyNs;
-  const costNs = basis.costNsPerTimedPass;
+  const costNs = basis.costNsByRound?.[sample.round] ?? basis.costNsPerTimedPass;
   if (busyNs === null || basis.timedPasses <= 1 || costNs === undefined) return busyNs;
   return Math.max(0, busyNs - (basis.timedPasses - 1) * costNs);
 }

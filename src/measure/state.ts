@@ -1,82 +1,34 @@
 /**
- * The machine's state as a measured covariate (issue 19; docs/design.md, Measurement).
+ * The machine's state as a measured covariate (issue 19).
  *
- * What varies. On the lent H200 the host path switches between states that last seconds to tens of
- * seconds (a one-dispatch round trip of about 40 µs in one, 60–75 µs in another), and every
- * strategy of a visit moves with it: in the published default pair of 620352c a factor common to
- * the strategies of each visit explained 62–86% of the cases' between-round variance. A case's
- * figure averages its R visits, so it carries the luck of which states those R visits met, and two
- * runs disagree by that luck even when nothing changed.
+ * What varies. On the lent H200 the host path moves between states that last seconds to tens of
+ * seconds (a one-dispatch round trip of 40 µs in one, 60–120 µs in others), and every strategy of
+ * a visit moves with it: in the published default pair of 620352c a factor common to the
+ * strategies of each visit explained 62–86% of the cases' between-round variance. A case's figure
+ * averages its R visits, so two runs disagree by the luck of which states their visits met.
  *
  * What is measured. Right before and right after every visit, with the queue idle, the run times
  * one fixed round trip seven times each (`map`, 64 elements, K = 1, `submit-wait`: the drift
- * probe's, src/measure/drift.ts); their median is the visit's state (`stateUs` in rounds.csv). The probe's code never changes, so
- * a change of the measured code cannot move it — except a change of Dawn itself (toggles), which
- * moves the probe too; compare's `--no-state` leaves the adjustment out for such comparisons.
+ * probe's, src/measure/drift.ts); their median is the visit's state (`stateUs` in rounds.csv).
+ * Between the visit's own executions it would read the group's load instead (on lavapipe a round
+ * trip took 2–4× longer inside the heavier groups' turns). The probe's code never changes, so a
+ * change of the measured code cannot move it — except a change of Dawn itself (toggles), which
+ * moves the probe too: compare's `--no-state` leaves it out for such comparisons.
  *
- * How it is used, per case and metric, on the log scale (y_r the log median of round r, z_r the log
- * state of that round's visit):
- *   - a least-squares line y = a + β·z over the case's R rounds;
- *   - where the state explains the rounds (β's t statistic past t₀.₉₇₅,R−2), the figure is the line
- *     at the run's typical state z̄_run (the mean log state over all the run's visits): the luck of
- *     the case's own R visits is taken out, and what is left of the state is the run's typical
- *     state itself, known from all its visits, not from R;
- *   - its 95% repeat interval: ± t₀.₉₇₅,R−2 · √(2·(β²·V_run + s²·(1/R + (z̄ − z̄_run)²/Sxx))),
- *     s² the residual variance, Sxx = Σ(z_r − z̄)², V_run the variance of z̄_run between runs (the
- *     round means of the visit states as batches: var(round means)/rounds); 2· because the repeat
- *     has its own (as in roundSummary);
- *   - where the state does not explain the rounds, nothing changes (roundSummary's figure and
- *     interval).
- * compare (src/report/compare.ts) goes further: with both runs' rounds it fits one line with a
- * shift between the runs (ancova below), so its verdicts are at equal states.
+ * How it is used:
+ *   - per case and metric, a least-squares line of ln(round median) on ln(state) over its rounds
+ *     (stateFit): the slope and the share of the between-round variance the state explains go
+ *     into summary.csv (`wallStateSlope`, `wallStateR2`) and the report. The figures themselves
+ *     are left as they are: stated at a reference state (the run's 10th percentile, its median)
+ *     they reproduced no better on the H200 (B inside A's 95% interval for 83% / 91% of 252 cases,
+ *     against 92% as measured: results/20261204T200803Z-nvidia-h200-pair), since the state
+ *     explained a median 30% of a case's between-round variance there;
+ *   - compare (src/report/compare.ts) fits both runs' rounds of a case to one line with a shift
+ *     between the runs (ancova), so that its verdicts are at equal states: on that pair the
+ *     typical |ln B/A| fell from 9.6% to 6.8% and the geometric mean B/A from 1.094 to 1.033.
  * Pure functions; never prints.
  */
-import { quantileSorted, studentT, studentTTail, type RoundSummary } from './stats.ts';
-
-/** The run's reference state, from the states of all its visits. */
-export interface RunState {
-  /** ln of the reference state (ns): the REFERENCE_QUANTILE of the visits' states. */
-  refLog: number;
-  /** Variance of `refLog` between runs: var(each round's quantile) / rounds. Null below 2 rounds. */
-  varRefLog: number | null;
-  visits: number;
-}
-
-/**
- * Which state the figures are stated at: this quantile of the run's visit states. A low quantile,
- * not the median: the runs of a machine with a fast and a slow state differ mostly in how long
- * they stayed in each, and the median (or mean) state of a run moves with that share, while the
- * fast state's own level hardly moves (on the H200 a round trip of 36–43 µs in every run that had
- * one). The figures are then what the strategies cost when the host path is in its quick state,
- * which is also what a quiet machine shows.
- */
-export const REFERENCE_QUANTILE = 0.1;
-
-/** One visit's state: its round and its round trip, ns. */
-export interface VisitState {
-  round: number;
-  stateNs: number;
-}
-
-const quantileOfLogs = (values: readonly number[]): number =>
-  quantileSorted(
-    values.map((v) => Math.log(v)).sort((a, b) => a - b),
-    REFERENCE_QUANTILE,
-  );
-
-/** The run's reference state from its visits' states (undefined without any). */
-export function runState(visits: readonly VisitState[]): RunState | undefined {
-  const valid = visits.filter((v) => v.stateNs > 0);
-  if (valid.length === 0) return undefined;
-  const refLog = quantileOfLogs(valid.map((v) => v.stateNs));
-  const byRound = new Map<number, number[]>();
-  for (const v of valid) byRound.set(v.round, [...(byRound.get(v.round) ?? []), v.stateNs]);
-  const per = [...byRound.values()].map(quantileOfLogs);
-  const k = per.length;
-  const m = per.reduce((s, x) => s + x, 0) / k;
-  const varRefLog = k < 2 ? null : per.reduce((s, x) => s + (x - m) ** 2, 0) / (k - 1) / k;
-  return { refLog, varRefLog, visits: valid.length };
-}
+import { quantileSorted, studentTTail, type RoundSummary } from './stats.ts';
 
 /** Sums of a line fit y = a + β·z. */
 interface Line {
@@ -107,33 +59,24 @@ function line(y: readonly number[], z: readonly number[]): Line {
 
 /** What the state says about one case's rounds. */
 export interface StateFit {
-  /** β: d ln(figure) / d ln(state). */
+  /** β: d ln(round median) / d ln(state). */
   slope: number;
   /** Share of the between-round variance of ln(round median) the state explains. */
   r2: number;
-  /** Whether β's t statistic passes t₀.₉₇₅,R−2: the figure and interval are then adjusted. */
-  explains: boolean;
-  /** The figure at the run's typical state, and its 95% repeat interval (same units as the rounds). */
-  centre: number;
-  lo95: number;
-  hi95: number;
 }
 
-/** The fewest rounds with a state that a fit takes (two residual degrees of freedom). */
-export const MIN_STATE_ROUNDS = 4;
+/** The fewest rounds with a state that a fit takes (one residual degree of freedom). */
+export const MIN_STATE_ROUNDS = 3;
 
 /**
  * The state fit of one case: `medians[i]` its median in a round whose visit had state `statesNs[i]`
- * (both positive). Undefined with fewer than MIN_STATE_ROUNDS rounds, without a run state, or when
- * the states do not vary.
+ * (both positive). Undefined with fewer than MIN_STATE_ROUNDS rounds or when the states do not vary.
  */
 export function stateFit(
   medians: readonly number[],
   statesNs: readonly number[],
-  run: RunState | undefined,
 ): StateFit | undefined {
-  if (run === undefined || medians.length !== statesNs.length) return undefined;
-  if (medians.length < MIN_STATE_ROUNDS) return undefined;
+  if (medians.length !== statesNs.length || medians.length < MIN_STATE_ROUNDS) return undefined;
   if (![...medians, ...statesNs].every((v) => v > 0 && Number.isFinite(v))) return undefined;
   const f = line(
     medians.map((m) => Math.log(m)),
@@ -142,39 +85,14 @@ export function stateFit(
   if (!(f.sxx > 0)) return undefined;
   const slope = f.sxy / f.sxx;
   const sse = Math.max(0, f.syy - slope * f.sxy);
-  const df = f.n - 2;
-  const s2 = sse / df;
-  const r2 = f.syy > 0 ? 1 - sse / f.syy : 0;
-  const t = studentT(0.975, df);
-  const seSlope = Math.sqrt(s2 / f.sxx);
-  const explains = seSlope === 0 ? slope !== 0 : Math.abs(slope) / seSlope > t;
-  const offset = f.zMean - run.refLog;
-  const logCentre = f.yMean - slope * offset;
-  const variance =
-    2 * (slope * slope * (run.varRefLog ?? 0) + s2 * (1 / f.n + (offset * offset) / f.sxx));
-  const half = t * Math.sqrt(variance);
-  return {
-    slope,
-    r2,
-    explains,
-    centre: Math.exp(logCentre),
-    lo95: Math.exp(logCentre - half),
-    hi95: Math.exp(logCentre + half),
-  };
+  return { slope, r2: f.syy > 0 ? 1 - sse / f.syy : 0 };
 }
 
-/**
- * `summary` with what the states of its rounds' visits explain: the slope and R² where a fit is
- * possible, and where the state explains the rounds, the figure at the run's typical state and its
- * interval (stateFit) in place of the plain ones.
- */
-export function withStateFit(summary: RoundSummary, run: RunState | undefined): RoundSummary {
+/** `summary` with its state fit (slope and R²) where its rounds' states allow one. */
+export function withStateFit(summary: RoundSummary): RoundSummary {
   if (summary.centre === null || !summary.roundStatesNs.every((s) => s !== null)) return summary;
-  const fit = stateFit(summary.roundMedians, summary.roundStatesNs, run);
-  if (fit === undefined) return summary;
-  const state = { ...summary, stateSlope: fit.slope, stateR2: fit.r2 };
-  if (!fit.explains) return state;
-  return { ...state, stateAdjusted: true, centre: fit.centre, lo95: fit.lo95, hi95: fit.hi95 };
+  const fit = stateFit(summary.roundMedians, summary.roundStatesNs);
+  return fit === undefined ? summary : { ...summary, stateSlope: fit.slope, stateR2: fit.r2 };
 }
 
 /** One run's rounds of one case and metric, for compare: round medians and their visits' states. */
@@ -248,4 +166,50 @@ export function benjaminiHochberg(p: readonly number[]): number[] {
     q[i] = running;
   }
   return q;
+}
+
+/** The median of χ² with one degree of freedom: z² of a standard normal z is below it half the time. */
+const CHI2_1_MEDIAN = 0.454936;
+
+/** The fewest cases from which betweenRunSpread estimates a spread (fewer: 0). */
+export const MIN_SPREAD_CASES = 20;
+
+/**
+ * The spread τ (on the log scale) by which two runs of a family of cases differ beyond what their
+ * rounds explain: the τ ≥ 0 for which the median over the cases of (d − m)² / (se² + τ²) is the
+ * median of χ²₁ (m: the family's median d), so that, with τ² added to every case's se², half the
+ * cases lie within 0.674 standard errors of the family's common shift, as they should. 0 when the
+ * rounds already explain the differences, or below MIN_SPREAD_CASES cases.
+ *
+ * Why: a run's rounds see the variation within it, not what stays fixed for a whole process (on
+ * the H200 a case's GPU busy time differed between two identical runs by 1–3% where its rounds
+ * agreed within 0.5%, so six cases were called slower with q < 10⁻⁸). A pair of runs holds one
+ * replicate of that level for every case, and ~250 cases estimate it well. The median makes it
+ * robust: cases that really changed, fewer than half, hardly move it. Taken around the family's
+ * median shift, so that a change of every case alike (a slower Dawn) stays a finding, not noise;
+ * a shift of the whole machine that the state probe does not see would be one too, which is why
+ * verdicts are at equal states.
+ */
+export function betweenRunSpread(tests: readonly { d: number; se: number }[]): number {
+  const valid = tests.filter((t) => Number.isFinite(t.d) && Number.isFinite(t.se));
+  if (valid.length < MIN_SPREAD_CASES) return 0;
+  const m = quantileSorted(
+    valid.map((t) => t.d).sort((a, b) => a - b),
+    0.5,
+  );
+  const medianScore = (tau2: number): number =>
+    quantileSorted(
+      valid.map((t) => (t.d - m) ** 2 / Math.max(t.se * t.se + tau2, 1e-300)).sort((a, b) => a - b),
+      0.5,
+    );
+  if (medianScore(0) <= CHI2_1_MEDIAN) return 0;
+  // medianScore falls as τ² grows: bisect on τ² between 0 and a bound where it is below target.
+  let lo = 0;
+  let hi = Math.max(...valid.map((t) => (t.d - m) ** 2)) / CHI2_1_MEDIAN + 1e-12;
+  for (let i = 0; i < 100; i++) {
+    const mid = (lo + hi) / 2;
+    if (medianScore(mid) > CHI2_1_MEDIAN) lo = mid;
+    else hi = mid;
+  }
+  return Math.sqrt(hi);
 }

@@ -172,17 +172,12 @@ export interface RoundSummary {
   /** The state of each such round's visit (round trip, ns: src/measure/state.ts); null where unmeasured. */
   roundStatesNs: (number | null)[];
   /**
-   * The state fit (src/measure/state.ts): the slope of ln(round median) on ln(state) and the share
-   * of the between-round variance it explains; null without one (fewer than 4 rounds with a
-   * state, or no state measured).
+   * The state fit (src/measure/state.ts withStateFit): the slope of ln(round median) on ln(state)
+   * and the share of the between-round variance it explains; null without one (fewer than 3
+   * rounds with a state, or no state measured).
    */
   stateSlope: number | null;
   stateR2: number | null;
-  /**
-   * The state explains the rounds (its slope is significant), so `centre` is the figure at the
-   * run's typical state and `lo95`/`hi95` its interval (withStateFit); otherwise they are as above.
-   */
-  stateAdjusted: boolean;
 }
 
 /**
@@ -209,7 +204,7 @@ export function roundSummary(
   const roundStatesNs = roundIds.map((round) => statesNs[round] ?? null);
   const rounds = roundMedians.length;
   const logs = roundMedians.filter((m) => m > 0).map((m) => Math.log(m));
-  const none = { stateSlope: null, stateR2: null, stateAdjusted: false, roundIds, roundStatesNs };
+  const none = { stateSlope: null, stateR2: null, roundIds, roundStatesNs };
   if (rounds < 2 || logs.length !== rounds) {
     return { rounds, roundMedians, centre: null, spread: null, lo95: null, hi95: null, ...none };
   }

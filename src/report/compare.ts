@@ -15,11 +15,15 @@
  *      - otherwise (older runs, `--no-state`) from each run's figure c (the geometric mean of its
  *        round medians), its between-round spread s and rounds R: d = ln(c_B/c_A),
  *        se = √(s_A²/R_A + s_B²/R_B), Welch–Satterthwaite df.
- *   2. The p value of d = 0 (Student t), adjusted over the comparison's cases of that metric by
+ *   2. The spread τ by which the two runs differ beyond what their rounds explain, one per metric,
+ *      estimated from all the cases (state.ts betweenRunSpread: the median case must sit where a
+ *      normal one would), and added to every case's se² (se² + τ²). A run's rounds cannot see
+ *      what stays fixed for a whole process; a pair of runs holds one replicate of it per case.
+ *   3. The p value of d = 0 (Student t), adjusted over the comparison's cases of that metric by
  *      Benjamini–Hochberg (q): 250 cases at once would otherwise give a dozen calls by chance at
  *      5% each. When nothing changed, the chance of any call at all is at most 5%; when some cases
  *      changed, at most 5% of the calls are expected to be false.
- *   3. The verdict:
+ *   4. The verdict:
  *      slower   q ≤ 5% and d > δ: a difference that matters, and that the family of tests keeps;
  *      faster   q ≤ 5% and d < −δ;
  *      same     d ± t_{0.95,df}·se lies inside (−δ, δ): the 90% interval rules out any difference
@@ -37,7 +41,7 @@
  * false calls ≤ 1% of cases on identical runs, a +25% change of some cases found.
  */
 import { quantileSorted, studentT, studentTTail } from '../measure/stats.ts';
-import { ancova, benjaminiHochberg, type RoundSeries } from '../measure/state.ts';
+import { ancova, benjaminiHochberg, betweenRunSpread, type RoundSeries } from '../measure/state.ts';
 import { UsageError } from '../errors.ts';
 import {
   caseKey,
@@ -67,6 +71,18 @@ export interface CompareOptions {
    * probe runs on Dawn too, so a change of Dawn moves it with the cases).
    */
   state?: boolean;
+  /**
+   * Widen every case's standard error by the spread between the runs that their rounds do not see,
+   * estimated from all the cases (state.ts betweenRunSpread; default true).
+   */
+  betweenRuns?: boolean;
+}
+
+/** What compareRuns found of each metric's spread between the runs beyond their rounds (ln scale). */
+export interface BetweenRunSpreads {
+  wall: number;
+  gpuBusy: number;
+  relative?: number;
 }
 
 /** The false discovery rate of the faster/slower calls of one metric over a comparison. */
@@ -224,6 +240,16 @@ export interface CompareRow {
   gpuBusyQ: number | null;
   gpuBusyAtEqualState: boolean | null;
   gpuBusyVerdict: Verdict | null;
+  /**
+   * The case's wall time relative to the other strategies of its group (their geometric mean,
+   * round by round: what the machine's state does to a whole visit cancels), B over A, with its
+   * interval, q and verdict by the same rule; null without rounds.csv in both runs.
+   */
+  relativeRatio: number | null;
+  relativeRatioLo95: number | null;
+  relativeRatioHi95: number | null;
+  relativeQ: number | null;
+  relativeVerdict: Verdict | null;
 }
 
 const wallStats = (r: SummaryRow): RoundStats | undefined =>
@@ -269,6 +295,11 @@ function emptyRow(r: SummaryRow, status: CompareStatus, note: string): CompareRo
     gpuBusyQ: null,
     gpuBusyAtEqualState: null,
     gpuBusyVerdict: null,
+    relativeRatio: null,
+    relativeRatioLo95: null,
+    relativeRatioHi95: null,
+    relativeQ: null,
+    relativeVerdict: null,
   };
 }
 
@@ -316,6 +347,55 @@ function seriesOf(
   };
 }
 
+/**
+ * Each case's wall time relative to the other strategies of its group, round by round (ln of its
+ * round median less the mean ln round median of the group's other strategies in that round, at
+ * least two of them), from rounds.csv; by case key. The strategies of a group share every visit,
+ * so whatever state the machine was in during a visit moves them together and cancels here, and a
+ * change to one strategy does not: on the H200, +1.5 µs of host time per dispatch of one strategy
+ * moved its ratio to `pass-each` by +29% while the machine moved whole runs by 1.3× (issue 19).
+ */
+function relativeSeries(
+  run: RunData,
+  key: (r: Pick<SummaryRow, CaseAxis>) => string,
+): Map<string, number[]> {
+  const visits = new Map<string, Map<string, number>>();
+  for (const r of run.rounds) {
+    if (r.wallUsPerKernel === null || !(r.wallUsPerKernel > 0)) continue;
+    const visit = `${key({ ...r, strategy: '' })}#${r.round}`;
+    const members = visits.get(visit) ?? new Map<string, number>();
+    members.set(r.strategy, Math.log(r.wallUsPerKernel));
+    visits.set(visit, members);
+  }
+  const out = new Map<string, number[]>();
+  for (const r of run.rounds) {
+    const members = visits.get(`${key({ ...r, strategy: '' })}#${r.round}`);
+    const own = members?.get(r.strategy);
+    if (members === undefined || own === undefined || members.size < 3) continue;
+    let others = 0;
+    for (const [strategy, v] of members) if (strategy !== r.strategy) others += v;
+    const list = out.get(key(r)) ?? [];
+    list.push(own - others / (members.size - 1));
+    out.set(key(r), list);
+  }
+  return out;
+}
+
+/** B against A of two runs' relative series (Welch on their round values), or undefined. */
+function relativeDifference(
+  a: readonly number[] | undefined,
+  b: readonly number[] | undefined,
+): Difference | undefined {
+  if (a === undefined || b === undefined || a.length < 2 || b.length < 2) return undefined;
+  const stats = (v: readonly number[]): RoundStats => {
+    const m = v.reduce((x, y) => x + y, 0) / v.length;
+    const sd = Math.sqrt(v.reduce((x, y) => x + (y - m) ** 2, 0) / (v.length - 1));
+    return { centre: Math.exp(m), spread: sd, rounds: v.length };
+  };
+  const diff = roundsDifference(stats(a), stats(b));
+  return typeof diff === 'string' ? undefined : diff;
+}
+
 /** One case's test of one metric before the family's adjustment: its difference, or why none. */
 type Test = Difference | string | undefined;
 
@@ -347,6 +427,8 @@ interface Pending {
   row: CompareRow;
   wall: Test;
   busy: Test;
+  /** Its wall time relative to its group's other strategies (relativeSeries). */
+  relative?: Test;
 }
 
 function compareCase(
@@ -390,7 +472,12 @@ function compareCase(
  * (Benjamini–Hochberg), so that comparing 250 cases at once does not call a dozen of them
  * different by chance.
  */
-export function compareRuns(a: RunData, b: RunData, options: CompareOptions = {}): CompareRow[] {
+export function compareRuns(
+  a: RunData,
+  b: RunData,
+  options: CompareOptions = {},
+  spreads: BetweenRunSpreads = { wall: 0, gpuBusy: 0 },
+): CompareRow[] {
   const minEffect = options.minEffect ?? DEFAULT_MIN_EFFECT;
   const across = options.across ?? [];
   for (const [name, run] of [
@@ -411,6 +498,8 @@ export function compareRuns(a: RunData, b: RunData, options: CompareOptions = {}
   const useState = options.state !== false;
   const roundsA = roundSeries(a, key);
   const roundsB = roundSeries(b, key);
+  const relativeA = relativeSeries(a, key);
+  const relativeB = relativeSeries(b, key);
   const pending: Pending[] = [];
   const rows: CompareRow[] = [];
   for (const ra of a.summary) {
@@ -421,6 +510,8 @@ export function compareRuns(a: RunData, b: RunData, options: CompareOptions = {}
     }
     const rounds = useState ? { a: roundsA.get(key(ra)), b: roundsB.get(key(rb)) } : undefined;
     const p = compareCase(ra, rb, rounds);
+    if (p.wall !== undefined)
+      p.relative = relativeDifference(relativeA.get(key(ra)), relativeB.get(key(rb)));
     pending.push(p);
     rows.push(p.row);
   }
@@ -428,17 +519,33 @@ export function compareRuns(a: RunData, b: RunData, options: CompareOptions = {}
     if (inA.has(key(rb))) continue;
     rows.push({ ...emptyRow(rb, 'only-in-b', 'only in B'), ...bFigures(rb) });
   }
-  // Each metric's tests as one family.
-  const judged = (tests: Test[]): (Judgement | undefined)[] => {
-    const q = benjaminiHochberg(tests.map((t) => (typeof t === 'object' ? t.p : NaN)));
-    return tests.map((t, i) => {
+  // Each metric's tests as one family: the spread between the runs that their rounds do not see
+  // (betweenRunSpread) widens every case's standard error, then the p values are adjusted together.
+  const judged = (tests: Test[]): { judgements: (Judgement | undefined)[]; spread: number } => {
+    const diffs = tests.filter((t): t is Difference => typeof t === 'object');
+    const spread = options.betweenRuns === false ? 0 : betweenRunSpread(diffs);
+    const widened = tests.map((t): Test => {
+      if (typeof t !== 'object') return t;
+      const se = Math.sqrt(t.se * t.se + spread * spread);
+      const p = se === 0 ? (t.d === 0 ? 1 : 0) : 2 * studentTTail(Math.abs(t.d) / se, t.df);
+      return { ...t, se, p };
+    });
+    const q = benjaminiHochberg(widened.map((t) => (typeof t === 'object' ? t.p : NaN)));
+    const judgements = widened.map((t, i) => {
       if (t === undefined) return undefined;
       if (typeof t === 'string') return unclearFor(NaN, t);
       return verdictOf(t, q[i] ?? 1, minEffect);
     });
+    return { judgements, spread };
   };
-  const walls = judged(pending.map((p) => p.wall));
-  const busies = judged(pending.map((p) => p.busy));
+  const wallFamily = judged(pending.map((p) => p.wall));
+  const busyFamily = judged(pending.map((p) => p.busy));
+  const relativeFamily = judged(pending.map((p) => p.relative));
+  const walls = wallFamily.judgements;
+  const busies = busyFamily.judgements;
+  spreads.wall = wallFamily.spread;
+  spreads.gpuBusy = busyFamily.spread;
+  spreads.relative = relativeFamily.spread;
   pending.forEach(({ row }, i) => {
     const wall = walls[i];
     const busy = busies[i];
@@ -455,6 +562,15 @@ export function compareRuns(a: RunData, b: RunData, options: CompareOptions = {}
       wallVerdict: wall.verdict,
     });
     if (wall.note !== '') notes.push(`wall unclear: ${wall.note}`);
+    const relative = relativeFamily.judgements[i];
+    if (relative !== undefined)
+      Object.assign(row, {
+        relativeRatio: relative.ratio,
+        relativeRatioLo95: relative.lo95,
+        relativeRatioHi95: relative.hi95,
+        relativeQ: relative.q,
+        relativeVerdict: relative.verdict,
+      });
     if (busy !== undefined) {
       Object.assign(row, {
         gpuBusyRatio:
@@ -479,6 +595,8 @@ export interface CompareSummary {
   verdicts: Record<Verdict, number>;
   /** GPU busy verdicts of the cases where both runs have GPU busy. */
   gpuVerdicts: Record<Verdict, number>;
+  /** Verdicts on the wall time relative to the group's other strategies, where rounds.csv allows. */
+  relativeVerdicts: Record<Verdict, number>;
   onlyInA: number;
   onlyInB: number;
   notComparable: number;
@@ -490,6 +608,8 @@ export function summarizeComparison(rows: readonly CompareRow[]): CompareSummary
   const verdicts: Record<Verdict, number> = { faster: 0, slower: 0, same: 0, unclear: 0 };
   const gpuVerdicts: Record<Verdict, number> = { faster: 0, slower: 0, same: 0, unclear: 0 };
   for (const r of rows) if (r.gpuBusyVerdict !== null) gpuVerdicts[r.gpuBusyVerdict]++;
+  const relativeVerdicts: Record<Verdict, number> = { faster: 0, slower: 0, same: 0, unclear: 0 };
+  for (const r of rows) if (r.relativeVerdict !== null) relativeVerdicts[r.relativeVerdict]++;
   let logSum = 0;
   let compared = 0;
   for (const r of rows) {
@@ -502,6 +622,7 @@ export function summarizeComparison(rows: readonly CompareRow[]): CompareSummary
     compared,
     verdicts,
     gpuVerdicts,
+    relativeVerdicts,
     onlyInA: rows.filter((r) => r.status === 'only-in-a').length,
     onlyInB: rows.filter((r) => r.status === 'only-in-b').length,
     notComparable: rows.filter((r) => r.status === 'not-comparable').length,
@@ -509,17 +630,20 @@ export function summarizeComparison(rows: readonly CompareRow[]): CompareSummary
   };
 }
 
-/** Compared cases whose wall verdict is `slower` with B/A above 1 + `threshold`, worst first. */
+/**
+ * Compared cases slower in B by more than `threshold`: their wall verdict `slower` with B/A above
+ * 1 + threshold, or their wall time relative to the group's other strategies `slower` with that
+ * ratio above 1 + threshold; worst first (by the larger of the two ratios that qualify).
+ */
 export function slowerBeyond(rows: readonly CompareRow[], threshold: number): CompareRow[] {
+  const worst = (r: CompareRow): number =>
+    Math.max(
+      r.wallVerdict === 'slower' ? (r.wallRatio ?? 0) : 0,
+      r.relativeVerdict === 'slower' ? (r.relativeRatio ?? 0) : 0,
+    );
   return rows
-    .filter(
-      (r) =>
-        r.status === 'compared' &&
-        r.wallVerdict === 'slower' &&
-        r.wallRatio !== null &&
-        r.wallRatio > 1 + threshold,
-    )
-    .sort((x, y) => (y.wallRatio as number) - (x.wallRatio as number));
+    .filter((r) => r.status === 'compared' && worst(r) > 1 + threshold)
+    .sort((x, y) => worst(y) - worst(x));
 }
 
 /** One drift-probe figure in both runs: the median over each run's probes. */
