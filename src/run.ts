@@ -17,6 +17,7 @@ import {
   type SamplingOptions,
 } from './measure/run-case.ts';
 import { DriftProbe, type DriftRow } from './measure/drift.ts';
+import { visitStateVariance } from './measure/state.ts';
 import { within } from './measure/clock.ts';
 import { pairedRatio, type PairSample } from './measure/paired.ts';
 import type { ClockHold } from './gpu/clock-hold.ts';
@@ -588,8 +589,11 @@ export async function runPlan(
   const stateProbe = options.drift
     ? async (): Promise<number | undefined> => probe?.roundTripNs()
     : undefined;
+  /** Every visit's state so far, ns: how far the machine's states range (state.ts). */
+  const visitStates: number[] = [];
   const summarised = (group: GroupState): CaseResult[] => {
-    for (const r of group.runners) r.summarise(interrupted);
+    const variance = visitStateVariance(visitStates);
+    for (const r of group.runners) r.summarise(interrupted, variance);
     pairWithBaselines(group.runners);
     return group.results;
   };
@@ -644,7 +648,10 @@ export async function runPlan(
             hold,
             stateProbe,
           );
-          if (state !== undefined) for (const r of group.runners) r.setState(round, state);
+          if (state !== undefined) {
+            visitStates.push(state);
+            for (const r of group.runners) r.setState(round, state);
+          }
         } catch (error) {
           if (!(error instanceof QueueWedgedError)) throw error;
           wedged = error;

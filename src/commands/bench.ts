@@ -569,6 +569,10 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
         () => stopSignal !== undefined,
       );
       interrupted = outcome.interrupted;
+      // A finished run: every case once more with the states of all its visits (their spread
+      // sets the repeat intervals, src/measure/state.ts). An interrupted one keeps each case as
+      // its last visit left it (only the visit cut short says 'interrupted').
+      if (!interrupted) writer.updateCases(outcome.results, []);
     } catch (error) {
       if (!(error instanceof DeviceLostError)) {
         // context.json must not call a run that ended on an error complete.

@@ -189,6 +189,8 @@ export interface CompareArgs {
   across?: string | undefined;
   /** Judge at equal states where both runs have rounds.csv (default true). */
   state?: boolean | undefined;
+  /** Compare only these strategies' cases, comma-separated. */
+  strategies?: string | undefined;
 }
 
 const caseName = (r: CompareRow): string =>
@@ -217,7 +219,20 @@ export function compareCommand(args: CompareArgs): number {
   const runA = readRun(a);
   const runB = readRun(b);
   const spreads: BetweenRunSpreads = { wall: 0, gpuBusy: 0 };
-  const rows = compareRuns(runA, runB, { minEffect, across, state: args.state !== false }, spreads);
+  const known = [...new Set([...runA.summary, ...runB.summary].map((r) => r.strategy))];
+  const strategies =
+    args.strategies === undefined ? undefined : parseNameList('strategies', args.strategies, known);
+  const rows = compareRuns(
+    runA,
+    runB,
+    {
+      minEffect,
+      across,
+      state: args.state !== false,
+      ...(strategies === undefined ? {} : { strategies }),
+    },
+    spreads,
+  );
   const compared = rows.filter((r) => r.wallVerdict !== null);
   const atEqualState = compared.filter((r) => r.wallAtEqualState === true).length;
   const axisValues = (run: RunData, axis: CaseAxis): string =>
@@ -297,6 +312,11 @@ export function compareBuilder<T>(y: Argv<T>) {
     .option('across', {
       type: 'string',
       describe: `match cases that differ in these axes (each run holding one value of each), e.g. intensity: ${AXES.join(', ')}`,
+    })
+    .option('strategies', {
+      type: 'string',
+      describe:
+        "compare only these strategies' cases, comma-separated: the family of tests is theirs alone (ask it before the runs)",
     })
     .option('state', {
       type: 'boolean',

@@ -608,8 +608,12 @@ export class CaseRunner implements Sampled {
     this.costs[round] = ns;
   }
 
-  /** Refreshes the result from every sample so far (call after each visit: it is idempotent). */
-  summarise(interrupted = false): CaseResult {
+  /**
+   * Refreshes the result from every sample so far (call after each visit: it is idempotent);
+   * `visitStateVariance`: the variance of ln(state) over the run's visits so far, for the repeat
+   * intervals (src/measure/state.ts withStateFit).
+   */
+  summarise(interrupted = false, visitStateVariance?: number): CaseResult {
     const r = this.result;
     const { sampling } = this.setup;
     r.elapsedMs = this.busyNs / 1e6;
@@ -632,6 +636,7 @@ export class CaseRunner implements Sampled {
           Array.from(byRound, (v) => v ?? []),
           this.states,
         ),
+        visitStateVariance,
       );
     };
     r.wallRounds = rounds((s) => s.wallNs, 'wall');

@@ -18,17 +18,17 @@
  * How it is used:
  *   - per case and metric, a least-squares line of ln(round median) on ln(state) over its rounds
  *     (stateFit): the slope and the share of the between-round variance the state explains go
- *     into summary.csv (`wallStateSlope`, `wallStateR2`) and the report. The figures themselves
- *     are left as they are: stated at a reference state (the run's 10th percentile, its median)
- *     they reproduced no better on the H200 (B inside A's 95% interval for 83% / 91% of 252 cases,
- *     against 92% as measured: results/20261204T200803Z-nvidia-h200-pair), since the state
- *     explained a median 30% of a case's between-round variance there;
+ *     into summary.csv (`wallStateSlope`, `wallStateR2`), and the repeat interval comes from the
+ *     line and the states of all the run's visits (withStateFit). The figures themselves are left
+ *     as they are: stated at a reference state (the run's 10th percentile, its median) they
+ *     reproduced no better on the H200 (B inside A's 95% interval for 83% / 91% of 252 cases,
+ *     against 92% as measured: results/20261204T200803Z-nvidia-h200-pair);
  *   - compare (src/report/compare.ts) fits both runs' rounds of a case to one line with a shift
  *     between the runs (ancova), so that its verdicts are at equal states: on that pair the
  *     typical |ln B/A| fell from 9.6% to 6.8% and the geometric mean B/A from 1.094 to 1.033.
  * Pure functions; never prints.
  */
-import { quantileSorted, studentTTail, type RoundSummary } from './stats.ts';
+import { quantileSorted, studentT, studentTTail, type RoundSummary } from './stats.ts';
 
 /** Sums of a line fit y = a + β·z. */
 interface Line {
@@ -63,10 +63,12 @@ export interface StateFit {
   slope: number;
   /** Share of the between-round variance of ln(round median) the state explains. */
   r2: number;
+  /** Variance of ln(round median) around the line (R − 2 degrees of freedom). */
+  residualVariance: number;
 }
 
-/** The fewest rounds with a state that a fit takes (one residual degree of freedom). */
-export const MIN_STATE_ROUNDS = 3;
+/** The fewest rounds with a state that a fit takes (two residual degrees of freedom). */
+export const MIN_STATE_ROUNDS = 4;
 
 /**
  * The state fit of one case: `medians[i]` its median in a round whose visit had state `statesNs[i]`
@@ -85,14 +87,45 @@ export function stateFit(
   if (!(f.sxx > 0)) return undefined;
   const slope = f.sxy / f.sxx;
   const sse = Math.max(0, f.syy - slope * f.sxy);
-  return { slope, r2: f.syy > 0 ? 1 - sse / f.syy : 0 };
+  return { slope, r2: f.syy > 0 ? 1 - sse / f.syy : 0, residualVariance: sse / (f.n - 2) };
 }
 
-/** `summary` with its state fit (slope and R²) where its rounds' states allow one. */
-export function withStateFit(summary: RoundSummary): RoundSummary {
+/** The variance of ln(state) over a run's visits (undefined below 3 visits). */
+export function visitStateVariance(statesNs: readonly number[]): number | undefined {
+  const logs = statesNs.filter((s) => s > 0 && Number.isFinite(s)).map((s) => Math.log(s));
+  if (logs.length < 3) return undefined;
+  const mean = logs.reduce((a, b) => a + b, 0) / logs.length;
+  return logs.reduce((a, b) => a + (b - mean) ** 2, 0) / (logs.length - 1);
+}
+
+/**
+ * `summary` with its state fit (slope and R²) where its rounds' states allow one, and, given the
+ * variance of ln(state) over all the run's visits, its 95% repeat interval from the fit:
+ *   centre × exp(± t₀.₉₇₅,R−2 · √(2/R · (s² + β² · V))),
+ * s² the rounds' variance around the line, V the visits' state variance. A repeat's R visits meet
+ * a fresh draw of the machine's states; the case's own R visits may have met a narrow one (on the
+ * H200 a run that stayed in the quick state for most of its rounds had intervals that missed the
+ * repeat for 36% of the cases), while the run's ~170 visits show how far the states range, and β
+ * how much that moves this case. The figure (centre) stays the rounds' geometric mean. On the
+ * three H200 pairs of 2026-12-04 this took wall coverage from 92/89%, 64/93% and 87/96% to
+ * 94/93%, 81/96% and 98/98% (B inside A's interval / A inside B's), the intervals ±28–43% for
+ * ±20–32% (results/README.md).
+ */
+export function withStateFit(summary: RoundSummary, visitVariance?: number): RoundSummary {
   if (summary.centre === null || !summary.roundStatesNs.every((s) => s !== null)) return summary;
   const fit = stateFit(summary.roundMedians, summary.roundStatesNs);
-  return fit === undefined ? summary : { ...summary, stateSlope: fit.slope, stateR2: fit.r2 };
+  if (fit === undefined) return summary;
+  const withFit = { ...summary, stateSlope: fit.slope, stateR2: fit.r2 };
+  if (visitVariance === undefined) return withFit;
+  const r = summary.rounds;
+  const half =
+    studentT(0.975, r - 2) *
+    Math.sqrt((2 / r) * (fit.residualVariance + fit.slope * fit.slope * visitVariance));
+  return {
+    ...withFit,
+    lo95: summary.centre * Math.exp(-half),
+    hi95: summary.centre * Math.exp(half),
+  };
 }
 
 /** One run's rounds of one case and metric, for compare: round medians and their visits' states. */

@@ -76,6 +76,12 @@ export interface CompareOptions {
    * estimated from all the cases (state.ts betweenRunSpread; default true).
    */
   betweenRuns?: boolean;
+  /**
+   * Compare only these strategies' cases (default: all): the family of tests is then theirs
+   * alone, so a question asked of one strategy before the runs is not diluted by 250 others. The
+   * in-group view still measures each case against all of its group's other strategies.
+   */
+  strategies?: readonly string[];
 }
 
 /** What compareRuns found of each metric's spread between the runs beyond their rounds (ln scale). */
@@ -493,6 +499,8 @@ export function compareRuns(
     }
   }
   const key = (r: Pick<SummaryRow, CaseAxis>): string => caseKey(r, across);
+  const wanted = (r: SummaryRow): boolean =>
+    options.strategies === undefined || options.strategies.includes(r.strategy);
   const inB = new Map(b.summary.map((r) => [key(r), r]));
   const inA = new Set(a.summary.map(key));
   const useState = options.state !== false;
@@ -500,30 +508,39 @@ export function compareRuns(
   const roundsB = roundSeries(b, key);
   const relativeA = relativeSeries(a, key);
   const relativeB = relativeSeries(b, key);
+  // Every matched case is tested, for the spread between the runs; the strategies asked for
+  // (all by default) are the family whose p values are adjusted together, and the rows shown.
+  const tested: Pending[] = [];
   const pending: Pending[] = [];
   const rows: CompareRow[] = [];
   for (const ra of a.summary) {
     const rb = inB.get(key(ra));
     if (rb === undefined) {
-      rows.push({ ...emptyRow(ra, 'only-in-a', 'only in A'), ...aFigures(ra) });
+      if (wanted(ra)) rows.push({ ...emptyRow(ra, 'only-in-a', 'only in A'), ...aFigures(ra) });
       continue;
     }
     const rounds = useState ? { a: roundsA.get(key(ra)), b: roundsB.get(key(rb)) } : undefined;
     const p = compareCase(ra, rb, rounds);
     if (p.wall !== undefined)
       p.relative = relativeDifference(relativeA.get(key(ra)), relativeB.get(key(rb)));
+    tested.push(p);
+    if (!wanted(ra)) continue;
     pending.push(p);
     rows.push(p.row);
   }
   for (const rb of b.summary) {
-    if (inA.has(key(rb))) continue;
+    if (inA.has(key(rb)) || !wanted(rb)) continue;
     rows.push({ ...emptyRow(rb, 'only-in-b', 'only in B'), ...bFigures(rb) });
   }
   // Each metric's tests as one family: the spread between the runs that their rounds do not see
-  // (betweenRunSpread) widens every case's standard error, then the p values are adjusted together.
-  const judged = (tests: Test[]): { judgements: (Judgement | undefined)[]; spread: number } => {
-    const diffs = tests.filter((t): t is Difference => typeof t === 'object');
+  // (betweenRunSpread, from every matched case) widens every case's standard error, then the p
+  // values are adjusted together.
+  const judged = (
+    pick: (p: Pending) => Test,
+  ): { judgements: (Judgement | undefined)[]; spread: number } => {
+    const diffs = tested.map(pick).filter((t): t is Difference => typeof t === 'object');
     const spread = options.betweenRuns === false ? 0 : betweenRunSpread(diffs);
+    const tests = pending.map(pick);
     const widened = tests.map((t): Test => {
       if (typeof t !== 'object') return t;
       const se = Math.sqrt(t.se * t.se + spread * spread);
@@ -538,9 +555,9 @@ export function compareRuns(
     });
     return { judgements, spread };
   };
-  const wallFamily = judged(pending.map((p) => p.wall));
-  const busyFamily = judged(pending.map((p) => p.busy));
-  const relativeFamily = judged(pending.map((p) => p.relative));
+  const wallFamily = judged((p) => p.wall);
+  const busyFamily = judged((p) => p.busy);
+  const relativeFamily = judged((p) => p.relative);
   const walls = wallFamily.judgements;
   const busies = busyFamily.judgements;
   spreads.wall = wallFamily.spread;
