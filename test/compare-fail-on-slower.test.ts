@@ -2,14 +2,15 @@
  * `launchbench compare A B --fail-on-slower 10%` is a CI gate: exit 5 with one stderr line naming
  * how many cases and the worst when B is slower beyond 10% on a case (here 30%, on the fixture
  * run with one case's wall figures × 1.3), exit 0 for identical runs or a threshold above the
- * shift; a malformed percentage is bad input (exit 2). And on a measured regression: the H200
- * runs published in results/20261201T160736Z-nvidia-h200-intensity (the same cases at intensity 0
- * and 4, so `fused` does four times the arithmetic per element). Runs in-process through
- * runCli(); no GPU.
+ * shift; a malformed percentage is bad input (exit 2). And on the H200's own noise: the published
+ * pair of identical default runs (results/20261204T204307Z-nvidia-h200-pair) passes the gate, and
+ * the same pair with one strategy made 1.5× slower in B's rounds fails it, naming that strategy
+ * only. Runs in-process through runCli(); no GPU.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runInProcess } from './support/cli.ts';
 
@@ -101,17 +102,51 @@ describe('compare --fail-on-slower', () => {
     expect(moved.stderr).toMatch(/; but the machine itself moved between the runs/);
   });
 
-  it('a measured regression (H200, intensity 0 against 4): exit 5 naming the worst case', async () => {
-    const runs = new URL('../results/20261201T160736Z-nvidia-h200-intensity', import.meta.url)
-      .pathname;
-    const [i0, i4] = [join(runs, 'i0'), join(runs, 'i4')];
-    const result = await compare(i0, i4, '--across', 'intensity', '--fail-on-slower', '10%');
+  it('two identical default runs on the H200: silent; a 1.5× change of one strategy in their rounds: exit 5 naming it', async () => {
+    const pair = new URL('../results/20261204T204307Z-nvidia-h200-pair', import.meta.url).pathname;
+    const [a, b] = [join(pair, 'a'), join(pair, 'b')];
+    // Unchanged code on a machine whose round trip moved 0.82× between the runs: no gate.
+    expect((await compare(a, b, '--fail-on-slower', '10%')).code).toBe(0);
+    // B's own noise and states, with `dispatch-each` made 1.5× slower in every round (rounds.csv)
+    // and figure (summary.csv): the gate names it, and nothing else.
+    const slow = join(root, 'b-slow');
+    cpSync(b, slow, { recursive: true });
+    for (const file of ['rounds.csv', 'summary.csv']) {
+      const path = join(slow, file);
+      const [header = '', ...lines] = readFileSync(path, 'utf8').trimEnd().split('\n');
+      const columns = header.split(',');
+      const scaled = columns
+        .map((c, i) => (c.startsWith('wallUsPerKernel') ? i : -1))
+        .filter((i) => i >= 0);
+      const strategy = columns.indexOf('strategy');
+      const out = lines.map((line) => {
+        const cells = line.split(',');
+        if (cells[strategy] !== 'dispatch-each') return line;
+        for (const i of scaled) if (cells[i] !== '') cells[i] = String(Number(cells[i]) * 1.5);
+        return cells.join(',');
+      });
+      writeFileSync(path, `${[header, ...out].join('\n')}\n`);
+    }
+    const result = await compare(
+      a,
+      slow,
+      '--fail-on-slower',
+      '10%',
+      '--out',
+      join(root, 'slow.csv'),
+    );
     expect(result.code, result.stderr).toBe(5);
     expect(result.stderr).toMatch(
-      /^launchbench: 2 case\(s\) slower in B by more than 10%; worst: map fused elements=1048576 K=100 intensity=0 wg=64, B\/A 2\.\d+ /,
+      /^launchbench: \d+ case\(s\) slower in B by more than 10%; worst: \w+ dispatch-each /,
     );
-    // The same runs against themselves pass the gate.
-    expect((await compare(i0, i0, '--fail-on-slower', '10%')).code).toBe(0);
+    const rows: Record<string, string>[] = parse(readFileSync(join(root, 'slow.csv'), 'utf8'), {
+      columns: true,
+    });
+    const called = rows.filter(
+      (r) => r['wallVerdict'] === 'slower' || r['relativeVerdict'] === 'slower',
+    );
+    expect(called.length).toBeGreaterThan(14);
+    expect(called.every((r) => r['strategy'] === 'dispatch-each')).toBe(true);
   });
 
   it('a percentage that is not one: exit 2', async () => {
