@@ -4,6 +4,7 @@
  */
 import { code, fmtCount, fmtPercent, fmtTarget, fmtUs, table } from './md-format.ts';
 import { adapterName, type RunData, type SummaryRow } from './read-run.ts';
+import { quantileSorted } from '../measure/stats.ts';
 
 /** The sampling of a run made in rounds, as context.json's options.sampling records it. */
 function samplingText(s: Record<string, number>): string {
@@ -101,7 +102,10 @@ function clockHoldText(hold: NonNullable<RunData['context']['clockHold']>): stri
  * What a timed pass cost the GPU and what was done with it (src/measure/timestamp-cost.ts);
  * undefined in runs made before it was measured.
  */
-function timestampCostText(cost: RunData['context']['timestampCost']): string | undefined {
+function timestampCostText(
+  cost: RunData['context']['timestampCost'],
+  drift: RunData['drift'],
+): string | undefined {
   if (cost === undefined || cost === null) return undefined;
   const strategies =
     'strategies that time every kernel in its own pass (`gpuBusyMethod` in summary.csv)';
@@ -110,7 +114,39 @@ function timestampCostText(cost: RunData['context']['timestampCost']): string | 
   const measured = cost.measuredUsPerTimedPass;
   const negative =
     measured !== undefined && measured < 0 ? ` (measured ${fmtUs(measured)} µs, applied as 0)` : '';
-  return `${fmtUs(cost.usPerTimedPass)} µs of GPU time per timed pass${negative}: one command buffer of ${fmtCount(cost.passes ?? 0)} passes of a 64-element \`map\` kernel took ${fmtUs(cost.timedBusyUsPerPass)} µs per pass with every pass timed and ${fmtUs(cost.spanUsPerPass)} µs timed as one span (medians of ${fmtCount(cost.repeats ?? 0)} alternated repeats); subtracted from the GPU busy of ${strategies}, for each timed pass beyond the first, so that it matches a span's`;
+  const rounds = drift
+    .map((d) => d.timestampCostUs)
+    .filter((v): v is number => v !== null && v !== undefined);
+  const again =
+    rounds.length === 0
+      ? ''
+      : `; measured again before every round (\`timestampCostUs\` in drift.csv: ${fmtUs(Math.min(...rounds))}–${fmtUs(Math.max(...rounds))} µs), each round's samples less its own`;
+  return `${fmtUs(cost.usPerTimedPass)} µs of GPU time per timed pass${negative} at start-up: one command buffer of ${fmtCount(cost.passes ?? 0)} passes of a 64-element \`map\` kernel took ${fmtUs(cost.timedBusyUsPerPass)} µs per pass with every pass timed and ${fmtUs(cost.spanUsPerPass)} µs timed as one span (medians of ${fmtCount(cost.repeats ?? 0)} alternated repeats); subtracted from the GPU busy of ${strategies}, for each timed pass beyond the first, so that it matches a span's${again}`;
+}
+
+/**
+ * The machine's state over the run (src/measure/state.ts): the round trips of the visits and how
+ * much of the cases' between-round variance they explain; undefined in runs without rounds.csv.
+ */
+function stateText(run: RunData): string | undefined {
+  const visits = new Map<string, number>();
+  for (const r of run.rounds)
+    if (r.stateUs !== null)
+      visits.set(
+        `${r.workload}|${r.elements}|${r.kernels}|${r.intensity}|${r.workgroupSize}|${r.round}`,
+        r.stateUs,
+      );
+  if (visits.size === 0) return undefined;
+  const states = [...visits.values()].sort((x, y) => x - y);
+  const r2 = run.summary
+    .map((r) => r.wallStateR2)
+    .filter((v): v is number => v !== null)
+    .sort((x, y) => x - y);
+  const explained =
+    r2.length === 0
+      ? ''
+      : `; it explains a median ${fmtPercent(quantileSorted(r2, 0.5))} of a case's between-round variance of wall time (p10–p90 ${fmtPercent(quantileSorted(r2, 0.1))}–${fmtPercent(quantileSorted(r2, 0.9))}, \`wallStateR2\`), and the spread of the visits' states widens each case's repeat interval by how much the case moves with it`;
+  return `one round trip (\`map\`, 64 elements, K = 1, \`submit-wait\`) timed 7 times before and 7 times after each visit: ${fmtUs(quantileSorted(states, 0.1))}–${fmtUs(quantileSorted(states, 0.5))}–${fmtUs(quantileSorted(states, 0.9))} µs (p10–median–p90 over ${fmtCount(states.length)} visits, rounds.csv)${explained}`;
 }
 
 /** Samples left out because a garbage collection overlapped them; undefined in older runs. */
@@ -167,7 +203,8 @@ export function facts(run: RunData): string[] {
       `${ts.ok === true ? 'passed' : 'FAILED'}: ${ts.message ?? ''}${step}`,
     );
   }
-  add('timestamp cost', timestampCostText(c.timestampCost));
+  add('timestamp cost', timestampCostText(c.timestampCost, run.drift));
+  add('machine state', stateText(run));
   const w = c.gpuWarmup;
   if (w !== undefined) {
     add(

@@ -176,6 +176,8 @@ export interface DriftCsvRow {
   chainGpuBusyUsPerKernel: number | null;
   clockChainUs: number | null;
   cpuMeanMHz: number | null;
+  /** The timestamp cost measured for the round that follows (runs from 2026-12-04 on). */
+  timestampCostUs: number | null;
 }
 
 /** One case's round (rounds.csv): its medians per kernel and the state of the round's visit. */
@@ -481,6 +483,7 @@ function readDrift(path: string): DriftCsvRow[] {
       chainGpuBusyUsPerKernel: c.number('chainGpuBusyUsPerKernel'),
       clockChainUs: c.number('clockChainUs'),
       cpuMeanMHz: c.number('cpuMeanMHz'),
+      timestampCostUs: c.number('timestampCostUs'),
     };
   });
 }
