@@ -582,12 +582,23 @@ export async function runPlan(
     hold = fresh.clockHold;
     for (const g of groups) for (const r of g.runners) r.setup.ctx = ctx;
     probe = await openProbe();
+    // Its round trip warmed up before the next visit's states read it.
+    for (let i = 0; i < 3; i++) await probe?.roundTripNs();
     replacements.push(replacement);
     callbacks.onDeviceReplaced?.(replacement);
   };
-  // Read at each call: a fresh device after a replacement brings its own probe.
+  // Read at each call: a fresh device after a replacement brings its own probe. A probe that
+  // fails (a stall) leaves the visit without a state; only a lost device ends the run.
   const stateProbe = options.drift
-    ? async (): Promise<number | undefined> => probe?.roundTripNs()
+    ? async (): Promise<number | undefined> => {
+        try {
+          return await probe?.roundTripNs();
+        } catch (error) {
+          const cause = await asDeviceLost(ctx, error);
+          if (cause instanceof DeviceLostError) throw cause;
+          return undefined;
+        }
+      }
     : undefined;
   /** Every visit's state so far, ns: how far the machine's states range (state.ts). */
   const visitStates: number[] = [];
@@ -601,7 +612,9 @@ export async function runPlan(
   const drift = async (index: number, at: string): Promise<void> => {
     if (probe === undefined) return;
     const row = await probe.measure(index, at, holdCheck);
-    const costNs = index < rounds ? await options.remeasureTimestampCost?.() : undefined;
+    // Before round 0 the start-up measurement (timestampCostNsPerPass) stands: taken just now.
+    const costNs =
+      index > 0 && index < rounds ? await options.remeasureTimestampCost?.() : undefined;
     if (costNs !== undefined)
       for (const g of groups) for (const r of g.runners) r.setTimestampCost(index, costNs);
     callbacks.onDrift?.({ ...row, timestampCostUs: costNs === undefined ? null : costNs / 1e3 });
@@ -687,7 +700,9 @@ export async function runPlan(
     probe?.close();
     gcWatch.close();
   }
-  const results = groups.flatMap((g) => summarised(g));
+  // A finished run's cases once more with every visit's state; an interrupted run's as its last
+  // visits left them (only the visit cut short says 'interrupted').
+  const results = groups.flatMap((g) => (interrupted ? g.results : summarised(g)));
   return { results, interrupted };
 }
 

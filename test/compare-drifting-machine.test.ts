@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { roundSummary, type RoundSummary } from '../src/measure/stats.ts';
-import { withStateFit } from '../src/measure/state.ts';
+import { visitStateVariance, withStateFit } from '../src/measure/state.ts';
 import { compareRuns, type CompareRow } from '../src/report/compare.ts';
 import { readRun } from '../src/report/read-run.ts';
 import { seededRandom } from '../src/workloads/random.ts';
@@ -85,6 +85,7 @@ function simulateRun(
   all: readonly Case[],
   seed: number,
   change: (c: Case) => number = () => 1,
+  repeatFromStates = true,
 ): string {
   const u = prng(seed);
   const gauss = normal(u);
@@ -120,13 +121,17 @@ function simulateRun(
       t += VISIT_S;
     }
   }
+  // How far the states ranged over all the run's visits: the repeat intervals take it in.
+  const variance = repeatFromStates
+    ? visitStateVariance([...states.values()].flat().filter((v) => v > 0))
+    : undefined;
   const summary = [SUMMARY_HEADER];
   const rounds = [ROUNDS_HEADER];
   const cells = (rs: RoundSummary): (number | null)[] => [rs.centre, rs.spread, rs.lo95, rs.hi95];
   for (const c of all) {
     const st = states.get(c.group) ?? [];
-    const w = withStateFit(roundSummary(wall.get(c) ?? [], st));
-    const b = withStateFit(roundSummary(busy.get(c) ?? [], st));
+    const w = withStateFit(roundSummary(wall.get(c) ?? [], st), variance);
+    const b = withStateFit(roundSummary(busy.get(c) ?? [], st), variance);
     const key = `map,s${c.strategy},${c.group + 1},100,0,64`;
     const [centre, spread, lo, hi] = cells(w);
     summary.push(
@@ -173,10 +178,16 @@ interface Tally {
   groupCovered: number;
   /** Median of ln(hi95/lo95) of the wall B/A over the launch-bound cases. */
   medianWidth: number;
+  /** Cases whose B figure lies inside A's 95% repeat interval, and A's inside B's (wall). */
+  repeatCovered: number;
+  repeatCoveredBack: number;
 }
 
-/** Over PAIRS simulated identical pairs, compared at equal states (`state`) or not. */
-function identicalPairs(state: boolean): Tally {
+/**
+ * Over PAIRS simulated identical pairs, compared at equal states (`state`) or not, their repeat
+ * intervals from the states' spread (`repeatFromStates`) or from their rounds alone.
+ */
+function identicalPairs(state: boolean, repeatFromStates = true): Tally {
   const all = cases(7);
   const t: Tally = {
     tests: 0,
@@ -187,14 +198,27 @@ function identicalPairs(state: boolean): Tally {
     gpuCovered: 0,
     groupCovered: 0,
     medianWidth: NaN,
+    repeatCovered: 0,
+    repeatCoveredBack: 0,
   };
   const widths: number[] = [];
   const called = (v: string | null): boolean => v === 'slower' || v === 'faster';
   const holdsOne = (lo: number | null, hi: number | null): boolean =>
     lo !== null && hi !== null && lo <= 1 && hi >= 1;
   for (let p = 0; p < PAIRS; p++) {
-    const a = readRun(simulateRun(`id${p}a`, all, 1000 + p));
-    const b = readRun(simulateRun(`id${p}b`, all, 2000 + p));
+    const tag = `${state}${repeatFromStates}`;
+    const a = readRun(simulateRun(`id${p}a${tag}`, all, 1000 + p, () => 1, repeatFromStates));
+    const b = readRun(simulateRun(`id${p}b${tag}`, all, 2000 + p, () => 1, repeatFromStates));
+    a.summary.forEach((ra, i) => {
+      const rb = b.summary[i];
+      const inside = (x: number | null, lo: number | null, hi: number | null): boolean =>
+        x !== null && lo !== null && hi !== null && x >= lo && x <= hi;
+      if (rb === undefined) return;
+      if (inside(rb.wallUsPerKernel, ra.wallUsPerKernelLo95, ra.wallUsPerKernelHi95))
+        t.repeatCovered++;
+      if (inside(ra.wallUsPerKernel, rb.wallUsPerKernelLo95, rb.wallUsPerKernelHi95))
+        t.repeatCoveredBack++;
+    });
     for (const r of compareRuns(a, b, { state })) {
       if (r.status !== 'compared') continue;
       t.tests++;
@@ -222,6 +246,19 @@ describe('compare on a machine that switches host-path states every tens of seco
     expect(equalStates.groupCalls / n).toBeLessThanOrEqual(0.01);
   });
 
+  it("identical runs: each run's figure inside the other's repeat interval for more cases with the states' spread than from the rounds alone", () => {
+    // States that last 12–20 s in runs of 135 s: a run's ~8 rounds see few of them, and no
+    // interval made within one run covers a repeat that stayed longer in the slow state 95% of
+    // the time (here 94% and 89%); the spread of all its visits' states gets closer than the
+    // case's own rounds (91% and 87% on this machine; on the H200's three pairs of 2026-12-04,
+    // 92/89, 64/93, 87/96% against 94/93, 81/96, 98/98%).
+    const plain = identicalPairs(true, false);
+    const n = equalStates.tests;
+    const worst = (t: Tally): number => Math.min(t.repeatCovered, t.repeatCoveredBack) / n;
+    expect(worst(equalStates)).toBeGreaterThan(worst(plain));
+    expect(worst(equalStates)).toBeGreaterThanOrEqual(0.85);
+  });
+
   it("identical runs: compare's 95% interval of B/A holds 1 for at least 90% of cases", () => {
     const n = equalStates.tests;
     expect(equalStates.covered / n).toBeGreaterThanOrEqual(0.9);
@@ -245,7 +282,12 @@ describe('compare on a machine that switches host-path states every tens of seco
         if (c !== undefined && changed(c)) {
           found += r.wallVerdict === 'slower' ? 1 : 0;
           foundInGroup += r.relativeVerdict === 'slower' ? 1 : 0;
-        } else if (r.wallVerdict === 'slower' || r.wallVerdict === 'faster') wrong++;
+        } else if (
+          [r.wallVerdict, r.relativeVerdict, r.gpuBusyVerdict].some(
+            (v) => v === 'slower' || v === 'faster',
+          )
+        )
+          wrong++;
       }
     }
     expect(found / (7 * PAIRS)).toBeGreaterThanOrEqual(0.9);

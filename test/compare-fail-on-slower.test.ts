@@ -44,6 +44,32 @@ cpSync(FIXTURE, B, { recursive: true });
   writeFileSync(path, `${[header, ...slower].join('\n')}\n`);
 }
 
+/**
+ * A copy of run folder `from` named `name` with `dispatch-each`'s wall figures (summary.csv) and
+ * round medians (rounds.csv) × `factor`.
+ */
+function scaled(from: string, name: string, factor: number): string {
+  const dir = join(root, name);
+  cpSync(from, dir, { recursive: true });
+  for (const file of ['rounds.csv', 'summary.csv']) {
+    const path = join(dir, file);
+    const [header = '', ...lines] = readFileSync(path, 'utf8').trimEnd().split('\n');
+    const columns = header.split(',');
+    const wall = columns
+      .map((c, i) => (c.startsWith('wallUsPerKernel') ? i : -1))
+      .filter((i) => i >= 0);
+    const strategy = columns.indexOf('strategy');
+    const out = lines.map((line) => {
+      const cells = line.split(',');
+      if (cells[strategy] !== 'dispatch-each') return line;
+      for (const i of wall) if (cells[i] !== '') cells[i] = String(Number(cells[i]) * factor);
+      return cells.join(',');
+    });
+    writeFileSync(path, `${[header, ...out].join('\n')}\n`);
+  }
+  return dir;
+}
+
 /** compare, in-process (no GPU needed). */
 const compare = (...args: string[]): ReturnType<typeof runInProcess> =>
   runInProcess(['compare', ...args]);
@@ -109,24 +135,7 @@ describe('compare --fail-on-slower', () => {
     expect((await compare(a, b, '--fail-on-slower', '10%')).code).toBe(0);
     // B's own noise and states, with `dispatch-each` made 1.5× slower in every round (rounds.csv)
     // and figure (summary.csv): the gate names it, and nothing else.
-    const slow = join(root, 'b-slow');
-    cpSync(b, slow, { recursive: true });
-    for (const file of ['rounds.csv', 'summary.csv']) {
-      const path = join(slow, file);
-      const [header = '', ...lines] = readFileSync(path, 'utf8').trimEnd().split('\n');
-      const columns = header.split(',');
-      const scaled = columns
-        .map((c, i) => (c.startsWith('wallUsPerKernel') ? i : -1))
-        .filter((i) => i >= 0);
-      const strategy = columns.indexOf('strategy');
-      const out = lines.map((line) => {
-        const cells = line.split(',');
-        if (cells[strategy] !== 'dispatch-each') return line;
-        for (const i of scaled) if (cells[i] !== '') cells[i] = String(Number(cells[i]) * 1.5);
-        return cells.join(',');
-      });
-      writeFileSync(path, `${[header, ...out].join('\n')}\n`);
-    }
+    const slow = scaled(b, 'b-slow', 1.5);
     const result = await compare(
       a,
       slow,
@@ -147,6 +156,20 @@ describe('compare --fail-on-slower', () => {
     );
     expect(called.length).toBeGreaterThan(14);
     expect(called.every((r) => r['strategy'] === 'dispatch-each')).toBe(true);
+    // One strategy made faster (0.3×) moves no other into `slower`, in group or on wall: the
+    // gate stays silent.
+    expect((await compare(a, scaled(b, 'b-fast', 0.3), '--fail-on-slower', '10%')).code).toBe(0);
+    // A strategy that B lacks (a subset, a failed case) moves no other either.
+    const fewer = join(root, 'b-fewer');
+    cpSync(b, fewer, { recursive: true });
+    for (const file of ['rounds.csv', 'summary.csv']) {
+      const path = join(fewer, file);
+      const kept = readFileSync(path, 'utf8')
+        .split('\n')
+        .filter((line) => !line.includes(',submit-wait,'));
+      writeFileSync(path, kept.join('\n'));
+    }
+    expect((await compare(a, fewer, '--fail-on-slower', '10%')).code).toBe(0);
   });
 
   it('a percentage that is not one: exit 2', async () => {

@@ -245,7 +245,7 @@ export function compareCommand(args: CompareArgs): number {
       (axis) =>
         `matched across ${axis}: A at ${axisValues(runA, axis)}, B at ${axisValues(runB, axis)} (the table shows A's value)`,
     ),
-    `B/A < 1: B is faster. The verdict is slower/faster when B/A differs from 1 by more than ${m} and the test of B = A survives the adjustment for testing ${compared.length} cases at once (Benjamini–Hochberg, 5% false discovery rate, each metric apart); same when its 90% interval lies within ±${m}; unclear otherwise (always unclear when a run has no round statistics).`,
+    `B/A < 1: B is faster. The verdict is slower/faster when B/A differs from 1 by more than ${m} and the test of B = A survives the adjustment for testing ${compared.filter((r) => r.wallQ !== null).length} cases at once (Benjamini–Hochberg, 5% false discovery rate, each metric apart); same when its 90% interval lies within ±${m}; unclear otherwise (always unclear when a run has no round statistics).`,
     compared.length === 0
       ? ''
       : atEqualState === compared.length
@@ -255,7 +255,7 @@ export function compareCommand(args: CompareArgs): number {
           : `B/A at equal machine states for ${atEqualState} of ${compared.length} cases (rounds.csv); the others from the figures and between-round spreads.`,
     compared.length === 0
       ? ''
-      : `Beyond what their rounds explain, the two runs differ by a spread of ±${spreadText(spreads.wall)} (wall), ±${spreadText(spreads.gpuBusy)} (GPU busy)${spreads.relative === undefined ? '' : ` and ±${spreadText(spreads.relative)} (in group)`} per case, estimated from all the cases (what stays fixed for a whole process); it is added to every case's uncertainty.`,
+      : `Beyond what their rounds explain, the two runs differ by a spread of ±${spreadText(spreads.wall)} (wall), ±${spreadText(spreads.gpuBusy)} (GPU busy)${spreads.relative === undefined || !rows.some((r) => r.relativeVerdict !== null) ? '' : ` and ±${spreadText(spreads.relative)} (in group)`} per case, estimated from all the cases (what stays fixed for a whole process); it is added to every case's uncertainty.`,
     atEqualState === 0
       ? ''
       : "In group: each case's wall time over the geometric mean of its group's other strategies, round by round (they share every visit, so the machine's state cancels); its verdict follows the same rule. A change to one strategy shows there even when the machine moved whole runs.",

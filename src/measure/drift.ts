@@ -24,7 +24,7 @@ import type { CaseParams, PreparedCase } from '../workloads/types.ts';
 import { cpuClock } from './host-noise.ts';
 import { nowNs } from './clock.ts';
 import { timedExecution } from './run-case.ts';
-import { quantileSorted } from './stats.ts';
+import { median } from './stats.ts';
 
 export interface DriftRow {
   /** 0 before the first round, r after round r, … */
@@ -52,12 +52,6 @@ const CHAIN_KERNELS = 1000;
 const ELEMENTS = 64;
 const HOST_LOOP_ITERATIONS = 2_000_000;
 const REPEATS = { hostLoop: 5, roundTrip: 21, chain: 7, chainGpu: 3, clock: 3 } as const;
-
-const median = (values: number[]): number =>
-  quantileSorted(
-    [...values].sort((a, b) => a - b),
-    0.5,
-  );
 
 /** A fixed integer loop (xorshift32), timed; the result is returned so it is not optimised out. */
 function hostLoop(): { ns: number; sink: number } {
@@ -192,8 +186,8 @@ export class DriftProbe {
 
   /**
    * One round trip (the probe's `map`, 64 elements, K = 1, `submit-wait`), wall ns: the state
-   * probe of every sampling turn (src/measure/state.ts). Its first executions warmed up with the
-   * run's first probe.
+   * probe before and after every visit (src/measure/state.ts). Warmed up by the run's first drift
+   * probe (and after a device replacement, src/run.ts).
    */
   async roundTripNs(): Promise<number> {
     const { wallNs } = await timedExecution(

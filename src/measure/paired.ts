@@ -14,7 +14,7 @@
  * fall (t × spread × √(2/R), as in roundSummary). Never prints.
  */
 import type { SampleKind } from './result.ts';
-import { quantileSorted, studentT } from './stats.ts';
+import { median, studentT } from './stats.ts';
 
 /** What pairing needs of a sample (a Sample, or a row of samples.csv). */
 export interface PairSample {
@@ -36,12 +36,6 @@ export interface PairedRatio {
   pairs: number;
   rounds: number;
 }
-
-const median = (values: number[]): number =>
-  quantileSorted(
-    [...values].sort((x, y) => x - y),
-    0.5,
-  );
 
 /** Samples of `kind` by round, in the order taken (garbage-collected ones included: they hold their turn's place). */
 function byRound(samples: readonly PairSample[], kind: SampleKind): Map<number, PairSample[]> {

@@ -16,7 +16,7 @@
 import { nowNs } from './clock.ts';
 import type { SampleKind } from './result.ts';
 import { seededRandom } from '../workloads/random.ts';
-import { quantileSorted } from './stats.ts';
+import { median } from './stats.ts';
 
 /** Fisher–Yates shuffle with a seeded generator (the input is not changed). */
 export function shuffled<T>(items: readonly T[], random: () => number): T[] {
@@ -160,14 +160,7 @@ export async function visit(
     .filter((r) => r.active)
     .flatMap((runner) => runner.kinds.map((kind) => ({ runner, kind })));
 
-  // Warm-up: turns like the samples', one execution of each case per turn, so caches, clocks and
-  // the JIT settle on this mix. Per case, not per kind: the kinds run the same commands (GPU
-  // samples add pass timestamps), so the first turn takes the GPU kind where there is one (its
-  // query path warms too) and the others the wall kind, whose times the settle test reads. A
-  // visit warms for `warmupMs` and at least one turn (later visits leave out cases whose one
-  // execution outlasts the warm-up); a first visit takes at least one wall turn, then goes on
-  // until every case has `minWarmup` wall executions whose last three agree, or until
-  // 3 × `warmupMs` have passed.
+  // The state probe: STATE_PROBES round trips before the warm-up and as many after the samples.
   const probed: number[] = [];
   const probe = async (): Promise<void> => {
     if (budget.probe === undefined) return;
@@ -176,13 +169,16 @@ export async function visit(
       if (ns !== undefined) probed.push(ns);
     }
   };
-  const state = (): number | undefined =>
-    probed.length === 0
-      ? undefined
-      : quantileSorted(
-          [...probed].sort((a, b) => a - b),
-          0.5,
-        );
+  const state = (): number | undefined => (probed.length === 0 ? undefined : median(probed));
+
+  // Warm-up: turns like the samples', one execution of each case per turn, so caches, clocks and
+  // the JIT settle on this mix. Per case, not per kind: the kinds run the same commands (GPU
+  // samples add pass timestamps), so the first turn takes the GPU kind where there is one (its
+  // query path warms too) and the others the wall kind, whose times the settle test reads. A
+  // visit warms for `warmupMs` and at least one turn (later visits leave out cases whose one
+  // execution outlasts the warm-up); a first visit takes at least one wall turn, then goes on
+  // until every case has `minWarmup` wall executions whose last three agree, or until
+  // 3 × `warmupMs` have passed.
   await probe();
 
   let heldNs = 0;

@@ -28,7 +28,7 @@
  *     typical |ln B/A| fell from 9.6% to 6.8% and the geometric mean B/A from 1.094 to 1.033.
  * Pure functions; never prints.
  */
-import { quantileSorted, studentT, studentTTail, type RoundSummary } from './stats.ts';
+import { median, studentT, studentTTail, type RoundSummary } from './stats.ts';
 
 /** Sums of a line fit y = a + β·z. */
 interface Line {
@@ -112,12 +112,21 @@ export function visitStateVariance(statesNs: readonly number[]): number | undefi
  * ±20–32% (results/README.md).
  */
 export function withStateFit(summary: RoundSummary, visitVariance?: number): RoundSummary {
-  if (summary.centre === null || !summary.roundStatesNs.every((s) => s !== null)) return summary;
-  const fit = stateFit(summary.roundMedians, summary.roundStatesNs);
+  if (summary.centre === null) return summary;
+  // The rounds whose visit's state was measured (a probe can fail; a round then goes without).
+  const medians: number[] = [];
+  const states: number[] = [];
+  summary.roundStatesNs.forEach((state, i) => {
+    const m = summary.roundMedians[i];
+    if (state === null || m === undefined) return;
+    medians.push(m);
+    states.push(state);
+  });
+  const fit = stateFit(medians, states);
   if (fit === undefined) return summary;
   const withFit = { ...summary, stateSlope: fit.slope, stateR2: fit.r2 };
   if (visitVariance === undefined) return withFit;
-  const r = summary.rounds;
+  const r = medians.length;
   const half =
     studentT(0.975, r - 2) *
     Math.sqrt((2 / r) * (fit.residualVariance + fit.slope * fit.slope * visitVariance));
@@ -147,12 +156,17 @@ export interface Shift {
 }
 
 /**
+/** Two-sided p value of d = 0 for an estimate d with standard error se > 0 and df degrees of freedom. */
+export const tTestP = (d: number, se: number, df: number): number =>
+  2 * studentTTail(Math.abs(d) / se, df);
+
+/**
  * Analysis of covariance of two runs' rounds of one case: one line ln(median) = a + β·ln(state)
  * with a shift d between the runs, fitted to both runs' rounds together, so d is B against A at
  * equal states: what a machine that spent more of B's visits in a slow state adds to B is taken
  * out. Its standard error has R_A + R_B − 3 degrees of freedom, from the residual spread of both
  * runs' rounds around the line. Undefined with fewer than 2 rounds in a run, fewer than 4 degrees
- * of freedom, or no variation of the state within the runs.
+ * of freedom, no variation of the state within the runs, or rounds exactly on the line.
  */
 export function ancova(a: RoundSeries, b: RoundSeries): Shift | undefined {
   const ok = (s: RoundSeries): boolean =>
@@ -176,8 +190,9 @@ export function ancova(a: RoundSeries, b: RoundSeries): Shift | undefined {
   const dz = lb.zMean - la.zMean;
   const d = lb.yMean - la.yMean - slope * dz;
   const se = Math.sqrt(s2 * (1 / la.n + 1 / lb.n + (dz * dz) / sxx));
-  const p = se === 0 ? (d === 0 ? 1 : 0) : 2 * studentTTail(Math.abs(d) / se, df);
-  return { d, se, df, p, slope };
+  // Rounds that lie exactly on the line say nothing of their noise: no test from them.
+  if (!(se > 0)) return undefined;
+  return { d, se, df, p: tTestP(d, se, df), slope };
 }
 
 /**
@@ -201,47 +216,41 @@ export function benjaminiHochberg(p: readonly number[]): number[] {
   return q;
 }
 
-/** The median of χ² with one degree of freedom: z² of a standard normal z is below it half the time. */
-const CHI2_1_MEDIAN = 0.454936;
-
 /** The fewest cases from which betweenRunSpread estimates a spread (fewer: 0). */
 export const MIN_SPREAD_CASES = 20;
 
 /**
  * The spread τ (on the log scale) by which two runs of a family of cases differ beyond what their
- * rounds explain: the τ ≥ 0 for which the median over the cases of (d − m)² / (se² + τ²) is the
- * median of χ²₁ (m: the family's median d), so that, with τ² added to every case's se², half the
- * cases lie within 0.674 standard errors of the family's common shift, as they should. 0 when the
+ * rounds explain: the τ ≥ 0 for which the median over the cases of
+ * (d − m)² / (se² + τ²) / t²₀.₇₅,df is 1 (m: the family's median d; t²₀.₇₅,df the median of the
+ * score a case with df degrees of freedom has when nothing else varies), so that, with τ² added
+ * to every case's se², half the cases lie where their own t distribution puts half. 0 when the
  * rounds already explain the differences, or below MIN_SPREAD_CASES cases.
  *
  * Why: a run's rounds see the variation within it, not what stays fixed for a whole process (on
- * the H200 a case's GPU busy time differed between two identical runs by 1–3% where its rounds
- * agreed within 0.5%, so six cases were called slower with q < 10⁻⁸). A pair of runs holds one
+ * the H200 a case's GPU busy time differed between two identical runs by 1–10% where its rounds
+ * agreed within 1%, so cases were called slower with q < 10⁻⁸). A pair of runs holds one
  * replicate of that level for every case, and ~250 cases estimate it well. The median makes it
  * robust: cases that really changed, fewer than half, hardly move it. Taken around the family's
  * median shift, so that a change of every case alike (a slower Dawn) stays a finding, not noise;
  * a shift of the whole machine that the state probe does not see would be one too, which is why
  * verdicts are at equal states.
  */
-export function betweenRunSpread(tests: readonly { d: number; se: number }[]): number {
-  const valid = tests.filter((t) => Number.isFinite(t.d) && Number.isFinite(t.se));
+export function betweenRunSpread(tests: readonly { d: number; se: number; df: number }[]): number {
+  const valid = tests
+    .filter((t) => Number.isFinite(t.d) && Number.isFinite(t.se) && t.df > 0)
+    .map((t) => ({ ...t, typical: studentT(0.75, t.df) ** 2 }));
   if (valid.length < MIN_SPREAD_CASES) return 0;
-  const m = quantileSorted(
-    valid.map((t) => t.d).sort((a, b) => a - b),
-    0.5,
-  );
+  const m = median(valid.map((t) => t.d));
   const medianScore = (tau2: number): number =>
-    quantileSorted(
-      valid.map((t) => (t.d - m) ** 2 / Math.max(t.se * t.se + tau2, 1e-300)).sort((a, b) => a - b),
-      0.5,
-    );
-  if (medianScore(0) <= CHI2_1_MEDIAN) return 0;
-  // medianScore falls as τ² grows: bisect on τ² between 0 and a bound where it is below target.
+    median(valid.map((t) => (t.d - m) ** 2 / Math.max(t.se * t.se + tau2, 1e-300) / t.typical));
+  if (medianScore(0) <= 1) return 0;
+  // medianScore falls as τ² grows: bisect on τ² between 0 and a bound where it is below 1.
   let lo = 0;
-  let hi = Math.max(...valid.map((t) => (t.d - m) ** 2)) / CHI2_1_MEDIAN + 1e-12;
+  let hi = Math.max(...valid.map((t) => (t.d - m) ** 2 / t.typical)) + 1e-12;
   for (let i = 0; i < 100; i++) {
     const mid = (lo + hi) / 2;
-    if (medianScore(mid) > CHI2_1_MEDIAN) lo = mid;
+    if (medianScore(mid) > 1) lo = mid;
     else hi = mid;
   }
   return Math.sqrt(hi);

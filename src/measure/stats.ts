@@ -72,6 +72,9 @@ export function scaleDistribution(d: Distribution, factor: number): Distribution
  */
 export function studentT(p: number, df: number): number {
   if (!(df > 0) || !(p > 0 && p < 1)) return NaN;
+  // Past this many degrees of freedom t is the normal distribution to 1e-5 (and the continued
+  // fraction of the incomplete beta would not converge at infinity).
+  df = Math.min(df, NORMAL_DF);
   if (p === 0.5) return 0;
   const upper = p > 0.5;
   const tail = upper ? 1 - p : p; // P(T > t) for the positive quantile
@@ -89,8 +92,19 @@ export function studentT(p: number, df: number): number {
 
 /** P(T > t) for t ≥ 0 under Student's t with `df` degrees of freedom: ½·I_{df/(df+t²)}(df/2, ½). */
 export function studentTTail(t: number, df: number): number {
-  return 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
+  const d = Math.min(df, NORMAL_DF);
+  return 0.5 * incompleteBeta(d / (d + t * t), d / 2, 0.5);
 }
+
+/** Degrees of freedom past which t is taken as its limit (Welch's df is infinite at zero spread). */
+const NORMAL_DF = 1e5;
+
+/** The median of `values` (NaN when empty); the input is not changed. */
+export const median = (values: readonly number[]): number =>
+  quantileSorted(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 
 /** Regularised incomplete beta I_x(a, b) (Numerical Recipes' continued fraction). */
 function incompleteBeta(x: number, a: number, b: number): number {
@@ -160,10 +174,11 @@ export interface RoundSummary {
   /** Sample standard deviation of ln(round median): the between-round relative spread. */
   spread: number | null;
   /**
-   * 95% interval for the median a repeat of the whole run would report: centre ×
-   * exp(± t_{0.975, R−1} · spread · √(2/R)). √(2/R), not √(1/R): the repeat has its own R rounds,
-   * so its centre scatters as much again as this one's (a confidence interval of this run's
-   * median would cover a repeat's only ~83% of the time). Null below 2 rounds.
+   * 95% interval for the figure a repeat of the whole run would report: centre ×
+   * exp(± t_{0.975, R−1} · spread · √(2/R)), or from the state fit where the run measured states
+   * (state.ts withStateFit). √(2/R), not √(1/R): the repeat has its own R rounds, so its centre
+   * scatters as much again as this one's (a confidence interval of this run's figure would cover
+   * a repeat's only ~83% of the time). Null below 2 rounds.
    */
   lo95: number | null;
   hi95: number | null;
@@ -173,7 +188,7 @@ export interface RoundSummary {
   roundStatesNs: (number | null)[];
   /**
    * The state fit (src/measure/state.ts withStateFit): the slope of ln(round median) on ln(state)
-   * and the share of the between-round variance it explains; null without one (fewer than 3
+   * and the share of the between-round variance it explains; null without one (fewer than 4
    * rounds with a state, or no state measured).
    */
   stateSlope: number | null;

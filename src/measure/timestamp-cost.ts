@@ -1,5 +1,6 @@
 /**
- * What a timed pass costs the GPU, measured on the run's device at start-up, so that the GPU busy
+ * What a timed pass costs the GPU, measured on the run's device at start-up and again before every
+ * round (src/run.ts: it moved between runs, 4.61 and 4.93 µs on the H200), so that the GPU busy
  * of strategies that time every kernel's pass on its own (`submit-each`, `submit-wait`: one
  * command buffer per kernel, so one timed pass each) can be put on the footing of those that time
  * one span over all their kernels (`dispatch-each`, `pass-each`, …).
@@ -24,9 +25,10 @@
  * nothing those gaps can make the difference negative. A negative cost is recorded as measured and
  * applied as 0: adding time to a figure because of a gap it never contained would be wrong.
  *
- * Bounded: N = 128 passes, 2 warm-up and 7 measured repeats of each way: 18 executions of about
- * 1 ms of GPU work each on an H200 (at ~7 µs per timed pass; not yet measured there), 0.15–0.2 s
- * in all on lavapipe with two cores (measured). Never prints.
+ * Bounded: N = 128 passes, 2 warm-up and 7 measured repeats of each way (1 and 3 before a round):
+ * 18 executions of about 1 ms of GPU work each, 53–227 ms in all on the H200 (7.0 µs per pass
+ * timed, 2.1 µs as a span: 5.0 µs per timed pass), 0.15–0.2 s on lavapipe with two cores.
+ * Never prints.
  *
  * Not measured: whether a timed pass alone in its own command buffer (submit-each's case) costs
  * the same as one among many in one command buffer (the calibration's).
@@ -40,7 +42,7 @@ import { mapWorkload } from '../workloads/map.ts';
 import type { CaseParams, Dispatch } from '../workloads/types.ts';
 import { nowNs } from './clock.ts';
 import { StallError, timedExecution } from './run-case.ts';
-import { quantileSorted } from './stats.ts';
+import { median } from './stats.ts';
 
 /** context.json's `timestampCost` when measured. */
 export interface TimestampCost {
@@ -74,12 +76,6 @@ export const TIMESTAMP_COST_DEFAULTS: TimestampCostOptions = {
   warmups: 2,
   stallTimeoutMs: 10_000,
 };
-
-const median = (values: readonly number[]): number =>
-  quantileSorted(
-    [...values].sort((a, b) => a - b),
-    0.5,
-  );
 
 /** N one-dispatch passes in one command buffer, one submit, one await: every pass timed, or one span. */
 function passesExecution(

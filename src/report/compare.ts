@@ -16,9 +16,10 @@
  *        round medians), its between-round spread s and rounds R: d = ln(c_B/c_A),
  *        se = √(s_A²/R_A + s_B²/R_B), Welch–Satterthwaite df.
  *   2. The spread τ by which the two runs differ beyond what their rounds explain, one per metric,
- *      estimated from all the cases (state.ts betweenRunSpread: the median case must sit where a
- *      normal one would), and added to every case's se² (se² + τ²). A run's rounds cannot see
- *      what stays fixed for a whole process; a pair of runs holds one replicate of it per case.
+ *      estimated from every matched case (state.ts betweenRunSpread: the median case must sit
+ *      where its own t distribution puts the median), and added to every case's se² (se² + τ²).
+ *      A run's rounds cannot see what stays fixed for a whole process; a pair of runs holds one
+ *      replicate of it per case.
  *   3. The p value of d = 0 (Student t), adjusted over the comparison's cases of that metric by
  *      Benjamini–Hochberg (q): 250 cases at once would otherwise give a dozen calls by chance at
  *      5% each. When nothing changed, the chance of any call at all is at most 5%; when some cases
@@ -30,6 +31,10 @@
  *               as large as the minimum effect (TOST equivalence at the 5% level);
  *      unclear  otherwise: too noisy to say, or a shift that is real but smaller than the minimum
  *               effect. Measure again (more rounds, a quieter machine) before believing either way.
+ * Besides wall and GPU busy, each case is judged in group by the same steps: its wall time less
+ * a visit's reference (the median over its group's other strategies of their deviation from their
+ * own mean, inGroupSeries), round by round, Welch between the runs. The family is every compared
+ * case, or the strategies `--strategies` names (τ still comes from every case).
  * A run without round statistics (R < 2: runs made before rounds existed) gets `unclear` with a
  * note, never faster or slower; a case under the sample floor (enoughSamples false) gets no
  * verdict at all (not comparable).
@@ -40,8 +45,14 @@
  * rule on a simulated machine that switches between two host-path states every tens of seconds:
  * false calls ≤ 1% of cases on identical runs, a +25% change of some cases found.
  */
-import { quantileSorted, studentT, studentTTail } from '../measure/stats.ts';
-import { ancova, benjaminiHochberg, betweenRunSpread, type RoundSeries } from '../measure/state.ts';
+import { median, quantileSorted, studentT } from '../measure/stats.ts';
+import {
+  ancova,
+  benjaminiHochberg,
+  betweenRunSpread,
+  tTestP,
+  type RoundSeries,
+} from '../measure/state.ts';
 import { UsageError } from '../errors.ts';
 import {
   caseKey,
@@ -91,12 +102,19 @@ export interface BetweenRunSpreads {
   relative?: number;
 }
 
+/**
+ * The two-sided p value of d = 0; a difference with no spread at all (every round alike in both
+ * runs) is exact: 0 unless d is 0.
+ */
+const pValue = (d: number, se: number, df: number): number =>
+  se === 0 ? (d === 0 ? 1 : 0) : tTestP(d, se, df);
+
 /** The false discovery rate of the faster/slower calls of one metric over a comparison. */
 export const FAMILY_RATE = 0.05;
 
 /** One run's figure for one metric: its centre and what its rounds say about it. */
 export interface RoundStats {
-  /** The run's median of the metric. */
+  /** The run's figure for the metric (the geometric mean of its round medians). */
   centre: number;
   /** Standard deviation of ln(per-round median) across rounds; null below 2 rounds. */
   spread: number | null;
@@ -153,8 +171,7 @@ export function roundsDifference(a: RoundStats, b: RoundStats): Difference | str
       ? Infinity
       : (va + vb) ** 2 /
         (va ** 2 / ((a.rounds as number) - 1) + vb ** 2 / ((b.rounds as number) - 1));
-  const p = se === 0 ? (d === 0 ? 1 : 0) : 2 * studentTTail(Math.abs(d) / se, df);
-  return { d, se, df, p, atEqualState: false };
+  return { d, se, df, p: pValue(d, se, df), atEqualState: false };
 }
 
 /**
@@ -354,35 +371,95 @@ function seriesOf(
 }
 
 /**
- * Each case's wall time relative to the other strategies of its group, round by round (ln of its
- * round median less the mean ln round median of the group's other strategies in that round, at
- * least two of them), from rounds.csv; by case key. The strategies of a group share every visit,
- * so whatever state the machine was in during a visit moves them together and cancels here, and a
- * change to one strategy does not: on the H200, +1.5 µs of host time per dispatch of one strategy
- * moved its ratio to `pass-each` by +29% while the machine moved whole runs by 1.3× (issue 19).
+ * Each case's wall time relative to the other strategies of its group, round by round, in both
+ * runs: ln of its round median less the visit's reference, the median over the group's other
+ * reference strategies (at least two) of their ln round median's deviation from their own mean
+ * over both runs' rounds; by case key, A's series and B's. The strategies of a group share every
+ * visit, so whatever state the machine was in during a visit, or during a whole run, moves them
+ * together and cancels here, and a change to one strategy does not: on the H200, +1.5 µs of host
+ * time per dispatch of one strategy moved its ratio to `pass-each` by +29% while the machine moved
+ * whole runs by 1.3× (issue 19). Deviations, not levels: the strategies' levels differ by orders
+ * of magnitude, and a median of levels would jump by whole ranks when one of them changes. The
+ * median, not the mean: one strategy that changed (made 0.3× or 1.5×) hardly moves the others'
+ * reference. The reference strategies are those both runs measured (`reference`), so that a
+ * strategy one run lacks moves nothing.
  */
-function relativeSeries(
-  run: RunData,
+function inGroupSeries(
+  a: RunData,
+  b: RunData,
   key: (r: Pick<SummaryRow, CaseAxis>) => string,
-): Map<string, number[]> {
-  const visits = new Map<string, Map<string, number>>();
-  for (const r of run.rounds) {
-    if (r.wallUsPerKernel === null || !(r.wallUsPerKernel > 0)) continue;
-    const visit = `${key({ ...r, strategy: '' })}#${r.round}`;
-    const members = visits.get(visit) ?? new Map<string, number>();
-    members.set(r.strategy, Math.log(r.wallUsPerKernel));
-    visits.set(visit, members);
-  }
-  const out = new Map<string, number[]>();
-  for (const r of run.rounds) {
-    const members = visits.get(`${key({ ...r, strategy: '' })}#${r.round}`);
-    const own = members?.get(r.strategy);
-    if (members === undefined || own === undefined || members.size < 3) continue;
-    let others = 0;
-    for (const [strategy, v] of members) if (strategy !== r.strategy) others += v;
-    const list = out.get(key(r)) ?? [];
-    list.push(own - others / (members.size - 1));
-    out.set(key(r), list);
+  reference: ReadonlyMap<string, ReadonlySet<string>>,
+): [Map<string, number[]>, Map<string, number[]>] {
+  const groupOf = (r: RoundCsvRow): string => key({ ...r, strategy: '' });
+  /** Per run: visit (group#round) → strategy → ln round median. */
+  const visitsOf = (run: RunData): Map<string, Map<string, number>> => {
+    const visits = new Map<string, Map<string, number>>();
+    for (const r of run.rounds) {
+      if (r.wallUsPerKernel === null || !(r.wallUsPerKernel > 0)) continue;
+      if (reference.get(groupOf(r))?.has(r.strategy) !== true) continue;
+      const visit = `${groupOf(r)}#${r.round}`;
+      visits.set(
+        visit,
+        (visits.get(visit) ?? new Map<string, number>()).set(
+          r.strategy,
+          Math.log(r.wallUsPerKernel),
+        ),
+      );
+    }
+    return visits;
+  };
+  const runs = [a, b].map((run) => ({ run, visits: visitsOf(run) }));
+  // Each reference strategy's mean ln round median over both runs' rounds.
+  const sums = new Map<string, { sum: number; n: number }>();
+  for (const { visits } of runs)
+    for (const [visit, members] of visits)
+      for (const [strategy, y] of members) {
+        const id = `${visit.slice(0, visit.lastIndexOf('#'))}#${strategy}`;
+        const t = sums.get(id) ?? { sum: 0, n: 0 };
+        sums.set(id, { sum: t.sum + y, n: t.n + 1 });
+      }
+  const meanOf = (group: string, strategy: string): number => {
+    const t = sums.get(`${group}#${strategy}`);
+    return t === undefined ? NaN : t.sum / t.n;
+  };
+  const [outA, outB] = runs.map(({ run, visits }) => {
+    const out = new Map<string, number[]>();
+    for (const r of run.rounds) {
+      const group = groupOf(r);
+      const members = visits.get(`${group}#${r.round}`);
+      const own = members?.get(r.strategy);
+      if (members === undefined || own === undefined) continue;
+      const others = [...members]
+        .filter(([strategy]) => strategy !== r.strategy)
+        .map(([strategy, y]) => y - meanOf(group, strategy));
+      if (others.length < 2) continue;
+      out.set(key(r), [...(out.get(key(r)) ?? []), own - median(others)]);
+    }
+    return out;
+  });
+  return [outA ?? new Map<string, number[]>(), outB ?? new Map<string, number[]>()];
+}
+
+/** Per group key, the strategies both runs measured (ok, on the floor): a group's in-group reference. */
+function commonStrategies(
+  a: RunData,
+  b: RunData,
+  key: (r: Pick<SummaryRow, CaseAxis>) => string,
+): Map<string, Set<string>> {
+  const measured = (run: RunData): Set<string> =>
+    new Set(
+      run.summary
+        .filter((r) => r.status === 'ok' && r.enoughSamples !== false)
+        .map((r) => `${key({ ...r, strategy: '' })}#${r.strategy}`),
+    );
+  const inA = measured(a);
+  const inB = measured(b);
+  const out = new Map<string, Set<string>>();
+  for (const id of inA) {
+    if (!inB.has(id)) continue;
+    const cut = id.lastIndexOf('#');
+    const group = id.slice(0, cut);
+    out.set(group, (out.get(group) ?? new Set<string>()).add(id.slice(cut + 1)));
   }
   return out;
 }
@@ -433,7 +510,7 @@ interface Pending {
   row: CompareRow;
   wall: Test;
   busy: Test;
-  /** Its wall time relative to its group's other strategies (relativeSeries). */
+  /** Its wall time relative to its group's other strategies (inGroupSeries). */
   relative?: Test;
 }
 
@@ -506,8 +583,7 @@ export function compareRuns(
   const useState = options.state !== false;
   const roundsA = roundSeries(a, key);
   const roundsB = roundSeries(b, key);
-  const relativeA = relativeSeries(a, key);
-  const relativeB = relativeSeries(b, key);
+  const [relativeA, relativeB] = inGroupSeries(a, b, key, commonStrategies(a, b, key));
   // Every matched case is tested, for the spread between the runs; the strategies asked for
   // (all by default) are the family whose p values are adjusted together, and the rows shown.
   const tested: Pending[] = [];
@@ -544,14 +620,14 @@ export function compareRuns(
     const widened = tests.map((t): Test => {
       if (typeof t !== 'object') return t;
       const se = Math.sqrt(t.se * t.se + spread * spread);
-      const p = se === 0 ? (t.d === 0 ? 1 : 0) : 2 * studentTTail(Math.abs(t.d) / se, t.df);
-      return { ...t, se, p };
+      return { ...t, se, p: pValue(t.d, se, t.df) };
     });
     const q = benjaminiHochberg(widened.map((t) => (typeof t === 'object' ? t.p : NaN)));
     const judgements = widened.map((t, i) => {
       if (t === undefined) return undefined;
       if (typeof t === 'string') return unclearFor(NaN, t);
-      return verdictOf(t, q[i] ?? 1, minEffect);
+      const qi = q[i];
+      return verdictOf(t, qi !== undefined && Number.isFinite(qi) ? qi : 1, minEffect);
     });
     return { judgements, spread };
   };

@@ -6,6 +6,7 @@
  * the rest. The console and report.md state the typical once per table and mark only those rows.
  * Pure functions: they never time.
  */
+import { median } from '../measure/stats.ts';
 
 /** What the rule reads of a row: summary.csv's columns of the same names (µs, any unit works). */
 export interface NoiseRow {
@@ -26,7 +27,10 @@ export interface NoiseRow {
  * scatter as σ² · χ²(R−1) / (R−1), and a row's s would exceed twice the median by chance alone
  * with probability P(χ²(R−1) > 4 × its median): 6% at 3 rounds, 0.9% at 5, 0.4% at 6, 0.06% at
  * 8. A mark thus says this case moved between rounds more than the run's cases do, not that its
- * few round medians happened to scatter.
+ * few round medians happened to scatter. Where the run measured the machine's state the interval
+ * comes from the case's state fit instead (src/measure/state.ts): its log half-width then grows
+ * with the case's residual spread and with how much it moves with the state, and a mark says the
+ * case is noisier, or more state-bound, than the run's typical one.
  */
 export const WORSE_THAN_TYPICAL = 2;
 
@@ -72,14 +76,6 @@ function logHalfWidth(figure: number | null, hi95: number | null): number | null
   if (figure === null || hi95 === null || !(figure > 0) || !(hi95 > 0)) return null;
   const h = Math.log(hi95 / figure);
   return Number.isFinite(h) ? Math.max(h, 0) : null;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] ?? 0)
-    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
 /**
