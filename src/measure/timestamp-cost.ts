@@ -14,7 +14,7 @@
  * ways, alternated (their order swapped every repeat, so a drifting clock touches both alike):
  *   (a) every pass writes its begin and end timestamps; GPU busy is the union of the N intervals
  *       (gpuTimes), exactly as a per-pass strategy's samples are reduced;
- *   (b) one span: the first pass writes the begin, the last the end (spanPart), as `pass-each`.
+ *   (b) one span: `pass-each` itself (the first pass writes the begin, the last the end).
  * Both hold the same N passes and the same dispatches; (a) has N timed intervals, (b) one. So
  * busy(a) − span(b) is what N − 1 further timed passes add, and the cost per timed pass is the
  * median over repeats of (busy(a) − span(b)) / (N − 1). A strategy with K timed passes per
@@ -34,9 +34,10 @@
  * the same as one among many in one command buffer (the calibration's).
  */
 import { asDeviceLost, withErrorScopes, type GpuContext } from '../gpu/context.ts';
-import { TimestampRecorder, gpuTimes, spanPart, type ResolveMode } from '../gpu/timestamps.ts';
+import { TimestampRecorder, gpuTimes, type ResolveMode } from '../gpu/timestamps.ts';
 import { DeviceLostError, errorMessage } from '../errors.ts';
 import { encodePass } from '../strategies/encode.ts';
+import { passEach } from '../strategies/pass-each.ts';
 import type { Execution } from '../strategies/types.ts';
 import { mapWorkload } from '../workloads/map.ts';
 import type { CaseParams, Dispatch } from '../workloads/types.ts';
@@ -77,23 +78,19 @@ export const TIMESTAMP_COST_DEFAULTS: TimestampCostOptions = {
   stallTimeoutMs: 10_000,
 };
 
-/** N one-dispatch passes in one command buffer, one submit, one await: every pass timed, or one span. */
-function passesExecution(
-  device: GPUDevice,
-  dispatches: readonly Dispatch[],
-  everyPass: boolean,
-): Execution {
+/**
+ * N one-dispatch passes in one command buffer, one submit, one await, every pass timed: `pass-each`
+ * with a timestamp pair on each pass instead of one span (which `pass-each` itself measures).
+ */
+function everyPassTimed(device: GPUDevice, dispatches: readonly Dispatch[]): Execution {
   const n = dispatches.length;
   return {
-    timedPasses: everyPass ? n : 1,
+    timedPasses: n,
     async execute(recorder) {
       const t0 = nowNs();
       const encoder = device.createCommandEncoder({ label: 'timestamp-cost' });
-      for (let k = 0; k < n; k++) {
-        if (everyPass) encodePass(encoder, dispatches, k, 1, recorder, k, 'both');
-        else encodePass(encoder, dispatches, k, 1, recorder, 0, spanPart(k, n));
-      }
-      recorder?.resolve(encoder, 0, everyPass ? n : 1);
+      for (let k = 0; k < n; k++) encodePass(encoder, dispatches, k, 1, recorder, k, 'both');
+      recorder?.resolve(encoder, 0, n);
       const commands = encoder.finish();
       const t1 = nowNs();
       device.queue.submit([commands]);
@@ -129,10 +126,10 @@ export async function measureTimestampCost(
   try {
     return await withErrorScopes(ctx.device, async (): Promise<TimestampCostRecord> => {
       prepared = await mapWorkload.prepare(ctx.device, params, ctx.limits);
-      const { dispatches } = await prepared.program('steps');
+      const program = await prepared.program('steps');
       recorder = new TimestampRecorder(ctx.device, passes, resolveMode);
-      const timed = passesExecution(ctx.device, dispatches, true);
-      const span = passesExecution(ctx.device, dispatches, false);
+      const timed = everyPassTimed(ctx.device, program.dispatches);
+      const span = passEach.prepare(ctx.device, program);
       const busyNs = async (execution: Execution): Promise<number | undefined> => {
         if (recorder === undefined) return undefined;
         await timedExecution(execution, recorder, options.stallTimeoutMs, 'timestamp cost');
