@@ -181,13 +181,7 @@ export interface DriftCsvRow {
 }
 
 /** One case's round (rounds.csv): its medians per kernel and the state of the round's visit. */
-export interface RoundCsvRow {
-  workload: string;
-  strategy: string;
-  elements: number;
-  kernels: number;
-  intensity: number;
-  workgroupSize: number;
+export interface RoundCsvRow extends Pick<SummaryRow, CaseAxis> {
   round: number;
   /** The visit's state (the state probe's round trip, src/measure/state.ts); null unmeasured. */
   stateUs: number | null;
