@@ -14,12 +14,14 @@ import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { LaunchbenchError, UsageError, errorMessage } from './errors.ts';
 import {
+  abBenchCommand,
   benchCommand,
   benchOptions,
   checkExportPaths,
   exportOptions,
   type BenchArgs,
 } from './commands/bench.ts';
+import type { AbArgs } from './commands/processes.ts';
 import { compareBuilder, compareCommand, type CompareArgs } from './commands/compare.ts';
 import { gpuFlags } from './commands/gpu-options.ts';
 import { infoCommand, type InfoArgs } from './commands/info.ts';
@@ -53,6 +55,34 @@ async function main(argv: string[]): Promise<number> {
       'run the benchmark (default command)',
       (y) => y.options(gpuFlags).options(benchOptions),
       run((args: object) => benchCommand(args as BenchArgs)),
+    )
+    .command(
+      'ab',
+      'A/B of two configurations on a drifting machine: both run process by process, interleaved A B B A …, into <out>/a and <out>/b, then compared; --a and --b give each side its bench options, after any NAME=VALUE environment variables',
+      (y) =>
+        y
+          .options(gpuFlags)
+          .options(benchOptions)
+          .options({
+            a: {
+              type: 'string',
+              describe: 'side A\'s extra bench options, e.g. "--dawn-toggles skip_validation"',
+            },
+            b: {
+              type: 'string',
+              describe:
+                'side B\'s, after any environment variables, e.g. "DAWN_DEBUG_BREAK_ON_ERROR=1 --strategies fused"',
+            },
+            processes: {
+              type: 'string',
+              describe: 'processes per side (default: one per round)',
+            },
+            'fail-on-slower': {
+              type: 'string',
+              describe: 'exit 5 when compare calls a case slower by more than this (e.g. 10%)',
+            },
+          }),
+      run((args: object) => abBenchCommand(args as AbArgs)),
     )
     .command(
       'info',
@@ -145,6 +175,7 @@ function opensDawn(argv: readonly string[]): boolean {
   return (
     command === undefined ||
     command === 'bench' ||
+    command === 'ab' ||
     command === 'info' ||
     argv[0]?.startsWith('-') === true
   );

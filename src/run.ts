@@ -19,7 +19,7 @@ import {
 import { DriftProbe, type DriftRow } from './measure/drift.ts';
 import { visitStateVariance } from './measure/state.ts';
 import { within } from './measure/clock.ts';
-import { pairedRatio, type PairSample } from './measure/paired.ts';
+import { pairWithBaselines } from './measure/paired.ts';
 import type { ClockHold } from './gpu/clock-hold.ts';
 import { GcWatch, collectGarbage, perfNowMs } from './measure/host-noise.ts';
 import { floorShare, roundRandom, visit, visitOrder } from './measure/schedule.ts';
@@ -438,32 +438,6 @@ async function visitGroup(
   return state;
 }
 
-/** The strategies a group's speed-ups are stated against. */
-const BASELINES = ['submit-wait', 'dispatch-each'];
-
-/** Each case's wall ratio to the group's baselines, from samples paired turn by turn. */
-function pairWithBaselines(runners: readonly CaseRunner[]): void {
-  const walls = (r: CaseRunner): PairSample[] =>
-    r.samples.map((s) => ({
-      round: s.round,
-      turn: s.turn,
-      kind: s.kind,
-      gc: s.gc,
-      value: s.wallNs,
-    }));
-  for (const id of BASELINES) {
-    const baseline = runners.find((r) => r.setup.strategy.id === id);
-    if (baseline === undefined) continue;
-    const reference = walls(baseline);
-    for (const r of runners) {
-      if (r === baseline) continue;
-      const paired = pairedRatio(walls(r), reference, 'wall');
-      if (paired === null) continue;
-      r.result.pairedWallRatios = { ...r.result.pairedWallRatios, [id]: paired };
-    }
-  }
-}
-
 /** Options of one run besides the plan. */
 export interface RunOptions {
   /** Resolve mode of GPU samples; undefined takes wall samples only. */
@@ -605,7 +579,7 @@ export async function runPlan(
   const summarised = (group: GroupState): CaseResult[] => {
     const variance = visitStateVariance(visitStates);
     for (const r of group.runners) r.summarise(interrupted, variance);
-    pairWithBaselines(group.runners);
+    pairWithBaselines(group.runners.map((r) => ({ result: r.result, samples: r.samples })));
     return group.results;
   };
   /** A drift probe's row, with the timestamp cost measured beside it for the coming round. */

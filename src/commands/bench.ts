@@ -54,10 +54,18 @@ import {
   type PlannedCase,
 } from '../report/console.ts';
 import { SELF_CHECK_DEFAULTS, selfCheck } from '../measure/self-check.ts';
-import { RunWriter, assertNoRun, makeWritableDir } from '../report/writer.ts';
+import { RunWriter, assertNoRun, makeWritableDir, writeAtomic } from '../report/writer.ts';
+import {
+  EVIDENCE_FILE,
+  abCommand,
+  benchInProcesses,
+  processPart,
+  type AbArgs,
+  type ProcessPlan,
+} from './processes.ts';
 import { reportAfterBench, type ExportPaths } from './report.ts';
 import { EXPORTS, type ExportOption } from '../report/export.ts';
-import { gpuOptions, type GpuArgs } from './gpu-options.ts';
+import { gpuFlags, gpuOptions, type GpuArgs } from './gpu-options.ts';
 import { STRATEGIES, strategyById } from '../strategies/index.ts';
 import type { Strategy } from '../strategies/types.ts';
 import type { Workload } from '../workloads/types.ts';
@@ -92,6 +100,7 @@ export interface BenchArgs extends GpuArgs, ExportPaths {
   'stall-timeout'?: string | undefined;
   'case-budget'?: string | undefined;
   rounds?: string | undefined;
+  processes?: string | undefined;
   settle?: string | undefined;
   drift: boolean;
   verify: boolean;
@@ -153,7 +162,7 @@ async function loadUserWorkload(args: BenchArgs): Promise<Workload | undefined> 
 function benchPlan(
   args: BenchArgs,
   user?: Workload,
-): { plan: RunPlan; profile: string; bandwidth: boolean } {
+): { plan: RunPlan; profile: string; bandwidth: boolean; processes: number } {
   // A scenario takes precedence over --profile (which has a default).
   const profile =
     args.scenario !== undefined ? scenarioProfile(args.scenario) : PROFILES[args.profile];
@@ -216,9 +225,15 @@ function benchPlan(
   // Explicit axes apply to every workload; otherwise a profile's per-workload slices do.
   const explicitAxes =
     args.elements !== undefined || args.kernels !== undefined || args.intensity !== undefined;
+  const processes =
+    args.processes === undefined
+      ? Math.min(profile.processes ?? 1, sampling.rounds)
+      : parseInteger('processes', args.processes);
+  if (processes < 1) throw new UsageError(`--processes: ${processes} must be 1 or more`);
   return {
     profile: profile.name,
     bandwidth: args.bandwidth ?? profile.bandwidth === true,
+    processes,
     plan: {
       slices: explicitAxes ? undefined : profile.slices,
       presets,
@@ -380,6 +395,32 @@ export function checkExportPaths(args: ExportPaths): void {
   }
 }
 
+/** What a run of several processes (src/commands/processes.ts) takes from the plan. */
+function processPlan(args: BenchArgs, plan: RunPlan, bandwidth: boolean): ProcessPlan {
+  const { rounds, minSamples, maxTimeMs, maxNoise } = plan.sampling;
+  return {
+    sampling: { rounds, minSamples, maxTimeMs, maxNoise },
+    seed: plan.seed,
+    bandwidth,
+    selfCheck: args['self-check'],
+    known: [...Object.keys(gpuFlags), ...Object.keys(benchOptions), 'verbose'],
+  };
+}
+
+/**
+ * `launchbench ab`: A and B interleaved process by process (src/commands/processes.ts), each
+ * side `--processes` processes (default: one per round), then compared.
+ */
+export async function abBenchCommand(args: AbArgs): Promise<number> {
+  if (args['dry-run'] === true) throw new UsageError('--dry-run: not in ab; use bench --dry-run');
+  const user = await loadUserWorkload(args);
+  const { plan, bandwidth } = benchPlan(args, user);
+  const processes =
+    args.processes === undefined ? plan.sampling.rounds : parseInteger('processes', args.processes);
+  if (processes < 1) throw new UsageError(`--processes: ${processes} must be 1 or more`);
+  return abCommand(args, processes, processPlan(args, plan, bandwidth));
+}
+
 /** Without a terminal, a progress line at least this often (and after every round). */
 const PROGRESS_EVERY_MS = 10_000;
 
@@ -392,7 +433,10 @@ let stopSignal: NodeJS.Signals | undefined;
 /** Runs the benchmark; returns the exit code (0, or 130/143 when a signal stopped it). */
 export async function benchCommand(args: BenchArgs): Promise<number> {
   const user = await loadUserWorkload(args);
-  const { plan, profile, bandwidth } = benchPlan(args, user);
+  const { plan, profile, bandwidth, processes } = benchPlan(args, user);
+  const part = processPart();
+  if (processes > 1 && part === undefined && args['dry-run'] !== true)
+    return benchInProcesses(args, processes, processPlan(args, plan, bandwidth));
   if (user !== undefined && unverifiedUserKernel(user))
     process.stderr.write(
       `launchbench: ${user.id} has no --reference: its results are timed but not verified (every output says so)\n`,
@@ -489,6 +533,13 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
     process.on('SIGTERM', onSignal);
     const tty = stderrIsTerminal();
     const started = Date.now();
+    // In a run of several processes: which this is, and the time the later ones will take (as
+    // long as the earlier ones did, or as this one will before any has ended).
+    const inPart = part === undefined ? '' : `process ${part.index}/${part.count}, `;
+    const withLater = (leftMs: number | undefined, now: number): number | undefined =>
+      part === undefined || leftMs === undefined
+        ? leftMs
+        : leftMs + (part.laterMs ?? (now - started + leftMs) * (part.count - part.index));
     const clock = new ProgressClock(planGroups(plan).length);
     let visiting: RunProgress | undefined;
     let lastLineMs = started;
@@ -535,7 +586,8 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
           onVisit(p) {
             clock.begin(p.group, Date.now());
             visiting = p;
-            const where = visitLine(p, clock.leftMs(p.visitsDone, p.visits));
+            const where =
+              inPart + visitLine(p, withLater(clock.leftMs(p.visitsDone, p.visits), Date.now()));
             if (tty) process.stderr.write(`\r\x1b[K[${where}] ${p.group}`);
           },
           onCases(results, samples) {
@@ -549,9 +601,9 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
             const roundDone = (p.visitsDone + 1) % (p.visits / p.rounds) === 0;
             if (!roundDone && now - lastLineMs < PROGRESS_EVERY_MS) return;
             lastLineMs = now;
-            const leftMs = clock.leftMs(p.visitsDone + 1, p.visits);
+            const leftMs = withLater(clock.leftMs(p.visitsDone + 1, p.visits), now);
             process.stderr.write(
-              `launchbench: ${doneLine(p, leftMs, now - started, keyFigure(results))}\n`,
+              `launchbench: ${inPart}${doneLine(p, leftMs, now - started, keyFigure(results))}\n`,
             );
           },
           onDrift(row) {
@@ -594,10 +646,15 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
         }),
       );
       hold.hold?.destroy();
+      // A process of a run of several: its cases with their evidence, for the run to merge.
+      if (part !== undefined)
+        writeAtomic(join(dir, EVIDENCE_FILE), JSON.stringify({ cases: writer.cases }));
     }
-    process.stdout.write(`${summaryTable(writer.cases, plan.sampling.maxNoise)}\n`);
-    if (drift.length > 0) process.stdout.write(`\n${driftTable(drift)}\n`);
-    process.stdout.write(`\n${clockHoldLine(clockHoldRecord(hold))}\n`);
+    if (part === undefined) {
+      process.stdout.write(`${summaryTable(writer.cases, plan.sampling.maxNoise)}\n`);
+      if (drift.length > 0) process.stdout.write(`\n${driftTable(drift)}\n`);
+      process.stdout.write(`\n${clockHoldLine(clockHoldRecord(hold))}\n`);
+    }
     if (args['self-check'] && deviceLost === undefined && !interrupted) {
       const rows = await selfCheck(ctx, {
         ...SELF_CHECK_DEFAULTS,
@@ -616,8 +673,10 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
       writer.writeBandwidth(rows);
       process.stdout.write(`\n${bandwidthTable(rows)}\n`);
     }
-    await reportAfterBench(dir, args);
-    process.stdout.write(`\nresults: ${dir}\n`);
+    if (part === undefined) {
+      await reportAfterBench(dir, args);
+      process.stdout.write(`\nresults: ${dir}\n`);
+    }
     const failed = writer.cases.filter((c) => c.status === 'failed');
     if (failed.length > 0)
       process.stderr.write(
@@ -723,6 +782,11 @@ export const benchOptions = {
   vocab: {
     type: 'string',
     describe: "decode: vocabulary sizes (the LM head's rows), list (default each preset's)",
+  },
+  processes: {
+    type: 'string',
+    describe:
+      "share the rounds out over this many fresh processes, one after another, merged into one run: intervals then include what differs between processes (default: the profile's, 1 in quick)",
   },
   rounds: {
     type: 'string',

@@ -29,6 +29,7 @@ import {
   readRun,
   type CaseAxis,
   type RunData,
+  type RunContextFile,
 } from '../report/read-run.ts';
 import { makeWritableDir, toCsv, writeAtomic } from '../report/writer.ts';
 
@@ -196,6 +197,18 @@ export interface CompareArgs {
 const caseName = (r: CompareRow): string =>
   `${r.workload} ${r.strategy} elements=${r.elements} K=${r.kernels} intensity=${r.intensity} wg=${r.workgroupSize}`;
 
+/** Whether two runs of several processes ran interleaved (`launchbench ab`): their times overlap. */
+function interleaved(a: RunContextFile, b: RunContextFile): boolean {
+  const span = (c: RunContextFile): [number, number] | undefined => {
+    const times = (c.processes ?? []).flatMap((p) => [p.startedAt, p.finishedAt]);
+    const ms = times.filter((t) => typeof t === 'string').map((t) => Date.parse(t));
+    return ms.length < 2 ? undefined : [Math.min(...ms), Math.max(...ms)];
+  };
+  const x = span(a);
+  const y = span(b);
+  return x !== undefined && y !== undefined && x[0] < y[1] && y[0] < x[1];
+}
+
 export function compareCommand(args: CompareArgs): number {
   const { a, b, out } = args;
   if (out !== undefined && !out.toLowerCase().endsWith('.csv')) {
@@ -266,15 +279,18 @@ export function compareCommand(args: CompareArgs): number {
   ];
   const shifts = probeShifts(runA, runB);
   const moved = machineMoved(shifts, minEffect);
+  const probeText = moved.map((s) => `${s.label} ${ratio(s.ratio)}`).join(', ');
   const machine =
     moved.length === 0
       ? ''
-      : `the machine itself moved between the runs (drift probe: ${moved.map((s) => `${s.label} ${ratio(s.ratio)}`).join(', ')}): differences of that size may be the machine's, not the code's`;
+      : interleaved(runA.context, runB.context)
+        ? `the fixed references moved between the sides although their processes were interleaved (drift probe: ${probeText}): B's configuration moves them too (a Dawn toggle can), so differences of that size may not be the measured code's`
+        : `the machine itself moved between the runs (drift probe: ${probeText}): differences of that size may be the machine's, not the code's; measure both again, back to back`;
   if (shifts.length > 0) {
     lines.push(
       `drift probe (drift.csv, the same fixed references in both runs), median B/A: ${shifts.map((s) => `${s.label} ${ratio(s.ratio)}`).join(', ')}`,
     );
-    if (machine !== '') lines.push(`warning: ${machine}; measure both again, back to back.`);
+    if (machine !== '') lines.push(`warning: ${machine}.`);
   }
   if (out !== undefined) {
     writeAtomic(out, toCsv(rows.map(csvRecord), true));

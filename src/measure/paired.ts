@@ -13,7 +13,7 @@
  * of the pair log-ratios give the spread, and the interval is where a second run's figure should
  * fall (t × spread × √(2/R), as in roundSummary). Never prints.
  */
-import type { SampleKind } from './result.ts';
+import type { CaseResult, Sample, SampleKind } from './result.ts';
 import { median, studentT } from './stats.ts';
 
 /** What pairing needs of a sample (a Sample, or a row of samples.csv). */
@@ -104,4 +104,29 @@ export function pairedRatio(
     pairs: all.length,
     rounds,
   };
+}
+
+/** The strategies a group's speed-ups are stated against. */
+const BASELINES = ['submit-wait', 'dispatch-each'];
+
+/**
+ * Sets each case's wall ratio to its group's baselines (`pairedWallRatios`), from samples paired
+ * turn by turn; `group`: the cases of one group (one workload and parameters), with their samples.
+ */
+export function pairWithBaselines(
+  group: readonly { result: CaseResult; samples: readonly Sample[] }[],
+): void {
+  const walls = (samples: readonly Sample[]): PairSample[] =>
+    samples.map((s) => ({ round: s.round, turn: s.turn, kind: s.kind, gc: s.gc, value: s.wallNs }));
+  for (const id of BASELINES) {
+    const baseline = group.find((c) => c.result.strategy === id);
+    if (baseline === undefined) continue;
+    const reference = walls(baseline.samples);
+    for (const c of group) {
+      if (c === baseline) continue;
+      const paired = pairedRatio(walls(c.samples), reference, 'wall');
+      if (paired === null) continue;
+      c.result.pairedWallRatios = { ...c.result.pairedWallRatios, [id]: paired };
+    }
+  }
 }

@@ -110,6 +110,26 @@ export interface CaseResult {
   droppedGpuSamples: number;
   /** How `gpuBusyNs` and `gpuBusyRounds` were made from the GPU samples; unset without any. */
   gpuBusyMethod?: GpuBusyMethod | undefined;
+  /** What its figures were made from besides the samples; set by the run. */
+  evidence?: CaseEvidence | undefined;
+}
+
+/**
+ * What a case's figures are made from besides its samples: how its GPU busy is put on a span's
+ * footing, the state of each round's visit, and the sampling targets. A run of several processes
+ * (src/commands/processes.ts) gets it from each process and summarises their samples together.
+ */
+export interface CaseEvidence {
+  timedPasses: number;
+  costNsPerTimedPass: number | undefined;
+  /** By round: the timestamp cost measured right before it, ns. */
+  costNsByRound: readonly (number | null | undefined)[];
+  /** By round: the state of the case's visit, ns (src/measure/state.ts). */
+  statesNsByRound: readonly (number | null | undefined)[];
+  /** By round: the process that took it (a run of several processes); 0 where absent. */
+  processOfRound?: readonly number[];
+  minSamples: number;
+  maxNoise: number;
 }
 
 /**

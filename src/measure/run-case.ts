@@ -13,7 +13,7 @@ import { GC_SHARE, perfNowMs, type GcWatch } from './host-noise.ts';
 import type { Sampled } from './schedule.ts';
 import { distribution, roundSummary, type Distribution, type RoundSummary } from './stats.ts';
 import { withStateFit } from './state.ts';
-import type { CaseResult, GpuBusyMethod, Sample, SampleKind } from './result.ts';
+import type { CaseEvidence, CaseResult, GpuBusyMethod, Sample, SampleKind } from './result.ts';
 import type { Execution, HostPhases, Strategy } from '../strategies/types.ts';
 import type { CaseParams, PreparedCase, Tolerance, Workload } from '../workloads/types.ts';
 
@@ -608,63 +608,34 @@ export class CaseRunner implements Sampled {
     this.costs[round] = ns;
   }
 
+  /** What summarising this case takes besides its samples (summariseCase). */
+  evidence(): CaseEvidence {
+    const { sampling } = this.setup;
+    return {
+      timedPasses: this.timedPasses,
+      costNsPerTimedPass: this.setup.timestampCostNsPerPass,
+      costNsByRound: [...this.costs],
+      statesNsByRound: [...this.states],
+      minSamples: sampling.minSamples,
+      maxNoise: sampling.maxNoise,
+    };
+  }
+
   /**
    * Refreshes the result from every sample so far (call after each visit: it is idempotent);
    * `visitStateVariance`: the variance of ln(state) over the run's visits so far, for the repeat
    * intervals (src/measure/state.ts withStateFit).
    */
   summarise(interrupted = false, visitStateVariance?: number): CaseResult {
-    const r = this.result;
-    const { sampling } = this.setup;
-    r.elapsedMs = this.busyNs / 1e6;
-    r.gcSamples = this.samples.filter((s) => s.gc).length;
-    const basis: BusyBasis = {
-      timedPasses: this.timedPasses,
-      costNsPerTimedPass: this.setup.timestampCostNsPerPass,
-      costNsByRound: this.costs,
-    };
-    summarise(r, this.samples, basis);
-    const rounds = (pick: (s: Sample) => number | null, kind: SampleKind): RoundSummary => {
-      const byRound: number[][] = [];
-      for (const s of this.samples) {
-        const v = pick(s);
-        if (s.kind !== kind || s.gc || v === null) continue;
-        (byRound[s.round] ??= []).push(v);
-      }
-      return withStateFit(
-        roundSummary(
-          Array.from(byRound, (v) => v ?? []),
-          this.states,
-        ),
-        visitStateVariance,
-      );
-    };
-    r.wallRounds = rounds((s) => s.wallNs, 'wall');
-    r.gpuBusyRounds = rounds((s) => spanEquivalentBusyNs(s, basis), 'gpu');
-    // With rounds, the figure is the rounds' centre (RoundSummary.centre), not the pooled median.
-    const centred = (d: Distribution | null, rs: RoundSummary): Distribution | null =>
-      d === null || rs.centre === null ? d : { ...d, median: rs.centre };
-    r.wallNs = centred(r.wallNs, r.wallRounds);
-    r.gpuBusyNs = centred(r.gpuBusyNs, r.gpuBusyRounds);
-    if (r.status !== 'ok') return r;
-    const wantGpu = this.samples.some((s) => s.kind === 'gpu');
-    const n = { wall: r.wallNs?.n ?? 0, gpu: r.gpuBusyNs?.n ?? 0 };
-    r.enoughSamples = n.wall >= sampling.minSamples && (!wantGpu || n.gpu >= sampling.minSamples);
-    const quiet = (d: Distribution | null, rs: RoundSummary | null): boolean => {
-      if (d === null) return false;
-      if (rs !== null && rs.hi95 !== null) return rs.hi95 / d.median - 1 <= sampling.maxNoise;
-      return d.medianNoise <= sampling.maxNoise;
-    };
-    r.converged =
-      quiet(r.wallNs, r.wallRounds) && (!wantGpu || quiet(r.gpuBusyNs, r.gpuBusyRounds));
-    // A missed noise target is `converged` false, not a reason: the console and report.md state
-    // the run's typical interval once and mark the rows worse than it (src/report/noise.ts).
-    r.reason = interrupted
-      ? 'interrupted'
-      : !r.enoughSamples
-        ? `insufficient samples: ${n.wall} wall${wantGpu ? `, ${n.gpu} GPU` : ''} < floor ${sampling.minSamples}`
-        : '';
-    return r;
+    this.result.elapsedMs = this.busyNs / 1e6;
+    this.result.evidence = this.evidence();
+    return summariseCase(
+      this.result,
+      this.samples,
+      this.result.evidence,
+      interrupted,
+      visitStateVariance,
+    );
   }
 
   private timed(withRecorder: TimestampRecorder | undefined): Promise<TimedExecution> {
@@ -753,6 +724,69 @@ export function spanEquivalentBusyNs(
   const costNs = basis.costNsByRound?.[sample.round] ?? basis.costNsPerTimedPass;
   if (busyNs === null || basis.timedPasses <= 1 || costNs === undefined) return busyNs;
   return Math.max(0, busyNs - (basis.timedPasses - 1) * costNs);
+}
+
+/**
+ * Makes `r`'s figures, intervals, state fit, floor and convergence from its `samples` (the
+ * rounds' spread sets the intervals: src/measure/stats.ts roundSummary, src/measure/state.ts);
+ * `visitStateVariance`: the variance of ln(state) over the run's visits.
+ */
+export function summariseCase(
+  r: CaseResult,
+  samples: readonly Sample[],
+  evidence: CaseEvidence,
+  interrupted = false,
+  visitStateVariance?: number,
+): CaseResult {
+  r.gcSamples = samples.filter((s) => s.gc).length;
+  const basis: BusyBasis = {
+    timedPasses: evidence.timedPasses,
+    costNsPerTimedPass: evidence.costNsPerTimedPass,
+    costNsByRound: evidence.costNsByRound.map((c) => c ?? undefined),
+  };
+  summarise(r, samples, basis);
+  const states = evidence.statesNsByRound.map((s) => s ?? undefined);
+  const rounds = (pick: (s: Sample) => number | null, kind: SampleKind): RoundSummary => {
+    const byRound: number[][] = [];
+    for (const s of samples) {
+      const v = pick(s);
+      if (s.kind !== kind || s.gc || v === null) continue;
+      (byRound[s.round] ??= []).push(v);
+    }
+    return withStateFit(
+      roundSummary(
+        Array.from(byRound, (v) => v ?? []),
+        states,
+        evidence.processOfRound,
+      ),
+      visitStateVariance,
+    );
+  };
+  r.wallRounds = rounds((s) => s.wallNs, 'wall');
+  r.gpuBusyRounds = rounds((s) => spanEquivalentBusyNs(s, basis), 'gpu');
+  // With rounds, the figure is the rounds' centre (RoundSummary.centre), not the pooled median.
+  const centred = (d: Distribution | null, rs: RoundSummary): Distribution | null =>
+    d === null || rs.centre === null ? d : { ...d, median: rs.centre };
+  r.wallNs = centred(r.wallNs, r.wallRounds);
+  r.gpuBusyNs = centred(r.gpuBusyNs, r.gpuBusyRounds);
+  if (r.status !== 'ok') return r;
+  const wantGpu = samples.some((s) => s.kind === 'gpu');
+  const n = { wall: r.wallNs?.n ?? 0, gpu: r.gpuBusyNs?.n ?? 0 };
+  r.enoughSamples = n.wall >= evidence.minSamples && (!wantGpu || n.gpu >= evidence.minSamples);
+  const quiet = (d: Distribution | null, rs: RoundSummary | null): boolean => {
+    if (d === null) return false;
+    if (rs !== null && rs.hi95 !== null) return rs.hi95 / d.median - 1 <= evidence.maxNoise;
+    return d.medianNoise <= evidence.maxNoise;
+  };
+  r.converged = quiet(r.wallNs, r.wallRounds) && (!wantGpu || quiet(r.gpuBusyNs, r.gpuBusyRounds));
+  // A missed noise target is `converged` false, not a reason: the console and report.md state
+  // the run's typical interval once and mark the rows worse than it (src/report/noise.ts).
+  r.reason = interrupted
+    ? 'interrupted'
+    : !r.enoughSamples
+      ? `insufficient samples: ${n.wall} wall${wantGpu ? `, ${n.gpu} GPU` : ''} < floor ${evidence.minSamples}`
+      : '';
+  return r;
 }
 
 export function summarise(

@@ -89,6 +89,8 @@ export interface StateFit {
   r2: number;
   /** Variance of ln(round median) around the line (R − 2 degrees of freedom). */
   residualVariance: number;
+  /** Each round's ln(median) less the line's value at its state, in the order given. */
+  residuals: number[];
 }
 
 /** The fewest rounds with a state that a fit takes (two residual degrees of freedom). */
@@ -111,7 +113,68 @@ export function stateFit(
   if (!(f.sxx > 0) || slope === undefined) return undefined;
   const sse = residualSquares(f, slope);
   const r2 = f.syy > 0 ? Math.max(0, 1 - sse / f.syy) : 0;
-  return { slope, r2, residualVariance: sse / (f.n - 2) };
+  const residuals = y.map((v, i) => v - f.yMean - slope * ((z[i] ?? 0) - f.zMean));
+  return { slope, r2, residualVariance: sse / (f.n - 2), residuals };
+}
+
+/**
+ * The process level of a run made of several processes (src/commands/processes.ts): rounds that
+ * one process took share whatever that process met (its device, its host state), so where
+ * processes differ more than their rounds do, the processes are the level that varies. Given
+ * each round's deviation (from the state line, or from the mean) and its process, the mean
+ * square between the processes' means, per round: Σₚ nₚ(ēₚ − ē)² / (P − 1), P − 1 degrees of
+ * freedom; its expectation is σ²_round + n̄·σ²_process, so that MS/R is the variance of the run's
+ * mean (exact when every process took n̄ rounds). Undefined below two processes, or when no
+ * process took two rounds (then every round is its own process, and the rounds' own spread is
+ * the process level).
+ */
+export function processMeanSquare(
+  deviations: readonly number[],
+  processes: readonly number[],
+): { meanSquare: number; df: number } | undefined {
+  const groups = new Map<number, number[]>();
+  deviations.forEach((d, i) => {
+    const p = processes[i] ?? 0;
+    groups.set(p, [...(groups.get(p) ?? []), d]);
+  });
+  if (groups.size < 2 || groups.size === deviations.length) return undefined;
+  const mean = deviations.reduce((a, b) => a + b, 0) / deviations.length;
+  let between = 0;
+  for (const values of groups.values()) {
+    const m = values.reduce((a, b) => a + b, 0) / values.length;
+    between += values.length * (m - mean) ** 2;
+  }
+  return { meanSquare: between / (groups.size - 1), df: groups.size - 1 };
+}
+
+/**
+ * The variance and degrees of freedom a repeat interval rests on: the rounds' (`variance`, `df`),
+ * or the processes' where they vary more (processMeanSquare).
+ */
+function levelThatVaries(
+  variance: number,
+  df: number,
+  deviations: readonly number[],
+  processes: readonly number[],
+): { variance: number; df: number } {
+  const level = processMeanSquare(deviations, processes);
+  return level !== undefined && level.meanSquare > variance
+    ? { variance: level.meanSquare, df: level.df }
+    : { variance, df };
+}
+
+/**
+ * `summary`'s repeat interval from its processes where they, not its rounds, are the level that
+ * varies (levelThatVaries); as it is otherwise, and in a run of one process.
+ */
+function withProcessLevel(summary: RoundSummary): RoundSummary {
+  const { centre, spread, rounds, roundMedians, roundProcesses } = summary;
+  if (centre === null || spread === null) return summary;
+  const logs = roundMedians.map((m) => Math.log(m) - Math.log(centre));
+  const level = levelThatVaries(spread * spread, rounds - 1, logs, roundProcesses);
+  if (level.df === rounds - 1) return summary;
+  const half = studentT(0.975, level.df) * Math.sqrt((2 / rounds) * level.variance);
+  return { ...summary, lo95: centre * Math.exp(-half), hi95: centre * Math.exp(half) };
 }
 
 /** The variance of ln(state) over a run's visits (undefined below 3 visits). */
@@ -140,20 +203,23 @@ export function withStateFit(summary: RoundSummary, visitVariance?: number): Rou
   // The rounds whose visit's state was measured (a probe can fail; a round then goes without).
   const medians: number[] = [];
   const states: number[] = [];
+  const processes: number[] = [];
   summary.roundStatesNs.forEach((state, i) => {
     const m = summary.roundMedians[i];
     if (state === null || m === undefined) return;
     medians.push(m);
     states.push(state);
+    processes.push(summary.roundProcesses[i] ?? 0);
   });
   const fit = stateFit(medians, states);
-  if (fit === undefined) return summary;
+  if (fit === undefined) return withProcessLevel(summary);
   const withFit = { ...summary, stateSlope: fit.slope, stateR2: fit.r2 };
-  if (visitVariance === undefined) return withFit;
+  if (visitVariance === undefined) return withProcessLevel(withFit);
   const r = medians.length;
+  const level = levelThatVaries(fit.residualVariance, r - 2, fit.residuals, processes);
   const half =
-    studentT(0.975, r - 2) *
-    Math.sqrt((2 / r) * (fit.residualVariance + fit.slope * fit.slope * visitVariance));
+    studentT(0.975, level.df) *
+    Math.sqrt((2 / r) * (level.variance + fit.slope * fit.slope * visitVariance));
   return {
     ...withFit,
     lo95: summary.centre * Math.exp(-half),

@@ -187,6 +187,11 @@ export interface RoundSummary {
   /** The state of each such round's visit (round trip, ns: src/measure/state.ts); null where unmeasured. */
   roundStatesNs: (number | null)[];
   /**
+   * The process (0-based) that took each such round: 0 throughout in a run of one process; in a
+   * run made of several (src/commands/processes.ts), which one.
+   */
+  roundProcesses: number[];
+  /**
    * The state fit (src/measure/state.ts withStateFit): the slope of ln(round median) on ln(state)
    * and the share of the between-round variance it explains; null without one (fewer than 4
    * rounds with a state, or no state measured).
@@ -203,6 +208,7 @@ export interface RoundSummary {
 export function roundSummary(
   samplesByRound: readonly (readonly number[])[],
   statesNs: readonly (number | undefined)[] = [],
+  processOfRound: readonly (number | undefined)[] = [],
 ): RoundSummary {
   const roundIds: number[] = [];
   const roundMedians: number[] = [];
@@ -217,9 +223,10 @@ export function roundSummary(
     );
   });
   const roundStatesNs = roundIds.map((round) => statesNs[round] ?? null);
+  const roundProcesses = roundIds.map((round) => processOfRound[round] ?? 0);
   const rounds = roundMedians.length;
   const logs = roundMedians.filter((m) => m > 0).map((m) => Math.log(m));
-  const none = { stateSlope: null, stateR2: null, roundIds, roundStatesNs };
+  const none = { stateSlope: null, stateR2: null, roundIds, roundStatesNs, roundProcesses };
   if (rounds < 2 || logs.length !== rounds) {
     return { rounds, roundMedians, centre: null, spread: null, lo95: null, hi95: null, ...none };
   }

@@ -152,16 +152,23 @@ export function summaryRows(results: readonly CaseResult[]): Record<string, Cell
 
 /**
  * rounds.csv: one row per case and round, the level that varies (src/measure/state.ts): the
- * case's median wall and GPU busy time per kernel in that round, and the state of the round's
- * visit. compare fits both runs' rounds on their states from it.
+ * case's median wall and GPU busy time per kernel in that round, the process that took it (0 in a
+ * run of one process) and the state of the round's visit. compare fits both runs' rounds on their
+ * states from it.
  */
 export function roundRows(results: readonly CaseResult[]): Record<string, Cell>[] {
   const rows: Record<string, Cell>[] = [];
   for (const r of results) {
-    const byRound = new Map<number, { stateNs: number | null; wall?: number; gpu?: number }>();
+    const byRound = new Map<
+      number,
+      { stateNs: number | null; process: number; wall?: number; gpu?: number }
+    >();
     const add = (rs: CaseResult['wallRounds'], key: 'wall' | 'gpu'): void => {
       rs?.roundIds.forEach((round, i) => {
-        const row = byRound.get(round) ?? { stateNs: rs.roundStatesNs[i] ?? null };
+        const row = byRound.get(round) ?? {
+          stateNs: rs.roundStatesNs[i] ?? null,
+          process: rs.roundProcesses[i] ?? 0,
+        };
         const median = rs.roundMedians[i];
         if (median !== undefined) row[key] = median;
         byRound.set(round, row);
@@ -179,6 +186,7 @@ export function roundRows(results: readonly CaseResult[]): Record<string, Cell>[
         intensity: p.intensity,
         workgroupSize: p.workgroupSize,
         round: roundId,
+        process: v.process,
         stateUs: round(v.stateNs === null ? null : v.stateNs / 1e3),
         wallUsPerKernel: round(perKernelUs(r, v.wall)),
         gpuBusyUsPerKernel: round(perKernelUs(r, v.gpu)),

@@ -58,6 +58,19 @@ function samplingText(s: Record<string, number>): string {
   return `${parts.join('; ')}.`;
 }
 
+/** A run made of several processes (src/commands/processes.ts): which took which rounds. */
+function processesText(processes: RunData['context']['processes']): string | undefined {
+  if (processes === undefined || processes.length === 0) return undefined;
+  const ranges = processes.map(({ rounds }) =>
+    rounds === undefined
+      ? '?'
+      : rounds[0] === rounds[1]
+        ? `${(rounds[0] ?? 0) + 1}`
+        : `${(rounds[0] ?? 0) + 1}–${(rounds[1] ?? 0) + 1}`,
+  );
+  return `${fmtCount(processes.length)} fresh processes one after another, each its own device, taking rounds ${ranges.join(', ')}; a case's repeat interval comes from the spread between the processes where it exceeds the spread between its rounds (each process's own files: \`processes/<i>/\`)`;
+}
+
 type CpuContext = NonNullable<RunData['context']['cpu']>;
 
 function cpuText(cpu: CpuContext): string {
@@ -237,6 +250,7 @@ export function facts(run: RunData): string[] {
       add('sampling', samplingText(s));
     }
   }
+  add('processes', processesText(c.processes));
   add('samples dropped for garbage collection', gcText(run.summary));
   add(
     'verified against the CPU reference',

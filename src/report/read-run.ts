@@ -256,6 +256,15 @@ export interface RunContextFile {
     sampling?: Record<string, number>;
   };
   commandLine?: string[];
+  /** A run made of several processes (src/commands/processes.ts): each one's part. */
+  processes?: {
+    dir?: string;
+    exitCode?: number;
+    rounds?: number[];
+    seed?: number;
+    startedAt?: string | null;
+    finishedAt?: string | null;
+  }[];
   gitCommit?: string | null;
   packages?: Record<string, string | null>;
   node?: string;

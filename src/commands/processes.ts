@@ -1,0 +1,525 @@
+/**
+ * Runs made of several processes (issue 19), and `launchbench ab`.
+ *
+ * `bench --processes P`: the run's R rounds are shared out over P fresh processes (each its own
+ * device), run one after another; each writes its part into <run>/processes/<i>/, and the run's
+ * own files are made from all of them (src/measure/merge.ts): one summary, one report, intervals
+ * from the processes where they vary more than the rounds. On the lent H200 a minimal Dawn loop
+ * moved 17–31 µs per submit across processes a minute apart: a run of one process meets one draw
+ * of that, and its intervals cannot say how far a second run's figures will be.
+ *
+ * `ab`: two configurations (bench options, environment variables) measured process by process,
+ * interleaved A B B A A B …, into <out>/a and <out>/b, then compared (src/commands/compare.ts):
+ * on a machine whose state drifts, both sides meet the same states, and the comparison is about
+ * the configurations, not about when each ran.
+ *
+ * The processes are this CLI run again (bench, one process each); this module only spawns them,
+ * waits, and merges their files. Never times anything itself.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, renameSync, rmSync, readdirSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'csv-parse/sync';
+import { UsageError, errorMessage } from '../errors.ts';
+import { mergeProcesses, type ProcessPart } from '../measure/merge.ts';
+import type { CaseResult, Sample } from '../measure/result.ts';
+import type { DriftRow } from '../measure/drift.ts';
+import { SAMPLE_COLUMNS } from '../report/columns.ts';
+import { driftTable, summaryTable } from '../report/console.ts';
+import { RunWriter, makeWritableDir, assertNoRun, writeAtomic } from '../report/writer.ts';
+import { reportAfterBench } from './report.ts';
+import { compareCommand } from './compare.ts';
+import type { BenchArgs } from './bench.ts';
+
+/** Set in a process of a run of several: `i/P` (1-based), which it is. */
+export const PROCESS_ENV = 'LAUNCHBENCH_PROCESS';
+/** Set with PROCESS_ENV: what the processes after it should take, ms (progress's time left). */
+export const PROCESS_LATER_MS_ENV = 'LAUNCHBENCH_PROCESS_LATER_MS';
+/** A process's own record beside its samples: each case with its evidence (merge.ts). */
+export const EVIDENCE_FILE = 'evidence.json';
+
+/** In a process of a run of several: which (1-based) of how many; undefined otherwise. */
+export function processPart(): { index: number; count: number; laterMs?: number } | undefined {
+  const match = /^(\d+)\/(\d+)$/.exec(process.env[PROCESS_ENV] ?? '');
+  if (match === null) return undefined;
+  const later = Number(process.env[PROCESS_LATER_MS_ENV]);
+  return {
+    index: Number(match[1]),
+    count: Number(match[2]),
+    ...(Number.isFinite(later) ? { laterMs: later } : {}),
+  };
+}
+
+/** `rounds` shared out over `processes`, the first ones taking one more where it does not divide. */
+export function shareRounds(rounds: number, processes: number): number[] {
+  return Array.from(
+    { length: processes },
+    (_, i) => Math.floor(rounds / processes) + (i < rounds % processes ? 1 : 0),
+  );
+}
+
+/** Options a process of the run is given by the run itself, not passed through. */
+const SET_PER_PROCESS = new Set([
+  'out',
+  'rounds',
+  'seed',
+  'processes',
+  'min-samples',
+  'max-time',
+  'bandwidth',
+  'self-check',
+  'export-json',
+  'export-benchmark-action',
+  'export-markdown',
+  'a',
+  'b',
+  'fail-on-slower',
+  '_',
+  '$0',
+]);
+
+/** The command line that gives a bench process the same options as `args` (less SET_PER_PROCESS). */
+export function passThrough(args: object, known: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const key of known) {
+    if (SET_PER_PROCESS.has(key)) continue;
+    const value = (args as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    if (typeof value === 'boolean') out.push(value ? `--${key}` : `--no-${key}`);
+    else if (typeof value === 'string' || typeof value === 'number')
+      out.push(`--${key}`, String(value));
+  }
+  return out;
+}
+
+/**
+ * One side of `ab` as given (`--b "NAME=VALUE --dawn-toggles skip_validation"`): leading
+ * NAME=VALUE words are environment variables, the rest bench options (words split at white
+ * space; no quoting).
+ */
+export function parseSide(
+  option: string,
+  text: string | undefined,
+): { env: Record<string, string>; argv: string[] } {
+  const words = (text ?? '').split(/\s+/).filter((w) => w !== '');
+  const env: Record<string, string> = {};
+  let i = 0;
+  for (; i < words.length; i++) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(words[i] ?? '');
+    if (match === null) break;
+    env[match[1] as string] = match[2] as string;
+  }
+  const argv = words.slice(i);
+  const stray = argv.find((w) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(w));
+  if (stray !== undefined)
+    throw new UsageError(`--${option}: '${stray}': environment variables go before the options`);
+  if (argv.some((w) => /^--(out|rounds|seed|processes)(=|$)/.test(w)))
+    throw new UsageError(`--${option}: --out, --rounds, --seed and --processes are the run's own`);
+  return { env, argv };
+}
+
+/** The CLI's entry script, to run a process of the run with. */
+const CLI = fileURLToPath(new URL('../cli.ts', import.meta.url));
+
+/** Runs one process; resolves to its exit code. `onChild` gets it, to pass signals on. */
+function runProcess(
+  argv: readonly string[],
+  env: Record<string, string>,
+  onChild: (kill: ((signal: NodeJS.Signals) => void) | undefined) => void,
+): Promise<number> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [...process.execArgv, CLI, ...argv], {
+      // Its stdout and stderr are the run's; the IPC channel stops it when this process is gone.
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, LAUNCHBENCH_RAW_STDERR: '1', ...env },
+    });
+    onChild((signal) => child.kill(signal));
+    child.on('error', (error) => {
+      process.stderr.write(`launchbench: could not start a process: ${errorMessage(error)}\n`);
+      onChild(undefined);
+      done(1);
+    });
+    child.on('close', (code, signal) => {
+      onChild(undefined);
+      done(code ?? (signal === 'SIGTERM' ? 143 : signal === 'SIGINT' ? 130 : 1));
+    });
+  });
+}
+
+const INTERRUPTED = new Set([130, 143]);
+
+/** What a process left in its folder, read back; undefined where it left no evidence. */
+function readPart(dir: string, rounds: number, code: number): ProcessPart | undefined {
+  const path = join(dir, EVIDENCE_FILE);
+  if (!existsSync(path)) return undefined;
+  const { cases } = JSON.parse(readFileSync(path, 'utf8')) as { cases: CaseResult[] };
+  const rows = existsSync(join(dir, 'samples.csv'))
+    ? parse<Record<string, string>>(readFileSync(join(dir, 'samples.csv'), 'utf8'), {
+        columns: true,
+      })
+    : [];
+  const number = (text: string | undefined): number | null =>
+    text === undefined || text === '' ? null : Number(text);
+  const samples = rows.map((row) => {
+    const s: Record<string, unknown> = {};
+    for (const c of SAMPLE_COLUMNS) {
+      if (c === 'caseId' || c === 'kind') s[c] = row[c];
+      else if (c === 'gc') s[c] = row[c] === 'true';
+      else s[c] = number(row[c]);
+    }
+    return s as unknown as Sample;
+  });
+  return { results: cases, samples, rounds, interrupted: INTERRUPTED.has(code) };
+}
+
+/** A process's drift rows on the run's axes: probe and time from the run's start. */
+function readDrift(dir: string, p: number, offset: number, startS: number): DriftRow[] {
+  const path = join(dir, 'drift.csv');
+  if (!existsSync(path)) return [];
+  const rows = parse<Record<string, string>>(readFileSync(path, 'utf8'), { columns: true });
+  const num = (t: string | undefined): number | null =>
+    t === undefined || t === '' ? null : Number(t);
+  return rows.map((r) => ({
+    probe: (num(r['probe']) ?? 0) + offset,
+    at: `process ${p + 1}: ${r['at'] ?? ''}`,
+    atS: (num(r['atS']) ?? 0) + startS,
+    hostLoopUs: num(r['hostLoopUs']) ?? NaN,
+    roundTripUs: num(r['roundTripUs']) ?? NaN,
+    chainWallUsPerKernel: num(r['chainWallUsPerKernel']) ?? NaN,
+    chainGpuBusyUsPerKernel: num(r['chainGpuBusyUsPerKernel']),
+    clockChainUs: num(r['clockChainUs']),
+    cpuMeanMHz: num(r['cpuMeanMHz']),
+    timestampCostUs: num(r['timestampCostUs']),
+  }));
+}
+
+const readJson = (path: string): Record<string, unknown> | undefined =>
+  existsSync(path)
+    ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>)
+    : undefined;
+
+/** One process of a run, as it ran. */
+interface ProcessRun {
+  dir: string;
+  rounds: number;
+  seed: number;
+  code: number;
+}
+
+/**
+ * Merges the processes' folders into the run's own files in `dir` (summary.csv, samples.csv,
+ * rounds.csv, drift.csv, context.json, and bandwidth.csv / selfcheck.csv where the last process
+ * measured them), then its report; prints the summary. Returns the cases, or undefined where no
+ * process left any.
+ */
+function mergeRun(
+  dir: string,
+  runs: readonly ProcessRun[],
+  sampling: ProcessPlan['sampling'],
+  argv: readonly string[],
+): CaseResult[] | undefined {
+  const parts: ProcessPart[] = [];
+  const kept: ProcessRun[] = [];
+  for (const run of runs) {
+    const part = readPart(run.dir, run.rounds, run.code);
+    if (part === undefined) {
+      process.stderr.write(
+        `launchbench: ${run.dir} holds nothing measured (the process exited ${run.code}); left out\n`,
+      );
+      continue;
+    }
+    parts.push(part);
+    kept.push(run);
+  }
+  if (parts.length === 0) return undefined;
+  const merged = mergeProcesses(parts, sampling);
+  const contexts = kept.map((r) => readJson(join(r.dir, 'context.json')) ?? {});
+  const first = contexts[0] ?? {};
+  const time = (c: Record<string, unknown>, key: string): number =>
+    typeof c[key] === 'string' ? Date.parse(c[key]) : NaN;
+  const t0 = time(first, 'startedAt');
+  const writer = new RunWriter(dir);
+  writer.setOrder(merged.results.map((r) => r.caseId));
+  writer.updateCases(merged.results, merged.samples);
+  const drift = kept.flatMap((r, p) =>
+    readDrift(
+      r.dir,
+      p,
+      merged.offsets[p] ?? 0,
+      (time(contexts[p] ?? {}, 'startedAt') - t0) / 1000 || 0,
+    ),
+  );
+  for (const row of drift) writer.addDrift(row);
+  for (const file of ['bandwidth.csv', 'selfcheck.csv']) {
+    const from = kept
+      .map((r) => join(r.dir, file))
+      .filter(existsSync)
+      .at(-1);
+    if (from !== undefined) writeAtomic(join(dir, file), readFileSync(from, 'utf8'));
+  }
+  const last = contexts.at(-1) ?? {};
+  const interrupted = runs.some((r) => INTERRUPTED.has(r.code));
+  const failedCode = runs.find((r) => r.code !== 0 && !INTERRUPTED.has(r.code))?.code;
+  const options = (first['options'] ?? {}) as Record<string, unknown>;
+  writer.writeContext({
+    ...first,
+    startedAt: first['startedAt'],
+    finishedAt: last['finishedAt'] ?? null,
+    complete: !interrupted && failedCode === undefined && kept.length === runs.length,
+    interrupted,
+    error: failedCode === undefined ? null : `a process exited ${failedCode}`,
+    deviceLost: contexts.map((c) => c['deviceLost']).find((d) => typeof d === 'string') ?? null,
+    commandLine: argv,
+    options: {
+      ...options,
+      rounds: sampling.rounds,
+      sampling: {
+        ...(options['sampling'] ?? {}),
+        rounds: sampling.rounds,
+        minSamples: sampling.minSamples,
+        maxTimeMs: sampling.maxTimeMs,
+      },
+    },
+    processes: kept.map((r, p) => ({
+      dir: r.dir,
+      exitCode: r.code,
+      rounds: [merged.offsets[p] ?? 0, (merged.offsets[p] ?? 0) + r.rounds - 1],
+      seed: r.seed,
+      startedAt: contexts[p]?.['startedAt'] ?? null,
+      finishedAt: contexts[p]?.['finishedAt'] ?? null,
+      timestampCost: contexts[p]?.['timestampCost'] ?? null,
+      gpuWarmup: contexts[p]?.['gpuWarmup'] ?? null,
+      clockHold: contexts[p]?.['clockHold'] ?? null,
+      deviceReplacements: contexts[p]?.['deviceReplacements'] ?? [],
+    })),
+  });
+  // The processes' samples are the run's now (samples.csv); their other files stay, for the record.
+  for (const r of kept) rmSync(join(r.dir, 'samples.csv'), { force: true });
+  process.stdout.write(`${summaryTable(writer.cases, sampling.maxNoise)}\n`);
+  if (drift.length > 0) process.stdout.write(`\n${driftTable(drift)}\n`);
+  return [...writer.cases];
+}
+
+/** What a run of several processes needs from bench's own parsing of its options. */
+export interface ProcessPlan {
+  /** The run's rounds, sample floor, sampling time per case and noise target. */
+  sampling: { rounds: number; minSamples: number; maxTimeMs: number; maxNoise: number };
+  seed: number;
+  /** Whether the run measures the bandwidth reference / the self-check afterwards. */
+  bandwidth: boolean;
+  selfCheck: boolean;
+  /** bench's option names (what passThrough may pass on). */
+  known: readonly string[];
+}
+
+/** One side's processes in flight: their folder, argv and environment. */
+interface Side {
+  dir: string;
+  argv: string[];
+  env: Record<string, string>;
+  runs: ProcessRun[];
+}
+
+/**
+ * Runs `order` (indices into `sides`, one process each) one after another; each process of a
+ * side takes the next share of that side's rounds. Stops at the first process that fails or is
+ * interrupted. Returns the exit code to give: 0, or the first non-zero.
+ */
+async function runProcesses(
+  sides: Side[],
+  order: readonly number[],
+  plan: ProcessPlan,
+): Promise<number> {
+  const perSide = sides.map((_, s) => order.filter((o) => o === s).length);
+  const shares = perSide.map((n) => shareRounds(plan.sampling.rounds, n));
+  let stop: NodeJS.Signals | undefined;
+  let kill: ((signal: NodeJS.Signals) => void) | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    stop ??= signal;
+    kill?.(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const durations: number[] = [];
+  try {
+    for (let k = 0; k < order.length; k++) {
+      const s = order[k] as number;
+      const side = sides[s] as Side;
+      const i = side.runs.length;
+      const rounds = shares[s]?.[i] ?? 1;
+      const seed = (plan.seed + Math.imul(k + 1, 0x9e3779b1)) >>> 0;
+      const last = k === order.length - 1;
+      const dir = join(side.dir, 'processes', String(i + 1));
+      const argv = [
+        ...side.argv,
+        '--out',
+        dir,
+        '--rounds',
+        String(rounds),
+        '--seed',
+        String(seed),
+        '--min-samples',
+        String(Math.max(3, Math.ceil((plan.sampling.minSamples * rounds) / plan.sampling.rounds))),
+        '--max-time',
+        `${(plan.sampling.maxTimeMs * rounds) / plan.sampling.rounds}ms`,
+        last && plan.bandwidth ? '--bandwidth' : '--no-bandwidth',
+        last && plan.selfCheck ? '--self-check' : '--no-self-check',
+      ];
+      const mean =
+        durations.length === 0 ? undefined : durations.reduce((a, b) => a + b) / durations.length;
+      const env: Record<string, string> = {
+        ...side.env,
+        [PROCESS_ENV]: `${k + 1}/${order.length}`,
+        ...(mean === undefined
+          ? {}
+          : { [PROCESS_LATER_MS_ENV]: String(mean * (order.length - k - 1)) }),
+      };
+      const started = Date.now();
+      const code = await runProcess(argv, env, (k2) => {
+        kill = k2;
+      });
+      durations.push(Date.now() - started);
+      side.runs.push({ dir, rounds, seed, code });
+      if (code !== 0) return code;
+      if (stop !== undefined) return stop === 'SIGTERM' ? 143 : 130;
+    }
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** After a first process that failed on bad input or found no adapter: nothing is kept. */
+function removeEmpty(dir: string, created: boolean): void {
+  rmSync(join(dir, 'processes'), { recursive: true, force: true });
+  try {
+    if (created && readdirSync(dir).length === 0) rmdirSync(dir);
+  } catch {
+    // left as it is
+  }
+}
+
+/** Bad input, or no adapter: what a first process that measured nothing exits with. */
+const BEFORE_ANY_WORK = new Set([2, 3]);
+
+/** A new run folder under results/, named for the time (renamed for the adapter afterwards). */
+function pendingDir(): string {
+  return join(
+    'results',
+    `${new Date().toISOString().replace(/[-:]|\.\d+/g, '')}-pending-${process.pid}`,
+  );
+}
+
+/**
+ * `bench --processes P`: the run in P processes, merged into one run folder. Returns the exit
+ * code: 0, or the first process's that was not (its message is already on stderr).
+ */
+export async function benchInProcesses(
+  args: BenchArgs,
+  processes: number,
+  plan: ProcessPlan,
+): Promise<number> {
+  if (processes > plan.sampling.rounds)
+    throw new UsageError(
+      `--processes: ${processes} is more than the run's ${plan.sampling.rounds} rounds (each process takes at least one)`,
+    );
+  const dir = args.out ?? pendingDir();
+  const created = !existsSync(dir);
+  makeWritableDir(dir, '--out');
+  assertNoRun(dir, '--out');
+  const side: Side = { dir, argv: ['bench', ...passThrough(args, plan.known)], env: {}, runs: [] };
+  const code = await runProcesses([side], Array(processes).fill(0), plan);
+  if (side.runs.every((r) => r.code !== 0) && BEFORE_ANY_WORK.has(code)) {
+    removeEmpty(dir, created);
+    return code;
+  }
+  const cases = mergeRun(dir, side.runs, plan.sampling, process.argv.slice(2));
+  const final = args.out === undefined ? runFolderName(dir) : dir;
+  if (cases !== undefined) await reportAfterBench(final, args);
+  process.stdout.write(`\nresults: ${final}\n`);
+  return code;
+}
+
+/** A pending folder renamed for its first process's run id (results/<run-id>), where free. */
+function runFolderName(dir: string): string {
+  const context = readJson(join(dir, 'processes', '1', 'context.json'));
+  const id = context?.['runId'];
+  if (typeof id !== 'string') return dir;
+  const target = join('results', id);
+  if (existsSync(target)) return dir;
+  try {
+    renameSync(dir, target);
+    return target;
+  } catch {
+    return dir;
+  }
+}
+
+/** `launchbench ab`'s own arguments. */
+export interface AbArgs extends BenchArgs {
+  a?: string | undefined;
+  b?: string | undefined;
+  'fail-on-slower'?: string | undefined;
+}
+
+/**
+ * `ab`: A and B, `processes` processes each, interleaved A B B A A B B A … (so that a drift
+ * that is linear in time weighs both alike), into <out>/a and <out>/b; then compare(a, b) into
+ * <out>/compare.csv, with its gate where asked. Returns compare's exit code, or the first
+ * process's that failed.
+ */
+export async function abCommand(
+  args: AbArgs,
+  processes: number,
+  plan: ProcessPlan,
+): Promise<number> {
+  const a = parseSide('a', args.a);
+  const b = parseSide('b', args.b);
+  if (processes > plan.sampling.rounds)
+    throw new UsageError(
+      `--processes: ${processes} per side is more than the run's ${plan.sampling.rounds} rounds (each process takes at least one)`,
+    );
+  const dir =
+    args.out ?? join('results', `${new Date().toISOString().replace(/[-:]|\.\d+/g, '')}-ab`);
+  const created = !existsSync(dir);
+  makeWritableDir(dir, '--out');
+  for (const side of ['a', 'b']) assertNoRun(join(dir, side), '--out');
+  if (existsSync(join(dir, 'compare.csv')))
+    throw new UsageError(`--out: '${dir}' already holds a comparison (compare.csv)`);
+  const common = ['bench', ...passThrough(args, plan.known)];
+  const sides: Side[] = [
+    { dir: join(dir, 'a'), argv: [...common, ...a.argv], env: a.env, runs: [] },
+    { dir: join(dir, 'b'), argv: [...common, ...b.argv], env: b.env, runs: [] },
+  ];
+  const order = Array.from({ length: 2 * processes }, (_, k) => [0, 1, 1, 0][k % 4] as number);
+  const code = await runProcesses(sides, order, plan);
+  const measured = sides.every((s) => s.runs.some((r) => existsSync(join(r.dir, EVIDENCE_FILE))));
+  if (!measured) {
+    if (BEFORE_ANY_WORK.has(code)) for (const s of sides) removeEmpty(s.dir, true);
+    if (BEFORE_ANY_WORK.has(code)) removeEmpty(dir, created);
+    if (code !== 0) return code;
+    throw new UsageError('ab: a side measured nothing');
+  }
+  for (const [name, side] of [
+    ['A', sides[0]],
+    ['B', sides[1]],
+  ] as const) {
+    process.stdout.write(`\n${name}: ${side?.dir}\n`);
+    if (
+      mergeRun(side?.dir ?? '', side?.runs ?? [], plan.sampling, process.argv.slice(2)) !==
+      undefined
+    )
+      await reportAfterBench(side?.dir ?? '');
+  }
+  process.stdout.write('\n');
+  const gate = compareCommand({
+    a: join(dir, 'a'),
+    b: join(dir, 'b'),
+    out: join(dir, 'compare.csv'),
+    'fail-on-slower': args['fail-on-slower'],
+  });
+  process.stdout.write(`\nresults: ${dir}\n`);
+  return code !== 0 ? code : gate;
+}

@@ -1,0 +1,151 @@
+/**
+ * End to end on the adapter (lavapipe in CI): a run made of several processes, and `ab`.
+ * - `bench --processes 2` writes one run folder from two fresh processes: one summary row per case,
+ *   verified, its rounds from both processes (rounds.csv `process`), context.json naming each
+ *   process and its rounds, report.md saying so, each process's own files in processes/<i>/ less
+ *   the samples (the run's samples.csv holds them all), one summary table on stdout;
+ * - more processes than rounds is bad input: exit 2, one line, nothing written;
+ * - `ab` with a known regression on B's side (LAUNCHBENCH_FAULT_HOST_*: 2 ms of host time per
+ *   kernel of `dispatch-each`, a 10-50x slowdown there) interleaves A B B A, writes a/, b/ and
+ *   compare.csv, calls that case slower (the untouched strategy's B/A a tenth of its at most), and
+ *   its gate exits 5.
+ * No timed assertions beyond a slowdown far larger than any noise.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterAll, describe, expect, it } from 'vitest';
+import { IN_CI } from './support/gpu.ts';
+import { ownStderrLines, runCli, type CliResult } from './support/cli.ts';
+
+type Row = Record<string, string>;
+const root = mkdtempSync(join(tmpdir(), 'launchbench-processes-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const CASES = [
+  '--workloads',
+  'map',
+  '--elements',
+  '64',
+  '--kernels',
+  '10',
+  '--strategies',
+  'dispatch-each,pass-each',
+  '--max-time',
+  '40ms',
+  '--no-clock-hold',
+];
+const csv = (path: string): Row[] => parse(readFileSync(path, 'utf8'), { columns: true });
+
+/** The run's result, or a skip where there is no adapter (outside CI only). */
+function ran(run: CliResult, skip: (note: string) => never): CliResult {
+  if (run.code === 3 && !IN_CI) skip('no WebGPU adapter (see scripts/install-lavapipe.sh)');
+  return run;
+}
+
+describe('bench --processes', () => {
+  const dir = join(root, 'run');
+  let run: CliResult | undefined;
+  const once = async (): Promise<CliResult> =>
+    (run ??= await runCli(['bench', ...CASES, '--rounds', '3', '--processes', '2', '--out', dir], {
+      timeoutMs: 110_000,
+    }));
+
+  it('merges two processes into one run folder', async ({ skip }) => {
+    const r = ran(await once(), skip);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = csv(join(dir, 'summary.csv'));
+    expect(summary.map((s) => s['strategy'])).toEqual(['dispatch-each', 'pass-each']);
+    for (const s of summary) {
+      expect(s['status']).toBe('ok');
+      expect(s['verified']).toBe('true');
+      expect(s['rounds']).toBe('3');
+    }
+    const rounds = csv(join(dir, 'rounds.csv'));
+    expect(
+      rounds.filter((x) => x['strategy'] === 'pass-each').map((x) => [x['round'], x['process']]),
+    ).toEqual([
+      ['0', '0'],
+      ['1', '0'],
+      ['2', '1'],
+    ]);
+    const context = JSON.parse(readFileSync(join(dir, 'context.json'), 'utf8')) as {
+      processes: { rounds: number[]; exitCode: number }[];
+      complete: boolean;
+      options: { sampling: { rounds: number } };
+    };
+    expect(context.processes.map((p) => p.rounds)).toEqual([
+      [0, 1],
+      [2, 2],
+    ]);
+    expect(context.complete).toBe(true);
+    expect(context.options.sampling.rounds).toBe(3);
+    const samples = csv(join(dir, 'samples.csv'));
+    expect(new Set(samples.map((s) => s['round']))).toEqual(new Set(['0', '1', '2']));
+    for (const i of ['1', '2']) {
+      expect(existsSync(join(dir, 'processes', i, 'context.json'))).toBe(true);
+      expect(existsSync(join(dir, 'processes', i, 'samples.csv'))).toBe(false);
+    }
+    expect(readFileSync(join(dir, 'report.md'), 'utf8')).toContain('2 fresh processes');
+    expect(r.stdout.match(/^strategy /gm)).toHaveLength(1);
+    expect(r.stderr).toMatch(/process 2\/2, round 1\/1/);
+  });
+
+  it('refuses more processes than rounds, writing nothing', async () => {
+    const out = join(root, 'refused');
+    const r = await runCli(['bench', ...CASES, '--rounds', '2', '--processes', '3', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(ownStderrLines(r.stderr)).toEqual([
+      "launchbench: --processes: 3 is more than the run's 2 rounds (each process takes at least one)",
+    ]);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('ab', () => {
+  it('interleaves A and B, finds the known regression, and gates on it', async ({ skip }) => {
+    const dir = join(root, 'ab');
+    const r = ran(
+      await runCli(
+        [
+          'ab',
+          ...CASES,
+          '--rounds',
+          '4',
+          '--processes',
+          '2',
+          '--b',
+          'LAUNCHBENCH_FAULT_HOST_CASE=dispatch-each LAUNCHBENCH_FAULT_HOST_US_PER_KERNEL=2000',
+          '--fail-on-slower',
+          '10%',
+          '--out',
+          dir,
+        ],
+        { timeoutMs: 110_000 },
+      ),
+      skip,
+    );
+    expect(r.code, r.stderr).toBe(5);
+    // A B B A: each side's processes ran first or second in turn.
+    const order = [...r.stderr.matchAll(/process (\d)\/4, round 1\/2, 1\//g)].map((m) => m[1]);
+    expect(order).toEqual(['1', '2', '3', '4']);
+    for (const side of ['a', 'b'])
+      expect(
+        (
+          JSON.parse(readFileSync(join(dir, side, 'context.json'), 'utf8')) as {
+            processes: unknown[];
+          }
+        ).processes,
+      ).toHaveLength(2);
+    const compare = csv(join(dir, 'compare.csv'));
+    const verdict = (strategy: string): string | undefined =>
+      compare.find((c) => c['strategy'] === strategy)?.['wallVerdict'];
+    expect(verdict('dispatch-each')).toBe('slower');
+    // The untouched strategy moves far less (on lavapipe a 20 ms spin beside it does slow it
+    // some: the worker threads it leaves idle start colder).
+    const ratio = (strategy: string): number =>
+      Number(compare.find((c) => c['strategy'] === strategy)?.['wallRatio']);
+    expect(ratio('dispatch-each')).toBeGreaterThan(10 * ratio('pass-each'));
+  });
+});

@@ -1,0 +1,226 @@
+/**
+ * Runs made of several processes (src/measure/merge.ts, src/measure/state.ts processMeanSquare):
+ * the process level's mean square on known answers; on a simulated machine where each fresh
+ * process meets its own state, repeat intervals that know which process took each round cover a
+ * second run's figure, and intervals that treat the rounds as independent do not; and the merge
+ * of processes' cases: the run's round axis, statuses, evidence. Pure; no GPU.
+ */
+import { describe, expect, it } from 'vitest';
+import { processMeanSquare, withStateFit } from '../src/measure/state.ts';
+import { roundSummary } from '../src/measure/stats.ts';
+import { mergeProcesses, type ProcessPart } from '../src/measure/merge.ts';
+import type { CaseResult, Sample } from '../src/measure/result.ts';
+import { seededRandom } from '../src/workloads/random.ts';
+
+const gauss = (seed: number): (() => number) => {
+  const next = seededRandom(seed);
+  const u = (): number => next() / 2 ** 32;
+  return () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
+};
+
+describe('processMeanSquare', () => {
+  it('is the mean square between the processes, per round', () => {
+    // Process means +1 and −1 around 0, two rounds each: (2·1 + 2·1) / (2 − 1) = 4.
+    expect(processMeanSquare([1, 1, -1, -1], [0, 0, 1, 1])).toEqual({ meanSquare: 4, df: 1 });
+    // Unbalanced: means 2 (1 round) and −1 (2 rounds) around 0: (1·4 + 2·1) / 1 = 6.
+    expect(processMeanSquare([2, -0.5, -1.5], [0, 1, 1])).toEqual({ meanSquare: 6, df: 1 });
+  });
+  it('is undefined for one process, and where every round is its own process', () => {
+    expect(processMeanSquare([1, -1, 0], [0, 0, 0])).toBeUndefined();
+    expect(processMeanSquare([1, -1, 0], [0, 1, 2])).toBeUndefined();
+  });
+});
+
+/**
+ * One simulated run: `processes` processes of `perProcess` rounds; each process meets a state
+ * that moves every round of it by a factor exp(σp·z), each round adds exp(σr·z).
+ */
+function simulatedRun(
+  z: () => number,
+  processes: number,
+  perProcess: number,
+  sigmaProcess: number,
+  sigmaRound: number,
+): { rounds: number[][]; processOfRound: number[] } {
+  const rounds: number[][] = [];
+  const processOfRound: number[] = [];
+  for (let p = 0; p < processes; p++) {
+    const shift = sigmaProcess * z();
+    for (let r = 0; r < perProcess; r++) {
+      rounds.push([100 * Math.exp(shift + sigmaRound * z())]);
+      processOfRound.push(p);
+    }
+  }
+  return { rounds, processOfRound };
+}
+
+/** Share of `pairs` simulated repeats whose B figure lies inside A's 95% repeat interval. */
+function coverage(knowProcesses: boolean, pairs: number, seed: number): number {
+  const z = gauss(seed);
+  let inside = 0;
+  for (let i = 0; i < pairs; i++) {
+    const a = simulatedRun(z, 3, 2, 0.1, 0.02);
+    const b = simulatedRun(z, 3, 2, 0.1, 0.02);
+    const sa = withStateFit(roundSummary(a.rounds, [], knowProcesses ? a.processOfRound : []));
+    const sb = roundSummary(b.rounds);
+    if (
+      sa.lo95 !== null &&
+      sa.hi95 !== null &&
+      sb.centre !== null &&
+      sb.centre >= sa.lo95 &&
+      sb.centre <= sa.hi95
+    )
+      inside++;
+  }
+  return inside / pairs;
+}
+
+describe('repeat intervals of a run of several processes', () => {
+  it('cover a repeat where processes differ, and rounds taken as independent do not', () => {
+    // 3 processes × 2 rounds, processes ±10% apart, rounds ±2% within a process.
+    const known = coverage(true, 400, 5);
+    const unknown = coverage(false, 400, 5);
+    expect(known).toBeGreaterThanOrEqual(0.9);
+    expect(unknown).toBeLessThan(0.85);
+  });
+  it("are the rounds' own where every process took one round", () => {
+    const z = gauss(9);
+    const run = simulatedRun(z, 6, 1, 0.1, 0.02);
+    const plain = roundSummary(run.rounds);
+    const perProcess = withStateFit(roundSummary(run.rounds, [], run.processOfRound));
+    expect(perProcess.lo95).toBeCloseTo(plain.lo95 ?? NaN, 12);
+    expect(perProcess.roundProcesses).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+});
+
+const sample = (caseId: string, round: number, wallNs: number): Sample => ({
+  caseId,
+  index: 0,
+  round,
+  turn: 0,
+  atMs: 0,
+  gc: false,
+  kind: 'wall',
+  wallNs,
+  encodeNs: 0,
+  submitNs: 0,
+  waitNs: 0,
+  preEncodeNs: 0,
+  gpuBusyNs: null,
+  gpuIdleNs: null,
+  gpuSpanNs: null,
+  completionLowerNs: null,
+  completionUpperNs: null,
+  clockRel: null,
+});
+
+function caseResult(
+  strategy: string,
+  status: CaseResult['status'],
+  reason: string,
+  states: number[],
+): CaseResult {
+  return {
+    caseId: `map/e64/k10/i0/wg64/${strategy}`,
+    workload: 'map',
+    strategy,
+    program: 'steps',
+    params: { elements: 64, kernels: 10, intensity: 0, workgroupSize: 64, persistentWorkgroups: 0 },
+    status,
+    reason,
+    verified: reason === '',
+    verifiedElements: 640,
+    notes: {},
+    converged: false,
+    enoughSamples: true,
+    gcSamples: 0,
+    wallRounds: null,
+    gpuBusyRounds: null,
+    elapsedMs: 10,
+    wallNs: null,
+    wallWithTimestampsNs: null,
+    gpuBusyNs: null,
+    gpuIdleNs: null,
+    gpuSpanNs: null,
+    encodeNs: null,
+    submitNs: null,
+    waitNs: null,
+    preEncodeNs: null,
+    completionLowerNs: null,
+    completionUpperNs: null,
+    droppedGpuSamples: 1,
+    evidence: {
+      timedPasses: 1,
+      costNsPerTimedPass: undefined,
+      costNsByRound: [],
+      statesNsByRound: states,
+      minSamples: 2,
+      maxNoise: 0.05,
+    },
+  };
+}
+
+describe('mergeProcesses', () => {
+  const id = (s: string): string => `map/e64/k10/i0/wg64/${s}`;
+  const part = (
+    results: CaseResult[],
+    walls: Record<string, number[][]>,
+    rounds: number,
+  ): ProcessPart => ({
+    results,
+    samples: Object.entries(walls).flatMap(([s, byRound]) =>
+      byRound.flatMap((values, round) => values.map((v) => sample(id(s), round, v))),
+    ),
+    rounds,
+    interrupted: false,
+  });
+  const one = part(
+    [
+      caseResult('dispatch-each', 'ok', '', [50e3, 60e3]),
+      caseResult('fused', 'ok', '', [50e3, 60e3]),
+    ],
+    {
+      'dispatch-each': [
+        [1000, 1010],
+        [1100, 1090],
+      ],
+      fused: [
+        [100, 101],
+        [110, 111],
+      ],
+    },
+    2,
+  );
+  const two = part(
+    [
+      caseResult('dispatch-each', 'ok', '', [70e3]),
+      caseResult('fused', 'failed', 'output mismatch at 3', [70e3]),
+    ],
+    { 'dispatch-each': [[1200, 1190]], fused: [[120, 121]] },
+    1,
+  );
+  const merged = mergeProcesses([one, two], { minSamples: 4, maxNoise: 0.05 });
+
+  it("puts every process's rounds on the run's axis", () => {
+    expect(merged.offsets).toEqual([0, 2]);
+    const rounds = merged.samples
+      .filter((s) => s.caseId === id('dispatch-each'))
+      .map((s) => s.round);
+    expect(rounds).toEqual([0, 0, 1, 1, 2, 2]);
+    const each = merged.results.find((r) => r.strategy === 'dispatch-each');
+    expect(each?.wallRounds?.rounds).toBe(3);
+    expect(each?.wallRounds?.roundProcesses).toEqual([0, 0, 1]);
+    expect(each?.wallRounds?.roundStatesNs).toEqual([50e3, 60e3, 70e3]);
+    expect(each?.evidence?.processOfRound).toEqual([0, 0, 1]);
+    expect(each?.verifiedElements).toBe(1280);
+    expect(each?.droppedGpuSamples).toBe(2);
+    expect(each?.enoughSamples).toBe(true);
+    expect(each?.pairedWallRatios).toBeUndefined();
+  });
+  it('fails a case that any process failed, and names the process', () => {
+    const fused = merged.results.find((r) => r.strategy === 'fused');
+    expect(fused?.status).toBe('failed');
+    expect(fused?.reason).toBe('process 2: output mismatch at 3');
+    expect(fused?.verified).toBe(false);
+  });
+});
