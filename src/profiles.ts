@@ -4,8 +4,8 @@
  *   quick    the headline at a glance: launch cost at a tiny size, K = 1, 100, 1000, and at a
  *            moderate size, K = 1, 100, in 5 rounds (about 25 s on the H200)
  *   default  `npm run bench`: the K sweep (for the fixed + per-kernel fit) and a size sweep
- *            (for the crossover where execution time overtakes launch overhead), in 6 rounds,
- *            each in its own process (about 3 min on an H200). The largest size is 4M elements: GPU-bound on any
+ *            (for the crossover where execution time overtakes launch overhead), in 6 rounds
+ *            (under 3 min on an H200). The largest size is 4M elements: GPU-bound on any
  *            discrete GPU (16 MiB per kernel), and the sample floor of the K = 1000 row costs a
  *            quarter of what 16M would (20 executions × 9 strategies × ~60 ms there)
  *   full     wider sweeps, more intensity values, more rounds and a tighter noise target
@@ -94,9 +94,6 @@ export const PROFILES: Record<string, Profile> = {
       independent: { elements: [64, 65536], kernels: [10, 100] },
       decode: DECODE_SLICE,
     },
-    // Each round in a fresh process (src/commands/processes.ts): what a process meets (its
-    // device, the host's state while it runs) then varies inside the run as between two runs.
-    processes: 6,
     sampling: {
       rounds: 6,
       warmupMs: 50,

@@ -125,7 +125,7 @@ describe('malformed command lines', () => {
         lines.push(...text.split('\n').filter((l) => l !== '')),
       );
       const where = `seed ${seed}, line ${n}: launchbench ${argv.join(' ')}`;
-      expect(code, where).toBe(2);
+      expect(code, `${where}: ${lines.join(' | ')}`).toBe(2);
       expect(lines, where).toHaveLength(1);
       expect(lines[0], where).toMatch(/^launchbench: \S/);
       expect(lines[0], where).not.toMatch(/\n\s+at |Error:|node:internal/);

@@ -786,7 +786,7 @@ export const benchOptions = {
   processes: {
     type: 'string',
     describe:
-      "share the rounds out over this many fresh processes, one after another, merged into one run: intervals then include what differs between processes (default: the profile's, 1 in quick)",
+      "share the rounds out over this many fresh processes, one after another, merged into one run: intervals then include what differs between processes (default 1)",
   },
   rounds: {
     type: 'string',
