@@ -4,9 +4,21 @@
  */
 import { UsageError } from './errors.ts';
 
-/** Parses one integer written as 64, 1e6, 1_000, 2^20 or 1M/1K (binary suffixes: Ki, Mi). */
-export function parseInteger(option: string, text: string): number {
+/**
+ * Parses one integer written as 64, 1e6, 1_000, 2^20 or 1M/1K (binary suffixes: Ki, Mi); with
+ * `range`, one outside it (negative, or 1e30) is refused naming the range.
+ */
+export function parseInteger(
+  option: string,
+  text: string,
+  range?: { min: number; max: number },
+): number {
   const t = text.trim().replace(/_/g, '');
+  const negative = /^-\s*\d/.test(t);
+  if (negative) {
+    const magnitude = parseInteger(option, t.slice(1));
+    return inRange(option, text, -magnitude, range);
+  }
   let value: number;
   const power = /^(\d+)\^(\d+)$/.exec(t);
   const suffix = /^(\d+(?:\.\d+)?)(k|m|g|ki|mi|gi)$/i.exec(t);
@@ -27,9 +39,23 @@ export function parseInteger(option: string, text: string): number {
   } else {
     throw new UsageError(`--${option}: '${text}' is not a number`);
   }
-  if (!Number.isSafeInteger(value)) {
-    throw new UsageError(`--${option}: '${text}' is not a whole number in range`);
-  }
+  if (!Number.isFinite(value)) throw new UsageError(`--${option}: '${text}' is not a number`);
+  if (!Number.isInteger(value))
+    throw new UsageError(`--${option}: '${text}' is not a whole number`);
+  return inRange(option, text, value, range);
+}
+
+/** `value` where it lies in `range` (and is a safe integer); else a UsageError naming both. */
+function inRange(
+  option: string,
+  text: string,
+  value: number,
+  range: { min: number; max: number } | undefined,
+): number {
+  if (range !== undefined && (value < range.min || value > range.max))
+    throw new UsageError(`--${option}: ${text.trim()} is outside ${range.min}…${range.max}`);
+  if (!Number.isSafeInteger(value))
+    throw new UsageError(`--${option}: ${text.trim()} is too large (at most 2^53 − 1)`);
   return value;
 }
 
@@ -44,13 +70,13 @@ export function parseIntegerList(option: string, text: string, min: number, max:
     if (part.trim() === '') throw new UsageError(`--${option}: empty item in '${text}'`);
     const pieces = part.split(':');
     if (pieces.length === 1) {
-      out.push(parseInteger(option, part));
+      out.push(parseInteger(option, part, { min, max }));
       continue;
     }
     if (pieces.length > 3)
       throw new UsageError(`--${option}: '${part}' is not a range (a:b, a:b:*f or a:b:+s)`);
-    const start = parseInteger(option, pieces[0] ?? '');
-    const stop = parseInteger(option, pieces[1] ?? '');
+    const start = parseInteger(option, pieces[0] ?? '', { min, max });
+    const stop = parseInteger(option, pieces[1] ?? '', { min, max });
     if (stop < start) throw new UsageError(`--${option}: range '${part}' ends before it starts`);
     const step = (pieces[2] ?? '*10').trim();
     const match = /^([*x+])(.+)$/.exec(step);

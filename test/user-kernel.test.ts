@@ -3,14 +3,16 @@
  * examples/user-kernel/xor-rotate.wgsl: with its reference every strategy that applies is
  * verified and measured (fused through --fused-entry); a wrong reference fails every case as a
  * wrong result; without one the cases are measured, named `…:unverified` and not verified; a
- * missing file, entry point or reference function is bad input (exit 2) before any GPU work.
+ * missing file, entry point or reference function is bad input (exit 2) before any GPU work; a
+ * shader that does not compile, or a file that is not text, is bad input in one line naming
+ * file:line:column and the compiler's message, with no run folder left behind.
  */
 import { parse } from 'csv-parse/sync';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli } from './support/cli.ts';
+import { REPO_ROOT, ownStderrLines, runCli } from './support/cli.ts';
 
 const SHADER = join(REPO_ROOT, 'examples', 'user-kernel', 'xor-rotate.wgsl');
 const REFERENCE = join(REPO_ROOT, 'examples', 'user-kernel', 'xor-rotate.ts');
@@ -122,6 +124,28 @@ describe('bench --shader', () => {
       const run = await runCli(['bench', ...args]);
       expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(2);
       expect(run.stderr).toMatch(message);
+    }
+  });
+
+  it('refuses a shader that does not compile, or is not text: one line, nothing written', async (t) => {
+    const broken = join(root, 'broken.wgsl');
+    writeFileSync(
+      broken,
+      '@compute @workgroup_size(64)\nfn main(@builtin(global_invocation_id) id: vec3u) {\n  let x = 1 +;\n}\n',
+    );
+    const binary = join(root, 'binary.wgsl');
+    writeFileSync(binary, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0xff]));
+    for (const [shader, line] of [
+      [broken, new RegExp(`^launchbench: --shader: ${broken}:3:\\d+: \\S.*$`)],
+      [binary, /^launchbench: --shader: '.*binary\.wgsl' is not WGSL text \(binary data\)$/],
+    ] as const) {
+      const out = join(root, 'not-written', 'run');
+      const run = await runCli([...QUICK, '--shader', shader, '--out', out]);
+      if (run.code === 3 && !IN_CI) t.skip('no WebGPU adapter');
+      expect(run.code, run.stderr).toBe(2);
+      expect(ownStderrLines(run.stderr)).toHaveLength(1);
+      expect(ownStderrLines(run.stderr)[0]).toMatch(line);
+      expect(existsSync(join(root, 'not-written'))).toBe(false);
     }
   });
 });

@@ -54,7 +54,13 @@ import {
   type PlannedCase,
 } from '../report/console.ts';
 import { SELF_CHECK_DEFAULTS, selfCheck } from '../measure/self-check.ts';
-import { RunWriter, assertNoRun, makeWritableDir, writeAtomic } from '../report/writer.ts';
+import {
+  RunWriter,
+  assertNoRun,
+  makeWritableDir,
+  removeEmptyFolders,
+  writeAtomic,
+} from '../report/writer.ts';
 import {
   EVIDENCE_FILE,
   abCommand,
@@ -228,8 +234,7 @@ function benchPlan(
   const processes =
     args.processes === undefined
       ? Math.min(profile.processes ?? 1, sampling.rounds)
-      : parseInteger('processes', args.processes);
-  if (processes < 1) throw new UsageError(`--processes: ${processes} must be 1 or more`);
+      : parseInteger('processes', args.processes, { min: 1, max: 1000 });
   return {
     profile: profile.name,
     bandwidth: args.bandwidth ?? profile.bandwidth === true,
@@ -416,8 +421,9 @@ export async function abBenchCommand(args: AbArgs): Promise<number> {
   const user = await loadUserWorkload(args);
   const { plan, bandwidth } = benchPlan(args, user);
   const processes =
-    args.processes === undefined ? plan.sampling.rounds : parseInteger('processes', args.processes);
-  if (processes < 1) throw new UsageError(`--processes: ${processes} must be 1 or more`);
+    args.processes === undefined
+      ? plan.sampling.rounds
+      : parseInteger('processes', args.processes, { min: 1, max: 1000 });
   return abCommand(args, processes, processPlan(args, plan, bandwidth));
 }
 
@@ -437,10 +443,6 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
   const part = processPart();
   if (processes > 1 && part === undefined && args['dry-run'] !== true)
     return benchInProcesses(args, processes, processPlan(args, plan, bandwidth));
-  if (user !== undefined && unverifiedUserKernel(user))
-    process.stderr.write(
-      `launchbench: ${user.id} has no --reference: its results are timed but not verified (every output says so)\n`,
-    );
   const budget = args['case-budget'];
   const caseBudgetMs =
     budget === undefined
@@ -448,17 +450,35 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
       : budget.trim() === '0'
         ? 0
         : parseDurationMs('case-budget', budget);
-  // The run folder (or results/, where it will go) must be writable before any GPU work.
+  // The run folder (or results/, where it will go) must be writable before any GPU work; what
+  // that made is taken back where the run stops before writing anything.
+  let made: string[] = [];
+  let wrote = false;
   if (args['dry-run'] !== true) {
-    makeWritableDir(args.out ?? 'results', '--out');
+    made = makeWritableDir(args.out ?? 'results', '--out');
     if (args.out !== undefined) assertNoRun(args.out, '--out');
     checkExportPaths(args);
   }
-  let ctx = await openGpu(gpuOptions(args));
+  let ctx: GpuContext;
+  try {
+    ctx = await openGpu(gpuOptions(args));
+  } catch (error) {
+    removeEmptyFolders(made);
+    throw error;
+  }
   /** Devices given up after a wedged queue: closed at the end, after the run. */
   const retired: GpuContext[] = [];
   try {
     checkPlanLimits(ctx, plan);
+    // A workload that cannot work at all (a user's shader that does not compile) is bad input.
+    for (const workload of plan.workloads) {
+      const problem = await workload.check?.(ctx.device);
+      if (problem !== undefined) throw new UsageError(problem);
+    }
+    if (user !== undefined && unverifiedUserKernel(user))
+      process.stderr.write(
+        `launchbench: ${user.id} has no --reference: its results are timed but not verified (every output says so)\n`,
+      );
     const selfTest = await timestampSelfTest(ctx);
     const warmupOptions = {
       ...WARMUP_DEFAULTS,
@@ -501,6 +521,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
     const id = runId(ctx, startedAt);
     const dir = args.out ?? join('results', id);
     const writer = new RunWriter(dir);
+    wrote = true;
     const options = {
       profile,
       ...plan,
@@ -689,6 +710,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
     if (interrupted) return stopSignal === 'SIGTERM' ? 143 : 130;
     return 0;
   } finally {
+    if (!wrote) removeEmptyFolders(made);
     // Bounded: a device whose queue never drains is left alive rather than hang the process.
     for (const device of [...retired, ctx]) await closeWhenIdle(device, CLOSE_BOUND_MS);
   }
@@ -786,7 +808,7 @@ export const benchOptions = {
   processes: {
     type: 'string',
     describe:
-      "share the rounds out over this many fresh processes, one after another, merged into one run: intervals then include what differs between processes (default 1)",
+      'share the rounds out over this many fresh processes, one after another, merged into one run: intervals then include what differs between processes (default 1)',
   },
   rounds: {
     type: 'string',

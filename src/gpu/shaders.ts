@@ -41,18 +41,33 @@ async function compileOnce(device: GPUDevice, name: string): Promise<GPUShaderMo
   return compileSource(device, `${name}.wgsl`, shaderSource(name));
 }
 
+/**
+ * The compiler's errors for WGSL text, each as `label:line:column: message` (the message's first
+ * line: Tint adds the source line and a caret below it); empty when it compiles.
+ */
+export async function compileErrors(
+  device: GPUDevice,
+  label: string,
+  code: string,
+): Promise<{ module: GPUShaderModule; errors: string[] }> {
+  // In its own scope: the compiler's errors are reported here, not as the device's uncaptured error.
+  device.pushErrorScope('validation');
+  const module = device.createShaderModule({ label, code });
+  await device.popErrorScope();
+  const info = await module.getCompilationInfo();
+  const errors = info.messages
+    .filter((m) => m.type === 'error')
+    .map((m) => `${label}:${m.lineNum}:${m.linePos}: ${m.message.split('\n')[0] ?? ''}`);
+  return { module, errors };
+}
+
 /** Compiles WGSL text (a user's kernel); fails with the compiler's messages, named by `label`. */
 export async function compileSource(
   device: GPUDevice,
   label: string,
   code: string,
 ): Promise<GPUShaderModule> {
-  const module = device.createShaderModule({ label, code });
-  const info = await module.getCompilationInfo();
-  const errors = info.messages.filter((m) => m.type === 'error');
-  if (errors.length > 0) {
-    const text = errors.map((m) => `${label}:${m.lineNum}:${m.linePos} ${m.message}`);
-    throw new Error(`WGSL compilation failed: ${text.join('; ')}`);
-  }
+  const { module, errors } = await compileErrors(device, label, code);
+  if (errors.length > 0) throw new Error(`WGSL compilation failed: ${errors.join('; ')}`);
   return module;
 }

@@ -9,6 +9,7 @@
 import {
   appendFileSync,
   mkdirSync,
+  rmdirSync,
   renameSync,
   statSync,
   unlinkSync,
@@ -39,9 +40,10 @@ export function toCsv(
  * Makes `dir` (and its missing parents) a folder this process can write, or fails at once with a
  * UsageError naming `option`: a file in the way, a parent that cannot hold folders (a
  * pseudo-filesystem such as /proc), no permission. Called before any GPU work. Node's recursive
- * mkdirSync never returns on some of those paths, so the parents are made one by one.
+ * mkdirSync never returns on some of those paths, so the parents are made one by one. Returns the
+ * folders it made, outermost first (removeEmptyFolders takes them back).
  */
-export function makeWritableDir(dir: string, option: string): void {
+export function makeWritableDir(dir: string, option: string): string[] {
   const fail = (why: string): never => {
     throw new UsageError(`${option}: cannot write to '${dir}': ${why}`);
   };
@@ -69,6 +71,18 @@ export function makeWritableDir(dir: string, option: string): void {
     unlinkSync(probe);
   } catch (error) {
     fail(errorMessage(error));
+  }
+  return missing;
+}
+
+/** Removes `folders` (makeWritableDir's) innermost first, each only while it is empty. */
+export function removeEmptyFolders(folders: readonly string[]): void {
+  for (const folder of [...folders].reverse()) {
+    try {
+      rmdirSync(folder);
+    } catch {
+      return;
+    }
   }
 }
 

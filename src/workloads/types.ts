@@ -121,6 +121,11 @@ export interface Workload {
   reliesOn?: Partial<Record<ProgramKind, 'co-residency'>>;
   /** Why these parameters cannot run on these limits, or undefined when they can. */
   checkLimits(params: CaseParams, limits: DeviceLimits): string | undefined;
+  /**
+   * Optional: what is wrong with the workload itself on this device, found before any case runs
+   * (a user's shader that does not compile), as one line; undefined when nothing is.
+   */
+  check?(device: GPUDevice): Promise<string | undefined>;
   /** Bytes of device memory the case allocates (for the pre-flight check). */
   deviceBytes(params: CaseParams): number;
   /** Fresh random input of the right length for these parameters. */

@@ -22,7 +22,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { compileSource } from '../gpu/shaders.ts';
+import { compileErrors, compileSource } from '../gpu/shaders.ts';
 import { prepareElementwiseChain } from './elementwise-chain.ts';
 import { uniformSlotBytes } from './grid.ts';
 import { randomWords } from './random.ts';
@@ -61,12 +61,16 @@ export const unverifiedUserKernel = (w: Workload): boolean =>
  */
 export async function userShaderWorkload(options: UserShaderOptions): Promise<Workload> {
   const path = resolve(options.shader);
-  let code: string;
+  let bytes: Buffer;
   try {
-    code = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (error) {
     throw new RangeError(`--shader: cannot read '${options.shader}': ${(error as Error).message}`);
   }
+  // WGSL is UTF-8 text: a NUL byte or bytes that do not decode are some other file.
+  const code = bytes.toString('utf8');
+  if (bytes.includes(0) || code.includes('\uFFFD'))
+    throw new RangeError(`--shader: '${options.shader}' is not WGSL text (binary data)`);
   const entry = options.entry ?? 'main';
   if (!new RegExp(`\\bfn\\s+${entry}\\s*\\(`).test(code))
     throw new RangeError(`--entry: '${options.shader}' has no function '${entry}'`);
@@ -100,6 +104,15 @@ export async function userShaderWorkload(options: UserShaderOptions): Promise<Wo
       steps: true,
       fused: fused === undefined ? 'no --fused-entry given' : true,
       persistent: 'a user kernel has no persistent form',
+    },
+    async check(device) {
+      const { errors } = await compileErrors(device, options.shader, code);
+      if (errors.length === 0) return undefined;
+      const more =
+        errors.length > 1
+          ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})`
+          : '';
+      return `--shader: ${errors[0] ?? ''}${more}`;
     },
     checkLimits(params, limits) {
       const bytes = params.elements * 4;
