@@ -30,9 +30,13 @@ describe('device lost mid-run', () => {
       { env: { LAUNCHBENCH_FAULT_DESTROY_DEVICE_AFTER: '1' }, timeoutMs: 120_000 },
     );
     expect(result.code).toBe(4);
-    // Progress lines (one per round without a terminal) and the failed-case count aside.
+    // The start line, progress lines (one per round without a terminal) and the failed-case
+    // count aside.
     const own = ownStderrLines(result.stderr).filter(
-      (l) => !l.includes('case(s) failed') && !l.startsWith('launchbench: round '),
+      (l) =>
+        !l.includes('case(s) failed') &&
+        !l.startsWith('launchbench: round ') &&
+        !l.startsWith('launchbench: measuring '),
     );
     expect(own).toEqual([
       expect.stringMatching(

@@ -22,14 +22,28 @@ describe('ProgressClock', () => {
     expect(clock.leftMs(1, 6)).toBe(15_000);
   });
 
-  it("each group's latest visit prices its later ones", () => {
+  it("each group's latest visit prices its later ones; a first visit, scaled as others' were", () => {
     const clock = new ProgressClock(2);
     clock.begin('a', 0);
     clock.begin('b', 3000); // a took 3 s
-    clock.begin('a', 4000); // b took 1 s
-    clock.end(4500); // a now took 0.5 s
-    // 3 visits left of 6: one whole round (0.5 + 1) and one visit at the mean (0.75).
-    expect(clock.leftMs(3, 6)).toBe(2250);
+    clock.begin('a', 4200); // b took 1.2 s
+    clock.end(4700); // a now took 0.5 s: a sixth of its first
+    // b's later visits: a sixth of its first, 0.2 s. 3 visits left of 6: one whole round
+    // (0.5 + 0.2) and one visit at the mean (0.35).
+    expect(clock.leftMs(3, 6)).toBeCloseTo(1050, 9);
+  });
+
+  it("the plan's estimate until some group has been visited twice", () => {
+    const clock = new ProgressClock(2, 60_000);
+    expect(clock.leftMs(0, 6)).toBe(60_000);
+    clock.begin('a', 0);
+    clock.begin('b', 30_000); // a's first visit: 30 s, far above its later ones
+    clock.end(40_000);
+    expect(clock.leftMs(2, 6)).toBe(40_000);
+    clock.begin('a', 40_000);
+    clock.end(45_000);
+    // Now from the visits: a 5 s, b 10 s × 5/30; 3 left: one round (6.67 s) and one at the mean.
+    expect(clock.leftMs(3, 6)).toBeCloseTo(5000 + 10_000 / 6 + (5000 + 10_000 / 6) / 2, 6);
   });
 });
 

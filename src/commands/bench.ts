@@ -44,6 +44,7 @@ import {
 import type { DriftRow } from '../measure/drift.ts';
 import { ROUND_FLOOR, ROUND_SPLIT } from '../measure/schedule.ts';
 import { runContext, runId } from '../report/context.ts';
+import { adapterName } from '../report/read-run.ts';
 import {
   bandwidthTable,
   driftTable,
@@ -365,10 +366,36 @@ function checkSomethingLeft(ctx: GpuContext, plan: RunPlan): void {
   if (first !== undefined) throw new UsageError(`nothing to run on this adapter: ${first}`);
 }
 
+/**
+ * What the plan's sampling should take on this adapter: each case that runs, its floor's
+ * estimate from the calibration or its share of --max-time, whichever is more; and how many
+ * cases run. Null without a calibration (--case-budget 0).
+ */
+function planEstimate(
+  ctx: GpuContext,
+  plan: RunPlan,
+  calibration: Calibration | null,
+): { ms: number | null; running: number; cases: number } {
+  let ms = 0;
+  let running = 0;
+  let cases = 0;
+  for (const { workload, params } of planGroups(plan))
+    for (const strategy of plan.strategies) {
+      cases++;
+      if (whyLeftOut(plan, workload, strategy, params, ctx.limits) !== undefined) continue;
+      running++;
+      const floorMs =
+        calibration === null
+          ? 0
+          : estimateFloorMs(calibration, strategy.id, params, plan.sampling, workload);
+      ms += Math.max(floorMs, plan.sampling.maxTimeMs);
+    }
+  return { ms: calibration === null ? null : ms, running, cases };
+}
+
 /** `--dry-run`: every case of the plan, whether it would run, and what it should take. */
 function dryRun(ctx: GpuContext, plan: RunPlan, calibration: Calibration | null): string {
   const cases: PlannedCase[] = [];
-  let totalMs = 0;
   for (const { workload, params } of planGroups(plan))
     for (const strategy of plan.strategies) {
       const floorMs =
@@ -376,7 +403,6 @@ function dryRun(ctx: GpuContext, plan: RunPlan, calibration: Calibration | null)
           ? null
           : estimateFloorMs(calibration, strategy.id, params, plan.sampling, workload);
       const leftOut = whyLeftOut(plan, workload, strategy, params, ctx.limits) ?? '';
-      if (leftOut === '') totalMs += Math.max(floorMs ?? 0, plan.sampling.maxTimeMs);
       cases.push({
         group: caseId(workload.id, params, strategy.id).replace(`/${strategy.id}`, ''),
         strategy: strategy.id,
@@ -384,7 +410,20 @@ function dryRun(ctx: GpuContext, plan: RunPlan, calibration: Calibration | null)
         leftOut,
       });
     }
-  return planTable(cases, calibration === null ? null : totalMs / 1000);
+  const { ms } = planEstimate(ctx, plan, calibration);
+  return planTable(cases, ms === null ? null : ms / 1000);
+}
+
+/**
+ * The line a run starts with once the plan stands: its cases, groups and rounds, and the
+ * calibration's estimate of its sampling time.
+ */
+function startLine(ctx: GpuContext, plan: RunPlan, calibration: Calibration | null): string {
+  const { ms, running, cases } = planEstimate(ctx, plan, calibration);
+  const leftOut = cases - running;
+  const rounds = plan.sampling.rounds;
+  const adapter = adapterName({ adapter: ctx.adapterInfo });
+  return `measuring ${running} case${running === 1 ? '' : 's'} in ${planGroups(plan).length} groups on ${adapter}, ${rounds} round${rounds === 1 ? '' : 's'}${ms === null ? '' : `: about ${Math.ceil(ms / 1000)} s of sampling`}${leftOut === 0 ? '' : ` (${leftOut} left out on this adapter: --dry-run says why)`}`;
 }
 
 /** An export file must be writable (its folder made if missing) before any GPU work. */
@@ -459,10 +498,25 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
     if (args.out !== undefined) assertNoRun(args.out, '--out');
     checkExportPaths(args);
   }
+  const inPart = part === undefined ? '' : `process ${part.index}/${part.count}, `;
+  // On a terminal, what it is doing until the run starts, rewritten in place.
+  const statusTty = stderrIsTerminal();
+  let status = false;
+  const say = (text: string): void => {
+    if (!statusTty) return;
+    process.stderr.write(`\r\x1b[Klaunchbench: ${text}…`);
+    status = true;
+  };
+  const clearStatus = (): void => {
+    if (status) process.stderr.write('\r\x1b[K');
+    status = false;
+  };
   let ctx: GpuContext;
   try {
+    say('opening the adapter');
     ctx = await openGpu(gpuOptions(args));
   } catch (error) {
+    clearStatus();
     removeEmptyFolders(made);
     throw error;
   }
@@ -487,6 +541,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
           ? WARMUP_DEFAULTS.minMs
           : parseDurationMs('gpu-warmup', args['gpu-warmup']),
     };
+    say('warming up the GPU');
     const warmup = await warmUpGpu(ctx, warmupOptions);
     if (!selfTest.ok)
       process.stderr.write(`launchbench: ${selfTest.message}; GPU columns are not measured\n`);
@@ -499,24 +554,29 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
           ? { off: '--no-timestamps' }
           : !selfTest.ok
             ? { off: `timestamp self-test failed: ${selfTest.message}` }
-            : await measureTimestampCost(ctx, selfTest.resolveMode, {
+            : (say('measuring what a timed pass costs'),
+              await measureTimestampCost(ctx, selfTest.resolveMode, {
                 ...TIMESTAMP_COST_DEFAULTS,
                 stallTimeoutMs: plan.sampling.stallTimeoutMs,
-              });
+              }));
     let hold =
       args['dry-run'] === true
         ? { hold: undefined, off: 'dry run' }
         : await openClockHold(ctx, args['clock-hold'], selfTest.ok && args.timestamps);
+    say('calibrating');
     const calibration = await fitPlan(
       ctx,
       plan,
       caseBudgetMs ?? CASE_BUDGET_MS[ctx.adapterInfo.isFallbackAdapter ? 'cpu' : 'gpu'],
     );
     checkSomethingLeft(ctx, plan);
+    clearStatus();
     if (args['dry-run'] === true) {
       process.stdout.write(`${dryRun(ctx, plan, calibration)}\n`);
       return 0;
     }
+    const estimate = planEstimate(ctx, plan, calibration);
+    process.stderr.write(`launchbench: ${inPart}${startLine(ctx, plan, calibration)}\n`);
     const startedAt = new Date();
     const id = runId(ctx, startedAt);
     const dir = args.out ?? join('results', id);
@@ -556,12 +616,11 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
     const started = Date.now();
     // In a run of several processes: which this is, and the time the later ones will take (as
     // long as the earlier ones did, or as this one will before any has ended).
-    const inPart = part === undefined ? '' : `process ${part.index}/${part.count}, `;
     const withLater = (leftMs: number | undefined, now: number): number | undefined =>
       part === undefined || leftMs === undefined
         ? leftMs
         : leftMs + (part.laterMs ?? (now - started + leftMs) * (part.count - part.index));
-    const clock = new ProgressClock(planGroups(plan).length);
+    const clock = new ProgressClock(planGroups(plan).length, estimate.ms ?? undefined);
     let visiting: RunProgress | undefined;
     let lastLineMs = started;
     let deviceLost: string | undefined;
@@ -709,6 +768,9 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
       );
     if (interrupted) return stopSignal === 'SIGTERM' ? 143 : 130;
     return 0;
+  } catch (error) {
+    clearStatus();
+    throw error;
   } finally {
     if (!wrote) removeEmptyFolders(made);
     // Bounded: a device whose queue never drains is left alive rather than hang the process.

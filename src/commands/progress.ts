@@ -6,13 +6,22 @@
 import type { RunProgress } from '../run.ts';
 import type { CaseResult } from '../measure/result.ts';
 import { fmtUs } from '../report/md-format.ts';
+import { median } from '../measure/stats.ts';
 
 export class ProgressClock {
-  /** Each group's latest visit, ms. */
-  private readonly latestMs = new Map<string, number>();
+  /** Each group's first and latest visit, ms, and how many it has had. */
+  private readonly visits = new Map<string, { firstMs: number; latestMs: number; count: number }>();
   private current: { group: string; atMs: number } | undefined;
 
-  constructor(private readonly groups: number) {}
+  /**
+   * `groups`: groups per round; `planMs`: what the whole run's sampling should take, estimated
+   * before it began (the calibration's, as `--dry-run` prints it), used until a group has been
+   * visited twice.
+   */
+  constructor(
+    private readonly groups: number,
+    private readonly planMs?: number,
+  ) {}
 
   /** A visit of `group` begins at `atMs`; the one before it, if any, ended then. */
   begin(group: string, atMs: number): void {
@@ -23,22 +32,36 @@ export class ProgressClock {
   /** The current visit ended at `atMs`. */
   end(atMs: number): void {
     if (this.current === undefined) return;
-    this.latestMs.set(this.current.group, atMs - this.current.atMs);
+    const ms = atMs - this.current.atMs;
+    const seen = this.visits.get(this.current.group);
+    this.visits.set(
+      this.current.group,
+      seen === undefined
+        ? { firstMs: ms, latestMs: ms, count: 1 }
+        : { ...seen, latestMs: ms, count: seen.count + 1 },
+    );
     this.current = undefined;
   }
 
   /**
-   * Time left after `visitsDone` visits of `visits`, ms: each group's later visits cost what its
-   * latest one did (the first round's visits, which verify and warm up longer, make it an upper
-   * estimate until the second round); a group not visited yet counts as the mean of those that
-   * were. Undefined before the first visit has ended.
+   * Time left after `visitsDone` visits of `visits`, ms. A group's first visit verifies and
+   * warms up, and costs several later ones (on lavapipe the first estimate from first visits alone
+   * was 5x the truth), so: until some group has been visited twice, the plan's estimate, shared
+   * out over the visits left; then each group's later visits cost what its latest one did, a
+   * group seen once its first visit scaled by the median latest/first of the groups seen twice,
+   * a group not visited yet the mean of those. Undefined before the first visit has ended when
+   * there is no plan estimate.
    */
   leftMs(visitsDone: number, visits: number): number | undefined {
-    const known = [...this.latestMs.values()];
-    if (known.length === 0) return undefined;
-    const mean = known.reduce((sum, v) => sum + v, 0) / known.length;
-    const perRound = known.reduce((sum, v) => sum + v, 0) + mean * (this.groups - known.length);
+    const seen = [...this.visits.values()];
+    const again = seen.filter((v) => v.count >= 2).map((v) => v.latestMs / v.firstMs);
     const left = visits - visitsDone;
+    if (again.length === 0 && this.planMs !== undefined) return (this.planMs * left) / visits;
+    if (seen.length === 0) return undefined;
+    const ratio = again.length === 0 ? 1 : median(again);
+    const later = seen.map((v) => (v.count >= 2 ? v.latestMs : v.firstMs * ratio));
+    const mean = later.reduce((sum, v) => sum + v, 0) / later.length;
+    const perRound = later.reduce((sum, v) => sum + v, 0) + mean * (this.groups - later.length);
     const fullRounds = Math.floor(left / this.groups);
     return fullRounds * perRound + (left - fullRounds * this.groups) * mean;
   }
