@@ -8,8 +8,8 @@ export { DEFAULT_SAMPLING, measureOne, type MeasureOptions, type Measured } from
 export { openGpu, type GpuContext, type GpuOptions } from './gpu/context.ts';
 export { measureCase, planGroups, runPlan, type RunPlan } from './run.ts';
 export type { CaseInput, SamplingOptions } from './measure/run-case.ts';
-export type { CaseResult, Sample } from './measure/result.ts';
-export { caseMetrics, type CaseMetrics } from './measure/metrics.ts';
+export type { CaseResult, Sample } from './stats/result.ts';
+export { caseMetrics, type CaseMetrics } from './stats/metrics.ts';
 export { WORKLOADS, workloadById } from './workloads/index.ts';
 export { STRATEGIES, strategyById } from './strategies/index.ts';
 export type {

@@ -11,8 +11,8 @@ import {
   type GpuContext,
   type GpuOptions,
 } from './gpu/context.ts';
-import { caseMetrics, type CaseMetrics } from './measure/metrics.ts';
-import type { CaseResult, Sample } from './measure/result.ts';
+import { caseMetrics, type CaseMetrics } from './stats/metrics.ts';
+import type { CaseResult, Sample } from './stats/result.ts';
 import type { SamplingOptions } from './measure/run-case.ts';
 import { defaultPersistentWorkgroups, measureCase } from './run.ts';
 import { strategyById } from './strategies/index.ts';

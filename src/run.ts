@@ -17,14 +17,14 @@ import {
   type SamplingOptions,
 } from './measure/run-case.ts';
 import { DriftProbe, type DriftRow } from './measure/drift.ts';
-import { visitStateVariance } from './measure/state.ts';
-import { within } from './measure/clock.ts';
-import { pairWithBaselines } from './measure/paired.ts';
+import { visitStateVariance } from './stats/state.ts';
+import { within } from './stats/clock.ts';
+import { pairWithBaselines } from './stats/paired.ts';
 import type { ClockHold } from './gpu/clock-hold.ts';
 import { GcWatch, collectGarbage, perfNowMs } from './measure/host-noise.ts';
 import { floorShare, roundRandom, visit, visitOrder } from './measure/schedule.ts';
-import { nowNs } from './measure/clock.ts';
-import type { CaseResult, Sample } from './measure/result.ts';
+import { nowNs } from './stats/clock.ts';
+import type { CaseResult, Sample } from './stats/result.ts';
 import type { Strategy } from './strategies/types.ts';
 import type { ResolveMode } from './gpu/timestamps.ts';
 import { seededRandom } from './workloads/random.ts';

@@ -209,7 +209,7 @@ describe('bench --profile quick', () => {
       );
       // Overhead = median wall − median GPU busy, utilization = their ratio. Not negative (and
       // utilization at most 1) on a real GPU; on a CPU device the timestamp queries slow the GPU
-      // samples themselves, so there either can come out past its bound (src/measure/metrics.ts).
+      // samples themselves, so there either can come out past its bound (src/stats/metrics.ts).
       const wall = num(r, 'wallUsPerKernel');
       const busy = num(r, 'gpuBusyUsPerKernel');
       expect(num(r, 'launchOverheadUsPerKernel'), id).toBeCloseTo(wall - busy, 1);

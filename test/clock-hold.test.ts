@@ -11,7 +11,7 @@ import {
   type Spinner,
 } from '../src/gpu/clock-hold.ts';
 import { DeviceLostError } from '../src/errors.ts';
-import type { SampleKind } from '../src/measure/result.ts';
+import type { SampleKind } from '../src/stats/result.ts';
 import { visit, type Sampled } from '../src/measure/schedule.ts';
 import { clockHoldLine } from '../src/report/console.ts';
 import { seededRandom } from '../src/workloads/random.ts';

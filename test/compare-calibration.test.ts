@@ -7,14 +7,14 @@
  * β_r ~ N(0, 0.03²) (the machine's state during that round: clocks, other tenants, 3% log-normal);
  * each of its 20 samples is base · shift · exp(β_r + ε), ε ~ N(0, 0.05²) (5% within-round noise).
  * The run's centre (the geometric mean of its round medians), round spread and 95% interval come
- * from roundSummary (src/measure/stats.ts), as a run computes them. Runs are written as summary.csv
+ * from roundSummary (src/stats/stats.ts), as a run computes them. Runs are written as summary.csv
  * files with the round columns and compared with compareRuns at the default minimum effect (5%).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { quantileSorted, roundSummary } from '../src/measure/stats.ts';
+import { quantileSorted, roundSummary } from '../src/stats/stats.ts';
 import { compareRuns, summarizeComparison, type Verdict } from '../src/report/compare.ts';
 import { readRun } from '../src/report/read-run.ts';
 import { seededRandom } from '../src/workloads/random.ts';

@@ -3,9 +3,9 @@
  * No GPU: the fixtures are case results built by hand.
  */
 import { describe, expect, it } from 'vitest';
-import { crossovers, fitLine, fitRelative, kernelFits } from '../src/measure/fit.ts';
-import type { CaseResult } from '../src/measure/result.ts';
-import { distribution } from '../src/measure/stats.ts';
+import { crossovers, fitLine, fitRelative, kernelFits } from '../src/stats/fit.ts';
+import type { CaseResult } from '../src/stats/result.ts';
+import { distribution } from '../src/stats/stats.ts';
 
 function caseResult(
   strategy: string,

@@ -15,9 +15,9 @@ import {
   type Sampled,
 } from '../src/measure/schedule.ts';
 import { sampleSpread } from '../src/measure/run-case.ts';
-import type { Sample } from '../src/measure/result.ts';
-import type { SampleKind } from '../src/measure/result.ts';
-import { roundSummary } from '../src/measure/stats.ts';
+import type { Sample } from '../src/stats/result.ts';
+import type { SampleKind } from '../src/stats/result.ts';
+import { roundSummary } from '../src/stats/stats.ts';
 import { seededRandom } from '../src/workloads/random.ts';
 
 /** A machine whose speed factor changes every `blockMs` of simulated time. */

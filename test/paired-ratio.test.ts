@@ -1,17 +1,17 @@
 /**
- * Strategy ratios from samples paired turn by turn (src/measure/paired.ts), on synthetic data:
+ * Strategy ratios from samples paired turn by turn (src/stats/paired.ts), on synthetic data:
  * a machine whose speed changes from turn to turn (each turn's two samples see the same factor)
  * and from round to round. The paired ratio cancels what both samples of a turn saw; the ratio of
  * the two cases' medians does not. Its interval covers a second run's figure.
  */
 import { describe, expect, it } from 'vitest';
-import { speedupOf } from '../src/measure/metrics.ts';
-import { pairedRatio, type PairSample } from '../src/measure/paired.ts';
-import type { CaseResult } from '../src/measure/result.ts';
+import { speedupOf } from '../src/stats/metrics.ts';
+import { pairedRatio, type PairSample } from '../src/stats/paired.ts';
+import type { CaseResult } from '../src/stats/result.ts';
 import { newCaseResult } from '../src/measure/run-case.ts';
 import { strategyById } from '../src/strategies/index.ts';
 import { mapWorkload } from '../src/workloads/map.ts';
-import { distribution, quantileSorted } from '../src/measure/stats.ts';
+import { distribution, quantileSorted } from '../src/stats/stats.ts';
 import { seededRandom } from '../src/workloads/random.ts';
 
 const TRUE_RATIO = 2;

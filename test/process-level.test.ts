@@ -1,15 +1,15 @@
 /**
- * Runs made of several processes (src/measure/merge.ts, src/measure/state.ts processMeanSquare):
+ * Runs made of several processes (src/measure/merge.ts, src/stats/state.ts processMeanSquare):
  * the process level's mean square on known answers; on a simulated machine where each fresh
  * process meets its own state, repeat intervals that know which process took each round cover a
  * second run's figure, and intervals that treat the rounds as independent do not; and the merge
  * of processes' cases: the run's round axis, statuses, evidence. Pure; no GPU.
  */
 import { describe, expect, it } from 'vitest';
-import { processMeanSquare, withStateFit } from '../src/measure/state.ts';
-import { roundSummary } from '../src/measure/stats.ts';
+import { processMeanSquare, withStateFit } from '../src/stats/state.ts';
+import { roundSummary } from '../src/stats/stats.ts';
 import { mergeProcesses, type ProcessPart } from '../src/measure/merge.ts';
-import type { CaseResult, Sample } from '../src/measure/result.ts';
+import type { CaseResult, Sample } from '../src/stats/result.ts';
 import { seededRandom } from '../src/workloads/random.ts';
 
 const gauss = (seed: number): (() => number) => {

@@ -1,5 +1,5 @@
 /**
- * The statistics compare and the repeat intervals rest on (src/measure/state.ts), on known
+ * The statistics compare and the repeat intervals rest on (src/stats/state.ts), on known
  * answers: Benjamini–Hochberg q values, the between-run spread τ, the analysis of covariance of
  * two runs' rounds on their states, and the state fit. Pure; no GPU.
  */
@@ -11,8 +11,8 @@ import {
   stateFit,
   visitStateVariance,
   withStateFit,
-} from '../src/measure/state.ts';
-import { roundSummary, studentT, studentTTail } from '../src/measure/stats.ts';
+} from '../src/stats/state.ts';
+import { roundSummary, studentT, studentTTail } from '../src/stats/stats.ts';
 import { seededRandom } from '../src/workloads/random.ts';
 
 const gauss = (seed: number): (() => number) => {

@@ -1,7 +1,7 @@
 /**
  * distribution() on fixed fixtures with answers worked out by hand: median and p10/p90 by linear
  * interpolation between order statistics (R type 7 / numpy's default), mean, CV with the sample
- * standard deviation, and medianNoise as documented in src/measure/stats.ts (half-width of the
+ * standard deviation, and medianNoise as documented in src/stats/stats.ts (half-width of the
  * median's CI between order statistics n/2 ± 0.98·√n, over the median; NaN below 3 samples).
  */
 import { describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import {
   medianNoiseSorted,
   quantileSorted,
   scaleDistribution,
-} from '../src/measure/stats.ts';
+} from '../src/stats/stats.ts';
 
 /** 1…10, shuffled: distribution() must sort a copy. */
 const ONE_TO_TEN = [7, 3, 10, 1, 5, 9, 2, 8, 4, 6];

@@ -15,8 +15,8 @@ import {
   summarise,
   type BusyBasis,
 } from '../src/measure/run-case.ts';
-import type { Sample } from '../src/measure/result.ts';
-import { quantileSorted } from '../src/measure/stats.ts';
+import type { Sample } from '../src/stats/result.ts';
+import { quantileSorted } from '../src/stats/stats.ts';
 import { costNsPerTimedPass, measureTimestampCost } from '../src/measure/timestamp-cost.ts';
 import { summaryRows } from '../src/report/columns.ts';
 import { passEach } from '../src/strategies/pass-each.ts';

@@ -12,7 +12,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { withErrorScopes, type GpuContext } from '../src/gpu/context.ts';
-import type { CaseResult, Sample } from '../src/measure/result.ts';
+import type { CaseResult, Sample } from '../src/stats/result.ts';
 import { measureCase } from '../src/run.ts';
 import { type CaseInput, type SamplingOptions } from '../src/measure/run-case.ts';
 import { defaultPersistentWorkgroups, notApplicable } from '../src/run.ts';

@@ -72,7 +72,8 @@ import {
 } from './processes.ts';
 import { reportAfterBench, type ExportPaths } from './report.ts';
 import { EXPORTS, type ExportOption } from '../report/export.ts';
-import { gpuFlags, gpuOptions, type GpuArgs } from './gpu-options.ts';
+import { gpuFlags, gpuOptions } from './gpu-options.ts';
+import type { BenchArgs } from './bench-args.ts';
 import { STRATEGIES, strategyById } from '../strategies/index.ts';
 import type { Strategy } from '../strategies/types.ts';
 import type { Workload } from '../workloads/types.ts';
@@ -80,44 +81,7 @@ import { decodeWorkload } from '../workloads/decode/workload.ts';
 import { WORKLOADS, workloadById } from '../workloads/index.ts';
 import { unverifiedUserKernel, userShaderWorkload } from '../workloads/user-shader.ts';
 
-/** bench's arguments as the command line gives them (kebab-case names, text values). */
-export interface BenchArgs extends GpuArgs, ExportPaths {
-  profile: string;
-  scenario?: string | undefined;
-  bandwidth?: boolean | undefined;
-  out?: string | undefined;
-  strategies?: string | undefined;
-  workloads?: string | undefined;
-  elements?: string | undefined;
-  kernels?: string | undefined;
-  intensity?: string | undefined;
-  'workgroup-size'?: string | undefined;
-  'persistent-workgroups'?: string | undefined;
-  preset?: string | undefined;
-  context?: string | undefined;
-  layers?: string | undefined;
-  vocab?: string | undefined;
-  shader?: string | undefined;
-  entry?: string | undefined;
-  'fused-entry'?: string | undefined;
-  reference?: string | undefined;
-  'max-noise'?: string | undefined;
-  'max-time'?: string | undefined;
-  'min-samples'?: string | undefined;
-  'stall-timeout'?: string | undefined;
-  'case-budget'?: string | undefined;
-  rounds?: string | undefined;
-  processes?: string | undefined;
-  settle?: string | undefined;
-  drift: boolean;
-  verify: boolean;
-  'self-check': boolean;
-  'dry-run'?: boolean | undefined;
-  timestamps: boolean;
-  'gpu-warmup'?: string | undefined;
-  'clock-hold': boolean;
-  seed?: string | undefined;
-}
+export type { BenchArgs } from './bench-args.ts';
 
 /** The clock hold of a run, or why it has none. */
 interface HoldState {
@@ -702,7 +666,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
       );
       interrupted = outcome.interrupted;
       // A finished run: every case once more with the states of all its visits (their spread
-      // sets the repeat intervals, src/measure/state.ts). An interrupted one keeps each case as
+      // sets the repeat intervals, src/stats/state.ts). An interrupted one keeps each case as
       // its last visit left it (only the visit cut short says 'interrupted').
       if (!interrupted) writer.updateCases(outcome.results, []);
     } catch (error) {

@@ -23,14 +23,14 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { UsageError, errorMessage } from '../errors.ts';
 import { mergeProcesses, type ProcessPart } from '../measure/merge.ts';
-import type { CaseResult, Sample } from '../measure/result.ts';
+import type { CaseResult, Sample } from '../stats/result.ts';
 import type { DriftRow } from '../measure/drift.ts';
 import { SAMPLE_COLUMNS } from '../report/columns.ts';
 import { driftTable, summaryTable } from '../report/console.ts';
 import { RunWriter, makeWritableDir, assertNoRun, writeAtomic } from '../report/writer.ts';
 import { reportAfterBench } from './report.ts';
 import { compareCommand } from './compare.ts';
-import type { BenchArgs } from './bench.ts';
+import type { BenchArgs } from './bench-args.ts';
 
 /** Set in a process of a run of several: `i/P` (1-based), which it is. */
 export const PROCESS_ENV = 'LAUNCHBENCH_PROCESS';

@@ -4,9 +4,9 @@
  * come from the caller, so the estimate is a pure function of what it was told.
  */
 import type { RunProgress } from '../run.ts';
-import type { CaseResult } from '../measure/result.ts';
+import type { CaseResult } from '../stats/result.ts';
 import { fmtUs } from '../report/md-format.ts';
-import { median } from '../measure/stats.ts';
+import { median } from '../stats/stats.ts';
 
 export class ProgressClock {
   /** Each group's first and latest visit, ms, and how many it has had. */

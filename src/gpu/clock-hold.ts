@@ -23,7 +23,7 @@
 import { ClockProbe } from './clock-probe.ts';
 import type { GpuContext } from './context.ts';
 import { SpinKernel } from './spin.ts';
-import { nowNs } from '../measure/clock.ts';
+import { nowNs } from '../stats/clock.ts';
 import { DeviceLostError } from '../errors.ts';
 
 /** What the hold needs of the clock probe and the spin kernel (models of them in tests). */

@@ -12,7 +12,7 @@
  */
 import { create, globals } from 'webgpu';
 import { DeviceLostError, NoAdapterError, UsageError, errorMessage } from '../errors.ts';
-import { within } from '../measure/clock.ts';
+import { within } from '../stats/clock.ts';
 
 Object.assign(globalThis, globals);
 

@@ -5,7 +5,7 @@
  */
 import type { GpuContext } from './context.ts';
 import { selftestKernel } from './selftest-kernel.ts';
-import { nowNs } from '../measure/clock.ts';
+import { nowNs } from '../stats/clock.ts';
 
 export class SpinKernel {
   private constructor(

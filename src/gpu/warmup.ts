@@ -6,7 +6,7 @@
  * `tolerance` of their median) for at least `minMs`, or `maxMs` passes.
  */
 import { SpinKernel } from './spin.ts';
-import { nowNs } from '../measure/clock.ts';
+import { nowNs } from '../stats/clock.ts';
 import type { GpuContext } from './context.ts';
 
 export interface WarmupResult {

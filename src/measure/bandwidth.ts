@@ -10,8 +10,8 @@ import type { GpuContext } from '../gpu/context.ts';
 import { TimestampRecorder, gpuTimes, type ResolveMode } from '../gpu/timestamps.ts';
 import { mapWorkload } from '../workloads/map.ts';
 import { encodePass } from '../strategies/encode.ts';
-import { nowNs } from './clock.ts';
-import { distribution } from './stats.ts';
+import { nowNs } from '../stats/clock.ts';
+import { distribution } from '../stats/stats.ts';
 
 export interface BandwidthRow {
   method: 'copyBufferToBuffer' | 'map-kernel';

@@ -21,7 +21,7 @@ import { mapWorkload } from '../workloads/map.ts';
 import type { CaseParams, Workload } from '../workloads/types.ts';
 import { timedExecution } from './run-case.ts';
 import { runFloor } from './schedule.ts';
-import { quantileSorted } from './stats.ts';
+import { quantileSorted } from '../stats/stats.ts';
 import type { SamplingOptions } from './run-case.ts';
 
 export interface Calibration {

@@ -22,9 +22,9 @@ import type { Execution } from '../strategies/types.ts';
 import { mapWorkload } from '../workloads/map.ts';
 import type { CaseParams, PreparedCase } from '../workloads/types.ts';
 import { cpuClock } from './host-noise.ts';
-import { nowNs } from './clock.ts';
+import { nowNs } from '../stats/clock.ts';
 import { timedExecution } from './run-case.ts';
-import { median } from './stats.ts';
+import { median } from '../stats/stats.ts';
 
 export interface DriftRow {
   /** 0 before the first round, r after round r, … */
@@ -186,7 +186,7 @@ export class DriftProbe {
 
   /**
    * One round trip (the probe's `map`, 64 elements, K = 1, `submit-wait`), wall ns: the state
-   * probe before and after every visit (src/measure/state.ts). Warmed up by the run's first drift
+   * probe before and after every visit (src/stats/state.ts). Warmed up by the run's first drift
    * probe (and after a device replacement, src/run.ts).
    */
   async roundTripNs(): Promise<number> {

@@ -6,12 +6,12 @@
  * run's round axis (process p's round r is the run's round offset(p) + r) and summarises each
  * case over all of them with the code a run of one process uses (summariseCase): the figure is
  * the rounds' centre, and the repeat interval comes from the processes where they vary more than
- * the rounds (src/measure/state.ts processMeanSquare). Pure; never prints, never times.
+ * the rounds (src/stats/state.ts processMeanSquare). Pure; never prints, never times.
  */
-import { pairWithBaselines } from './paired.ts';
+import { pairWithBaselines } from '../stats/paired.ts';
 import { summariseCase } from './run-case.ts';
-import { visitStateVariance } from './state.ts';
-import type { CaseEvidence, CaseResult, Sample } from './result.ts';
+import { visitStateVariance } from '../stats/state.ts';
+import type { CaseEvidence, CaseResult, Sample } from '../stats/result.ts';
 
 /** What one process left: its cases (each with its evidence) in plan order, and its samples. */
 export interface ProcessPart {

@@ -8,12 +8,12 @@
 import { asDeviceLost, lostError, withErrorScopes, type GpuContext } from '../gpu/context.ts';
 import { TimestampRecorder, gpuTimes, type GpuTimes, type ResolveMode } from '../gpu/timestamps.ts';
 import { DeviceLostError, errorMessage } from '../errors.ts';
-import { nowNs } from './clock.ts';
+import { nowNs } from '../stats/clock.ts';
 import { GC_SHARE, perfNowMs, type GcWatch } from './host-noise.ts';
 import type { Sampled } from './schedule.ts';
-import { distribution, roundSummary, type Distribution, type RoundSummary } from './stats.ts';
-import { withStateFit } from './state.ts';
-import type { CaseEvidence, CaseResult, GpuBusyMethod, Sample, SampleKind } from './result.ts';
+import { distribution, roundSummary, type Distribution, type RoundSummary } from '../stats/stats.ts';
+import { withStateFit } from '../stats/state.ts';
+import type { CaseEvidence, CaseResult, GpuBusyMethod, Sample, SampleKind } from '../stats/result.ts';
 import type { Execution, HostPhases, Strategy } from '../strategies/types.ts';
 import type { CaseParams, PreparedCase, Tolerance, Workload } from '../workloads/types.ts';
 
@@ -592,7 +592,7 @@ export class CaseRunner implements Sampled {
     if (close) this.close();
   }
 
-  /** The state of each round's visit, ns (src/measure/state.ts); undefined where not measured. */
+  /** The state of each round's visit, ns (src/stats/state.ts); undefined where not measured. */
   private readonly states: (number | undefined)[] = [];
 
   /** Records the state of this case's visit in `round` (the median of its turns' probes). */
@@ -624,7 +624,7 @@ export class CaseRunner implements Sampled {
   /**
    * Refreshes the result from every sample so far (call after each visit: it is idempotent);
    * `visitStateVariance`: the variance of ln(state) over the run's visits so far, for the repeat
-   * intervals (src/measure/state.ts withStateFit).
+   * intervals (src/stats/state.ts withStateFit).
    */
   summarise(interrupted = false, visitStateVariance?: number): CaseResult {
     this.result.elapsedMs = this.busyNs / 1e6;
@@ -728,7 +728,7 @@ export function spanEquivalentBusyNs(
 
 /**
  * Makes `r`'s figures, intervals, state fit, floor and convergence from its `samples` (the
- * rounds' spread sets the intervals: src/measure/stats.ts roundSummary, src/measure/state.ts);
+ * rounds' spread sets the intervals: src/stats/stats.ts roundSummary, src/stats/state.ts);
  * `visitStateVariance`: the variance of ln(state) over the run's visits.
  */
 export function summariseCase(

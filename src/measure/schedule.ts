@@ -13,10 +13,10 @@
  *     seconds, and the alignment in time is what cancels the drift.
  * Orders come from the run's seed: a run can be replayed in the same order.
  */
-import { nowNs } from './clock.ts';
-import type { SampleKind } from './result.ts';
+import { nowNs } from '../stats/clock.ts';
+import type { SampleKind } from '../stats/result.ts';
 import { seededRandom } from '../workloads/random.ts';
-import { median } from './stats.ts';
+import { median } from '../stats/stats.ts';
 
 /** Fisher–Yates shuffle with a seeded generator (the input is not changed). */
 export function shuffled<T>(items: readonly T[], random: () => number): T[] {
@@ -91,7 +91,7 @@ export interface VisitBudget {
    */
   beforeTurn?: () => Promise<void>;
   /**
-   * The state probe (src/measure/state.ts): one fixed round trip, its wall time in ns (undefined
+   * The state probe (src/stats/state.ts): one fixed round trip, its wall time in ns (undefined
    * when it failed). A visit times it STATE_PROBES times right before its warm-up and as many
    * times right after its last sample, with the queue idle: between the visit's own executions it
    * would read the group's load (on lavapipe a round trip took 2–4× longer inside the heavier

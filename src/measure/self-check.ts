@@ -11,9 +11,9 @@ import type { GpuContext } from '../gpu/context.ts';
 import { STRATEGIES } from '../strategies/index.ts';
 import { mapWorkload } from '../workloads/map.ts';
 import type { CaseParams } from '../workloads/types.ts';
-import { nowNs } from './clock.ts';
+import { nowNs } from '../stats/clock.ts';
 import { timedExecution } from './run-case.ts';
-import { distribution } from './stats.ts';
+import { distribution } from '../stats/stats.ts';
 
 export interface SelfCheckRow {
   strategy: string;

@@ -41,9 +41,9 @@ import { passEach } from '../strategies/pass-each.ts';
 import type { Execution } from '../strategies/types.ts';
 import { mapWorkload } from '../workloads/map.ts';
 import type { CaseParams, Dispatch } from '../workloads/types.ts';
-import { nowNs } from './clock.ts';
+import { nowNs } from '../stats/clock.ts';
 import { StallError, timedExecution } from './run-case.ts';
-import { median } from './stats.ts';
+import { median } from '../stats/stats.ts';
 
 /** context.json's `timestampCost` when measured. */
 export interface TimestampCost {

@@ -3,9 +3,9 @@
  * their unit. Readers must ignore unknown columns; SCHEMA_VERSION changes when a column changes
  * meaning or is removed (see results/README.md).
  */
-import { caseMetrics, speedup, speedupOf } from '../measure/metrics.ts';
-import { crossovers, kernelFits } from '../measure/fit.ts';
-import type { CaseResult, Sample } from '../measure/result.ts';
+import { caseMetrics, speedup, speedupOf } from '../stats/metrics.ts';
+import { crossovers, kernelFits } from '../stats/fit.ts';
+import type { CaseResult, Sample } from '../stats/result.ts';
 
 export const SCHEMA_VERSION = 3;
 
@@ -151,7 +151,7 @@ export function summaryRows(results: readonly CaseResult[]): Record<string, Cell
 }
 
 /**
- * rounds.csv: one row per case and round, the level that varies (src/measure/state.ts): the
+ * rounds.csv: one row per case and round, the level that varies (src/stats/state.ts): the
  * case's median wall and GPU busy time per kernel in that round, the process that took it (0 in a
  * run of one process) and the state of the round's visit. compare fits both runs' rounds on their
  * states from it.

@@ -7,7 +7,7 @@
  * scale, with δ = ln(1 + minEffect) the minimum effect worth a verdict (5%):
  *   1. The difference d = ln(B/A) and its standard error se with df degrees of freedom:
  *      - at equal states, where both runs have rounds.csv with the states of their visits
- *        (src/measure/state.ts, ancova): both runs' round medians fitted to one line on the log
+ *        (src/stats/state.ts, ancova): both runs' round medians fitted to one line on the log
  *        state with a shift d between the runs; df = R_A + R_B − 3. The machine's host path moves
  *        every strategy of a visit together (a round trip of 40 µs in one state, 60–75 in
  *        another, on the lent H200), and a run that spent more of its visits in the slow state
@@ -45,14 +45,14 @@
  * rule on a simulated machine that switches between two host-path states every tens of seconds:
  * false calls ≤ 1% of cases on identical runs, a +25% change of some cases found.
  */
-import { median, quantileSorted, studentT } from '../measure/stats.ts';
+import { median, quantileSorted, studentT } from '../stats/stats.ts';
 import {
   ancova,
   benjaminiHochberg,
   betweenRunSpread,
   tTestP,
   type RoundSeries,
-} from '../measure/state.ts';
+} from '../stats/state.ts';
 import { UsageError } from '../errors.ts';
 import {
   caseKey,

@@ -1,6 +1,6 @@
 /** The console summary at the end of a run: one block per workload and size. Never times. */
-import { caseMetrics, speedup } from '../measure/metrics.ts';
-import type { CaseResult } from '../measure/result.ts';
+import { caseMetrics, speedup } from '../stats/metrics.ts';
+import type { CaseResult } from '../stats/result.ts';
 import type { SelfCheckRow } from '../measure/self-check.ts';
 import type { BandwidthRow } from '../measure/bandwidth.ts';
 import type { ClockHoldStats } from '../gpu/clock-hold.ts';

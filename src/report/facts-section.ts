@@ -4,7 +4,7 @@
  */
 import { code, fmtCount, fmtPercent, fmtTarget, fmtUs, table } from './md-format.ts';
 import { adapterName, type RunData, type SummaryRow } from './read-run.ts';
-import { quantileSorted } from '../measure/stats.ts';
+import { quantileSorted } from '../stats/stats.ts';
 
 /** The sampling of a run made in rounds, as context.json's options.sampling records it. */
 function samplingText(s: Record<string, number>): string {
@@ -138,7 +138,7 @@ function timestampCostText(
 }
 
 /**
- * The machine's state over the run (src/measure/state.ts): the round trips of the visits and how
+ * The machine's state over the run (src/stats/state.ts): the round trips of the visits and how
  * much of the cases' between-round variance they explain; undefined in runs without rounds.csv.
  */
 function stateText(run: RunData): string | undefined {

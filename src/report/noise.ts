@@ -6,7 +6,7 @@
  * the rest. The console and report.md state the typical once per table and mark only those rows.
  * Pure functions: they never time.
  */
-import { median } from '../measure/stats.ts';
+import { median } from '../stats/stats.ts';
 
 /** What the rule reads of a row: summary.csv's columns of the same names (µs, any unit works). */
 export interface NoiseRow {
@@ -28,7 +28,7 @@ export interface NoiseRow {
  * with probability P(χ²(R−1) > 4 × its median): 6% at 3 rounds, 0.9% at 5, 0.4% at 6, 0.06% at
  * 8. A mark thus says this case moved between rounds more than the run's cases do, not that its
  * few round medians happened to scatter. Where the run measured the machine's state the interval
- * comes from the case's state fit instead (src/measure/state.ts): its log half-width then grows
+ * comes from the case's state fit instead (src/stats/state.ts): its log half-width then grows
  * with the case's residual spread and with how much it moves with the state, and a mark says the
  * case is noisier, or more state-bound, than the run's typical one.
  */

@@ -10,7 +10,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { UsageError, errorMessage } from '../errors.ts';
-import { fitFlag } from '../measure/fit.ts';
+import { fitFlag } from '../stats/fit.ts';
 
 /** The case key: what identifies a case across runs (two runs' cases match on it). */
 export const CASE_KEY_COLUMNS = [
@@ -135,7 +135,7 @@ export interface CrossoverRow {
   kernels: number;
   intensity: number;
   workgroupSize: number;
-  /** between, below-range or above-range (src/measure/fit.ts). */
+  /** between, below-range or above-range (src/stats/fit.ts). */
   kind: string;
   elements: number | null;
   overheadUsPerKernel: number | null;
@@ -183,7 +183,7 @@ export interface DriftCsvRow {
 /** One case's round (rounds.csv): its medians per kernel and the state of the round's visit. */
 export interface RoundCsvRow extends Pick<SummaryRow, CaseAxis> {
   round: number;
-  /** The visit's state (the state probe's round trip, src/measure/state.ts); null unmeasured. */
+  /** The visit's state (the state probe's round trip, src/stats/state.ts); null unmeasured. */
   stateUs: number | null;
   wallUsPerKernel: number | null;
   gpuBusyUsPerKernel: number | null;

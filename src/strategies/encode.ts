@@ -3,7 +3,7 @@
  * and the host patterns that several strategies share.
  */
 import type { TimestampPart, TimestampRecorder } from '../gpu/timestamps.ts';
-import { nowNs } from '../measure/clock.ts';
+import { nowNs } from '../stats/clock.ts';
 import type { Dispatch } from '../workloads/types.ts';
 import type { Execution } from './types.ts';
 

@@ -19,7 +19,7 @@
  * timed region allocates nothing.
  */
 import { shaderSource } from '../gpu/shaders.ts';
-import { nowNs } from '../measure/clock.ts';
+import { nowNs } from '../stats/clock.ts';
 import type { Strategy } from './types.ts';
 
 const ARGS_WORKGROUP_SIZE = 64;

@@ -4,7 +4,7 @@
  * reopens the backend's compute encoder and may insert barriers), compared with `dispatch-each`.
  * Timestamps: one interval from the first pass's beginning to the last pass's end (spanPart).
  */
-import { nowNs } from '../measure/clock.ts';
+import { nowNs } from '../stats/clock.ts';
 import { spanPart } from '../gpu/timestamps.ts';
 import { encodePass } from './encode.ts';
 import type { Strategy } from './types.ts';

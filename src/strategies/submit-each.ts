@@ -4,7 +4,7 @@
  * command buffer, a queue submission and its fence bookkeeping), but the host never waits
  * between kernels, so the GPU can run ahead while the host encodes the next one.
  */
-import { nowNs } from '../measure/clock.ts';
+import { nowNs } from '../stats/clock.ts';
 import { encodePass } from './encode.ts';
 import type { Strategy } from './types.ts';
 

@@ -3,7 +3,7 @@
  * CUDA analogue: a launch followed by a device synchronise, every kernel. The most expensive way
  * to launch: each kernel pays a full host↔GPU round trip. The baseline of the speed-ups.
  */
-import { nowNs } from '../measure/clock.ts';
+import { nowNs } from '../stats/clock.ts';
 import { encodePass } from './encode.ts';
 import type { Strategy } from './types.ts';
 

@@ -8,18 +8,9 @@
  *   - `persistent`: one dispatch of P workgroups pulling work from an atomic ticket queue
  * A strategy picks a program and a host-side submission pattern.
  */
-export type ProgramKind = 'steps' | 'fused' | 'persistent';
+import type { CaseParams, ProgramKind } from '../stats/result.ts';
 
-export interface CaseParams {
-  elements: number;
-  kernels: number;
-  intensity: number;
-  workgroupSize: number;
-  /** Workgroups of the persistent program; 0 = derived from the adapter. */
-  persistentWorkgroups: number;
-  /** A workload's named shape (`decode`: the model preset); absent for the others. */
-  preset?: string;
-}
+export type { CaseParams, ProgramKind } from '../stats/result.ts';
 
 /** One `dispatchWorkgroups` call with everything it binds. */
 export interface Dispatch {

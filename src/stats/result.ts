@@ -1,9 +1,33 @@
 /** The result model every reporter reads. Measurement fills it; reporters never time. */
-import type { PairedRatio } from './paired.ts';
 import type { Distribution, RoundSummary } from './stats.ts';
-import type { CaseParams, ProgramKind } from '../workloads/types.ts';
 
 export type SampleKind = 'wall' | 'gpu';
+
+/** The kinds of program a workload offers (src/workloads/types.ts): what a strategy launches. */
+export type ProgramKind = 'steps' | 'fused' | 'persistent';
+
+/** The parameters of a case besides its workload and strategy. */
+export interface CaseParams {
+  elements: number;
+  kernels: number;
+  intensity: number;
+  workgroupSize: number;
+  /** Workgroups of the persistent program; 0 = derived from the adapter. */
+  persistentWorkgroups: number;
+  /** A workload's named shape (`decode`: the model preset); absent for the others. */
+  preset?: string;
+}
+
+/** A case's wall time over a baseline's, from samples paired turn by turn (src/stats/paired.ts). */
+export interface PairedRatio {
+  /** exp(median over pairs of log(a / b)). */
+  ratio: number;
+  /** Null with fewer than two rounds of pairs. */
+  lo95: number | null;
+  hi95: number | null;
+  pairs: number;
+  rounds: number;
+}
 
 /** One timed execution of a case (all K kernels). */
 export interface Sample {
@@ -85,7 +109,7 @@ export interface CaseResult {
   gpuBusyRounds: RoundSummary | null;
   /**
    * Its wall time over a baseline strategy's of the same group (keyed by the baseline's id), from
-   * the two cases' samples paired turn by turn (src/measure/paired.ts); set by the run for the
+   * the two cases' samples paired turn by turn (src/stats/paired.ts); set by the run for the
    * baselines the speed-ups name.
    */
   pairedWallRatios?: Record<string, PairedRatio>;
@@ -124,7 +148,7 @@ export interface CaseEvidence {
   costNsPerTimedPass: number | undefined;
   /** By round: the timestamp cost measured right before it, ns. */
   costNsByRound: readonly (number | null | undefined)[];
-  /** By round: the state of the case's visit, ns (src/measure/state.ts). */
+  /** By round: the state of the case's visit, ns (src/stats/state.ts). */
   statesNsByRound: readonly (number | null | undefined)[];
   /** By round: the process that took it (a run of several processes); 0 where absent. */
   processOfRound?: readonly number[];

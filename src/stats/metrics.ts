@@ -100,7 +100,7 @@ export interface Speedup {
 
 /**
  * Speed-up of `result` over `baseline` on the same parameters, baseline wall / this wall: from
- * the two cases' samples paired turn by turn where the run paired them (src/measure/paired.ts),
+ * the two cases' samples paired turn by turn where the run paired them (src/stats/paired.ts),
  * else the ratio of their wall figures (no interval).
  */
 export function speedupOf(result: CaseResult, baseline: CaseResult | undefined): Speedup | null {

@@ -13,7 +13,9 @@
  * of the pair log-ratios give the spread, and the interval is where a second run's figure should
  * fall (t × spread × √(2/R), as in roundSummary). Never prints.
  */
-import type { CaseResult, Sample, SampleKind } from './result.ts';
+import type { CaseResult, PairedRatio, Sample, SampleKind } from './result.ts';
+
+export type { PairedRatio } from './result.ts';
 import { median, studentT } from './stats.ts';
 
 /** What pairing needs of a sample (a Sample, or a row of samples.csv). */
@@ -25,16 +27,6 @@ export interface PairSample {
   gc: boolean;
   /** The figure compared, e.g. wall ns; null where the sample has none. */
   value: number | null;
-}
-
-export interface PairedRatio {
-  /** exp(median over pairs of log(a / b)). */
-  ratio: number;
-  /** Null with fewer than two rounds of pairs. */
-  lo95: number | null;
-  hi95: number | null;
-  pairs: number;
-  rounds: number;
 }
 
 /** Samples of `kind` by round, in the order taken (garbage-collected ones included: they hold their turn's place). */

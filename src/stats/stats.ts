@@ -184,7 +184,7 @@ export interface RoundSummary {
   hi95: number | null;
   /** The round (0-based) of each of `roundMedians`. */
   roundIds: number[];
-  /** The state of each such round's visit (round trip, ns: src/measure/state.ts); null where unmeasured. */
+  /** The state of each such round's visit (round trip, ns: src/stats/state.ts); null where unmeasured. */
   roundStatesNs: (number | null)[];
   /**
    * The process (0-based) that took each such round: 0 throughout in a run of one process; in a
@@ -192,7 +192,7 @@ export interface RoundSummary {
    */
   roundProcesses: number[];
   /**
-   * The state fit (src/measure/state.ts withStateFit): the slope of ln(round median) on ln(state)
+   * The state fit (src/stats/state.ts withStateFit): the slope of ln(round median) on ln(state)
    * and the share of the between-round variance it explains; null without one (fewer than 4
    * rounds with a state, or no state measured).
    */
@@ -202,7 +202,7 @@ export interface RoundSummary {
 
 /**
  * The round summary of `samplesByRound` (one array of positive values per round), with the states
- * of the rounds' visits where measured (`statesNs[round]`, ns); withStateFit (src/measure/state.ts)
+ * of the rounds' visits where measured (`statesNs[round]`, ns); withStateFit (src/stats/state.ts)
  * then adds what the states explain.
  */
 export function roundSummary(
