@@ -21,7 +21,7 @@
  */
 import { openGpu, withErrorScopes, type GpuContext } from '../src/gpu/context.ts';
 import { TimestampRecorder, gpuTimes } from '../src/gpu/timestamps.ts';
-import { nowNs } from '../src/measure/clock.ts';
+import { nowNs } from '../src/stats/clock.ts';
 import { defaultPersistentWorkgroups, notApplicable } from '../src/run.ts';
 import { STRATEGIES } from '../src/strategies/index.ts';
 import type { Strategy } from '../src/strategies/types.ts';

@@ -19,7 +19,7 @@ import { CLOCK_HOLD_DEFAULTS, ClockHold, type ClockHoldOptions } from '../src/gp
 import { ClockProbe } from '../src/gpu/clock-probe.ts';
 import { openGpu } from '../src/gpu/context.ts';
 import { warmUpGpu } from '../src/gpu/warmup.ts';
-import { nowNs } from '../src/measure/clock.ts';
+import { nowNs } from '../src/stats/clock.ts';
 import { timedExecution } from '../src/measure/run-case.ts';
 import { tinyMapCase } from './map-case.ts';
 

@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { openGpu } from '../src/gpu/context.ts';
 import { warmUpGpu } from '../src/gpu/warmup.ts';
-import { nowNs } from '../src/measure/clock.ts';
+import { nowNs } from '../src/stats/clock.ts';
 import { collectGarbage } from '../src/measure/host-noise.ts';
 import { timedExecution } from '../src/measure/run-case.ts';
 import { tinyMapCase } from './map-case.ts';

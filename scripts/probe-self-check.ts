@@ -11,7 +11,7 @@ import { Bench } from 'tinybench';
 import { minimalLoops } from '../bench/minimal-loops.ts';
 import { openGpu } from '../src/gpu/context.ts';
 import { measureCase } from '../src/run.ts';
-import { distribution } from '../src/measure/stats.ts';
+import { distribution } from '../src/stats/stats.ts';
 import { strategyById } from '../src/strategies/index.ts';
 import { mapWorkload } from '../src/workloads/map.ts';
 import { randomWords, seededRandom } from '../src/workloads/random.ts';

@@ -13,7 +13,7 @@
  *   - ratio scatter: within each run, how far a case's ratio to `dispatch-each` moves between
  *     rounds (the standard deviation of its log over the rounds);
  *   - paired ratio within 5%: the same as "ratio within 5%", with each run's ratio from the two
- *     cases' samples paired turn by turn (src/measure/paired.ts, from samples.csv) instead of the
+ *     cases' samples paired turn by turn (src/stats/paired.ts, from samples.csv) instead of the
  *     ratio of their figures: what the speed-up columns state from this version on.
  * Only cases ok in both runs count. Usage: npx tsx scripts/repro-check.ts RUN_A RUN_B [--json]
  */
@@ -21,8 +21,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { pairedRatio, type PairSample } from '../src/measure/paired.ts';
-import { quantileSorted } from '../src/measure/stats.ts';
+import { pairedRatio, type PairSample } from '../src/stats/paired.ts';
+import { quantileSorted } from '../src/stats/stats.ts';
 import { caseKey, readRun, type SummaryRow } from '../src/report/read-run.ts';
 import { groupKey } from '../src/report/select.ts';
 

@@ -43,4 +43,3 @@ export interface BenchArgs extends GpuArgs, ExportPaths {
   'clock-hold': boolean;
   seed?: string | undefined;
 }
-

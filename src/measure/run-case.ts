@@ -11,9 +11,20 @@ import { DeviceLostError, errorMessage } from '../errors.ts';
 import { nowNs } from '../stats/clock.ts';
 import { GC_SHARE, perfNowMs, type GcWatch } from './host-noise.ts';
 import type { Sampled } from './schedule.ts';
-import { distribution, roundSummary, type Distribution, type RoundSummary } from '../stats/stats.ts';
+import {
+  distribution,
+  roundSummary,
+  type Distribution,
+  type RoundSummary,
+} from '../stats/stats.ts';
 import { withStateFit } from '../stats/state.ts';
-import type { CaseEvidence, CaseResult, GpuBusyMethod, Sample, SampleKind } from '../stats/result.ts';
+import type {
+  CaseEvidence,
+  CaseResult,
+  GpuBusyMethod,
+  Sample,
+  SampleKind,
+} from '../stats/result.ts';
 import type { Execution, HostPhases, Strategy } from '../strategies/types.ts';
 import type { CaseParams, PreparedCase, Tolerance, Workload } from '../workloads/types.ts';
 
