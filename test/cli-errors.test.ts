@@ -1,18 +1,29 @@
 /**
  * Bad input gets one clear line on stderr, starting 'launchbench:', and exit code 2, never a stack
  * trace; checks that need the adapter (sizes past its limits) come after it opens and still exit 2.
- * No adapter exits 3 and points at scripts/install-lavapipe.sh. `info` and `list` exit 0.
+ * No adapter exits 3 and points at scripts/install-lavapipe.sh. `info` and `list` exit 0. The
+ * checks made before any GPU work run the command line in this process (runInProcess: a
+ * process each cost a second apiece); one of each kind runs as a process, as a user's would.
  */
 import { describe, expect, it } from 'vitest';
 import { IN_CI } from './support/gpu.ts';
-import { hasJsStackTrace, ownStderrLines, runCli, type CliResult } from './support/cli.ts';
+import {
+  hasJsStackTrace,
+  ownStderrLines,
+  runCli,
+  runInProcess,
+  type CliResult,
+} from './support/cli.ts';
 
 /** Exit 3 means no adapter: acceptable (skip) outside CI only. */
 function skipWithoutAdapter(result: CliResult, skip: (note: string) => never): void {
   if (result.code === 3 && !IN_CI) skip('no WebGPU adapter (see scripts/install-lavapipe.sh)');
 }
 
-function expectUsageError(result: CliResult, message: RegExp): void {
+function expectUsageError(
+  result: Pick<CliResult, 'stdout' | 'stderr'> & { code: number | null },
+  message: RegExp,
+): void {
   const lines = ownStderrLines(result.stderr);
   expect(lines, result.stderr).toHaveLength(1);
   expect(lines[0]).toMatch(/^launchbench: /);
@@ -42,12 +53,21 @@ describe('bad input: one line, exit 2, before any GPU work', () => {
     [['--max-noise', '2'], /--max-noise: '2' must be a fraction between 0 and 1/],
     [['--max-noise', 'abc'], /--max-noise: 'abc' must be a fraction/],
     [['--max-time', '1h'], /--max-time: '1h' is not a duration/],
-    [['--backend', 'bogus'], /--backend: unknown 'bogus'/],
-    [['--dawn-toggles', 'timestamp_quantization'], /must stay disabled/],
     [['--case-budget', 'abc'], /--case-budget: 'abc' is not a duration/],
     [['--stall-timeout', '0'], /--stall-timeout: '0' must be positive/],
     [['--settle', '11'], /--settle: 11 is outside 0…10/],
+    [['--processes', '0'], /--processes: 0 is outside 1…1000/],
   ])('bench %j', async (args, message) => {
+    const result = await runInProcess(['bench', '--out', '/nonexistent/never-written', ...args]);
+    expectUsageError(result, message);
+  });
+
+  // As processes: the GPU flags (checked as Dawn is set up), and one of the above as a user runs it.
+  it.each([
+    [['--backend', 'bogus'], /--backend: unknown 'bogus'/],
+    [['--dawn-toggles', 'timestamp_quantization'], /must stay disabled/],
+    [['--strategies', 'bogus'], /--strategies: unknown 'bogus' \(known: .*submit-wait/],
+  ])('bench %j, as a process', async (args, message) => {
     const result = await runCli(['bench', '--out', '/nonexistent/never-written', ...args]);
     expectUsageError(result, message);
   });
@@ -69,9 +89,7 @@ describe('an output folder that cannot be written: one line, exit 2, before any 
       /--out: 'test\/fixtures\/run-small' already holds a run \(context\.json\)/,
     ],
   ])('bench --out %j', async (out, message) => {
-    const result = await runCli(['bench', '--profile', 'quick', '--out', out], {
-      timeoutMs: 20_000,
-    });
+    const result = await runInProcess(['bench', '--profile', 'quick', '--out', out]);
     expectUsageError(result, message);
   });
 
@@ -93,7 +111,7 @@ describe('info and list: bad input, one line, exit 2', () => {
     [['list', '--frobnicate'], /Unknown argument: frobnicate/],
     [['list', 'extra'], /Unknown argument: extra/],
   ])('%j', async (args, message) => {
-    expectUsageError(await runCli(args), message);
+    expectUsageError(await runInProcess(args), message);
   });
 });
 

@@ -33,12 +33,21 @@ describe('ProgressClock', () => {
     expect(clock.leftMs(3, 6)).toBeCloseTo(1050, 9);
   });
 
+  it('in the first round, the first visits to come cost what those so far took beyond the plan', () => {
+    const clock = new ProgressClock(3, 90_000); // 9 visits, 10 s each by the plan
+    clock.begin('a', 0);
+    clock.end(25_000); // 15 s beyond its share
+    // 8 visits at 10 s, and the 2 groups not visited yet 15 s more each.
+    expect(clock.leftMs(1, 9)).toBe(110_000);
+  });
+
   it("the plan's estimate until some group has been visited twice", () => {
     const clock = new ProgressClock(2, 60_000);
     expect(clock.leftMs(0, 6)).toBe(60_000);
     clock.begin('a', 0);
     clock.begin('b', 30_000); // a's first visit: 30 s, far above its later ones
     clock.end(40_000);
+    // Both groups seen once: the plan's 10 s per visit for the 4 visits left.
     expect(clock.leftMs(2, 6)).toBe(40_000);
     clock.begin('a', 40_000);
     clock.end(45_000);

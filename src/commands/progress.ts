@@ -47,7 +47,8 @@ export class ProgressClock {
    * Time left after `visitsDone` visits of `visits`, ms. A group's first visit verifies and
    * warms up, and costs several later ones (on lavapipe the first estimate from first visits alone
    * was 5x the truth), so: until some group has been visited twice, the plan's estimate, shared
-   * out over the visits left; then each group's later visits cost what its latest one did, a
+   * out over the visits left, and for each group not visited yet what the first visits so far
+   * took beyond their share of it; then each group's later visits cost what its latest one did, a
    * group seen once its first visit scaled by the median latest/first of the groups seen twice,
    * a group not visited yet the mean of those. Undefined before the first visit has ended when
    * there is no plan estimate.
@@ -56,7 +57,16 @@ export class ProgressClock {
     const seen = [...this.visits.values()];
     const again = seen.filter((v) => v.count >= 2).map((v) => v.latestMs / v.firstMs);
     const left = visits - visitsDone;
-    if (again.length === 0 && this.planMs !== undefined) return (this.planMs * left) / visits;
+    if (again.length === 0 && this.planMs !== undefined) {
+      // The first visits still to come cost what the ones so far cost beyond their sampling.
+      const perVisit = this.planMs / visits;
+      const surplus =
+        seen.length === 0
+          ? 0
+          : seen.reduce((sum, v) => sum + Math.max(0, v.firstMs - perVisit), 0) / seen.length;
+      const firstVisitsLeft = Math.max(0, this.groups - seen.length);
+      return perVisit * left + surplus * firstVisitsLeft;
+    }
     if (seen.length === 0) return undefined;
     const ratio = again.length === 0 ? 1 : median(again);
     const later = seen.map((v) => (v.count >= 2 ? v.latestMs : v.firstMs * ratio));
