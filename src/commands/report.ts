@@ -39,8 +39,11 @@ export async function reportAfterBench(dir: string, exports: ExportPaths = {}): 
   // Stopped before the first case finished: nothing to report, and nothing went wrong.
   if (!existsSync(join(dir, 'summary.csv'))) return;
   try {
-    const { reportPath } = await renderRunReport(dir);
+    const { reportPath, chartPaths } = await renderRunReport(dir);
     process.stdout.write(`\nreport: ${reportPath}\n`);
+    // Cases under the sample floor (a run stopped in its first round) are charted by none.
+    if (chartPaths.length === 0)
+      process.stdout.write('charts: none (no case on the sample floor; report.md says which)\n');
     for (const path of writeExports(dir, exports)) process.stdout.write(`export: ${path}\n`);
   } catch (error) {
     process.stderr.write(
