@@ -4,7 +4,9 @@
  *   verified, its rounds from both processes (rounds.csv `process`), context.json naming each
  *   process and its rounds, report.md saying so, each process's own files in processes/<i>/ less
  *   the samples (the run's samples.csv holds them all), one summary table on stdout;
- * - more processes than rounds is bad input: exit 2, one line, nothing written;
+ * - more processes than rounds is bad input: exit 2, one line, nothing written; so is a first
+ *   process that finds bad input (sizes past the adapter's limits), also when the run is started
+ *   from inside another host (vitest, in-process);
  * - `ab` with a known regression on B's side (LAUNCHBENCH_FAULT_HOST_*: 2 ms of host time per
  *   kernel of `dispatch-each`, a 10-50x slowdown there) interleaves A B B A, writes a/, b/ and
  *   compare.csv, calls that case slower (the untouched strategy's B/A a tenth of its at most), and
@@ -17,7 +19,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IN_CI } from './support/gpu.ts';
-import { ownStderrLines, runCli, type CliResult } from './support/cli.ts';
+import { ownStderrLines, runCli, runInProcess, type CliResult } from './support/cli.ts';
 
 type Row = Record<string, string>;
 const root = mkdtempSync(join(tmpdir(), 'launchbench-processes-'));
@@ -99,6 +101,29 @@ describe('bench --processes', () => {
     expect(ownStderrLines(r.stderr)).toEqual([
       "launchbench: --processes: 3 is more than the run's 2 rounds (each process takes at least one)",
     ]);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('a first process that fails on bad input leaves nothing, run from inside another host too', async ({
+    skip,
+  }) => {
+    const out = join(root, 'past-limits');
+    // In this process (vitest's): the processes get the TypeScript loader named, not its flags.
+    // 1e9 elements: within the axis's limit, past any adapter's storage binding size.
+    const pastLimits = CASES.map((a, i) => (CASES[i - 1] === '--elements' ? '1e9' : a));
+    const r = await runInProcess([
+      'bench',
+      ...pastLimits,
+      '--rounds',
+      '2',
+      '--processes',
+      '2',
+      '--out',
+      out,
+    ]);
+    if (r.code === 3 && !IN_CI) skip('no WebGPU adapter');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('');
     expect(existsSync(out)).toBe(false);
   });
 });

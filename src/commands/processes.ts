@@ -119,8 +119,9 @@ export function parseSide(
   return { env, argv };
 }
 
-/** The CLI's entry script, to run a process of the run with. */
+/** The CLI's entry script, to run a process of the run with, and the TypeScript loader it needs. */
 const CLI = fileURLToPath(new URL('../cli.ts', import.meta.url));
+const TSX = import.meta.resolve('tsx');
 
 /** Runs one process; resolves to its exit code. `onChild` gets it, to pass signals on. */
 function runProcess(
@@ -129,7 +130,9 @@ function runProcess(
   onChild: (kill: ((signal: NodeJS.Signals) => void) | undefined) => void,
 ): Promise<number> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [...process.execArgv, CLI, ...argv], {
+    // tsx's loader named outright: this process may run under another host (a test runner) whose
+    // own flags mean nothing to the child.
+    const child = spawn(process.execPath, ['--import', TSX, CLI, ...argv], {
       // Its stdout and stderr are the run's; the IPC channel stops it when this process is gone.
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, LAUNCHBENCH_RAW_STDERR: '1', ...env },
@@ -401,9 +404,6 @@ function removeEmpty(dir: string, created: boolean): void {
   }
 }
 
-/** Bad input, or no adapter: what a first process that measured nothing exits with. */
-const BEFORE_ANY_WORK = new Set([2, 3]);
-
 /** A new run folder under results/, named for the time (renamed for the adapter afterwards). */
 function pendingDir(): string {
   return join(
@@ -431,9 +431,10 @@ export async function benchInProcesses(
   assertNoRun(dir, '--out');
   const side: Side = { dir, argv: ['bench', ...passThrough(args, plan.known)], env: {}, runs: [] };
   const code = await runProcesses([side], Array(processes).fill(0), plan);
-  if (side.runs.every((r) => r.code !== 0) && BEFORE_ANY_WORK.has(code)) {
+  // No process measured anything (bad input, no adapter, a crash at start-up): nothing is kept.
+  if (!side.runs.some((r) => existsSync(join(r.dir, EVIDENCE_FILE)))) {
     removeEmpty(dir, created);
-    return code;
+    return code === 0 ? 1 : code;
   }
   const cases = mergeRun(dir, side.runs, plan.sampling, process.argv.slice(2));
   const final = args.out === undefined ? runFolderName(dir) : dir;
@@ -497,10 +498,13 @@ export async function abCommand(
   const code = await runProcesses(sides, order, plan);
   const measured = sides.every((s) => s.runs.some((r) => existsSync(join(r.dir, EVIDENCE_FILE))));
   if (!measured) {
-    if (BEFORE_ANY_WORK.has(code)) for (const s of sides) removeEmpty(s.dir, true);
-    if (BEFORE_ANY_WORK.has(code)) removeEmpty(dir, created);
-    if (code !== 0) return code;
-    throw new UsageError('ab: a side measured nothing');
+    // A side without a measurement cannot be compared; where nothing at all was measured, nothing
+    // is kept.
+    if (!sides.some((s) => s.runs.some((r) => existsSync(join(r.dir, EVIDENCE_FILE))))) {
+      for (const s of sides) removeEmpty(s.dir, true);
+      removeEmpty(dir, created);
+    }
+    return code === 0 ? 1 : code;
   }
   for (const [name, side] of [
     ['A', sides[0]],
