@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const [elements = 64, kernels = 1000, timeMs = 2000] = process.argv.slice(2).map(Number);
   const { create, globals } = await import('webgpu');
   Object.assign(globalThis, globals);
-  // The same toggles as the suite (DESIGN.md): one entry, quantisation off.
+  // The same toggles as the suite (docs/design.md, Measurement): one entry, quantisation off.
   const gpu = create(['disable-dawn-features=timestamp_quantization']);
   const adapter = await gpu.requestAdapter();
   if (adapter === null) throw new Error('no adapter');

@@ -135,7 +135,7 @@ export function parseDurationMs(option: string, text: string): number {
   return value;
 }
 
-/** Limits on the axes, independent of the adapter (DESIGN.md, Workloads). */
+/** Limits on the axes, independent of the adapter (docs/design.md, Workloads). */
 export const AXIS_LIMITS = {
   elements: { min: 1, max: 2 ** 32 - 1 },
   kernels: { min: 1, max: 4096 },

@@ -2,7 +2,7 @@
  * The GPU context: one Dawn instance, adapter and device, opened with the toggles the suite needs
  * and closed deterministically.
  *
- * Dawn pitfalls handled here (DESIGN.md, Measurement):
+ * Dawn pitfalls handled here (docs/design.md, Measurement):
  * - the object returned by `create()` must stay referenced while any device lives (dawn.node
  *   segfaults if it is collected): it is kept in `liveInstances` until `close()`;
  * - dawn.node busy-polls while a device exists and node will not exit: `close()` destroys it;

@@ -8,7 +8,7 @@
  *
  * Two resolve modes:
  * - `per-command-buffer`: each command buffer resolves the passes it encoded, itself, into its own
- *   256-byte-aligned slice (DESIGN.md's safe default). Costs a resolve (and Dawn's conversion
+ *   256-byte-aligned slice (the safe default: docs/design.md, Measurement). Costs a resolve (and Dawn's conversion
  *   pass) inside every timed command buffer: for one submit per kernel that doubles the wall time
  *   of a GPU sample on an H200.
  * - `after-sample`: strategies' resolve() calls do nothing and read() resolves every pass in one

@@ -32,7 +32,7 @@ export interface SamplingOptions {
   /**
    * Rounds: the whole plan is visited this many times, spread over the run, so that no case's
    * figures come from one contiguous block of seconds, and the between-round spread gives each
-   * figure an honest interval (DESIGN.md, Measurement).
+   * figure an honest interval (docs/design.md, Measurement).
    */
   rounds: number;
   /**

@@ -2,7 +2,7 @@
  * The schedule of a run: when each case is measured. One job, so that it can be read, tested and
  * changed in one place.
  *
- * The machines this suite runs on drift by tens of per cent in blocks of seconds (DESIGN.md,
+ * The machines this suite runs on drift by tens of per cent in blocks of seconds (docs/design.md,
  * Measurement). Two rules keep that drift out of the figures:
  *   - rounds: the plan is visited `rounds` times, each round in its own shuffled order of groups,
  *     so a case's figures come from R moments spread over the run, and the spread between its

@@ -2,7 +2,7 @@
  * Reads a run folder back from its files (summary.csv, and where present fits.csv,
  * crossovers.csv, selfcheck.csv, bandwidth.csv, drift.csv, rounds.csv, context.json), so report.md, the
  * charts and `compare` are made from what a run published and nothing else. Readers ignore
- * unknown columns (DESIGN.md, Outputs); a missing required column, an unreadable number or a
+ * unknown columns (docs/design.md, Outputs); a missing required column, an unreadable number or a
  * folder that is not a run is a UsageError naming the file and what is wrong. Never times, never
  * prints.
  */

@@ -155,7 +155,7 @@ function logGamma(x: number): number {
 }
 
 /**
- * What a run's rounds say about one metric of one case (DESIGN.md, Measurement: intervals come
+ * What a run's rounds say about one metric of one case (docs/design.md, Measurement: intervals come
  * from the level that varies, the rounds spread over the run, not from the samples of one block).
  */
 export interface RoundSummary {

@@ -1,7 +1,7 @@
 /**
  * One shared GPU device per test file (a live Dawn device busy-polls about one CPU core, and CI
  * machines have two). Without an adapter the GPU tests skip, except under `CI=true`, where a
- * missing adapter is a failure (DESIGN.md, Tests and CI).
+ * missing adapter is a failure (docs/design.md, Tests and CI).
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, type TestContext } from 'vitest';
