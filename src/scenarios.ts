@@ -15,8 +15,8 @@ export interface Scenario {
   description: string;
   /** Where the setup comes from, and what maps to what. */
   source: string;
-  /** How each strategy (or group of them) stands for something in the source. */
-  mapping: Record<string, string>;
+  /** How strategies stand for something in the source (those without a counterpart need none). */
+  mapping: Partial<Record<string, string>>;
   /** Strategy ids, or 'all'. */
   strategies: string[] | 'all';
   workloads: string[];

@@ -324,10 +324,11 @@ describe('scale workload without a GPU', () => {
     for (const id of profile?.workloads ?? []) expect(workloadById(id)).toBeDefined();
     const p = { ...base, elements: 500_000, kernels: 20, workgroupSize: 256 };
     expect(scaleWorkload.checkLimits(p, DEFAULT_LIMITS)).toBeUndefined();
-    for (const s of STRATEGIES) {
+    for (const s of STRATEGIES)
       expect(notApplicable(scaleWorkload, s, p, DEFAULT_LIMITS)).toBeUndefined();
-      expect(scenario?.mapping[s.id], `mapping of ${s.id}`).toMatch(/\S/);
-    }
+    // The mapping names strategies that exist (a new strategy needs no entry to run).
+    for (const id of Object.keys(scenario?.mapping ?? {}))
+      expect(STRATEGIES.map((s) => s.id)).toContain(id);
     expect(scenarioProfile('no-such-scenario')).toBeUndefined();
   });
 });

@@ -20,6 +20,8 @@ const stalls: Strategy = {
   description: 'an execution that never completes',
   cudaAnalogue: '(test double)',
   program: 'steps',
+  launchCost: 'dispatch',
+  headline: null,
   prepare: () => ({
     timedPasses: 1,
     execute: () => new Promise(() => undefined),

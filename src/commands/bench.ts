@@ -310,7 +310,7 @@ async function fitPlan(
   plan.skip = (workload, strategy, params) => {
     const unable = coResidency(workload, strategy);
     if (unable !== undefined) return unable;
-    const ms = estimateFloorMs(calibration, strategy.id, params, plan.sampling, workload);
+    const ms = estimateFloorMs(calibration, strategy, params, plan.sampling, workload);
     return ms <= budgetMs
       ? undefined
       : `left out on this adapter: its sample floor would take about ${(ms / 1000).toFixed(1)} s (calibration), past --case-budget ${budgetMs / 1000} s`;
@@ -351,7 +351,7 @@ function planEstimate(
       const floorMs =
         calibration === null
           ? 0
-          : estimateFloorMs(calibration, strategy.id, params, plan.sampling, workload);
+          : estimateFloorMs(calibration, strategy, params, plan.sampling, workload);
       ms += Math.max(floorMs, plan.sampling.maxTimeMs);
     }
   return { ms: calibration === null ? null : ms, running, cases };
@@ -365,7 +365,7 @@ function dryRun(ctx: GpuContext, plan: RunPlan, calibration: Calibration | null)
       const floorMs =
         calibration === null
           ? null
-          : estimateFloorMs(calibration, strategy.id, params, plan.sampling, workload);
+          : estimateFloorMs(calibration, strategy, params, plan.sampling, workload);
       const leftOut = whyLeftOut(plan, workload, strategy, params, ctx.limits) ?? '';
       cases.push({
         group: caseId(workload.id, params, strategy.id).replace(`/${strategy.id}`, ''),

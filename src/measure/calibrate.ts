@@ -111,21 +111,18 @@ export async function calibrate(ctx: GpuContext, stallTimeoutMs: number): Promis
   };
 }
 
-/** Launch cost per kernel of `strategy`, µs, from the calibration. */
-function launchUs(c: Calibration, strategy: string): number {
-  switch (strategy) {
-    case 'submit-wait':
-    case 'submit-each':
+/** Launch cost per kernel of `strategy`, µs, from the calibration: what it says it pays. */
+function launchUs(c: Calibration, strategy: Pick<Strategy, 'launchCost'>): number {
+  switch (strategy.launchCost) {
+    case 'round-trip':
       return c.submitWaitUs;
-    case 'pass-each':
-    case 'prerecorded-passes':
+    case 'pass':
       return 2 * c.dispatchUs;
     case 'indirect':
       return c.indirectUs;
-    case 'fused':
-    case 'persistent':
+    case 'none':
       return 0;
-    default:
+    case 'dispatch':
       return c.dispatchUs;
   }
 }
@@ -136,7 +133,7 @@ function launchUs(c: Calibration, strategy: string): number {
  */
 export function estimateExecutionUs(
   c: Calibration,
-  strategy: string,
+  strategy: Pick<Strategy, 'launchCost'>,
   p: CaseParams,
   workload?: Workload,
 ): number {
@@ -151,7 +148,7 @@ export function estimateExecutionUs(
  */
 export function estimateFloorMs(
   c: Calibration,
-  strategy: string,
+  strategy: Pick<Strategy, 'launchCost'>,
   p: CaseParams,
   s: Pick<SamplingOptions, 'minSamples' | 'minWarmup' | 'rounds'>,
   workload?: Workload,

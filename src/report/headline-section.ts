@@ -14,6 +14,7 @@ import {
   fmtRatio,
   fmtTarget,
 } from './md-format.ts';
+import { STRATEGIES } from '../strategies/index.ts';
 import { adapterName, type CrossoverRow, type RunData, type SummaryRow } from './read-run.ts';
 import { distinct, isMeasured, isOk, strategyOrder, tinyCase, workloadsOf } from './select.ts';
 
@@ -41,6 +42,23 @@ function headlineFor(run: RunData, workload: string, isMain: boolean): string[] 
   };
   const range = (r: SummaryRow): string =>
     `p10–p90 ${fmtUs(r.wallUsPerKernelP10)}–${fmtUs(r.wallUsPerKernelP90)} µs`;
+  /**
+   * A strategy that encodes before the timer: what that costs, and the total against
+   * `dispatch-each` (WebGPU cannot replay a command buffer, so with its encoding counted the
+   * comparison is honest; the word follows the numbers).
+   */
+  const preEncoded = (r: SummaryRow): string => {
+    const one = byStrategy(tiny, 'dispatch-each');
+    const pre = r.preEncodeUsPerKernel;
+    const total =
+      pre === null || pre <= 0 || r.wallUsPerKernel === null ? null : r.wallUsPerKernel + pre;
+    if (total === null) return '';
+    const against =
+      one?.wallUsPerKernel == null
+        ? ''
+        : `, ${total <= one.wallUsPerKernel ? 'no more than' : 'more than'} \`dispatch-each\`'s ${fmtUs(one.wallUsPerKernel)} µs`;
+    return `; encoding them beforehand, outside the timer, costs ${fmtUs(pre)} µs per kernel, so with their encoding, as WebGPU must redo it for every submit, they cost ${fmtUs(total)} µs${against}`;
+  };
   if (!isMain) {
     // The other workloads: one compact sentence each, the main one has the full list.
     const figures = tiny.filter(isOk).map((r) => {
@@ -63,63 +81,18 @@ function headlineFor(run: RunData, workload: string, isMain: boolean): string[] 
     `On this GPU (**${adapterName(run.context)}**${backend === undefined ? '' : `, backend ${backend}`}), ${workload} at ${at}:`,
   );
   const items: string[] = [];
-  /** One sentence per strategy measured at the tiny case; none for a strategy not there. */
-  const push = (strategy: string, text: (r: SummaryRow) => string): void => {
-    const r = byStrategy(tiny, strategy);
-    if (r !== undefined) items.push(text(r));
-  };
-  push(
-    'submit-wait',
-    (r) =>
-      `one submit-and-wait costs **${fmtUs(r.wallUsPerKernel)} µs** per kernel (${code('submit-wait')}, ${range(r)});`,
-  );
-  push(
-    'submit-each',
-    (r) =>
-      `one submit per kernel with a single wait costs ${fmtUs(r.wallUsPerKernel)} µs per kernel (${code('submit-each')}${vsBaseline(r)});`,
-  );
-  push(
-    'pass-each',
-    (r) =>
-      `one compute pass per kernel in one command buffer costs ${fmtUs(r.wallUsPerKernel)} µs per kernel (${code('pass-each')}${vsBaseline(r)});`,
-  );
-  push(
-    'dispatch-each',
-    (r) =>
-      `dispatches in one pass cost **${fmtUs(r.wallUsPerKernel)} µs** each (${code('dispatch-each')}${vsBaseline(r)});`,
-  );
-  push('prerecorded', (r) => {
-    // WebGPU cannot replay a command buffer: with its encoding counted, compare it to dispatch-each
-    // honestly (the word follows the numbers).
-    const one = byStrategy(tiny, 'dispatch-each');
-    const pre = r.preEncodeUsPerKernel;
-    const total =
-      pre === null || pre <= 0 || r.wallUsPerKernel === null ? null : r.wallUsPerKernel + pre;
-    const against =
-      total === null || one?.wallUsPerKernel == null
-        ? ''
-        : `, ${total <= one.wallUsPerKernel ? 'no more than' : 'more than'} \`dispatch-each\`'s ${fmtUs(one.wallUsPerKernel)} µs`;
-    const encode =
-      total === null
-        ? ''
-        : `; encoding them beforehand, outside the timer, costs ${fmtUs(pre)} µs per kernel, so with their encoding, as WebGPU must redo it for every submit, they cost ${fmtUs(total)} µs${against}`;
-    return `pre-recorded command buffers bring that to **${fmtUs(r.wallUsPerKernel)} µs** per kernel (${code('prerecorded')}: submit and wait only${vsBaseline(r)}${encode});`;
-  });
-  push(
-    'indirect',
-    (r) =>
-      `indirect dispatches in one pass cost ${fmtUs(r.wallUsPerKernel)} µs each (${code('indirect')}${vsBaseline(r)});`,
-  );
-  push(
-    'fused',
-    (r) =>
-      `one fused kernel costs **${fmtUs(r.wallUsPerKernel)} µs** per kernel-equivalent (${code('fused')}${vsBaseline(r)});`,
-  );
-  push(
-    'persistent',
-    (r) =>
-      `a persistent kernel costs **${fmtUs(r.wallUsPerKernel)} µs** per kernel-equivalent (${code('persistent')}${vsBaseline(r)});`,
-  );
+  // One sentence per registered strategy measured at the tiny case, in its own words
+  // (Strategy.headline); none for a strategy not there, or one whose words are another's.
+  for (const strategy of STRATEGIES) {
+    const r = byStrategy(tiny, strategy.id);
+    if (r === undefined || strategy.headline === null) continue;
+    const { says, bold = false, note = '' } = strategy.headline;
+    const wall = `${fmtUs(r.wallUsPerKernel)} µs`;
+    const where = r === baseline ? `, ${range(r)}` : vsBaseline(r);
+    items.push(
+      `${says.replace('{wall}', bold ? `**${wall}**` : wall)} (${code(strategy.id)}${note}${where}${preEncoded(r)});`,
+    );
+  }
   const notRun = tiny.filter((r) => !isMeasured(r));
   if (notRun.length > 0) {
     items.push(

@@ -12,5 +12,7 @@ export const dispatchEach: Strategy = {
   description: 'one encoder, one pass, K dispatches, one submit, one await',
   cudaAnalogue: 'back-to-back kernel launches',
   program: 'steps',
+  launchCost: 'dispatch',
+  headline: { says: 'dispatches in one pass cost {wall} each', bold: true },
   prepare: (device, program) => onePassExecution(device, program.dispatches),
 };

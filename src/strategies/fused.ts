@@ -13,6 +13,8 @@ export const fused: Strategy = {
   description: 'one dispatch of a kernel applying all K steps; one pass, one submit, one await',
   cudaAnalogue: 'kernel fusion',
   program: 'fused',
+  launchCost: 'none',
+  headline: { says: 'one fused kernel costs {wall} per kernel-equivalent', bold: true },
   prepare(device, program) {
     return onePassExecution(device, program.dispatches);
   },

@@ -52,6 +52,8 @@ export const indirect: Strategy = {
   description: 'one pass of K indirect dispatches whose arguments a GPU pass wrote; one submit',
   cudaAnalogue: 'dynamic parallelism (the GPU sizes the launches)',
   program: 'steps',
+  launchCost: 'indirect',
+  headline: { says: 'indirect dispatches in one pass cost {wall} each' },
   prepare(device, program) {
     const { dispatches } = program;
     const words = new Uint32Array(dispatches.length * WORDS_PER_DISPATCH);

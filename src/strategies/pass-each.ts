@@ -14,6 +14,8 @@ export const passEach: Strategy = {
   description: 'one encoder, K compute passes of one dispatch, one submit, one await',
   cudaAnalogue: '(none: isolates the cost of a pass boundary)',
   program: 'steps',
+  launchCost: 'pass',
+  headline: { says: 'one compute pass per kernel in one command buffer costs {wall} per kernel' },
   prepare(device, program) {
     const { dispatches } = program;
     return {

@@ -16,6 +16,8 @@ export const persistent: Strategy = {
   description: 'one dispatch of P persistent workgroups looping over all K steps; one submit',
   cudaAnalogue: 'persistent kernel',
   program: 'persistent',
+  launchCost: 'none',
+  headline: { says: 'a persistent kernel costs {wall} per kernel-equivalent', bold: true },
   prepare(device, program) {
     return onePassExecution(device, program.dispatches);
   },

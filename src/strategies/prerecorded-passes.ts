@@ -14,6 +14,8 @@ export const prerecordedPasses: Strategy = {
   description: 'K passes of one dispatch encoded before timing; timed: one submit, one await',
   cudaAnalogue: 'CUDA Graph replay (one node per pass)',
   program: 'steps',
+  launchCost: 'pass',
+  headline: null,
   prepare(device, program) {
     const { dispatches } = program;
     return prerecordedExecution(device, 1, (encoder, recorder) => {

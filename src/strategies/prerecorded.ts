@@ -15,6 +15,12 @@ export const prerecorded: Strategy = {
   description: 'one pass of K dispatches encoded before timing; timed: one submit, one await',
   cudaAnalogue: 'CUDA Graph replay',
   program: 'steps',
+  launchCost: 'dispatch',
+  headline: {
+    says: 'pre-recorded command buffers bring that to {wall} per kernel',
+    bold: true,
+    note: ': submit and wait only',
+  },
   prepare(device, program) {
     const { dispatches } = program;
     return prerecordedExecution(device, 1, (encoder, recorder) => {

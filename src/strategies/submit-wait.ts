@@ -12,6 +12,8 @@ export const submitWait: Strategy = {
   description: 'K x (encode one dispatch, submit, await completion)',
   cudaAnalogue: 'launch + cudaDeviceSynchronize per kernel',
   program: 'steps',
+  launchCost: 'round-trip',
+  headline: { says: 'one submit-and-wait costs {wall} per kernel', bold: true },
   prepare(device, program) {
     const { dispatches } = program;
     return {

@@ -50,6 +50,19 @@ export interface Strategy {
   description: string;
   cudaAnalogue: string;
   program: ProgramKind;
+  /**
+   * What it pays per kernel, for the estimates made from the start-up calibration
+   * (src/measure/calibrate.ts): a host↔GPU round trip (`round-trip`), a dispatch in a shared pass
+   * (`dispatch`), a pass of its own (`pass`), an indirect dispatch with Dawn's validation
+   * (`indirect`), or nothing: one launch for all K (`none`).
+   */
+  launchCost: 'round-trip' | 'dispatch' | 'pass' | 'indirect' | 'none';
+  /**
+   * Its sentence in report.md's headline (src/report/headline-section.ts), at the tiny case:
+   * what a kernel costs this way, `{wall}` standing for its wall time per kernel (in bold where
+   * `bold`), `note` said after its id; null where another strategy's sentence speaks for it.
+   */
+  headline: { says: string; bold?: boolean; note?: string } | null;
   /** Why this strategy cannot run this case (beyond the workload lacking the program). */
   notApplicable?(workload: Workload, params: CaseParams): string | undefined;
   prepare(device: GPUDevice, program: Program): Execution;
