@@ -30,9 +30,8 @@ import {
   type DeviceReplacement,
   type ReplaceDevice,
   type RunPlan,
-  type RunProgress,
 } from '../run.ts';
-import { ProgressClock, doneLine, keyFigure, stderrIsTerminal, visitLine } from './progress.ts';
+import { ProgressLines, StatusLine } from './progress.ts';
 import { caseId } from '../measure/run-case.ts';
 import { calibrate, estimateFloorMs, type Calibration } from '../measure/calibrate.ts';
 import {
@@ -386,8 +385,9 @@ function startLine(ctx: GpuContext, plan: RunPlan, calibration: Calibration | nu
   const { ms, running, cases } = planEstimate(ctx, plan, calibration);
   const leftOut = cases - running;
   const rounds = plan.sampling.rounds;
+  const groups = planGroups(plan).length;
   const adapter = adapterName({ adapter: ctx.adapterInfo });
-  return `measuring ${running} case${running === 1 ? '' : 's'} in ${planGroups(plan).length} groups on ${adapter}, ${rounds} round${rounds === 1 ? '' : 's'}${ms === null ? '' : `: about ${Math.ceil(ms / 1000)} s of sampling`}${leftOut === 0 ? '' : ` (${leftOut} left out on this adapter: --dry-run says why)`}`;
+  return `measuring ${running} case${running === 1 ? '' : 's'} in ${groups} group${groups === 1 ? '' : 's'} on ${adapter}, ${rounds} round${rounds === 1 ? '' : 's'}${ms === null ? '' : `: about ${Math.ceil(ms / 1000)} s of sampling`}${leftOut === 0 ? '' : ` (${leftOut} left out on this adapter: --dry-run says why)`}`;
 }
 
 /** An export file must be writable (its folder made if missing) before any GPU work. */
@@ -430,315 +430,355 @@ export async function abBenchCommand(args: AbArgs): Promise<number> {
   return abCommand(args, processes, processPlan(args, plan, bandwidth));
 }
 
-/** Without a terminal, a progress line at least this often (and after every round). */
-const PROGRESS_EVERY_MS = 10_000;
+/** The GPU of a run, and what was measured on it before the first case. */
+interface GpuSetup {
+  /** The device the run measures on (a fresh one after a wedged queue). */
+  ctx: GpuContext;
+  /** Devices given up after a wedged queue: closed at the end, after the run. */
+  retired: GpuContext[];
+  selfTest: Awaited<ReturnType<typeof timestampSelfTest>>;
+  warmupOptions: typeof WARMUP_DEFAULTS;
+  warmup: Awaited<ReturnType<typeof warmUpGpu>>;
+  timestampCost: TimestampCostRecord;
+  hold: HoldState;
+  calibration: (Calibration & { caseBudgetMs: number }) | null;
+}
 
 /**
- * Set by the SIGINT/SIGTERM handler of a run: runPlan stops after the current sample, and the
- * exit code (130 or 143) names the signal.
+ * Everything measured on the opened device before the first case: the plan checked against its
+ * limits and the workloads against it (a user's shader that does not compile is bad input), the
+ * timestamp self-test, the warm-up, the cost of a timed pass, the clock hold and the calibration
+ * that fits the plan to the adapter.
  */
-let stopSignal: NodeJS.Signals | undefined;
+async function setUpGpu(
+  ctx: GpuContext,
+  args: BenchArgs,
+  plan: RunPlan,
+  user: Workload | undefined,
+  status: StatusLine,
+): Promise<GpuSetup> {
+  checkPlanLimits(ctx, plan);
+  for (const workload of plan.workloads) {
+    const problem = await workload.check?.(ctx.device);
+    if (problem !== undefined) throw new UsageError(problem);
+  }
+  if (user !== undefined && unverifiedUserKernel(user))
+    process.stderr.write(
+      `launchbench: ${user.id} has no --reference: its results are timed but not verified (every output says so)\n`,
+    );
+  const dry = args['dry-run'] === true;
+  const selfTest = await timestampSelfTest(ctx);
+  const warmupOptions = {
+    ...WARMUP_DEFAULTS,
+    minMs:
+      args['gpu-warmup'] === undefined
+        ? WARMUP_DEFAULTS.minMs
+        : parseDurationMs('gpu-warmup', args['gpu-warmup']),
+  };
+  status.say('warming up the GPU');
+  const warmup = await warmUpGpu(ctx, warmupOptions);
+  if (!selfTest.ok)
+    process.stderr.write(`launchbench: ${selfTest.message}; GPU columns are not measured\n`);
+  // On the warmed-up GPU, before any case: what a timed pass costs, taken off the GPU busy of
+  // strategies that time every kernel's pass (summary.csv `gpuBusyMethod`).
+  let timestampCost: TimestampCostRecord;
+  if (dry) timestampCost = { off: 'dry run' };
+  else if (!args.timestamps) timestampCost = { off: '--no-timestamps' };
+  else if (!selfTest.ok) timestampCost = { off: `timestamp self-test failed: ${selfTest.message}` };
+  else {
+    status.say('measuring what a timed pass costs');
+    timestampCost = await measureTimestampCost(ctx, selfTest.resolveMode, {
+      ...TIMESTAMP_COST_DEFAULTS,
+      stallTimeoutMs: plan.sampling.stallTimeoutMs,
+    });
+  }
+  const hold = dry
+    ? { hold: undefined, off: 'dry run' }
+    : await openClockHold(ctx, args['clock-hold'], selfTest.ok && args.timestamps);
+  status.say('calibrating');
+  const budget = args['case-budget'];
+  const caseBudgetMs =
+    budget === undefined
+      ? CASE_BUDGET_MS[ctx.adapterInfo.isFallbackAdapter ? 'cpu' : 'gpu']
+      : budget.trim() === '0'
+        ? 0
+        : parseDurationMs('case-budget', budget);
+  const calibration = await fitPlan(ctx, plan, caseBudgetMs);
+  checkSomethingLeft(ctx, plan);
+  status.clear();
+  return { ctx, retired: [], selfTest, warmupOptions, warmup, timestampCost, hold, calibration };
+}
 
-/** Runs the benchmark; returns the exit code (0, or 130/143 when a signal stopped it). */
+/**
+ * Stops a run on SIGINT or SIGTERM after the current sample: `signal` aborts with the signal's
+ * name; its listeners go with `dispose`.
+ */
+function stopOnSignals(): { signal: AbortSignal; exitCode(): number; dispose(): void } {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals): void => {
+    // A terminal's Ctrl-C reaches both the CLI's filtering parent (which passes it on) and
+    // this process: say it once.
+    if (controller.signal.aborted) return;
+    controller.abort(name);
+    process.stderr.write(`\nlaunchbench: ${name}: stopping after the current sample\n`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    exitCode: () => (controller.signal.reason === 'SIGTERM' ? 143 : 130),
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/** How a run's measuring ended. */
+interface Measured {
+  drift: DriftRow[];
+  interrupted: boolean;
+  /** The lost device's message, where it was lost. */
+  deviceLost: string | undefined;
+}
+
+/**
+ * Measures the plan into `writer` (runPlan) with progress on stderr, replacing the device after a
+ * wedged queue; context.json says how it ended whatever happens, and a process of a run of
+ * several leaves its cases' evidence beside them. A lost device ends it (`deviceLost`); any
+ * other error is thrown.
+ */
+async function measureRun(
+  args: BenchArgs,
+  plan: RunPlan,
+  gpu: GpuSetup,
+  writer: RunWriter,
+  context: Parameters<typeof runContext>[0],
+  stop: AbortSignal,
+  progress: ProgressLines,
+): Promise<Measured> {
+  const { selfTest, timestampCost } = gpu;
+  const drift: DriftRow[] = [];
+  /** Each replacement, with what the given-up device's clock hold had done. */
+  const replacements: (DeviceReplacement & { clockHoldBefore: object })[] = [];
+  let holdBefore: object = {};
+  // After a wedged queue: a fresh device on the same adapter, warmed up, with its own hold.
+  const replaceDevice: ReplaceDevice = async (old) => {
+    gpu.retired.push(old);
+    holdBefore = clockHoldRecord(gpu.hold);
+    gpu.ctx = await openGpu(gpuOptions(args));
+    await warmUpGpu(gpu.ctx, gpu.warmupOptions);
+    gpu.hold = await openClockHold(gpu.ctx, args['clock-hold'], selfTest.ok && args.timestamps);
+    return { ctx: gpu.ctx, clockHold: gpu.hold.hold };
+  };
+  const ended: Partial<Measured> & { crashed?: string } = { interrupted: false };
+  try {
+    const outcome = await runPlan(
+      gpu.ctx,
+      plan,
+      {
+        timestamps: selfTest.ok && args.timestamps ? selfTest.resolveMode : undefined,
+        timestampCostNsPerPass: costNsPerTimedPass(timestampCost),
+        remeasureTimestampCost:
+          'off' in timestampCost || selfTest.resolveMode === undefined
+            ? undefined
+            : async () =>
+                costNsPerTimedPass(
+                  await measureTimestampCost(gpu.ctx, selfTest.resolveMode, ROUND_TIMESTAMP_COST),
+                ),
+        drift: args.drift,
+        clockHold: gpu.hold.hold,
+        replaceDevice,
+      },
+      {
+        onVisit: (p) => progress.visit(p),
+        onCases(results, samples) {
+          writer.updateCases(results, samples);
+          progress.visited(results);
+        },
+        onDrift(row) {
+          drift.push(row);
+          writer.addDrift(row);
+        },
+        onDeviceReplaced(r) {
+          replacements.push({ ...r, clockHoldBefore: holdBefore });
+          writer.writeContext(runContext({ ...context, deviceReplacements: replacements }));
+          progress.note(
+            `${r.reason}; the device was given up and a fresh one opened (round ${r.round + 1}, ${r.group}); the run goes on`,
+          );
+        },
+      },
+      () => stop.aborted,
+    );
+    ended.interrupted = outcome.interrupted;
+    // A finished run: every case once more with the states of all its visits (their spread
+    // sets the repeat intervals, src/stats/state.ts). An interrupted one keeps each case as
+    // its last visit left it (only the visit cut short says 'interrupted').
+    if (!outcome.interrupted) writer.updateCases(outcome.results, []);
+  } catch (error) {
+    // context.json must not call a run that ended on an error complete.
+    if (!(error instanceof DeviceLostError)) {
+      ended.crashed = errorMessage(error);
+      throw error;
+    }
+    ended.deviceLost = error.message;
+  } finally {
+    progress.end();
+    writer.writeContext(
+      runContext({
+        ...context,
+        clockHold: clockHoldRecord(gpu.hold),
+        deviceReplacements: replacements,
+        finishedAt: new Date(),
+        interrupted: ended.interrupted ?? false,
+        deviceLost: ended.deviceLost,
+        error: ended.crashed,
+      }),
+    );
+    gpu.hold.hold?.destroy();
+    // A process of a run of several: its cases with their evidence, for the run to merge.
+    if (processPart() !== undefined)
+      writeAtomic(join(writer.dir, EVIDENCE_FILE), JSON.stringify({ cases: writer.cases }));
+  }
+  return { drift, interrupted: ended.interrupted ?? false, deviceLost: ended.deviceLost };
+}
+
+/**
+ * After the cases: the summary, drift and clock-hold tables (a run of one process), the
+ * self-check and the bandwidth reference where asked and the run went to its end, and the
+ * report; a line for failed cases.
+ */
+async function afterRun(
+  args: BenchArgs,
+  plan: RunPlan,
+  gpu: GpuSetup,
+  writer: RunWriter,
+  measured: Measured,
+  bandwidth: boolean,
+): Promise<void> {
+  const alone = processPart() === undefined;
+  const whole = measured.deviceLost === undefined && !measured.interrupted;
+  if (alone) {
+    process.stdout.write(`${summaryTable(writer.cases, plan.sampling.maxNoise)}\n`);
+    if (measured.drift.length > 0) process.stdout.write(`\n${driftTable(measured.drift)}\n`);
+    process.stdout.write(`\n${clockHoldLine(clockHoldRecord(gpu.hold))}\n`);
+  }
+  if (args['self-check'] && whole) {
+    const rows = await selfCheck(gpu.ctx, {
+      ...SELF_CHECK_DEFAULTS,
+      stallTimeoutMs: plan.sampling.stallTimeoutMs,
+    });
+    writer.writeSelfCheck(rows);
+    process.stdout.write(`\n${selfCheckTable(rows)}\n`);
+  }
+  if (bandwidth && whole) {
+    // A CPU adapter moves well under 1 GB/s: a smaller reference keeps the run short there.
+    const options = gpu.ctx.adapterInfo.isFallbackAdapter
+      ? { ...BANDWIDTH_DEFAULTS, bytes: 16 * 2 ** 20, repeats: 2, samples: 3 }
+      : BANDWIDTH_DEFAULTS;
+    const { selfTest } = gpu;
+    const resolve = selfTest.ok && args.timestamps ? selfTest.resolveMode : undefined;
+    const rows = await measureBandwidth(gpu.ctx, options, resolve);
+    writer.writeBandwidth(rows);
+    process.stdout.write(`\n${bandwidthTable(rows)}\n`);
+  }
+  if (alone) {
+    await reportAfterBench(writer.dir, args);
+    process.stdout.write(`\nresults: ${writer.dir}\n`);
+  }
+  const failed = writer.cases.filter((c) => c.status === 'failed');
+  if (failed.length > 0)
+    process.stderr.write(
+      `launchbench: ${failed.length} case(s) failed; see the reason column of ${writer.summaryPath}\n`,
+    );
+}
+
+/**
+ * Runs the benchmark; returns the exit code (0, or 130/143 when a signal stopped it). A run of
+ * several processes goes to src/commands/processes.ts.
+ */
 export async function benchCommand(args: BenchArgs): Promise<number> {
   const user = await loadUserWorkload(args);
   const { plan, profile, bandwidth, processes } = benchPlan(args, user);
   const part = processPart();
   if (processes > 1 && part === undefined && args['dry-run'] !== true)
     return benchInProcesses(args, processes, processPlan(args, plan, bandwidth));
-  const budget = args['case-budget'];
-  const caseBudgetMs =
-    budget === undefined
-      ? undefined
-      : budget.trim() === '0'
-        ? 0
-        : parseDurationMs('case-budget', budget);
   // The run folder (or results/, where it will go) must be writable before any GPU work; what
   // that made is taken back where the run stops before writing anything.
   let made: string[] = [];
-  let wrote = false;
   if (args['dry-run'] !== true) {
     made = makeWritableDir(args.out ?? 'results', '--out');
     if (args.out !== undefined) assertNoRun(args.out, '--out');
     checkExportPaths(args);
   }
-  const inPart = part === undefined ? '' : `process ${part.index}/${part.count}, `;
-  // On a terminal, what it is doing until the run starts, rewritten in place.
-  const statusTty = stderrIsTerminal();
-  let status = false;
-  const say = (text: string): void => {
-    if (!statusTty) return;
-    process.stderr.write(`\r\x1b[Klaunchbench: ${text}…`);
-    status = true;
-  };
-  const clearStatus = (): void => {
-    if (status) process.stderr.write('\r\x1b[K');
-    status = false;
-  };
-  let ctx: GpuContext;
+  const status = new StatusLine();
+  let gpu: GpuSetup | undefined;
+  let opened: GpuContext | undefined;
   try {
-    say('opening the adapter');
-    ctx = await openGpu(gpuOptions(args));
-  } catch (error) {
-    clearStatus();
-    removeEmptyFolders(made);
-    throw error;
-  }
-  /** Devices given up after a wedged queue: closed at the end, after the run. */
-  const retired: GpuContext[] = [];
-  try {
-    checkPlanLimits(ctx, plan);
-    // A workload that cannot work at all (a user's shader that does not compile) is bad input.
-    for (const workload of plan.workloads) {
-      const problem = await workload.check?.(ctx.device);
-      if (problem !== undefined) throw new UsageError(problem);
-    }
-    if (user !== undefined && unverifiedUserKernel(user))
-      process.stderr.write(
-        `launchbench: ${user.id} has no --reference: its results are timed but not verified (every output says so)\n`,
-      );
-    const selfTest = await timestampSelfTest(ctx);
-    const warmupOptions = {
-      ...WARMUP_DEFAULTS,
-      minMs:
-        args['gpu-warmup'] === undefined
-          ? WARMUP_DEFAULTS.minMs
-          : parseDurationMs('gpu-warmup', args['gpu-warmup']),
-    };
-    say('warming up the GPU');
-    const warmup = await warmUpGpu(ctx, warmupOptions);
-    if (!selfTest.ok)
-      process.stderr.write(`launchbench: ${selfTest.message}; GPU columns are not measured\n`);
-    // On the warmed-up GPU, before any case: what a timed pass costs, taken off the GPU busy of
-    // strategies that time every kernel's pass (summary.csv `gpuBusyMethod`).
-    const timestampCost: TimestampCostRecord =
-      args['dry-run'] === true
-        ? { off: 'dry run' }
-        : !args.timestamps
-          ? { off: '--no-timestamps' }
-          : !selfTest.ok
-            ? { off: `timestamp self-test failed: ${selfTest.message}` }
-            : (say('measuring what a timed pass costs'),
-              await measureTimestampCost(ctx, selfTest.resolveMode, {
-                ...TIMESTAMP_COST_DEFAULTS,
-                stallTimeoutMs: plan.sampling.stallTimeoutMs,
-              }));
-    let hold =
-      args['dry-run'] === true
-        ? { hold: undefined, off: 'dry run' }
-        : await openClockHold(ctx, args['clock-hold'], selfTest.ok && args.timestamps);
-    say('calibrating');
-    const calibration = await fitPlan(
-      ctx,
-      plan,
-      caseBudgetMs ?? CASE_BUDGET_MS[ctx.adapterInfo.isFallbackAdapter ? 'cpu' : 'gpu'],
-    );
-    checkSomethingLeft(ctx, plan);
-    clearStatus();
+    status.say('opening the adapter');
+    opened = await openGpu(gpuOptions(args));
+    gpu = await setUpGpu(opened, args, plan, user, status);
     if (args['dry-run'] === true) {
-      process.stdout.write(`${dryRun(ctx, plan, calibration)}\n`);
+      process.stdout.write(`${dryRun(gpu.ctx, plan, gpu.calibration)}\n`);
       return 0;
     }
-    const estimate = planEstimate(ctx, plan, calibration);
-    process.stderr.write(`launchbench: ${inPart}${startLine(ctx, plan, calibration)}\n`);
+    const inPart = part === undefined ? '' : `process ${part.index}/${part.count}, `;
+    process.stderr.write(`launchbench: ${inPart}${startLine(gpu.ctx, plan, gpu.calibration)}\n`);
     const startedAt = new Date();
-    const id = runId(ctx, startedAt);
-    const dir = args.out ?? join('results', id);
-    const writer = new RunWriter(dir);
-    wrote = true;
-    const options = {
-      profile,
-      ...plan,
-      // Recorded with the options: what every round collects whatever the run's floor.
-      sampling: { ...plan.sampling, roundFloor: ROUND_FLOOR, roundSplit: ROUND_SPLIT },
-      workloads: plan.workloads.map((w) => w.id),
-      strategies: plan.strategies.map((s) => s.id),
-    };
-    const context = {
-      runId: id,
-      ctx,
-      selfTest,
-      warmup,
-      calibration,
-      timestampCost,
-      clockHold: clockHoldRecord(hold),
-      argv: process.argv.slice(2),
-      options,
-      startedAt,
-    };
-    writer.writeContext(runContext(context));
-    const onSignal = (signal: NodeJS.Signals): void => {
-      // A terminal's Ctrl-C reaches both the CLI's filtering parent (which passes it on) and
-      // this process: say it once.
-      if (stopSignal !== undefined) return;
-      stopSignal = signal;
-      process.stderr.write(`\nlaunchbench: ${signal}: stopping after the current sample\n`);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    const tty = stderrIsTerminal();
-    const started = Date.now();
-    // In a run of several processes: which this is, and the time the later ones will take (as
-    // long as the earlier ones did, or as this one will before any has ended).
-    const withLater = (leftMs: number | undefined, now: number): number | undefined =>
-      part === undefined || leftMs === undefined
-        ? leftMs
-        : leftMs + (part.laterMs ?? (now - started + leftMs) * (part.count - part.index));
-    const clock = new ProgressClock(planGroups(plan).length, estimate.ms ?? undefined);
-    let visiting: RunProgress | undefined;
-    let lastLineMs = started;
-    let deviceLost: string | undefined;
-    let crashed: string | undefined;
-    let interrupted = false;
+    const id = runId(gpu.ctx, startedAt);
+    const writer = new RunWriter(args.out ?? join('results', id));
+    made = [];
     writer.setOrder(
       planGroups(plan).flatMap(({ workload, params }) =>
         plan.strategies.map((s) => caseId(workload.id, params, s.id)),
       ),
     );
-    const drift: DriftRow[] = [];
-    /** Each replacement, with what the given-up device's clock hold had done. */
-    const replacements: (DeviceReplacement & { clockHoldBefore: object })[] = [];
-    let holdBefore: object = {};
-    // After a wedged queue: a fresh device on the same adapter, warmed up, with its own hold.
-    const replaceDevice: ReplaceDevice = async (old) => {
-      retired.push(old);
-      holdBefore = clockHoldRecord(hold);
-      ctx = await openGpu(gpuOptions(args));
-      await warmUpGpu(ctx, warmupOptions);
-      hold = await openClockHold(ctx, args['clock-hold'], selfTest.ok && args.timestamps);
-      return { ctx, clockHold: hold.hold };
+    const context = {
+      runId: id,
+      ctx: gpu.ctx,
+      selfTest: gpu.selfTest,
+      warmup: gpu.warmup,
+      calibration: gpu.calibration,
+      timestampCost: gpu.timestampCost,
+      clockHold: clockHoldRecord(gpu.hold),
+      argv: process.argv.slice(2),
+      options: {
+        profile,
+        ...plan,
+        // Recorded with the options: what every round collects whatever the run's floor.
+        sampling: { ...plan.sampling, roundFloor: ROUND_FLOOR, roundSplit: ROUND_SPLIT },
+        workloads: plan.workloads.map((w) => w.id),
+        strategies: plan.strategies.map((s) => s.id),
+      },
+      startedAt,
     };
+    writer.writeContext(runContext(context));
+    const stop = stopOnSignals();
+    const progress = new ProgressLines(
+      planGroups(plan).length,
+      planEstimate(gpu.ctx, plan, gpu.calibration).ms ?? undefined,
+      part,
+    );
     try {
-      const outcome = await runPlan(
-        ctx,
-        plan,
-        {
-          timestamps: selfTest.ok && args.timestamps ? selfTest.resolveMode : undefined,
-          timestampCostNsPerPass: costNsPerTimedPass(timestampCost),
-          remeasureTimestampCost:
-            'off' in timestampCost || selfTest.resolveMode === undefined
-              ? undefined
-              : async () =>
-                  costNsPerTimedPass(
-                    await measureTimestampCost(ctx, selfTest.resolveMode, ROUND_TIMESTAMP_COST),
-                  ),
-          drift: args.drift,
-          clockHold: hold.hold,
-          replaceDevice,
-        },
-        {
-          onVisit(p) {
-            clock.begin(p.group, Date.now());
-            visiting = p;
-            const where =
-              inPart + visitLine(p, withLater(clock.leftMs(p.visitsDone, p.visits), Date.now()));
-            if (tty) process.stderr.write(`\r\x1b[K[${where}] ${p.group}`);
-          },
-          onCases(results, samples) {
-            writer.updateCases(results, samples);
-            const now = Date.now();
-            clock.end(now);
-            if (tty || visiting === undefined) return;
-            // Without a terminal (a CI log): a line after each round's last visit, and after
-            // any visit that ends 10 s or more after the last line.
-            const p = visiting;
-            const roundDone = (p.visitsDone + 1) % (p.visits / p.rounds) === 0;
-            if (!roundDone && now - lastLineMs < PROGRESS_EVERY_MS) return;
-            lastLineMs = now;
-            const leftMs = withLater(clock.leftMs(p.visitsDone + 1, p.visits), now);
-            process.stderr.write(
-              `launchbench: ${inPart}${doneLine(p, leftMs, now - started, keyFigure(results))}\n`,
-            );
-          },
-          onDrift(row) {
-            drift.push(row);
-            writer.addDrift(row);
-          },
-          onDeviceReplaced(r) {
-            replacements.push({ ...r, clockHoldBefore: holdBefore });
-            writer.writeContext(runContext({ ...context, deviceReplacements: replacements }));
-            process.stderr.write(
-              `${tty ? '\r\x1b[K' : ''}launchbench: ${r.reason}; the device was given up and a fresh one opened (round ${r.round + 1}, ${r.group}); the run goes on\n`,
-            );
-          },
-        },
-        () => stopSignal !== undefined,
-      );
-      interrupted = outcome.interrupted;
-      // A finished run: every case once more with the states of all its visits (their spread
-      // sets the repeat intervals, src/stats/state.ts). An interrupted one keeps each case as
-      // its last visit left it (only the visit cut short says 'interrupted').
-      if (!interrupted) writer.updateCases(outcome.results, []);
-    } catch (error) {
-      if (!(error instanceof DeviceLostError)) {
-        // context.json must not call a run that ended on an error complete.
-        crashed = errorMessage(error);
-        throw error;
-      }
-      deviceLost = error.message;
+      const measured = await measureRun(args, plan, gpu, writer, context, stop.signal, progress);
+      await afterRun(args, plan, gpu, writer, measured, bandwidth);
+      if (measured.deviceLost !== undefined)
+        throw new DeviceLostError(
+          `${measured.deviceLost}; the ${writer.cases.filter((c) => c.wallNs !== null).length} case(s) measured before it kept in ${writer.dir}`,
+        );
+      return measured.interrupted ? stop.exitCode() : 0;
     } finally {
-      if (tty) process.stderr.write('\r\x1b[K');
-      writer.writeContext(
-        runContext({
-          ...context,
-          clockHold: clockHoldRecord(hold),
-          deviceReplacements: replacements,
-          finishedAt: new Date(),
-          interrupted,
-          deviceLost,
-          error: crashed,
-        }),
-      );
-      hold.hold?.destroy();
-      // A process of a run of several: its cases with their evidence, for the run to merge.
-      if (part !== undefined)
-        writeAtomic(join(dir, EVIDENCE_FILE), JSON.stringify({ cases: writer.cases }));
+      stop.dispose();
     }
-    if (part === undefined) {
-      process.stdout.write(`${summaryTable(writer.cases, plan.sampling.maxNoise)}\n`);
-      if (drift.length > 0) process.stdout.write(`\n${driftTable(drift)}\n`);
-      process.stdout.write(`\n${clockHoldLine(clockHoldRecord(hold))}\n`);
-    }
-    if (args['self-check'] && deviceLost === undefined && !interrupted) {
-      const rows = await selfCheck(ctx, {
-        ...SELF_CHECK_DEFAULTS,
-        stallTimeoutMs: plan.sampling.stallTimeoutMs,
-      });
-      writer.writeSelfCheck(rows);
-      process.stdout.write(`\n${selfCheckTable(rows)}\n`);
-    }
-    if (bandwidth && deviceLost === undefined && !interrupted) {
-      // A CPU adapter moves well under 1 GB/s: a smaller reference keeps the run short there.
-      const options = ctx.adapterInfo.isFallbackAdapter
-        ? { ...BANDWIDTH_DEFAULTS, bytes: 16 * 2 ** 20, repeats: 2, samples: 3 }
-        : BANDWIDTH_DEFAULTS;
-      const resolve = selfTest.ok && args.timestamps ? selfTest.resolveMode : undefined;
-      const rows = await measureBandwidth(ctx, options, resolve);
-      writer.writeBandwidth(rows);
-      process.stdout.write(`\n${bandwidthTable(rows)}\n`);
-    }
-    if (part === undefined) {
-      await reportAfterBench(dir, args);
-      process.stdout.write(`\nresults: ${dir}\n`);
-    }
-    const failed = writer.cases.filter((c) => c.status === 'failed');
-    if (failed.length > 0)
-      process.stderr.write(
-        `launchbench: ${failed.length} case(s) failed; see the reason column of ${writer.summaryPath}\n`,
-      );
-    if (deviceLost !== undefined)
-      throw new DeviceLostError(
-        `${deviceLost}; the ${writer.cases.filter((c) => c.wallNs !== null).length} case(s) measured before it kept in ${dir}`,
-      );
-    if (interrupted) return stopSignal === 'SIGTERM' ? 143 : 130;
-    return 0;
   } catch (error) {
-    clearStatus();
+    status.clear();
     throw error;
   } finally {
-    if (!wrote) removeEmptyFolders(made);
+    removeEmptyFolders(made);
     // Bounded: a device whose queue never drains is left alive rather than hang the process.
-    for (const device of [...retired, ctx]) await closeWhenIdle(device, CLOSE_BOUND_MS);
+    const devices = gpu === undefined ? [opened] : [...gpu.retired, gpu.ctx];
+    for (const device of devices)
+      if (device !== undefined) await closeWhenIdle(device, CLOSE_BOUND_MS);
   }
 }
 

@@ -124,3 +124,94 @@ export function stderrIsTerminal(): boolean {
   const told = process.env[STDERR_TTY];
   return told === undefined ? process.stderr.isTTY : told === '1';
 }
+
+/** Without a terminal, a progress line at least this often (and after every round). */
+const PROGRESS_EVERY_MS = 10_000;
+
+/**
+ * What a bench run tells its user while it measures, on stderr: on a terminal, one line rewritten
+ * in place before every visit; otherwise (a CI log, a file) a line after each round's last visit
+ * and after any visit that ends 10 s or more after the last line. In a process of a run of
+ * several, each line names the process, and the time left includes the processes after it (as
+ * long as the earlier ones took, or as this one will before any has ended).
+ */
+export class ProgressLines {
+  private readonly tty = stderrIsTerminal();
+  private readonly started = Date.now();
+  private lastLineMs = this.started;
+  private visiting: RunProgress | undefined;
+  private readonly clock: ProgressClock;
+
+  constructor(
+    groups: number,
+    planMs: number | undefined,
+    private readonly part: { index: number; count: number; laterMs?: number } | undefined,
+    private readonly write: (text: string) => void = (text) => process.stderr.write(text),
+  ) {
+    this.clock = new ProgressClock(groups, planMs);
+  }
+
+  private get prefix(): string {
+    return this.part === undefined ? '' : `process ${this.part.index}/${this.part.count}, `;
+  }
+
+  private withLater(leftMs: number | undefined, now: number): number | undefined {
+    const part = this.part;
+    if (part === undefined || leftMs === undefined) return leftMs;
+    return leftMs + (part.laterMs ?? (now - this.started + leftMs) * (part.count - part.index));
+  }
+
+  /** A visit begins. */
+  visit(p: RunProgress): void {
+    const now = Date.now();
+    this.clock.begin(p.group, now);
+    this.visiting = p;
+    const left = this.withLater(this.clock.leftMs(p.visitsDone, p.visits), now);
+    if (this.tty) this.write(`\r\x1b[K[${this.prefix}${visitLine(p, left)}] ${p.group}`);
+  }
+
+  /** The visit ended, with these cases. */
+  visited(results: readonly CaseResult[]): void {
+    const now = Date.now();
+    this.clock.end(now);
+    const p = this.visiting;
+    if (this.tty || p === undefined) return;
+    const roundDone = (p.visitsDone + 1) % (p.visits / p.rounds) === 0;
+    if (!roundDone && now - this.lastLineMs < PROGRESS_EVERY_MS) return;
+    this.lastLineMs = now;
+    const left = this.withLater(this.clock.leftMs(p.visitsDone + 1, p.visits), now);
+    this.write(
+      `launchbench: ${this.prefix}${doneLine(p, left, now - this.started, keyFigure(results))}\n`,
+    );
+  }
+
+  /** A line of its own (a device replaced), the rewritten line cleared first. */
+  note(text: string): void {
+    this.write(`${this.tty ? '\r\x1b[K' : ''}launchbench: ${text}\n`);
+  }
+
+  /** The run ended: the rewritten line goes. */
+  end(): void {
+    if (this.tty) this.write('\r\x1b[K');
+  }
+}
+
+/**
+ * On a terminal, what a bench is doing before its run starts (opening the adapter, warming up,
+ * calibrating), one line rewritten in place; nothing otherwise.
+ */
+export class StatusLine {
+  private shown = false;
+  private readonly tty = stderrIsTerminal();
+
+  say(text: string): void {
+    if (!this.tty) return;
+    process.stderr.write(`\r\x1b[Klaunchbench: ${text}…`);
+    this.shown = true;
+  }
+
+  clear(): void {
+    if (this.shown) process.stderr.write('\r\x1b[K');
+    this.shown = false;
+  }
+}
