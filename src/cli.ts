@@ -19,9 +19,7 @@ import {
   benchOptions,
   checkExportPaths,
   exportOptions,
-  type BenchArgs,
 } from './commands/bench.ts';
-import type { AbArgs } from './commands/processes.ts';
 import { compareBuilder, compareCommand, type CompareArgs } from './commands/compare.ts';
 import { gpuFlags } from './commands/gpu-options.ts';
 import { infoCommand, type InfoArgs } from './commands/info.ts';
@@ -54,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
       ['bench', '$0'],
       'run the benchmark (default command)',
       (y) => y.options(gpuFlags).options(benchOptions),
-      run((args: object) => benchCommand(args as BenchArgs)),
+      run(benchCommand),
     )
     .command(
       'ab',
@@ -82,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
               describe: 'exit 5 when compare calls a case slower by more than this (e.g. 10%)',
             },
           }),
-      run((args: object) => abBenchCommand(args as AbArgs)),
+      run(abBenchCommand),
     )
     .command(
       'info',

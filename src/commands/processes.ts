@@ -30,7 +30,7 @@ import { driftTable, summaryTable } from '../report/console.ts';
 import { RunWriter, makeWritableDir, assertNoRun, writeAtomic } from '../report/writer.ts';
 import { reportAfterBench } from './report.ts';
 import { compareCommand } from './compare.ts';
-import type { BenchArgs } from './bench-args.ts';
+import type { BenchArgs } from './bench-options.ts';
 
 /** Set in a process of a run of several: `i/P` (1-based), which it is. */
 export const PROCESS_ENV = 'LAUNCHBENCH_PROCESS';

@@ -1,0 +1,186 @@
+/**
+ * bench's options, each written once: the yargs definitions (`bench --help` lists them in this
+ * order; the GPU flags come from gpu-options.ts), and BenchArgs, the arguments as yargs gives
+ * them, derived from those definitions. Shared by `bench`, the runs of several processes and `ab`
+ * (src/commands/processes.ts).
+ */
+import type { InferredOptionTypes } from 'yargs';
+import { PROFILES } from '../profiles.ts';
+import { SCENARIOS } from '../scenarios.ts';
+import { AXIS_LIMITS } from '../options.ts';
+import { EXPORTS, type ExportOption } from '../report/export.ts';
+import { STRATEGIES } from '../strategies/index.ts';
+import { decodeWorkload } from '../workloads/decode/workload.ts';
+import { WORKLOADS } from '../workloads/index.ts';
+import type { gpuFlags } from './gpu-options.ts';
+
+/** --export-json, --export-benchmark-action, --export-markdown (src/report/export.ts). */
+export const exportOptions = Object.fromEntries(
+  EXPORTS.map((e) => [e.option, { type: 'string', describe: e.describe }]),
+) as Record<ExportOption, { readonly type: 'string'; readonly describe: string }>;
+
+/**
+ * yargs definitions of bench's own options (the GPU flags come from gpuFlags), in the order
+ * `bench --help` lists them.
+ */
+export const benchOptions = {
+  scenario: {
+    type: 'string',
+    describe: `named experiment instead of --profile: ${Object.keys(SCENARIOS).join(', ')}`,
+  },
+  bandwidth: {
+    type: 'boolean',
+    describe:
+      'afterwards, compare copyBufferToBuffer with the map kernel on 256 MiB (default: on in the default and full profiles)',
+  },
+  profile: {
+    type: 'string',
+    default: 'default',
+    describe: `case set: ${Object.keys(PROFILES).join(', ')}`,
+  },
+  out: { type: 'string', describe: 'run folder (default results/<run-id>)' },
+  strategies: {
+    type: 'string',
+    describe: `comma-separated, or all: ${STRATEGIES.map((s) => s.id).join(', ')}`,
+  },
+  workloads: {
+    type: 'string',
+    describe: `comma-separated: ${WORKLOADS.map((w) => w.id).join(', ')}`,
+  },
+  elements: {
+    type: 'string',
+    describe:
+      'elements per kernel: list and ranges, e.g. 64,1e6 or 64:1Mi:*4 (K, M, G: powers of 10; Ki, Mi, Gi: of 2)',
+  },
+  kernels: {
+    type: 'string',
+    describe: `kernels K per workload, ${AXIS_LIMITS.kernels.min}…${AXIS_LIMITS.kernels.max}`,
+  },
+  intensity: {
+    type: 'string',
+    describe: `integer mix rounds per element per kernel, ${AXIS_LIMITS.intensity.min}…${AXIS_LIMITS.intensity.max}`,
+  },
+  'workgroup-size': { type: 'string', describe: 'threads per workgroup' },
+  'persistent-workgroups': {
+    type: 'string',
+    describe: 'workgroups of the persistent kernel (default derived from the adapter)',
+  },
+  preset: {
+    type: 'string',
+    describe: `decode: comma-separated model presets, of ${decodeWorkload.presets?.names.join(', ')} (default ${decodeWorkload.presets?.defaults.join(', ')}: f32 weights)`,
+  },
+  context: {
+    type: 'string',
+    describe: "decode: tokens already in the KV cache, list (default each preset's)",
+  },
+  layers: {
+    type: 'string',
+    describe: "decode: decoder layers, list (default each preset's)",
+  },
+  shader: {
+    type: 'string',
+    describe:
+      "measure your own WGSL kernel (the contract: src/workloads/user-shader.ts, examples/user-kernel/) instead of the profile's workloads",
+  },
+  entry: { type: 'string', describe: '--shader: its one-step entry point (default main)' },
+  'fused-entry': {
+    type: 'string',
+    describe: '--shader: an entry point that runs all K steps in one dispatch (strategy fused)',
+  },
+  reference: {
+    type: 'string',
+    describe:
+      '--shader: a TypeScript module exporting reference(input, { elements, kernels, intensity }): the expected array; without it nothing is verified',
+  },
+  ...exportOptions,
+  vocab: {
+    type: 'string',
+    describe: "decode: vocabulary sizes (the LM head's rows), list (default each preset's)",
+  },
+  processes: {
+    type: 'string',
+    describe:
+      'share the rounds out over this many fresh processes, one after another, merged into one run: intervals then include what differs between processes (default 1)',
+  },
+  rounds: {
+    type: 'string',
+    describe:
+      "visit the whole plan this many times, spread over the run (default: the profile's, 5 in quick, 6 in default, 5 in decode)",
+  },
+  settle: {
+    type: 'string',
+    describe:
+      'untimed executions of the same case right before each timed sample, 0…10 (default 0): each sample starts in the state its own strategy leaves the machine in',
+  },
+  'max-noise': {
+    type: 'string',
+    describe:
+      "noise target: a case is 'converged' when its 95% repeat interval is within ± this (e.g. 5%)",
+  },
+  'max-time': {
+    type: 'string',
+    describe: 'sampling time per case over the whole run, shared by the rounds (e.g. 1s)',
+  },
+  'min-samples': {
+    type: 'string',
+    describe:
+      'the sample floor: samples of each kind per case over the run; sampling goes on until it is met (default 10)',
+  },
+  'case-budget': {
+    type: 'string',
+    describe:
+      "leave out a case whose sample floor would take longer than this on this adapter, estimated from a second's calibration (default 30s, 10s on a CPU adapter; 0: run everything)",
+  },
+  'stall-timeout': {
+    type: 'string',
+    describe:
+      'the watchdog: an execution that takes longer fails its case, and the run waits this long again for the queue to drain (default 60s)',
+  },
+  seed: {
+    type: 'string',
+    describe: 'seed of the random inputs and of the visiting orders (default: new each run)',
+  },
+  drift: {
+    type: 'boolean',
+    default: true,
+    describe:
+      'measure the drift probe before, between and after the rounds (drift.csv; --no-drift to skip)',
+  },
+  'dry-run': {
+    type: 'boolean',
+    describe:
+      'open the adapter, calibrate, print every case of the plan with whether it would run and its estimated floor, and stop',
+  },
+  'self-check': {
+    type: 'boolean',
+    default: false,
+    describe:
+      'afterwards, time the four one-by-one strategies against the hand-written loops of src/measure/minimal-loops.ts (64 elements, K=1000, alternating rounds) and report harness/minimal ratios',
+  },
+  'gpu-warmup': {
+    type: 'string',
+    describe:
+      'keep the GPU busy at least this long before measuring, until its clocks settle (default 1s)',
+  },
+  'clock-hold': {
+    type: 'boolean',
+    default: true,
+    describe:
+      'between turns, read the shader clock (a fixed chain timed by timestamps) and spin the GPU back up when it fell, so every sample runs at the clock the warm-up reached (--no-clock-hold: the clock the load leaves; off on CPU adapters)',
+  },
+  timestamps: {
+    type: 'boolean',
+    default: true,
+    describe: 'take GPU samples with pass timestamps (--no-timestamps: wall samples only)',
+  },
+  verify: {
+    type: 'boolean',
+    default: true,
+    describe: 'check every strategy against the CPU reference (--no-verify to skip)',
+  },
+} as const;
+
+/** bench's arguments as yargs gives them (kebab-case names, text values). */
+export type BenchArgs = InferredOptionTypes<
+  typeof gpuFlags & typeof benchOptions & typeof exportOptions
+>;
