@@ -57,6 +57,7 @@ describe('bad input: one line, exit 2, before any GPU work', () => {
     [['--stall-timeout', '0'], /--stall-timeout: '0' must be positive/],
     [['--settle', '11'], /--settle: 11 is outside 0…10/],
     [['--processes', '0'], /--processes: 0 is outside 1…1000/],
+    [['--seed', '-1'], /--seed: -1 is outside 0…9007199254740991/],
   ])('bench %j', async (args, message) => {
     const result = await runInProcess(['bench', '--out', '/nonexistent/never-written', ...args]);
     expectUsageError(result, message);

@@ -240,7 +240,7 @@ function benchPlan(
       seed:
         args.seed === undefined
           ? (Date.now() ^ (process.pid << 16)) >>> 0
-          : parseInteger('seed', args.seed) >>> 0,
+          : parseInteger('seed', args.seed, { min: 0, max: Number.MAX_SAFE_INTEGER }) >>> 0,
     },
   };
 }
