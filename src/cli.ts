@@ -13,18 +13,12 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { LaunchbenchError, UsageError, errorMessage } from './errors.ts';
-import {
-  abBenchCommand,
-  benchCommand,
-  benchOptions,
-  checkExportPaths,
-  exportOptions,
-} from './commands/bench.ts';
+import { abBenchCommand, benchCommand, benchOptions, exportOptions } from './commands/bench.ts';
 import { compareBuilder, compareCommand, type CompareArgs } from './commands/compare.ts';
 import { gpuFlags } from './commands/gpu-options.ts';
 import { infoCommand, type InfoArgs } from './commands/info.ts';
 import { listCommand } from './commands/list.ts';
-import { reportCommand, type ExportPaths } from './commands/report.ts';
+import { checkExportPaths, reportCommand, type ExportPaths } from './commands/report.ts';
 import { STDERR_TTY } from './commands/progress.ts';
 import { lineFilter } from './stderr-filter.ts';
 import { mustExitExplicitly } from './gpu/context.ts';

@@ -583,12 +583,31 @@ export async function runPlan(
     return group.results;
   };
   /** A drift probe's row, with the timestamp cost measured beside it for the coming round. */
+  /**
+   * `step`'s result, or undefined where it failed short of a lost device (a probe that outlasted
+   * the watchdog on a loaded machine): what it measures is beside the cases, not one of them.
+   */
+  const unlessLost = async <T>(step: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await step();
+    } catch (error) {
+      const cause = await asDeviceLost(ctx, error);
+      if (cause instanceof DeviceLostError) throw cause;
+      return undefined;
+    }
+  };
   const drift = async (index: number, at: string): Promise<void> => {
-    if (probe === undefined) return;
-    const row = await probe.measure(index, at, holdCheck);
+    const measure = probe?.measure.bind(probe);
+    if (measure === undefined) return;
+    // A drift probe that fails leaves its gap without a row; the run goes on.
+    const row = await unlessLost(() => measure(index, at, holdCheck));
+    if (row === undefined) return;
     // Before round 0 the start-up measurement (timestampCostNsPerPass) stands: taken just now.
+    const remeasure = options.remeasureTimestampCost;
     const costNs =
-      index > 0 && index < rounds ? await options.remeasureTimestampCost?.() : undefined;
+      index > 0 && index < rounds && remeasure !== undefined
+        ? await unlessLost(remeasure)
+        : undefined;
     if (costNs !== undefined)
       for (const g of groups) for (const r of g.runners) r.setTimestampCost(index, costNs);
     callbacks.onDrift?.({ ...row, timestampCostUs: costNs === undefined ? null : costNs / 1e3 });

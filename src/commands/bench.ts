@@ -4,8 +4,7 @@
  * context.json, report.md) and prints the summary. SIGINT/SIGTERM stop it after the current
  * sample, with the results so far written (exit 130/143).
  */
-import { existsSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { PROFILES } from '../profiles.ts';
 import { SCENARIOS, scenarioProfile, scenarioStrategies } from '../scenarios.ts';
 import { BANDWIDTH_DEFAULTS, measureBandwidth } from '../measure/bandwidth.ts';
@@ -69,8 +68,7 @@ import {
   type AbArgs,
   type ProcessPlan,
 } from './processes.ts';
-import { reportAfterBench, type ExportPaths } from './report.ts';
-import { EXPORTS } from '../report/export.ts';
+import { checkExportPaths, reportAfterBench } from './report.ts';
 import { gpuFlags, gpuOptions } from './gpu-options.ts';
 import { benchOptions, type BenchArgs } from './bench-options.ts';
 import { STRATEGIES, strategyById } from '../strategies/index.ts';
@@ -390,19 +388,6 @@ function startLine(ctx: GpuContext, plan: RunPlan, calibration: Calibration | nu
   return `measuring ${running} case${running === 1 ? '' : 's'} in ${groups} group${groups === 1 ? '' : 's'} on ${adapter}, ${rounds} round${rounds === 1 ? '' : 's'}${ms === null ? '' : `: about ${Math.ceil(ms / 1000)} s of sampling`}${leftOut === 0 ? '' : ` (${leftOut} left out on this adapter: --dry-run says why)`}`;
 }
 
-/** An export file must be writable (its folder made if missing) before any GPU work. */
-export function checkExportPaths(args: ExportPaths): void {
-  for (const { option } of EXPORTS) {
-    const path = args[option];
-    if (path === undefined) continue;
-    if (path.trim() === '' || path.endsWith('/'))
-      throw new UsageError(`--${option}: '${path}' is not a file name`);
-    makeWritableDir(dirname(path), `--${option}`);
-    if (existsSync(path) && statSync(path).isDirectory())
-      throw new UsageError(`--${option}: '${path}' is a folder, not a file`);
-  }
-}
-
 /** What a run of several processes (src/commands/processes.ts) takes from the plan. */
 function processPlan(args: BenchArgs, plan: RunPlan, bandwidth: boolean): ProcessPlan {
   const { rounds, minSamples, maxTimeMs, maxNoise } = plan.sampling;
@@ -428,6 +413,13 @@ export async function abBenchCommand(args: AbArgs): Promise<number> {
       ? plan.sampling.rounds
       : parseInteger('processes', args.processes, { min: 1, max: 1000 });
   return abCommand(args, processes, processPlan(args, plan, bandwidth));
+}
+
+/** `--case-budget` in ms (0: none), or undefined for the adapter's default. */
+function caseBudget(args: BenchArgs): number | undefined {
+  const budget = args['case-budget'];
+  if (budget === undefined) return undefined;
+  return budget.trim() === '0' ? 0 : parseDurationMs('case-budget', budget);
 }
 
 /** The GPU of a run, and what was measured on it before the first case. */
@@ -462,6 +454,7 @@ async function setUpGpu(
     const problem = await workload.check?.(ctx.device);
     if (problem !== undefined) throw new UsageError(problem);
   }
+  status.clear();
   if (user !== undefined && unverifiedUserKernel(user))
     process.stderr.write(
       `launchbench: ${user.id} has no --reference: its results are timed but not verified (every output says so)\n`,
@@ -477,6 +470,7 @@ async function setUpGpu(
   };
   status.say('warming up the GPU');
   const warmup = await warmUpGpu(ctx, warmupOptions);
+  status.clear();
   if (!selfTest.ok)
     process.stderr.write(`launchbench: ${selfTest.message}; GPU columns are not measured\n`);
   // On the warmed-up GPU, before any case: what a timed pass costs, taken off the GPU busy of
@@ -496,13 +490,8 @@ async function setUpGpu(
     ? { hold: undefined, off: 'dry run' }
     : await openClockHold(ctx, args['clock-hold'], selfTest.ok && args.timestamps);
   status.say('calibrating');
-  const budget = args['case-budget'];
   const caseBudgetMs =
-    budget === undefined
-      ? CASE_BUDGET_MS[ctx.adapterInfo.isFallbackAdapter ? 'cpu' : 'gpu']
-      : budget.trim() === '0'
-        ? 0
-        : parseDurationMs('case-budget', budget);
+    caseBudget(args) ?? CASE_BUDGET_MS[ctx.adapterInfo.isFallbackAdapter ? 'cpu' : 'gpu'];
   const calibration = await fitPlan(ctx, plan, caseBudgetMs);
   checkSomethingLeft(ctx, plan);
   status.clear();
@@ -700,6 +689,7 @@ async function afterRun(
 export async function benchCommand(args: BenchArgs): Promise<number> {
   const user = await loadUserWorkload(args);
   const { plan, profile, bandwidth, processes } = benchPlan(args, user);
+  caseBudget(args);
   const part = processPart();
   if (processes > 1 && part === undefined && args['dry-run'] !== true)
     return benchInProcesses(args, processes, processPlan(args, plan, bandwidth));
@@ -708,8 +698,13 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
   let made: string[] = [];
   if (args['dry-run'] !== true) {
     made = makeWritableDir(args.out ?? 'results', '--out');
-    if (args.out !== undefined) assertNoRun(args.out, '--out');
-    checkExportPaths(args);
+    try {
+      if (args.out !== undefined) assertNoRun(args.out, '--out');
+      checkExportPaths(args);
+    } catch (error) {
+      removeEmptyFolders(made);
+      throw error;
+    }
   }
   const status = new StatusLine();
   let gpu: GpuSetup | undefined;

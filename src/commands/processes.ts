@@ -18,7 +18,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, rmSync, readdirSync, rmdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { UsageError, errorMessage } from '../errors.ts';
@@ -28,7 +28,9 @@ import type { DriftRow } from '../measure/drift.ts';
 import { SAMPLE_COLUMNS } from '../report/columns.ts';
 import { driftTable, summaryTable } from '../report/console.ts';
 import { RunWriter, makeWritableDir, assertNoRun, writeAtomic } from '../report/writer.ts';
-import { reportAfterBench } from './report.ts';
+import { EXPORTS } from '../report/export.ts';
+import { parseFraction } from '../options.ts';
+import { checkExportPaths, reportAfterBench } from './report.ts';
 import { compareCommand } from './compare.ts';
 import type { BenchArgs } from './bench-options.ts';
 
@@ -79,18 +81,35 @@ const SET_PER_PROCESS = new Set([
   '$0',
 ]);
 
-/** The command line that gives a bench process the same options as `args` (less SET_PER_PROCESS). */
-export function passThrough(args: object, known: readonly string[]): string[] {
+/**
+ * The command line that gives a bench process the same options as `args` (less SET_PER_PROCESS
+ * and less `except`, the options a side of `ab` sets itself), each as one `--name=value` word so
+ * that a value starting with '-' stays a value.
+ */
+export function passThrough(
+  args: object,
+  known: readonly string[],
+  except: ReadonlySet<string> = new Set(),
+): string[] {
   const out: string[] = [];
   for (const key of known) {
-    if (SET_PER_PROCESS.has(key)) continue;
+    if (SET_PER_PROCESS.has(key) || except.has(key)) continue;
     const value = (args as Record<string, unknown>)[key];
     if (value === undefined) continue;
     if (typeof value === 'boolean') out.push(value ? `--${key}` : `--no-${key}`);
-    else if (typeof value === 'string' || typeof value === 'number')
-      out.push(`--${key}`, String(value));
+    else if (typeof value === 'string' || typeof value === 'number') out.push(`--${key}=${value}`);
   }
   return out;
+}
+
+/** The option names a command line sets (`--name`, `--name=v`, `--no-name`). */
+export function optionNames(argv: readonly string[]): Set<string> {
+  const names = new Set<string>();
+  for (const word of argv) {
+    const match = /^--(?:no-)?([^=]+)/.exec(word);
+    if (match !== null) names.add(match[1] as string);
+  }
+  return names;
 }
 
 /**
@@ -114,8 +133,13 @@ export function parseSide(
   const stray = argv.find((w) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(w));
   if (stray !== undefined)
     throw new UsageError(`--${option}: '${stray}': environment variables go before the options`);
-  if (argv.some((w) => /^--(out|rounds|seed|processes)(=|$)/.test(w)))
-    throw new UsageError(`--${option}: --out, --rounds, --seed and --processes are the run's own`);
+  const own = [...optionNames(argv)].find(
+    (name) => SET_PER_PROCESS.has(name) || name === 'dry-run',
+  );
+  if (own !== undefined)
+    throw new UsageError(
+      `--${option}: --${own} is the run's own (give it to ab itself, for both sides)`,
+    );
   return { env, argv };
 }
 
@@ -202,6 +226,14 @@ const readJson = (path: string): Record<string, unknown> | undefined =>
     ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>)
     : undefined;
 
+/** A folder that holds the processes of an earlier run is refused (they would be merged as ours). */
+function assertNoProcesses(dir: string): void {
+  if (existsSync(join(dir, 'processes')))
+    throw new UsageError(
+      `--out: '${dir}' already holds the processes of a run (processes/); give a new folder, or remove that run first`,
+    );
+}
+
 /** One process of a run, as it ran. */
 interface ProcessRun {
   dir: string;
@@ -219,9 +251,11 @@ interface ProcessRun {
 function mergeRun(
   dir: string,
   runs: readonly ProcessRun[],
-  sampling: ProcessPlan['sampling'],
+  plan: ProcessPlan & { processes: number },
+  code: number,
   argv: readonly string[],
 ): CaseResult[] | undefined {
+  const { sampling } = plan;
   const parts: ProcessPart[] = [];
   const kept: ProcessRun[] = [];
   for (const run of runs) {
@@ -262,14 +296,18 @@ function mergeRun(
     if (from !== undefined) writeAtomic(join(dir, file), readFileSync(from, 'utf8'));
   }
   const last = contexts.at(-1) ?? {};
-  const interrupted = runs.some((r) => INTERRUPTED.has(r.code));
-  const failedCode = runs.find((r) => r.code !== 0 && !INTERRUPTED.has(r.code))?.code;
+  // The run's own ending (a signal may come between two processes, or stop the other side of
+  // `ab`), and its processes'.
+  const interrupted = INTERRUPTED.has(code) || runs.some((r) => INTERRUPTED.has(r.code));
+  const failedCode =
+    runs.find((r) => r.code !== 0 && !INTERRUPTED.has(r.code))?.code ??
+    (code !== 0 && !INTERRUPTED.has(code) ? code : undefined);
   const options = (first['options'] ?? {}) as Record<string, unknown>;
   writer.writeContext({
     ...first,
     startedAt: first['startedAt'],
     finishedAt: last['finishedAt'] ?? null,
-    complete: !interrupted && failedCode === undefined && kept.length === runs.length,
+    complete: !interrupted && failedCode === undefined && kept.length === plan.processes,
     interrupted,
     error: failedCode === undefined ? null : `a process exited ${failedCode}`,
     deviceLost: contexts.map((c) => c['deviceLost']).find((d) => typeof d === 'string') ?? null,
@@ -277,6 +315,8 @@ function mergeRun(
     options: {
       ...options,
       rounds: sampling.rounds,
+      // The run's seed: each process's own is derived from it (and recorded below).
+      seed: plan.seed,
       sampling: {
         ...(options['sampling'] ?? {}),
         rounds: sampling.rounds,
@@ -285,7 +325,7 @@ function mergeRun(
       },
     },
     processes: kept.map((r, p) => ({
-      dir: r.dir,
+      dir: relative(dir, r.dir),
       exitCode: r.code,
       rounds: [merged.offsets[p] ?? 0, (merged.offsets[p] ?? 0) + r.rounds - 1],
       seed: r.seed,
@@ -429,6 +469,8 @@ export async function benchInProcesses(
   const created = !existsSync(dir);
   makeWritableDir(dir, '--out');
   assertNoRun(dir, '--out');
+  assertNoProcesses(dir);
+  checkExportPaths(args);
   const side: Side = { dir, argv: ['bench', ...passThrough(args, plan.known)], env: {}, runs: [] };
   const code = await runProcesses([side], Array(processes).fill(0), plan);
   // No process measured anything (bad input, no adapter, a crash at start-up): nothing is kept.
@@ -436,7 +478,7 @@ export async function benchInProcesses(
     removeEmpty(dir, created);
     return code === 0 ? 1 : code;
   }
-  const cases = mergeRun(dir, side.runs, plan.sampling, process.argv.slice(2));
+  const cases = mergeRun(dir, side.runs, { ...plan, processes }, code, process.argv.slice(2));
   const final = args.out === undefined ? runFolderName(dir) : dir;
   if (cases !== undefined) await reportAfterBench(final, args);
   process.stdout.write(`\nresults: ${final}\n`);
@@ -478,6 +520,13 @@ export async function abCommand(
 ): Promise<number> {
   const a = parseSide('a', args.a);
   const b = parseSide('b', args.b);
+  // What compare will be asked, checked before any process runs.
+  if (args['fail-on-slower'] !== undefined) parseFraction('fail-on-slower', args['fail-on-slower']);
+  const exported = EXPORTS.find((e) => args[e.option] !== undefined);
+  if (exported !== undefined)
+    throw new UsageError(
+      `--${exported.option}: not in ab; export each side with launchbench report <out>/a or <out>/b`,
+    );
   if (processes > plan.sampling.rounds)
     throw new UsageError(
       `--processes: ${processes} per side is more than the run's ${plan.sampling.rounds} rounds (each process takes at least one)`,
@@ -486,13 +535,21 @@ export async function abCommand(
     args.out ?? join('results', `${new Date().toISOString().replace(/[-:]|\.\d+/g, '')}-ab`);
   const created = !existsSync(dir);
   makeWritableDir(dir, '--out');
-  for (const side of ['a', 'b']) assertNoRun(join(dir, side), '--out');
+  for (const side of ['a', 'b']) {
+    assertNoRun(join(dir, side), '--out');
+    assertNoProcesses(join(dir, side));
+  }
   if (existsSync(join(dir, 'compare.csv')))
     throw new UsageError(`--out: '${dir}' already holds a comparison (compare.csv)`);
-  const common = ['bench', ...passThrough(args, plan.known)];
+  // A side's own options replace the common ones of the same name.
+  const argvOf = (side: { argv: string[] }): string[] => [
+    'bench',
+    ...passThrough(args, plan.known, optionNames(side.argv)),
+    ...side.argv,
+  ];
   const sides: Side[] = [
-    { dir: join(dir, 'a'), argv: [...common, ...a.argv], env: a.env, runs: [] },
-    { dir: join(dir, 'b'), argv: [...common, ...b.argv], env: b.env, runs: [] },
+    { dir: join(dir, 'a'), argv: argvOf(a), env: a.env, runs: [] },
+    { dir: join(dir, 'b'), argv: argvOf(b), env: b.env, runs: [] },
   ];
   const order = Array.from({ length: 2 * processes }, (_, k) => [0, 1, 1, 0][k % 4] as number);
   const code = await runProcesses(sides, order, plan);
@@ -511,11 +568,14 @@ export async function abCommand(
     ['B', sides[1]],
   ] as const) {
     process.stdout.write(`\n${name}: ${side?.dir}\n`);
-    if (
-      mergeRun(side?.dir ?? '', side?.runs ?? [], plan.sampling, process.argv.slice(2)) !==
-      undefined
-    )
-      await reportAfterBench(side?.dir ?? '');
+    const merged = mergeRun(
+      side?.dir ?? '',
+      side?.runs ?? [],
+      { ...plan, processes },
+      code,
+      process.argv.slice(2),
+    );
+    if (merged !== undefined) await reportAfterBench(side?.dir ?? '');
   }
   process.stdout.write('\n');
   const gate = compareCommand({

@@ -55,7 +55,9 @@ export class ProgressClock {
    */
   leftMs(visitsDone: number, visits: number): number | undefined {
     const seen = [...this.visits.values()];
-    const again = seen.filter((v) => v.count >= 2).map((v) => v.latestMs / v.firstMs);
+    const again = seen
+      .filter((v) => v.count >= 2 && v.firstMs > 0)
+      .map((v) => v.latestMs / v.firstMs);
     const left = visits - visitsDone;
     if (again.length === 0 && this.planMs !== undefined) {
       // The first visits still to come cost what the ones so far cost beyond their sampling.

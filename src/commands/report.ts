@@ -1,11 +1,11 @@
 /** `launchbench report DIR`, and the report rendered at the end of `bench`. */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { errorMessage } from '../errors.ts';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { UsageError, errorMessage } from '../errors.ts';
 import { EXPORTS, type ExportOption } from '../report/export.ts';
 import { readRun } from '../report/read-run.ts';
 import { renderRunReport } from '../report/render-run.ts';
-import { writeAtomic } from '../report/writer.ts';
+import { makeWritableDir, writeAtomic } from '../report/writer.ts';
 
 /** Where to write a run's exports (src/report/export.ts EXPORTS); each is optional. */
 export type ExportPaths = Partial<Record<ExportOption, string | undefined>>;
@@ -49,5 +49,18 @@ export async function reportAfterBench(dir: string, exports: ExportPaths = {}): 
     process.stderr.write(
       `launchbench: warning: report.md not rendered (${errorMessage(error).split('\n')[0]}); the CSV files are complete, retry with: launchbench report ${dir}\n`,
     );
+  }
+}
+
+/** An export file must be writable (its folder made if missing) before any GPU work. */
+export function checkExportPaths(args: ExportPaths): void {
+  for (const { option } of EXPORTS) {
+    const path = args[option];
+    if (path === undefined) continue;
+    if (path.trim() === '' || path.endsWith('/'))
+      throw new UsageError(`--${option}: '${path}' is not a file name`);
+    makeWritableDir(dirname(path), `--${option}`);
+    if (existsSync(path) && statSync(path).isDirectory())
+      throw new UsageError(`--${option}: '${path}' is a folder, not a file`);
   }
 }

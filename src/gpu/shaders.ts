@@ -53,11 +53,14 @@ export async function compileErrors(
   // In its own scope: the compiler's errors are reported here, not as the device's uncaptured error.
   device.pushErrorScope('validation');
   const module = device.createShaderModule({ label, code });
-  await device.popErrorScope();
+  const scoped = await device.popErrorScope();
   const info = await module.getCompilationInfo();
   const errors = info.messages
     .filter((m) => m.type === 'error')
     .map((m) => `${label}:${m.lineNum}:${m.linePos}: ${m.message.split('\n')[0] ?? ''}`);
+  // A module that is invalid without a compiler message to say where: the scope's error says why.
+  if (errors.length === 0 && scoped !== null)
+    errors.push(`${label}: ${scoped.message.split('\n')[0] ?? ''}`);
   return { module, errors };
 }
 

@@ -118,6 +118,15 @@ export function stateFit(
 }
 
 /**
+ * The fewest processes whose spread an interval takes. The process level replaces the rounds'
+ * wherever its mean square is the larger, and brings its own P − 1 degrees of freedom: with 2
+ * processes and no process effect at all that happens for about 37% of the cases (F(1, R−2) > 1)
+ * and gives them t = 12.7 (one degree of freedom), intervals 5× wider than their rounds' for
+ * nothing; from 4 processes t is at most 3.2.
+ */
+export const MIN_PROCESSES = 4;
+
+/**
  * The process level of a run made of several processes (src/commands/processes.ts): rounds that
  * one process took share whatever that process met (its device, its host state), so where
  * processes differ more than their rounds do, the processes are the level that varies. Given
@@ -126,7 +135,7 @@ export function stateFit(
  * freedom; its expectation is σ²_round + n̄·σ²_process, so that MS/R is the variance of the run's
  * mean (exact when every process took n̄ rounds). Undefined below two processes, or when no
  * process took two rounds (then every round is its own process, and the rounds' own spread is
- * the process level).
+ * the process level). Below MIN_PROCESSES processes, too: see there.
  */
 export function processMeanSquare(
   deviations: readonly number[],
@@ -137,7 +146,7 @@ export function processMeanSquare(
     const p = processes[i] ?? 0;
     groups.set(p, [...(groups.get(p) ?? []), d]);
   });
-  if (groups.size < 2 || groups.size === deviations.length) return undefined;
+  if (groups.size < MIN_PROCESSES || groups.size === deviations.length) return undefined;
   const mean = deviations.reduce((a, b) => a + b, 0) / deviations.length;
   let between = 0;
   for (const values of groups.values()) {

@@ -68,8 +68,13 @@ export async function userShaderWorkload(options: UserShaderOptions): Promise<Wo
     throw new RangeError(`--shader: cannot read '${options.shader}': ${(error as Error).message}`);
   }
   // WGSL is UTF-8 text: a NUL byte or bytes that do not decode are some other file.
-  const code = bytes.toString('utf8');
-  if (bytes.includes(0) || code.includes('\uFFFD'))
+  let code = '';
+  try {
+    code = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    code = '\0';
+  }
+  if (code.includes('\0'))
     throw new RangeError(`--shader: '${options.shader}' is not WGSL text (binary data)`);
   const entry = options.entry ?? 'main';
   if (!new RegExp(`\\bfn\\s+${entry}\\s*\\(`).test(code))
