@@ -180,6 +180,10 @@ function benchPlan(
     sampling.minSamples =
       parseIntegerList('min-samples', args['min-samples'], 3, 100000)[0] ?? sampling.minSamples;
   }
+  // A process of a run of several takes its share of the run's cap.
+  const run = processPart()?.run;
+  if (run !== undefined)
+    sampling.maxSamples = Math.ceil((run.maxSamples * sampling.rounds) / run.rounds);
   // Room for the floor, and for every round's floor and its split sample: "at most" stays true.
   sampling.maxSamples = Math.max(
     sampling.maxSamples,
@@ -304,10 +308,13 @@ async function fitPlan(
     return null;
   }
   const calibration = await calibrate(ctx, plan.sampling.stallTimeoutMs);
+  // A case's cost over the whole run (in a process of a run of several, the run's, not its share).
+  const run = processPart()?.run;
+  const whole = run === undefined ? plan.sampling : { ...plan.sampling, ...run };
   plan.skip = (workload, strategy, params) => {
     const unable = coResidency(workload, strategy);
     if (unable !== undefined) return unable;
-    const ms = estimateFloorMs(calibration, strategy, params, plan.sampling, workload);
+    const ms = estimateFloorMs(calibration, strategy, params, whole, workload);
     return ms <= budgetMs
       ? undefined
       : `left out on this adapter: its sample floor would take about ${(ms / 1000).toFixed(1)} s (calibration), past --case-budget ${budgetMs / 1000} s`;
@@ -390,9 +397,9 @@ function startLine(ctx: GpuContext, plan: RunPlan, calibration: Calibration | nu
 
 /** What a run of several processes (src/commands/processes.ts) takes from the plan. */
 function processPlan(args: BenchArgs, plan: RunPlan, bandwidth: boolean): ProcessPlan {
-  const { rounds, minSamples, maxTimeMs, maxNoise } = plan.sampling;
+  const { rounds, minSamples, maxSamples, maxTimeMs, maxNoise } = plan.sampling;
   return {
-    sampling: { rounds, minSamples, maxTimeMs, maxNoise },
+    sampling: { rounds, minSamples, maxSamples, maxTimeMs, maxNoise },
     seed: plan.seed,
     bandwidth,
     selfCheck: args['self-check'],

@@ -38,18 +38,39 @@ import type { BenchArgs } from './bench-options.ts';
 export const PROCESS_ENV = 'LAUNCHBENCH_PROCESS';
 /** Set with PROCESS_ENV: what the processes after it should take, ms (progress's time left). */
 export const PROCESS_LATER_MS_ENV = 'LAUNCHBENCH_PROCESS_LATER_MS';
+/**
+ * Set with PROCESS_ENV: the whole run's sampling (`{"rounds", "minSamples", "maxSamples"}`), so
+ * that a process caps its samples at its share and judges a case's cost (`--case-budget`) as
+ * the whole run's, as every other process of the run does.
+ */
+export const PROCESS_RUN_ENV = 'LAUNCHBENCH_PROCESS_RUN';
 /** A process's own record beside its samples: each case with its evidence (merge.ts). */
 export const EVIDENCE_FILE = 'evidence.json';
 
+/** The whole run's sampling, as a process of it is told (PROCESS_RUN_ENV). */
+export interface RunSampling {
+  rounds: number;
+  minSamples: number;
+  maxSamples: number;
+}
+
 /** In a process of a run of several: which (1-based) of how many; undefined otherwise. */
-export function processPart(): { index: number; count: number; laterMs?: number } | undefined {
+export function processPart():
+  { index: number; count: number; laterMs?: number; run?: RunSampling } | undefined {
   const match = /^(\d+)\/(\d+)$/.exec(process.env[PROCESS_ENV] ?? '');
   if (match === null) return undefined;
   const later = Number(process.env[PROCESS_LATER_MS_ENV]);
+  let run: RunSampling | undefined;
+  try {
+    run = JSON.parse(process.env[PROCESS_RUN_ENV] ?? 'null') as RunSampling | undefined;
+  } catch {
+    run = undefined;
+  }
   return {
     index: Number(match[1]),
     count: Number(match[2]),
     ...(Number.isFinite(later) ? { laterMs: later } : {}),
+    ...(run === null || run === undefined ? {} : { run }),
   };
 }
 
@@ -321,6 +342,7 @@ function mergeRun(
         ...(options['sampling'] ?? {}),
         rounds: sampling.rounds,
         minSamples: sampling.minSamples,
+        maxSamples: sampling.maxSamples,
         maxTimeMs: sampling.maxTimeMs,
       },
     },
@@ -346,8 +368,14 @@ function mergeRun(
 
 /** What a run of several processes needs from bench's own parsing of its options. */
 export interface ProcessPlan {
-  /** The run's rounds, sample floor, sampling time per case and noise target. */
-  sampling: { rounds: number; minSamples: number; maxTimeMs: number; maxNoise: number };
+  /** The run's rounds, sample floor and cap, sampling time per case and noise target. */
+  sampling: {
+    rounds: number;
+    minSamples: number;
+    maxSamples: number;
+    maxTimeMs: number;
+    maxNoise: number;
+  };
   seed: number;
   /** Whether the run measures the bandwidth reference / the self-check afterwards. */
   bandwidth: boolean;
@@ -414,6 +442,11 @@ async function runProcesses(
       const env: Record<string, string> = {
         ...side.env,
         [PROCESS_ENV]: `${k + 1}/${order.length}`,
+        [PROCESS_RUN_ENV]: JSON.stringify({
+          rounds: plan.sampling.rounds,
+          minSamples: plan.sampling.minSamples,
+          maxSamples: plan.sampling.maxSamples,
+        }),
         ...(mean === undefined
           ? {}
           : { [PROCESS_LATER_MS_ENV]: String(mean * (order.length - k - 1)) }),
