@@ -5,6 +5,7 @@
 import { code, fmtCount, fmtPercent, fmtTarget, fmtUs, table } from './md-format.ts';
 import { adapterName, type RunData, type SummaryRow } from './read-run.ts';
 import { quantileSorted } from '../stats/stats.ts';
+import { MIN_PROCESSES } from '../stats/state.ts';
 
 /** The sampling of a run made in rounds, as context.json's options.sampling records it. */
 function samplingText(s: Record<string, number>): string {
@@ -68,7 +69,13 @@ function processesText(processes: RunData['context']['processes']): string | und
         ? `${(rounds[0] ?? 0) + 1}`
         : `${(rounds[0] ?? 0) + 1}–${(rounds[1] ?? 0) + 1}`,
   );
-  return `${fmtCount(processes.length)} fresh processes one after another, each its own device, taking rounds ${ranges.join(', ')}; a case's repeat interval comes from the spread between the processes where it exceeds the spread between its rounds (each process's own files: \`processes/<i>/\`)`;
+  const oneEach = processes.every(({ rounds }) => rounds !== undefined && rounds[0] === rounds[1]);
+  const level = oneEach
+    ? 'each round in its own process, so the rounds spread as the processes do'
+    : processes.length < MIN_PROCESSES
+      ? `fewer than ${MIN_PROCESSES} processes, so the repeat intervals come from the rounds alone`
+      : "a case's repeat interval comes from the spread between the processes where it exceeds the spread between its rounds";
+  return `${fmtCount(processes.length)} fresh processes one after another, each its own device, taking rounds ${ranges.join(', ')}; ${level} (each process's own files: \`processes/<i>/\`)`;
 }
 
 type CpuContext = NonNullable<RunData['context']['cpu']>;
