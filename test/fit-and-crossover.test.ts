@@ -19,6 +19,7 @@ function caseResult(
     workload: 'map',
     strategy,
     program: 'steps',
+    unit: 'kernel',
     params: { elements, kernels, intensity: 0, workgroupSize: 64, persistentWorkgroups: 1 },
     status: 'ok',
     reason: '',

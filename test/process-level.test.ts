@@ -129,6 +129,7 @@ function caseResult(
     workload: 'map',
     strategy,
     program: 'steps',
+    unit: 'kernel',
     params: { elements: 64, kernels: 10, intensity: 0, workgroupSize: 64, persistentWorkgroups: 0 },
     status,
     reason,

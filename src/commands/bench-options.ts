@@ -10,7 +10,6 @@ import { SCENARIOS } from '../scenarios.ts';
 import { AXIS_LIMITS } from '../options.ts';
 import { EXPORTS, type ExportOption } from '../report/export.ts';
 import { STRATEGIES } from '../strategies/index.ts';
-import { decodeWorkload } from '../workloads/decode/workload.ts';
 import { WORKLOADS } from '../workloads/index.ts';
 import type { gpuFlags } from './gpu-options.ts';
 
@@ -67,7 +66,11 @@ export const benchOptions = {
   },
   preset: {
     type: 'string',
-    describe: `decode: comma-separated model presets, of ${decodeWorkload.presets?.names.join(', ')} (default ${decodeWorkload.presets?.defaults.join(', ')}: f32 weights)`,
+    describe: `comma-separated named shapes of a workload that has them: ${WORKLOADS.flatMap((w) =>
+      w.presets === undefined
+        ? []
+        : [`${w.id}: ${w.presets.names.join(', ')} (default ${w.presets.defaults.join(', ')})`],
+    ).join('; ')}`,
   },
   context: {
     type: 'string',

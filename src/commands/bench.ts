@@ -74,7 +74,6 @@ import { benchOptions, type BenchArgs } from './bench-options.ts';
 import { STRATEGIES, strategyById } from '../strategies/index.ts';
 import type { Strategy } from '../strategies/types.ts';
 import type { Workload } from '../workloads/types.ts';
-import { decodeWorkload } from '../workloads/decode/workload.ts';
 import { WORKLOADS, workloadById } from '../workloads/index.ts';
 import { unverifiedUserKernel, userShaderWorkload } from '../workloads/user-shader.ts';
 
@@ -191,7 +190,8 @@ function benchPlan(
     (ROUND_FLOOR + 1) * sampling.rounds,
   );
   const persistent = args['persistent-workgroups'];
-  const presetNames = decodeWorkload.presets?.names ?? [];
+  // The named shapes of every workload that has them (`decode`'s model presets).
+  const presetNames = WORKLOADS.flatMap((w) => w.presets?.names ?? []);
   const presets =
     args.preset === undefined ? profile.presets : parseNameList('preset', args.preset, presetNames);
   // Explicit axes apply to every workload; otherwise a profile's per-workload slices do.

@@ -245,6 +245,7 @@ export function newCaseResult(
     workload: workloadLabel(workload.id, params),
     strategy: strategy.id,
     program: strategy.program,
+    unit: workload.unit ?? 'kernel',
     params,
     status,
     reason,

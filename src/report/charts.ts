@@ -19,8 +19,16 @@ import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { fmtUs } from './md-format.ts';
 import { adapterName, type RunData, type SummaryRow } from './read-run.ts';
-import { distinct, isOk, slug, strategyOrder, tinyCase, variantOf, workloadsOf } from './select.ts';
-import { decodeGroups, isDecode } from './decode-section.ts';
+import {
+  distinct,
+  isOk,
+  slug,
+  strategyOrder,
+  tinyCase,
+  variantOf,
+  perKernelWorkloads,
+} from './select.ts';
+import { decodeGroups } from './decode-section.ts';
 
 export interface ChartSpec {
   /** Path relative to the run folder. */
@@ -695,7 +703,7 @@ function decodeChart(run: RunData, strategies: string[]): ChartSpec | undefined 
 export function chartSpecs(run: RunData): ChartSpec[] {
   const strategies = strategyOrder(run);
   const out: ChartSpec[] = [];
-  for (const workload of workloadsOf(run).filter((w) => !isDecode(w))) {
+  for (const workload of perKernelWorkloads(run)) {
     for (const make of [wallChart, breakdownChart, fitChart, utilisationChart]) {
       const chart = make(run, workload, strategies);
       if (chart !== undefined) out.push(chart);

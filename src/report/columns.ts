@@ -68,6 +68,7 @@ export function summaryRows(results: readonly CaseResult[]): Record<string, Cell
       workload: r.workload,
       strategy: r.strategy,
       program: r.program,
+      unit: r.unit,
       elements: p.elements,
       kernels: p.kernels,
       intensity: p.intensity,

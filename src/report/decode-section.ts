@@ -10,9 +10,6 @@ import { code, fmtCount, fmtPercent, fmtUs, listing, table } from './md-format.t
 import type { BandwidthCsvRow, RunData, SummaryRow } from './read-run.ts';
 import { distinct, groupKey, isOk } from './select.ts';
 
-export const DECODE_PREFIX = 'decode:';
-export const isDecode = (workload: string): boolean => workload.startsWith(DECODE_PREFIX);
-
 const fmtRatio = (x: number | null | undefined): string =>
   x === null || x === undefined || !Number.isFinite(x) ? '–' : `${Number(x.toPrecision(3))}×`;
 /** "2.1× faster than" or "1.3× slower than", from a speed-up (baseline time / this time). */
@@ -43,7 +40,7 @@ export interface DecodeGroup {
 
 /** The decode case groups of a run, in run order: one per preset unless axes were swept. */
 export function decodeGroups(run: RunData): DecodeGroup[] {
-  const rows = run.summary.filter((r) => isDecode(r.workload));
+  const rows = run.summary.filter((r) => r.unit === 'step');
   const keys = distinct(rows.map(groupKey));
   const perPreset = new Map<string, number>();
   for (const key of keys) {
@@ -53,7 +50,8 @@ export function decodeGroups(run: RunData): DecodeGroup[] {
   return keys.map((key) => {
     const members = rows.filter((r) => groupKey(r) === key);
     const first = members[0] as SummaryRow;
-    const preset = first.workload.slice(DECODE_PREFIX.length);
+    // The workload's label names its preset after a colon (`decode:llama-1b`).
+    const preset = first.workload.slice(first.workload.indexOf(':') + 1);
     const several = (perPreset.get(first.workload) ?? 0) > 1;
     return {
       label: several

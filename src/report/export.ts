@@ -10,7 +10,6 @@
  * Times are per kernel (for `decode`, per step: its `label` says which), in µs.
  */
 import { hostname } from 'node:os';
-import { isDecode } from './decode-section.ts';
 import { code, fmtUs, table } from './md-format.ts';
 import type { RunData, SummaryRow } from './read-run.ts';
 import { isOk } from './select.ts';
@@ -29,7 +28,7 @@ function perUnit(r: SummaryRow): {
   gpuLo: number | null;
   gpuHi: number | null;
 } {
-  const step = isDecode(r.workload);
+  const step = r.unit === 'step';
   const scale = step ? r.kernels : 1;
   const times = (v: number | null): number | null => (v === null ? null : v * scale);
   return {

@@ -3,7 +3,7 @@
  * its tiny case, the fit and crossover sentences, the decode step's, the bandwidth), then what
  * to read with care. From cases on the sample floor only. Pure functions of a run.
  */
-import { decodeHeadline, isDecode } from './decode-section.ts';
+import { decodeHeadline } from './decode-section.ts';
 import {
   code,
   fmtCount,
@@ -16,7 +16,14 @@ import {
 } from './md-format.ts';
 import { STRATEGIES } from '../strategies/index.ts';
 import { adapterName, type CrossoverRow, type RunData, type SummaryRow } from './read-run.ts';
-import { distinct, isMeasured, isOk, strategyOrder, tinyCase, workloadsOf } from './select.ts';
+import {
+  distinct,
+  isMeasured,
+  isOk,
+  strategyOrder,
+  tinyCase,
+  perKernelWorkloads,
+} from './select.ts';
 
 /** Why a row is left out of sentences: its status, or the sample floor. */
 const why = (r: SummaryRow): string =>
@@ -273,7 +280,7 @@ function cautions(run: RunData): string[] {
 }
 
 export function headline(run: RunData): string[] {
-  const workloads = workloadsOf(run).filter((w) => !isDecode(w));
+  const workloads = perKernelWorkloads(run);
   const main = workloads.includes('map') ? 'map' : workloads[0];
   const ordered = main === undefined ? [] : [main, ...workloads.filter((w) => w !== main)];
   const out: string[] = ['## Headline', ''];

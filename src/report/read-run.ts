@@ -78,6 +78,11 @@ export type SummaryRow = {
   workload: string;
   strategy: string;
   program: string;
+  /**
+   * What its per-kernel columns are per: `kernel`, or `step` (one execution: decode's token).
+   * Runs made before the column existed: `step` for the decode workload, else `kernel`.
+   */
+  unit: 'kernel' | 'step';
   elements: number;
   kernels: number;
   intensity: number;
@@ -365,6 +370,10 @@ export function readSummary(path: string): SummaryRow[] {
       workload: c.text('workload'),
       strategy: c.text('strategy'),
       program: c.text('program'),
+      unit:
+        c.text('unit') === 'step' || (c.text('unit') === '' && /^decode:/.test(c.text('workload')))
+          ? 'step'
+          : 'kernel',
       elements: c.requiredNumber('elements'),
       kernels: c.requiredNumber('kernels'),
       intensity: c.requiredNumber('intensity'),

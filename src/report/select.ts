@@ -19,6 +19,11 @@ export function workloadsOf(run: RunData): string[] {
   return distinct(run.summary.map((r) => r.workload));
 }
 
+/** The workloads whose rows are per kernel (not per step: those have their own section). */
+export function perKernelWorkloads(run: RunData): string[] {
+  return distinct(run.summary.filter((r) => r.unit === 'kernel').map((r) => r.workload));
+}
+
 /** Measured: status ok with a wall figure (on the sample floor or not). */
 export const isMeasured = (r: SummaryRow): boolean =>
   r.status === 'ok' && r.wallUsPerKernel !== null;

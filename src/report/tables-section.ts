@@ -2,7 +2,6 @@
  * report.md's tables: per parameter group, the cases not measured and why, the fits, the
  * crossovers, the self-check and the bandwidth reference.
  */
-import { isDecode } from './decode-section.ts';
 import {
   code,
   fmtCount,
@@ -48,7 +47,7 @@ function note(r: SummaryRow, mark: NoiseMark | undefined, intervals: boolean): s
 }
 
 export function groupTables(run: RunData): string[] {
-  if (run.summary.every((r) => isDecode(r.workload))) return [];
+  if (run.summary.every((r) => r.unit === 'step')) return [];
   const repeat = run.summary.some((r) => r.wallUsPerKernelLo95 !== null);
   const noise = runNoise(run.summary, run.context.options?.sampling?.['maxNoise'] ?? null);
   const line = noiseLine(noise);
@@ -61,7 +60,7 @@ export function groupTables(run: RunData): string[] {
   ];
   for (const rows of groups(run)) {
     // decode has its own section, per step.
-    if (isDecode(rows[0]?.workload ?? '')) continue;
+    if (rows[0]?.unit === 'step') continue;
     const measured = rows.filter(isMeasured);
     const first = rows[0];
     if (first === undefined || measured.length === 0) continue;

@@ -87,6 +87,8 @@ export interface CaseResult {
   workload: string;
   strategy: string;
   program: ProgramKind;
+  /** What its figures are per: a kernel, or a step (a workload's `unit`: decode's token). */
+  unit: 'kernel' | 'step';
   params: CaseParams;
   status: CaseStatus;
   /** Why it failed or does not apply; notes such as 'did not converge' for ok cases. */

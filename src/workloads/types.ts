@@ -102,6 +102,12 @@ export interface Workload {
     meaning: { elements: string; kernels: string };
     axes(preset: string): { elements: number; kernels: number };
   };
+  /**
+   * What one execution of a case is, as its rows are stated (summary.csv `unit`): `step`, one
+   * step of something larger (decode: one token, its K kernels the layers), reported per step;
+   * per kernel where absent.
+   */
+  unit?: 'step';
   /** Programs it offers; absent kinds map to the reason they do not apply. */
   programs: Partial<Record<ProgramKind, true | string>>;
   /**

@@ -90,6 +90,7 @@ export const decodeWorkload: Workload = {
   description:
     'one Llama-style decode step at batch 1 (presets: ' +
     `${Object.keys(DECODE_PRESETS).join(', ')}, each also -f16; K = layers, elements = context tokens)`,
+  unit: 'step',
   programs: { steps: true, fused: true, persistent: true },
   reliesOn: { persistent: 'co-residency' },
   presets: {
