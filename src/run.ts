@@ -462,6 +462,54 @@ export interface RunOptions {
   remeasureTimestampCost?: (() => Promise<number | undefined>) | undefined;
 }
 
+/**
+ * Every group of the plan with its cases: a runner for each case that applies (made by
+ * `runner`), a not-applicable result with its reason for each that does not.
+ */
+function groupStates(
+  ctx: GpuContext,
+  plan: RunPlan,
+  runner: (workload: Workload, strategy: Strategy, params: CaseParams) => CaseRunner,
+): GroupState[] {
+  return planGroups(plan).map(({ workload, params: planned }, g) => {
+    const params: CaseParams = {
+      ...planned,
+      persistentWorkgroups:
+        planned.persistentWorkgroups || defaultPersistentWorkgroups(ctx, planned.workgroupSize),
+    };
+    const runners: CaseRunner[] = [];
+    const results = plan.strategies.map((strategy) => {
+      const reason = whyLeftOut(plan, workload, strategy, params, ctx.limits);
+      if (reason !== undefined)
+        return newCaseResult(workload, strategy, params, 'not-applicable', reason);
+      const made = runner(workload, strategy, params);
+      runners.push(made);
+      return made.result;
+    });
+    return {
+      workload,
+      params,
+      seed: groupSeed(plan.seed, g),
+      results,
+      runners,
+      prepared: undefined,
+    };
+  });
+}
+
+/** The groups that stay prepared between visits: in plan order, while they fit RESIDENT_BYTES. */
+function residentGroups(groups: readonly GroupState[]): Set<GroupState> {
+  const resident = new Set<GroupState>();
+  let residentBytes = 0;
+  for (const group of groups) {
+    const bytes = group.workload.deviceBytes(group.params);
+    if (residentBytes + bytes > RESIDENT_BYTES) continue;
+    resident.add(group);
+    residentBytes += bytes;
+  }
+  return resident;
+}
+
 export async function runPlan(
   initialCtx: GpuContext,
   plan: RunPlan,
@@ -474,50 +522,21 @@ export async function runPlan(
   const originNs = nowNs();
   const originMs = perfNowMs();
   const gcWatch = new GcWatch();
-  const groups: GroupState[] = planGroups(plan).map(({ workload, params: planned }, g) => {
-    const params: CaseParams = {
-      ...planned,
-      persistentWorkgroups:
-        planned.persistentWorkgroups || defaultPersistentWorkgroups(ctx, planned.workgroupSize),
-    };
-    const runners: CaseRunner[] = [];
-    const results = plan.strategies.map((strategy) => {
-      const reason = whyLeftOut(plan, workload, strategy, params, ctx.limits);
-      if (reason !== undefined)
-        return newCaseResult(workload, strategy, params, 'not-applicable', reason);
-      const runner = new CaseRunner({
-        ctx,
-        workload,
-        strategy,
-        params,
-        sampling: plan.sampling,
-        timestamps: options.timestamps,
-        timestampCostNsPerPass: options.timestampCostNsPerPass,
-        gcWatch,
-        originMs,
-        ...(options.clockHold === undefined ? {} : { clockRel: () => hold?.clockRel ?? null }),
-      });
-      runners.push(runner);
-      return runner.result;
-    });
-    return {
+  const groups = groupStates(ctx, plan, (workload, strategy, params) => {
+    return new CaseRunner({
+      ctx,
       workload,
+      strategy,
       params,
-      seed: groupSeed(plan.seed, g),
-      results,
-      runners,
-      prepared: undefined,
-    };
+      sampling: plan.sampling,
+      timestamps: options.timestamps,
+      timestampCostNsPerPass: options.timestampCostNsPerPass,
+      gcWatch,
+      originMs,
+      ...(options.clockHold === undefined ? {} : { clockRel: () => hold?.clockRel ?? null }),
+    });
   });
-  // Which groups stay prepared between visits: in plan order, while they fit RESIDENT_BYTES.
-  const resident = new Set<GroupState>();
-  let residentBytes = 0;
-  for (const group of groups) {
-    const bytes = group.workload.deviceBytes(group.params);
-    if (residentBytes + bytes > RESIDENT_BYTES) continue;
-    resident.add(group);
-    residentBytes += bytes;
-  }
+  const resident = residentGroups(groups);
   const rounds = plan.sampling.rounds;
   const destroyAfter = faultAfterVisits();
   let visitsDone = 0;
@@ -561,28 +580,6 @@ export async function runPlan(
     replacements.push(replacement);
     callbacks.onDeviceReplaced?.(replacement);
   };
-  // Read at each call: a fresh device after a replacement brings its own probe. A probe that
-  // fails (a stall) leaves the visit without a state; only a lost device ends the run.
-  const stateProbe = options.drift
-    ? async (): Promise<number | undefined> => {
-        try {
-          return await probe?.roundTripNs();
-        } catch (error) {
-          const cause = await asDeviceLost(ctx, error);
-          if (cause instanceof DeviceLostError) throw cause;
-          return undefined;
-        }
-      }
-    : undefined;
-  /** Every visit's state so far, ns: how far the machine's states range (state.ts). */
-  const visitStates: number[] = [];
-  const summarised = (group: GroupState): CaseResult[] => {
-    const variance = visitStateVariance(visitStates);
-    for (const r of group.runners) r.summarise(interrupted, variance);
-    pairWithBaselines(group.runners.map((r) => ({ result: r.result, samples: r.samples })));
-    return group.results;
-  };
-  /** A drift probe's row, with the timestamp cost measured beside it for the coming round. */
   /**
    * `step`'s result, or undefined where it failed short of a lost device (a probe that outlasted
    * the watchdog on a loaded machine): what it measures is beside the cases, not one of them.
@@ -596,6 +593,20 @@ export async function runPlan(
       return undefined;
     }
   };
+  // Read at each call: a fresh device after a replacement brings its own probe. A probe that
+  // fails (a stall) leaves the visit without a state; only a lost device ends the run.
+  const stateProbe = options.drift
+    ? (): Promise<number | undefined> => unlessLost(async () => probe?.roundTripNs())
+    : undefined;
+  /** Every visit's state so far, ns: how far the machine's states range (state.ts). */
+  const visitStates: number[] = [];
+  const summarised = (group: GroupState): CaseResult[] => {
+    const variance = visitStateVariance(visitStates);
+    for (const r of group.runners) r.summarise(interrupted, variance);
+    pairWithBaselines(group.runners.map((r) => ({ result: r.result, samples: r.samples })));
+    return group.results;
+  };
+  /** A drift probe's row, with the timestamp cost measured beside it for the coming round. */
   const drift = async (index: number, at: string): Promise<void> => {
     const measure = probe?.measure.bind(probe);
     if (measure === undefined) return;
