@@ -264,6 +264,65 @@ interface ProcessRun {
 }
 
 /**
+ * The run's context.json: its first process's, with the run's own ending (a signal may come
+ * between two processes, or stop the other side of `ab`), command line, rounds, seed and
+ * sampling, and each process's part.
+ */
+function mergedContext(
+  dir: string,
+  kept: readonly ProcessRun[],
+  contexts: readonly Record<string, unknown>[],
+  offsets: readonly number[],
+  runs: readonly ProcessRun[],
+  plan: ProcessPlan & { processes: number },
+  code: number,
+  argv: readonly string[],
+): object {
+  const { sampling } = plan;
+  const first = contexts[0] ?? {};
+  const interrupted = INTERRUPTED.has(code) || runs.some((r) => INTERRUPTED.has(r.code));
+  const failedCode =
+    runs.find((r) => r.code !== 0 && !INTERRUPTED.has(r.code))?.code ??
+    (code !== 0 && !INTERRUPTED.has(code) ? code : undefined);
+  const options = (first['options'] ?? {}) as Record<string, unknown>;
+  return {
+    ...first,
+    startedAt: first['startedAt'],
+    finishedAt: contexts.at(-1)?.['finishedAt'] ?? null,
+    complete: !interrupted && failedCode === undefined && kept.length === plan.processes,
+    interrupted,
+    error: failedCode === undefined ? null : `a process exited ${failedCode}`,
+    deviceLost: contexts.map((c) => c['deviceLost']).find((d) => typeof d === 'string') ?? null,
+    commandLine: argv,
+    options: {
+      ...options,
+      rounds: sampling.rounds,
+      // The run's seed: each process's own is derived from it (and recorded below).
+      seed: plan.seed,
+      sampling: {
+        ...(options['sampling'] ?? {}),
+        rounds: sampling.rounds,
+        minSamples: sampling.minSamples,
+        maxSamples: sampling.maxSamples,
+        maxTimeMs: sampling.maxTimeMs,
+      },
+    },
+    processes: kept.map((r, p) => ({
+      dir: relative(dir, r.dir),
+      exitCode: r.code,
+      rounds: [offsets[p] ?? 0, (offsets[p] ?? 0) + r.rounds - 1],
+      seed: r.seed,
+      startedAt: contexts[p]?.['startedAt'] ?? null,
+      finishedAt: contexts[p]?.['finishedAt'] ?? null,
+      timestampCost: contexts[p]?.['timestampCost'] ?? null,
+      gpuWarmup: contexts[p]?.['gpuWarmup'] ?? null,
+      clockHold: contexts[p]?.['clockHold'] ?? null,
+      deviceReplacements: contexts[p]?.['deviceReplacements'] ?? [],
+    })),
+  };
+}
+
+/**
  * Merges the processes' folders into the run's own files in `dir` (summary.csv, samples.csv,
  * rounds.csv, drift.csv, context.json, and bandwidth.csv / selfcheck.csv where the last process
  * measured them), then its report; prints the summary. Returns the cases, or undefined where no
@@ -316,49 +375,7 @@ function mergeRun(
       .at(-1);
     if (from !== undefined) writeAtomic(join(dir, file), readFileSync(from, 'utf8'));
   }
-  const last = contexts.at(-1) ?? {};
-  // The run's own ending (a signal may come between two processes, or stop the other side of
-  // `ab`), and its processes'.
-  const interrupted = INTERRUPTED.has(code) || runs.some((r) => INTERRUPTED.has(r.code));
-  const failedCode =
-    runs.find((r) => r.code !== 0 && !INTERRUPTED.has(r.code))?.code ??
-    (code !== 0 && !INTERRUPTED.has(code) ? code : undefined);
-  const options = (first['options'] ?? {}) as Record<string, unknown>;
-  writer.writeContext({
-    ...first,
-    startedAt: first['startedAt'],
-    finishedAt: last['finishedAt'] ?? null,
-    complete: !interrupted && failedCode === undefined && kept.length === plan.processes,
-    interrupted,
-    error: failedCode === undefined ? null : `a process exited ${failedCode}`,
-    deviceLost: contexts.map((c) => c['deviceLost']).find((d) => typeof d === 'string') ?? null,
-    commandLine: argv,
-    options: {
-      ...options,
-      rounds: sampling.rounds,
-      // The run's seed: each process's own is derived from it (and recorded below).
-      seed: plan.seed,
-      sampling: {
-        ...(options['sampling'] ?? {}),
-        rounds: sampling.rounds,
-        minSamples: sampling.minSamples,
-        maxSamples: sampling.maxSamples,
-        maxTimeMs: sampling.maxTimeMs,
-      },
-    },
-    processes: kept.map((r, p) => ({
-      dir: relative(dir, r.dir),
-      exitCode: r.code,
-      rounds: [merged.offsets[p] ?? 0, (merged.offsets[p] ?? 0) + r.rounds - 1],
-      seed: r.seed,
-      startedAt: contexts[p]?.['startedAt'] ?? null,
-      finishedAt: contexts[p]?.['finishedAt'] ?? null,
-      timestampCost: contexts[p]?.['timestampCost'] ?? null,
-      gpuWarmup: contexts[p]?.['gpuWarmup'] ?? null,
-      clockHold: contexts[p]?.['clockHold'] ?? null,
-      deviceReplacements: contexts[p]?.['deviceReplacements'] ?? [],
-    })),
-  });
+  writer.writeContext(mergedContext(dir, kept, contexts, merged.offsets, runs, plan, code, argv));
   // The processes' samples are the run's now (samples.csv); their other files stay, for the record.
   for (const r of kept) rmSync(join(r.dir, 'samples.csv'), { force: true });
   process.stdout.write(`${summaryTable(writer.cases, sampling.maxNoise)}\n`);

@@ -51,6 +51,89 @@ function mergedStatus(entries: readonly { p: number; result: CaseResult }[]): {
   return { status: first?.result.status ?? 'failed', reason: first?.result.reason ?? '' };
 }
 
+/** One process's part of one case: its result and its samples on the run's round axis. */
+interface Entry {
+  p: number;
+  result: CaseResult;
+  samples: Sample[];
+}
+
+/** Each case's entries, in the order the processes first met the cases. */
+function entriesByCase(parts: readonly ProcessPart[], offsets: readonly number[]) {
+  const entries = new Map<string, Entry[]>();
+  parts.forEach((part, p) => {
+    const byCase = new Map<string, Sample[]>();
+    for (const s of part.samples) {
+      const list = byCase.get(s.caseId) ?? [];
+      list.push({ ...s, round: s.round + (offsets[p] ?? 0) });
+      byCase.set(s.caseId, list);
+    }
+    for (const result of part.results) {
+      const list = entries.get(result.caseId) ?? [];
+      list.push({ p, result, samples: byCase.get(result.caseId) ?? [] });
+      entries.set(result.caseId, list);
+    }
+  });
+  return entries;
+}
+
+/**
+ * A case's evidence over the processes, on the run's round axis: each process's timestamp cost and
+ * visit state by round (a process's first round ran on its start-up measurement of the cost), and
+ * the process of each round.
+ */
+function mergedEvidence(
+  list: readonly Entry[],
+  parts: readonly ProcessPart[],
+  offsets: readonly number[],
+  sampling: { minSamples: number; maxNoise: number },
+): CaseEvidence | undefined {
+  const withEvidence = list.filter((e) => e.result.evidence !== undefined);
+  const first = withEvidence[0]?.result.evidence;
+  if (first === undefined) return undefined;
+  const costs: (number | undefined)[] = [];
+  const states: (number | undefined)[] = [];
+  const processOfRound: number[] = [];
+  for (const { p, result } of withEvidence) {
+    const ev = result.evidence as CaseEvidence;
+    const offset = offsets[p] ?? 0;
+    for (let r = 0; r < (parts[p]?.rounds ?? 0); r++) {
+      costs[offset + r] = ev.costNsByRound[r] ?? ev.costNsPerTimedPass;
+      states[offset + r] = ev.statesNsByRound[r] ?? undefined;
+      processOfRound[offset + r] = p;
+    }
+  }
+  return {
+    timedPasses: first.timedPasses,
+    costNsPerTimedPass: first.costNsPerTimedPass,
+    costNsByRound: costs,
+    statesNsByRound: states,
+    processOfRound,
+    minSamples: sampling.minSamples,
+    maxNoise: sampling.maxNoise,
+  };
+}
+
+/**
+ * A case's result over the processes, before its figures are made: its status (mergedStatus),
+ * verified where every process that ran it verified it (a mismatch in one is not hidden), its
+ * verified elements, dropped samples and time summed.
+ */
+function mergedResult(list: readonly Entry[]): CaseResult | undefined {
+  const first = list.find((e) => e.result.status === 'ok') ?? list[0];
+  if (first === undefined) return undefined;
+  const result: CaseResult = structuredClone(first.result);
+  Object.assign(result, mergedStatus(list));
+  const ok = list.filter((e) => e.result.status === 'ok');
+  const ran = list.filter((e) => e.result.status !== 'not-applicable');
+  result.verified = ran.length > 0 && ran.every((e) => e.result.verified);
+  result.verifiedElements = ok.reduce((sum, e) => sum + e.result.verifiedElements, 0);
+  result.droppedGpuSamples = list.reduce((sum, e) => sum + e.result.droppedGpuSamples, 0);
+  result.elapsedMs = list.reduce((sum, e) => sum + e.result.elapsedMs, 0);
+  delete result.pairedWallRatios;
+  return result;
+}
+
 /**
  * Merges `parts` (in the order they ran) into one run's cases and samples; `sampling`: the run's
  * sample floor and noise target (each process had its share of the floor).
@@ -65,71 +148,15 @@ export function mergeProcesses(
     offsets.push(next);
     next += part.rounds;
   }
-  const order: string[] = [];
-  const entries = new Map<string, { p: number; result: CaseResult; samples: Sample[] }[]>();
-  parts.forEach((part, p) => {
-    const byCase = new Map<string, Sample[]>();
-    for (const s of part.samples) {
-      const list = byCase.get(s.caseId) ?? [];
-      list.push({ ...s, round: s.round + (offsets[p] ?? 0) });
-      byCase.set(s.caseId, list);
-    }
-    for (const result of part.results) {
-      if (!entries.has(result.caseId)) {
-        order.push(result.caseId);
-        entries.set(result.caseId, []);
-      }
-      entries.get(result.caseId)?.push({ p, result, samples: byCase.get(result.caseId) ?? [] });
-    }
-  });
-
-  const evidenceOf = (list: { p: number; result: CaseResult }[]): CaseEvidence | undefined => {
-    const withEvidence = list.filter((e) => e.result.evidence !== undefined);
-    const first = withEvidence[0]?.result.evidence;
-    if (first === undefined) return undefined;
-    const costs: (number | undefined)[] = [];
-    const states: (number | undefined)[] = [];
-    const processOfRound: number[] = [];
-    for (const { p, result } of withEvidence) {
-      const ev = result.evidence as CaseEvidence;
-      const offset = offsets[p] ?? 0;
-      for (let r = 0; r < (parts[p]?.rounds ?? 0); r++) {
-        // A process's first round ran on its start-up measurement of the timestamp cost.
-        costs[offset + r] = ev.costNsByRound[r] ?? ev.costNsPerTimedPass;
-        states[offset + r] = ev.statesNsByRound[r] ?? undefined;
-        processOfRound[offset + r] = p;
-      }
-    }
-    return {
-      timedPasses: first.timedPasses,
-      costNsPerTimedPass: first.costNsPerTimedPass,
-      costNsByRound: costs,
-      statesNsByRound: states,
-      processOfRound,
-      minSamples: sampling.minSamples,
-      maxNoise: sampling.maxNoise,
-    };
-  };
-
+  const entries = entriesByCase(parts, offsets);
   // Every visit's state once: a group's cases share their visit's.
   const visitStates = new Map<string, number>();
   const merged: { result: CaseResult; samples: Sample[]; evidence: CaseEvidence | undefined }[] =
     [];
-  for (const caseId of order) {
-    const list = entries.get(caseId) ?? [];
-    const first = list.find((e) => e.result.status === 'ok') ?? list[0];
-    if (first === undefined) continue;
-    const result: CaseResult = structuredClone(first.result);
-    Object.assign(result, mergedStatus(list));
-    const ok = list.filter((e) => e.result.status === 'ok');
-    // Verified where every process that ran it verified it (a mismatch in one is not hidden).
-    const ran = list.filter((e) => e.result.status !== 'not-applicable');
-    result.verified = ran.length > 0 && ran.every((e) => e.result.verified);
-    result.verifiedElements = ok.reduce((sum, e) => sum + e.result.verifiedElements, 0);
-    result.droppedGpuSamples = list.reduce((sum, e) => sum + e.result.droppedGpuSamples, 0);
-    result.elapsedMs = list.reduce((sum, e) => sum + e.result.elapsedMs, 0);
-    delete result.pairedWallRatios;
-    const evidence = evidenceOf(list);
+  for (const [caseId, list] of entries) {
+    const result = mergedResult(list);
+    if (result === undefined) continue;
+    const evidence = mergedEvidence(list, parts, offsets, sampling);
     result.evidence = evidence;
     evidence?.statesNsByRound.forEach((state, round) => {
       if (state !== null && state !== undefined)
@@ -137,19 +164,12 @@ export function mergeProcesses(
     });
     merged.push({ result, samples: list.flatMap((e) => e.samples), evidence });
   }
-
   const variance = visitStateVariance([...visitStates.values()]);
-  const last = (caseId: string): CaseResult | undefined => entries.get(caseId)?.at(-1)?.result;
   for (const { result, samples, evidence } of merged) {
     if (evidence === undefined) continue;
     // Only the visit a signal cut short says 'interrupted' (as in a run of one process).
-    summariseCase(
-      result,
-      samples,
-      evidence,
-      last(result.caseId)?.reason === 'interrupted',
-      variance,
-    );
+    const cut = entries.get(result.caseId)?.at(-1)?.result.reason === 'interrupted';
+    summariseCase(result, samples, evidence, cut, variance);
   }
   const groups = new Map<string, { result: CaseResult; samples: Sample[] }[]>();
   for (const m of merged) {
