@@ -5,7 +5,7 @@
  * sample, with the results so far written (exit 130/143).
  */
 import { join } from 'node:path';
-import { PROFILES } from '../profiles.ts';
+import { PROFILES, type Profile } from '../profiles.ts';
 import { SCENARIOS, scenarioProfile, scenarioStrategies } from '../scenarios.ts';
 import { BANDWIDTH_DEFAULTS, measureBandwidth } from '../measure/bandwidth.ts';
 import { closeWhenIdle, openGpu, type GpuContext } from '../gpu/context.ts';
@@ -28,10 +28,11 @@ import {
   whyLeftOut,
   type DeviceReplacement,
   type ReplaceDevice,
+  type RunOptions,
   type RunPlan,
 } from '../run.ts';
 import { ProgressLines, StatusLine } from './progress.ts';
-import { caseId } from '../measure/run-case.ts';
+import { caseId, type SamplingOptions } from '../measure/run-case.ts';
 import { calibrate, estimateFloorMs, type Calibration } from '../measure/calibrate.ts';
 import {
   TIMESTAMP_COST_DEFAULTS,
@@ -103,7 +104,6 @@ async function openClockHold(
 const clockHoldRecord = (state: HoldState): ClockHoldStats | { off: string } =>
   state.hold?.summary() ?? { off: state.off };
 
-/** Everything that can be checked without a GPU, checked before one is opened. */
 /** `--shader`: the user's kernel as a workload (or nothing); a file that does not load is bad input. */
 async function loadUserWorkload(args: BenchArgs): Promise<Workload | undefined> {
   if (args.shader === undefined) {
@@ -126,10 +126,8 @@ async function loadUserWorkload(args: BenchArgs): Promise<Workload | undefined> 
   }
 }
 
-function benchPlan(
-  args: BenchArgs,
-  user?: Workload,
-): { plan: RunPlan; profile: string; bandwidth: boolean; processes: number } {
+/** The profile a run takes: its scenario's where it names one, else --profile's. */
+function chosenProfile(args: BenchArgs): Profile {
   // A scenario takes precedence over --profile (which has a default).
   const profile =
     args.scenario !== undefined ? scenarioProfile(args.scenario) : PROFILES[args.profile];
@@ -143,27 +141,11 @@ function benchPlan(
       `--profile: unknown '${args.profile}' (known: ${Object.keys(PROFILES).join(', ')})`,
     );
   }
-  const list = (
-    option: keyof typeof AXIS_LIMITS,
-    flag: string,
-    text: string | undefined,
-    fallback: number[],
-  ): number[] =>
-    text === undefined
-      ? fallback
-      : parseIntegerList(flag, text, AXIS_LIMITS[option].min, AXIS_LIMITS[option].max);
-  const workloadIds = parseNameList(
-    'workloads',
-    args.workloads ?? profile.workloads.join(','),
-    WORKLOADS.map((w) => w.id),
-  );
-  const strategyIds = parseNameList(
-    'strategies',
-    args.strategies ??
-      (args.scenario === undefined ? undefined : scenarioStrategies(args.scenario)) ??
-      'all',
-    STRATEGIES.map((s) => s.id),
-  );
+  return profile;
+}
+
+/** The profile's sampling with the command line's changes to it. */
+function chosenSampling(args: BenchArgs, profile: Profile): SamplingOptions {
   const sampling = { ...profile.sampling };
   if (args['max-noise'] !== undefined)
     sampling.maxNoise = parseFraction('max-noise', args['max-noise']);
@@ -189,6 +171,55 @@ function benchPlan(
     sampling.minSamples,
     (ROUND_FLOOR + 1) * sampling.rounds,
   );
+  return sampling;
+}
+
+/** The axes of a workload with named shapes, where the command line gives them (`decode`'s). */
+function presetAxes(
+  args: BenchArgs,
+): Pick<RunPlan, 'presetElements' | 'presetKernels' | 'presetVocab'> {
+  const { context, layers, vocab } = args;
+  return {
+    presetElements:
+      context === undefined
+        ? undefined
+        : parseIntegerList('context', context, 0, AXIS_LIMITS.elements.max),
+    presetKernels:
+      layers === undefined
+        ? undefined
+        : parseIntegerList('layers', layers, 1, AXIS_LIMITS.kernels.max),
+    presetVocab: vocab === undefined ? undefined : parseIntegerList('vocab', vocab, 1, 2 ** 24),
+  };
+}
+
+/** Everything that can be checked without a GPU, checked before one is opened: the run's plan. */
+function benchPlan(
+  args: BenchArgs,
+  user?: Workload,
+): { plan: RunPlan; profile: string; bandwidth: boolean; processes: number } {
+  const profile = chosenProfile(args);
+  const list = (
+    option: keyof typeof AXIS_LIMITS,
+    flag: string,
+    text: string | undefined,
+    fallback: number[],
+  ): number[] =>
+    text === undefined
+      ? fallback
+      : parseIntegerList(flag, text, AXIS_LIMITS[option].min, AXIS_LIMITS[option].max);
+  const workloadIds = parseNameList(
+    'workloads',
+    args.workloads ?? profile.workloads.join(','),
+    WORKLOADS.map((w) => w.id),
+  );
+  const strategyIds = parseNameList(
+    'strategies',
+    args.strategies ??
+      (args.scenario === undefined ? undefined : scenarioStrategies(args.scenario)) ??
+      'all',
+    STRATEGIES.map((s) => s.id),
+  );
+  const sampling = chosenSampling(args, profile);
   const persistent = args['persistent-workgroups'];
   // The named shapes of every workload that has them (`decode`'s model presets).
   const presetNames = WORKLOADS.flatMap((w) => w.presets?.names ?? []);
@@ -208,16 +239,7 @@ function benchPlan(
     plan: {
       slices: explicitAxes ? undefined : profile.slices,
       presets,
-      presetElements:
-        args.context === undefined
-          ? undefined
-          : parseIntegerList('context', args.context, 0, AXIS_LIMITS.elements.max),
-      presetKernels:
-        args.layers === undefined
-          ? undefined
-          : parseIntegerList('layers', args.layers, 1, AXIS_LIMITS.kernels.max),
-      presetVocab:
-        args.vocab === undefined ? undefined : parseIntegerList('vocab', args.vocab, 1, 2 ** 24),
+      ...presetAxes(args),
       workloads:
         user !== undefined
           ? [user]
@@ -538,6 +560,39 @@ interface Measured {
   deviceLost: string | undefined;
 }
 
+/** What runPlan is given besides the plan: how it times, and what it measures beside the cases. */
+function runOptions(args: BenchArgs, gpu: GpuSetup, replaceDevice: ReplaceDevice): RunOptions {
+  const { selfTest, timestampCost } = gpu;
+  return {
+    timestamps: selfTest.ok && args.timestamps ? selfTest.resolveMode : undefined,
+    timestampCostNsPerPass: costNsPerTimedPass(timestampCost),
+    remeasureTimestampCost:
+      'off' in timestampCost || selfTest.resolveMode === undefined
+        ? undefined
+        : async () =>
+            costNsPerTimedPass(
+              await measureTimestampCost(gpu.ctx, selfTest.resolveMode, ROUND_TIMESTAMP_COST),
+            ),
+    drift: args.drift,
+    clockHold: gpu.hold.hold,
+    replaceDevice,
+  };
+}
+
+/** After a wedged queue: a fresh device on the same adapter, warmed up, with its own hold. */
+async function replaceGpu(
+  args: BenchArgs,
+  gpu: GpuSetup,
+  old: GpuContext,
+): Promise<{ ctx: GpuContext; clockHold: ClockHold | undefined }> {
+  gpu.retired.push(old);
+  gpu.ctx = await openGpu(gpuOptions(args));
+  await warmUpGpu(gpu.ctx, gpu.warmupOptions);
+  const timestamps = gpu.selfTest.ok && args.timestamps;
+  gpu.hold = await openClockHold(gpu.ctx, args['clock-hold'], timestamps);
+  return { ctx: gpu.ctx, clockHold: gpu.hold.hold };
+}
+
 /**
  * Measures the plan into `writer` (runPlan) with progress on stderr, replacing the device after a
  * wedged queue; context.json says how it ended whatever happens, and a process of a run of
@@ -553,39 +608,20 @@ async function measureRun(
   stop: AbortSignal,
   progress: ProgressLines,
 ): Promise<Measured> {
-  const { selfTest, timestampCost } = gpu;
   const drift: DriftRow[] = [];
   /** Each replacement, with what the given-up device's clock hold had done. */
   const replacements: (DeviceReplacement & { clockHoldBefore: object })[] = [];
   let holdBefore: object = {};
-  // After a wedged queue: a fresh device on the same adapter, warmed up, with its own hold.
   const replaceDevice: ReplaceDevice = async (old) => {
-    gpu.retired.push(old);
     holdBefore = clockHoldRecord(gpu.hold);
-    gpu.ctx = await openGpu(gpuOptions(args));
-    await warmUpGpu(gpu.ctx, gpu.warmupOptions);
-    gpu.hold = await openClockHold(gpu.ctx, args['clock-hold'], selfTest.ok && args.timestamps);
-    return { ctx: gpu.ctx, clockHold: gpu.hold.hold };
+    return replaceGpu(args, gpu, old);
   };
   const ended: Partial<Measured> & { crashed?: string } = { interrupted: false };
   try {
     const outcome = await runPlan(
       gpu.ctx,
       plan,
-      {
-        timestamps: selfTest.ok && args.timestamps ? selfTest.resolveMode : undefined,
-        timestampCostNsPerPass: costNsPerTimedPass(timestampCost),
-        remeasureTimestampCost:
-          'off' in timestampCost || selfTest.resolveMode === undefined
-            ? undefined
-            : async () =>
-                costNsPerTimedPass(
-                  await measureTimestampCost(gpu.ctx, selfTest.resolveMode, ROUND_TIMESTAMP_COST),
-                ),
-        drift: args.drift,
-        clockHold: gpu.hold.hold,
-        replaceDevice,
-      },
+      runOptions(args, gpu, replaceDevice),
       {
         onVisit: (p) => progress.visit(p),
         onCases(results, samples) {
@@ -690,6 +726,23 @@ async function afterRun(
 }
 
 /**
+ * The run folder (or results/, where it will go) made writable before any GPU work, and the
+ * export paths checked; returns the folders that made, which the run takes back where it stops
+ * before writing anything (here already where a check fails).
+ */
+function prepareOutput(args: BenchArgs): string[] {
+  const made = makeWritableDir(args.out ?? 'results', '--out');
+  try {
+    if (args.out !== undefined) assertNoRun(args.out, '--out');
+    checkExportPaths(args);
+  } catch (error) {
+    removeEmptyFolders(made);
+    throw error;
+  }
+  return made;
+}
+
+/**
  * Runs the benchmark; returns the exit code (0, or 130/143 when a signal stopped it). A run of
  * several processes goes to src/commands/processes.ts.
  */
@@ -700,19 +753,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
   const part = processPart();
   if (processes > 1 && part === undefined && args['dry-run'] !== true)
     return benchInProcesses(args, processes, processPlan(args, plan, bandwidth));
-  // The run folder (or results/, where it will go) must be writable before any GPU work; what
-  // that made is taken back where the run stops before writing anything.
-  let made: string[] = [];
-  if (args['dry-run'] !== true) {
-    made = makeWritableDir(args.out ?? 'results', '--out');
-    try {
-      if (args.out !== undefined) assertNoRun(args.out, '--out');
-      checkExportPaths(args);
-    } catch (error) {
-      removeEmptyFolders(made);
-      throw error;
-    }
-  }
+  let made = args['dry-run'] === true ? [] : prepareOutput(args);
   const status = new StatusLine();
   let gpu: GpuSetup | undefined;
   let opened: GpuContext | undefined;
