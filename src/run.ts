@@ -510,6 +510,13 @@ function residentGroups(groups: readonly GroupState[]): Set<GroupState> {
   return resident;
 }
 
+/**
+ * Runs the plan: every group visited once per round, in each round's own shuffled order, with
+ * the drift probe between rounds and the state probe around every visit; the cases reported
+ * after every visit (callbacks.onCases). A queue that does not drain after a stall gives the
+ * device up for a fresh one (options.replaceDevice); a lost device ends the run
+ * (DeviceLostError). `shouldStop` is read between samples: a stopped run says `interrupted`.
+ */
 export async function runPlan(
   initialCtx: GpuContext,
   plan: RunPlan,
@@ -517,197 +524,244 @@ export async function runPlan(
   callbacks: RunCallbacks,
   shouldStop: () => boolean,
 ): Promise<RunOutcome> {
-  let ctx = initialCtx;
-  let hold = options.clockHold;
-  const originNs = nowNs();
-  const originMs = perfNowMs();
-  const gcWatch = new GcWatch();
-  const groups = groupStates(ctx, plan, (workload, strategy, params) => {
-    return new CaseRunner({
-      ctx,
-      workload,
-      strategy,
-      params,
-      sampling: plan.sampling,
-      timestamps: options.timestamps,
-      timestampCostNsPerPass: options.timestampCostNsPerPass,
-      gcWatch,
-      originMs,
-      ...(options.clockHold === undefined ? {} : { clockRel: () => hold?.clockRel ?? null }),
+  return new PlanRun(initialCtx, plan, options, callbacks, shouldStop).run();
+}
+
+/** One run of a plan (runPlan): its device, groups and probes, and where it has got to. */
+class PlanRun {
+  private ctx: GpuContext;
+  private hold: ClockHold | undefined;
+  private probe: DriftProbe | undefined;
+  private readonly originNs = nowNs();
+  private readonly gcWatch = new GcWatch();
+  private readonly groups: GroupState[];
+  /** The groups that stay prepared between visits (residentGroups). */
+  private readonly resident: Set<GroupState>;
+  private readonly rounds: number;
+  private readonly replacements: DeviceReplacement[] = [];
+  /** Every visit's state so far, ns: how far the machine's states range (state.ts). */
+  private readonly visitStates: number[] = [];
+  private visitsDone = 0;
+  private interrupted = false;
+
+  constructor(
+    initialCtx: GpuContext,
+    private readonly plan: RunPlan,
+    private readonly options: RunOptions,
+    private readonly callbacks: RunCallbacks,
+    private readonly shouldStop: () => boolean,
+  ) {
+    this.ctx = initialCtx;
+    this.hold = options.clockHold;
+    this.rounds = plan.sampling.rounds;
+    const originMs = perfNowMs();
+    this.groups = groupStates(initialCtx, plan, (workload, strategy, params) => {
+      return new CaseRunner({
+        ctx: initialCtx,
+        workload,
+        strategy,
+        params,
+        sampling: plan.sampling,
+        timestamps: options.timestamps,
+        timestampCostNsPerPass: options.timestampCostNsPerPass,
+        gcWatch: this.gcWatch,
+        originMs,
+        ...(options.clockHold === undefined ? {} : { clockRel: () => this.hold?.clockRel ?? null }),
+      });
     });
-  });
-  const resident = residentGroups(groups);
-  const rounds = plan.sampling.rounds;
-  const destroyAfter = faultAfterVisits();
-  let visitsDone = 0;
-  let interrupted = false;
-  const openProbe = (): Promise<DriftProbe | undefined> =>
-    options.drift
-      ? DriftProbe.open(ctx, options.timestamps, plan.sampling.stallTimeoutMs, originNs)
-      : Promise.resolve(undefined);
-  let probe = await openProbe();
-  const holdCheck = async (): Promise<void> => {
-    await hold?.check();
-  };
-  const replacements: DeviceReplacement[] = [];
+    this.resident = residentGroups(this.groups);
+  }
+
+  async run(): Promise<RunOutcome> {
+    const destroyAfter = faultAfterVisits();
+    try {
+      this.probe = await this.openProbe();
+      await this.drift(0, 'start');
+      for (let round = 0; round < this.rounds && !this.interrupted; round++) {
+        for (const g of visitOrder(this.groups.length, this.plan.seed, round)) {
+          if (this.shouldStop()) {
+            this.interrupted = true;
+            break;
+          }
+          await this.visit(this.groups[g] as GroupState, round);
+          if (this.visitsDone === destroyAfter) this.ctx.device.destroy();
+        }
+        if (!this.interrupted) {
+          const last = round === this.rounds - 1;
+          await this.drift(round + 1, last ? 'end' : `after round ${round + 1}`);
+        }
+      }
+    } catch (error) {
+      throw await asDeviceLost(this.ctx, error);
+    } finally {
+      for (const group of this.groups) release(group);
+      this.probe?.close();
+      this.gcWatch.close();
+    }
+    // A finished run's cases once more with every visit's state; an interrupted run's as its
+    // last visits left them (only the visit cut short says 'interrupted').
+    const results = this.groups.flatMap((g) => (this.interrupted ? g.results : this.summarised(g)));
+    return { results, interrupted: this.interrupted };
+  }
+
+  /** One visit of `group` in `round`, its cases reported after it; a wedged queue replaced. */
+  private async visit(group: GroupState, round: number): Promise<void> {
+    const { groups, rounds } = this;
+    this.callbacks.onVisit?.({
+      round,
+      rounds,
+      visitsDone: this.visitsDone,
+      visits: groups.length * rounds,
+      group: groupLabel(group.workload, group.params),
+    });
+    // A full collection now, outside every timed region, rather than one inside a sample.
+    collectGarbage();
+    const keep = this.resident.has(group) && round < rounds - 1;
+    const freeKept = (): boolean => {
+      const kept = groups.filter((g) => g !== group && g.prepared !== undefined);
+      for (const g of kept) {
+        release(g);
+        this.resident.delete(g);
+      }
+      return kept.length > 0;
+    };
+    await this.hold?.check();
+    const before = group.runners.map((r) => r.samples.length);
+    let wedged: QueueWedgedError | undefined;
+    try {
+      const state = await visitGroup(
+        this.ctx,
+        this.plan,
+        group,
+        round,
+        keep,
+        freeKept,
+        this.shouldStop,
+        this.hold,
+        this.options.drift
+          ? () => this.unlessLost(async () => this.probe?.roundTripNs())
+          : undefined,
+      );
+      if (state !== undefined) {
+        this.visitStates.push(state);
+        for (const r of group.runners) r.setState(round, state);
+      }
+    } catch (error) {
+      if (!(error instanceof QueueWedgedError)) throw error;
+      wedged = error;
+    }
+    const samples = group.runners.flatMap((r, i) => r.samples.slice(before[i] ?? 0));
+    this.visitsDone++;
+    this.interrupted = this.shouldStop();
+    // The visit's cases and samples are reported whatever comes next.
+    this.callbacks.onCases(this.summarised(group), samples);
+    if (wedged !== undefined) await this.afterWedged(wedged, group, round);
+  }
+
+  /**
+   * After a visit whose queue did not drain: a fresh device where one may be had and the run
+   * goes on (at most MAX_DEVICE_REPLACEMENTS, never for nothing: not when it stops anyway);
+   * otherwise the wedged queue ends the run.
+   */
+  private async afterWedged(wedged: QueueWedgedError, group: GroupState, round: number) {
+    const last = this.visitsDone === this.groups.length * this.rounds;
+    if (
+      this.options.replaceDevice === undefined ||
+      this.replacements.length >= MAX_DEVICE_REPLACEMENTS ||
+      this.interrupted ||
+      last
+    )
+      throw wedged;
+    try {
+      await this.replace(wedged, group, round);
+    } catch (error) {
+      throw new DeviceLostError(
+        `${wedged.message}; no fresh device could be opened (${errorMessage(error)})`,
+      );
+    }
+  }
+
   /**
    * After a wedged queue: every GPU object of the run stays with the old device (the queue may
    * still use them), each group is prepared anew on a fresh device when next visited, and the
    * cases carry on there. Each case's samples and results stay as they were.
    */
-  const replace = async (
-    error: QueueWedgedError,
-    group: GroupState,
-    round: number,
-  ): Promise<void> => {
-    for (const g of groups) {
+  private async replace(error: QueueWedgedError, group: GroupState, round: number) {
+    for (const g of this.groups) {
       for (const r of g.runners) r.abandon();
       g.prepared = undefined;
     }
     const replacement: DeviceReplacement = {
-      atS: (nowNs() - originNs) / 1e9,
+      atS: (nowNs() - this.originNs) / 1e9,
       round,
       group: groupLabel(group.workload, group.params),
       reason: error.message,
     };
-    const fresh = await (options.replaceDevice as ReplaceDevice)(ctx, error.message);
-    ctx = fresh.ctx;
-    hold = fresh.clockHold;
-    for (const g of groups) for (const r of g.runners) r.setup.ctx = ctx;
-    probe = await openProbe();
+    const fresh = await (this.options.replaceDevice as ReplaceDevice)(this.ctx, error.message);
+    this.ctx = fresh.ctx;
+    this.hold = fresh.clockHold;
+    for (const g of this.groups) for (const r of g.runners) r.setup.ctx = this.ctx;
+    this.probe = await this.openProbe();
     // Its round trip warmed up before the next visit's states read it.
-    for (let i = 0; i < 3; i++) await probe?.roundTripNs();
-    replacements.push(replacement);
-    callbacks.onDeviceReplaced?.(replacement);
-  };
+    for (let i = 0; i < 3; i++) await this.probe?.roundTripNs();
+    this.replacements.push(replacement);
+    this.callbacks.onDeviceReplaced?.(replacement);
+  }
+
+  private openProbe(): Promise<DriftProbe | undefined> {
+    const { options, plan } = this;
+    return options.drift
+      ? DriftProbe.open(this.ctx, options.timestamps, plan.sampling.stallTimeoutMs, this.originNs)
+      : Promise.resolve(undefined);
+  }
+
   /**
    * `step`'s result, or undefined where it failed short of a lost device (a probe that outlasted
-   * the watchdog on a loaded machine): what it measures is beside the cases, not one of them.
+   * the watchdog on a loaded machine): what it measures is beside the cases, not one of them. A
+   * failed state probe leaves its visit without a state, a failed drift probe its gap without a
+   * row.
    */
-  const unlessLost = async <T>(step: () => Promise<T>): Promise<T | undefined> => {
+  private async unlessLost<T>(step: () => Promise<T>): Promise<T | undefined> {
     try {
       return await step();
     } catch (error) {
-      const cause = await asDeviceLost(ctx, error);
+      const cause = await asDeviceLost(this.ctx, error);
       if (cause instanceof DeviceLostError) throw cause;
       return undefined;
     }
-  };
-  // Read at each call: a fresh device after a replacement brings its own probe. A probe that
-  // fails (a stall) leaves the visit without a state; only a lost device ends the run.
-  const stateProbe = options.drift
-    ? (): Promise<number | undefined> => unlessLost(async () => probe?.roundTripNs())
-    : undefined;
-  /** Every visit's state so far, ns: how far the machine's states range (state.ts). */
-  const visitStates: number[] = [];
-  const summarised = (group: GroupState): CaseResult[] => {
-    const variance = visitStateVariance(visitStates);
-    for (const r of group.runners) r.summarise(interrupted, variance);
+  }
+
+  /** The group's cases from every sample so far, with their paired ratios to the baselines. */
+  private summarised(group: GroupState): CaseResult[] {
+    const variance = visitStateVariance(this.visitStates);
+    for (const r of group.runners) r.summarise(this.interrupted, variance);
     pairWithBaselines(group.runners.map((r) => ({ result: r.result, samples: r.samples })));
     return group.results;
-  };
+  }
+
   /** A drift probe's row, with the timestamp cost measured beside it for the coming round. */
-  const drift = async (index: number, at: string): Promise<void> => {
-    const measure = probe?.measure.bind(probe);
-    if (measure === undefined) return;
-    // A drift probe that fails leaves its gap without a row; the run goes on.
-    const row = await unlessLost(() => measure(index, at, holdCheck));
+  private async drift(index: number, at: string): Promise<void> {
+    const probe = this.probe;
+    if (probe === undefined) return;
+    const row = await this.unlessLost(() =>
+      probe.measure(index, at, async () => {
+        await this.hold?.check();
+      }),
+    );
     if (row === undefined) return;
     // Before round 0 the start-up measurement (timestampCostNsPerPass) stands: taken just now.
-    const remeasure = options.remeasureTimestampCost;
+    const remeasure = this.options.remeasureTimestampCost;
     const costNs =
-      index > 0 && index < rounds && remeasure !== undefined
-        ? await unlessLost(remeasure)
+      index > 0 && index < this.rounds && remeasure !== undefined
+        ? await this.unlessLost(remeasure)
         : undefined;
     if (costNs !== undefined)
-      for (const g of groups) for (const r of g.runners) r.setTimestampCost(index, costNs);
-    callbacks.onDrift?.({ ...row, timestampCostUs: costNs === undefined ? null : costNs / 1e3 });
-  };
-  try {
-    await drift(0, 'start');
-    for (let round = 0; round < rounds && !interrupted; round++) {
-      for (const g of visitOrder(groups.length, plan.seed, round)) {
-        const group = groups[g] as GroupState;
-        if (shouldStop()) {
-          interrupted = true;
-          break;
-        }
-        callbacks.onVisit?.({
-          round,
-          rounds,
-          visitsDone,
-          visits: groups.length * rounds,
-          group: groupLabel(group.workload, group.params),
-        });
-        // A full collection now, outside every timed region, rather than one inside a sample.
-        collectGarbage();
-        const keep = resident.has(group) && round < rounds - 1;
-        const freeKept = (): boolean => {
-          const kept = groups.filter((g) => g !== group && g.prepared !== undefined);
-          for (const g of kept) {
-            release(g);
-            resident.delete(g);
-          }
-          return kept.length > 0;
-        };
-        await hold?.check();
-        const before = group.runners.map((r) => r.samples.length);
-        let wedged: QueueWedgedError | undefined;
-        try {
-          const state = await visitGroup(
-            ctx,
-            plan,
-            group,
-            round,
-            keep,
-            freeKept,
-            shouldStop,
-            hold,
-            stateProbe,
-          );
-          if (state !== undefined) {
-            visitStates.push(state);
-            for (const r of group.runners) r.setState(round, state);
-          }
-        } catch (error) {
-          if (!(error instanceof QueueWedgedError)) throw error;
-          wedged = error;
-        }
-        const samples = group.runners.flatMap((r, i) => r.samples.slice(before[i] ?? 0));
-        visitsDone++;
-        interrupted = shouldStop();
-        // The visit's cases and samples are reported whatever comes next.
-        callbacks.onCases(summarised(group), samples);
-        if (wedged !== undefined) {
-          const last = visitsDone === groups.length * rounds;
-          if (options.replaceDevice === undefined || replacements.length >= MAX_DEVICE_REPLACEMENTS)
-            throw wedged;
-          // Stopping anyway: no fresh device for nothing.
-          if (interrupted || last) throw wedged;
-          try {
-            await replace(wedged, group, round);
-          } catch (error) {
-            throw new DeviceLostError(
-              `${wedged.message}; no fresh device could be opened (${errorMessage(error)})`,
-            );
-          }
-        }
-        if (visitsDone === destroyAfter) ctx.device.destroy();
-      }
-      if (!interrupted)
-        await drift(round + 1, round === rounds - 1 ? 'end' : `after round ${round + 1}`);
-    }
-  } catch (error) {
-    throw await asDeviceLost(ctx, error);
-  } finally {
-    for (const group of groups) release(group);
-    probe?.close();
-    gcWatch.close();
+      for (const g of this.groups) for (const r of g.runners) r.setTimestampCost(index, costNs);
+    this.callbacks.onDrift?.({
+      ...row,
+      timestampCostUs: costNs === undefined ? null : costNs / 1e3,
+    });
   }
-  // A finished run's cases once more with every visit's state; an interrupted run's as its last
-  // visits left them (only the visit cut short says 'interrupted').
-  const results = groups.flatMap((g) => (interrupted ? g.results : summarised(g)));
-  return { results, interrupted };
 }
 
 /**
