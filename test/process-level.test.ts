@@ -10,6 +10,10 @@ import { processMeanSquare, withStateFit } from '../src/stats/state.ts';
 import { roundSummary } from '../src/stats/stats.ts';
 import { mergeProcesses, type ProcessPart } from '../src/measure/merge.ts';
 import type { CaseResult, Sample } from '../src/stats/result.ts';
+import { newCaseResult } from '../src/measure/run-case.ts';
+import { strategyById } from '../src/strategies/index.ts';
+import type { Strategy } from '../src/strategies/types.ts';
+import { mapWorkload } from '../src/workloads/map.ts';
 import { seededRandom } from '../src/workloads/random.ts';
 
 const gauss = (seed: number): (() => number) => {
@@ -118,41 +122,26 @@ const sample = (caseId: string, round: number, wallNs: number): Sample => ({
   clockRel: null,
 });
 
+/** A case of `map` at 64 elements, K = 10, as a process left it (its evidence included). */
 function caseResult(
   strategy: string,
   status: CaseResult['status'],
   reason: string,
   states: number[],
 ): CaseResult {
+  const params = {
+    elements: 64,
+    kernels: 10,
+    intensity: 0,
+    workgroupSize: 64,
+    persistentWorkgroups: 0,
+  };
   return {
-    caseId: `map/e64/k10/i0/wg64/${strategy}`,
-    workload: 'map',
-    strategy,
-    program: 'steps',
-    unit: 'kernel',
-    params: { elements: 64, kernels: 10, intensity: 0, workgroupSize: 64, persistentWorkgroups: 0 },
-    status,
-    reason,
+    ...newCaseResult(mapWorkload, strategyById(strategy) as Strategy, params, status, reason),
     verified: reason === '',
     verifiedElements: 640,
-    notes: {},
-    converged: false,
     enoughSamples: true,
-    gcSamples: 0,
-    wallRounds: null,
-    gpuBusyRounds: null,
     elapsedMs: 10,
-    wallNs: null,
-    wallWithTimestampsNs: null,
-    gpuBusyNs: null,
-    gpuIdleNs: null,
-    gpuSpanNs: null,
-    encodeNs: null,
-    submitNs: null,
-    waitNs: null,
-    preEncodeNs: null,
-    completionLowerNs: null,
-    completionUpperNs: null,
     droppedGpuSamples: 1,
     evidence: {
       timedPasses: 1,
