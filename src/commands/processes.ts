@@ -26,6 +26,7 @@ import { mergeProcesses, type ProcessPart } from '../measure/merge.ts';
 import type { CaseResult, Sample } from '../stats/result.ts';
 import type { DriftRow } from '../measure/drift.ts';
 import { SAMPLE_COLUMNS } from '../report/columns.ts';
+import { readDrift } from '../report/read-run.ts';
 import { driftTable, summaryTable } from '../report/console.ts';
 import { RunWriter, makeWritableDir, assertNoRun, writeAtomic } from '../report/writer.ts';
 import { EXPORTS } from '../report/export.ts';
@@ -222,23 +223,17 @@ function readPart(dir: string, rounds: number, code: number): ProcessPart | unde
 }
 
 /** A process's drift rows on the run's axes: probe and time from the run's start. */
-function readDrift(dir: string, p: number, offset: number, startS: number): DriftRow[] {
+function processDrift(dir: string, p: number, offset: number, startS: number): DriftRow[] {
   const path = join(dir, 'drift.csv');
   if (!existsSync(path)) return [];
-  const rows = parse<Record<string, string>>(readFileSync(path, 'utf8'), { columns: true });
-  const num = (t: string | undefined): number | null =>
-    t === undefined || t === '' ? null : Number(t);
-  return rows.map((r) => ({
-    probe: (num(r['probe']) ?? 0) + offset,
-    at: `process ${p + 1}: ${r['at'] ?? ''}`,
-    atS: (num(r['atS']) ?? 0) + startS,
-    hostLoopUs: num(r['hostLoopUs']) ?? NaN,
-    roundTripUs: num(r['roundTripUs']) ?? NaN,
-    chainWallUsPerKernel: num(r['chainWallUsPerKernel']) ?? NaN,
-    chainGpuBusyUsPerKernel: num(r['chainGpuBusyUsPerKernel']),
-    clockChainUs: num(r['clockChainUs']),
-    cpuMeanMHz: num(r['cpuMeanMHz']),
-    timestampCostUs: num(r['timestampCostUs']),
+  return readDrift(path).map((r) => ({
+    ...r,
+    probe: r.probe + offset,
+    at: `process ${p + 1}: ${r.at}`,
+    atS: (r.atS ?? 0) + startS,
+    hostLoopUs: r.hostLoopUs ?? NaN,
+    roundTripUs: r.roundTripUs ?? NaN,
+    chainWallUsPerKernel: r.chainWallUsPerKernel ?? NaN,
   }));
 }
 
@@ -360,7 +355,7 @@ function mergeRun(
   writer.setOrder(merged.results.map((r) => r.caseId));
   writer.updateCases(merged.results, merged.samples);
   const drift = kept.flatMap((r, p) =>
-    readDrift(
+    processDrift(
       r.dir,
       p,
       merged.offsets[p] ?? 0,

@@ -482,7 +482,8 @@ function readBandwidth(path: string): BandwidthCsvRow[] {
   });
 }
 
-function readDrift(path: string): DriftCsvRow[] {
+/** drift.csv's rows (also read by a run of several processes, to merge its processes'). */
+export function readDrift(path: string): DriftCsvRow[] {
   return readCsv(path, ['probe', 'at', 'atS', 'hostLoopUs', 'roundTripUs']).map((record, i) => {
     const c = cells(path, record, lineOf(i));
     return {
