@@ -6,7 +6,7 @@
  * (src/errors.ts): 2 bad input, 3 no adapter, 4 device lost, 130/143 interrupted by
  * SIGINT/SIGTERM (results so far are written), 1 unexpected.
  */
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { spawn } from 'node:child_process';
 import { readFileSync, realpathSync } from 'node:fs';
@@ -30,86 +30,127 @@ const VERSION = (
   }
 ).version;
 
+/**
+ * Wraps a command's work as its yargs handler: the handler keeps the exit code it returns for
+ * main to return once yargs is done.
+ */
+type Run = <A>(task: (args: A) => Promise<number> | number) => (args: A) => Promise<void>;
+
+/** `bench`, the default command: one run of the suite (src/commands/bench.ts). */
+function benchDefinition(run: Run) {
+  return {
+    command: ['bench', '$0'],
+    describe: 'run the benchmark (default command)',
+    builder: (y: Argv) => y.options(gpuFlags).options(benchOptions),
+    handler: run(benchCommand),
+  };
+}
+
+/**
+ * `ab`: bench's options for both sides, plus each side's own (--a, --b), how many processes each
+ * side runs and compare's CI gate.
+ */
+function abDefinition(run: Run) {
+  return {
+    command: 'ab',
+    describe:
+      'A/B of two configurations on a drifting machine: both run process by process, interleaved A B B A …, into <out>/a and <out>/b, then compared; --a and --b give each side its bench options, after any NAME=VALUE environment variables',
+    builder: (y: Argv) =>
+      y
+        .options(gpuFlags)
+        .options(benchOptions)
+        .options({
+          a: {
+            type: 'string',
+            describe: 'side A\'s extra bench options, e.g. "--dawn-toggles skip_validation"',
+          },
+          b: {
+            type: 'string',
+            describe:
+              'side B\'s, after any environment variables, e.g. "DAWN_DEBUG_BREAK_ON_ERROR=1 --strategies fused"',
+          },
+          processes: {
+            type: 'string',
+            describe: 'processes per side (default: one per round)',
+          },
+          'fail-on-slower': {
+            type: 'string',
+            describe: 'exit 5 when compare calls a case slower by more than this (e.g. 10%)',
+          },
+        }),
+    handler: run(abBenchCommand),
+  };
+}
+
+/** `info`: what the adapter is and offers, as text or JSON (src/commands/info.ts). */
+function infoDefinition(run: Run) {
+  return {
+    command: 'info',
+    describe: 'adapter, backend, features, limits and the timestamp self-test',
+    builder: (y: Argv) =>
+      y
+        .options(gpuFlags)
+        .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
+    handler: run((args: object) => infoCommand(args as InfoArgs)),
+  };
+}
+
+/** `list`: the suite's building blocks; no options of its own. */
+function listDefinition(run: Run) {
+  return {
+    command: 'list',
+    describe: 'strategies, workloads, scenarios, profiles, and which combinations do not apply',
+    builder: {},
+    handler: run(listCommand),
+  };
+}
+
+/** `report <dir>`: a run folder's report again, and its exports (checked before any is read). */
+function reportDefinition(run: Run) {
+  return {
+    command: 'report <dir>',
+    describe:
+      're-render report.md and the SVG charts of a run folder from its CSV files and context.json; --export-json, --export-benchmark-action and --export-markdown write them for other tools',
+    builder: (y: Argv) =>
+      y
+        .positional('dir', { type: 'string', describe: 'run folder (results/<run-id>)' })
+        .options(exportOptions),
+    handler: run((args: object) => {
+      const a = args as { dir: string } & ExportPaths;
+      checkExportPaths(a);
+      return reportCommand(a.dir, a);
+    }),
+  };
+}
+
+/** `compare <a> <b>`: two run folders case by case (its options: compareBuilder). */
+function compareDefinition(run: Run) {
+  return {
+    command: 'compare <a> <b>',
+    describe:
+      "per-case ratio of run B to run A with a verdict (faster, slower, same, unclear) from the runs' between-round spread; --fail-on-slower makes it a CI gate (exit 5)",
+    builder: compareBuilder,
+    handler: run((args: object) => compareCommand(args as CompareArgs)),
+  };
+}
+
+/** Parses `argv` against the commands above, runs the one it names and returns its exit code. */
 async function main(argv: string[]): Promise<number> {
   let code = 0;
-  const run =
-    <A>(task: (args: A) => Promise<number> | number) =>
-    async (args: A): Promise<void> => {
-      code = await task(args);
-    };
+  const run: Run = (task) => async (args) => {
+    code = await task(args);
+  };
   await yargs(argv)
     .scriptName('launchbench')
     .usage(
       '$0 [command] [options]\n\nMeasures what launching WebGPU compute work costs, strategy by strategy.',
     )
-    .command(
-      ['bench', '$0'],
-      'run the benchmark (default command)',
-      (y) => y.options(gpuFlags).options(benchOptions),
-      run(benchCommand),
-    )
-    .command(
-      'ab',
-      'A/B of two configurations on a drifting machine: both run process by process, interleaved A B B A …, into <out>/a and <out>/b, then compared; --a and --b give each side its bench options, after any NAME=VALUE environment variables',
-      (y) =>
-        y
-          .options(gpuFlags)
-          .options(benchOptions)
-          .options({
-            a: {
-              type: 'string',
-              describe: 'side A\'s extra bench options, e.g. "--dawn-toggles skip_validation"',
-            },
-            b: {
-              type: 'string',
-              describe:
-                'side B\'s, after any environment variables, e.g. "DAWN_DEBUG_BREAK_ON_ERROR=1 --strategies fused"',
-            },
-            processes: {
-              type: 'string',
-              describe: 'processes per side (default: one per round)',
-            },
-            'fail-on-slower': {
-              type: 'string',
-              describe: 'exit 5 when compare calls a case slower by more than this (e.g. 10%)',
-            },
-          }),
-      run(abBenchCommand),
-    )
-    .command(
-      'info',
-      'adapter, backend, features, limits and the timestamp self-test',
-      (y) =>
-        y
-          .options(gpuFlags)
-          .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
-      run((args: object) => infoCommand(args as InfoArgs)),
-    )
-    .command(
-      'list',
-      'strategies, workloads, scenarios, profiles, and which combinations do not apply',
-      {},
-      run(listCommand),
-    )
-    .command(
-      'report <dir>',
-      're-render report.md and the SVG charts of a run folder from its CSV files and context.json; --export-json, --export-benchmark-action and --export-markdown write them for other tools',
-      (y) =>
-        y
-          .positional('dir', { type: 'string', describe: 'run folder (results/<run-id>)' })
-          .options(exportOptions),
-      run((args: object) => {
-        const a = args as { dir: string } & ExportPaths;
-        checkExportPaths(a);
-        return reportCommand(a.dir, a);
-      }),
-    )
-    .command(
-      'compare <a> <b>',
-      "per-case ratio of run B to run A with a verdict (faster, slower, same, unclear) from the runs' between-round spread; --fail-on-slower makes it a CI gate (exit 5)",
-      compareBuilder,
-      run((args: object) => compareCommand(args as CompareArgs)),
-    )
+    .command(benchDefinition(run))
+    .command(abDefinition(run))
+    .command(infoDefinition(run))
+    .command(listDefinition(run))
+    .command(reportDefinition(run))
+    .command(compareDefinition(run))
     // Options are read by their kebab-case names; without this, yargs also names each unknown
     // option in camelCase in its messages.
     .option('verbose', {

@@ -4,10 +4,12 @@
  * (no circle); nothing under src/ imports bench/, test/, scripts/ or examples/ (the library ships
  * without them); measurement never prints (src/measure, src/strategies, src/workloads, src/gpu,
  * src/stats write nothing to the console or stdout); reporters never time (src/report reads no
- * clock). No GPU needed.
+ * clock); no function of src/ is longer than a screen (80 lines, closures counted in the function
+ * that holds them). No GPU needed.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -115,4 +117,34 @@ describe('layers', () => {
     );
     expect(timing).toEqual([]);
   });
+
+  it('no function of src/ is longer than 80 lines', () => {
+    const long = sources('src').flatMap((file) => longFunctions(file, 80));
+    expect(long).toEqual([]);
+  });
 });
+
+/** `file:line name (N lines)` for each function, method or closure of `file` longer than `max` lines. */
+function longFunctions(file: string, max: number): string[] {
+  const source = ts.createSourceFile(
+    file,
+    readFileSync(join(ROOT, file), 'utf8'),
+    ts.ScriptTarget.Latest,
+    true,
+  );
+  const line = (pos: number): number => source.getLineAndCharacterOfPosition(pos).line + 1;
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isFunctionLike(node) && 'body' in node && node.body) {
+      const lines = line(node.getEnd()) - line(node.getStart()) + 1;
+      const named = node.name ?? (node.parent as { name?: ts.Node }).name;
+      if (lines > max)
+        found.push(
+          `${file}:${line(node.getStart())} ${named?.getText() ?? '(closure)'} (${lines} lines)`,
+        );
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}

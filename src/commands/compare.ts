@@ -20,6 +20,7 @@ import {
   type BetweenRunSpreads,
   type CompareRow,
   type CompareSummary,
+  type ProbeShift,
 } from '../report/compare.ts';
 import { formatTable } from '../report/console.ts';
 import { fmtUs } from '../report/md-format.ts';
@@ -65,98 +66,102 @@ function strategies(rows: readonly CompareRow[]): string {
   return names.length <= 3 ? names.join(',') : `${names.length} strategies`;
 }
 
+/** The axes of a case: the first columns of every table of cases. */
+const CASE_HEAD = ['workload', 'strategy', 'elements', 'K', 'intensity', 'wg'];
+const caseCells = (r: CompareRow): string[] => [
+  r.workload,
+  r.strategy,
+  String(r.elements),
+  String(r.kernels),
+  String(r.intensity),
+  String(r.workgroupSize),
+];
+
+/** A q value as printed: three decimals, or '<0.001' below. */
+const qText = (q: number | null): string =>
+  q === null ? '-' : q < 0.001 ? '<0.001' : q.toFixed(3);
+
+/** The table of compared cases: both runs' wall times, and B/A with its verdict per metric. */
+function comparedTable(compared: readonly CompareRow[]): string {
+  return formatTable(
+    [
+      ...CASE_HEAD,
+      'A wall µs/kernel',
+      'B wall µs/kernel',
+      'B/A wall',
+      '95% CI',
+      'q',
+      'verdict',
+      'B/A GPU busy',
+      'GPU verdict',
+      'B/A in group',
+      'in-group verdict',
+    ],
+    compared.map((r) => [
+      ...caseCells(r),
+      fmtUs(r.aWallUsPerKernel),
+      fmtUs(r.bWallUsPerKernel),
+      ratio(r.wallRatio),
+      interval(r.wallRatioLo95, r.wallRatioHi95),
+      qText(r.wallQ),
+      r.wallVerdict ?? '-',
+      ratio(r.gpuBusyRatio),
+      r.gpuBusyVerdict ?? '-',
+      ratio(r.relativeRatio),
+      r.relativeVerdict ?? '-',
+    ]),
+  );
+}
+
+/** Cases with their note in the last column (headed `column`), under a title. */
+function notesTable(title: string, column: string, rows: readonly CompareRow[]): string {
+  return `${title}\n${formatTable(
+    [...CASE_HEAD, column],
+    rows.map((r) => [...caseCells(r), r.note]),
+  )}`;
+}
+
+/**
+ * The cases in one run only, one line per side and workload (a run with another workload adds
+ * many): how many, their strategies and the values of each axis.
+ */
+function oneRunOnlyTable(single: readonly CompareRow[]): string {
+  const groups = new Map<string, CompareRow[]>();
+  for (const r of single) {
+    const key = `${r.note}|${r.workload}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const list = (values: number[]): string => [...new Set(values)].sort((x, y) => x - y).join(',');
+  return `in one run only\n${formatTable(
+    ['where', 'workload', 'cases', 'strategies', 'elements', 'K', 'intensity', 'wg'],
+    [...groups.values()].map((members) => {
+      const r = members[0] as CompareRow;
+      return [
+        r.note,
+        r.workload,
+        String(members.length),
+        strategies(members),
+        list(members.map((m) => m.elements)),
+        list(members.map((m) => m.kernels)),
+        list(members.map((m) => m.intensity)),
+        list(members.map((m) => m.workgroupSize)),
+      ];
+    }),
+  )}`;
+}
+
 /** The printed table: compared cases first (in A's order), then those not compared. */
 export function compareTable(rows: readonly CompareRow[]): string {
   const compared = rows.filter((r) => r.status === 'compared');
-  const caseCells = (r: CompareRow): string[] => [
-    r.workload,
-    r.strategy,
-    String(r.elements),
-    String(r.kernels),
-    String(r.intensity),
-    String(r.workgroupSize),
-  ];
-  const head = ['workload', 'strategy', 'elements', 'K', 'intensity', 'wg'];
-  const parts: string[] = [];
-  if (compared.length > 0) {
-    parts.push(
-      formatTable(
-        [
-          ...head,
-          'A wall µs/kernel',
-          'B wall µs/kernel',
-          'B/A wall',
-          '95% CI',
-          'q',
-          'verdict',
-          'B/A GPU busy',
-          'GPU verdict',
-          'B/A in group',
-          'in-group verdict',
-        ],
-        compared.map((r) => [
-          ...caseCells(r),
-          fmtUs(r.aWallUsPerKernel),
-          fmtUs(r.bWallUsPerKernel),
-          ratio(r.wallRatio),
-          interval(r.wallRatioLo95, r.wallRatioHi95),
-          r.wallQ === null ? '-' : r.wallQ < 0.001 ? '<0.001' : r.wallQ.toFixed(3),
-          r.wallVerdict ?? '-',
-          ratio(r.gpuBusyRatio),
-          r.gpuBusyVerdict ?? '-',
-          ratio(r.relativeRatio),
-          r.relativeVerdict ?? '-',
-        ]),
-      ),
-    );
-  }
   // Compared cases whose verdict is unclear for want of round statistics, and why.
   const noted = compared.filter((r) => r.note !== '');
-  if (noted.length > 0) {
-    parts.push(
-      `notes\n${formatTable(
-        [...head, 'note'],
-        noted.map((r) => [...caseCells(r), r.note]),
-      )}`,
-    );
-  }
   const notComparable = rows.filter((r) => r.status === 'not-comparable');
-  if (notComparable.length > 0) {
-    parts.push(
-      `not comparable\n${formatTable(
-        [...head, 'why'],
-        notComparable.map((r) => [...caseCells(r), r.note]),
-      )}`,
-    );
-  }
-  // Cases in one run only, by workload (a run with another workload adds many).
-  const single = new Map<string, CompareRow[]>();
-  for (const r of rows) {
-    if (r.status !== 'only-in-a' && r.status !== 'only-in-b') continue;
-    const key = `${r.note}|${r.workload}`;
-    single.set(key, [...(single.get(key) ?? []), r]);
-  }
-  if (single.size > 0) {
-    const list = (values: number[]): string => [...new Set(values)].sort((x, y) => x - y).join(',');
-    parts.push(
-      `in one run only\n${formatTable(
-        ['where', 'workload', 'cases', 'strategies', 'elements', 'K', 'intensity', 'wg'],
-        [...single.values()].map((members) => {
-          const r = members[0] as CompareRow;
-          return [
-            r.note,
-            r.workload,
-            String(members.length),
-            strategies(members),
-            list(members.map((m) => m.elements)),
-            list(members.map((m) => m.kernels)),
-            list(members.map((m) => m.intensity)),
-            list(members.map((m) => m.workgroupSize)),
-          ];
-        }),
-      )}`,
-    );
-  }
+  const single = rows.filter((r) => r.status === 'only-in-a' || r.status === 'only-in-b');
+  const parts: string[] = [];
+  if (compared.length > 0) parts.push(comparedTable(compared));
+  if (noted.length > 0) parts.push(notesTable('notes', 'note', noted));
+  if (notComparable.length > 0) parts.push(notesTable('not comparable', 'why', notComparable));
+  if (single.length > 0) parts.push(oneRunOnlyTable(single));
   return parts.join('\n\n');
 }
 
@@ -209,16 +214,117 @@ function interleaved(a: RunContextFile, b: RunContextFile): boolean {
   return x !== undefined && y !== undefined && x[0] < y[1] && y[0] < x[1];
 }
 
-export function compareCommand(args: CompareArgs): number {
-  const { a, b, out } = args;
-  if (out !== undefined && !out.toLowerCase().endsWith('.csv')) {
+/** --out must name a .csv file, not a folder, in a folder that can be written (made if missing). */
+function checkOut(out: string): void {
+  if (!out.toLowerCase().endsWith('.csv')) {
     throw new UsageError(`--out: '${out}' should name a .csv file`);
   }
-  if (out !== undefined) {
-    makeWritableDir(dirname(out), '--out');
-    if (existsSync(out) && statSync(out).isDirectory())
-      throw new UsageError(`--out: '${out}' is a folder, not a .csv file`);
-  }
+  makeWritableDir(dirname(out), '--out');
+  if (existsSync(out) && statSync(out).isDirectory())
+    throw new UsageError(`--out: '${out}' is a folder, not a .csv file`);
+}
+
+/**
+ * Where the ratios come from, of `compared` cases `atEqualState` at equal machine states (both
+ * runs' rounds.csv), the others from the figures and their between-round spreads; '' when no case
+ * was compared.
+ */
+function ratioSourceLine(compared: number, atEqualState: number, state: boolean): string {
+  return compared === 0
+    ? ''
+    : atEqualState === compared
+      ? `B/A at equal machine states: both runs' rounds fitted on the state probe of their visits (rounds.csv; --no-state to leave it out).`
+      : atEqualState === 0
+        ? `B/A from the runs' figures and between-round spreads${state ? ': a run has no rounds.csv with visit states (made before they were measured, or with --no-drift)' : ' (--no-state)'}.`
+        : `B/A at equal machine states for ${atEqualState} of ${compared} cases (rounds.csv); the others from the figures and between-round spreads.`;
+}
+
+/**
+ * The lines above the table: the two runs, the axes matched across, the rule of the verdicts,
+ * where the ratios come from, the spread between the runs that widens every case's uncertainty,
+ * and what the in-group columns mean (where the runs have the states that they need).
+ */
+function preamble(
+  runA: RunData,
+  runB: RunData,
+  rows: readonly CompareRow[],
+  spreads: BetweenRunSpreads,
+  settings: { minEffect: number; across: readonly CaseAxis[]; state: boolean },
+): string[] {
+  const compared = rows.filter((r) => r.wallVerdict !== null);
+  const atEqualState = compared.filter((r) => r.wallAtEqualState === true).length;
+  const axisValues = (run: RunData, axis: CaseAxis): string =>
+    [...new Set(run.summary.map((r) => r[axis]))].join(',');
+  const m = percent(settings.minEffect);
+  return [
+    runLine('A', runA),
+    runLine('B', runB),
+    ...settings.across.map(
+      (axis) =>
+        `matched across ${axis}: A at ${axisValues(runA, axis)}, B at ${axisValues(runB, axis)} (the table shows A's value)`,
+    ),
+    `B/A < 1: B is faster. The verdict is slower/faster when B/A differs from 1 by more than ${m} and the test of B = A survives the adjustment for testing ${compared.filter((r) => r.wallQ !== null).length} cases at once (Benjamini–Hochberg, 5% false discovery rate, each metric apart); same when its 90% interval lies within ±${m}; unclear otherwise (always unclear when a run has no round statistics).`,
+    ratioSourceLine(compared.length, atEqualState, settings.state),
+    compared.length === 0
+      ? ''
+      : `Beyond what their rounds explain, the two runs differ by a spread of ±${spreadText(spreads.wall)} (wall), ±${spreadText(spreads.gpuBusy)} (GPU busy)${spreads.relative === undefined || !rows.some((r) => r.relativeVerdict !== null) ? '' : ` and ±${spreadText(spreads.relative)} (in group)`} per case, estimated from all the cases (what stays fixed for a whole process); it is added to every case's uncertainty.`,
+    atEqualState === 0
+      ? ''
+      : "In group: each case's wall time over the geometric mean of its group's other strategies, round by round (they share every visit, so the machine's state cancels); its verdict follows the same rule. A change to one strategy shows there even when the machine moved whole runs.",
+  ];
+}
+
+/**
+ * The drift warning, for the warning line and the gate's message: the drift probe's figures that
+ * moved by more than the minimum effect, and what that means; '' when none did. Interleaved
+ * processes shared the machine's moves, so there B's configuration moved the fixed references.
+ */
+function machineWarning(runA: RunData, runB: RunData, moved: readonly ProbeShift[]): string {
+  const probeText = moved.map((s) => `${s.label} ${ratio(s.ratio)}`).join(', ');
+  return moved.length === 0
+    ? ''
+    : interleaved(runA.context, runB.context)
+      ? `the fixed references moved between the sides although their processes were interleaved (drift probe: ${probeText}): B's configuration moves them too (a Dawn toggle can), so differences of that size may not be the measured code's`
+      : `the machine itself moved between the runs (drift probe: ${probeText}): differences of that size may be the machine's, not the code's; measure both again, back to back`;
+}
+
+/** The drift probe's lines: each figure's B/A, then the warning if any; none without drift.csv. */
+function driftLines(shifts: readonly ProbeShift[], machine: string): string[] {
+  if (shifts.length === 0) return [];
+  return [
+    `drift probe (drift.csv, the same fixed references in both runs), median B/A: ${shifts.map((s) => `${s.label} ${ratio(s.ratio)}`).join(', ')}`,
+    ...(machine === '' ? [] : [`warning: ${machine}.`]),
+  ];
+}
+
+/**
+ * The gate's failure (exit 5): how many cases are slower beyond the threshold, the worst with the
+ * ratio that qualifies it (wall, else in group) and its interval, and the drift warning if any,
+ * since a machine that moved can make unchanged code look slower.
+ */
+function gateFailure(
+  slower: readonly CompareRow[],
+  failOnSlower: number,
+  machine: string,
+): SlowerError {
+  const worst = slower[0] as CompareRow;
+  const how =
+    worst.wallVerdict === 'slower' && (worst.wallRatio ?? 0) > 1 + failOnSlower
+      ? `B/A ${ratio(worst.wallRatio)} (95% CI ${interval(worst.wallRatioLo95, worst.wallRatioHi95)})`
+      : `in group B/A ${ratio(worst.relativeRatio)} (95% CI ${interval(worst.relativeRatioLo95, worst.relativeRatioHi95)})`;
+  return new SlowerError(
+    `${slower.length} case(s) slower in B by more than ${percent(failOnSlower)}; worst: ${caseName(worst)}, ${how}${machine === '' ? '' : `; but ${machine}`}`,
+  );
+}
+
+/**
+ * `compare A B`: read both runs, compare them, print the explanation, the table, the summary and
+ * the drift probe, write --out's CSV, then the gate: exit 5 (SlowerError) only after everything
+ * was printed and written, so that a failed gate still leaves its evidence.
+ */
+export function compareCommand(args: CompareArgs): number {
+  const { a, b, out } = args;
+  if (out !== undefined) checkOut(out);
   const minEffectText = args['min-effect'];
   const failOnSlowerText = args['fail-on-slower'];
   const minEffect =
@@ -235,63 +341,23 @@ export function compareCommand(args: CompareArgs): number {
   const known = [...new Set([...runA.summary, ...runB.summary].map((r) => r.strategy))];
   const strategies =
     args.strategies === undefined ? undefined : parseNameList('strategies', args.strategies, known);
+  const state = args.state !== false;
   const rows = compareRuns(
     runA,
     runB,
-    {
-      minEffect,
-      across,
-      state: args.state !== false,
-      ...(strategies === undefined ? {} : { strategies }),
-    },
+    { minEffect, across, state, ...(strategies === undefined ? {} : { strategies }) },
     spreads,
   );
-  const compared = rows.filter((r) => r.wallVerdict !== null);
-  const atEqualState = compared.filter((r) => r.wallAtEqualState === true).length;
-  const axisValues = (run: RunData, axis: CaseAxis): string =>
-    [...new Set(run.summary.map((r) => r[axis]))].join(',');
-  const m = percent(minEffect);
   const lines = [
-    runLine('A', runA),
-    runLine('B', runB),
-    ...across.map(
-      (axis) =>
-        `matched across ${axis}: A at ${axisValues(runA, axis)}, B at ${axisValues(runB, axis)} (the table shows A's value)`,
-    ),
-    `B/A < 1: B is faster. The verdict is slower/faster when B/A differs from 1 by more than ${m} and the test of B = A survives the adjustment for testing ${compared.filter((r) => r.wallQ !== null).length} cases at once (Benjamini–Hochberg, 5% false discovery rate, each metric apart); same when its 90% interval lies within ±${m}; unclear otherwise (always unclear when a run has no round statistics).`,
-    compared.length === 0
-      ? ''
-      : atEqualState === compared.length
-        ? `B/A at equal machine states: both runs' rounds fitted on the state probe of their visits (rounds.csv; --no-state to leave it out).`
-        : atEqualState === 0
-          ? `B/A from the runs' figures and between-round spreads${args.state === false ? ' (--no-state)' : ': a run has no rounds.csv with visit states (made before they were measured, or with --no-drift)'}.`
-          : `B/A at equal machine states for ${atEqualState} of ${compared.length} cases (rounds.csv); the others from the figures and between-round spreads.`,
-    compared.length === 0
-      ? ''
-      : `Beyond what their rounds explain, the two runs differ by a spread of ±${spreadText(spreads.wall)} (wall), ±${spreadText(spreads.gpuBusy)} (GPU busy)${spreads.relative === undefined || !rows.some((r) => r.relativeVerdict !== null) ? '' : ` and ±${spreadText(spreads.relative)} (in group)`} per case, estimated from all the cases (what stays fixed for a whole process); it is added to every case's uncertainty.`,
-    atEqualState === 0
-      ? ''
-      : "In group: each case's wall time over the geometric mean of its group's other strategies, round by round (they share every visit, so the machine's state cancels); its verdict follows the same rule. A change to one strategy shows there even when the machine moved whole runs.",
+    ...preamble(runA, runB, rows, spreads, { minEffect, across, state }),
     '',
     rows.length === 0 ? '(neither run has a case)' : compareTable(rows),
     '',
     summaryLine(summarizeComparison(rows)),
   ];
   const shifts = probeShifts(runA, runB);
-  const moved = machineMoved(shifts, minEffect);
-  const probeText = moved.map((s) => `${s.label} ${ratio(s.ratio)}`).join(', ');
-  const machine =
-    moved.length === 0
-      ? ''
-      : interleaved(runA.context, runB.context)
-        ? `the fixed references moved between the sides although their processes were interleaved (drift probe: ${probeText}): B's configuration moves them too (a Dawn toggle can), so differences of that size may not be the measured code's`
-        : `the machine itself moved between the runs (drift probe: ${probeText}): differences of that size may be the machine's, not the code's; measure both again, back to back`;
-  if (shifts.length > 0) {
-    lines.push(
-      `drift probe (drift.csv, the same fixed references in both runs), median B/A: ${shifts.map((s) => `${s.label} ${ratio(s.ratio)}`).join(', ')}`,
-    );
-    if (machine !== '') lines.push(`warning: ${machine}.`);
-  }
+  const machine = machineWarning(runA, runB, machineMoved(shifts, minEffect));
+  lines.push(...driftLines(shifts, machine));
   if (out !== undefined) {
     writeAtomic(out, toCsv(rows.map(csvRecord), true));
     lines.push(`csv: ${out}`);
@@ -301,16 +367,8 @@ export function compareCommand(args: CompareArgs): number {
     lines.push(`gate: no case slower by more than ${percent(failOnSlower)}`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
-  const worst = slower[0];
-  if (failOnSlower !== undefined && worst !== undefined) {
-    const how =
-      worst.wallVerdict === 'slower' && (worst.wallRatio ?? 0) > 1 + failOnSlower
-        ? `B/A ${ratio(worst.wallRatio)} (95% CI ${interval(worst.wallRatioLo95, worst.wallRatioHi95)})`
-        : `in group B/A ${ratio(worst.relativeRatio)} (95% CI ${interval(worst.relativeRatioLo95, worst.relativeRatioHi95)})`;
-    throw new SlowerError(
-      `${slower.length} case(s) slower in B by more than ${percent(failOnSlower)}; worst: ${caseName(worst)}, ${how}${machine === '' ? '' : `; but ${machine}`}`,
-    );
-  }
+  if (failOnSlower !== undefined && slower.length > 0)
+    throw gateFailure(slower, failOnSlower, machine);
   return 0;
 }
 

@@ -17,13 +17,26 @@ export interface MinimalLoops {
   destroy(): void;
 }
 
-export function buildMinimalLoops(
-  device: GPUDevice,
-  elements: number,
-  kernels: number,
-): MinimalLoops {
-  const workgroupSize = 64;
-  const slot = 256;
+/** Threads per workgroup of the `map` step (the quick and default profiles' size). */
+const WORKGROUP_SIZE = 64;
+/** Bytes between two steps' uniforms: one dynamic offset per step (the offset alignment). */
+const SLOT = 256;
+
+/** What every loop needs to encode step `k`: one dispatch of `step_main` at offset `k × SLOT`. */
+interface MapSteps {
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  workgroups: number;
+  /** The data buffer and the steps' uniforms, for destroy. */
+  buffers: GPUBuffer[];
+}
+
+/**
+ * The `map` step bound exactly as src/workloads/map.ts binds it: shaders/map.wgsl `step_main`, one
+ * storage buffer of `elements` words, and the `kernels` steps' parameters in one uniform buffer,
+ * a SLOT apart, each step picking its own with a dynamic offset.
+ */
+function mapSteps(device: GPUDevice, elements: number, kernels: number): MapSteps {
   const code = readFileSync(
     fileURLToPath(new URL('../../shaders/map.wgsl', import.meta.url)),
     'utf8',
@@ -41,15 +54,15 @@ export function buildMinimalLoops(
   });
   const pipeline = device.createComputePipeline({
     layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-    compute: { module, entryPoint: 'step_main', constants: { WORKGROUP_SIZE: workgroupSize } },
+    compute: { module, entryPoint: 'step_main', constants: { WORKGROUP_SIZE } },
   });
-  const workgroups = Math.ceil(elements / workgroupSize);
+  const workgroups = Math.ceil(elements / WORKGROUP_SIZE);
   const data = device.createBuffer({ size: elements * 4, usage: GPUBufferUsage.STORAGE });
   const params = device.createBuffer({
-    size: kernels * slot,
+    size: kernels * SLOT,
     usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
   });
-  const words = new Uint32Array((kernels * slot) / 4);
+  const words = new Uint32Array((kernels * SLOT) / 4);
   for (let k = 0; k < kernels; k++) words.set([elements, 0, kernels, k, workgroups, 1], k * 64);
   device.queue.writeBuffer(params, 0, words);
   const bindGroup = device.createBindGroup({
@@ -59,15 +72,27 @@ export function buildMinimalLoops(
       { binding: 1, resource: { buffer: params, size: 24 } },
     ],
   });
-  const queue = device.queue;
+  return { pipeline, bindGroup, workgroups, buffers: [data, params] };
+}
 
-  const loops: Record<string, () => Promise<void>> = {
+/**
+ * The four one-by-one strategies as plain loops over the `kernels` steps, each from its first API
+ * call until `onSubmittedWorkDone` resolves: what differs is only where a pass, a command buffer
+ * and a wait begin and end.
+ */
+function writtenOut(
+  device: GPUDevice,
+  { pipeline, bindGroup, workgroups }: MapSteps,
+  kernels: number,
+): Record<string, () => Promise<void>> {
+  const queue = device.queue;
+  return {
     'submit-wait': async () => {
       for (let k = 0; k < kernels; k++) {
         const encoder = device.createCommandEncoder();
         const pass = encoder.beginComputePass();
         pass.setPipeline(pipeline);
-        pass.setBindGroup(0, bindGroup, [k * slot]);
+        pass.setBindGroup(0, bindGroup, [k * SLOT]);
         pass.dispatchWorkgroups(workgroups);
         pass.end();
         queue.submit([encoder.finish()]);
@@ -79,7 +104,7 @@ export function buildMinimalLoops(
         const encoder = device.createCommandEncoder();
         const pass = encoder.beginComputePass();
         pass.setPipeline(pipeline);
-        pass.setBindGroup(0, bindGroup, [k * slot]);
+        pass.setBindGroup(0, bindGroup, [k * SLOT]);
         pass.dispatchWorkgroups(workgroups);
         pass.end();
         queue.submit([encoder.finish()]);
@@ -91,7 +116,7 @@ export function buildMinimalLoops(
       for (let k = 0; k < kernels; k++) {
         const pass = encoder.beginComputePass();
         pass.setPipeline(pipeline);
-        pass.setBindGroup(0, bindGroup, [k * slot]);
+        pass.setBindGroup(0, bindGroup, [k * SLOT]);
         pass.dispatchWorkgroups(workgroups);
         pass.end();
       }
@@ -103,7 +128,7 @@ export function buildMinimalLoops(
       const pass = encoder.beginComputePass();
       pass.setPipeline(pipeline);
       for (let k = 0; k < kernels; k++) {
-        pass.setBindGroup(0, bindGroup, [k * slot]);
+        pass.setBindGroup(0, bindGroup, [k * SLOT]);
         pass.dispatchWorkgroups(workgroups);
       }
       pass.end();
@@ -111,12 +136,19 @@ export function buildMinimalLoops(
       await queue.onSubmittedWorkDone();
     },
   };
+}
 
+/** The loops for `kernels` steps over `elements` words, and the buffers they own. */
+export function buildMinimalLoops(
+  device: GPUDevice,
+  elements: number,
+  kernels: number,
+): MinimalLoops {
+  const steps = mapSteps(device, elements, kernels);
   return {
-    loops,
+    loops: writtenOut(device, steps, kernels),
     destroy() {
-      data.destroy();
-      params.destroy();
+      for (const buffer of steps.buffers) buffer.destroy();
     },
   };
 }

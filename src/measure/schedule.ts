@@ -144,6 +144,164 @@ const FLOOR_RETRIES = 3;
 const turnOfLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
+ * A clock for one phase of a visit (warm-up, then sampling): milliseconds since the phase began,
+ * less the time spent in the clock hold's checks before its turns (VisitBudget.beforeTurn), which
+ * counts toward neither the warm-up nor the sampling time.
+ */
+interface PhaseClock {
+  /** The clock hold's check before a turn, its time set aside. */
+  hold(): Promise<void>;
+  elapsedMs(): number;
+}
+
+/** A phase's clock, started now. */
+function phaseClock(budget: VisitBudget): PhaseClock {
+  let heldNs = 0;
+  const start = nowNs();
+  return {
+    hold: async () => {
+      if (budget.beforeTurn === undefined) return;
+      const t0 = nowNs();
+      await budget.beforeTurn();
+      heldNs += nowNs() - t0;
+    },
+    elapsedMs: () => (nowNs() - start - heldNs) / 1e6,
+  };
+}
+
+/**
+ * The state probe's STATE_PROBES round trips, with the queue idle (before a visit's warm-up or
+ * after its last sample): the ones that succeed are added to `probed`.
+ */
+async function probeState(budget: VisitBudget, probed: number[]): Promise<void> {
+  if (budget.probe === undefined) return;
+  for (let i = 0; i < STATE_PROBES; i++) {
+    const ns = await budget.probe();
+    if (ns !== undefined) probed.push(ns);
+  }
+}
+
+/**
+ * Whether a case warms up on this visit. On buffers that stayed prepared since its last visit, a
+ * case whose one execution outlasts the warm-up needs none: its caches are cold for the first
+ * microseconds of its first sample only. (A case opened anew has no last wall time, so it warms
+ * up.)
+ */
+function warmsUp(runner: Sampled, budget: VisitBudget): boolean {
+  return (
+    runner.active &&
+    (budget.firstVisit ||
+      runner.lastWallNs === undefined ||
+      runner.lastWallNs < budget.warmupMs * 1e6)
+  );
+}
+
+/**
+ * Whether every case of a first visit's warm-up has `minWarmup` wall executions and its last
+ * three agree (within WARMUP_SETTLE of their median).
+ */
+function warmedUp(
+  cases: readonly Sampled[],
+  walls: Map<Sampled, number[]>,
+  minWarmup: number,
+): boolean {
+  const settled = cases.every((r) => {
+    const recent = (walls.get(r) ?? []).slice(-3).sort((a, b) => a - b);
+    const mid = recent[1] ?? NaN;
+    return recent.length === 3 && recent.every((w) => Math.abs(w - mid) <= WARMUP_SETTLE * mid);
+  });
+  const enough = cases.every((r) => (walls.get(r)?.length ?? 0) >= minWarmup);
+  return enough && settled;
+}
+
+/**
+ * A visit's warm-up: turns like the samples', one execution of each case per turn, so caches,
+ * clocks and the JIT settle on this mix. Per case, not per kind: the kinds run the same commands
+ * (GPU samples add pass timestamps), so the first turn takes the GPU kind where there is one (its
+ * query path warms too) and the others the wall kind, whose times the settle test reads. A visit
+ * warms for `warmupMs` and at least one turn (later visits leave out cases whose one execution
+ * outlasts the warm-up); a first visit takes at least one wall turn, then goes on until every
+ * case has `minWarmup` wall executions whose last three agree, or until 3 × `warmupMs` have
+ * passed.
+ */
+async function warmUp(
+  runners: readonly Sampled[],
+  budget: VisitBudget,
+  random: () => number,
+): Promise<void> {
+  const clock = phaseClock(budget);
+  const walls = new Map<Sampled, number[]>();
+  for (let turn = 0; ; turn++) {
+    const cases = runners.filter((r) => warmsUp(r, budget));
+    if (cases.length === 0 || budget.shouldStop()) break;
+    await clock.hold();
+    for (const runner of shuffled(cases, random)) {
+      const kind: SampleKind = turn === 0 && runner.kinds.includes('gpu') ? 'gpu' : 'wall';
+      const wall = await runner.warm(kind);
+      if (wall === undefined || kind !== 'wall') continue;
+      walls.set(runner, [...(walls.get(runner) ?? []), wall]);
+    }
+    const elapsedMs = clock.elapsedMs();
+    // A first visit has at least one wall turn (turn 0 may have been the GPU kind's).
+    if (elapsedMs < budget.warmupMs || (budget.firstVisit && turn === 0)) continue;
+    if (!budget.firstVisit) break;
+    if (warmedUp(cases, walls, budget.minWarmup) || elapsedMs >= 3 * budget.warmupMs) break;
+  }
+}
+
+/**
+ * Whether a (case, kind) takes a sample in this turn of round `round`: it is under its bound, or
+ * its two samples this round disagree (ROUND_SPLIT) and a third decides. The third is taken in a
+ * turn of its own, so it pairs (paired.ts) only with another case's third.
+ */
+function needs(u: Unit, bound: (r: Sampled, k: SampleKind) => number, round: number): boolean {
+  if (!u.runner.active) return false;
+  const have = u.runner.count(u.kind, round);
+  return (
+    have < bound(u.runner, u.kind) ||
+    (have === ROUND_FLOOR && u.runner.roundSpread(u.kind, round) > ROUND_SPLIT)
+  );
+}
+
+/**
+ * A visit's samples: turns in which every (case, kind) that needs one takes one sample, in an
+ * order shuffled every turn, until none needs more; then the samples a garbage collection
+ * overlapped are left out, and the turns go on if that broke a floor (FLOOR_RETRIES times at
+ * most). Returns true when the run was stopped on the way.
+ */
+async function sampleTurns(
+  all: readonly Unit[],
+  runners: readonly Sampled[],
+  budget: VisitBudget,
+  random: () => number,
+): Promise<boolean> {
+  const clock = phaseClock(budget);
+  let turn = 0;
+  for (let retry = 0; retry <= FLOOR_RETRIES; retry++) {
+    for (; ; turn++) {
+      if (budget.shouldStop()) return true;
+      // While the visit has time, every (case, kind) under its cap takes a turn; after it, only
+      // those still under their floor share (so the top-up costs what is missing, no more).
+      const timeLeft = clock.elapsedMs() < budget.samplingMs;
+      const bound = (r: Sampled, k: SampleKind): number =>
+        timeLeft ? Math.max(budget.cap(r, k), budget.floor(r, k)) : budget.floor(r, k);
+      const open = all.filter((u) => needs(u, bound, budget.round));
+      if (open.length === 0) break;
+      await clock.hold();
+      for (const u of shuffled(open, random)) {
+        for (let i = 0; i < (budget.settle ?? 0); i++) await u.runner.warm(u.kind);
+        await u.runner.sample(u.kind, budget.round, turn);
+      }
+    }
+    // Leave out the samples a garbage collection overlapped; make up the floor if they broke it.
+    await turnOfLoop();
+    for (const r of runners) r.markCollected();
+    if (!all.some((u) => needs(u, budget.floor, budget.round))) break;
+  }
+  return false;
+}
+
+/**
  * One visit of a group: the runners are open on the group's buffers. Warm-up, then interleaved
  * samples until the visit's time is spent and every case has its floor share, or every case is
  * at its cap, or the run is stopped. Runners that fail drop out; the others go on. Returns the
@@ -159,102 +317,11 @@ export async function visit(
   const all: Unit[] = runners
     .filter((r) => r.active)
     .flatMap((runner) => runner.kinds.map((kind) => ({ runner, kind })));
-
   // The state probe: STATE_PROBES round trips before the warm-up and as many after the samples.
   const probed: number[] = [];
-  const probe = async (): Promise<void> => {
-    if (budget.probe === undefined) return;
-    for (let i = 0; i < STATE_PROBES; i++) {
-      const ns = await budget.probe();
-      if (ns !== undefined) probed.push(ns);
-    }
-  };
-  const state = (): number | undefined => (probed.length === 0 ? undefined : median(probed));
-
-  // Warm-up: turns like the samples', one execution of each case per turn, so caches, clocks and
-  // the JIT settle on this mix. Per case, not per kind: the kinds run the same commands (GPU
-  // samples add pass timestamps), so the first turn takes the GPU kind where there is one (its
-  // query path warms too) and the others the wall kind, whose times the settle test reads. A
-  // visit warms for `warmupMs` and at least one turn (later visits leave out cases whose one
-  // execution outlasts the warm-up); a first visit takes at least one wall turn, then goes on
-  // until every case has `minWarmup` wall executions whose last three agree, or until
-  // 3 × `warmupMs` have passed.
-  await probe();
-
-  let heldNs = 0;
-  const hold = async (): Promise<void> => {
-    if (budget.beforeTurn === undefined) return;
-    const t0 = nowNs();
-    await budget.beforeTurn();
-    heldNs += nowNs() - t0;
-  };
-  const sinceMs = (start: number): number => (nowNs() - start - heldNs) / 1e6;
-  const warmStart = nowNs();
-  const walls = new Map<Sampled, number[]>();
-  for (let turn = 0; ; turn++) {
-    // On buffers that stayed prepared since its last visit, a case whose one execution outlasts
-    // the warm-up needs none: its caches are cold for the first microseconds of its first sample
-    // only. (A case opened anew has no last wall time, so it warms up.)
-    const cases = runners.filter(
-      (r) =>
-        r.active &&
-        (budget.firstVisit || r.lastWallNs === undefined || r.lastWallNs < budget.warmupMs * 1e6),
-    );
-    if (cases.length === 0 || budget.shouldStop()) break;
-    await hold();
-    for (const runner of shuffled(cases, random)) {
-      const kind: SampleKind = turn === 0 && runner.kinds.includes('gpu') ? 'gpu' : 'wall';
-      const wall = await runner.warm(kind);
-      if (wall === undefined || kind !== 'wall') continue;
-      walls.set(runner, [...(walls.get(runner) ?? []), wall]);
-    }
-    const elapsedMs = sinceMs(warmStart);
-    // A first visit has at least one wall turn (turn 0 may have been the GPU kind's).
-    if (elapsedMs < budget.warmupMs || (budget.firstVisit && turn === 0)) continue;
-    if (!budget.firstVisit) break;
-    const settled = cases.every((r) => {
-      const recent = (walls.get(r) ?? []).slice(-3).sort((a, b) => a - b);
-      const mid = recent[1] ?? NaN;
-      return recent.length === 3 && recent.every((w) => Math.abs(w - mid) <= WARMUP_SETTLE * mid);
-    });
-    const enough = cases.every((r) => (walls.get(r)?.length ?? 0) >= budget.minWarmup);
-    if ((enough && settled) || elapsedMs >= 3 * budget.warmupMs) break;
-  }
-
-  heldNs = 0;
-  const sampleStart = nowNs();
-  // Under its bound, or two samples this round that disagree (ROUND_SPLIT): a third decides.
-  // It is taken in a turn of its own, so it pairs (paired.ts) only with another case's third.
-  const needs = (u: Unit, bound: (r: Sampled, k: SampleKind) => number): boolean => {
-    if (!u.runner.active) return false;
-    const have = u.runner.count(u.kind, budget.round);
-    return (
-      have < bound(u.runner, u.kind) ||
-      (have === ROUND_FLOOR && u.runner.roundSpread(u.kind, budget.round) > ROUND_SPLIT)
-    );
-  };
-  let turn = 0;
-  for (let retry = 0; retry <= FLOOR_RETRIES; retry++) {
-    for (; ; turn++) {
-      if (budget.shouldStop()) return state();
-      // While the visit has time, every (case, kind) under its cap takes a turn; after it, only
-      // those still under their floor share (so the top-up costs what is missing, no more).
-      const timeLeft = sinceMs(sampleStart) < budget.samplingMs;
-      const bound = (r: Sampled, k: SampleKind): number =>
-        timeLeft ? Math.max(budget.cap(r, k), budget.floor(r, k)) : budget.floor(r, k);
-      const open = all.filter((u) => needs(u, bound));
-      if (open.length === 0) break;
-      await hold();
-      for (const u of shuffled(open, random)) {
-        for (let i = 0; i < (budget.settle ?? 0); i++) await u.runner.warm(u.kind);
-        await u.runner.sample(u.kind, budget.round, turn);
-      }
-    }
-    // Leave out the samples a garbage collection overlapped; make up the floor if they broke it.
-    await turnOfLoop();
-    for (const r of runners) r.markCollected();
-    if (!all.some((u) => needs(u, budget.floor))) break;
-  }
-  await probe();
-  return state();
+  await probeState(budget, probed);
+  await warmUp(runners, budget, random);
+  const stopped = await sampleTurns(all, runners, budget, random);
+  if (!stopped) await probeState(budget, probed);
+  return probed.length === 0 ? undefined : median(probed);
 }

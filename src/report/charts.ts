@@ -328,6 +328,77 @@ function wallChart(run: RunData, workload: string, strategies: string[]): ChartS
   };
 }
 
+/** A part of one strategy's stacked bar: µs of its wall time, stacked in `order`. */
+interface BarPart {
+  strategy: string;
+  part: string;
+  us: number;
+  order: number;
+}
+
+/**
+ * Each row's wall time as the parts of its bar: GPU busy (at most the wall) then `overhead` (the
+ * rest, 0 where negative), or the whole wall where the row has no GPU timestamps.
+ */
+function breakdownParts(
+  rows: readonly SummaryRow[],
+  figures: (r: SummaryRow) => { wall: number; busy: number | null },
+  overhead: string,
+): BarPart[] {
+  const values: BarPart[] = [];
+  for (const r of rows) {
+    const { wall, busy } = figures(r);
+    if (busy === null) {
+      values.push({ strategy: r.strategy, part: 'wall (no GPU timestamps)', us: wall, order: 2 });
+      continue;
+    }
+    values.push({ strategy: r.strategy, part: 'GPU busy', us: Math.min(busy, wall), order: 0 });
+    values.push({ strategy: r.strategy, part: overhead, us: Math.max(wall - busy, 0), order: 1 });
+  }
+  return values;
+}
+
+/**
+ * Where the axis ends when bars are cut: 1.3 × the longest of the bars within CUT_RATIO × the
+ * median one, when some are longer; undefined when none is cut. `walls` in increasing order.
+ */
+function breakdownCap(walls: readonly number[]): number | undefined {
+  const median = walls[Math.floor(walls.length / 2)] ?? 0;
+  const kept = walls.filter((w) => w <= CUT_RATIO * median);
+  const longestKept = kept[kept.length - 1] ?? 0;
+  return kept.length < walls.length && longestKept > 0 ? longestKept * 1.3 : undefined;
+}
+
+/** The label at the end of each bar: the wall time; at the axis's end for a cut bar, saying so. */
+function breakdownLabels(
+  rows: readonly SummaryRow[],
+  figures: (r: SummaryRow) => { wall: number; busy: number | null },
+  cap: number | undefined,
+): { strategy: string; x: number; text: string }[] {
+  return rows.map((r) => {
+    const { wall } = figures(r);
+    const cut = cap !== undefined && wall > cap;
+    return {
+      strategy: r.strategy,
+      x: cut ? cap : wall,
+      text: cut ? `${fmtUs(wall)} µs (bar cut)` : fmtUs(wall),
+    };
+  });
+}
+
+/** Colour by part: GPU busy blue, `overhead` orange, a wall without timestamps grey. */
+const partColor = (parts: readonly string[], overhead: string): object => ({
+  field: 'part',
+  type: 'nominal',
+  scale: {
+    domain: parts,
+    range: parts.map((p) =>
+      p === 'GPU busy' ? '#4c78a8' : p === overhead ? '#f58518' : '#9d9d9d',
+    ),
+  },
+  legend: { title: 'part of wall time', orient: 'bottom' },
+});
+
 /**
  * Horizontal bars, one per strategy: wall time split into GPU busy and the rest (`overhead`,
  * 0 where negative), labelled with the wall time. A bar far longer than the rest (indirect
@@ -342,32 +413,10 @@ export function breakdownPanel(
   axisTitle: string,
   overhead = 'launch overhead',
 ): { layer: object[]; cut: boolean } {
-  const values: { strategy: string; part: string; us: number; order: number }[] = [];
-  for (const r of rows) {
-    const { wall, busy } = figures(r);
-    if (busy === null) {
-      values.push({ strategy: r.strategy, part: 'wall (no GPU timestamps)', us: wall, order: 2 });
-      continue;
-    }
-    values.push({ strategy: r.strategy, part: 'GPU busy', us: Math.min(busy, wall), order: 0 });
-    values.push({ strategy: r.strategy, part: overhead, us: Math.max(wall - busy, 0), order: 1 });
-  }
+  const values = breakdownParts(rows, figures, overhead);
   const present = strategies.filter((s) => rows.some((r) => r.strategy === s));
   const parts = distinct(values.map((v) => v.part));
-  const walls = rows.map((r) => figures(r).wall).sort((a, b) => a - b);
-  const median = walls[Math.floor(walls.length / 2)] ?? 0;
-  const kept = walls.filter((w) => w <= CUT_RATIO * median);
-  const longestKept = kept[kept.length - 1] ?? 0;
-  const cap = kept.length < walls.length && longestKept > 0 ? longestKept * 1.3 : undefined;
-  const labels = rows.map((r) => {
-    const { wall } = figures(r);
-    const cut = cap !== undefined && wall > cap;
-    return {
-      strategy: r.strategy,
-      x: cut ? cap : wall,
-      text: cut ? `${fmtUs(wall)} µs (bar cut)` : fmtUs(wall),
-    };
-  });
+  const cap = breakdownCap(rows.map((r) => figures(r).wall).sort((a, b) => a - b));
   const y = {
     field: 'strategy',
     type: 'nominal',
@@ -388,17 +437,7 @@ export function breakdownPanel(
           ...(cap === undefined ? {} : { scale: { domain: [0, cap], nice: false } }),
           axis: { title: axisTitle },
         },
-        color: {
-          field: 'part',
-          type: 'nominal',
-          scale: {
-            domain: parts,
-            range: parts.map((p) =>
-              p === 'GPU busy' ? '#4c78a8' : p === overhead ? '#f58518' : '#9d9d9d',
-            ),
-          },
-          legend: { title: 'part of wall time', orient: 'bottom' },
-        },
+        color: partColor(parts, overhead),
         order: { field: 'order', type: 'quantitative' },
         tooltip: [
           { field: 'strategy', type: 'nominal' },
@@ -408,7 +447,7 @@ export function breakdownPanel(
       },
     },
     {
-      data: { values: labels },
+      data: { values: breakdownLabels(rows, figures, cap) },
       mark: { type: 'text', align: 'left', dx: 4, fontSize: 11 },
       encoding: {
         y,
@@ -460,69 +499,84 @@ function breakdownChart(
   };
 }
 
-function utilisationChart(
-  run: RunData,
-  workload: string,
-  strategies: string[],
-): ChartSpec | undefined {
-  const rows = run.summary.filter(
-    (r) => r.workload === workload && isOk(r) && r.utilization !== null,
-  );
-  if (rows.length === 0) return undefined;
+/** The utilisation of each row, in a panel per K (and per variant). */
+function utilisationValues(run: RunData, rows: readonly SummaryRow[]) {
   // On a CPU device the "GPU" shares the host's cores and busy can exceed wall: clamped at 100%.
   const cpu = run.context.adapter?.cpuDevice === true;
-  const values = rows.map((r) => ({
+  return rows.map((r) => ({
     strategy: r.strategy,
     elements: r.elements,
     panel: kLabel(r.kernels),
     variant: variantOf(r),
     utilization: cpu ? Math.min(1, r.utilization ?? 0) : r.utilization,
   }));
-  const caption = subtitle(
+}
+
+/** The utilisation charts' subtitle: what the figure is, and on a CPU device that it is clamped. */
+const utilisationSubtitle = (run: RunData): string[] =>
+  subtitle(
     run,
     'median GPU busy / median wall time; 100% = the GPU never waits',
-    ...(cpu ? ['CPU device: busy and wall share the host cores; values clamped at 100%'] : []),
+    ...(run.context.adapter?.cpuDevice === true
+      ? ['CPU device: busy and wall share the host cores; values clamped at 100%']
+      : []),
   );
-  if (fewSizes(rows)) {
-    const dots = {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      title: {
-        text: `GPU kernel utilisation: ${workload}`,
-        subtitle: caption,
+
+/** GPU utilisation as dots, one per strategy, a panel per (size, K): for runs of one or two sizes. */
+function utilisationDots(
+  run: RunData,
+  workload: string,
+  strategies: string[],
+  rows: SummaryRow[],
+): ChartSpec {
+  const values = utilisationValues(run, rows);
+  const dots = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: {
+      text: `GPU kernel utilisation: ${workload}`,
+      subtitle: utilisationSubtitle(run),
+    },
+    data: {
+      values: values.map((v, i) => ({
+        ...v,
+        panel: dotPanel(rows[i]?.elements ?? 0, rows[i]?.kernels ?? 0),
+      })),
+    },
+    ...dotPanels(rows, {
+      width: 260,
+      height: 180,
+      mark: { type: 'point', filled: true, size: 90 },
+      encoding: {
+        x: strategyAxis(strategies),
+        y: UTILISATION_Y,
+        color: strategyColor(strategies, false),
       },
-      data: {
-        values: values.map((v, i) => ({
-          ...v,
-          panel: dotPanel(rows[i]?.elements ?? 0, rows[i]?.kernels ?? 0),
-        })),
-      },
-      ...dotPanels(rows, {
-        width: 260,
-        height: 180,
-        mark: { type: 'point', filled: true, size: 90 },
-        encoding: {
-          x: strategyAxis(strategies),
-          y: UTILISATION_Y,
-          color: strategyColor(strategies, false),
-        },
-      }),
-      config: CONFIG,
-    };
-    return {
-      file: `${CHARTS_DIR}/utilisation-${slug(workload)}.svg`,
-      title: `GPU utilisation, ${workload}`,
-      caption:
-        'How much of the wall time the GPU spends executing kernels, one dot per strategy and a panel per size and K.',
-      spec: asSpec(dots),
-    };
-  }
+    }),
+    config: CONFIG,
+  };
+  return {
+    file: `${CHARTS_DIR}/utilisation-${slug(workload)}.svg`,
+    title: `GPU utilisation, ${workload}`,
+    caption:
+      'How much of the wall time the GPU spends executing kernels, one dot per strategy and a panel per size and K.',
+    spec: asSpec(dots),
+  };
+}
+
+/** GPU utilisation against elements, a line per strategy and a dashed rule at 100%, per K. */
+function utilisationLines(
+  run: RunData,
+  workload: string,
+  strategies: string[],
+  rows: SummaryRow[],
+): ChartSpec {
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: `GPU kernel utilisation against size: ${workload}`,
-      subtitle: caption,
+      subtitle: utilisationSubtitle(run),
     },
-    data: { values },
+    data: { values: utilisationValues(run, rows) },
     ...facetOf(rows),
     spec: {
       width: 300,
@@ -554,15 +608,27 @@ function utilisationChart(
   };
 }
 
-/**
- * Cost per kernel against K at the smallest size, with the fit wall(K) = a + b·K drawn as
- * a/K + b: how many dispatches a submit must carry before the fixed cost stops mattering.
- */
-function fitChart(run: RunData, workload: string, strategies: string[]): ChartSpec | undefined {
-  const tiny = tinyCase(run, workload);
-  const first = tiny?.[0];
-  if (first === undefined) return undefined;
+/** GPU busy / wall of the workload's timed cases: dots for one or two sizes, else lines. */
+function utilisationChart(
+  run: RunData,
+  workload: string,
+  strategies: string[],
+): ChartSpec | undefined {
   const rows = run.summary.filter(
+    (r) => r.workload === workload && isOk(r) && r.utilization !== null,
+  );
+  if (rows.length === 0) return undefined;
+  return fewSizes(rows)
+    ? utilisationDots(run, workload, strategies, rows)
+    : utilisationLines(run, workload, strategies, rows);
+}
+
+/**
+ * The measured points of the cost-per-kernel chart: the workload's ok cases timed at the tiny
+ * case's size, intensity and workgroup size (`first`), one per strategy and K.
+ */
+function fitPoints(run: RunData, workload: string, first: SummaryRow): SummaryRow[] {
+  return run.summary.filter(
     (r) =>
       r.workload === workload &&
       isOk(r) &&
@@ -571,8 +637,19 @@ function fitChart(run: RunData, workload: string, strategies: string[]): ChartSp
       r.workgroupSize === first.workgroupSize &&
       (r.wallUsPerKernel ?? 0) > 0,
   );
-  const kernels = distinct(rows.map((r) => r.kernels)).sort((a, b) => a - b);
-  if (kernels.length < 3) return undefined;
+}
+
+/**
+ * The fits across K at the tiny case's size (`first`) that are findings (no flag), each drawn as
+ * a/K + b at 41 values of K spread evenly on the log axis from `lo` to `hi`.
+ */
+function fitCurves(
+  run: RunData,
+  workload: string,
+  first: SummaryRow,
+  lo: number,
+  hi: number,
+): { strategy: string; kernels: number; fit: number }[] {
   const fits = run.fits.filter(
     (f) =>
       f.workload === workload &&
@@ -583,16 +660,29 @@ function fitChart(run: RunData, workload: string, strategies: string[]): ChartSp
       f.fixedUs !== null &&
       f.perKernelUs !== null,
   );
-  const lo = kernels[0] ?? 1;
-  const hi = kernels[kernels.length - 1] ?? 1;
   const grid = Array.from({ length: 41 }, (_, i) => lo * (hi / lo) ** (i / 40));
-  const curves = fits.flatMap((f) =>
+  return fits.flatMap((f) =>
     grid.map((k) => ({
       strategy: f.strategy,
       kernels: k,
       fit: (f.fixedUs ?? 0) / k + (f.perKernelUs ?? 0),
     })),
   );
+}
+
+/**
+ * Cost per kernel against K at the smallest size, with the fit wall(K) = a + b·K drawn as
+ * a/K + b: how many dispatches a submit must carry before the fixed cost stops mattering.
+ */
+function fitChart(run: RunData, workload: string, strategies: string[]): ChartSpec | undefined {
+  const first = tinyCase(run, workload)?.[0];
+  if (first === undefined) return undefined;
+  const rows = fitPoints(run, workload, first);
+  const kernels = distinct(rows.map((r) => r.kernels)).sort((a, b) => a - b);
+  if (kernels.length < 3) return undefined;
+  const lo = kernels[0] ?? 1;
+  const hi = kernels[kernels.length - 1] ?? 1;
+  const curves = fitCurves(run, workload, first, lo, hi);
   const points = rows.map((r) => ({
     strategy: r.strategy,
     kernels: r.kernels,

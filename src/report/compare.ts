@@ -550,19 +550,10 @@ function compareCase(
 }
 
 /**
- * Every case of either run: matched ones compared, the others listed as only in A or B. The
- * faster/slower calls of each metric are one family: their p values are adjusted together
- * (Benjamini–Hochberg), so that comparing 250 cases at once does not call a dozen of them
- * different by chance.
+ * Each axis left out of the match (`across`) must hold one value in each run: with several, a
+ * case of one run would match several of the other's.
  */
-export function compareRuns(
-  a: RunData,
-  b: RunData,
-  options: CompareOptions = {},
-  spreads: BetweenRunSpreads = { wall: 0, gpuBusy: 0 },
-): CompareRow[] {
-  const minEffect = options.minEffect ?? DEFAULT_MIN_EFFECT;
-  const across = options.across ?? [];
+function checkAcross(a: RunData, b: RunData, across: readonly CaseAxis[]): void {
   for (const [name, run] of [
     ['A', a],
     ['B', b],
@@ -575,7 +566,30 @@ export function compareRuns(
         );
     }
   }
-  const key = (r: Pick<SummaryRow, CaseAxis>): string => caseKey(r, across);
+}
+
+/** The cases of two runs paired by key and tested, before the families' verdicts. */
+interface Pairing {
+  /** Every matched case: the spread between the runs is estimated from all of them. */
+  tested: Pending[];
+  /** The matched cases of the strategies asked for: the family, adjusted together. */
+  pending: Pending[];
+  /** The rows shown: A's cases in its order (compared or only in A), then those only in B. */
+  rows: CompareRow[];
+}
+
+/**
+ * Pair the cases of the two runs by key and test each matched pair (at equal states where
+ * `state` allows, and in group); a case of one run alone becomes a row only in A or only in B.
+ * Every matched case is tested, for the spread between the runs; the strategies asked for (all
+ * by default) are the family and the rows shown.
+ */
+function pairCases(
+  a: RunData,
+  b: RunData,
+  options: CompareOptions,
+  key: (r: Pick<SummaryRow, CaseAxis>) => string,
+): Pairing {
   const wanted = (r: SummaryRow): boolean =>
     options.strategies === undefined || options.strategies.includes(r.strategy);
   const inB = new Map(b.summary.map((r) => [key(r), r]));
@@ -584,103 +598,142 @@ export function compareRuns(
   const roundsA = roundSeries(a, key);
   const roundsB = roundSeries(b, key);
   const [relativeA, relativeB] = inGroupSeries(a, b, key, commonStrategies(a, b, key));
-  // Every matched case is tested, for the spread between the runs; the strategies asked for
-  // (all by default) are the family whose p values are adjusted together, and the rows shown.
-  const tested: Pending[] = [];
-  const pending: Pending[] = [];
-  const rows: CompareRow[] = [];
+  const pairing: Pairing = { tested: [], pending: [], rows: [] };
   for (const ra of a.summary) {
     const rb = inB.get(key(ra));
     if (rb === undefined) {
-      if (wanted(ra)) rows.push({ ...emptyRow(ra, 'only-in-a', 'only in A'), ...aFigures(ra) });
+      if (wanted(ra))
+        pairing.rows.push({ ...emptyRow(ra, 'only-in-a', 'only in A'), ...aFigures(ra) });
       continue;
     }
     const rounds = useState ? { a: roundsA.get(key(ra)), b: roundsB.get(key(rb)) } : undefined;
     const p = compareCase(ra, rb, rounds);
     if (p.wall !== undefined)
       p.relative = relativeDifference(relativeA.get(key(ra)), relativeB.get(key(rb)));
-    tested.push(p);
+    pairing.tested.push(p);
     if (!wanted(ra)) continue;
-    pending.push(p);
-    rows.push(p.row);
+    pairing.pending.push(p);
+    pairing.rows.push(p.row);
   }
   for (const rb of b.summary) {
     if (inA.has(key(rb)) || !wanted(rb)) continue;
-    rows.push({ ...emptyRow(rb, 'only-in-b', 'only in B'), ...bFigures(rb) });
+    pairing.rows.push({ ...emptyRow(rb, 'only-in-b', 'only in B'), ...bFigures(rb) });
   }
-  // Each metric's tests as one family: the spread between the runs that their rounds do not see
-  // (betweenRunSpread, from every matched case) widens every case's standard error, then the p
-  // values are adjusted together.
-  const judged = (
-    pick: (p: Pending) => Test,
-  ): { judgements: (Judgement | undefined)[]; spread: number } => {
-    const diffs = tested.map(pick).filter((t): t is Difference => typeof t === 'object');
-    const spread = options.betweenRuns === false ? 0 : betweenRunSpread(diffs);
-    const tests = pending.map(pick);
-    const widened = tests.map((t): Test => {
-      if (typeof t !== 'object') return t;
-      const se = Math.sqrt(t.se * t.se + spread * spread);
-      return { ...t, se, p: pValue(t.d, se, t.df) };
-    });
-    const q = benjaminiHochberg(widened.map((t) => (typeof t === 'object' ? t.p : NaN)));
-    const judgements = widened.map((t, i) => {
-      if (t === undefined) return undefined;
-      if (typeof t === 'string') return unclearFor(NaN, t);
-      const qi = q[i];
-      return verdictOf(t, qi !== undefined && Number.isFinite(qi) ? qi : 1, minEffect);
-    });
-    return { judgements, spread };
-  };
-  const wallFamily = judged((p) => p.wall);
-  const busyFamily = judged((p) => p.busy);
-  const relativeFamily = judged((p) => p.relative);
-  const walls = wallFamily.judgements;
-  const busies = busyFamily.judgements;
-  spreads.wall = wallFamily.spread;
-  spreads.gpuBusy = busyFamily.spread;
-  spreads.relative = relativeFamily.spread;
-  pending.forEach(({ row }, i) => {
-    const wall = walls[i];
-    const busy = busies[i];
-    if (wall === undefined) return;
-    const raw = (x: number | null, y: number | null): number | null =>
-      x === null || y === null ? null : y / x;
-    const notes: string[] = [];
-    Object.assign(row, {
-      wallRatio: wall.note === '' ? wall.ratio : raw(row.aWallUsPerKernel, row.bWallUsPerKernel),
-      wallRatioLo95: wall.lo95,
-      wallRatioHi95: wall.hi95,
-      wallQ: wall.q,
-      wallAtEqualState: wall.atEqualState,
-      wallVerdict: wall.verdict,
-    });
-    if (wall.note !== '') notes.push(`wall unclear: ${wall.note}`);
-    const relative = relativeFamily.judgements[i];
-    if (relative !== undefined)
-      Object.assign(row, {
-        relativeRatio: relative.ratio,
-        relativeRatioLo95: relative.lo95,
-        relativeRatioHi95: relative.hi95,
-        relativeQ: relative.q,
-        relativeVerdict: relative.verdict,
-      });
-    if (busy !== undefined) {
-      Object.assign(row, {
-        gpuBusyRatio:
-          busy.note === '' ? busy.ratio : raw(row.aGpuBusyUsPerKernel, row.bGpuBusyUsPerKernel),
-        gpuBusyRatioLo95: busy.lo95,
-        gpuBusyRatioHi95: busy.hi95,
-        gpuBusyQ: busy.q,
-        gpuBusyAtEqualState: busy.atEqualState,
-        gpuBusyVerdict: busy.verdict,
-      });
-      // The same reason twice says nothing new.
-      if (busy.note !== '' && busy.note !== wall.note) notes.push(`GPU busy unclear: ${busy.note}`);
-      else if (busy.note !== '') notes[0] = `wall and GPU busy unclear: ${busy.note}`;
-    }
-    row.note = notes.join('; ');
+  return pairing;
+}
+
+/**
+ * One metric's tests judged as one family: the spread between the runs that their rounds do not
+ * see (betweenRunSpread, from every matched case; 0 with `betweenRuns` false) widens every case's
+ * standard error, then the family's p values are adjusted together (Benjamini–Hochberg) and each
+ * case gets its verdict. One judgement per case of the family, undefined where it has no test.
+ */
+function judgeFamily(
+  { tested, pending }: Pairing,
+  pick: (p: Pending) => Test,
+  betweenRuns: boolean,
+  minEffect: number,
+): { judgements: (Judgement | undefined)[]; spread: number } {
+  const diffs = tested.map(pick).filter((t): t is Difference => typeof t === 'object');
+  const spread = betweenRuns ? betweenRunSpread(diffs) : 0;
+  const widened = pending.map(pick).map((t): Test => {
+    if (typeof t !== 'object') return t;
+    const se = Math.sqrt(t.se * t.se + spread * spread);
+    return { ...t, se, p: pValue(t.d, se, t.df) };
   });
-  return rows;
+  const q = benjaminiHochberg(widened.map((t) => (typeof t === 'object' ? t.p : NaN)));
+  const judgements = widened.map((t, i) => {
+    if (t === undefined) return undefined;
+    if (typeof t === 'string') return unclearFor(NaN, t);
+    const qi = q[i];
+    return verdictOf(t, qi !== undefined && Number.isFinite(qi) ? qi : 1, minEffect);
+  });
+  return { judgements, spread };
+}
+
+/** y / x of two figures, or null without either: the ratio of a verdict without statistics. */
+const plainRatio = (x: number | null, y: number | null): number | null =>
+  x === null || y === null ? null : y / x;
+
+/**
+ * The verdict columns of one compared row from its judgements (wall, GPU busy where both runs
+ * have it, in group where rounds.csv allows), and its note: why a verdict is unclear for want of
+ * round statistics. A verdict without statistics shows the plain ratio of the figures.
+ */
+function fillVerdicts(
+  row: CompareRow,
+  wall: Judgement,
+  busy: Judgement | undefined,
+  relative: Judgement | undefined,
+): void {
+  const notes: string[] = [];
+  Object.assign(row, {
+    wallRatio:
+      wall.note === '' ? wall.ratio : plainRatio(row.aWallUsPerKernel, row.bWallUsPerKernel),
+    wallRatioLo95: wall.lo95,
+    wallRatioHi95: wall.hi95,
+    wallQ: wall.q,
+    wallAtEqualState: wall.atEqualState,
+    wallVerdict: wall.verdict,
+  });
+  if (wall.note !== '') notes.push(`wall unclear: ${wall.note}`);
+  if (relative !== undefined)
+    Object.assign(row, {
+      relativeRatio: relative.ratio,
+      relativeRatioLo95: relative.lo95,
+      relativeRatioHi95: relative.hi95,
+      relativeQ: relative.q,
+      relativeVerdict: relative.verdict,
+    });
+  if (busy !== undefined) {
+    Object.assign(row, {
+      gpuBusyRatio:
+        busy.note === ''
+          ? busy.ratio
+          : plainRatio(row.aGpuBusyUsPerKernel, row.bGpuBusyUsPerKernel),
+      gpuBusyRatioLo95: busy.lo95,
+      gpuBusyRatioHi95: busy.hi95,
+      gpuBusyQ: busy.q,
+      gpuBusyAtEqualState: busy.atEqualState,
+      gpuBusyVerdict: busy.verdict,
+    });
+    // The same reason twice says nothing new.
+    if (busy.note !== '' && busy.note !== wall.note) notes.push(`GPU busy unclear: ${busy.note}`);
+    else if (busy.note !== '') notes[0] = `wall and GPU busy unclear: ${busy.note}`;
+  }
+  row.note = notes.join('; ');
+}
+
+/**
+ * Every case of either run: matched ones compared, the others listed as only in A or B. The
+ * faster/slower calls of each metric are one family: their p values are adjusted together
+ * (Benjamini–Hochberg), so that comparing 250 cases at once does not call a dozen of them
+ * different by chance. `spreads` receives each metric's spread between the runs.
+ */
+export function compareRuns(
+  a: RunData,
+  b: RunData,
+  options: CompareOptions = {},
+  spreads: BetweenRunSpreads = { wall: 0, gpuBusy: 0 },
+): CompareRow[] {
+  const minEffect = options.minEffect ?? DEFAULT_MIN_EFFECT;
+  const across = options.across ?? [];
+  checkAcross(a, b, across);
+  const pairing = pairCases(a, b, options, (r) => caseKey(r, across));
+  const betweenRuns = options.betweenRuns !== false;
+  const family = (pick: (p: Pending) => Test): ReturnType<typeof judgeFamily> =>
+    judgeFamily(pairing, pick, betweenRuns, minEffect);
+  const walls = family((p) => p.wall);
+  const busies = family((p) => p.busy);
+  const relatives = family((p) => p.relative);
+  spreads.wall = walls.spread;
+  spreads.gpuBusy = busies.spread;
+  spreads.relative = relatives.spread;
+  pairing.pending.forEach(({ row }, i) => {
+    const wall = walls.judgements[i];
+    if (wall !== undefined) fillVerdicts(row, wall, busies.judgements[i], relatives.judgements[i]);
+  });
+  return pairing.rows;
 }
 
 export interface CompareSummary {

@@ -181,121 +181,177 @@ function gcText(rows: readonly SummaryRow[]): string | undefined {
   return `${fmtCount(dropped)} of ${fmtCount(taken)} samples taken (${share < 1 ? share.toFixed(2) : share.toFixed(1)}%), in ${cases} case${cases === 1 ? '' : 's'}; left out of every figure, kept in samples.csv`;
 }
 
-export function facts(run: RunData): string[] {
-  const c = run.context;
-  const rows: string[][] = [];
-  const add = (what: string, value: string | undefined | null): void => {
-    if (value !== undefined && value !== null && value !== '') rows.push([what, value]);
-  };
+/** A table row: what, and its value; one without a value (undefined, null, '') is left out. */
+type Fact = [what: string, value: string | undefined | null];
+
+type Context = RunData['context'];
+
+/** The adapter: its name, vendor, architecture and device, whether it is a CPU one, its backend. */
+function adapterFacts(c: Context): Fact[] {
   const a = c.adapter;
-  if (a !== undefined) {
-    add('adapter', adapterName(c));
-    add(
+  if (a === undefined) return [];
+  return [
+    ['adapter', adapterName(c)],
+    [
       'vendor / architecture / device',
       [a.vendor, a.architecture, a.device].filter((x) => x !== undefined && x !== '').join(' / '),
-    );
-    add(
-      'CPU (fallback) adapter',
-      a.cpuDevice === true || a.isFallbackAdapter === true ? 'yes' : 'no',
-    );
-    add('backend', a.backend);
-  }
-  add('Dawn instance flags', c.dawn?.instanceFlags?.map(code).join(' '));
+    ],
+    ['CPU (fallback) adapter', a.cpuDevice === true || a.isFallbackAdapter === true ? 'yes' : 'no'],
+    ['backend', a.backend],
+  ];
+}
+
+/** Dawn's instance flags, and the toggles it ran with enabled and disabled. */
+function dawnFacts(c: Context): Fact[] {
+  const flags: Fact = ['Dawn instance flags', c.dawn?.instanceFlags?.map(code).join(' ')];
   const toggles = c.dawn?.toggles;
-  if (toggles !== undefined) {
-    add(
+  if (toggles === undefined) return [flags];
+  return [
+    flags,
+    [
       'Dawn toggles enabled',
       toggles.enabled?.length ? toggles.enabled.map(code).join(', ') : 'none',
-    );
-    add(
+    ],
+    [
       'Dawn toggles disabled',
       toggles.disabled?.length ? toggles.disabled.map(code).join(', ') : 'none',
-    );
-  }
+    ],
+  ];
+}
+
+/** Whether the timestamp self-test passed, its message and the smallest step it saw. */
+function selfTestText(ts: NonNullable<Context['timestampSelfTest']>): string {
+  const step =
+    ts.smallestStepNs === null || ts.smallestStepNs === undefined
+      ? ''
+      : `; smallest step seen ${fmtCount(ts.smallestStepNs)} ns`;
+  return `${ts.ok === true ? 'passed' : 'FAILED'}: ${ts.message ?? ''}${step}`;
+}
+
+/**
+ * What the GPU's times rest on: the timestamp self-test, what a timed pass costs, and the
+ * machine's state around the visits.
+ */
+function timingFacts(run: RunData): Fact[] {
+  const c = run.context;
   const ts = c.timestampSelfTest;
-  if (ts !== undefined) {
-    const step =
-      ts.smallestStepNs === null || ts.smallestStepNs === undefined
-        ? ''
-        : `; smallest step seen ${fmtCount(ts.smallestStepNs)} ns`;
-    add(
-      'timestamp self-test',
-      `${ts.ok === true ? 'passed' : 'FAILED'}: ${ts.message ?? ''}${step}`,
-    );
-  }
-  add('timestamp cost', timestampCostText(c.timestampCost, run.drift));
-  add('machine state', stateText(run));
-  const w = c.gpuWarmup;
-  if (w !== undefined) {
-    add(
-      'GPU warm-up',
-      `${fmtCount(Math.round(w.elapsedMs ?? 0))} ms, ${fmtCount(w.submits ?? 0)} submits; one submit ${fmtUs(w.firstSubmitUs)} µs first, ${fmtUs(w.lastSubmitUs)} µs last; ${w.stable === true ? 'settled' : 'not settled within its limit'}`,
-    );
-  }
-  const hold = c.clockHold;
-  if (hold !== undefined) add('clock hold', clockHoldText(hold));
+  return [
+    ['timestamp self-test', ts === undefined ? undefined : selfTestText(ts)],
+    ['timestamp cost', timestampCostText(c.timestampCost, run.drift)],
+    ['machine state', stateText(run)],
+  ];
+}
+
+/** The GPU warm-up: how long it took, what one submit cost first and last, whether it settled. */
+function warmupText(w: NonNullable<Context['gpuWarmup']>): string {
+  return `${fmtCount(Math.round(w.elapsedMs ?? 0))} ms, ${fmtCount(w.submits ?? 0)} submits; one submit ${fmtUs(w.firstSubmitUs)} µs first, ${fmtUs(w.lastSubmitUs)} µs last; ${w.stable === true ? 'settled' : 'not settled within its limit'}`;
+}
+
+/** Each time the device was replaced: after what, where in the run, and what was done. */
+function replacementsText(replaced: NonNullable<Context['deviceReplacements']>): string {
+  return replaced
+    .map(
+      (r) =>
+        `after ${r.reason ?? 'a wedged queue'} (round ${(r.round ?? 0) + 1}, ${code(r.group ?? '?')}, ${(r.atS ?? 0).toFixed(1)} s): a fresh device, every group prepared anew on it`,
+    )
+    .join('; ');
+}
+
+/** The GPU over the run: its warm-up, the clock hold, and the devices replaced. */
+function gpuFacts(c: Context): Fact[] {
   const replaced = c.deviceReplacements ?? [];
-  if (replaced.length > 0)
-    add(
-      'device replaced',
-      replaced
-        .map(
-          (r) =>
-            `after ${r.reason ?? 'a wedged queue'} (round ${(r.round ?? 0) + 1}, ${code(r.group ?? '?')}, ${(r.atS ?? 0).toFixed(1)} s): a fresh device, every group prepared anew on it`,
-        )
-        .join('; '),
-    );
+  return [
+    ['GPU warm-up', c.gpuWarmup === undefined ? undefined : warmupText(c.gpuWarmup)],
+    ['clock hold', c.clockHold === undefined ? undefined : clockHoldText(c.clockHold)],
+    ['device replaced', replaced.length > 0 ? replacementsText(replaced) : undefined],
+  ];
+}
+
+/**
+ * The sampling of a run: in rounds (samplingText), or, in a run made before rounds, per case
+ * alone.
+ */
+function samplingFact(s: Record<string, number>): Fact {
+  if (s['rounds'] !== undefined) return ['sampling', samplingText(s)];
+  return [
+    'sampling per case',
+    `${s['minSamples'] ?? '?'}–${s['maxSamples'] ?? '?'} samples of each kind, at most ${fmtCount(s['maxTimeMs'] ?? 0)} ms, noise target ±${fmtPercent(s['maxNoise'])} on the median; warm-up ${fmtCount(s['warmupMs'] ?? 0)} ms`,
+  ];
+}
+
+/**
+ * How the cases were measured: the profile and sampling, the processes, the samples dropped for
+ * garbage collection, and whether the results were verified.
+ */
+function measurementFacts(run: RunData): Fact[] {
+  const c = run.context;
   const s = c.options?.sampling;
-  if (c.options?.profile !== undefined) add('profile', c.options.profile);
-  if (s !== undefined) {
-    if (s['rounds'] === undefined) {
-      add(
-        'sampling per case',
-        `${s['minSamples'] ?? '?'}–${s['maxSamples'] ?? '?'} samples of each kind, at most ${fmtCount(s['maxTimeMs'] ?? 0)} ms, noise target ±${fmtPercent(s['maxNoise'])} on the median; warm-up ${fmtCount(s['warmupMs'] ?? 0)} ms`,
-      );
-    } else {
-      add('sampling', samplingText(s));
-    }
-  }
-  add('processes', processesText(c.processes));
-  add('samples dropped for garbage collection', gcText(run.summary));
-  add(
-    'verified against the CPU reference',
-    c.options?.verify === false
-      ? 'no (--no-verify)'
-      : c.options?.verify === true
-        ? 'yes'
-        : undefined,
-  );
-  add('seed', c.options?.seed === undefined ? undefined : String(c.options.seed));
-  add('run id', c.runId);
-  add(
-    'started / finished (UTC)',
-    c.startedAt === undefined ? undefined : `${c.startedAt} / ${c.finishedAt ?? 'not finished'}`,
-  );
-  add(
-    'command line',
-    c.commandLine === undefined ? undefined : code(`launchbench ${c.commandLine.join(' ')}`),
-  );
-  add('git commit', c.gitCommit);
+  const verify = c.options?.verify;
+  return [
+    ['profile', c.options?.profile],
+    ...(s === undefined ? [] : [samplingFact(s)]),
+    ['processes', processesText(c.processes)],
+    ['samples dropped for garbage collection', gcText(run.summary)],
+    [
+      'verified against the CPU reference',
+      verify === false ? 'no (--no-verify)' : verify === true ? 'yes' : undefined,
+    ],
+  ];
+}
+
+/** Which run it is: the seed, its id, when it ran, its command line and the git commit. */
+function provenanceFacts(c: Context): Fact[] {
+  return [
+    ['seed', c.options?.seed === undefined ? undefined : String(c.options.seed)],
+    ['run id', c.runId],
+    [
+      'started / finished (UTC)',
+      c.startedAt === undefined ? undefined : `${c.startedAt} / ${c.finishedAt ?? 'not finished'}`,
+    ],
+    [
+      'command line',
+      c.commandLine === undefined ? undefined : code(`launchbench ${c.commandLine.join(' ')}`),
+    ],
+    ['git commit', c.gitCommit],
+  ];
+}
+
+/** What it ran on besides the GPU: the packages, node, the OS and the CPU. */
+function hostFacts(c: Context): Fact[] {
   const pkgs = c.packages;
-  if (pkgs !== undefined) {
-    add(
+  return [
+    [
       'packages',
-      Object.entries(pkgs)
-        .filter(([, v]) => v !== null)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', '),
-    );
-  }
-  add('node', c.node);
-  add(
-    'OS',
-    c.os === undefined
-      ? undefined
-      : `${c.os.platform ?? ''} ${c.os.release ?? ''} ${c.os.arch ?? ''}`.trim(),
-  );
-  add('CPU', c.cpu === undefined ? undefined : cpuText(c.cpu));
+      pkgs === undefined
+        ? undefined
+        : Object.entries(pkgs)
+            .filter(([, v]) => v !== null)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', '),
+    ],
+    ['node', c.node],
+    [
+      'OS',
+      c.os === undefined
+        ? undefined
+        : `${c.os.platform ?? ''} ${c.os.release ?? ''} ${c.os.arch ?? ''}`.trim(),
+    ],
+    ['CPU', c.cpu === undefined ? undefined : cpuText(c.cpu)],
+  ];
+}
+
+/** The table, one group of facts after another; none without a single fact. */
+export function facts(run: RunData): string[] {
+  const c = run.context;
+  const rows = [
+    ...adapterFacts(c),
+    ...dawnFacts(c),
+    ...timingFacts(run),
+    ...gpuFacts(c),
+    ...measurementFacts(run),
+    ...provenanceFacts(c),
+    ...hostFacts(c),
+  ].filter((f): f is [string, string] => f[1] !== undefined && f[1] !== null && f[1] !== '');
   if (rows.length === 0) return [];
   return ['## The run', '', ...table(['what', 'value'], rows), ''];
 }

@@ -32,74 +32,83 @@ const why = (r: SummaryRow): string =>
 const byStrategy = (rows: readonly SummaryRow[], strategy: string): SummaryRow | undefined =>
   rows.find((r) => r.strategy === strategy && isOk(r));
 
-/** The headline sentences for one workload at its tiny case. */
-function headlineFor(run: RunData, workload: string, isMain: boolean): string[] {
-  const tiny = tinyCase(run, workload);
-  const first = tiny?.find(isOk);
-  if (tiny === undefined || first === undefined) return [];
-  const out: string[] = [];
-  const at = `${fmtCount(first.elements)} elements per kernel and K = ${fmtCount(first.kernels)} kernels`;
-  const baseline = byStrategy(tiny, 'submit-wait');
-  const vsBaseline = (r: SummaryRow): string => {
+/** Against the `submit-wait` baseline of the tiny case: how much faster or slower `r` is. */
+function vsBaseline(r: SummaryRow, baseline: SummaryRow | undefined): string {
+  const s = r.speedupVsSubmitWait;
+  if (baseline === undefined || s === null || r === baseline) return '';
+  return s >= 1
+    ? `, ${fmtRatio(s)} faster than submit-and-wait`
+    : `, ${fmtRatio(1 / s)} slower than submit-and-wait`;
+}
+
+/** The spread of a row's wall time per kernel. */
+const range = (r: SummaryRow): string =>
+  `p10–p90 ${fmtUs(r.wallUsPerKernelP10)}–${fmtUs(r.wallUsPerKernelP90)} µs`;
+
+/**
+ * A strategy that encodes before the timer: what that costs, and the total against
+ * `dispatch-each` (WebGPU cannot replay a command buffer, so with its encoding counted the
+ * comparison is honest; the word follows the numbers).
+ */
+function preEncoded(r: SummaryRow, tiny: readonly SummaryRow[]): string {
+  const one = byStrategy(tiny, 'dispatch-each');
+  const pre = r.preEncodeUsPerKernel;
+  const total =
+    pre === null || pre <= 0 || r.wallUsPerKernel === null ? null : r.wallUsPerKernel + pre;
+  if (total === null) return '';
+  const against =
+    one?.wallUsPerKernel == null
+      ? ''
+      : `, ${total <= one.wallUsPerKernel ? 'no more than' : 'more than'} \`dispatch-each\`'s ${fmtUs(one.wallUsPerKernel)} µs`;
+  return `; encoding them beforehand, outside the timer, costs ${fmtUs(pre)} µs per kernel, so with their encoding, as WebGPU must redo it for every submit, they cost ${fmtUs(total)} µs${against}`;
+}
+
+/**
+ * A workload other than the main one: one compact sentence, each strategy's wall time per
+ * kernel at the tiny case (`at`) with its speed-up, and why the others are missing.
+ */
+function compactHeadline(
+  workload: string,
+  at: string,
+  tiny: readonly SummaryRow[],
+  baseline: SummaryRow | undefined,
+): string {
+  const figures = tiny.filter(isOk).map((r) => {
     const s = r.speedupVsSubmitWait;
-    if (baseline === undefined || s === null || r === baseline) return '';
-    return s >= 1
-      ? `, ${fmtRatio(s)} faster than submit-and-wait`
-      : `, ${fmtRatio(1 / s)} slower than submit-and-wait`;
-  };
-  const range = (r: SummaryRow): string =>
-    `p10–p90 ${fmtUs(r.wallUsPerKernelP10)}–${fmtUs(r.wallUsPerKernelP90)} µs`;
-  /**
-   * A strategy that encodes before the timer: what that costs, and the total against
-   * `dispatch-each` (WebGPU cannot replay a command buffer, so with its encoding counted the
-   * comparison is honest; the word follows the numbers).
-   */
-  const preEncoded = (r: SummaryRow): string => {
-    const one = byStrategy(tiny, 'dispatch-each');
-    const pre = r.preEncodeUsPerKernel;
-    const total =
-      pre === null || pre <= 0 || r.wallUsPerKernel === null ? null : r.wallUsPerKernel + pre;
-    if (total === null) return '';
-    const against =
-      one?.wallUsPerKernel == null
+    const rel =
+      baseline === undefined || r === baseline || s === null
         ? ''
-        : `, ${total <= one.wallUsPerKernel ? 'no more than' : 'more than'} \`dispatch-each\`'s ${fmtUs(one.wallUsPerKernel)} µs`;
-    return `; encoding them beforehand, outside the timer, costs ${fmtUs(pre)} µs per kernel, so with their encoding, as WebGPU must redo it for every submit, they cost ${fmtUs(total)} µs${against}`;
-  };
-  if (!isMain) {
-    // The other workloads: one compact sentence each, the main one has the full list.
-    const figures = tiny.filter(isOk).map((r) => {
-      const s = r.speedupVsSubmitWait;
-      const rel =
-        baseline === undefined || r === baseline || s === null
-          ? ''
-          : s >= 1
-            ? ` (${fmtRatio(s)} faster)`
-            : ` (${fmtRatio(1 / s)} slower)`;
-      return `${code(r.strategy)} ${fmtUs(r.wallUsPerKernel)} µs${rel}`;
-    });
-    const missing = tiny.filter((r) => !isOk(r)).map((r) => `${code(r.strategy)} ${why(r)}`);
-    return [
-      `**${workload}** at ${at}, wall time per kernel${baseline === undefined ? '' : ' (speed-up against `submit-wait`)'}: ${listing(figures)}${missing.length === 0 ? '' : `; ${listing(missing)}`}.`,
-    ];
-  }
-  const backend = run.context.adapter?.backend;
-  out.push(
-    `On this GPU (**${adapterName(run.context)}**${backend === undefined ? '' : `, backend ${backend}`}), ${workload} at ${at}:`,
-  );
+        : s >= 1
+          ? ` (${fmtRatio(s)} faster)`
+          : ` (${fmtRatio(1 / s)} slower)`;
+    return `${code(r.strategy)} ${fmtUs(r.wallUsPerKernel)} µs${rel}`;
+  });
+  const missing = tiny.filter((r) => !isOk(r)).map((r) => `${code(r.strategy)} ${why(r)}`);
+  return `**${workload}** at ${at}, wall time per kernel${baseline === undefined ? '' : ' (speed-up against `submit-wait`)'}: ${listing(figures)}${missing.length === 0 ? '' : `; ${listing(missing)}`}.`;
+}
+
+/**
+ * One item per registered strategy measured at the tiny case, in its own words
+ * (Strategy.headline); none for a strategy not there, or one whose words are another's.
+ */
+function strategyItems(tiny: readonly SummaryRow[], baseline: SummaryRow | undefined): string[] {
   const items: string[] = [];
-  // One sentence per registered strategy measured at the tiny case, in its own words
-  // (Strategy.headline); none for a strategy not there, or one whose words are another's.
   for (const strategy of STRATEGIES) {
     const r = byStrategy(tiny, strategy.id);
     if (r === undefined || strategy.headline === null) continue;
     const { says, bold = false, note = '' } = strategy.headline;
     const wall = `${fmtUs(r.wallUsPerKernel)} µs`;
-    const where = r === baseline ? `, ${range(r)}` : vsBaseline(r);
+    const where = r === baseline ? `, ${range(r)}` : vsBaseline(r, baseline);
     items.push(
-      `${says.replace('{wall}', bold ? `**${wall}**` : wall)} (${code(strategy.id)}${note}${where}${preEncoded(r)});`,
+      `${says.replace('{wall}', bold ? `**${wall}**` : wall)} (${code(strategy.id)}${note}${where}${preEncoded(r, tiny)});`,
     );
   }
+  return items;
+}
+
+/** The strategies of the tiny case not quoted: not measured, or below the sample floor. */
+function unquotedItems(tiny: readonly SummaryRow[]): string[] {
+  const items: string[] = [];
   const notRun = tiny.filter((r) => !isMeasured(r));
   if (notRun.length > 0) {
     items.push(
@@ -112,18 +121,47 @@ function headlineFor(run: RunData, workload: string, isMain: boolean): string[] 
       `not quoted, too few samples (below the floor): ${listing(short.map((r) => code(r.strategy)))};`,
     );
   }
-  const ok = tiny.filter(isOk);
-  const best = ok.reduce<SummaryRow | undefined>(
-    (m, r) =>
-      m === undefined || (r.wallUsPerKernel ?? Infinity) < (m.wallUsPerKernel ?? Infinity) ? r : m,
-    undefined,
-  );
-  if (best !== undefined) {
-    items.push(
-      `the fastest here is ${code(best.strategy)} at ${fmtUs(best.wallUsPerKernel)} µs per kernel${baseline === undefined || best === baseline ? '' : `, ${fmtRatio(best.speedupVsSubmitWait)} faster than ${code('submit-wait')}`}.`,
+  return items;
+}
+
+/** The fastest strategy of the tiny case, with its speed-up against `submit-wait`; none if none. */
+function fastestItem(tiny: readonly SummaryRow[], baseline: SummaryRow | undefined): string[] {
+  const best = tiny
+    .filter(isOk)
+    .reduce<SummaryRow | undefined>(
+      (m, r) =>
+        m === undefined || (r.wallUsPerKernel ?? Infinity) < (m.wallUsPerKernel ?? Infinity)
+          ? r
+          : m,
+      undefined,
     );
-  }
-  return [...out, ...items.map((i) => `- ${i}`)];
+  if (best === undefined) return [];
+  return [
+    `the fastest here is ${code(best.strategy)} at ${fmtUs(best.wallUsPerKernel)} µs per kernel${baseline === undefined || best === baseline ? '' : `, ${fmtRatio(best.speedupVsSubmitWait)} faster than ${code('submit-wait')}`}.`,
+  ];
+}
+
+/**
+ * The headline sentences for one workload at its tiny case: for the main one, a sentence on
+ * where it ran and a list, one item per strategy; for the others, one compact sentence.
+ */
+function headlineFor(run: RunData, workload: string, isMain: boolean): string[] {
+  const tiny = tinyCase(run, workload);
+  const first = tiny?.find(isOk);
+  if (tiny === undefined || first === undefined) return [];
+  const at = `${fmtCount(first.elements)} elements per kernel and K = ${fmtCount(first.kernels)} kernels`;
+  const baseline = byStrategy(tiny, 'submit-wait');
+  if (!isMain) return [compactHeadline(workload, at, tiny, baseline)];
+  const backend = run.context.adapter?.backend;
+  const items = [
+    ...strategyItems(tiny, baseline),
+    ...unquotedItems(tiny),
+    ...fastestItem(tiny, baseline),
+  ];
+  return [
+    `On this GPU (**${adapterName(run.context)}**${backend === undefined ? '' : `, backend ${backend}`}), ${workload} at ${at}:`,
+    ...items.map((i) => `- ${i}`),
+  ];
 }
 
 /** Strategies whose K-fit the headline quotes, in this order. */

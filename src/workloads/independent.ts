@@ -19,7 +19,7 @@
  */
 import { ProgramCache, readWords } from './resources.ts';
 import { compileShader } from '../gpu/shaders.ts';
-import { alignUp, gridFor, uniformSlotBytes } from './grid.ts';
+import { alignUp, gridFor, uniformSlotBytes, type Grid } from './grid.ts';
 import { mapMix } from './map.ts';
 import { randomWords } from './random.ts';
 import type {
@@ -96,40 +96,60 @@ export const independentWorkload: Workload = {
   },
 };
 
-async function prepareIndependent(
-  device: GPUDevice,
-  params: CaseParams,
-  limits: DeviceLimits,
-): Promise<PreparedCase> {
-  const { elements, kernels, intensity, workgroupSize } = params;
+/** Where an independent case runs: its grids, the persistent grid and buffer sizes. */
+interface IndependentGeometry {
+  /** Output elements: every task's N, concatenated. */
+  total: number;
+  /** One invocation per element of one task (`steps`). */
+  taskGrid: Grid;
+  /** One invocation per element of every task (`fused`). */
+  fusedGrid: Grid;
+  persistentWorkgroups: number;
+  /** Stride of the per-task parameter slots (read through dynamic offsets). */
+  slotBytes: number;
+  /** Size of one task's output buffer (`steps`). */
+  taskBytes: number;
+  /** Size of the input, of the concatenated output and of the read-back. */
+  totalBytes: number;
+}
+
+/** The geometry of a case; a grid past the device's limits is a RangeError (gridFor). */
+function independentGeometry(params: CaseParams, limits: DeviceLimits): IndependentGeometry {
+  const { elements, kernels, workgroupSize } = params;
   const total = elements * kernels;
   const perDim = limits['maxComputeWorkgroupsPerDimension'] ?? 65535;
   const taskGrid = gridFor(elements, workgroupSize, perDim);
   const fusedGrid = gridFor(total, workgroupSize, perDim);
-  const slot = uniformSlotBytes(limits);
   const tickets = Math.ceil(elements / workgroupSize) * kernels;
-  const persistentWorkgroups = Math.max(1, Math.min(params.persistentWorkgroups, tickets, perDim));
-  const module = await compileShader(device, 'independent');
-  const constants = { WORKGROUP_SIZE: workgroupSize };
+  return {
+    total,
+    taskGrid,
+    fusedGrid,
+    persistentWorkgroups: Math.max(1, Math.min(params.persistentWorkgroups, tickets, perDim)),
+    slotBytes: uniformSlotBytes(limits),
+    taskBytes: alignUp(Math.max(4, elements * 4), 4),
+    totalBytes: alignUp(Math.max(4, total * 4), 4),
+  };
+}
 
-  const taskBytes = alignUp(Math.max(4, elements * 4), 4);
-  const totalBytes = alignUp(Math.max(4, total * 4), 4);
-  const input = device.createBuffer({
-    label: 'independent.input',
-    size: totalBytes,
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
-  });
-  const readback = device.createBuffer({
-    label: 'independent.readback',
-    size: totalBytes,
-    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-  });
+/**
+ * The uniform buffer of per-task parameters, written once: slot t holds task t's `Params` of
+ * shaders/independent.wgsl, `slotBytes` apart so that a dispatch selects its task by dynamic
+ * offset.
+ */
+function independentParamBuffer(
+  device: GPUDevice,
+  params: CaseParams,
+  geometry: IndependentGeometry,
+): GPUBuffer {
+  const { elements, kernels, intensity } = params;
+  const { slotBytes } = geometry;
   const paramBuffer = device.createBuffer({
     label: 'independent.params',
-    size: kernels * slot,
+    size: kernels * slotBytes,
     usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
   });
-  const words = new Uint32Array((kernels * slot) / 4);
+  const words = new Uint32Array((kernels * slotBytes) / 4);
   for (let t = 0; t < kernels; t++) {
     words.set(
       [
@@ -137,169 +157,250 @@ async function prepareIndependent(
         intensity,
         kernels,
         t,
-        taskGrid.rowWorkgroups,
-        persistentWorkgroups,
-        fusedGrid.rowWorkgroups,
+        geometry.taskGrid.rowWorkgroups,
+        geometry.persistentWorkgroups,
+        geometry.fusedGrid.rowWorkgroups,
       ],
-      (t * slot) / 4,
+      (t * slotBytes) / 4,
     );
   }
   device.queue.writeBuffer(paramBuffer, 0, words);
-  const queue = device.createBuffer({
-    label: 'independent.queue',
-    size: 8,
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
-  });
-  device.queue.writeBuffer(queue, 0, new Uint32Array(2));
-  const paramsBinding = { buffer: paramBuffer, offset: 0, size: PARAM_WORDS * 4 };
+  return paramBuffer;
+}
 
-  // Output buffers are created with the program that writes them.
-  const taskBuffers: GPUBuffer[] = [];
-  let concatenated: GPUBuffer | undefined;
-  const concatenatedOutput = (): GPUBuffer => {
-    concatenated ??= device.createBuffer({
+async function prepareIndependent(
+  device: GPUDevice,
+  params: CaseParams,
+  limits: DeviceLimits,
+): Promise<PreparedCase> {
+  const geometry = independentGeometry(params, limits);
+  const module = await compileShader(device, 'independent');
+  return new IndependentCase(device, params, geometry, module);
+}
+
+/**
+ * A prepared independent case: the input, the per-task parameters and the persistent program's
+ * ticket queue; each program built on first request, with the output buffers it writes.
+ */
+class IndependentCase implements PreparedCase {
+  private readonly input: GPUBuffer;
+  private readonly readback: GPUBuffer;
+  private readonly paramBuffer: GPUBuffer;
+  private readonly queue: GPUBuffer;
+  /** One task's `Params`: the slot a dynamic offset selects (`steps`), else slot 0. */
+  private readonly paramsBinding: GPUBufferBinding;
+  private readonly constants: Record<string, number>;
+  /** One output buffer per task, made by the `steps` program. */
+  private readonly taskBuffers: GPUBuffer[] = [];
+  /** Every task's output, concatenated: made by the first of `fused` and `persistent`. */
+  private concatenated: GPUBuffer | undefined;
+  private readonly programs = new ProgramCache((kind) => this.build(kind));
+  private lastRequested: ProgramKind | undefined;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly params: CaseParams,
+    private readonly geometry: IndependentGeometry,
+    private readonly module: GPUShaderModule,
+  ) {
+    this.constants = { WORKGROUP_SIZE: params.workgroupSize };
+    this.input = device.createBuffer({
+      label: 'independent.input',
+      size: geometry.totalBytes,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    });
+    this.readback = device.createBuffer({
+      label: 'independent.readback',
+      size: geometry.totalBytes,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    this.paramBuffer = independentParamBuffer(device, params, geometry);
+    this.queue = device.createBuffer({
+      label: 'independent.queue',
+      size: 8,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    });
+    device.queue.writeBuffer(this.queue, 0, new Uint32Array(2));
+    this.paramsBinding = { buffer: this.paramBuffer, offset: 0, size: PARAM_WORDS * 4 };
+  }
+
+  async program(kind: ProgramKind): Promise<Program> {
+    const program = await this.programs.get(kind);
+    this.lastRequested = kind;
+    return program;
+  }
+
+  writeInput(data: Uint32Array): void {
+    const { device, taskBuffers, concatenated } = this;
+    device.queue.writeBuffer(this.input, 0, data);
+    // Zero every output: a strategy that skipped a task must not pass on an earlier result.
+    const encoder = device.createCommandEncoder({ label: 'independent.clear' });
+    for (const b of [...taskBuffers, ...(concatenated === undefined ? [] : [concatenated])]) {
+      encoder.clearBuffer(b);
+    }
+    device.queue.submit([encoder.finish()]);
+  }
+
+  async readOutput(kind?: ProgramKind): Promise<Uint32Array> {
+    const { readback, geometry } = this;
+    const { elements } = this.params;
+    const ran = kind ?? this.lastRequested;
+    if (ran === undefined || !this.programs.has(ran)) {
+      throw new Error(`independent: no ${ran ?? ''} program has run, nothing to read`);
+    }
+    return readWords(this.device, readback, geometry.total, 'independent.readback', (encoder) => {
+      if (ran === 'steps') {
+        // Gather the per-task buffers into the concatenated layout.
+        this.taskBuffers.forEach((b, t) =>
+          encoder.copyBufferToBuffer(b, 0, readback, t * elements * 4, elements * 4),
+        );
+      } else {
+        encoder.copyBufferToBuffer(this.concatenatedOutput(), 0, readback, 0, geometry.totalBytes);
+      }
+    });
+  }
+
+  destroy(): void {
+    const { input, readback, paramBuffer, queue, taskBuffers } = this;
+    for (const b of [input, readback, paramBuffer, queue, ...taskBuffers]) b.destroy();
+    this.concatenated?.destroy();
+  }
+
+  /** Builds the program of this kind; the ProgramCache calls it once per kind. */
+  private build(kind: ProgramKind): Promise<Program> {
+    switch (kind) {
+      case 'steps':
+        return this.stepsProgram();
+      case 'fused':
+        return this.fusedProgram();
+      case 'persistent':
+        return this.persistentProgram();
+    }
+  }
+
+  /** The output `fused` and `persistent` write, every task's result concatenated (made once). */
+  private concatenatedOutput(): GPUBuffer {
+    this.concatenated ??= this.device.createBuffer({
       label: 'independent.output',
-      size: totalBytes,
+      size: this.geometry.totalBytes,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
     });
-    return concatenated;
-  };
-  const pipeline = (entryPoint: string): Promise<GPUComputePipeline> =>
-    device.createComputePipelineAsync({
+    return this.concatenated;
+  }
+
+  /** A pipeline of shaders/independent.wgsl with the bind group layout the shader implies. */
+  private pipeline(entryPoint: string): Promise<GPUComputePipeline> {
+    return this.device.createComputePipelineAsync({
       label: `independent.${entryPoint}`,
       layout: 'auto',
-      compute: { module, entryPoint, constants },
+      compute: { module: this.module, entryPoint, constants: this.constants },
     });
+  }
 
-  const buildProgram = async (kind: ProgramKind): Promise<Program> => {
-    switch (kind) {
-      case 'steps': {
-        const layout = device.createBindGroupLayout({
-          entries: [
-            {
-              binding: 0,
-              visibility: GPUShaderStage.COMPUTE,
-              buffer: { type: 'read-only-storage' },
-            },
-            { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } },
-            {
-              binding: 2,
-              visibility: GPUShaderStage.COMPUTE,
-              buffer: { type: 'uniform', hasDynamicOffset: true },
-            },
-          ],
-        });
-        const taskPipeline = await device.createComputePipelineAsync({
-          label: 'independent.task_main.dynamic',
-          layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-          compute: { module, entryPoint: 'task_main', constants },
-        });
-        const dispatches: Dispatch[] = [];
-        for (let t = 0; t < kernels; t++) {
-          const output = device.createBuffer({
-            label: `independent.task${t}`,
-            size: taskBytes,
-            usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-          });
-          taskBuffers.push(output);
-          const bindGroup = device.createBindGroup({
-            layout,
-            entries: [
-              { binding: 0, resource: { buffer: input } },
-              { binding: 1, resource: { buffer: output } },
-              { binding: 2, resource: paramsBinding },
-            ],
-          });
-          dispatches.push({
-            pipeline: taskPipeline,
-            bindGroup,
-            dynamicOffsets: [t * slot],
-            workgroups: taskGrid.workgroups,
-          });
-        }
-        return { kind, dispatches, notes: {} };
-      }
-      case 'fused': {
-        const p = await pipeline('fused_main');
-        const bindGroup = device.createBindGroup({
-          layout: p.getBindGroupLayout(0),
-          entries: [
-            { binding: 0, resource: { buffer: input } },
-            { binding: 1, resource: { buffer: concatenatedOutput() } },
-            { binding: 2, resource: paramsBinding },
-          ],
-        });
-        return {
-          kind,
-          dispatches: [
-            { pipeline: p, bindGroup, dynamicOffsets: [], workgroups: fusedGrid.workgroups },
-          ],
-          notes: {},
-        };
-      }
-      case 'persistent': {
-        const p = await pipeline('persistent_main');
-        const bindGroup = device.createBindGroup({
-          layout: p.getBindGroupLayout(0),
-          entries: [
-            { binding: 0, resource: { buffer: input } },
-            { binding: 1, resource: { buffer: concatenatedOutput() } },
-            { binding: 2, resource: paramsBinding },
-            { binding: 3, resource: { buffer: queue } },
-          ],
-        });
-        return {
-          kind,
-          dispatches: [
-            {
-              pipeline: p,
-              bindGroup,
-              dynamicOffsets: [],
-              workgroups: [persistentWorkgroups, 1, 1],
-            },
-          ],
-          notes: { persistentWorkgroups },
-        };
-      }
+  /**
+   * `steps`: one dispatch per task through one pipeline, each selecting its task's parameters by
+   * dynamic offset (hence an explicit layout) and writing its own buffer (see the file's header).
+   */
+  private async stepsProgram(): Promise<Program> {
+    const { device } = this;
+    const layout = device.createBindGroupLayout({
+      entries: [
+        {
+          binding: 0,
+          visibility: GPUShaderStage.COMPUTE,
+          buffer: { type: 'read-only-storage' },
+        },
+        { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } },
+        {
+          binding: 2,
+          visibility: GPUShaderStage.COMPUTE,
+          buffer: { type: 'uniform', hasDynamicOffset: true },
+        },
+      ],
+    });
+    const taskPipeline = await device.createComputePipelineAsync({
+      label: 'independent.task_main.dynamic',
+      layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      compute: { module: this.module, entryPoint: 'task_main', constants: this.constants },
+    });
+    const dispatches: Dispatch[] = [];
+    for (let t = 0; t < this.params.kernels; t++) {
+      dispatches.push(this.taskDispatch(t, layout, taskPipeline));
     }
-  };
-  const programs = new ProgramCache(buildProgram);
-  let lastRequested: ProgramKind | undefined;
+    return { kind: 'steps', dispatches, notes: {} };
+  }
 
-  return {
-    async program(kind) {
-      const program = await programs.get(kind);
-      lastRequested = kind;
-      return program;
-    },
-    writeInput(data) {
-      device.queue.writeBuffer(input, 0, data);
-      // Zero every output: a strategy that skipped a task must not pass on an earlier result.
-      const encoder = device.createCommandEncoder({ label: 'independent.clear' });
-      for (const b of [...taskBuffers, ...(concatenated === undefined ? [] : [concatenated])]) {
-        encoder.clearBuffer(b);
-      }
-      device.queue.submit([encoder.finish()]);
-    },
-    async readOutput(kind) {
-      const ran = kind ?? lastRequested;
-      if (ran === undefined || !programs.has(ran)) {
-        throw new Error(`independent: no ${ran ?? ''} program has run, nothing to read`);
-      }
-      return readWords(device, readback, total, 'independent.readback', (encoder) => {
-        if (ran === 'steps') {
-          // Gather the per-task buffers into the concatenated layout.
-          taskBuffers.forEach((b, t) =>
-            encoder.copyBufferToBuffer(b, 0, readback, t * elements * 4, elements * 4),
-          );
-        } else {
-          encoder.copyBufferToBuffer(concatenatedOutput(), 0, readback, 0, totalBytes);
-        }
-      });
-    },
-    destroy() {
-      for (const b of [input, readback, paramBuffer, queue, ...taskBuffers]) b.destroy();
-      concatenated?.destroy();
-    },
-  };
+  /** Task t's dispatch of `steps`, with the output buffer it writes and its bind group. */
+  private taskDispatch(
+    t: number,
+    layout: GPUBindGroupLayout,
+    taskPipeline: GPUComputePipeline,
+  ): Dispatch {
+    const output = this.device.createBuffer({
+      label: `independent.task${t}`,
+      size: this.geometry.taskBytes,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+    this.taskBuffers.push(output);
+    const bindGroup = this.device.createBindGroup({
+      layout,
+      entries: [
+        { binding: 0, resource: { buffer: this.input } },
+        { binding: 1, resource: { buffer: output } },
+        { binding: 2, resource: this.paramsBinding },
+      ],
+    });
+    return {
+      pipeline: taskPipeline,
+      bindGroup,
+      dynamicOffsets: [t * this.geometry.slotBytes],
+      workgroups: this.geometry.taskGrid.workgroups,
+    };
+  }
+
+  /** `fused`: one dispatch of one invocation per element of every task. */
+  private async fusedProgram(): Promise<Program> {
+    const p = await this.pipeline('fused_main');
+    const bindGroup = this.device.createBindGroup({
+      layout: p.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: this.input } },
+        { binding: 1, resource: { buffer: this.concatenatedOutput() } },
+        { binding: 2, resource: this.paramsBinding },
+      ],
+    });
+    const { workgroups } = this.geometry.fusedGrid;
+    return {
+      kind: 'fused',
+      dispatches: [{ pipeline: p, bindGroup, dynamicOffsets: [], workgroups }],
+      notes: {},
+    };
+  }
+
+  /** `persistent`: one dispatch of P workgroups pulling (task, chunk) tickets from the queue. */
+  private async persistentProgram(): Promise<Program> {
+    const { persistentWorkgroups } = this.geometry;
+    const p = await this.pipeline('persistent_main');
+    const bindGroup = this.device.createBindGroup({
+      layout: p.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: this.input } },
+        { binding: 1, resource: { buffer: this.concatenatedOutput() } },
+        { binding: 2, resource: this.paramsBinding },
+        { binding: 3, resource: { buffer: this.queue } },
+      ],
+    });
+    return {
+      kind: 'persistent',
+      dispatches: [
+        {
+          pipeline: p,
+          bindGroup,
+          dynamicOffsets: [],
+          workgroups: [persistentWorkgroups, 1, 1],
+        },
+      ],
+      notes: { persistentWorkgroups },
+    };
+  }
 }

@@ -12,7 +12,7 @@
  */
 import { ProgramCache, readGridFailure, readWords } from './resources.ts';
 import { compileShader } from '../gpu/shaders.ts';
-import { alignUp, gridFor, uniformSlotBytes } from './grid.ts';
+import { alignUp, gridFor, uniformSlotBytes, type Grid } from './grid.ts';
 import { mapMix } from './map.ts';
 import { randomWords } from './random.ts';
 import type {
@@ -187,43 +187,55 @@ export const stencilWorkload: Workload = {
   },
 };
 
-async function prepareStencil(
-  device: GPUDevice,
-  params: CaseParams,
-  limits: DeviceLimits,
-): Promise<PreparedCase> {
-  const { elements, kernels, intensity, workgroupSize } = params;
+/** Where a stencil case runs: its grids, the fused tile, the persistent grid and buffer sizes. */
+interface StencilGeometry {
+  /** One invocation per element (`steps`). */
+  grid: Grid;
+  /** The fused program's tile (fusedTile), one workgroup per tile. */
+  tiling: { tile: number; span: number };
+  tileGrid: Grid;
+  persistentWorkgroups: number;
+  /** Stride of the per-step parameter slots (read through dynamic offsets). */
+  slotBytes: number;
+  /** Size of the input, of each plane and of the read-back. */
+  dataBytes: number;
+}
+
+/** The geometry of a case; a grid past the device's limits is a RangeError (gridFor). */
+function stencilGeometry(params: CaseParams, limits: DeviceLimits): StencilGeometry {
+  const { elements, workgroupSize } = params;
   const perDim = limits['maxComputeWorkgroupsPerDimension'] ?? 65535;
   const grid = gridFor(elements, workgroupSize, perDim);
-  const slot = uniformSlotBytes(limits);
-  const fusedAvailable =
-    stencilWorkload.programUnavailable?.('fused', params, limits) === undefined;
   const tiling = fusedTile(params, limits);
   const tileGrid = gridFor(elements, tiling.tile, perDim);
   const chunks = Math.ceil(elements / workgroupSize);
-  const persistentWorkgroups = Math.max(1, Math.min(params.persistentWorkgroups, chunks, perDim));
-  const module = await compileShader(device, 'stencil');
+  return {
+    grid,
+    tiling,
+    tileGrid,
+    persistentWorkgroups: Math.max(1, Math.min(params.persistentWorkgroups, chunks, perDim)),
+    slotBytes: uniformSlotBytes(limits),
+    dataBytes: alignUp(Math.max(4, elements * 4), 4),
+  };
+}
 
-  const dataBytes = alignUp(Math.max(4, elements * 4), 4);
-  const storage = (label: string, extra: number): GPUBuffer =>
-    device.createBuffer({ label, size: dataBytes, usage: GPUBufferUsage.STORAGE | extra });
-  const input = storage('stencil.input', GPUBufferUsage.COPY_DST);
-  // planes[0] (P0) always ends up holding the result; see shaders/stencil.wgsl.
-  const planes = [
-    storage('stencil.p0', GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST),
-    storage('stencil.p1', GPUBufferUsage.COPY_DST),
-  ] as const;
-  const readback = device.createBuffer({
-    label: 'stencil.readback',
-    size: dataBytes,
-    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-  });
+/**
+ * The uniform buffer of per-step parameters, written once: slot k holds step k's `Params` of
+ * shaders/stencil.wgsl, `slotBytes` apart so that a dispatch selects its step by dynamic offset.
+ */
+function stencilParamBuffer(
+  device: GPUDevice,
+  params: CaseParams,
+  geometry: StencilGeometry,
+): GPUBuffer {
+  const { elements, kernels, intensity } = params;
+  const { slotBytes } = geometry;
   const paramBuffer = device.createBuffer({
     label: 'stencil.params',
-    size: kernels * slot,
+    size: kernels * slotBytes,
     usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
   });
-  const words = new Uint32Array((kernels * slot) / 4);
+  const words = new Uint32Array((kernels * slotBytes) / 4);
   for (let k = 0; k < kernels; k++) {
     words.set(
       [
@@ -231,175 +243,273 @@ async function prepareStencil(
         intensity,
         kernels,
         k,
-        grid.rowWorkgroups,
-        persistentWorkgroups,
-        tileGrid.rowWorkgroups,
+        geometry.grid.rowWorkgroups,
+        geometry.persistentWorkgroups,
+        geometry.tileGrid.rowWorkgroups,
       ],
-      (k * slot) / 4,
+      (k * slotBytes) / 4,
     );
   }
   device.queue.writeBuffer(paramBuffer, 0, words);
-  const gridBarrier = device.createBuffer({
-    label: 'stencil.grid_barrier',
-    size: GRID_BYTES,
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-  });
-  device.queue.writeBuffer(gridBarrier, 0, new Uint32Array(GRID_BYTES / 4));
-  const gridReadback = device.createBuffer({
-    label: 'stencil.grid_barrier.readback',
-    size: GRID_BYTES,
-    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-  });
-  const paramsBinding = { buffer: paramBuffer, offset: 0, size: PARAM_WORDS * 4 };
+  return paramBuffer;
+}
 
-  const buildProgram = async (kind: ProgramKind): Promise<Program> => {
+async function prepareStencil(
+  device: GPUDevice,
+  params: CaseParams,
+  limits: DeviceLimits,
+): Promise<PreparedCase> {
+  const geometry = stencilGeometry(params, limits);
+  const module = await compileShader(device, 'stencil');
+  return new StencilCase(device, params, limits, geometry, module);
+}
+
+/**
+ * A prepared stencil case: the input, the two planes the steps ping-pong between, the per-step
+ * parameters and the persistent program's grid barrier; each program built on first request.
+ */
+class StencilCase implements PreparedCase {
+  private readonly input: GPUBuffer;
+  /** planes[0] (P0) always ends up holding the result; see shaders/stencil.wgsl. */
+  private readonly planes: readonly [GPUBuffer, GPUBuffer];
+  private readonly readback: GPUBuffer;
+  private readonly paramBuffer: GPUBuffer;
+  private readonly gridBarrier: GPUBuffer;
+  private readonly gridReadback: GPUBuffer;
+  /** One step's `Params`: the slot a dynamic offset selects (`steps`), else slot 0. */
+  private readonly paramsBinding: GPUBufferBinding;
+  private readonly programs = new ProgramCache((kind) => this.build(kind));
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly params: CaseParams,
+    private readonly limits: DeviceLimits,
+    private readonly geometry: StencilGeometry,
+    private readonly module: GPUShaderModule,
+  ) {
+    const storage = (label: string, extra: number): GPUBuffer =>
+      device.createBuffer({
+        label,
+        size: geometry.dataBytes,
+        usage: GPUBufferUsage.STORAGE | extra,
+      });
+    this.input = storage('stencil.input', GPUBufferUsage.COPY_DST);
+    this.planes = [
+      storage('stencil.p0', GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST),
+      storage('stencil.p1', GPUBufferUsage.COPY_DST),
+    ];
+    this.readback = device.createBuffer({
+      label: 'stencil.readback',
+      size: geometry.dataBytes,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    this.paramBuffer = stencilParamBuffer(device, params, geometry);
+    this.gridBarrier = device.createBuffer({
+      label: 'stencil.grid_barrier',
+      size: GRID_BYTES,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+    device.queue.writeBuffer(this.gridBarrier, 0, new Uint32Array(GRID_BYTES / 4));
+    this.gridReadback = device.createBuffer({
+      label: 'stencil.grid_barrier.readback',
+      size: GRID_BYTES,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    this.paramsBinding = { buffer: this.paramBuffer, offset: 0, size: PARAM_WORDS * 4 };
+  }
+
+  program(kind: ProgramKind): Promise<Program> {
+    return this.programs.get(kind);
+  }
+
+  writeInput(data: Uint32Array): void {
+    this.device.queue.writeBuffer(this.input, 0, data);
+    // Zero both planes: a strategy that skipped a step must not pass on an earlier result.
+    const encoder = this.device.createCommandEncoder({ label: 'stencil.clear' });
+    for (const plane of this.planes) encoder.clearBuffer(plane);
+    this.device.queue.submit([encoder.finish()]);
+  }
+
+  readOutput(): Promise<Uint32Array> {
+    const { readback, planes } = this;
+    return readWords(this.device, readback, this.params.elements, 'stencil.readback', (encoder) =>
+      encoder.copyBufferToBuffer(planes[0], 0, readback, 0, this.geometry.dataBytes),
+    );
+  }
+
+  async checkStatus(): Promise<string | undefined> {
+    // Only the persistent program's grid barrier can fail without a GPU error.
+    if (!this.programs.has('persistent')) return undefined;
+    const { device, gridBarrier, gridReadback } = this;
+    const failedAfterStep = await readGridFailure(device, gridBarrier, gridReadback, GRID_BYTES);
+    if (failedAfterStep === 0) return undefined;
+    return `grid barrier spin bound hit after step ${failedAfterStep - 1}: the ${this.geometry.persistentWorkgroups} workgroups were not co-resident (WebGPU does not guarantee it), result invalid`;
+  }
+
+  destroy(): void {
+    const { input, planes, readback, paramBuffer, gridBarrier, gridReadback } = this;
+    for (const b of [input, ...planes, readback, paramBuffer, gridBarrier, gridReadback])
+      b.destroy();
+  }
+
+  /** Builds the program of this kind; the ProgramCache calls it once per kind. */
+  private build(kind: ProgramKind): Promise<Program> {
     switch (kind) {
-      case 'steps': {
-        const layout = device.createBindGroupLayout({
-          entries: [
-            {
-              binding: 0,
-              visibility: GPUShaderStage.COMPUTE,
-              buffer: { type: 'read-only-storage' },
-            },
-            { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } },
-            {
-              binding: 2,
-              visibility: GPUShaderStage.COMPUTE,
-              buffer: { type: 'uniform', hasDynamicOffset: true },
-            },
-          ],
-        });
-        const pipeline = await device.createComputePipelineAsync({
-          label: 'stencil.step_main.dynamic',
-          layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-          compute: {
-            module,
-            entryPoint: 'step_main',
-            constants: { WORKGROUP_SIZE: workgroupSize },
-          },
-        });
-        const bindGroups = new Map<string, GPUBindGroup>();
-        const bindGroup = (from: GPUBuffer, to: GPUBuffer): GPUBindGroup => {
-          const key = `${from.label}>${to.label}`;
-          let group = bindGroups.get(key);
-          if (group === undefined) {
-            group = device.createBindGroup({
-              label: `stencil.${key}`,
-              layout,
-              entries: [
-                { binding: 0, resource: { buffer: from } },
-                { binding: 1, resource: { buffer: to } },
-                { binding: 2, resource: paramsBinding },
-              ],
-            });
-            bindGroups.set(key, group);
-          }
-          return group;
-        };
-        const dispatches: Dispatch[] = [];
-        for (let k = 0; k < kernels; k++) {
-          // Step k writes P[(K−1−k) % 2], so the last step writes P0; it reads what step k−1 wrote.
-          const from = k === 0 ? input : planes[(kernels - k) % 2 === 0 ? 0 : 1];
-          const to = planes[(kernels - 1 - k) % 2 === 0 ? 0 : 1];
-          dispatches.push({
-            pipeline,
-            bindGroup: bindGroup(from, to),
-            dynamicOffsets: [k * slot],
-            workgroups: grid.workgroups,
-          });
-        }
-        return { kind, dispatches, notes: {} };
-      }
-      case 'fused': {
-        if (!fusedAvailable) {
-          throw new RangeError(stencilWorkload.programUnavailable?.('fused', params, limits));
-        }
-        const pipeline = await device.createComputePipelineAsync({
-          label: 'stencil.fused_main',
-          layout: 'auto',
-          compute: {
-            module,
-            entryPoint: 'fused_main',
-            constants: { WORKGROUP_SIZE: workgroupSize, TILE: tiling.tile, HALO: kernels },
-          },
-        });
-        const bindGroup = device.createBindGroup({
-          layout: pipeline.getBindGroupLayout(0),
-          entries: [
-            { binding: 0, resource: { buffer: input } },
-            { binding: 1, resource: { buffer: planes[0] } },
-            { binding: 2, resource: paramsBinding },
-          ],
-        });
-        return {
-          kind,
-          dispatches: [
-            { pipeline, bindGroup, dynamicOffsets: [], workgroups: tileGrid.workgroups },
-          ],
-          notes: {
-            tileElements: tiling.tile,
-            haloElements: kernels,
-            workgroupStorageBytes: tiling.span * 2 * 4,
-            maxKernels: fusedStencilMaxKernels(workgroupSize, limits),
-          },
-        };
-      }
-      case 'persistent': {
-        const pipeline = await device.createComputePipelineAsync({
-          label: 'stencil.persistent_main',
-          layout: 'auto',
-          compute: {
-            module,
-            entryPoint: 'persistent_main',
-            constants: { WORKGROUP_SIZE: workgroupSize, SPIN_LIMIT },
-          },
-        });
-        const bindGroup = device.createBindGroup({
-          layout: pipeline.getBindGroupLayout(0),
-          entries: [
-            { binding: 0, resource: { buffer: input } },
-            { binding: 2, resource: paramsBinding },
-            { binding: 3, resource: { buffer: planes[0] } },
-            { binding: 4, resource: { buffer: planes[1] } },
-            { binding: 5, resource: { buffer: gridBarrier } },
-          ],
-        });
-        return {
-          kind,
-          dispatches: [
-            { pipeline, bindGroup, dynamicOffsets: [], workgroups: [persistentWorkgroups, 1, 1] },
-          ],
-          notes: { persistentWorkgroups, reliesOn: 'co-residency', spinLimit: SPIN_LIMIT },
-        };
-      }
+      case 'steps':
+        return this.stepsProgram();
+      case 'fused':
+        return this.fusedProgram();
+      case 'persistent':
+        return this.persistentProgram();
     }
-  };
-  const programs = new ProgramCache(buildProgram);
+  }
 
-  return {
-    program: (kind) => programs.get(kind),
-    writeInput(data) {
-      device.queue.writeBuffer(input, 0, data);
-      // Zero both planes: a strategy that skipped a step must not pass on an earlier result.
-      const encoder = device.createCommandEncoder({ label: 'stencil.clear' });
-      for (const plane of planes) encoder.clearBuffer(plane);
-      device.queue.submit([encoder.finish()]);
-    },
-    readOutput: () =>
-      readWords(device, readback, elements, 'stencil.readback', (encoder) =>
-        encoder.copyBufferToBuffer(planes[0], 0, readback, 0, dataBytes),
-      ),
-    async checkStatus() {
-      // Only the persistent program's grid barrier can fail without a GPU error.
-      if (!programs.has('persistent')) return undefined;
-      const failedAfterStep = await readGridFailure(device, gridBarrier, gridReadback, GRID_BYTES);
-      if (failedAfterStep === 0) return undefined;
-      return `grid barrier spin bound hit after step ${failedAfterStep - 1}: the ${persistentWorkgroups} workgroups were not co-resident (WebGPU does not guarantee it), result invalid`;
-    },
-    destroy() {
-      for (const b of [input, ...planes, readback, paramBuffer, gridBarrier, gridReadback])
-        b.destroy();
-    },
-  };
+  /**
+   * `steps`: one dispatch per step through one pipeline, each selecting its step's parameters by
+   * dynamic offset (hence an explicit layout), reading what the step before it wrote.
+   */
+  private async stepsProgram(): Promise<Program> {
+    const { device, geometry, input, planes } = this;
+    const { kernels } = this.params;
+    const layout = device.createBindGroupLayout({
+      entries: [
+        {
+          binding: 0,
+          visibility: GPUShaderStage.COMPUTE,
+          buffer: { type: 'read-only-storage' },
+        },
+        { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } },
+        {
+          binding: 2,
+          visibility: GPUShaderStage.COMPUTE,
+          buffer: { type: 'uniform', hasDynamicOffset: true },
+        },
+      ],
+    });
+    const pipeline = await device.createComputePipelineAsync({
+      label: 'stencil.step_main.dynamic',
+      layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      compute: {
+        module: this.module,
+        entryPoint: 'step_main',
+        constants: { WORKGROUP_SIZE: this.params.workgroupSize },
+      },
+    });
+    const bindGroup = this.stepBindGroups(layout);
+    const dispatches: Dispatch[] = [];
+    for (let k = 0; k < kernels; k++) {
+      // Step k writes P[(K−1−k) % 2], so the last step writes P0; it reads what step k−1 wrote.
+      const from = k === 0 ? input : planes[(kernels - k) % 2 === 0 ? 0 : 1];
+      const to = planes[(kernels - 1 - k) % 2 === 0 ? 0 : 1];
+      dispatches.push({
+        pipeline,
+        bindGroup: bindGroup(from, to),
+        dynamicOffsets: [k * geometry.slotBytes],
+        workgroups: geometry.grid.workgroups,
+      });
+    }
+    return { kind: 'steps', dispatches, notes: {} };
+  }
+
+  /**
+   * The bind group of a step reading `from` and writing `to`, made on first use: the steps share
+   * the few (from, to) pairs of the ping-pong.
+   */
+  private stepBindGroups(
+    layout: GPUBindGroupLayout,
+  ): (from: GPUBuffer, to: GPUBuffer) => GPUBindGroup {
+    const bindGroups = new Map<string, GPUBindGroup>();
+    return (from, to) => {
+      const key = `${from.label}>${to.label}`;
+      let group = bindGroups.get(key);
+      if (group === undefined) {
+        group = this.device.createBindGroup({
+          label: `stencil.${key}`,
+          layout,
+          entries: [
+            { binding: 0, resource: { buffer: from } },
+            { binding: 1, resource: { buffer: to } },
+            { binding: 2, resource: this.paramsBinding },
+          ],
+        });
+        bindGroups.set(key, group);
+      }
+      return group;
+    };
+  }
+
+  /**
+   * `fused`: one dispatch of one workgroup per tile, each running all K steps on its tile plus a
+   * halo of K elements per side in workgroup memory (temporal blocking); K is bounded by it.
+   */
+  private async fusedProgram(): Promise<Program> {
+    const { device, params, limits, geometry } = this;
+    const { kernels, workgroupSize } = params;
+    const unavailable = stencilWorkload.programUnavailable?.('fused', params, limits);
+    if (unavailable !== undefined) throw new RangeError(unavailable);
+    const pipeline = await device.createComputePipelineAsync({
+      label: 'stencil.fused_main',
+      layout: 'auto',
+      compute: {
+        module: this.module,
+        entryPoint: 'fused_main',
+        constants: { WORKGROUP_SIZE: workgroupSize, TILE: geometry.tiling.tile, HALO: kernels },
+      },
+    });
+    const bindGroup = device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: this.input } },
+        { binding: 1, resource: { buffer: this.planes[0] } },
+        { binding: 2, resource: this.paramsBinding },
+      ],
+    });
+    return {
+      kind: 'fused',
+      dispatches: [
+        { pipeline, bindGroup, dynamicOffsets: [], workgroups: geometry.tileGrid.workgroups },
+      ],
+      notes: {
+        tileElements: geometry.tiling.tile,
+        haloElements: kernels,
+        workgroupStorageBytes: geometry.tiling.span * 2 * 4,
+        maxKernels: fusedStencilMaxKernels(workgroupSize, limits),
+      },
+    };
+  }
+
+  /**
+   * `persistent`: one dispatch of P workgroups that run every step, separated by a grid-wide
+   * barrier, which relies on all P being co-resident (checkStatus reports when they were not).
+   */
+  private async persistentProgram(): Promise<Program> {
+    const { device, planes } = this;
+    const { persistentWorkgroups } = this.geometry;
+    const pipeline = await device.createComputePipelineAsync({
+      label: 'stencil.persistent_main',
+      layout: 'auto',
+      compute: {
+        module: this.module,
+        entryPoint: 'persistent_main',
+        constants: { WORKGROUP_SIZE: this.params.workgroupSize, SPIN_LIMIT },
+      },
+    });
+    const bindGroup = device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: this.input } },
+        { binding: 2, resource: this.paramsBinding },
+        { binding: 3, resource: { buffer: planes[0] } },
+        { binding: 4, resource: { buffer: planes[1] } },
+        { binding: 5, resource: { buffer: this.gridBarrier } },
+      ],
+    });
+    return {
+      kind: 'persistent',
+      dispatches: [
+        { pipeline, bindGroup, dynamicOffsets: [], workgroups: [persistentWorkgroups, 1, 1] },
+      ],
+      notes: { persistentWorkgroups, reliesOn: 'co-residency', spinLimit: SPIN_LIMIT },
+    };
+  }
 }

@@ -23,7 +23,7 @@ import { readFileSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compileErrors, compileSource } from '../gpu/shaders.ts';
-import { prepareElementwiseChain } from './elementwise-chain.ts';
+import { prepareElementwiseChain, type ElementwiseChain } from './elementwise-chain.ts';
 import { uniformSlotBytes } from './grid.ts';
 import { randomWords } from './random.ts';
 import type { Workload } from './types.ts';
@@ -56,16 +56,15 @@ export const unverifiedUserKernel = (w: Workload): boolean =>
   w.id.startsWith('user:') && w.id.endsWith(':unverified');
 
 /**
- * Loads the shader text and the reference module and returns the workload; a file that cannot be
- * read, or a reference module without a `reference` function, is a RangeError saying which.
+ * The text of the WGSL file: a file that cannot be read, or that is not UTF-8 text (a NUL byte,
+ * bytes that do not decode), is a RangeError saying which.
  */
-export async function userShaderWorkload(options: UserShaderOptions): Promise<Workload> {
-  const path = resolve(options.shader);
+function readShader(shader: string): string {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    bytes = readFileSync(resolve(shader));
   } catch (error) {
-    throw new RangeError(`--shader: cannot read '${options.shader}': ${(error as Error).message}`);
+    throw new RangeError(`--shader: cannot read '${shader}': ${(error as Error).message}`);
   }
   // WGSL is UTF-8 text: a NUL byte or bytes that do not decode are some other file.
   let code = '';
@@ -75,31 +74,94 @@ export async function userShaderWorkload(options: UserShaderOptions): Promise<Wo
     code = '\0';
   }
   if (code.includes('\0'))
-    throw new RangeError(`--shader: '${options.shader}' is not WGSL text (binary data)`);
-  const entry = options.entry ?? 'main';
-  if (!new RegExp(`\\bfn\\s+${entry}\\s*\\(`).test(code))
-    throw new RangeError(`--entry: '${options.shader}' has no function '${entry}'`);
-  const fused = options.fusedEntry;
-  if (fused !== undefined && !new RegExp(`\\bfn\\s+${fused}\\s*\\(`).test(code))
-    throw new RangeError(`--fused-entry: '${options.shader}' has no function '${fused}'`);
-  let reference: UserReference | undefined;
-  if (options.reference !== undefined) {
-    let loaded: { reference?: unknown };
-    try {
-      loaded = (await import(pathToFileURL(resolve(options.reference)).href)) as {
-        reference?: unknown;
-      };
-    } catch (error) {
-      throw new RangeError(
-        `--reference: cannot load '${options.reference}': ${(error as Error).message.split('\n')[0] ?? ''}`,
-      );
-    }
-    if (typeof loaded.reference !== 'function')
-      throw new RangeError(
-        `--reference: '${options.reference}' exports no function 'reference(input, params)'`,
-      );
-    reference = loaded.reference as UserReference;
+    throw new RangeError(`--shader: '${shader}' is not WGSL text (binary data)`);
+  return code;
+}
+
+/** Fails with a RangeError naming `option` when the shader's text declares no function `fn`. */
+function requireFunction(code: string, shader: string, option: string, fn: string): void {
+  if (!new RegExp(`\\bfn\\s+${fn}\\s*\\(`).test(code))
+    throw new RangeError(`${option}: '${shader}' has no function '${fn}'`);
+}
+
+/**
+ * The `reference` function the module exports, or undefined without a module; a module that
+ * cannot be loaded, or that exports no such function, is a RangeError saying which.
+ */
+async function loadReference(module: string | undefined): Promise<UserReference | undefined> {
+  if (module === undefined) return undefined;
+  let loaded: { reference?: unknown };
+  try {
+    loaded = (await import(pathToFileURL(resolve(module)).href)) as {
+      reference?: unknown;
+    };
+  } catch (error) {
+    throw new RangeError(
+      `--reference: cannot load '${module}': ${(error as Error).message.split('\n')[0] ?? ''}`,
+    );
   }
+  if (typeof loaded.reference !== 'function')
+    throw new RangeError(`--reference: '${module}' exports no function 'reference(input, params)'`);
+  return loaded.reference as UserReference;
+}
+
+/**
+ * What is wrong with the shader on this device (Workload.check): the compiler's first error, and
+ * how many more there are; undefined when it compiles.
+ */
+async function firstCompileError(
+  device: GPUDevice,
+  shader: string,
+  code: string,
+): Promise<string | undefined> {
+  const { errors } = await compileErrors(device, shader, code);
+  if (errors.length === 0) return undefined;
+  const more =
+    errors.length > 1
+      ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})`
+      : '';
+  return `--shader: ${errors[0] ?? ''}${more}`;
+}
+
+/**
+ * The kernel as an element-wise chain: the shader's text compiled under its file's name, the
+ * given entry points, one contract `Params` per step.
+ */
+function userChain(
+  label: string,
+  shader: string,
+  code: string,
+  entry: string,
+  fused: string | undefined,
+): ElementwiseChain {
+  return {
+    name: label,
+    compile: (d) => compileSource(d, shader, code),
+    entryPoints: { steps: entry, ...(fused === undefined ? {} : { fused }) },
+    paramWords: PARAM_WORDS,
+    slotWords: (step, s) => [
+      s.elements,
+      s.intensity,
+      s.kernels,
+      step,
+      s.rowWorkgroups,
+      s.persistentWorkgroups,
+    ],
+  };
+}
+
+/**
+ * Loads the shader text and the reference module and returns the workload; a file that cannot be
+ * read, or a reference module without a `reference` function, is a RangeError saying which.
+ */
+export async function userShaderWorkload(options: UserShaderOptions): Promise<Workload> {
+  const path = resolve(options.shader);
+  const code = readShader(options.shader);
+  const entry = options.entry ?? 'main';
+  requireFunction(code, options.shader, '--entry', entry);
+  const fused = options.fusedEntry;
+  if (fused !== undefined) requireFunction(code, options.shader, '--fused-entry', fused);
+  const reference = await loadReference(options.reference);
   const name = basename(path, extname(path));
   const label = `user:${name}${reference === undefined ? ':unverified' : ''}`;
   return {
@@ -110,15 +172,7 @@ export async function userShaderWorkload(options: UserShaderOptions): Promise<Wo
       fused: fused === undefined ? 'no --fused-entry given' : true,
       persistent: 'a user kernel has no persistent form',
     },
-    async check(device) {
-      const { errors } = await compileErrors(device, options.shader, code);
-      if (errors.length === 0) return undefined;
-      const more =
-        errors.length > 1
-          ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})`
-          : '';
-      return `--shader: ${errors[0] ?? ''}${more}`;
-    },
+    check: (device) => firstCompileError(device, options.shader, code),
     checkLimits(params, limits) {
       const bytes = params.elements * 4;
       const binding = limits['maxStorageBufferBindingSize'] ?? 0;
@@ -137,19 +191,11 @@ export async function userShaderWorkload(options: UserShaderOptions): Promise<Wo
       return indices === undefined ? all : indices.map((i) => all[i] ?? 0);
     },
     prepare: (device, params, limits) =>
-      prepareElementwiseChain(device, params, limits, {
-        name: label,
-        compile: (d) => compileSource(d, options.shader, code),
-        entryPoints: { steps: entry, ...(fused === undefined ? {} : { fused }) },
-        paramWords: PARAM_WORDS,
-        slotWords: (step, s) => [
-          s.elements,
-          s.intensity,
-          s.kernels,
-          step,
-          s.rowWorkgroups,
-          s.persistentWorkgroups,
-        ],
-      }),
+      prepareElementwiseChain(
+        device,
+        params,
+        limits,
+        userChain(label, options.shader, code, entry, fused),
+      ),
   };
 }

@@ -14,7 +14,8 @@
  *               final norm folded in
  *   persistent  the fused ops in one dispatch, a grid-wide barrier between them
  */
-import { alignUp, gridFor } from '../grid.ts';
+import { alignUp, gridFor, uniformSlotBytes } from '../grid.ts';
+import type { CaseParams } from '../types.ts';
 import { bytesPerWeight, kvWidth, layerWeightWords, type DecodeShape } from './shapes.ts';
 
 /** Op kinds, as in shaders/decode/step.wgsl. */
@@ -116,27 +117,36 @@ export function slabLimitBytes(limits: Record<string, number>): number {
 }
 
 /**
- * Packs the weights into slabs, layer by layer (a layer never straddles two), then the final
- * norm and the LM head; lays out the activations. Throws RangeError when a layer or the LM head
- * alone is past one binding, or more than MAX_SLABS are needed.
+ * Fills the weight slabs in order: each block of weights goes to the end of the last slab, or
+ * opens the next one where it does not fit there. Weights are counted in elements (4 bytes each,
+ * or 2 for f16) and every block starts 256-byte aligned.
  */
-export function decodeLayout(
-  s: DecodeShape,
-  limits: Record<string, number>,
-  wg: number,
-): DecodeLayout {
-  // Weights are counted in elements (4 bytes each, or 2 for f16), aligned to 256 bytes.
-  const bytes = bytesPerWeight(s);
-  const align = 256 / bytes;
-  const mib = (elements: number): string => ((elements * bytes) / 2 ** 20).toFixed(0);
-  const limitFloats = slabLimitBytes(limits) / bytes;
-  const words = layerWeightWords(s);
-  const layerFloats = LAYER_TENSORS.reduce((n, t) => n + alignUp(words[t], align), 0);
-  const slabFloats: number[] = [0];
-  const take = (floats: number, what: string): { slab: number; offset: number } => {
+class SlabPacker {
+  /** Weights of each slab so far. */
+  readonly slabFloats: number[] = [0];
+  /** Elements per 256 bytes: every block starts at a multiple of it. */
+  readonly align: number;
+  private readonly bytesPerElement: number;
+  private readonly limitFloats: number;
+
+  constructor(
+    private readonly s: DecodeShape,
+    limits: Record<string, number>,
+  ) {
+    this.bytesPerElement = bytesPerWeight(s);
+    this.align = 256 / this.bytesPerElement;
+    this.limitFloats = slabLimitBytes(limits) / this.bytesPerElement;
+  }
+
+  /**
+   * Places `floats` weights (`what`, for the message) in one slab. Throws RangeError when they
+   * are past one binding alone, or would need more than MAX_SLABS.
+   */
+  take(floats: number, what: string): { slab: number; offset: number } {
+    const { s, slabFloats, limitFloats } = this;
     if (floats > limitFloats)
       throw new RangeError(
-        `decode ${s.preset}: ${what} needs ${mib(floats)} MiB in one storage binding, past this device's ${mib(limitFloats)} MiB (maxStorageBufferBindingSize)`,
+        `decode ${s.preset}: ${what} needs ${this.mib(floats)} MiB in one storage binding, past this device's ${this.mib(limitFloats)} MiB (maxStorageBufferBindingSize)`,
       );
     let slab = slabFloats.length - 1;
     if ((slabFloats[slab] ?? 0) + floats > limitFloats) {
@@ -145,15 +155,34 @@ export function decodeLayout(
     }
     if (slab >= MAX_SLABS)
       throw new RangeError(
-        `decode ${s.preset}: the weights need more than ${MAX_SLABS} storage bindings of ${mib(limitFloats)} MiB`,
+        `decode ${s.preset}: the weights need more than ${MAX_SLABS} storage bindings of ${this.mib(limitFloats)} MiB`,
       );
     const offset = slabFloats[slab] ?? 0;
-    slabFloats[slab] = offset + alignUp(floats, align);
+    slabFloats[slab] = offset + alignUp(floats, this.align);
     return { slab, offset };
-  };
+  }
+
+  /** `elements` weights in MiB, for messages. */
+  private mib(elements: number): string {
+    return ((elements * this.bytesPerElement) / 2 ** 20).toFixed(0);
+  }
+}
+
+/**
+ * Lays out the weights: each layer's tensors one after another in one slab (a layer never
+ * straddles two), then the final norm and the LM head together. Throws as SlabPacker.take does.
+ */
+function layoutWeights(
+  s: DecodeShape,
+  limits: Record<string, number>,
+): Pick<DecodeLayout, 'slabFloats' | 'layers' | 'finalNorm' | 'lmHead'> {
+  const packer = new SlabPacker(s, limits);
+  const { align } = packer;
+  const words = layerWeightWords(s);
+  const layerFloats = LAYER_TENSORS.reduce((n, t) => n + alignUp(words[t], align), 0);
   const layers: Record<LayerTensor, Place>[] = [];
   for (let l = 0; l < s.layers; l++) {
-    const { slab, offset } = take(layerFloats, `layer ${l}`);
+    const { slab, offset } = packer.take(layerFloats, `layer ${l}`);
     let at = offset;
     const places = {} as Record<LayerTensor, Place>;
     for (const t of LAYER_TENSORS) {
@@ -162,14 +191,21 @@ export function decodeLayout(
     }
     layers.push(places);
   }
-  const head = take(alignUp(s.hidden, align) + s.vocab * s.hidden, 'the LM head');
+  const head = packer.take(alignUp(s.hidden, align) + s.vocab * s.hidden, 'the LM head');
   const finalNorm = { slab: head.slab, offset: head.offset, floats: s.hidden };
   const lmHead = {
     slab: head.slab,
     offset: head.offset + alignUp(s.hidden, align),
     floats: s.vocab * s.hidden,
   };
+  return { slabFloats: packer.slabFloats, layers, finalNorm, lmHead };
+}
 
+/**
+ * Lays out the activations in `act`, each region 256-byte aligned: the input and the RoPE table,
+ * every layer's intermediates, then the final norm's output and the logits.
+ */
+function layoutActivations(s: DecodeShape, wg: number): Pick<DecodeLayout, 'acts' | 'actFloats'> {
   let act = 0;
   const region = (floats: number): number => {
     const at = act;
@@ -206,15 +242,24 @@ export function decodeLayout(
   }
   const hf = region(d);
   const logits = region(s.vocab);
+  return { acts: { x0, rope, layers: actLayers, hf, logits }, actFloats: act };
+}
+
+/**
+ * Packs the weights into slabs, layer by layer (a layer never straddles two), then the final
+ * norm and the LM head; lays out the activations. Throws RangeError when a layer or the LM head
+ * alone is past one binding, or more than MAX_SLABS are needed.
+ */
+export function decodeLayout(
+  s: DecodeShape,
+  limits: Record<string, number>,
+  wg: number,
+): DecodeLayout {
   return {
-    slabFloats,
-    layers,
-    finalNorm,
-    lmHead,
-    acts: { x0, rope, layers: actLayers, hf, logits },
-    actFloats: act,
+    ...layoutWeights(s, limits),
+    ...layoutActivations(s, wg),
     // 256-byte aligned: the init kernel binds each layer's history at this offset.
-    cacheFloatsPerLayer: alignUp((s.context + 1) * kv, ALIGN_FLOATS),
+    cacheFloatsPerLayer: alignUp((s.context + 1) * kvWidth(s), ALIGN_FLOATS),
   };
 }
 
@@ -417,3 +462,46 @@ export function opGrid(
 
 /** The most units of any op: more persistent workgroups than this would have nothing to do. */
 export const mostUnits = (ops: readonly Op[]): number => Math.max(...ops.map((o) => o.units));
+
+/**
+ * What a case runs, before any GPU object is made: its shape and layout, the ops of both
+ * programs, and how they are dispatched.
+ */
+export interface StepPlan {
+  s: DecodeShape;
+  /** Invocations per workgroup. */
+  wg: number;
+  layout: DecodeLayout;
+  /** The `steps` program's ops, one dispatch each. */
+  steps: Op[];
+  /** The `fused` program's ops, one dispatch each; `persistent` runs them all in one. */
+  fused: Op[];
+  /** The megakernel's workgroups: the case's, capped by the most units any op has. */
+  persistentWorkgroups: number;
+  /** Bytes of one dynamic-offset uniform slot (the device's offset alignment, at least 256). */
+  slotBytes: number;
+  /** Workgroups a dispatch may have in one dimension. */
+  perDim: number;
+}
+
+/** The plan of a case of shape `s`; throws as decodeLayout does where the weights do not fit. */
+export function stepPlan(
+  s: DecodeShape,
+  params: Pick<CaseParams, 'workgroupSize' | 'persistentWorkgroups'>,
+  limits: Record<string, number>,
+): StepPlan {
+  const wg = params.workgroupSize;
+  const layout = decodeLayout(s, limits, wg);
+  const steps = stepOps(s, layout, wg);
+  const fused = fusedOps(s, layout, wg);
+  return {
+    s,
+    wg,
+    layout,
+    steps,
+    fused,
+    persistentWorkgroups: Math.max(1, Math.min(params.persistentWorkgroups, mostUnits(fused))),
+    slotBytes: uniformSlotBytes(limits),
+    perDim: limits['maxComputeWorkgroupsPerDimension'] ?? 65535,
+  };
+}

@@ -5,6 +5,8 @@
  * shaders/decode/step.wgsl). Weights, the KV history and the input vector are hashed from the
  * case's seed on the GPU (shaders/decode/init.wgsl), bit for bit as the CPU reference makes them
  * (reference.ts), so nothing is uploaded but the seed and nothing is downloaded but the logits.
+ * A case is prepared in steps: its plan (programs.ts), its buffers and their bind group
+ * (buffers.ts), the init dispatches of its tensors (tensors.ts), its programs (prepared.ts).
  *
  * Case parameters: `preset` names the model; `kernels` is the number of layers and `elements`
  * the context L (tokens in the KV cache); `intensity` is not used. Per-kernel figures are per
@@ -12,46 +14,22 @@
  * Measures: what launching a real decode step costs, and what fusing it or running it as one
  * persistent kernel wins back. Does not measure: batching, f16 weights, prefill.
  */
-import { compileShader } from '../../gpu/shaders.ts';
-import { alignUp, gridFor, uniformSlotBytes } from '../grid.ts';
-import { ProgramCache, readGridFailure, readWords } from '../resources.ts';
-import type {
-  CaseParams,
-  DeviceLimits,
-  Dispatch,
-  PreparedCase,
-  Program,
-  ProgramKind,
-  Workload,
-} from '../types.ts';
+import type { CaseParams, DeviceLimits, PreparedCase, ProgramKind, Workload } from '../types.ts';
+import { bindStep, createStepBuffers } from './buffers.ts';
+import { DecodeCase } from './prepared.ts';
 import {
   GEMV_ROWS,
-  KIND,
   attentionChunks,
   SCORE_LANES,
   MAX_OPS,
-  OP_WORDS,
   decodeLayout,
-  fusedOps,
-  mostUnits,
-  opGrid,
-  opTableWords,
-  stepOps,
+  stepPlan,
   type DecodeLayout,
-  type OpKind,
 } from './programs.ts';
-import {
-  decodeStep,
-  ropeTable,
-  tensorScale,
-  tensorStream,
-  valueBits,
-  type TensorName,
-} from './reference.ts';
+import { decodeStep } from './reference.ts';
 import {
   DECODE_PRESETS,
   DECODE_PRESET_NAMES,
-  bytesPerWeight,
   withVocab,
   decodeDoesNotFit,
   decodeShape,
@@ -59,18 +37,11 @@ import {
   weightBytes,
   type DecodeShape,
 } from './shapes.ts';
+import { initTensors } from './tensors.ts';
 
 export const DEFAULT_PRESET = 'tiny';
-/** Polls of the megakernel's grid barrier before it gives up (≈ ms to a second on a GPU). */
-const SPIN_LIMIT = 1 << 20;
-/** `GridBarrier` in step.wgsl: three counters, then `completed` on its own 128-byte line. */
-const GRID_BYTES = 256;
-const INIT_WORKGROUP = 256;
-/** `Params` of shaders/decode/init.wgsl: five 32-bit fields, a uniform struct of 32 bytes. */
-const INIT_PARAMS_BYTES = 32;
 /** Storage buffers step.wgsl binds: four slabs, two caches, activations, the barrier. */
 const STORAGE_BUFFERS = 8;
-const NORMS: readonly TensorName[] = ['attnNorm', 'ffnNorm', 'finalNorm'];
 
 /** The shape a case runs: its preset with `kernels` layers and a context of `elements` tokens. */
 export function caseShape(params: CaseParams): DecodeShape {
@@ -197,392 +168,18 @@ export const decodeWorkload: Workload = {
   prepare: prepareDecode,
 };
 
+/**
+ * Plans the case's step, makes and binds its buffers and the init dispatches of its tensors; its
+ * programs are built on first request (DecodeCase).
+ */
 async function prepareDecode(
   device: GPUDevice,
   params: CaseParams,
   limits: DeviceLimits,
 ): Promise<PreparedCase> {
-  const s = caseShape(params);
-  const wg = params.workgroupSize;
-  const perDim = limits['maxComputeWorkgroupsPerDimension'] ?? 65535;
-  const layout = decodeLayout(s, limits, params.workgroupSize);
-  const steps = stepOps(s, layout, wg);
-  const fused = fusedOps(s, layout, params.workgroupSize);
-  // The megakernel's workgroups: the case's, capped by the most units any op has.
-  const P = Math.max(1, Math.min(params.persistentWorkgroups, mostUnits(fused)));
-  const slot = uniformSlotBytes(limits);
-  const kv = kvWidth(s);
-
-  const storage = (label: string, floats: number, extra = 0): GPUBuffer =>
-    device.createBuffer({
-      label,
-      size: alignUp(Math.max(16, floats * 4), 16),
-      usage: GPUBufferUsage.STORAGE | extra,
-    });
-  // storage() counts 4-byte words: an f16 slab holds two weights per word.
-  const slabs = layout.slabFloats.map((weights, i) =>
-    storage(`decode.w${i}`, (weights * bytesPerWeight(s)) / 4),
-  );
-  const kcache = storage(
-    'decode.kcache',
-    s.layers * layout.cacheFloatsPerLayer,
-    GPUBufferUsage.COPY_DST,
-  );
-  const vcache = storage(
-    'decode.vcache',
-    s.layers * layout.cacheFloatsPerLayer,
-    GPUBufferUsage.COPY_DST,
-  );
-  const act = storage(
-    'decode.act',
-    layout.actFloats,
-    GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-  );
-  const grid = storage(
-    'decode.grid',
-    GRID_BYTES / 4,
-    GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-  );
-  device.queue.writeBuffer(grid, 0, new Uint32Array(GRID_BYTES / 4));
-  const gridReadback = device.createBuffer({
-    label: 'decode.grid.readback',
-    size: GRID_BYTES,
-    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-  });
-  const readback = device.createBuffer({
-    label: 'decode.logits.readback',
-    size: alignUp(s.vocab * 4, 16),
-    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-  });
-  // The op table: steps ops first, then the fused ones.
-  const table = device.createBuffer({
-    label: 'decode.ops',
-    size: MAX_OPS * OP_WORDS * 4,
-    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-  });
-  device.queue.writeBuffer(table, 0, opTableWords([...steps, ...fused], perDim));
-  // Dispatch slots: one per steps op, one per fused op, one for the megakernel.
-  const slots = steps.length + fused.length + 1;
-  const dispatchBuffer = device.createBuffer({
-    label: 'decode.dispatch',
-    size: slots * slot,
-    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-  });
-  const dispatchWords = new Uint32Array((slots * slot) / 4);
-  const setSlot = (i: number, first: number, count: number): void =>
-    dispatchWords.set([first, count], (i * slot) / 4);
-  for (let i = 0; i < steps.length + fused.length; i++) setSlot(i, i, 1);
-  setSlot(slots - 1, steps.length, fused.length);
-  device.queue.writeBuffer(dispatchBuffer, 0, dispatchWords);
-  // The token's parameters (position, where the RoPE table is) and its RoPE table: written
-  // before every execution (Program.beforeExecution), as a decode loop writes them per token.
-  const token = device.createBuffer({
-    label: 'decode.token',
-    size: 16,
-    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-  });
-  const tokenWords = Uint32Array.of(s.context, layout.acts.rope, 0, 0);
-  const rope = ropeTable(s, s.context);
-  const writeToken = (): void => {
-    device.queue.writeBuffer(token, 0, tokenWords);
-    device.queue.writeBuffer(act, 4 * layout.acts.rope, rope);
-  };
-
-  const module = await compileShader(device, 'decode/step');
-  const entries: GPUBindGroupLayoutEntry[] = [
-    ...[0, 1, 2, 3].map((binding) => ({
-      binding,
-      visibility: GPUShaderStage.COMPUTE,
-      buffer: { type: 'read-only-storage' as const },
-    })),
-    ...[4, 5, 6, 7].map((binding) => ({
-      binding,
-      visibility: GPUShaderStage.COMPUTE,
-      buffer: { type: 'storage' as const },
-    })),
-    { binding: 8, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } },
-    {
-      binding: 9,
-      visibility: GPUShaderStage.COMPUTE,
-      buffer: { type: 'uniform', hasDynamicOffset: true },
-    },
-    { binding: 10, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } },
-  ];
-  const bindLayout = device.createBindGroupLayout({ label: 'decode', entries });
-  const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [bindLayout] });
-  const bindGroup = device.createBindGroup({
-    label: 'decode',
-    layout: bindLayout,
-    entries: [
-      ...[0, 1, 2, 3].map((i) => ({
-        binding: i,
-        resource: { buffer: slabs[Math.min(i, slabs.length - 1)] as GPUBuffer },
-      })),
-      { binding: 4, resource: { buffer: kcache } },
-      { binding: 5, resource: { buffer: vcache } },
-      { binding: 6, resource: { buffer: act } },
-      { binding: 7, resource: { buffer: grid } },
-      { binding: 8, resource: { buffer: table } },
-      { binding: 9, resource: { buffer: dispatchBuffer, offset: 0, size: 16 } },
-      { binding: 10, resource: { buffer: token } },
-    ],
-  });
-  const constants = {
-    WORKGROUP_SIZE: wg,
-    ROWS: GEMV_ROWS,
-    HIDDEN: s.hidden,
-    HEADS: s.heads,
-    KV_HEADS: s.kvHeads,
-    HEAD_DIM: s.headDim,
-    NORM_EPS: s.normEps,
-    F16_WEIGHTS: s.weights === 'f16' ? 1 : 0,
-  };
-  const kindPipelines = new Map<OpKind, Promise<GPUComputePipeline>>();
-  const kindPipeline = (kind: OpKind): Promise<GPUComputePipeline> => {
-    let pipeline = kindPipelines.get(kind);
-    if (pipeline === undefined) {
-      pipeline = device.createComputePipelineAsync({
-        label: `decode.${kind}`,
-        layout: pipelineLayout,
-        compute: { module, entryPoint: 'step_main', constants: { ...constants, KIND: KIND[kind] } },
-      });
-      kindPipelines.set(kind, pipeline);
-    }
-    return pipeline;
-  };
-  const opDispatches = async (ops: typeof steps, firstSlot: number): Promise<Dispatch[]> =>
-    Promise.all(
-      ops.map(async (op, i) => ({
-        pipeline: await kindPipeline(op.kind),
-        bindGroup,
-        dynamicOffsets: [(firstSlot + i) * slot],
-        workgroups: opGrid(op, perDim).workgroups,
-      })),
-    );
-  const facts = {
-    preset: s.preset,
-    layers: s.layers,
-    context: s.context,
-    weightBytes: weightBytes(s),
-  };
-
-  const buildProgram = async (kind: ProgramKind): Promise<Program> => {
-    switch (kind) {
-      case 'steps':
-        return {
-          kind,
-          dispatches: await opDispatches(steps, 0),
-          notes: { ...facts },
-          beforeExecution: writeToken,
-        };
-      case 'fused':
-        return {
-          kind,
-          dispatches: await opDispatches(fused, steps.length),
-          notes: { ...facts },
-          beforeExecution: writeToken,
-        };
-      case 'persistent': {
-        const pipeline = await device.createComputePipelineAsync({
-          label: 'decode.persistent',
-          layout: pipelineLayout,
-          compute: {
-            module,
-            entryPoint: 'persistent_main',
-            constants: { ...constants, SPIN_LIMIT },
-          },
-        });
-        return {
-          kind,
-          dispatches: [
-            { pipeline, bindGroup, dynamicOffsets: [(slots - 1) * slot], workgroups: [P, 1, 1] },
-          ],
-          notes: {
-            ...facts,
-            persistentWorkgroups: P,
-            gridBarriers: fused.length - 1,
-            reliesOn: 'co-residency',
-            spinLimit: SPIN_LIMIT,
-          },
-          beforeExecution: writeToken,
-        };
-      }
-    }
-  };
-  const programs = new ProgramCache(buildProgram);
-  const init = await initTensors(device, s, layout, { slabs, kcache, vcache, act }, limits);
-
-  return {
-    program: (kind) => programs.get(kind),
-    writeInput(input) {
-      const seed = input[0] ?? 0;
-      // Clear every activation and each layer's cache row at L first: a program that skipped an
-      // op must not pass on what an earlier one wrote.
-      const encoder = device.createCommandEncoder({ label: 'decode.clear' });
-      encoder.clearBuffer(act);
-      for (let l = 0; l < s.layers; l++)
-        for (const cache of [kcache, vcache])
-          encoder.clearBuffer(cache, 4 * (l * layout.cacheFloatsPerLayer + s.context * kv), 4 * kv);
-      device.queue.submit([encoder.finish()]);
-      writeToken();
-      init(seed);
-    },
-    readOutput: () =>
-      readWords(device, readback, s.vocab, 'decode.logits.readback', (encoder) =>
-        encoder.copyBufferToBuffer(
-          act,
-          4 * layout.acts.logits,
-          readback,
-          0,
-          alignUp(s.vocab * 4, 16),
-        ),
-      ),
-    async checkStatus() {
-      if (!programs.has('persistent')) return undefined;
-      const failedAfterOp = await readGridFailure(device, grid, gridReadback, GRID_BYTES);
-      if (failedAfterOp === 0) return undefined;
-      return `grid barrier spin bound hit after op ${failedAfterOp - 1} of ${fused.length}: the ${P} workgroups were not co-resident (WebGPU does not guarantee it), result invalid`;
-    },
-    destroy() {
-      for (const b of [...slabs, kcache, vcache, act, grid, gridReadback, readback, table])
-        b.destroy();
-      dispatchBuffer.destroy();
-      token.destroy();
-    },
-  };
-}
-
-/**
- * The init dispatches (shaders/decode/init.wgsl) that fill every weight, the KV history and the
- * input vector from a seed: one bind group per tensor, made once; the returned function encodes
- * and submits them for a seed.
- */
-async function initTensors(
-  device: GPUDevice,
-  s: DecodeShape,
-  layout: DecodeLayout,
-  buffers: { slabs: GPUBuffer[]; kcache: GPUBuffer; vcache: GPUBuffer; act: GPUBuffer },
-  limits: DeviceLimits,
-): Promise<(seed: number) => void> {
-  interface Fill {
-    name: TensorName;
-    layer: number;
-    target: 'slab' | 'kcache' | 'vcache' | 'act';
-    slab: number;
-    offset: number;
-    count: number;
-  }
-  const fills: Fill[] = [];
-  const cacheHistory = s.context * kvWidth(s);
-  layout.layers.forEach((places, layer) => {
-    for (const [name, place] of Object.entries(places))
-      fills.push({
-        name: name as TensorName,
-        layer,
-        target: 'slab',
-        ...place,
-        count: place.floats,
-      });
-    for (const name of ['kCache', 'vCache'] as const)
-      if (cacheHistory > 0)
-        fills.push({
-          name,
-          layer,
-          target: name === 'kCache' ? 'kcache' : 'vcache',
-          slab: 0,
-          offset: layer * layout.cacheFloatsPerLayer,
-          count: cacheHistory,
-        });
-  });
-  fills.push({ name: 'finalNorm', layer: 0, target: 'slab', ...layout.finalNorm, count: s.hidden });
-  fills.push({
-    name: 'lmHead',
-    layer: 0,
-    target: 'slab',
-    ...layout.lmHead,
-    count: s.vocab * s.hidden,
-  });
-  fills.push({
-    name: 'input',
-    layer: 0,
-    target: 'act',
-    slab: 0,
-    offset: layout.acts.x0,
-    count: s.hidden,
-  });
-
-  const slot = uniformSlotBytes(limits);
-  const perDim = limits['maxComputeWorkgroupsPerDimension'] ?? 65535;
-  const params = device.createBuffer({
-    label: 'decode.init.params',
-    size: fills.length * slot,
-    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-  });
-  const module = await compileShader(device, 'decode/init');
-  const bindLayout = device.createBindGroupLayout({
-    entries: [
-      { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } },
-      {
-        binding: 1,
-        visibility: GPUShaderStage.COMPUTE,
-        buffer: { type: 'uniform', hasDynamicOffset: true },
-      },
-    ],
-  });
-  const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [bindLayout] });
-  const pipelineOf = (entryPoint: string): Promise<GPUComputePipeline> =>
-    device.createComputePipelineAsync({
-      label: `decode.init.${entryPoint}`,
-      layout: pipelineLayout,
-      compute: { module, entryPoint, constants: { WORKGROUP_SIZE: INIT_WORKGROUP } },
-    });
-  const [f32Pipeline, f16Pipeline] = await Promise.all([
-    pipelineOf('main'),
-    pipelineOf('main_f16'),
-  ]);
-  // An f16 preset's weights are f16 pairs (2 bytes each); caches and input stay f32.
-  const bytesOf = (fill: Fill): number => (fill.target === 'slab' ? bytesPerWeight(s) : 4);
-  const groups = fills.map((fill) => {
-    const buffer =
-      fill.target === 'slab' ? (buffers.slabs[fill.slab] as GPUBuffer) : buffers[fill.target];
-    const bytes = bytesOf(fill);
-    return device.createBindGroup({
-      layout: bindLayout,
-      entries: [
-        {
-          binding: 0,
-          resource: { buffer, offset: bytes * fill.offset, size: bytes * fill.count },
-        },
-        { binding: 1, resource: { buffer: params, offset: 0, size: INIT_PARAMS_BYTES } },
-      ],
-    });
-  });
-  return (seed) => {
-    const words = new ArrayBuffer(fills.length * slot);
-    fills.forEach((fill, i) => {
-      new Uint32Array(words, i * slot, 2).set([
-        tensorStream(seed, fill.name, fill.layer),
-        fill.count,
-      ]);
-      new Float32Array(words, i * slot + 8, 2).set([
-        tensorScale(s, fill.name),
-        NORMS.includes(fill.name) ? 1 : 0,
-      ]);
-      new Uint32Array(words, i * slot + 16, 1).set([valueBits(s, fill.name)]);
-    });
-    device.queue.writeBuffer(params, 0, words);
-    const encoder = device.createCommandEncoder({ label: 'decode.init' });
-    const pass = encoder.beginComputePass();
-    fills.forEach((fill, i) => {
-      // One invocation per value, or per pair of f16 values.
-      const pairs = bytesOf(fill) === 2;
-      pass.setPipeline(pairs ? f16Pipeline : f32Pipeline);
-      pass.setBindGroup(0, groups[i], [i * slot]);
-      const invocations = pairs ? fill.count / 2 : fill.count;
-      const [x, y, z] = gridFor(invocations, INIT_WORKGROUP, perDim).workgroups;
-      pass.dispatchWorkgroups(x, y, z);
-    });
-    pass.end();
-    device.queue.submit([encoder.finish()]);
-  };
+  const plan = stepPlan(caseShape(params), params, limits);
+  const buffers = createStepBuffers(device, plan);
+  const binding = await bindStep(device, buffers);
+  const init = await initTensors(device, plan, buffers);
+  return new DecodeCase(device, plan, buffers, binding, init);
 }
