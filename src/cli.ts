@@ -22,6 +22,7 @@ import { checkExportPaths, reportCommand, type ExportPaths } from './commands/re
 import { STDERR_TTY } from './commands/progress.ts';
 import { lineFilter } from './stderr-filter.ts';
 import { mustExitExplicitly } from './gpu/context.ts';
+import { currentRuntime, denoExecutable, denoRun } from './gpu/runtime.ts';
 
 /** The package's version (package.json), for --version. */
 const VERSION = (
@@ -198,7 +199,7 @@ export async function runCli(
   }
 }
 
-/** Set in the child that runs the command while its parent filters Dawn's stderr notes. */
+/** Set in the child that runs the command (runChild): it runs the command itself. */
 const RAW_STDERR = 'LAUNCHBENCH_RAW_STDERR';
 
 /** Whether the command may open Dawn (bench, the default command, and info). */
@@ -214,13 +215,44 @@ function opensDawn(argv: readonly string[]): boolean {
   );
 }
 
+/** The runtime `--runtime` names (before any `--`), if any. */
+function runtimeAsked(argv: readonly string[]): string | undefined {
+  const end = argv.includes('--') ? argv.indexOf('--') : argv.length;
+  for (let i = 0; i < end; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--runtime') return argv[i + 1];
+    if (arg.startsWith('--runtime=')) return arg.slice('--runtime='.length);
+  }
+  return undefined;
+}
+
+/** A child that runs the command: its program and arguments, and whether its stderr is Dawn's. */
+interface CommandChild {
+  command: string;
+  args: string[];
+  dawn: boolean;
+}
+
 /**
- * Runs the command in a child process whose stderr goes through lineFilter (src/stderr-filter.ts):
- * Dawn writes its notes from native code, past any JavaScript hook. Signals are passed on (the
- * child stops after the current sample and writes its files); its exit code is returned.
+ * Where the command runs when not in this process: under Deno for `--runtime deno` (this process
+ * is Node's), or in a Node child whose stderr this process filters of Dawn's notes, which Dawn
+ * writes from native code, past any JavaScript hook. Undefined: here.
  */
-function runFiltered(argv: readonly string[], script: string): Promise<number> {
-  const child = spawn(process.execPath, [...process.execArgv, script, ...argv], {
+function commandChild(argv: readonly string[], script: string): CommandChild | undefined {
+  if (process.env[RAW_STDERR] !== undefined) return undefined;
+  if (runtimeAsked(argv) === 'deno' && currentRuntime().name !== 'deno')
+    return { command: denoExecutable(), args: [...denoRun(), script], dawn: false };
+  if (argv.includes('--verbose') || !opensDawn(argv)) return undefined;
+  return { command: process.execPath, args: [...process.execArgv, script], dawn: true };
+}
+
+/**
+ * Runs the command in `child`, its stderr through lineFilter (src/stderr-filter.ts) where it is
+ * Dawn's. Signals are passed on (the child stops after the current sample and writes its files);
+ * its exit code is returned.
+ */
+function runChild(argv: readonly string[], child: CommandChild): Promise<number> {
+  const running = spawn(child.command, [...child.args, ...argv], {
     // The IPC channel tells the child when this process is gone (killed, even by SIGKILL).
     stdio: ['inherit', 'inherit', 'pipe', 'ipc'],
     env: {
@@ -229,15 +261,23 @@ function runFiltered(argv: readonly string[], script: string): Promise<number> {
       [STDERR_TTY]: process.stderr.isTTY ? '1' : '0',
     },
   });
-  const filter = lineFilter((text) => process.stderr.write(text));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => filter.push(chunk));
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  const write = (text: string): boolean => process.stderr.write(text);
+  const filter = child.dawn ? lineFilter(write) : { push: write, end: () => undefined };
+  running.stderr?.setEncoding('utf8').on('data', (chunk: string) => filter.push(chunk));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.on(signal, () => running.kill(signal));
   // A closed terminal: the child stops after its current sample and writes its files.
-  process.on('SIGHUP', () => child.kill('SIGTERM'));
+  process.on('SIGHUP', () => running.kill('SIGTERM'));
   return new Promise((resolve) => {
-    // No child (it could not be started): run the command here, Dawn's notes and all.
-    child.on('error', () => resolve(runCli([...argv])));
-    child.on('close', (code, signal) => {
+    running.on('error', (error) => {
+      // No Node child: run the command here, Dawn's notes and all. No Deno: say so.
+      if (child.dawn) return resolve(runCli([...argv]));
+      process.stderr.write(
+        `launchbench: could not start ${child.command}: ${errorMessage(error)}\n`,
+      );
+      resolve(2);
+    });
+    running.on('close', (code, signal) => {
       filter.end();
       if (code !== null) return resolve(code);
       process.stderr.write(
@@ -248,7 +288,7 @@ function runFiltered(argv: readonly string[], script: string): Promise<number> {
   });
 }
 
-/** In the child of runFiltered: a parent that goes away stops the run as SIGTERM would. */
+/** In the child of runChild: a parent that goes away stops the run as SIGTERM would. */
 function stopWithParent(): void {
   if (process.send === undefined) return;
   process.channel?.unref();
@@ -283,12 +323,21 @@ if (executed) {
     });
   }
   const argv = hideBin(process.argv);
-  const filtered =
-    process.env[RAW_STDERR] === undefined && !argv.includes('--verbose') && opensDawn(argv);
   if (process.env[RAW_STDERR] !== undefined) stopWithParent();
-  void (filtered ? runFiltered(argv, process.argv[1] ?? '') : runCli(argv)).then((code) => {
+  void (async (): Promise<number> => {
+    let child: CommandChild | undefined;
+    try {
+      child = commandChild(argv, process.argv[1] ?? '');
+    } catch (error) {
+      // No Deno for --runtime deno: one line, as any bad input.
+      process.stderr.write(`launchbench: ${errorMessage(error)}\n`);
+      return error instanceof LaunchbenchError ? error.exitCode : 1;
+    }
+    return child === undefined ? runCli(argv) : runChild(argv, child);
+  })().then((code) => {
     process.exitCode = code;
-    // A device left alive (its queue never drained) keeps dawn.node polling: end here.
-    if (mustExitExplicitly()) process.exit(code);
+    // A device left alive (its queue never drained) keeps dawn.node polling, and Deno does not
+    // let go of the IPC channel to runChild's parent (unref is not enough there): end here.
+    if (mustExitExplicitly() || currentRuntime().name === 'deno') process.exit(code);
   });
 }

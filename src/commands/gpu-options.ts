@@ -1,12 +1,15 @@
 /**
- * The GPU flags that `bench` and `info` share (--adapter, --backend, --power-preference,
- * --dawn-toggles): their yargs definitions, and their translation into the options of openGpu.
+ * The GPU flags that `bench` and `info` share (--runtime, --adapter, --backend,
+ * --power-preference, --dawn-toggles): their yargs definitions, and their translation into the
+ * options of openGpu.
  */
 import { BACKENDS, type Backend, type GpuOptions } from '../gpu/context.ts';
+import { currentRuntime, RUNTIMES } from '../gpu/runtime.ts';
 import { UsageError } from '../errors.ts';
 
 /** The GPU flags as the command line gives them (kebab-case names, text values). */
 export interface GpuArgs {
+  runtime?: string | undefined;
   adapter?: string | undefined;
   backend?: string | undefined;
   'power-preference'?: string | undefined;
@@ -15,6 +18,7 @@ export interface GpuArgs {
 
 /** Checks the GPU flags and turns them into openGpu's options; a bad value is a UsageError. */
 export function gpuOptions(args: GpuArgs): GpuOptions {
+  checkRuntime(args);
   const options: GpuOptions = {};
   if (args.adapter !== undefined) options.adapter = args.adapter;
   if (args.backend !== undefined) {
@@ -34,8 +38,36 @@ export function gpuOptions(args: GpuArgs): GpuOptions {
   return options;
 }
 
+/** Flags that are Dawn's own: they mean nothing to wgpu. */
+const DAWN_FLAGS = ['adapter', 'backend', 'dawn-toggles'] as const;
+
+/**
+ * The runtime asked for is the one this process runs on (the command line starts the Deno child
+ * for `--runtime deno`: src/cli.ts), and no flag of Dawn's is given to another runtime.
+ */
+function checkRuntime(args: GpuArgs): void {
+  const asked = args.runtime ?? 'node';
+  if (!(RUNTIMES as readonly string[]).includes(asked)) {
+    throw new UsageError(`--runtime: unknown '${asked}' (known: ${RUNTIMES.join(', ')})`);
+  }
+  const here = currentRuntime();
+  if (asked !== here.name) {
+    throw new UsageError(`--runtime ${asked}: this process runs on ${here.name} ${here.version}`);
+  }
+  const dawnOnly = DAWN_FLAGS.filter((flag) => args[flag] !== undefined);
+  if (here.webgpu !== 'dawn' && dawnOnly.length > 0) {
+    throw new UsageError(
+      `--${dawnOnly[0]} is Dawn's (--runtime node); --runtime ${asked} has ${here.webgpu}`,
+    );
+  }
+}
+
 /** yargs definitions of the GPU flags, for `.options(gpuFlags)`. */
 export const gpuFlags = {
+  runtime: {
+    type: 'string',
+    describe: `where the GPU comes from: node (Dawn, the default) or deno (wgpu; Deno comes with npm install)`,
+  },
   adapter: { type: 'string', describe: "substring of the adapter's name (see `info`)" },
   backend: { type: 'string', describe: `Dawn backend: ${BACKENDS.join(', ')}` },
   'power-preference': { type: 'string', describe: 'low-power or high-performance' },

@@ -1,8 +1,9 @@
 /**
- * `launchbench info [--json]`: the adapter, backend, Dawn flags, features, limits and the
- * timestamp self-test, as text or JSON.
+ * `launchbench info [--json]`: the runtime, adapter, backend, Dawn flags (under Dawn), features,
+ * limits and the timestamp self-test, as text or JSON.
  */
 import { openGpu } from '../gpu/context.ts';
+import { currentRuntime, isDawn } from '../gpu/runtime.ts';
 import { timestampSelfTest } from '../gpu/timestamp-selftest.ts';
 import { gpuOptions, type GpuArgs } from './gpu-options.ts';
 
@@ -15,10 +16,12 @@ export async function infoCommand(args: InfoArgs): Promise<number> {
   const ctx = await openGpu(gpuOptions(args));
   try {
     const selfTest = await timestampSelfTest(ctx);
+    const runtime = currentRuntime();
     const data = {
+      runtime,
       adapter: ctx.adapterInfo,
       backend: ctx.backend,
-      dawn: { instanceFlags: ctx.instanceFlags, toggles: ctx.toggles },
+      dawn: isDawn() ? { instanceFlags: ctx.instanceFlags, toggles: ctx.toggles } : null,
       features: ctx.features,
       limits: ctx.limits,
       timestampSelfTest: selfTest,
@@ -29,9 +32,10 @@ export async function infoCommand(args: InfoArgs): Promise<number> {
     }
     const a = ctx.adapterInfo;
     const lines = [
+      `runtime      ${runtime.name} ${runtime.version} (${runtime.webgpu})`,
       `adapter      ${a.description || a.device} (${a.vendor}, ${a.architecture})${a.isFallbackAdapter ? ' [CPU / fallback adapter]' : ''}`,
       `backend      ${ctx.backend}`,
-      `dawn flags   ${ctx.instanceFlags.join(' ')}`,
+      ...(isDawn() ? [`dawn flags   ${ctx.instanceFlags.join(' ')}`] : []),
       `timestamps   ${selfTest.message}${selfTest.smallestStepNs === null ? '' : `; smallest step seen ${selfTest.smallestStepNs} ns`}`,
       `features     ${ctx.features.join(', ')}`,
       'limits',

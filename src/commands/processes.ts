@@ -22,6 +22,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { UsageError, errorMessage } from '../errors.ts';
+import { selfCommand } from '../gpu/runtime.ts';
 import { mergeProcesses, type ProcessPart } from '../measure/merge.ts';
 import type { CaseResult, Sample } from '../stats/result.ts';
 import type { DriftRow } from '../measure/drift.ts';
@@ -165,9 +166,8 @@ export function parseSide(
   return { env, argv };
 }
 
-/** The CLI's entry script, to run a process of the run with, and the TypeScript loader it needs. */
+/** The CLI's entry script, to run a process of the run with. */
 const CLI = fileURLToPath(new URL('../cli.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
 
 /** Runs one process; resolves to its exit code. `onChild` gets it, to pass signals on. */
 function runProcess(
@@ -176,9 +176,8 @@ function runProcess(
   onChild: (kill: ((signal: NodeJS.Signals) => void) | undefined) => void,
 ): Promise<number> {
   return new Promise((done) => {
-    // tsx's loader named outright: this process may run under another host (a test runner) whose
-    // own flags mean nothing to the child.
-    const child = spawn(process.execPath, ['--import', TSX, CLI, ...argv], {
+    const self = selfCommand(CLI);
+    const child = spawn(self.command, [...self.args, ...argv], {
       // Its stdout and stderr are the run's; the IPC channel stops it when this process is gone.
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, LAUNCHBENCH_RAW_STDERR: '1', ...env },

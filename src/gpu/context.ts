@@ -13,6 +13,7 @@
 import { create, globals } from 'webgpu';
 import { DeviceLostError, NoAdapterError, UsageError, errorMessage } from '../errors.ts';
 import { within } from '../stats/clock.ts';
+import { isDawn } from './runtime.ts';
 
 Object.assign(globalThis, globals);
 
@@ -215,8 +216,9 @@ export const NO_ADAPTER_HELP =
   "Mesa's lavapipe CPU driver: sudo bash scripts/install-lavapipe.sh (Debian bookworm).";
 
 export async function openGpu(options: GpuOptions = {}): Promise<GpuContext> {
-  const toggles = parseToggles(options.dawnToggles);
-  const flags = instanceFlags(options, toggles);
+  // Dawn's toggles and instance flags; wgpu (Deno) has neither.
+  const toggles = isDawn() ? parseToggles(options.dawnToggles) : { enabled: [], disabled: [] };
+  const flags = isDawn() ? instanceFlags(options, toggles) : [];
   const gpu = create(flags);
   liveInstances.add(gpu);
   let adapter: GPUAdapter | null;
@@ -236,7 +238,9 @@ export async function openGpu(options: GpuOptions = {}): Promise<GpuContext> {
   }
   // Before the device exists: the probe's instance then never overlaps its work.
   const backend =
-    options.backend ?? (await enumeratedBackend(flags, adapter.info.device)) ?? 'unknown';
+    options.backend ??
+    (isDawn() ? await enumeratedBackend(flags, adapter.info.device) : undefined) ??
+    'unknown';
   const hasTimestamps = adapter.features.has('timestamp-query');
   const requiredLimits: Record<string, number> = {};
   for (const name of LIMITS_USED) {

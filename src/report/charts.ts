@@ -18,7 +18,7 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { fmtUs } from './md-format.ts';
-import { adapterName, type RunData, type SummaryRow } from './read-run.ts';
+import { adapterName, runtimeNote, type RunData, type SummaryRow } from './read-run.ts';
 import {
   distinct,
   isOk,
@@ -71,7 +71,7 @@ function subtitle(run: RunData, ...lines: string[]): string[] {
   const backend = run.context.adapter?.backend;
   const device = run.context.adapter?.cpuDevice === true ? ' (CPU device)' : '';
   return [
-    `${adapterName(run.context)}${device}${backend === undefined ? '' : `, backend ${backend}`}`,
+    `${adapterName(run.context)}${device}${backend === undefined ? '' : `, backend ${backend}`}${runtimeNote(run.context)}`,
     ...lines,
   ];
 }

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { SCHEMA_VERSION } from './columns.ts';
 import type { GpuContext } from '../gpu/context.ts';
+import { currentRuntime, isDawn } from '../gpu/runtime.ts';
 import type { TimestampSelfTest } from '../gpu/timestamp-selftest.ts';
 import type { ClockHoldStats } from '../gpu/clock-hold.ts';
 import type { WarmupResult } from '../gpu/warmup.ts';
@@ -116,7 +117,9 @@ export function runContext(input: RunContextInput): object {
     },
     features: ctx.features,
     limits: ctx.limits,
-    dawn: { instanceFlags: ctx.instanceFlags, toggles: ctx.toggles },
+    runtime: currentRuntime(),
+    // Dawn's own settings; null where the GPU is another runtime's (wgpu under Deno).
+    dawn: isDawn() ? { instanceFlags: ctx.instanceFlags, toggles: ctx.toggles } : null,
     timestampSelfTest: input.selfTest,
     timestampCost: input.timestampCost ?? null,
     gpuWarmup: input.warmup,
@@ -127,11 +130,12 @@ export function runContext(input: RunContextInput): object {
     commandLine: input.argv,
     gitCommit: gitCommit(),
     packages: {
-      webgpu: packageVersion('webgpu'),
+      webgpu: isDawn() ? packageVersion('webgpu') : null,
       tinybench: packageVersion('tinybench'),
       launchbench: packageVersion('..') ?? null,
     },
-    node: process.version,
+    // Deno answers process.version with the Node.js version it is compatible with: not a Node.js.
+    node: isDawn() ? process.version : null,
     os: { platform: os.platform(), release: os.release(), arch: os.arch() },
     cpu: { ...cpuClock(), model: cpus[0]?.model ?? 'unknown', cores: cpus.length },
     hostname: os.hostname(),

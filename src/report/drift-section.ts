@@ -5,7 +5,7 @@
  * Pure function of the run read back from its files.
  */
 import { fmtCount, fmtUs, listing, table } from './md-format.ts';
-import type { DriftCsvRow, RunData } from './read-run.ts';
+import { webgpuIn, type DriftCsvRow, type RunData } from './read-run.ts';
 
 /** A probe is called off when it is more than this fraction away from its reference's median. */
 export const DRIFT_THRESHOLD = 0.1;
@@ -126,7 +126,7 @@ export function driftSection(run: RunData): string[] {
   const out: string[] = [
     '## Drift during the run',
     '',
-    'Before the first round, between rounds and after the last, the run timed fixed references (src/measure/drift.ts), each the median of a few executions: a fixed JavaScript loop (host loop: the CPU alone), one tiny dispatch submitted and awaited (round trip: Dawn, the driver and the GPU waking up), and 1000 tiny dispatches in one pass (chain: per dispatch, wall and GPU busy); and the CPU clock where the OS reports it. They show how much the machine itself moved while the cases were measured, and when.',
+    `Before the first round, between rounds and after the last, the run timed fixed references (src/measure/drift.ts), each the median of a few executions: a fixed JavaScript loop (host loop: the CPU alone), one tiny dispatch submitted and awaited (round trip: ${webgpuIn(run.context).webgpu}, the driver and the GPU waking up), and 1000 tiny dispatches in one pass (chain: per dispatch, wall and GPU busy); and the CPU clock where the OS reports it. They show how much the machine itself moved while the cases were measured, and when.`,
     '',
     ...table(
       ['probe', 's since start', ...metrics.map((m) => m.column)],

@@ -3,7 +3,7 @@
  * profile and sampling, CPU, verification, seed and times, from context.json and summary.csv.
  */
 import { code, fmtCount, fmtPercent, fmtTarget, fmtUs, table } from './md-format.ts';
-import { adapterName, type RunData, type SummaryRow } from './read-run.ts';
+import { adapterName, runtimeName, type RunData, type SummaryRow } from './read-run.ts';
 import { quantileSorted } from '../stats/stats.ts';
 import { MIN_PROCESSES } from '../stats/state.ts';
 
@@ -191,6 +191,7 @@ function adapterFacts(c: Context): Fact[] {
   const a = c.adapter;
   if (a === undefined) return [];
   return [
+    ['runtime', runtimeName(c)],
     ['adapter', adapterName(c)],
     [
       'vendor / architecture / device',
@@ -329,7 +330,7 @@ function hostFacts(c: Context): Fact[] {
             .map(([k, v]) => `${k} ${v}`)
             .join(', '),
     ],
-    ['node', c.node],
+    ['node', c.node ?? undefined],
     [
       'OS',
       c.os === undefined

@@ -15,7 +15,14 @@ import {
   fmtTarget,
 } from './md-format.ts';
 import { STRATEGIES } from '../strategies/index.ts';
-import { adapterName, type CrossoverRow, type RunData, type SummaryRow } from './read-run.ts';
+import {
+  adapterName,
+  runtimeNote,
+  webgpuIn,
+  type CrossoverRow,
+  type RunData,
+  type SummaryRow,
+} from './read-run.ts';
 import {
   distinct,
   isMeasured,
@@ -159,7 +166,7 @@ function headlineFor(run: RunData, workload: string, isMain: boolean): string[] 
     ...fastestItem(tiny, baseline),
   ];
   return [
-    `On this GPU (**${adapterName(run.context)}**${backend === undefined ? '' : `, backend ${backend}`}), ${workload} at ${at}:`,
+    `On this GPU (**${adapterName(run.context)}**${backend === undefined ? '' : `, backend ${backend}`}${runtimeNote(run.context)}), ${workload} at ${at}:`,
     ...items.map((i) => `- ${i}`),
   ];
 }
@@ -265,8 +272,9 @@ function cautions(run: RunData): string[] {
     out.push(
       'The run was interrupted: only the cases measured before it are here, with the rounds they had.',
     );
+  const { webgpu, runtime } = webgpuIn(c);
   out.push(
-    "These are Dawn's figures in Node. A browser sends every submit and every completion through its GPU process, a hop Dawn in Node does not have, so a web page pays more per submit and per wait than measured here (not measured by this suite): read the costs of the submit-heavy strategies as lower bounds for the web.",
+    `These are ${webgpu}'s figures in ${runtime}. A browser sends every submit and every completion through its GPU process, a hop ${webgpu} in ${runtime} does not have, so a web page pays more per submit and per wait than measured here (not measured by this suite): read the costs of the submit-heavy strategies as lower bounds for the web.`,
   );
   if (c.deviceLost !== null && c.deviceLost !== undefined) {
     out.push(

@@ -214,7 +214,12 @@ export interface RunContextFile {
   };
   features?: string[];
   limits?: Record<string, number>;
-  dawn?: { instanceFlags?: string[]; toggles?: { enabled?: string[]; disabled?: string[] } };
+  /** The runtime the GPU came from (since the Deno runtime; older runs are node's, Dawn). */
+  runtime?: { name?: string; version?: string; webgpu?: string };
+  dawn?: {
+    instanceFlags?: string[];
+    toggles?: { enabled?: string[]; disabled?: string[] };
+  } | null;
   timestampSelfTest?: {
     ok?: boolean;
     message?: string;
@@ -272,7 +277,7 @@ export interface RunContextFile {
   }[];
   gitCommit?: string | null;
   packages?: Record<string, string | null>;
-  node?: string;
+  node?: string | null;
   os?: { platform?: string; release?: string; arch?: string };
   cpu?: {
     model?: string;
@@ -562,6 +567,37 @@ export function readRun(dir: string): RunData {
 }
 
 /** The adapter's name as a reader knows it, from context.json. */
+/**
+ * The runtime the run's GPU came from, as `deno 2.9.6 (wgpu)`; undefined for runs made before
+ * runtimes were recorded (all of them Node's, with Dawn).
+ */
+export function runtimeName(context: RunContextFile): string | undefined {
+  const r = context.runtime;
+  if (r?.name === undefined) return undefined;
+  const webgpu = r.webgpu === 'dawn' ? 'Dawn' : (r.webgpu ?? 'unknown WebGPU');
+  return `${[r.name, r.version].filter((x) => x !== undefined).join(' ')} (${webgpu})`;
+}
+
+/**
+ * The WebGPU implementation and the runtime a run measured, for sentences: `Dawn` in `Node`
+ * (also every run made before runtimes were recorded), `wgpu` in `Deno`.
+ */
+export function webgpuIn(context: RunContextFile): { webgpu: string; runtime: string } {
+  const r = context.runtime;
+  if (r?.name === undefined || r.name === 'node') return { webgpu: 'Dawn', runtime: 'Node' };
+  const runtime = `${r.name.charAt(0).toUpperCase()}${r.name.slice(1)}`;
+  return { webgpu: r.webgpu ?? 'its WebGPU', runtime };
+}
+
+/**
+ * `, deno 2.9.6 (wgpu)` after an adapter's name where the runtime is not Node's (whose Dawn is
+ * the default, said in the facts), else nothing.
+ */
+export function runtimeNote(context: RunContextFile): string {
+  const name = runtimeName(context);
+  return name === undefined || context.runtime?.name === 'node' ? '' : `, ${name}`;
+}
+
 export function adapterName(context: RunContextFile): string {
   const a = context.adapter;
   if (a === undefined) return 'unknown adapter';

@@ -1,0 +1,94 @@
+/**
+ * The JavaScript runtime the GPU comes from. One code path measures on every runtime: the
+ * strategies, workloads and reports never ask which; only the GPU's entry point differs.
+ * - `node`: Dawn, through dawn.node (npm `webgpu`), the default.
+ * - `deno`: wgpu, Deno's own `navigator.gpu`. deno.json at the repository root maps the `webgpu`
+ *   import to src/gpu/deno-webgpu.ts, so src/gpu/context.ts is the same file under both.
+ * What is Dawn's alone (instance flags, toggles, the backend probe, the stderr filter) is gated on
+ * `dawn` here (docs/design.md, Runtimes).
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UsageError } from '../errors.ts';
+
+export const RUNTIMES = ['node', 'deno'] as const;
+export type RuntimeName = (typeof RUNTIMES)[number];
+
+export interface RuntimeInfo {
+  name: RuntimeName;
+  /** The runtime's own version (`20.20.2`, `2.9.6`). */
+  version: string;
+  /** The WebGPU implementation under it. */
+  webgpu: 'dawn' | 'wgpu';
+}
+
+interface DenoGlobal {
+  version: { deno: string };
+  execPath(): string;
+}
+
+const deno = (globalThis as { Deno?: DenoGlobal }).Deno;
+
+/** The runtime this process runs on. */
+export function currentRuntime(): RuntimeInfo {
+  if (deno !== undefined) return { name: 'deno', version: deno.version.deno, webgpu: 'wgpu' };
+  return { name: 'node', version: process.versions.node, webgpu: 'dawn' };
+}
+
+/** Whether this process's GPU is Dawn's (instance flags, toggles and its stderr notes apply). */
+export const isDawn = (): boolean => deno === undefined;
+
+/**
+ * The command that runs the TypeScript script `script` on this runtime, for a child process
+ * (bench --processes, ab): `node --import tsx script` under Node (tsx's loader named outright:
+ * this process may run under a host, a test runner, whose own flags mean nothing to the child),
+ * `deno run script` under Deno, which runs TypeScript itself.
+ */
+export function selfCommand(script: string): { command: string; args: string[] } {
+  if (deno !== undefined) return { command: deno.execPath(), args: [...denoRun(), script] };
+  return { command: process.execPath, args: ['--import', import.meta.resolve('tsx'), script] };
+}
+
+/**
+ * `deno run`'s arguments: every permission (the bench reads and writes files, runs git and child
+ * processes, reads the environment), no "Check"/download chatter on stderr, and the project's
+ * deno.json named outright (Deno looks for one from the working directory, which may be anywhere).
+ */
+export const denoRun = (): string[] => [
+  'run',
+  '--allow-all',
+  '--quiet',
+  '--config',
+  fileURLToPath(new URL('../../deno.json', import.meta.url)),
+];
+
+/** Where the project looks for Deno: the environment's choice, then npm's (package `deno`). */
+export const DENO_ENV = 'LAUNCHBENCH_DENO';
+
+/**
+ * The Deno binary for `--runtime deno`: $LAUNCHBENCH_DENO, else the one npm installed with the
+ * project (the devDependency `deno`, whose platform package carries the binary). None: a
+ * UsageError saying how to get one.
+ */
+export function denoExecutable(): string {
+  const chosen = process.env[DENO_ENV];
+  if (chosen !== undefined && chosen !== '') {
+    if (!existsSync(chosen))
+      throw new UsageError(`--runtime deno: ${DENO_ENV}=${chosen}: no such file`);
+    return chosen;
+  }
+  try {
+    const npmDeno = join(
+      dirname(createRequire(import.meta.url).resolve('deno/package.json')),
+      'deno',
+    );
+    if (existsSync(npmDeno)) return npmDeno;
+  } catch {
+    // not installed: said below
+  }
+  throw new UsageError(
+    `--runtime deno: Deno is not installed; \`npm install\` brings it (the devDependency deno), or set ${DENO_ENV} to a deno binary`,
+  );
+}

@@ -1,0 +1,103 @@
+/**
+ * `--runtime deno`: the same suite on Deno's WebGPU (wgpu), started by the Node command line as a
+ * Deno child (src/cli.ts, src/gpu/runtime.ts). A small run verifies every strategy against the CPU
+ * reference and names deno and its version; Dawn's own flags and a Deno that is not there are bad
+ * input (one line, exit 2). Deno comes with `npm install` (the devDependency `deno`); without it,
+ * or without an adapter, the run's test skips outside CI.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
+import { IN_CI } from './support/gpu.ts';
+import { hasJsStackTrace, ownStderrLines, runCli, type CliResult } from './support/cli.ts';
+import { denoExecutable } from '../src/gpu/runtime.ts';
+
+/** The Deno binary npm installed, or undefined (then the run's test skips outside CI). */
+function installedDeno(): string | undefined {
+  try {
+    return denoExecutable();
+  } catch (error) {
+    if (IN_CI) throw error;
+    return undefined;
+  }
+}
+
+function expectOneLine(result: CliResult, message: RegExp): void {
+  const lines = ownStderrLines(result.stderr);
+  expect(lines, result.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(message);
+  expect(hasJsStackTrace(result.stderr), result.stderr).toBe(false);
+  expect(result.code, result.stderr).toBe(2);
+}
+
+const root = mkdtempSync(join(tmpdir(), 'launchbench-deno-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('--runtime deno', () => {
+  it('measures every strategy on wgpu, verified, and names deno and its version', async (t) => {
+    const deno = installedDeno();
+    if (deno === undefined) return t.skip('Deno is not installed (npm install brings it)');
+    const out = join(root, 'run');
+    const result = await runCli(
+      [
+        'bench',
+        '--runtime',
+        'deno',
+        '--profile',
+        'quick',
+        '--workloads',
+        'map',
+        '--elements',
+        '64',
+        '--kernels',
+        '10',
+        '--out',
+        out,
+      ],
+      { timeoutMs: 240_000 },
+    );
+    if (result.code === 3 && !IN_CI) return t.skip('no WebGPU adapter under Deno');
+    expect(result.code, result.stderr).toBe(0);
+    const rows: Record<string, string>[] = parse(readFileSync(join(out, 'summary.csv'), 'utf8'), {
+      columns: true,
+    });
+    const strategies = rows.map((r) => r['strategy']);
+    expect(new Set(strategies).size).toBeGreaterThanOrEqual(9);
+    for (const r of rows) {
+      expect(r['status'], r['strategy']).toBe('ok');
+      expect(r['verified'], r['strategy']).toBe('true');
+    }
+    const context = JSON.parse(readFileSync(join(out, 'context.json'), 'utf8')) as {
+      runtime: { name: string; version: string; webgpu: string };
+      dawn: unknown;
+      node: unknown;
+    };
+    const version = /deno (\S+)/.exec(execFileSync(deno, ['--version'], { encoding: 'utf8' }));
+    expect(context.runtime).toEqual({ name: 'deno', version: version?.[1], webgpu: 'wgpu' });
+    // Dawn's settings and Node's version are not this run's.
+    expect(context.dawn).toBeNull();
+    expect(context.node).toBeNull();
+    const report = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(report).toContain("These are wgpu's figures in Deno.");
+    expect(report).toMatch(/\| runtime \| deno \S+ \(wgpu\) \|/);
+  });
+
+  it("takes none of Dawn's flags", async (t) => {
+    if (installedDeno() === undefined) return t.skip('Deno is not installed');
+    const result = await runCli(['info', '--runtime', 'deno', '--dawn-toggles', 'skip_validation']);
+    expectOneLine(result, /^launchbench: --dawn-toggles is Dawn's \(--runtime node\)/);
+  });
+
+  it('a Deno that is not there: one line naming it, exit 2', async () => {
+    const result = await runCli(['info', '--runtime', 'deno'], {
+      env: { LAUNCHBENCH_DENO: '/nonexistent/deno' },
+    });
+    expectOneLine(
+      result,
+      /^launchbench: --runtime deno: LAUNCHBENCH_DENO=\/nonexistent\/deno: no such file$/,
+    );
+  });
+});
