@@ -1,14 +1,61 @@
 import { defineConfig } from 'vitest/config';
 
-// Each live Dawn device busy-polls about one CPU core and CI machines have two: the GPU tests run
-// in one forked worker, one file at a time, each file sharing one device destroyed in afterAll.
+/**
+ * Each live Dawn device busy-polls about one CPU core and CI machines have two: the tests that
+ * use the GPU run in one forked worker, one file at a time, each file sharing one device
+ * destroyed in afterAll. The tests that never reach a GPU (statistics, reports and compare on
+ * stored runs, option parsing, the layers) run in a second project beside them, in parallel.
+ *
+ * A file listed in CPU_ONLY must not open a device nor run a command that does (bench, info,
+ * ab, the library). A GPU test listed here by mistake would not fail: it would run beside the
+ * other GPU tests, two devices busy-polling two cores, slower. A new file is the GPU's until
+ * it is listed.
+ */
+const CPU_ONLY = [
+  'charts-cost-per-kernel',
+  'charts-dot-panels',
+  'clock-hold',
+  'compare-across',
+  'compare-calibration',
+  'compare-drifting-machine',
+  'compare-fail-on-slower',
+  'compare-verdicts',
+  'decode-programs',
+  'decode-reference',
+  'fit-and-crossover',
+  'interleaving-cancels-drift',
+  'layers',
+  'md-format',
+  'options',
+  'paired-ratio',
+  'process-level',
+  'processes-args',
+  'progress-estimate',
+  'report-compare-bad-input',
+  'report-noise',
+  'report-renders-from-csv',
+  'report-rounds-and-drift',
+  'state-statistics',
+  'stats',
+  'stderr-filter',
+].map((name) => `test/${name}.test.ts`);
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     pool: 'forks',
-    maxWorkers: 1,
-    fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'gpu',
+          include: ['test/**/*.test.ts'],
+          exclude: CPU_ONLY,
+          fileParallelism: false,
+        },
+      },
+      { extends: true, test: { name: 'cpu', include: CPU_ONLY } },
+    ],
   },
 });

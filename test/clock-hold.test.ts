@@ -198,14 +198,15 @@ describe('the schedule with a clock hold', () => {
         warmupMs: 0,
         firstVisit: false,
         minWarmup: 0,
-        samplingMs: 20,
+        // 100 ms: about 50 turns of two 1 ms cases, at least 5 on a loaded machine. Holds of
+        // 40 ms each, counted as sampling time, would allow 3 at most.
+        samplingMs: 100,
         floor: () => 1,
         cap: () => 1000,
         shouldStop: () => false,
-        // Each hold takes longer than the whole sampling time: counted, it would allow one turn.
         beforeTurn: async () => {
           holds++;
-          const end = performance.now() + 30;
+          const end = performance.now() + 40;
           while (performance.now() < end);
           await Promise.resolve();
         },

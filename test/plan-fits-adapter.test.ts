@@ -99,6 +99,14 @@ describe('co-residency on a CPU adapter', () => {
       '10',
       '--strategies',
       'persistent,fused',
+      // What is run, not how well: one short round.
+      '--rounds',
+      '1',
+      '--max-time',
+      '20ms',
+      '--min-samples',
+      '3',
+      '--no-drift',
       '--out',
       out,
     ]);

@@ -54,6 +54,11 @@ describe('--runtime deno', () => {
         '64',
         '--kernels',
         '10',
+        // The run's correctness, not its precision: two short rounds.
+        '--rounds',
+        '2',
+        '--max-time',
+        '20ms',
         '--out',
         out,
       ],

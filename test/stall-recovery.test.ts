@@ -19,7 +19,21 @@ import { ownStderrLines, runCli } from './support/cli.ts';
 const root = mkdtempSync(join(tmpdir(), 'launchbench-stall-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const ARGS = ['bench', '--profile', 'quick', '--kernels', '1,10', '--stall-timeout', '300ms'];
+// Two short rounds: the recovery is what is checked, not the figures.
+const ARGS = [
+  'bench',
+  '--profile',
+  'quick',
+  '--kernels',
+  '1,10',
+  '--stall-timeout',
+  '300ms',
+  '--rounds',
+  '2',
+  '--max-time',
+  '20ms',
+  '--no-drift',
+];
 const rowsOf = (dir: string): Record<string, string>[] =>
   existsSync(join(dir, 'summary.csv'))
     ? parse(readFileSync(join(dir, 'summary.csv'), 'utf8'), { columns: true })
