@@ -13,7 +13,13 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { LaunchbenchError, UsageError, errorMessage } from './errors.ts';
-import { abBenchCommand, benchCommand, benchOptions, exportOptions } from './commands/bench.ts';
+import {
+  abBenchCommand,
+  benchCommand,
+  benchOptions,
+  exportOptions,
+  withPresetFlags,
+} from './commands/bench.ts';
 import { compareBuilder, compareCommand, type CompareArgs } from './commands/compare.ts';
 import { gpuFlags } from './commands/gpu-options.ts';
 import { infoCommand, type InfoArgs } from './commands/info.ts';
@@ -42,7 +48,7 @@ function benchDefinition(run: Run) {
   return {
     command: ['bench', '$0'],
     describe: 'run the benchmark (default command)',
-    builder: (y: Argv) => y.options(gpuFlags).options(benchOptions),
+    builder: (y: Argv) => withPresetFlags(y.options(gpuFlags).options(benchOptions)),
     handler: run(benchCommand),
   };
 }
@@ -57,28 +63,25 @@ function abDefinition(run: Run) {
     describe:
       'A/B of two configurations on a drifting machine: both run process by process, interleaved A B B A …, into <out>/a and <out>/b, then compared; --a and --b give each side its bench options, after any NAME=VALUE environment variables',
     builder: (y: Argv) =>
-      y
-        .options(gpuFlags)
-        .options(benchOptions)
-        .options({
-          a: {
-            type: 'string',
-            describe: 'side A\'s extra bench options, e.g. "--dawn-toggles skip_validation"',
-          },
-          b: {
-            type: 'string',
-            describe:
-              'side B\'s, after any environment variables, e.g. "DAWN_DEBUG_BREAK_ON_ERROR=1 --strategies fused"',
-          },
-          processes: {
-            type: 'string',
-            describe: 'processes per side (default: one per round)',
-          },
-          'fail-on-slower': {
-            type: 'string',
-            describe: 'exit 5 when compare calls a case slower by more than this (e.g. 10%)',
-          },
-        }),
+      withPresetFlags(y.options(gpuFlags).options(benchOptions)).options({
+        a: {
+          type: 'string',
+          describe: 'side A\'s extra bench options, e.g. "--dawn-toggles skip_validation"',
+        },
+        b: {
+          type: 'string',
+          describe:
+            'side B\'s, after any environment variables, e.g. "DAWN_DEBUG_BREAK_ON_ERROR=1 --strategies fused"',
+        },
+        processes: {
+          type: 'string',
+          describe: 'processes per side (default: one per round)',
+        },
+        'fail-on-slower': {
+          type: 'string',
+          describe: 'exit 5 when compare calls a case slower by more than this (e.g. 10%)',
+        },
+      }),
     handler: run(abBenchCommand),
   };
 }

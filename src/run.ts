@@ -49,8 +49,11 @@ export interface RunPlan {
   presets?: readonly string[] | undefined;
   presetElements?: readonly number[] | undefined;
   presetKernels?: readonly number[] | undefined;
-  /** `decode`'s vocabulary axis (`--vocab`): each preset at each of these sizes. */
-  presetVocab?: readonly number[] | undefined;
+  /**
+   * The presets' own extra axis (`decode`'s vocabulary, `--vocab`): each preset at each of these
+   * values (Workload.presets.withAxis).
+   */
+  presetExtra?: readonly number[] | undefined;
   sampling: SamplingOptions;
   verify: boolean;
   seed: number;
@@ -141,11 +144,11 @@ export function planGroups(plan: RunPlan): PlannedGroup[] {
           },
         ];
       const named = plan.presets ?? workload.presets.defaults;
-      const vocab = plan.presetVocab;
+      const extra = plan.presetExtra;
       const presets =
-        vocab === undefined
+        extra === undefined
           ? named
-          : named.flatMap((p) => vocab.map((v) => workload.presets?.withAxis?.(p, v) ?? p));
+          : named.flatMap((p) => extra.map((v) => workload.presets?.withAxis?.(p, v) ?? p));
       return presets.map((preset) => {
         const own = workload.presets?.axes(preset);
         return {

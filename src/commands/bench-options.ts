@@ -4,7 +4,7 @@
  * them, derived from those definitions. Shared by `bench`, the runs of several processes and `ab`
  * (src/commands/processes.ts).
  */
-import type { InferredOptionTypes } from 'yargs';
+import type { Argv, InferredOptionTypes } from 'yargs';
 import { PROFILES } from '../profiles.ts';
 import { SCENARIOS } from '../scenarios.ts';
 import { AXIS_LIMITS } from '../options.ts';
@@ -72,14 +72,6 @@ export const benchOptions = {
         : [`${w.id}: ${w.presets.names.join(', ')} (default ${w.presets.defaults.join(', ')})`],
     ).join('; ')}`,
   },
-  context: {
-    type: 'string',
-    describe: "decode: tokens already in the KV cache, list (default each preset's)",
-  },
-  layers: {
-    type: 'string',
-    describe: "decode: decoder layers, list (default each preset's)",
-  },
   shader: {
     type: 'string',
     describe:
@@ -96,10 +88,6 @@ export const benchOptions = {
       '--shader: a TypeScript module exporting reference(input, { elements, kernels, intensity }): the expected array; without it nothing is verified',
   },
   ...exportOptions,
-  vocab: {
-    type: 'string',
-    describe: "decode: vocabulary sizes (the LM head's rows), list (default each preset's)",
-  },
   processes: {
     type: 'string',
     describe:
@@ -183,7 +171,33 @@ export const benchOptions = {
   },
 } as const;
 
-/** bench's arguments as yargs gives them (kebab-case names, text values). */
+/**
+ * The flags the workloads with presets declare for their axes (`decode`: --context, --layers,
+ * --vocab), as yargs definitions: a workload's flags are its own, not bench's.
+ */
+export const presetFlags: Record<string, { type: 'string'; describe: string }> = Object.fromEntries(
+  WORKLOADS.flatMap((w) =>
+    Object.values(w.presets?.flags ?? {}).map((flag) => [
+      flag.name,
+      { type: 'string', describe: `${w.id}: ${flag.describe}, list (default each preset's)` },
+    ]),
+  ),
+);
+
+/**
+ * `y` with the workloads' preset flags added. Their names are the workloads' (a record to yargs'
+ * types, which would drop every typed option), so they are added one by one and `y` keeps its
+ * type: BenchArgs reads them by name.
+ */
+export function withPresetFlags<T>(y: Argv<T>): Argv<T> {
+  for (const [name, definition] of Object.entries(presetFlags)) y.option(name, definition);
+  return y;
+}
+
+/**
+ * bench's arguments as yargs gives them (kebab-case names, text values); the workloads' preset
+ * flags by name (presetFlags), read where a workload declares them.
+ */
 export type BenchArgs = InferredOptionTypes<
   typeof gpuFlags & typeof benchOptions & typeof exportOptions
->;
+> & { readonly [presetFlag: string]: unknown };

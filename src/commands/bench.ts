@@ -71,10 +71,10 @@ import {
 } from './processes.ts';
 import { checkExportPaths, reportAfterBench } from './report.ts';
 import { gpuFlags, gpuOptions } from './gpu-options.ts';
-import { benchOptions, type BenchArgs } from './bench-options.ts';
+import { benchOptions, presetFlags, type BenchArgs } from './bench-options.ts';
 import { STRATEGIES, strategyById } from '../strategies/index.ts';
 import type { Strategy } from '../strategies/types.ts';
-import type { Workload } from '../workloads/types.ts';
+import type { PresetFlag, Workload } from '../workloads/types.ts';
 import { WORKLOADS, workloadById } from '../workloads/index.ts';
 import { unverifiedUserKernel, userShaderWorkload } from '../workloads/user-shader.ts';
 
@@ -174,21 +174,26 @@ function chosenSampling(args: BenchArgs, profile: Profile): SamplingOptions {
   return sampling;
 }
 
-/** The axes of a workload with named shapes, where the command line gives them (`decode`'s). */
+/**
+ * The axes of the workloads with presets where the command line gives them, by the flags each
+ * declares (`decode`'s --context, --layers, --vocab).
+ */
 function presetAxes(
   args: BenchArgs,
-): Pick<RunPlan, 'presetElements' | 'presetKernels' | 'presetVocab'> {
-  const { context, layers, vocab } = args;
+): Pick<RunPlan, 'presetElements' | 'presetKernels' | 'presetExtra'> {
+  const given = (flag: PresetFlag | undefined): number[] | undefined => {
+    const text = flag === undefined ? undefined : args[flag.name];
+    return flag === undefined || typeof text !== 'string'
+      ? undefined
+      : parseIntegerList(flag.name, text, flag.min, flag.max);
+  };
+  const flags = WORKLOADS.flatMap((w) => (w.presets === undefined ? [] : [w.presets.flags]));
+  const first = (values: (number[] | undefined)[]): number[] | undefined =>
+    values.find((v) => v !== undefined);
   return {
-    presetElements:
-      context === undefined
-        ? undefined
-        : parseIntegerList('context', context, 0, AXIS_LIMITS.elements.max),
-    presetKernels:
-      layers === undefined
-        ? undefined
-        : parseIntegerList('layers', layers, 1, AXIS_LIMITS.kernels.max),
-    presetVocab: vocab === undefined ? undefined : parseIntegerList('vocab', vocab, 1, 2 ** 24),
+    presetElements: first(flags.map((f) => given(f.elements))),
+    presetKernels: first(flags.map((f) => given(f.kernels))),
+    presetExtra: first(flags.map((f) => given(f.extra))),
   };
 }
 
@@ -425,7 +430,12 @@ function processPlan(args: BenchArgs, plan: RunPlan, bandwidth: boolean): Proces
     seed: plan.seed,
     bandwidth,
     selfCheck: args['self-check'],
-    known: [...Object.keys(gpuFlags), ...Object.keys(benchOptions), 'verbose'],
+    known: [
+      ...Object.keys(gpuFlags),
+      ...Object.keys(benchOptions),
+      ...Object.keys(presetFlags),
+      'verbose',
+    ],
   };
 }
 
@@ -831,4 +841,4 @@ const ROUND_TIMESTAMP_COST = { ...TIMESTAMP_COST_DEFAULTS, repeats: 3, warmups: 
 /** How long closing a device may wait for its queue to go idle. */
 const CLOSE_BOUND_MS = 5000;
 
-export { benchOptions, exportOptions } from './bench-options.ts';
+export { benchOptions, exportOptions, withPresetFlags } from './bench-options.ts';

@@ -84,6 +84,16 @@ export interface Tolerance {
   why: string;
 }
 
+/** A command-line flag a workload declares for one axis of its presets. */
+export interface PresetFlag {
+  /** The flag, without `--`. */
+  name: string;
+  /** What its values are, for --help. */
+  describe: string;
+  min: number;
+  max: number;
+}
+
 export interface Workload {
   id: string;
   /** One line: what it computes. */
@@ -101,6 +111,11 @@ export interface Workload {
     /** What `elements` and `kernels` mean for this workload, e.g. 'context tokens'. */
     meaning: { elements: string; kernels: string };
     axes(preset: string): { elements: number; kernels: number };
+    /**
+     * The command-line flags that give its presets' axes (`decode`: --context, --layers and its
+     * own --vocab, for withAxis), each a list replacing every preset's own value.
+     */
+    flags: { elements: PresetFlag; kernels: PresetFlag; extra?: PresetFlag };
   };
   /**
    * What one execution of a case is, as its rows are stated (summary.csv `unit`): `step`, one

@@ -14,6 +14,7 @@
  * Measures: what launching a real decode step costs, and what fusing it or running it as one
  * persistent kernel wins back. Does not measure: batching, f16 weights, prefill.
  */
+import { AXIS_LIMITS } from '../../options.ts';
 import type { CaseParams, DeviceLimits, PreparedCase, ProgramKind, Workload } from '../types.ts';
 import { bindStep, createStepBuffers } from './buffers.ts';
 import { DecodeCase } from './prepared.ts';
@@ -70,6 +71,21 @@ export const decodeWorkload: Workload = {
     defaults: Object.keys(DECODE_PRESETS),
     withAxis: withVocab,
     meaning: { elements: 'context tokens', kernels: 'layers' },
+    flags: {
+      elements: {
+        name: 'context',
+        describe: 'tokens already in the KV cache',
+        min: 0,
+        max: AXIS_LIMITS.elements.max,
+      },
+      kernels: { name: 'layers', describe: 'decoder layers', min: 1, max: AXIS_LIMITS.kernels.max },
+      extra: {
+        name: 'vocab',
+        describe: "vocabulary sizes (the LM head's rows)",
+        min: 1,
+        max: 2 ** 24,
+      },
+    },
     axes: (preset) => {
       const s = decodeShape(preset);
       return { elements: s.context, kernels: s.layers };
