@@ -30,6 +30,7 @@ import { seededRandom } from '../src/workloads/random.ts';
 import { SCALE_MAX_MULTIPLIES, scaleWorkload } from '../src/workloads/scale.ts';
 import { fusedStencilMaxKernels, stencilWorkload } from '../src/workloads/stencil.ts';
 import type { CaseParams, PreparedCase, Tolerance, Workload } from '../src/workloads/types.ts';
+import { submittedWorkDone } from '../src/strategies/completion.ts';
 
 const WORKGROUP_SIZE = 64;
 const INTENSITY = 2;
@@ -120,7 +121,9 @@ async function check(
   const verdicts: string[] = [];
   let failed = false;
   const program = await prepared.program(strategy.program);
-  const execution = await withErrorScopes(device, () => strategy.prepare(device, program));
+  const execution = await withErrorScopes(device, () =>
+    strategy.prepare(device, program, submittedWorkDone(device)),
+  );
   try {
     for (let r = 0; r < (options.repeat ?? 1); r++) {
       const runSeed = seed++;

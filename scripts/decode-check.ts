@@ -9,6 +9,7 @@ import { notApplicable } from '../src/run.ts';
 import { STRATEGIES } from '../src/strategies/index.ts';
 import { caseShape, decodeWorkload } from '../src/workloads/decode/workload.ts';
 import type { CaseParams } from '../src/workloads/types.ts';
+import { submittedWorkDone } from '../src/strategies/completion.ts';
 
 const [preset = 'tiny', layers, context, workgroups] = process.argv.slice(2);
 const base = decodeWorkload.presets?.axes(preset);
@@ -38,7 +39,7 @@ for (const strategy of STRATEGIES) {
     continue;
   }
   const program = await prepared.program(strategy.program);
-  const execution = strategy.prepare(ctx.device, program);
+  const execution = strategy.prepare(ctx.device, program, submittedWorkDone(ctx.device));
   prepared.writeInput(input);
   const t = performance.now();
   execution.prepareSample?.(undefined);

@@ -6,6 +6,7 @@ import type { GpuContext } from '../src/gpu/context.ts';
 import { strategyById } from '../src/strategies/index.ts';
 import type { Execution } from '../src/strategies/types.ts';
 import { mapWorkload } from '../src/workloads/map.ts';
+import { submittedWorkDone } from '../src/strategies/completion.ts';
 
 export async function tinyMapCase(
   ctx: GpuContext,
@@ -22,7 +23,11 @@ export async function tinyMapCase(
     persistentWorkgroups: 1,
   };
   const prepared = await mapWorkload.prepare(ctx.device, params, ctx.limits);
-  const execution = strategy.prepare(ctx.device, await prepared.program('steps'));
+  const execution = strategy.prepare(
+    ctx.device,
+    await prepared.program('steps'),
+    submittedWorkDone(ctx.device),
+  );
   return {
     execution,
     destroy: () => {

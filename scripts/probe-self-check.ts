@@ -15,6 +15,7 @@ import { distribution } from '../src/stats/stats.ts';
 import { strategyById } from '../src/strategies/index.ts';
 import { mapWorkload } from '../src/workloads/map.ts';
 import { randomWords, seededRandom } from '../src/workloads/random.ts';
+import { submittedWorkDone } from '../src/strategies/completion.ts';
 
 const strategyId = process.argv[2] ?? 'submit-each';
 const kernels = Number(process.argv[3] ?? 1000);
@@ -25,7 +26,11 @@ const { device } = ctx;
 const params = { elements: 64, kernels, intensity: 0, workgroupSize: 64, persistentWorkgroups: 1 };
 const prepared = await mapWorkload.prepare(device, params, ctx.limits);
 const { dispatches } = await prepared.program('steps');
-const execution = strategy.prepare(device, await prepared.program('steps'));
+const execution = strategy.prepare(
+  device,
+  await prepared.program('steps'),
+  submittedWorkDone(device),
+);
 const queue = device.queue;
 const handWritten = async (): Promise<void> => {
   for (let k = 0; k < kernels; k++) {

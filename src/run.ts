@@ -29,6 +29,7 @@ import type { Strategy } from './strategies/types.ts';
 import type { ResolveMode } from './gpu/timestamps.ts';
 import { seededRandom } from './workloads/random.ts';
 import type { CaseParams, PreparedCase, Workload } from './workloads/types.ts';
+import type { CompletionWay } from './strategies/completion.ts';
 
 export interface RunPlan {
   workloads: readonly Workload[];
@@ -447,6 +448,8 @@ export interface RunOptions {
   timestamps: ResolveMode | undefined;
   /** Measure the drift probe between rounds (drift.csv). */
   drift: boolean;
+  /** How every strategy waits for the GPU; onSubmittedWorkDone when undefined. */
+  completion?: CompletionWay | undefined;
   /** Holds the shader clock between turns (src/gpu/clock-hold.ts); none when undefined. */
   clockHold?: ClockHold | undefined;
   /**
@@ -566,6 +569,7 @@ class PlanRun {
         params,
         sampling: plan.sampling,
         timestamps: options.timestamps,
+        completion: options.completion,
         timestampCostNsPerPass: options.timestampCostNsPerPass,
         gcWatch: this.gcWatch,
         originMs,

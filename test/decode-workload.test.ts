@@ -87,12 +87,12 @@ function skippingOp(real: Strategy, index: (program: Program) => number): Strate
   return {
     ...real,
     id: `${real.id}-skips-an-op`,
-    prepare(device, program) {
+    prepare(device, program, completion) {
       const skip = index(program);
       const dispatches = program.dispatches.map((d, i) =>
         i === skip ? { ...d, workgroups: [0, 0, 0] as const } : d,
       );
-      return real.prepare(device, { ...program, dispatches });
+      return real.prepare(device, { ...program, dispatches }, completion);
     },
   };
 }

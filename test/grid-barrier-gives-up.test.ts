@@ -17,6 +17,7 @@ import { WORKLOADS } from '../src/workloads/index.ts';
 import { seededRandom } from '../src/workloads/random.ts';
 import type { CaseParams } from '../src/workloads/types.ts';
 import { firstDifference, freshSeed, useSharedGpu, within } from './support/gpu.ts';
+import { submittedWorkDone } from '../src/strategies/completion.ts';
 
 const gpu = useSharedGpu();
 
@@ -47,7 +48,9 @@ describe.each(WORKLOADS.map((w) => [w.id, w] as const))('workload %s', (_id, wor
         const expected = workload.reference(input, PARAMS);
 
         // One execution by hand.
-        const execution = await withErrorScopes(device, () => strategy.prepare(device, program));
+        const execution = await withErrorScopes(device, () =>
+          strategy.prepare(device, program, submittedWorkDone(device)),
+        );
         try {
           prepared.writeInput(input);
           execution.prepareSample?.(undefined);

@@ -24,6 +24,7 @@ import {
 } from '../src/workloads/scale.ts';
 import type { CaseParams, PreparedCase, Tolerance } from '../src/workloads/types.ts';
 import { freshSeed, useSharedGpu, within } from './support/gpu.ts';
+import { submittedWorkDone } from '../src/strategies/completion.ts';
 
 const gpu = useSharedGpu();
 
@@ -105,7 +106,9 @@ describe('scale workload on the GPU', () => {
           const input = scaleWorkload.makeInput(p, seededRandom(seed));
           const expected = scaleWorkload.reference(input, p);
           const program = await prepared.program(strategy.program);
-          const execution = await withErrorScopes(device, () => strategy.prepare(device, program));
+          const execution = await withErrorScopes(device, () =>
+            strategy.prepare(device, program, submittedWorkDone(device)),
+          );
           try {
             prepared.writeInput(input);
             await withErrorScopes(device, async () => {

@@ -25,6 +25,7 @@ import { WORKLOADS } from '../src/workloads/index.ts';
 import { seededRandom } from '../src/workloads/random.ts';
 import type { CaseParams, PreparedCase, Workload } from '../src/workloads/types.ts';
 import { firstDifference, freshSeed, useSharedGpu, within } from './support/gpu.ts';
+import { makeCompletion, type CompletionWay } from '../src/strategies/completion.ts';
 
 const WORKGROUP_SIZE = 64;
 const KERNELS = 3;
@@ -53,6 +54,7 @@ async function runOnce(
   strategy: Strategy,
   params: CaseParams,
   prepared: PreparedCase,
+  way: CompletionWay = 'submitted-work-done',
 ): Promise<Outcome> {
   const { device } = ctx;
   const reason = notApplicable(workload, strategy, params, ctx.limits);
@@ -62,11 +64,14 @@ async function runOnce(
     return { strategy: strategy.id, verdict: `not-applicable: ${reason}` };
   }
   const seed = freshSeed();
-  const where = `${workload.id}/e${params.elements}/${strategy.id} (seed ${seed})`;
+  const where = `${workload.id}/e${params.elements}/${strategy.id}/${way} (seed ${seed})`;
   const input = workload.makeInput(params, seededRandom(seed));
   const expected = workload.reference(input, params);
   const program = await prepared.program(strategy.program);
-  const execution = await withErrorScopes(device, () => strategy.prepare(device, program));
+  const completion = makeCompletion(device, way);
+  const execution = await withErrorScopes(device, () =>
+    strategy.prepare(device, program, completion),
+  );
   try {
     prepared.writeInput(input);
     await withErrorScopes(device, async () => {
@@ -125,6 +130,7 @@ async function runOnce(
     };
   } finally {
     execution.destroy?.();
+    completion.destroy();
   }
 }
 
@@ -137,42 +143,68 @@ const SIZES: readonly (number | 'past-one-dimension')[] = [
   'past-one-dimension',
 ];
 
+/** Every size with onSubmittedWorkDone, and one with mapAsync of a small buffer (--completion). */
+const CASES: readonly (readonly [(typeof SIZES)[number], CompletionWay])[] = [
+  ...SIZES.map((size) => [size, 'submitted-work-done'] as const),
+  [65, 'map-async'],
+];
+
 describe.each(WORKLOADS.map((w) => [w.id, w] as const))('workload %s', (_id, workload) => {
-  it.for(SIZES)('every strategy matches the CPU reference at %s elements', async (size, t) => {
-    // A workload with presets (`decode`) reads elements as its context in tokens, not one
-    // invocation each: the 2-D grid path this size is for does not exist there, and its KV cache
-    // would be past any adapter's binding.
-    if (size === 'past-one-dimension' && workload.presets !== undefined) t.skip();
-    const ctx = gpu(t);
-    const params: CaseParams = {
-      elements: size === 'past-one-dimension' ? pastOneDimension(ctx) : size,
-      kernels: KERNELS,
-      intensity: INTENSITY,
-      workgroupSize: WORKGROUP_SIZE,
-      persistentWorkgroups: defaultPersistentWorkgroups(ctx),
-    };
-    // Every size here is small enough for any adapter with WebGPU's default limits.
-    expect(workload.checkLimits(params, ctx.limits)).toBeUndefined();
-    const prepared = await withErrorScopes(ctx.device, () =>
-      workload.prepare(ctx.device, params, ctx.limits),
-    );
-    const outcomes: Outcome[] = [];
-    try {
-      for (const strategy of STRATEGIES) {
-        outcomes.push(await runOnce(ctx, workload, strategy, params, prepared));
+  it.for(CASES)(
+    'every strategy matches the CPU reference at %s elements, completion %s',
+    async ([size, way], t) => {
+      // A workload with presets (`decode`) reads elements as its context in tokens, not one
+      // invocation each: the 2-D grid path this size is for does not exist there, and its KV cache
+      // would be past any adapter's binding.
+      if (size === 'past-one-dimension' && workload.presets !== undefined) t.skip();
+      const ctx = gpu(t);
+      const params: CaseParams = {
+        elements: size === 'past-one-dimension' ? pastOneDimension(ctx) : size,
+        kernels: KERNELS,
+        intensity: INTENSITY,
+        workgroupSize: WORKGROUP_SIZE,
+        persistentWorkgroups: defaultPersistentWorkgroups(ctx),
+      };
+      // Every size here is small enough for any adapter with WebGPU's default limits.
+      expect(workload.checkLimits(params, ctx.limits)).toBeUndefined();
+      const prepared = await withErrorScopes(ctx.device, () =>
+        workload.prepare(ctx.device, params, ctx.limits),
+      );
+      const outcomes: Outcome[] = [];
+      try {
+        for (const strategy of STRATEGIES) {
+          outcomes.push(await runOnce(ctx, workload, strategy, params, prepared, way));
+        }
+      } finally {
+        prepared.destroy();
       }
+      if (process.env['LAUNCHBENCH_TEST_VERBOSE'] !== undefined) {
+        const table = outcomes.map((o) => `  ${o.strategy.padEnd(20)} ${o.failure ?? o.verdict}`);
+        console.info(`${workload.id} e${params.elements}:\n${table.join('\n')}`);
+      }
+      expect(ctx.lost, 'device lost').toBeUndefined();
+      expect(ctx.errors.messages, 'uncaptured GPU errors').toEqual([]);
+      expect(outcomes.flatMap((o) => (o.failure === undefined ? [] : [o.failure]))).toEqual([]);
+      // At least the one-by-one strategies run everything: the test must not pass by skipping.
+      expect(outcomes.filter((o) => o.verdict === 'ok').length).toBeGreaterThan(0);
+      expect(outcomes.map((o) => o.strategy)).toEqual(STRATEGIES.map((s) => s.id));
+    },
+  );
+});
+
+describe('map-async completion', () => {
+  it('refuses a wait with no tail encoded before it: it would not wait for anything', async (t) => {
+    const { device } = gpu(t);
+    const completion = makeCompletion(device, 'map-async');
+    try {
+      await expect(completion.wait()).rejects.toThrow(/wait\(\) without a tail/);
+      const encoder = device.createCommandEncoder();
+      completion.tail(encoder);
+      device.queue.submit([encoder.finish()]);
+      await completion.wait();
+      await expect(completion.wait()).rejects.toThrow(/wait\(\) without a tail/);
     } finally {
-      prepared.destroy();
+      completion.destroy();
     }
-    if (process.env['LAUNCHBENCH_TEST_VERBOSE'] !== undefined) {
-      const table = outcomes.map((o) => `  ${o.strategy.padEnd(20)} ${o.failure ?? o.verdict}`);
-      console.info(`${workload.id} e${params.elements}:\n${table.join('\n')}`);
-    }
-    expect(ctx.lost, 'device lost').toBeUndefined();
-    expect(ctx.errors.messages, 'uncaptured GPU errors').toEqual([]);
-    expect(outcomes.flatMap((o) => (o.failure === undefined ? [] : [o.failure]))).toEqual([]);
-    // At least the one-by-one strategies run everything: the test must not pass by skipping.
-    expect(outcomes.filter((o) => o.verdict === 'ok').length).toBeGreaterThan(0);
-    expect(outcomes.map((o) => o.strategy)).toEqual(STRATEGIES.map((s) => s.id));
   });
 });

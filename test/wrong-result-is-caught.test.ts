@@ -41,12 +41,12 @@ function skippingLastDispatch(real: Strategy): Strategy {
   return {
     ...real,
     id: `${real.id}-broken`,
-    prepare(device, program) {
+    prepare(device, program, completion) {
       const dispatches = program.dispatches.map((d, i) =>
         i === program.dispatches.length - 1 ? { ...d, workgroups: [0, 0, 0] as const } : d,
       );
       const broken: Program = { ...program, dispatches };
-      return real.prepare(device, broken);
+      return real.prepare(device, broken, completion);
     },
   };
 }

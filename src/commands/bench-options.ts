@@ -11,6 +11,8 @@ import { AXIS_LIMITS } from '../options.ts';
 import { EXPORTS, type ExportOption } from '../report/export.ts';
 import { STRATEGIES } from '../strategies/index.ts';
 import { WORKLOADS } from '../workloads/index.ts';
+import { COMPLETION_WAYS, type CompletionWay } from '../strategies/completion.ts';
+import { UsageError } from '../errors.ts';
 import type { gpuFlags } from './gpu-options.ts';
 
 /** --export-json, --export-benchmark-action, --export-markdown (src/report/export.ts). */
@@ -131,6 +133,10 @@ export const benchOptions = {
     type: 'string',
     describe: 'seed of the random inputs and of the visiting orders (default: new each run)',
   },
+  completion: {
+    type: 'string',
+    describe: `how every strategy waits for the GPU: ${COMPLETION_WAYS.join(' (the default) or ')} (mapAsync of a small buffer its last command buffer copies into: what reading a result back costs)`,
+  },
   drift: {
     type: 'boolean',
     default: true,
@@ -183,6 +189,15 @@ export const presetFlags: Record<string, { type: 'string'; describe: string }> =
     ]),
   ),
 );
+
+/** --completion's way, submitted-work-done when not given; an unknown one is bad input. */
+export function completionWay(args: BenchArgs): CompletionWay {
+  const text = args.completion ?? 'submitted-work-done';
+  const way = COMPLETION_WAYS.find((w) => w === text);
+  if (way === undefined)
+    throw new UsageError(`--completion: unknown '${text}' (known: ${COMPLETION_WAYS.join(', ')})`);
+  return way;
+}
 
 /**
  * `y` with the workloads' preset flags added. Their names are the workloads' (a record to yargs'

@@ -71,7 +71,7 @@ import {
 } from './processes.ts';
 import { checkExportPaths, reportAfterBench } from './report.ts';
 import { gpuFlags, gpuOptions } from './gpu-options.ts';
-import { benchOptions, presetFlags, type BenchArgs } from './bench-options.ts';
+import { benchOptions, completionWay, presetFlags, type BenchArgs } from './bench-options.ts';
 import { STRATEGIES, strategyById } from '../strategies/index.ts';
 import type { Strategy } from '../strategies/types.ts';
 import type { PresetFlag, Workload } from '../workloads/types.ts';
@@ -225,6 +225,8 @@ function benchPlan(
     STRATEGIES.map((s) => s.id),
   );
   const sampling = chosenSampling(args, profile);
+  // Checked here, before any GPU work; the run's options take it (runOptions).
+  completionWay(args);
   const persistent = args['persistent-workgroups'];
   // The named shapes of every workload that has them (`decode`'s model presets).
   const presetNames = WORKLOADS.flatMap((w) => w.presets?.names ?? []);
@@ -584,6 +586,7 @@ function runOptions(args: BenchArgs, gpu: GpuSetup, replaceDevice: ReplaceDevice
               await measureTimestampCost(gpu.ctx, selfTest.resolveMode, ROUND_TIMESTAMP_COST),
             ),
     drift: args.drift,
+    completion: completionWay(args),
     clockHold: gpu.hold.hold,
     replaceDevice,
   };
@@ -802,6 +805,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
         sampling: { ...plan.sampling, roundFloor: ROUND_FLOOR, roundSplit: ROUND_SPLIT },
         workloads: plan.workloads.map((w) => w.id),
         strategies: plan.strategies.map((s) => s.id),
+        completion: completionWay(args),
       },
       startedAt,
     };

@@ -23,6 +23,7 @@ import { timedExecution } from './run-case.ts';
 import { runFloor } from './schedule.ts';
 import { quantileSorted } from '../stats/stats.ts';
 import type { SamplingOptions } from './run-case.ts';
+import { submittedWorkDone } from '../strategies/completion.ts';
 
 export interface Calibration {
   /** One tiny kernel submitted and awaited, µs. */
@@ -59,7 +60,11 @@ async function wallUs(
   stallTimeoutMs: number,
 ): Promise<number> {
   const prepared = await mapWorkload.prepare(ctx.device, p, ctx.limits);
-  const execution = strategy.prepare(ctx.device, await prepared.program(strategy.program));
+  const execution = strategy.prepare(
+    ctx.device,
+    await prepared.program(strategy.program),
+    submittedWorkDone(ctx.device),
+  );
   try {
     const walls: number[] = [];
     for (let i = 0; i < REPEATS + 2; i++) {

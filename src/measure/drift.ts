@@ -25,6 +25,7 @@ import { cpuClock } from './host-noise.ts';
 import { nowNs } from '../stats/clock.ts';
 import { timedExecution } from './run-case.ts';
 import { median } from '../stats/stats.ts';
+import { submittedWorkDone } from '../strategies/completion.ts';
 
 export interface DriftRow {
   /** 0 before the first round, r after round r, … */
@@ -94,8 +95,16 @@ export class DriftProbe {
     });
     const one = await mapWorkload.prepare(ctx.device, params(1), ctx.limits);
     const many = await mapWorkload.prepare(ctx.device, params(CHAIN_KERNELS), ctx.limits);
-    const roundTrip = submitWait.prepare(ctx.device, await one.program('steps'));
-    const chain = dispatchEach.prepare(ctx.device, await many.program('steps'));
+    const roundTrip = submitWait.prepare(
+      ctx.device,
+      await one.program('steps'),
+      submittedWorkDone(ctx.device),
+    );
+    const chain = dispatchEach.prepare(
+      ctx.device,
+      await many.program('steps'),
+      submittedWorkDone(ctx.device),
+    );
     const recorder =
       timestamps === undefined
         ? undefined

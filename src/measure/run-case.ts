@@ -27,6 +27,7 @@ import type {
 } from '../stats/result.ts';
 import type { Execution, HostPhases, Strategy } from '../strategies/types.ts';
 import type { CaseParams, PreparedCase, Tolerance, Workload } from '../workloads/types.ts';
+import { makeCompletion, type Completion, type CompletionWay } from '../strategies/completion.ts';
 
 export interface SamplingOptions {
   /**
@@ -331,6 +332,8 @@ export interface CaseSetup {
   params: CaseParams;
   sampling: SamplingOptions;
   timestamps: ResolveMode | undefined;
+  /** How the strategy waits for the GPU (src/strategies/completion.ts); onSubmittedWorkDone by default. */
+  completion?: CompletionWay | undefined;
   /** Garbage collections to leave out of the statistics; none watched when undefined. */
   gcWatch?: GcWatch | undefined;
   /** performance.now() at the run's start: samples' `atMs` counts from it. */
@@ -373,6 +376,7 @@ export class CaseRunner implements Sampled {
   lastWallNs: number | undefined;
   private execution: Execution | undefined;
   private recorder: TimestampRecorder | undefined;
+  private completion: Completion | undefined;
   private busyNs = 0;
   /** Passes the execution times on their own: kept past `close`, for summarise. */
   private timedPasses = 1;
@@ -425,8 +429,10 @@ export class CaseRunner implements Sampled {
         ...program.notes,
         dispatches: program.dispatches.length,
       };
+      const completion = makeCompletion(ctx.device, this.setup.completion ?? 'submitted-work-done');
+      this.completion = completion;
       const execution = await withErrorScopes(ctx.device, () =>
-        strategy.prepare(ctx.device, program),
+        strategy.prepare(ctx.device, program, completion),
       );
       const before = program.beforeExecution;
       const withBefore: Execution =
@@ -584,6 +590,8 @@ export class CaseRunner implements Sampled {
     this.recorder = undefined;
     this.execution?.destroy?.();
     this.execution = undefined;
+    this.completion?.destroy();
+    this.completion = undefined;
   }
 
   /**
@@ -593,6 +601,7 @@ export class CaseRunner implements Sampled {
   abandon(): void {
     this.recorder = undefined;
     this.execution = undefined;
+    this.completion = undefined;
     // Opened again on other objects (a fresh device): it warms up again.
     this.lastWallNs = undefined;
   }

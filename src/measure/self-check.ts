@@ -14,6 +14,7 @@ import type { CaseParams } from '../workloads/types.ts';
 import { nowNs } from '../stats/clock.ts';
 import { timedExecution } from './run-case.ts';
 import { distribution } from '../stats/stats.ts';
+import { submittedWorkDone } from '../strategies/completion.ts';
 
 export interface SelfCheckRow {
   strategy: string;
@@ -76,7 +77,7 @@ export async function selfCheck(
       const loop = minimal.loops[strategy.id];
       if (loop === undefined)
         throw new Error(`self-check: no hand-written loop for ${strategy.id}`);
-      const execution = strategy.prepare(device, program);
+      const execution = strategy.prepare(device, program, submittedWorkDone(device));
       const harnessNs = async (): Promise<number> =>
         (await timedExecution(execution, undefined, options.stallTimeoutMs, strategy.id)).wallNs;
       const minimalNs = async (): Promise<number> => {

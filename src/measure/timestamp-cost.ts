@@ -44,6 +44,7 @@ import type { CaseParams, Dispatch } from '../workloads/types.ts';
 import { nowNs } from '../stats/clock.ts';
 import { StallError, timedExecution } from './run-case.ts';
 import { median } from '../stats/stats.ts';
+import { submittedWorkDone } from '../strategies/completion.ts';
 
 /** context.json's `timestampCost` when measured. */
 export interface TimestampCost {
@@ -129,7 +130,7 @@ export async function measureTimestampCost(
       const program = await prepared.program('steps');
       recorder = new TimestampRecorder(ctx.device, passes, resolveMode);
       const timed = everyPassTimed(ctx.device, program.dispatches);
-      const span = passEach.prepare(ctx.device, program);
+      const span = passEach.prepare(ctx.device, program, submittedWorkDone(ctx.device));
       const busyNs = async (execution: Execution): Promise<number | undefined> => {
         if (recorder === undefined) return undefined;
         await timedExecution(execution, recorder, options.stallTimeoutMs, 'timestamp cost');

@@ -292,6 +292,14 @@ function measurementFacts(run: RunData): Fact[] {
     ['profile', c.options?.profile],
     ...(s === undefined ? [] : [samplingFact(s)]),
     ['processes', processesText(c.processes)],
+    [
+      'completion (how each strategy waits for the GPU)',
+      c.options?.completion === undefined
+        ? undefined
+        : c.options.completion === 'map-async'
+          ? '`mapAsync` of a small buffer the last command buffer copies into (`--completion map-async`)'
+          : '`await onSubmittedWorkDone()`',
+    ],
     ['samples dropped for garbage collection', gcText(run.summary)],
     [
       'verified against the CPU reference',

@@ -262,6 +262,8 @@ export interface RunContextFile {
   options?: {
     profile?: string;
     seed?: number;
+    /** How the strategies waited for the GPU (since --completion; before it, submitted-work-done). */
+    completion?: string;
     verify?: boolean;
     sampling?: Record<string, number>;
   };

@@ -14,5 +14,6 @@ export const dispatchEach: Strategy = {
   program: 'steps',
   launchCost: 'dispatch',
   headline: { says: 'dispatches in one pass cost {wall} each', bold: true },
-  prepare: (device, program) => onePassExecution(device, program.dispatches),
+  prepare: (device, program, completion) =>
+    onePassExecution(device, program.dispatches, completion),
 };

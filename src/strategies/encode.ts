@@ -5,6 +5,7 @@
 import type { TimestampPart, TimestampRecorder } from '../gpu/timestamps.ts';
 import { nowNs } from '../stats/clock.ts';
 import type { Dispatch } from '../workloads/types.ts';
+import type { Completion } from './completion.ts';
 import type { Execution } from './types.ts';
 
 export class DispatchEncoder {
@@ -57,7 +58,11 @@ export function encodePass(
  * the host pattern of `dispatch-each`, shared by the strategies that launch a one-dispatch
  * program (`fused`, `persistent`), so that they differ from it only in the program.
  */
-export function onePassExecution(device: GPUDevice, dispatches: readonly Dispatch[]): Execution {
+export function onePassExecution(
+  device: GPUDevice,
+  dispatches: readonly Dispatch[],
+  completion: Completion,
+): Execution {
   return {
     timedPasses: 1,
     async execute(recorder) {
@@ -65,11 +70,12 @@ export function onePassExecution(device: GPUDevice, dispatches: readonly Dispatc
       const encoder = device.createCommandEncoder();
       encodePass(encoder, dispatches, 0, dispatches.length, recorder, 0);
       recorder?.resolve(encoder, 0, 1);
+      completion.tail(encoder);
       const commands = encoder.finish();
       const t1 = nowNs();
       device.queue.submit([commands]);
       const t2 = nowNs();
-      await device.queue.onSubmittedWorkDone();
+      await completion.wait();
       return { encodeNs: t1 - t0, submitNs: t2 - t1, waitNs: nowNs() - t2, submits: 1, waits: 1 };
     },
   };
@@ -83,6 +89,7 @@ export function onePassExecution(device: GPUDevice, dispatches: readonly Dispatc
  */
 export function prerecordedExecution(
   device: GPUDevice,
+  completion: Completion,
   timedPasses: number,
   record: (encoder: GPUCommandEncoder, recorder: TimestampRecorder | undefined) => void,
 ): Execution {
@@ -93,6 +100,7 @@ export function prerecordedExecution(
       const t0 = nowNs();
       const encoder = device.createCommandEncoder();
       record(encoder, recorder);
+      completion.tail(encoder);
       pending = { commands: encoder.finish(), recorder };
       return nowNs() - t0;
     },
@@ -107,7 +115,7 @@ export function prerecordedExecution(
       const t1 = nowNs();
       device.queue.submit([sample.commands]);
       const t2 = nowNs();
-      await device.queue.onSubmittedWorkDone();
+      await completion.wait();
       return { encodeNs: 0, submitNs: t2 - t1, waitNs: nowNs() - t2, submits: 1, waits: 1 };
     },
   };

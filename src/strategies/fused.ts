@@ -15,7 +15,7 @@ export const fused: Strategy = {
   program: 'fused',
   launchCost: 'none',
   headline: { says: 'one fused kernel costs {wall} per kernel-equivalent', bold: true },
-  prepare(device, program) {
-    return onePassExecution(device, program.dispatches);
+  prepare(device, program, completion) {
+    return onePassExecution(device, program.dispatches, completion);
   },
 };

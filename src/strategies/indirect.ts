@@ -54,7 +54,7 @@ export const indirect: Strategy = {
   program: 'steps',
   launchCost: 'indirect',
   headline: { says: 'indirect dispatches in one pass cost {wall} each' },
-  prepare(device, program) {
+  prepare(device, program, completion) {
     const { dispatches } = program;
     const words = new Uint32Array(dispatches.length * WORDS_PER_DISPATCH);
     dispatches.forEach((d, k) => words.set(d.workgroups, k * WORDS_PER_DISPATCH));
@@ -114,11 +114,12 @@ export const indirect: Strategy = {
         }
         pass.end();
         recorder?.resolve(encoder, 0, 1);
+        completion.tail(encoder);
         const commands = encoder.finish();
         const t1 = nowNs();
         device.queue.submit([commands]);
         const t2 = nowNs();
-        await device.queue.onSubmittedWorkDone();
+        await completion.wait();
         return { encodeNs: t1 - t0, submitNs: t2 - t1, waitNs: nowNs() - t2, submits: 1, waits: 1 };
       },
       destroy() {

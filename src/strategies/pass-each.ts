@@ -16,7 +16,7 @@ export const passEach: Strategy = {
   program: 'steps',
   launchCost: 'pass',
   headline: { says: 'one compute pass per kernel in one command buffer costs {wall} per kernel' },
-  prepare(device, program) {
+  prepare(device, program, completion) {
     const { dispatches } = program;
     return {
       timedPasses: 1,
@@ -27,11 +27,12 @@ export const passEach: Strategy = {
           encodePass(encoder, dispatches, k, 1, recorder, 0, spanPart(k, dispatches.length));
         }
         recorder?.resolve(encoder, 0, 1);
+        completion.tail(encoder);
         const commands = encoder.finish();
         const t1 = nowNs();
         device.queue.submit([commands]);
         const t2 = nowNs();
-        await device.queue.onSubmittedWorkDone();
+        await completion.wait();
         return { encodeNs: t1 - t0, submitNs: t2 - t1, waitNs: nowNs() - t2, submits: 1, waits: 1 };
       },
     };

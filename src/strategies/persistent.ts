@@ -18,7 +18,7 @@ export const persistent: Strategy = {
   program: 'persistent',
   launchCost: 'none',
   headline: { says: 'a persistent kernel costs {wall} per kernel-equivalent', bold: true },
-  prepare(device, program) {
-    return onePassExecution(device, program.dispatches);
+  prepare(device, program, completion) {
+    return onePassExecution(device, program.dispatches, completion);
   },
 };

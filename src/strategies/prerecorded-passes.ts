@@ -16,9 +16,9 @@ export const prerecordedPasses: Strategy = {
   program: 'steps',
   launchCost: 'pass',
   headline: null,
-  prepare(device, program) {
+  prepare(device, program, completion) {
     const { dispatches } = program;
-    return prerecordedExecution(device, 1, (encoder, recorder) => {
+    return prerecordedExecution(device, completion, 1, (encoder, recorder) => {
       for (let k = 0; k < dispatches.length; k++) {
         encodePass(encoder, dispatches, k, 1, recorder, 0, spanPart(k, dispatches.length));
       }

@@ -21,9 +21,9 @@ export const prerecorded: Strategy = {
     bold: true,
     note: ': submit and wait only',
   },
-  prepare(device, program) {
+  prepare(device, program, completion) {
     const { dispatches } = program;
-    return prerecordedExecution(device, 1, (encoder, recorder) => {
+    return prerecordedExecution(device, completion, 1, (encoder, recorder) => {
       encodePass(encoder, dispatches, 0, dispatches.length, recorder, 0);
       recorder?.resolve(encoder, 0, 1);
     });

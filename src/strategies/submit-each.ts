@@ -15,7 +15,7 @@ export const submitEach: Strategy = {
   program: 'steps',
   launchCost: 'round-trip',
   headline: { says: 'one submit per kernel with a single wait costs {wall} per kernel' },
-  prepare(device, program) {
+  prepare(device, program, completion) {
     const { dispatches } = program;
     return {
       timedPasses: dispatches.length,
@@ -28,6 +28,7 @@ export const submitEach: Strategy = {
           const encoder = device.createCommandEncoder();
           encodePass(encoder, dispatches, k, 1, recorder, k);
           recorder?.resolve(encoder, k, 1);
+          if (k === dispatches.length - 1) completion.tail(encoder);
           const commands = encoder.finish();
           const t1 = nowNs();
           device.queue.submit([commands]);
@@ -36,7 +37,7 @@ export const submitEach: Strategy = {
           submitNs += t2 - t1;
           t0 = t2;
         }
-        await device.queue.onSubmittedWorkDone();
+        await completion.wait();
         return { encodeNs, submitNs, waitNs: nowNs() - t0, submits: dispatches.length, waits: 1 };
       },
     };

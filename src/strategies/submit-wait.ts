@@ -14,7 +14,7 @@ export const submitWait: Strategy = {
   program: 'steps',
   launchCost: 'round-trip',
   headline: { says: 'one submit-and-wait costs {wall} per kernel', bold: true },
-  prepare(device, program) {
+  prepare(device, program, completion) {
     const { dispatches } = program;
     return {
       timedPasses: dispatches.length,
@@ -28,11 +28,12 @@ export const submitWait: Strategy = {
           const encoder = device.createCommandEncoder();
           encodePass(encoder, dispatches, k, 1, recorder, k);
           recorder?.resolve(encoder, k, 1);
+          completion.tail(encoder);
           const commands = encoder.finish();
           const t1 = nowNs();
           device.queue.submit([commands]);
           const t2 = nowNs();
-          await device.queue.onSubmittedWorkDone();
+          await completion.wait();
           const t3 = nowNs();
           encodeNs += t1 - t0;
           submitNs += t2 - t1;

@@ -4,6 +4,7 @@
  * Every strategy computes the same result as the CPU reference or its timing is not reported.
  */
 import type { TimestampRecorder } from '../gpu/timestamps.ts';
+import type { Completion } from './completion.ts';
 import type { CaseParams, Program, ProgramKind, Workload } from '../workloads/types.ts';
 
 /** Host time spent in each phase of one execution, ns. The harness times the whole (wall). */
@@ -12,9 +13,9 @@ export interface HostPhases {
   encodeNs: number;
   /** Inside `queue.submit()` calls. */
   submitNs: number;
-  /** From the last submit returning until `onSubmittedWorkDone` resolved (plus waits between). */
+  /** From the last submit returning until completion was seen (plus waits between): Completion. */
   waitNs: number;
-  /** `queue.submit()` calls and `onSubmittedWorkDone` awaits in this execution. */
+  /** `queue.submit()` calls and completion waits in this execution. */
   submits: number;
   waits: number;
 }
@@ -65,5 +66,9 @@ export interface Strategy {
   headline: { says: string; bold?: boolean; note?: string } | null;
   /** Why this strategy cannot run this case (beyond the workload lacking the program). */
   notApplicable?(workload: Workload, params: CaseParams): string | undefined;
-  prepare(device: GPUDevice, program: Program): Execution;
+  /**
+   * Binds it to a case's program. Every wait for the GPU goes through `completion`: its `tail`
+   * encoded into the last command buffer before the wait, then `await completion.wait()`.
+   */
+  prepare(device: GPUDevice, program: Program, completion: Completion): Execution;
 }

@@ -1,0 +1,77 @@
+/**
+ * How a strategy's host learns that the GPU is done: the completion ways WebGPU code chooses
+ * between, each with its own cost on each runtime (bench --completion; docs/design.md, Runtimes).
+ * - `submitted-work-done`: `await queue.onSubmittedWorkDone()` after the last submit (the
+ *   default, and what the run's own probes use).
+ * - `map-async`: the last command buffer before a wait also copies 4 bytes into a small
+ *   MAP_READ buffer, and the host awaits `mapAsync` of it, then unmaps: what code that reads a
+ *   result back does. A buffer maps once the submit that last used it has completed, and a
+ *   queue completes its submits in order, so it waits for everything submitted before.
+ */
+export const COMPLETION_WAYS = ['submitted-work-done', 'map-async'] as const;
+export type CompletionWay = (typeof COMPLETION_WAYS)[number];
+
+/** One strategy's way to wait for the GPU. */
+export interface Completion {
+  readonly way: CompletionWay;
+  /** Encodes what the wait needs into the last command buffer submitted before it. */
+  tail(encoder: GPUCommandEncoder): void;
+  /** Resolves once the GPU has done everything submitted so far (with the tail encoded). */
+  wait(): Promise<void>;
+  /** Frees what it made. */
+  destroy(): void;
+}
+
+/** `await queue.onSubmittedWorkDone()`: nothing to encode. */
+export function submittedWorkDone(device: GPUDevice): Completion {
+  return {
+    way: 'submitted-work-done',
+    tail: () => undefined,
+    wait: () => device.queue.onSubmittedWorkDone(),
+    destroy: () => undefined,
+  };
+}
+
+/** Bytes the map-async tail copies: one word. */
+const TAIL_BYTES = 4;
+
+/**
+ * `mapAsync` of a small buffer the last command buffer copied into. A wait with no tail encoded
+ * since the last one would map a buffer no pending submit uses, at once: that is a strategy's
+ * bug, and it throws.
+ */
+export function mapAsyncCompletion(device: GPUDevice): Completion {
+  const source = device.createBuffer({
+    label: 'completion.source',
+    size: TAIL_BYTES,
+    usage: GPUBufferUsage.COPY_SRC,
+  });
+  const readback = device.createBuffer({
+    label: 'completion.readback',
+    size: TAIL_BYTES,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
+  let tailed = false;
+  return {
+    way: 'map-async',
+    tail(encoder) {
+      encoder.copyBufferToBuffer(source, 0, readback, 0, TAIL_BYTES);
+      tailed = true;
+    },
+    async wait() {
+      if (!tailed) throw new Error('map-async completion: wait() without a tail encoded before it');
+      tailed = false;
+      await readback.mapAsync(GPUMapMode.READ);
+      readback.unmap();
+    },
+    destroy() {
+      source.destroy();
+      readback.destroy();
+    },
+  };
+}
+
+/** The completion `way` on `device`. */
+export function makeCompletion(device: GPUDevice, way: CompletionWay): Completion {
+  return way === 'map-async' ? mapAsyncCompletion(device) : submittedWorkDone(device);
+}
