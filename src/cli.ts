@@ -139,12 +139,29 @@ function compareDefinition(run: Run) {
 }
 
 /** Parses `argv` against the commands above, runs the one it names and returns its exit code. */
+/**
+ * `ab --a "--runtime deno"`: yargs would read a value that starts with '-' as options of its own;
+ * joined to its flag (`--a=--runtime deno`) it is the value the user gave.
+ */
+function abSidesJoined(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const value = argv[i + 1];
+    if ((arg === '--a' || arg === '--b') && value !== undefined) {
+      out.push(`${arg}=${value}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 async function main(argv: string[]): Promise<number> {
   let code = 0;
   const run: Run = (task) => async (args) => {
     code = await task(args);
   };
-  await yargs(argv)
+  await yargs(abSidesJoined(argv))
     .scriptName('launchbench')
     .usage(
       '$0 [command] [options]\n\nMeasures what launching WebGPU compute work costs, strategy by strategy.',
@@ -242,9 +259,10 @@ interface CommandChild {
  * writes from native code, past any JavaScript hook. Undefined: here.
  */
 function commandChild(argv: readonly string[], script: string): CommandChild | undefined {
-  if (process.env[RAW_STDERR] !== undefined) return undefined;
+  // First: a Node process of a run (bench --processes, ab) is asked for Deno too.
   if (runtimeAsked(argv) === 'deno' && currentRuntime().name !== 'deno')
     return { command: denoExecutable(), args: [...denoRun(), script], dawn: false };
+  if (process.env[RAW_STDERR] !== undefined) return undefined;
   if (argv.includes('--verbose') || !opensDawn(argv)) return undefined;
   return { command: process.execPath, args: [...process.execArgv, script], dawn: true };
 }

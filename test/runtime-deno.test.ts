@@ -90,6 +90,37 @@ describe('--runtime deno', () => {
     expect(report).toMatch(/\| runtime \| deno \S+ \(wgpu\) \|/);
   });
 
+  it('ab compares Dawn in Node with wgpu in Deno, process by process', async (t) => {
+    if (installedDeno() === undefined) return t.skip('Deno is not installed');
+    const out = join(root, 'ab');
+    const result = await runCli(
+      [
+        'ab',
+        '--a',
+        '--runtime node',
+        '--b',
+        '--runtime deno',
+        ...['--workloads', 'map', '--elements', '64', '--kernels', '10'],
+        ...['--strategies', 'submit-wait', '--rounds', '2', '--processes', '1'],
+        ...['--max-time', '10ms', '--no-drift'],
+        '--out',
+        out,
+      ],
+      { timeoutMs: 240_000 },
+    );
+    if (result.code === 3 && !IN_CI) return t.skip('no WebGPU adapter');
+    expect(result.code, result.stderr).toBe(0);
+    const runtime = (side: string): unknown =>
+      (JSON.parse(readFileSync(join(out, side, 'context.json'), 'utf8')) as { runtime: unknown })
+        .runtime;
+    expect(runtime('a')).toMatchObject({ name: 'node', webgpu: 'dawn' });
+    expect(runtime('b')).toMatchObject({ name: 'deno', webgpu: 'wgpu' });
+    const rows: Record<string, string>[] = parse(readFileSync(join(out, 'compare.csv'), 'utf8'), {
+      columns: true,
+    });
+    expect(rows.map((r) => r['strategy'])).toEqual(['submit-wait']);
+  });
+
   it("takes none of Dawn's flags", async (t) => {
     if (installedDeno() === undefined) return t.skip('Deno is not installed');
     const result = await runCli(['info', '--runtime', 'deno', '--dawn-toggles', 'skip_validation']);

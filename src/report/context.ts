@@ -51,13 +51,18 @@ function gitCommit(): string | null {
 /** A file-name-safe slug of the adapter, for run ids. */
 export function adapterSlug(ctx: GpuContext): string {
   const { vendor, device, description } = ctx.adapterInfo;
-  // NVIDIA's Vulkan driver puts its version in the description and the GPU's name in `device`.
-  const name = device || description || vendor || 'adapter';
-  return name
+  // NVIDIA's Vulkan driver puts its version in the description and the GPU's name in `device`;
+  // wgpu (Deno) gives `device` as a PCI id, a number that names nothing.
+  const named = /[a-z]/i.test(device) ? device : '';
+  const name = named || description || vendor || 'adapter';
+  const slug = name
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 40);
+  // A run on another runtime than Node's says so in its folder's name.
+  const runtime = currentRuntime().name;
+  return runtime === 'node' ? slug : `${slug}-${runtime}`;
 }
 
 export function runId(ctx: GpuContext, date = new Date()): string {
