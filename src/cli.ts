@@ -28,7 +28,7 @@ import { checkExportPaths, reportCommand, type ExportPaths } from './commands/re
 import { STDERR_TTY } from './commands/progress.ts';
 import { lineFilter } from './stderr-filter.ts';
 import { mustExitExplicitly } from './gpu/context.ts';
-import { currentRuntime, denoExecutable, denoRun } from './gpu/runtime.ts';
+import { currentRuntime, denoExecutable, denoRun, isDawn } from './gpu/runtime.ts';
 
 /** The package's version (package.json), for --version. */
 const VERSION = (
@@ -259,10 +259,11 @@ interface CommandChild {
  * writes from native code, past any JavaScript hook. Undefined: here.
  */
 function commandChild(argv: readonly string[], script: string): CommandChild | undefined {
-  // First: a Node process of a run (bench --processes, ab) is asked for Deno too.
-  if (runtimeAsked(argv) === 'deno' && currentRuntime().name !== 'deno')
+  // First: a Node process of a run (bench --processes, ab) is asked for Deno too. `ab`'s sides
+  // are joined to their flags first: a side's `--runtime` is the side's, not ab's.
+  if (runtimeAsked(abSidesJoined(argv)) === 'deno' && currentRuntime().name !== 'deno')
     return { command: denoExecutable(), args: [...denoRun(), script], dawn: false };
-  if (process.env[RAW_STDERR] !== undefined) return undefined;
+  if (process.env[RAW_STDERR] !== undefined || !isDawn()) return undefined;
   if (argv.includes('--verbose') || !opensDawn(argv)) return undefined;
   return { command: process.execPath, args: [...process.execArgv, script], dawn: true };
 }

@@ -539,7 +539,8 @@ class PlanRun {
   private hold: ClockHold | undefined;
   private probe: DriftProbe | undefined;
   private readonly originNs = nowNs();
-  private readonly gcWatch = new GcWatch();
+  // Where the runtime reports collections (Node; not Deno): none are left out elsewhere.
+  private readonly gcWatch = GcWatch.supported() ? new GcWatch() : undefined;
   private readonly groups: GroupState[];
   /** The groups that stay prepared between visits (residentGroups). */
   private readonly resident: Set<GroupState>;
@@ -603,7 +604,7 @@ class PlanRun {
     } finally {
       for (const group of this.groups) release(group);
       this.probe?.close();
-      this.gcWatch.close();
+      this.gcWatch?.close();
     }
     // A finished run's cases once more with every visit's state; an interrupted run's as its
     // last visits left them (only the visit cut short says 'interrupted').

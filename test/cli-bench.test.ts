@@ -190,11 +190,17 @@ describe('bench --profile quick', () => {
         'wallUsPerKernelP10',
         'wallUsPerKernelP90',
         'wallUsTotal',
-        'gpuBusyUsPerKernel',
         'wallWithTimestampsUsPerKernel',
       ]) {
         expect(num(r, column), `${id} ${column}`).toBeGreaterThan(0);
       }
+      // A strategy that times a pass per kernel has K − 1 passes' timestamp cost taken off its
+      // GPU busy (src/measure/timestamp-cost.ts). On a loaded CPU adapter that cost, measured
+      // again each round, can exceed what the passes took, and the figure is held at 0 (seen in
+      // CI: submit-wait at 1000 elements × K = 100). Elsewhere it is positive.
+      const perPass = ['submit-wait', 'submit-each'].includes(r['strategy'] ?? '');
+      if (cpuDevice && perPass) expect(num(r, 'gpuBusyUsPerKernel'), id).toBeGreaterThanOrEqual(0);
+      else expect(num(r, 'gpuBusyUsPerKernel'), id).toBeGreaterThan(0);
       for (const column of [
         'encodeUsPerKernel',
         'submitUsPerKernel',

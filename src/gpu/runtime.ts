@@ -79,14 +79,18 @@ export function denoExecutable(): string {
       throw new UsageError(`--runtime deno: ${DENO_ENV}=${chosen}: no such file`);
     return chosen;
   }
-  try {
-    const npmDeno = join(
-      dirname(createRequire(import.meta.url).resolve('deno/package.json')),
-      'deno',
-    );
-    if (existsSync(npmDeno)) return npmDeno;
-  } catch {
-    // not installed: said below
+  // deno's postinstall links its platform package's binary into it; without the script
+  // (npm ci --ignore-scripts) the platform package still has it.
+  const exe = process.platform === 'win32' ? 'deno.exe' : 'deno';
+  const linux = process.platform === 'linux' ? '-glibc' : '';
+  for (const where of ['deno', `@deno/${process.platform}-${process.arch}${linux}`]) {
+    try {
+      const require = createRequire(import.meta.url);
+      const found = join(dirname(require.resolve(`${where}/package.json`)), exe);
+      if (existsSync(found)) return found;
+    } catch {
+      // not installed there: the next place, or said below
+    }
   }
   throw new UsageError(
     `--runtime deno: Deno is not installed; \`npm install\` brings it (the devDependency deno), or set ${DENO_ENV} to a deno binary`,

@@ -8,7 +8,7 @@ import { currentRuntime, isDawn } from '../gpu/runtime.ts';
 import type { TimestampSelfTest } from '../gpu/timestamp-selftest.ts';
 import type { ClockHoldStats } from '../gpu/clock-hold.ts';
 import type { WarmupResult } from '../gpu/warmup.ts';
-import { cpuClock } from '../measure/host-noise.ts';
+import { cpuClock, GcWatch } from '../measure/host-noise.ts';
 import type { Calibration } from '../measure/calibrate.ts';
 import type { TimestampCostRecord } from '../measure/timestamp-cost.ts';
 
@@ -143,6 +143,8 @@ export function runContext(input: RunContextInput): object {
     node: isDawn() ? process.version : null,
     os: { platform: os.platform(), release: os.release(), arch: os.arch() },
     cpu: { ...cpuClock(), model: cpus[0]?.model ?? 'unknown', cores: cpus.length },
+    // Whether samples taken during a garbage collection could be left out (the runtime reports them).
+    gcWatched: GcWatch.supported(),
     hostname: os.hostname(),
   };
 }

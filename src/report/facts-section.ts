@@ -300,7 +300,12 @@ function measurementFacts(run: RunData): Fact[] {
           ? '`mapAsync` of a small buffer the last command buffer copies into (`--completion map-async`)'
           : '`await onSubmittedWorkDone()`',
     ],
-    ['samples dropped for garbage collection', gcText(run.summary)],
+    [
+      'samples dropped for garbage collection',
+      c.gcWatched === false
+        ? 'not watched: this runtime reports no garbage collections'
+        : gcText(run.summary),
+    ],
     [
       'verified against the CPU reference',
       verify === false ? 'no (--no-verify)' : verify === true ? 'yes' : undefined,

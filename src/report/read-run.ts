@@ -280,6 +280,8 @@ export interface RunContextFile {
   gitCommit?: string | null;
   packages?: Record<string, string | null>;
   node?: string | null;
+  /** False where the runtime reported no garbage collections (Deno): none could be left out. */
+  gcWatched?: boolean;
   os?: { platform?: string; release?: string; arch?: string };
   cpu?: {
     model?: string;
@@ -568,7 +570,6 @@ export function readRun(dir: string): RunData {
   };
 }
 
-/** The adapter's name as a reader knows it, from context.json. */
 /**
  * The runtime the run's GPU came from, as `deno 2.9.6 (wgpu)`; undefined for runs made before
  * runtimes were recorded (all of them Node's, with Dawn).
@@ -600,6 +601,7 @@ export function runtimeNote(context: RunContextFile): string {
   return name === undefined || context.runtime?.name === 'node' ? '' : `, ${name}`;
 }
 
+/** The adapter's name as a reader knows it, from context.json. */
 export function adapterName(context: RunContextFile): string {
   const a = context.adapter;
   if (a === undefined) return 'unknown adapter';
