@@ -31,6 +31,17 @@ import { seededRandom } from './workloads/random.ts';
 import type { CaseParams, PreparedCase, Workload } from './workloads/types.ts';
 import type { CompletionWay } from './strategies/completion.ts';
 
+/**
+ * A preset workload's axes as its flags give them (Workload.presets.flags): `elements` and
+ * `kernels` replace every preset's own, and each preset runs at each `extra` value (its own
+ * axis, Workload.presets.withAxis: `decode`'s vocabulary).
+ */
+export interface PresetAxes {
+  elements?: readonly number[];
+  kernels?: readonly number[];
+  extra?: readonly number[];
+}
+
 export interface RunPlan {
   workloads: readonly Workload[];
   strategies: readonly Strategy[];
@@ -44,17 +55,11 @@ export interface RunPlan {
   persistentWorkgroups: number;
   /**
    * Workloads with named shapes (`decode`): which presets to run (default: all of the
-   * workload's) and, when given, the `elements` and `kernels` axes for them (otherwise each
-   * preset's own).
+   * workload's).
    */
   presets?: readonly string[] | undefined;
-  presetElements?: readonly number[] | undefined;
-  presetKernels?: readonly number[] | undefined;
-  /**
-   * The presets' own extra axis (`decode`'s vocabulary, `--vocab`): each preset at each of these
-   * values (Workload.presets.withAxis).
-   */
-  presetExtra?: readonly number[] | undefined;
+  /** Per workload with presets, by id: the axes its own flags gave (otherwise each preset's). */
+  presetAxes?: Readonly<Record<string, PresetAxes>> | undefined;
   sampling: SamplingOptions;
   verify: boolean;
   seed: number;
@@ -144,8 +149,12 @@ export function planGroups(plan: RunPlan): PlannedGroup[] {
             ...rest,
           },
         ];
-      const named = plan.presets ?? workload.presets.defaults;
-      const extra = plan.presetExtra;
+      // The presets named that are this workload's (--preset lists every workload's); its
+      // defaults where none is.
+      const mine = plan.presets?.filter((p) => workload.presets?.names.includes(p)) ?? [];
+      const named = mine.length > 0 ? mine : workload.presets.defaults;
+      const given = plan.presetAxes?.[workload.id];
+      const extra = given?.extra;
       const presets =
         extra === undefined
           ? named
@@ -154,8 +163,8 @@ export function planGroups(plan: RunPlan): PlannedGroup[] {
         const own = workload.presets?.axes(preset);
         return {
           preset,
-          elements: plan.presetElements ?? [own?.elements ?? 1],
-          kernels: plan.presetKernels ?? [own?.kernels ?? 1],
+          elements: given?.elements ?? [own?.elements ?? 1],
+          kernels: given?.kernels ?? [own?.kernels ?? 1],
           ...rest,
         };
       });

@@ -137,7 +137,7 @@ describe('decode layout', () => {
       workgroupSize: [256],
       persistentWorkgroups: 0,
       presets: ['tiny', 'gpt2-small'],
-      presetExtra: [1000, 32000],
+      presetAxes: { decode: { extra: [1000, 32000] } },
     } as unknown as RunPlan;
     const groups = planGroups(plan);
     expect(groups.map((g) => g.params.preset)).toEqual([

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WORKLOADS } from '../src/workloads/index.ts';
+import { decodeWorkload } from '../src/workloads/decode/workload.ts';
 import { mapWorkload } from '../src/workloads/map.ts';
 import type { Workload } from '../src/workloads/types.ts';
 import { IN_CI } from './support/gpu.ts';
@@ -61,6 +62,23 @@ describe('a workload registered with one line', () => {
     ]);
     expect(past.code).toBe(2);
     expect(past.stderr).toMatch(/^launchbench: --throwaway-steps: 9 is outside 1…8$/m);
+  });
+
+  it("gives its flags' values to itself only, not to another workload with presets", async (t) => {
+    const run = await runInProcess([
+      'bench',
+      ...['--workloads', 'throwaway,decode', '--preset', 'small,tiny'],
+      ...['--throwaway-steps', '3', '--strategies', 'fused', '--dry-run'],
+    ]);
+    if (run.code === 3 && !IN_CI) return t.skip('no WebGPU adapter');
+    expect(run.code, run.stderr).toBe(0);
+    const cases = [...run.stdout.matchAll(/^(\S+\/e\d+\/k\d+)\//gm)].map((m) => m[1]);
+    // decode's tiny preset at its own context and layers (decode/shapes.ts).
+    const tiny = decodeWorkload.presets?.axes('tiny');
+    expect(cases).toEqual([
+      'throwaway:small/e64/k3',
+      `decode:tiny/e${tiny?.elements}/k${tiny?.kernels}`,
+    ]);
   });
 
   it('runs verified at the axes its flags give', async (t) => {

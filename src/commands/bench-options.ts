@@ -13,7 +13,7 @@ import { STRATEGIES } from '../strategies/index.ts';
 import { WORKLOADS } from '../workloads/index.ts';
 import { COMPLETION_WAYS, type CompletionWay } from '../strategies/completion.ts';
 import { UsageError } from '../errors.ts';
-import type { gpuFlags } from './gpu-options.ts';
+import { gpuFlags } from './gpu-options.ts';
 
 /** --export-json, --export-benchmark-action, --export-markdown (src/report/export.ts). */
 export const exportOptions = Object.fromEntries(
@@ -181,14 +181,19 @@ export const benchOptions = {
  * The flags the workloads with presets declare for their axes (`decode`: --context, --layers,
  * --vocab), as yargs definitions: a workload's flags are its own, not bench's.
  */
-export const presetFlags: Record<string, { type: 'string'; describe: string }> = Object.fromEntries(
-  WORKLOADS.flatMap((w) =>
-    Object.values(w.presets?.flags ?? {}).map((flag) => [
-      flag.name,
-      { type: 'string', describe: `${w.id}: ${flag.describe}, list (default each preset's)` },
-    ]),
-  ),
-);
+export const presetFlags: Record<string, { type: 'string'; describe: string }> = {};
+for (const w of WORKLOADS) {
+  for (const flag of Object.values(w.presets?.flags ?? {})) {
+    // A flag is one workload's: not bench's own, nor another workload's.
+    const taken = [benchOptions, exportOptions, gpuFlags, presetFlags];
+    if (taken.some((options) => flag.name in options))
+      throw new Error(`workload ${w.id}: its flag --${flag.name} is already an option of bench`);
+    presetFlags[flag.name] = {
+      type: 'string',
+      describe: `${w.id}: ${flag.describe}, list (default each preset's)`,
+    };
+  }
+}
 
 /** --completion's way, submitted-work-done when not given; an unknown one is bad input. */
 export function completionWay(args: BenchArgs): CompletionWay {

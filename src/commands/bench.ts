@@ -28,6 +28,7 @@ import {
   whyLeftOut,
   type DeviceReplacement,
   type ReplaceDevice,
+  type PresetAxes,
   type RunOptions,
   type RunPlan,
 } from '../run.ts';
@@ -175,26 +176,28 @@ function chosenSampling(args: BenchArgs, profile: Profile): SamplingOptions {
 }
 
 /**
- * The axes of the workloads with presets where the command line gives them, by the flags each
- * declares (`decode`'s --context, --layers, --vocab).
+ * The axes of each workload with presets that its own flags give (`decode`'s --context, --layers,
+ * --vocab), by workload id.
  */
-function presetAxes(
-  args: BenchArgs,
-): Pick<RunPlan, 'presetElements' | 'presetKernels' | 'presetExtra'> {
+function presetAxes(args: BenchArgs): Record<string, PresetAxes> {
   const given = (flag: PresetFlag | undefined): number[] | undefined => {
     const text = flag === undefined ? undefined : args[flag.name];
     return flag === undefined || typeof text !== 'string'
       ? undefined
       : parseIntegerList(flag.name, text, flag.min, flag.max);
   };
-  const flags = WORKLOADS.flatMap((w) => (w.presets === undefined ? [] : [w.presets.flags]));
-  const first = (values: (number[] | undefined)[]): number[] | undefined =>
-    values.find((v) => v !== undefined);
-  return {
-    presetElements: first(flags.map((f) => given(f.elements))),
-    presetKernels: first(flags.map((f) => given(f.kernels))),
-    presetExtra: first(flags.map((f) => given(f.extra))),
-  };
+  return Object.fromEntries(
+    WORKLOADS.flatMap((w) => {
+      const flags = w.presets?.flags;
+      if (flags === undefined) return [];
+      const axes: PresetAxes = {};
+      for (const axis of ['elements', 'kernels', 'extra'] as const) {
+        const values = given(flags[axis]);
+        if (values !== undefined) axes[axis] = values;
+      }
+      return [[w.id, axes]];
+    }),
+  );
 }
 
 /** Everything that can be checked without a GPU, checked before one is opened: the run's plan. */
@@ -246,7 +249,7 @@ function benchPlan(
     plan: {
       slices: explicitAxes ? undefined : profile.slices,
       presets,
-      ...presetAxes(args),
+      presetAxes: presetAxes(args),
       workloads:
         user !== undefined
           ? [user]
