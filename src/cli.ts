@@ -23,6 +23,7 @@ import {
 import { compareBuilder, compareCommand, type CompareArgs } from './commands/compare.ts';
 import { gpuFlags } from './commands/gpu-options.ts';
 import { infoCommand, type InfoArgs } from './commands/info.ts';
+import { anatomyCommand, anatomyOptions, type AnatomyArgs } from './commands/anatomy.ts';
 import { listCommand } from './commands/list.ts';
 import { checkExportPaths, reportCommand, type ExportPaths } from './commands/report.ts';
 import { STDERR_TTY } from './commands/progress.ts';
@@ -99,6 +100,17 @@ function infoDefinition(run: Run) {
   };
 }
 
+/** `anatomy`: every call of a launch timed on its own (src/commands/anatomy.ts). */
+function anatomyDefinition(run: Run) {
+  return {
+    command: 'anatomy',
+    describe:
+      "the anatomy of a launch: each WebGPU call of submit-each's and dispatch-each's host loops timed on its own, added up against the strategies, and the calls a launch may add",
+    builder: (y: Argv) => y.options(gpuFlags).options(anatomyOptions),
+    handler: run((args: object) => anatomyCommand(args as AnatomyArgs)),
+  };
+}
+
 /** `list`: the suite's building blocks; no options of its own. */
 function listDefinition(run: Run) {
   return {
@@ -169,6 +181,7 @@ async function main(argv: string[]): Promise<number> {
     .command(benchDefinition(run))
     .command(abDefinition(run))
     .command(infoDefinition(run))
+    .command(anatomyDefinition(run))
     .command(listDefinition(run))
     .command(reportDefinition(run))
     .command(compareDefinition(run))
@@ -231,6 +244,7 @@ function opensDawn(argv: readonly string[]): boolean {
     command === 'bench' ||
     command === 'ab' ||
     command === 'info' ||
+    command === 'anatomy' ||
     argv[0]?.startsWith('-') === true
   );
 }

@@ -25,7 +25,7 @@ function packageVersion(name: string): string | null {
  * The commit that produced the run: git's, or LAUNCHBENCH_GIT_COMMIT where the tree arrived
  * without .git (the GPU machine: ../shared/gpu/pack.sh records the packed commit there).
  */
-function gitCommit(): string | null {
+export function gitCommit(): string | null {
   const packed = process.env['LAUNCHBENCH_GIT_COMMIT'];
   if (packed !== undefined && packed !== '') return packed;
   try {

@@ -1,0 +1,371 @@
+/**
+ * The anatomy of a launch (`launchbench anatomy`; docs/design.md, Anatomy): every WebGPU call the
+ * one-by-one strategies make, timed on its own with the host clock around it, in the chains those
+ * strategies run, beside the strategies themselves on the same program, so that the parts can be
+ * added up against the whole:
+ * - `submit-each`: per kernel createCommandEncoder, beginComputePass, setPipeline, setBindGroup,
+ *   dispatchWorkgroups, end, finish, submit; one completion wait at the end;
+ * - `dispatch-each`: one encoder and one pass; per kernel setBindGroup and dispatchWorkgroups
+ *   (setPipeline only where the pipeline changes, as src/strategies/encode.ts does); end, finish,
+ *   submit, one wait;
+ * and the calls a launch may add, each on its own: timestampWrites on a pass, one submit of many
+ * command buffers, a small writeBuffer, a completion wait on an idle queue (onSubmittedWorkDone,
+ * mapAsync of a small buffer), and a round trip (one dispatch submitted and awaited).
+ *
+ * A part's time includes one read of the clock, measured apart (`clockNs`) and taken off. Laps
+ * cost a little more than the calls alone: the strategy's own figure is the whole, and `rest`
+ * (whole − sum of parts) says how far the parts are from it. Measurement only: nothing prints.
+ */
+import { nowNs } from '../stats/clock.ts';
+import { submittedWorkDone } from '../strategies/completion.ts';
+import { dispatchEach } from '../strategies/dispatch-each.ts';
+import { submitEach } from '../strategies/submit-each.ts';
+import type { Dispatch, Program } from '../workloads/types.ts';
+
+/** The chains and extras measured; a part is one call (or one group of calls) of one of them. */
+export type AnatomyChain = 'submit-each' | 'dispatch-each' | 'extra';
+
+/** One part's time per call, in one round (the median of the round's samples), ns. */
+type PartTimes = Record<string, number>;
+
+export interface AnatomyPart {
+  chain: AnatomyChain;
+  part: string;
+  /** How many times a kernel of the chain makes this call (1/K for once per execution). */
+  callsPerKernel: number;
+  /** The median over the rounds of the per-call time, µs, and the rounds' lowest and highest. */
+  usPerCall: number;
+  usPerCallMin: number;
+  usPerCallMax: number;
+}
+
+export interface AnatomyWhole {
+  chain: 'submit-each' | 'dispatch-each';
+  /** The strategy's own wall time per kernel, median over the rounds, µs (no laps). */
+  usPerKernel: number;
+  usPerKernelMin: number;
+  usPerKernelMax: number;
+}
+
+export interface Anatomy {
+  kernels: number;
+  rounds: number;
+  samplesPerRound: number;
+  /** What one clock read costs, ns (taken off every part). */
+  clockNs: number;
+  parts: AnatomyPart[];
+  wholes: AnatomyWhole[];
+}
+
+export interface AnatomyOptions {
+  kernels: number;
+  rounds: number;
+  samplesPerRound: number;
+  /** A recorder-free timestampWrites for a pass: the timestamp variant is measured when given. */
+  timestampWrites?: () => GPUComputePassTimestampWrites;
+}
+
+/** A stopwatch of consecutive laps: each lap's time goes to the named part. */
+class Laps {
+  readonly ns: PartTimes = {};
+  private last = nowNs();
+
+  lap(part: string): void {
+    const now = nowNs();
+    this.ns[part] = (this.ns[part] ?? 0) + (now - this.last);
+    this.last = now;
+  }
+}
+
+/** What a lap costs with nothing in it, ns: the median of many empty laps. */
+function clockCostNs(): number {
+  const laps = new Laps();
+  const each: number[] = [];
+  for (let i = 0; i < 2001; i++) {
+    const before = laps.ns['empty'] ?? 0;
+    laps.lap('empty');
+    if (i > 0) each.push((laps.ns['empty'] ?? 0) - before);
+  }
+  return median(each);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? 0)
+    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+function dispatch(pass: GPUComputePassEncoder, d: Dispatch): void {
+  const [x, y, z] = d.workgroups;
+  if (y === 1 && z === 1) pass.dispatchWorkgroups(x);
+  else pass.dispatchWorkgroups(x, y, z);
+}
+
+/** One execution of `submit-each`'s host loop, lapped call by call (per-call ns totals). */
+async function submitEachChain(
+  device: GPUDevice,
+  dispatches: readonly Dispatch[],
+  timestampWrites: (() => GPUComputePassTimestampWrites) | undefined,
+): Promise<PartTimes> {
+  const laps = new Laps();
+  for (const d of dispatches) {
+    const encoder = device.createCommandEncoder();
+    laps.lap('createCommandEncoder');
+    const pass =
+      timestampWrites === undefined
+        ? encoder.beginComputePass()
+        : encoder.beginComputePass({ timestampWrites: timestampWrites() });
+    laps.lap(timestampWrites === undefined ? 'beginComputePass' : 'beginComputePass+timestamps');
+    pass.setPipeline(d.pipeline);
+    laps.lap('setPipeline');
+    pass.setBindGroup(0, d.bindGroup, d.dynamicOffsets);
+    laps.lap('setBindGroup');
+    dispatch(pass, d);
+    laps.lap('dispatchWorkgroups');
+    pass.end();
+    laps.lap('end');
+    const commands = encoder.finish();
+    laps.lap('finish');
+    device.queue.submit([commands]);
+    laps.lap('submit');
+  }
+  await device.queue.onSubmittedWorkDone();
+  laps.lap('onSubmittedWorkDone');
+  return laps.ns;
+}
+
+/** One execution of `dispatch-each`'s host loop, lapped call by call. */
+async function dispatchEachChain(
+  device: GPUDevice,
+  dispatches: readonly Dispatch[],
+): Promise<PartTimes> {
+  const laps = new Laps();
+  const encoder = device.createCommandEncoder();
+  laps.lap('createCommandEncoder');
+  const pass = encoder.beginComputePass();
+  laps.lap('beginComputePass');
+  let pipeline: GPUComputePipeline | undefined;
+  for (const d of dispatches) {
+    if (d.pipeline !== pipeline) {
+      pass.setPipeline(d.pipeline);
+      pipeline = d.pipeline;
+      laps.lap('setPipeline');
+    }
+    pass.setBindGroup(0, d.bindGroup, d.dynamicOffsets);
+    laps.lap('setBindGroup');
+    dispatch(pass, d);
+    laps.lap('dispatchWorkgroups');
+  }
+  pass.end();
+  laps.lap('end');
+  const commands = encoder.finish();
+  laps.lap('finish');
+  device.queue.submit([commands]);
+  laps.lap('submit');
+  await device.queue.onSubmittedWorkDone();
+  laps.lap('onSubmittedWorkDone');
+  return laps.ns;
+}
+
+/** The extras, each per call: one submit of K command buffers, writeBuffer, idle waits, round trip. */
+async function extras(device: GPUDevice, dispatches: readonly Dispatch[]): Promise<PartTimes> {
+  const first = dispatches[0];
+  if (first === undefined) return {};
+  const buffers = dispatches.map(() => {
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    pass.setPipeline(first.pipeline);
+    pass.setBindGroup(0, first.bindGroup, first.dynamicOffsets);
+    dispatch(pass, first);
+    pass.end();
+    return encoder.finish();
+  });
+  const small = device.createBuffer({
+    size: 16,
+    usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.STORAGE,
+  });
+  const readback = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ });
+  const word = new Uint32Array(4);
+  try {
+    await device.queue.onSubmittedWorkDone();
+    const laps = new Laps();
+    device.queue.submit(buffers);
+    laps.lap('submit, one of K command buffers');
+    await device.queue.onSubmittedWorkDone();
+    laps.lap('skip');
+    for (let i = 0; i < dispatches.length; i++) device.queue.writeBuffer(small, 0, word);
+    laps.lap('writeBuffer, 16 bytes');
+    await device.queue.onSubmittedWorkDone();
+    laps.lap('skip');
+    await device.queue.onSubmittedWorkDone();
+    laps.lap('onSubmittedWorkDone, idle queue');
+    await readback.mapAsync(GPUMapMode.READ);
+    readback.unmap();
+    laps.lap('mapAsync + unmap, idle buffer');
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    pass.setPipeline(first.pipeline);
+    pass.setBindGroup(0, first.bindGroup, first.dynamicOffsets);
+    dispatch(pass, first);
+    pass.end();
+    const one = encoder.finish();
+    laps.lap('skip');
+    device.queue.submit([one]);
+    await device.queue.onSubmittedWorkDone();
+    laps.lap('round trip: submit + onSubmittedWorkDone, one dispatch');
+    // Per call: the K-call batches divided by K.
+    const k = dispatches.length;
+    const ns = laps.ns;
+    for (const batch of BATCHED) ns[batch] = (ns[batch] ?? 0) / k;
+    delete ns['skip'];
+    return ns;
+  } finally {
+    small.destroy();
+    readback.destroy();
+  }
+}
+
+/** The strategies whose host loops the chains take apart. */
+export const WHOLES = { 'submit-each': submitEach, 'dispatch-each': dispatchEach } as const;
+
+/** The strategy's own execution, wall ns per kernel (no laps): the whole the parts add up to. */
+async function wholeNsPerKernel(
+  device: GPUDevice,
+  program: Program,
+  chain: 'submit-each' | 'dispatch-each',
+): Promise<number> {
+  const execution = WHOLES[chain].prepare(device, program, submittedWorkDone(device));
+  program.beforeExecution?.();
+  const t0 = nowNs();
+  await execution.execute();
+  const wall = nowNs() - t0;
+  execution.destroy?.();
+  return wall / program.dispatches.length;
+}
+
+/** Extras timed as one batch of K calls: a lap's clock read is shared by K of them. */
+const BATCHED = new Set(['submit, one of K command buffers', 'writeBuffer, 16 bytes']);
+
+/** Per-call times of the parts of one sample of `chain`: its totals over the calls it made. */
+function perCall(totals: PartTimes, kernels: number, calls: (part: string) => number): PartTimes {
+  return Object.fromEntries(
+    Object.entries(totals).map(([part, ns]) => [part, ns / Math.max(1, calls(part) * kernels)]),
+  );
+}
+
+/** Calls per kernel of a part of `chain` (per-kernel calls 1, once-per-execution calls 1/K). */
+export function callsPerKernel(chain: AnatomyChain, part: string, kernels: number): number {
+  if (chain === 'extra') return 1;
+  const perKernel =
+    chain === 'submit-each'
+      ? part !== 'onSubmittedWorkDone'
+      : part === 'setBindGroup' || part === 'dispatchWorkgroups';
+  return perKernel ? 1 : 1 / kernels;
+}
+
+/**
+ * Measures the anatomy on `program` (K dispatches: a workload's steps): `rounds` rounds, each
+ * taking `samplesPerRound` samples of every chain, the extras and the two strategies, in turn.
+ */
+export async function measureAnatomy(
+  device: GPUDevice,
+  program: Program,
+  options: AnatomyOptions,
+): Promise<Anatomy> {
+  const { dispatches } = program;
+  const kernels = dispatches.length;
+  const clockNs = clockCostNs();
+  const byRound: { chain: AnatomyChain; times: PartTimes }[][] = [];
+  const wholeByRound: Record<'submit-each' | 'dispatch-each', number[]> = {
+    'submit-each': [],
+    'dispatch-each': [],
+  };
+  for (let round = 0; round < options.rounds; round++) {
+    const samples: { chain: AnatomyChain; times: PartTimes }[] = [];
+    const wholes: Record<'submit-each' | 'dispatch-each', number[]> = {
+      'submit-each': [],
+      'dispatch-each': [],
+    };
+    for (let s = 0; s < options.samplesPerRound; s++) {
+      const calls = (chain: AnatomyChain) => (part: string) => callsPerKernel(chain, part, kernels);
+      samples.push({
+        chain: 'submit-each',
+        times: perCall(
+          await submitEachChain(device, dispatches, undefined),
+          kernels,
+          calls('submit-each'),
+        ),
+      });
+      if (options.timestampWrites !== undefined) {
+        const stamped = await submitEachChain(device, dispatches, options.timestampWrites);
+        const key = 'beginComputePass+timestamps';
+        samples.push({ chain: 'extra', times: { [key]: (stamped[key] ?? 0) / kernels } });
+      }
+      samples.push({
+        chain: 'dispatch-each',
+        times: perCall(
+          await dispatchEachChain(device, dispatches),
+          kernels,
+          calls('dispatch-each'),
+        ),
+      });
+      samples.push({ chain: 'extra', times: await extras(device, dispatches) });
+      for (const chain of ['submit-each', 'dispatch-each'] as const)
+        wholes[chain].push(await wholeNsPerKernel(device, program, chain));
+    }
+    byRound.push(samples);
+    for (const chain of ['submit-each', 'dispatch-each'] as const)
+      wholeByRound[chain].push(median(wholes[chain]));
+  }
+  return {
+    kernels,
+    rounds: options.rounds,
+    samplesPerRound: options.samplesPerRound,
+    clockNs,
+    parts: summariseParts(byRound, clockNs, kernels),
+    wholes: (['submit-each', 'dispatch-each'] as const).map((chain) => {
+      const us = wholeByRound[chain].map((ns) => ns / 1000);
+      return {
+        chain,
+        usPerKernel: median(us),
+        usPerKernelMin: Math.min(...us),
+        usPerKernelMax: Math.max(...us),
+      };
+    }),
+  };
+}
+
+/** Each part's median per call within a round, then over the rounds (with their range), µs. */
+function summariseParts(
+  byRound: readonly (readonly { chain: AnatomyChain; times: PartTimes }[])[],
+  clockNs: number,
+  kernels: number,
+): AnatomyPart[] {
+  const keys = new Map<string, { chain: AnatomyChain; part: string }>();
+  for (const round of byRound)
+    for (const s of round)
+      for (const part of Object.keys(s.times))
+        keys.set(`${s.chain}\n${part}`, { chain: s.chain, part });
+  return [...keys.values()].map(({ chain, part }) => {
+    const roundMedians = byRound.map((round) =>
+      median(
+        round
+          .filter((s) => s.chain === chain && s.times[part] !== undefined)
+          .map((s) =>
+            Math.max(0, (s.times[part] ?? 0) - (BATCHED.has(part) ? clockNs / kernels : clockNs)),
+          ),
+      ),
+    );
+    const us = roundMedians.map((ns) => ns / 1000);
+    return {
+      chain,
+      part,
+      callsPerKernel: callsPerKernel(chain, part, kernels),
+      usPerCall: median(us),
+      usPerCallMin: Math.min(...us),
+      usPerCallMax: Math.max(...us),
+    };
+  });
+}
