@@ -119,6 +119,9 @@ describe('--runtime deno', () => {
       columns: true,
     });
     expect(rows.map((r) => r['strategy'])).toEqual(['submit-wait']);
+    // The comparison names each side's runtime, since they differ.
+    expect(result.stdout).toMatch(/^A: .*, node \S+ \(Dawn\)$/m);
+    expect(result.stdout).toMatch(/^B: .*, deno \S+ \(wgpu\)$/m);
   });
 
   it("takes none of Dawn's flags", async (t) => {

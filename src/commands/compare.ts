@@ -27,6 +27,7 @@ import { fmtUs } from '../report/md-format.ts';
 import {
   CASE_KEY_COLUMNS,
   adapterName,
+  runtimeName,
   readRun,
   type CaseAxis,
   type RunData,
@@ -55,9 +56,15 @@ const spreadText = (lnSpread: number): string => `${((Math.exp(lnSpread) - 1) * 
 /** A fraction as a percentage: 0.05 → '5%'. */
 const percent = (x: number): string => `${Number((x * 100).toPrecision(3))}%`;
 
-function runLine(label: string, run: RunData): string {
+/**
+ * A run as the comparison names it: folder, run id, adapter, and its runtime where the two runs'
+ * differ (Dawn in Node against wgpu in Deno; runs made before runtimes were recorded are Node's).
+ */
+function runLine(label: string, run: RunData, other: RunData): string {
   const id = run.context.runId ?? '(no run id)';
-  return `${label}: ${run.dir}  ${id}  ${adapterName(run.context)}`;
+  const runtime = (r: RunData): string => runtimeName(r.context) ?? 'node (Dawn)';
+  const named = runtime(run) === runtime(other) ? '' : `, ${runtime(run)}`;
+  return `${label}: ${run.dir}  ${id}  ${adapterName(run.context)}${named}`;
 }
 
 /** Up to three strategy names, else their count. */
@@ -257,8 +264,8 @@ function preamble(
     [...new Set(run.summary.map((r) => r[axis]))].join(',');
   const m = percent(settings.minEffect);
   return [
-    runLine('A', runA),
-    runLine('B', runB),
+    runLine('A', runA, runB),
+    runLine('B', runB, runA),
     ...settings.across.map(
       (axis) =>
         `matched across ${axis}: A at ${axisValues(runA, axis)}, B at ${axisValues(runB, axis)} (the table shows A's value)`,
