@@ -65,6 +65,8 @@ describe('anatomy', () => {
         'onSubmittedWorkDone, idle queue',
         'mapAsync + unmap, idle buffer',
         'writeBuffer, 16 bytes',
+        'setBindGroup, 4 of 4 groups per dispatch',
+        'setBindGroup with a dynamic offset',
       ]),
     );
     const context = JSON.parse(readFileSync(join(out, 'anatomy-context.json'), 'utf8')) as {

@@ -227,6 +227,116 @@ async function extras(device: GPUDevice, dispatches: readonly Dispatch[]): Promi
   }
 }
 
+/** A shader of four bind groups, each one storage buffer: for setBindGroup's variants. */
+const FOUR_GROUPS_WGSL = `
+@group(0) @binding(0) var<storage, read_write> a: array<u32>;
+@group(1) @binding(0) var<storage, read> b: array<u32>;
+@group(2) @binding(0) var<storage, read> c: array<u32>;
+@group(3) @binding(0) var<storage, read> d: array<u32>;
+@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3u) {
+  if (g.x < arrayLength(&a)) { a[g.x] = a[g.x] + b[0] + c[0] + d[0]; }
+}`;
+
+/** Two pipelines on FOUR_GROUPS_WGSL, group 0 static or with a dynamic offset, and their groups. */
+interface BindGroupRig {
+  pipeline: GPUComputePipeline;
+  groups: GPUBindGroup[];
+  dynamicPipeline: GPUComputePipeline;
+  dynamicGroup: GPUBindGroup;
+  buffers: GPUBuffer[];
+}
+
+function bindGroupRig(device: GPUDevice): BindGroupRig {
+  const module = device.createShaderModule({ code: FOUR_GROUPS_WGSL });
+  const layoutOf = (type: GPUBufferBindingType, dynamic: boolean): GPUBindGroupLayout =>
+    device.createBindGroupLayout({
+      entries: [
+        {
+          binding: 0,
+          visibility: GPUShaderStage.COMPUTE,
+          buffer: { type, hasDynamicOffset: dynamic },
+        },
+      ],
+    });
+  const buffers = [0, 1, 2, 3].map(() =>
+    device.createBuffer({ size: 256, usage: GPUBufferUsage.STORAGE }),
+  );
+  const readOnly = [1, 2, 3].map(() => layoutOf('read-only-storage', false));
+  const pipelineWith = (first: GPUBindGroupLayout): GPUComputePipeline =>
+    device.createComputePipeline({
+      layout: device.createPipelineLayout({ bindGroupLayouts: [first, ...readOnly] }),
+      compute: { module, entryPoint: 'main' },
+    });
+  const groupOf = (layout: GPUBindGroupLayout, i: number): GPUBindGroup =>
+    device.createBindGroup({
+      layout,
+      entries: [{ binding: 0, resource: { buffer: buffers[i] as GPUBuffer, size: 64 } }],
+    });
+  const first = layoutOf('storage', false);
+  const dynamicFirst = layoutOf('storage', true);
+  return {
+    pipeline: pipelineWith(first),
+    groups: [groupOf(first, 0), ...readOnly.map((layout, i) => groupOf(layout, i + 1))],
+    dynamicPipeline: pipelineWith(dynamicFirst),
+    dynamicGroup: groupOf(dynamicFirst, 0),
+    buffers,
+  };
+}
+
+/**
+ * setBindGroup's variants, per call, each over K dispatches of one pass: one group changed per
+ * dispatch (the others set once), all four changed, and one group with a dynamic offset.
+ */
+async function bindGroupVariants(
+  device: GPUDevice,
+  rig: BindGroupRig,
+  kernels: number,
+): Promise<PartTimes> {
+  const encoder = device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  const variants = [
+    {
+      part: 'setBindGroup, 1 of 4 groups per dispatch',
+      pipeline: rig.pipeline,
+      each: [0],
+      dynamic: false,
+    },
+    {
+      part: 'setBindGroup, 4 of 4 groups per dispatch',
+      pipeline: rig.pipeline,
+      each: [0, 1, 2, 3],
+      dynamic: false,
+    },
+    {
+      part: 'setBindGroup with a dynamic offset',
+      pipeline: rig.dynamicPipeline,
+      each: [0],
+      dynamic: true,
+    },
+  ];
+  const ns: PartTimes = {};
+  for (const v of variants) {
+    pass.setPipeline(v.pipeline);
+    for (let g = 0; g < 4; g++)
+      if (g === 0 && v.dynamic) pass.setBindGroup(0, rig.dynamicGroup, [0]);
+      else pass.setBindGroup(g, rig.groups[g] ?? null);
+    const laps = new Laps();
+    for (let k = 0; k < kernels; k++) {
+      for (const g of v.each)
+        if (v.dynamic) pass.setBindGroup(0, rig.dynamicGroup, [0]);
+        else pass.setBindGroup(g, rig.groups[g] ?? null);
+      laps.lap(v.part);
+      pass.dispatchWorkgroups(1);
+      laps.lap('skip');
+    }
+    ns[v.part] = (laps.ns[v.part] ?? 0) / (kernels * v.each.length);
+  }
+  pass.end();
+  device.queue.submit([encoder.finish()]);
+  await device.queue.onSubmittedWorkDone();
+  return ns;
+}
+
 /** The strategies whose host loops the chains take apart. */
 export const WHOLES = { 'submit-each': submitEach, 'dispatch-each': dispatchEach } as const;
 
@@ -247,6 +357,12 @@ async function wholeNsPerKernel(
 
 /** Extras timed as one batch of K calls: a lap's clock read is shared by K of them. */
 const BATCHED = new Set(['submit, one of K command buffers', 'writeBuffer, 16 bytes']);
+
+/** The share of one lap's clock read that falls on one call of `part`. */
+function lapShare(part: string, kernels: number): number {
+  if (BATCHED.has(part)) return 1 / kernels;
+  return part === 'setBindGroup, 4 of 4 groups per dispatch' ? 1 / 4 : 1;
+}
 
 /** Per-call times of the parts of one sample of `chain`: its totals over the calls it made. */
 function perCall(totals: PartTimes, kernels: number, calls: (part: string) => number): PartTimes {
@@ -277,6 +393,7 @@ export async function measureAnatomy(
   const { dispatches } = program;
   const kernels = dispatches.length;
   const clockNs = clockCostNs();
+  const rig = bindGroupRig(device);
   const byRound: { chain: AnatomyChain; times: PartTimes }[][] = [];
   const wholeByRound: Record<'submit-each' | 'dispatch-each', number[]> = {
     'submit-each': [],
@@ -312,6 +429,7 @@ export async function measureAnatomy(
         ),
       });
       samples.push({ chain: 'extra', times: await extras(device, dispatches) });
+      samples.push({ chain: 'extra', times: await bindGroupVariants(device, rig, kernels) });
       for (const chain of ['submit-each', 'dispatch-each'] as const)
         wholes[chain].push(await wholeNsPerKernel(device, program, chain));
     }
@@ -319,6 +437,7 @@ export async function measureAnatomy(
     for (const chain of ['submit-each', 'dispatch-each'] as const)
       wholeByRound[chain].push(median(wholes[chain]));
   }
+  for (const buffer of rig.buffers) buffer.destroy();
   return {
     kernels,
     rounds: options.rounds,
@@ -353,9 +472,7 @@ function summariseParts(
       median(
         round
           .filter((s) => s.chain === chain && s.times[part] !== undefined)
-          .map((s) =>
-            Math.max(0, (s.times[part] ?? 0) - (BATCHED.has(part) ? clockNs / kernels : clockNs)),
-          ),
+          .map((s) => Math.max(0, (s.times[part] ?? 0) - clockNs * lapShare(part, kernels))),
       ),
     );
     const us = roundMedians.map((ns) => ns / 1000);
