@@ -342,21 +342,41 @@ interface BarPart {
  */
 function breakdownParts(
   rows: readonly SummaryRow[],
-  figures: (r: SummaryRow) => { wall: number; busy: number | null },
+  figures: (r: SummaryRow) => BarFigures,
   overhead: string,
 ): BarPart[] {
   const values: BarPart[] = [];
   for (const r of rows) {
-    const { wall, busy } = figures(r);
+    const { wall, busy, host } = figures(r);
     if (busy === null) {
-      values.push({ strategy: r.strategy, part: 'wall (no GPU timestamps)', us: wall, order: 2 });
+      values.push({ strategy: r.strategy, part: 'wall (no GPU timestamps)', us: wall, order: 3 });
       continue;
     }
+    const rest = Math.max(wall - busy, 0);
     values.push({ strategy: r.strategy, part: 'GPU busy', us: Math.min(busy, wall), order: 0 });
-    values.push({ strategy: r.strategy, part: overhead, us: Math.max(wall - busy, 0), order: 1 });
+    if (host === undefined || host === null) {
+      values.push({ strategy: r.strategy, part: overhead, us: rest, order: 1 });
+      continue;
+    }
+    // The rest split: the host's encode + submit, and what is left, the wait while the GPU is
+    // idle (completion latency, gaps): Deno's completion floor shows there.
+    const onHost = Math.min(host, rest);
+    values.push({ strategy: r.strategy, part: HOST_PART, us: onHost, order: 1 });
+    values.push({ strategy: r.strategy, part: WAIT_PART, us: rest - onHost, order: 2 });
   }
   return values;
 }
+
+/** A bar's figures: wall and GPU busy, and where known the host's encode + submit. */
+interface BarFigures {
+  wall: number;
+  busy: number | null;
+  host?: number | null;
+}
+
+/** The parts launch overhead is split into where the host's phases are known. */
+const HOST_PART = 'host: encode + submit';
+const WAIT_PART = 'waiting, GPU idle';
 
 /**
  * Where the axis ends when bars are cut: 1.3 × the longest of the bars within CUT_RATIO × the
@@ -393,7 +413,13 @@ const partColor = (parts: readonly string[], overhead: string): object => ({
   scale: {
     domain: parts,
     range: parts.map((p) =>
-      p === 'GPU busy' ? '#4c78a8' : p === overhead ? '#f58518' : '#9d9d9d',
+      p === 'GPU busy'
+        ? '#4c78a8'
+        : p === overhead || p === HOST_PART
+          ? '#f58518'
+          : p === WAIT_PART
+            ? '#e45756'
+            : '#9d9d9d',
     ),
   },
   legend: { title: 'part of wall time', orient: 'bottom' },
@@ -409,7 +435,7 @@ const partColor = (parts: readonly string[], overhead: string): object => ({
 export function breakdownPanel(
   rows: readonly SummaryRow[],
   strategies: readonly string[],
-  figures: (r: SummaryRow) => { wall: number; busy: number | null },
+  figures: (r: SummaryRow) => BarFigures,
   axisTitle: string,
   overhead = 'launch overhead',
 ): { layer: object[]; cut: boolean } {
@@ -470,7 +496,14 @@ function breakdownChart(
   const panel = breakdownPanel(
     tiny,
     strategies,
-    (r) => ({ wall: r.wallUsPerKernel ?? 0, busy: r.gpuBusyUsPerKernel }),
+    (r) => ({
+      wall: r.wallUsPerKernel ?? 0,
+      busy: r.gpuBusyUsPerKernel,
+      host:
+        r.encodeUsPerKernel === null || r.submitUsPerKernel === null
+          ? null
+          : r.encodeUsPerKernel + r.submitUsPerKernel,
+    }),
     'time per kernel (µs)',
   );
   const spec = {
@@ -480,6 +513,7 @@ function breakdownChart(
       subtitle: subtitle(
         run,
         'medians per kernel; launch overhead = wall − GPU busy (0 where negative); labels: wall time',
+        'overhead: the host encoding and submitting, then waiting while the GPU is idle (completion, gaps)',
         ...(panel.cut
           ? ['bars past the end of the axis are cut; their labels give the value']
           : []),
@@ -494,7 +528,7 @@ function breakdownChart(
     file: `${CHARTS_DIR}/breakdown-${slug(workload)}.svg`,
     title: `Launch overhead against GPU busy time per kernel, ${workload}, ${formatElements(first.elements)} elements, K = ${first.kernels}`,
     caption:
-      'At the smallest size and largest K, where launch cost weighs most: the orange part is what each strategy spends not executing kernels.',
+      'At the smallest size and largest K, where launch cost weighs most: the orange and red parts are what each strategy spends not executing kernels, encoding and submitting on the host (orange) and waiting while the GPU is idle (red: completion latency and gaps).',
     spec: asSpec(spec),
   };
 }
