@@ -5,18 +5,29 @@
 # [".gpu-deno"] with a command that does nothing (`true`), then carry [".gpu"] with the runs;
 # paths already there are kept between calls. There, `--runtime deno` finds it with
 #   LAUNCHBENCH_DENO=$(bash scripts/pack-deno.sh --unpack)
-# which unpacks it once (outside the carried folder, which must stay small: under $TMPDIR) and
-# prints its path.
+# which unpacks it (outside the carried folder, which must stay small: under $TMPDIR, in a folder
+# named by the pack's checksum, so a newer pack is never shadowed by an older binary) and prints
+# its path; it exits non-zero, printing nothing, when it cannot.
 #   bash scripts/pack-deno.sh            pack here (quick when the binary has not changed)
 #   bash scripts/pack-deno.sh --unpack   unpack there, print the binary's path
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 dir=.gpu-deno
+command -v xz >/dev/null || { echo "pack-deno.sh: xz is not installed" >&2; exit 1; }
 if [ "${1:-}" = --unpack ]; then
   [ -s "$dir/deno.xz" ] || { echo "pack-deno.sh: no $dir/deno.xz (carry it first)" >&2; exit 1; }
-  out="${TMPDIR:-/tmp}/launchbench-deno"
-  mkdir -p "$out"
-  [ -x "$out/deno" ] || { xz -dc "$dir/deno.xz" > "$out/deno.tmp" && chmod +x "$out/deno.tmp" && mv "$out/deno.tmp" "$out/deno"; }
+  sum=$(sha256sum "$dir/deno.xz" | cut -c1-16)
+  out="${TMPDIR:-/tmp}/launchbench-deno-$sum"
+  if [ ! -x "$out/deno" ]; then
+    mkdir -p "$out"
+    if ! xz -dc "$dir/deno.xz" > "$out/deno.tmp"; then
+      rm -f "$out/deno.tmp"
+      echo "pack-deno.sh: could not unpack $dir/deno.xz" >&2
+      exit 1
+    fi
+    chmod +x "$out/deno.tmp"
+    mv "$out/deno.tmp" "$out/deno"
+  fi
   echo "$out/deno"
   exit 0
 fi
@@ -25,6 +36,11 @@ bin=node_modules/@deno/linux-x64-glibc/deno
 mkdir -p "$dir"
 if [ ! -s "$dir/deno.xz" ] || [ "$bin" -nt "$dir/deno.xz" ]; then
   echo "pack-deno.sh: packing $("$bin" --version | head -n 1) (about 1 min)" >&2
-  xz -T0 -6 -c "$bin" > "$dir/deno.xz.tmp" && mv "$dir/deno.xz.tmp" "$dir/deno.xz"
+  if ! xz -T0 -6 -c "$bin" > "$dir/deno.xz.tmp"; then
+    rm -f "$dir/deno.xz.tmp"
+    echo "pack-deno.sh: xz failed" >&2
+    exit 1
+  fi
+  mv "$dir/deno.xz.tmp" "$dir/deno.xz"
 fi
 du -h "$dir/deno.xz" | sed 's/^/pack-deno.sh: /'

@@ -6,7 +6,16 @@
  * results/<time>-<adapter>-anatomy). Works under every runtime (`--runtime deno`).
  */
 import { join } from 'node:path';
-import { closeWhenIdle, openGpu, type GpuContext } from '../gpu/context.ts';
+import { existsSync } from 'node:fs';
+import {
+  asDeviceLost,
+  closeWhenIdle,
+  lostError,
+  openGpu,
+  withErrorScopes,
+  type GpuContext,
+} from '../gpu/context.ts';
+import { UsageError } from '../errors.ts';
 import { currentRuntime, isDawn } from '../gpu/runtime.ts';
 import { WHOLES, measureAnatomy } from '../measure/anatomy.ts';
 import { firstMismatch } from '../measure/run-case.ts';
@@ -58,11 +67,35 @@ async function verifyWholes(
 }
 
 /** A pass's timestamp writes that need no resolve: the `+timestamps` variant of beginComputePass. */
-function timestampWrites(ctx: GpuContext): (() => GPUComputePassTimestampWrites) | undefined {
-  if (!ctx.hasTimestamps) return undefined;
-  const querySet = ctx.device.createQuerySet({ type: 'timestamp', count: 2 });
+function timestampWrites(
+  querySet: GPUQuerySet | undefined,
+): (() => GPUComputePassTimestampWrites) | undefined {
+  if (querySet === undefined) return undefined;
   const writes = { querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 };
   return () => writes;
+}
+
+/**
+ * The anatomy, measured inside error scopes: a validation error, or a device lost on the way
+ * (its calls would turn into cheap no-ops), fails the command instead of being written as times.
+ */
+async function measured(
+  ctx: GpuContext,
+  program: Program,
+  options: Parameters<typeof measureAnatomy>[2],
+): Promise<Awaited<ReturnType<typeof measureAnatomy>>> {
+  try {
+    const anatomy = await withErrorScopes(ctx.device, () =>
+      measureAnatomy(ctx.device, program, options),
+    );
+    const lost = lostError(ctx);
+    if (lost !== undefined) throw lost;
+    const reported = ctx.errors.messages[0];
+    if (reported !== undefined) throw new Error(`anatomy: the GPU reported an error: ${reported}`);
+    return anatomy;
+  } catch (error) {
+    throw await asDeviceLost(ctx, error);
+  }
 }
 
 export async function anatomyCommand(args: AnatomyArgs): Promise<number> {
@@ -73,6 +106,8 @@ export async function anatomyCommand(args: AnatomyArgs): Promise<number> {
   if (args.out !== undefined) {
     makeWritableDir(args.out, '--out');
     assertNoRun(args.out, '--out');
+    if (existsSync(join(args.out, 'anatomy.csv')))
+      throw new UsageError(`--out: '${args.out}' already holds an anatomy (anatomy.csv)`);
   }
   const ctx = await openGpu(options);
   const startedAt = new Date();
@@ -84,6 +119,9 @@ export async function anatomyCommand(args: AnatomyArgs): Promise<number> {
     persistentWorkgroups: 0,
   };
   const prepared = await mapWorkload.prepare(ctx.device, params, ctx.limits);
+  const querySet = ctx.hasTimestamps
+    ? ctx.device.createQuerySet({ type: 'timestamp', count: 2 })
+    : undefined;
   try {
     const program = await prepared.program('steps');
     await verifyWholes(ctx, prepared, program, params);
@@ -91,15 +129,15 @@ export async function anatomyCommand(args: AnatomyArgs): Promise<number> {
     process.stderr.write(
       `launchbench: anatomy of a launch, K = ${kernels}, ${rounds} rounds, on ${where}\n`,
     );
-    const stamps = timestampWrites(ctx);
-    const anatomy = await measureAnatomy(ctx.device, program, {
+    const dir = args.out ?? join('results', `${runId(ctx, startedAt)}-anatomy`);
+    makeWritableDir(dir, '--out');
+    const stamps = timestampWrites(querySet);
+    const anatomy = await measured(ctx, program, {
       kernels,
       rounds,
       samplesPerRound,
       ...(stamps === undefined ? {} : { timestampWrites: stamps }),
     });
-    const dir = args.out ?? join('results', `${runId(ctx, startedAt)}-anatomy`);
-    makeWritableDir(dir, '--out');
     writeAtomic(join(dir, 'anatomy.csv'), toCsv(anatomyRows(anatomy), true));
     writeAtomic(join(dir, 'anatomy.md'), anatomyMarkdown(anatomy, `On ${where}`));
     const context = {
@@ -119,6 +157,7 @@ export async function anatomyCommand(args: AnatomyArgs): Promise<number> {
     process.stdout.write(`${anatomyText(anatomy)}\n\nresults: ${dir}\n`);
     return 0;
   } finally {
+    querySet?.destroy();
     prepared.destroy();
     await closeWhenIdle(ctx, 10_000);
   }

@@ -62,8 +62,10 @@ const percent = (x: number): string => `${Number((x * 100).toPrecision(3))}%`;
  */
 function runLine(label: string, run: RunData, other: RunData): string {
   const id = run.context.runId ?? '(no run id)';
-  const runtime = (r: RunData): string => runtimeName(r.context) ?? 'node (Dawn)';
-  const named = runtime(run) === runtime(other) ? '' : `, ${runtime(run)}`;
+  // Runs made before runtimes were recorded are Node's with Dawn; versions alone do not count.
+  const kind = (r: RunData): string =>
+    `${r.context.runtime?.name ?? 'node'}/${r.context.runtime?.webgpu ?? 'dawn'}`;
+  const named = kind(run) === kind(other) ? '' : `, ${runtimeName(run.context) ?? 'node (Dawn)'}`;
   return `${label}: ${run.dir}  ${id}  ${adapterName(run.context)}${named}`;
 }
 

@@ -390,10 +390,25 @@ export async function measureAnatomy(
   program: Program,
   options: AnatomyOptions,
 ): Promise<Anatomy> {
-  const { dispatches } = program;
-  const kernels = dispatches.length;
   const clockNs = clockCostNs();
   const rig = bindGroupRig(device);
+  try {
+    return await anatomyRounds(device, program, options, rig, clockNs);
+  } finally {
+    for (const buffer of rig.buffers) buffer.destroy();
+  }
+}
+
+/** The rounds of measureAnatomy, and their summary. */
+async function anatomyRounds(
+  device: GPUDevice,
+  program: Program,
+  options: AnatomyOptions,
+  rig: BindGroupRig,
+  clockNs: number,
+): Promise<Anatomy> {
+  const { dispatches } = program;
+  const kernels = dispatches.length;
   const byRound: { chain: AnatomyChain; times: PartTimes }[][] = [];
   const wholeByRound: Record<'submit-each' | 'dispatch-each', number[]> = {
     'submit-each': [],
@@ -437,7 +452,6 @@ export async function measureAnatomy(
     for (const chain of ['submit-each', 'dispatch-each'] as const)
       wholeByRound[chain].push(median(wholes[chain]));
   }
-  for (const buffer of rig.buffers) buffer.destroy();
   return {
     kernels,
     rounds: options.rounds,

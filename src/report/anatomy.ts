@@ -60,21 +60,30 @@ const fmt = (us: number | null): string =>
         ? us.toFixed(1)
         : us.toFixed(2);
 
-/** The table of one chain's rows, as text. */
+/** The table of one chain's rows, as text; the extras, each timed alone, per call only. */
 function chainTable(rows: readonly AnatomyCsvRow[], kernels: number): string {
+  const extras = rows.every((r) => r.chain === 'extra');
+  const header = ['part', 'calls per kernel', 'µs per call (rounds: min–max)', 'µs per kernel'];
   return formatTable(
-    ['part', 'calls per kernel', 'µs per call (rounds: min–max)', 'µs per kernel'],
-    rows.map((r) => [
-      r.part,
-      r.callsPerKernel === 1 ? '1' : `1/${kernels}`,
-      r.usPerCall === null
-        ? r.usPerCallMin === null
-          ? '-'
-          : `(${fmt(r.usPerCallMin)}–${fmt(r.usPerCallMax)})`
-        : `${fmt(r.usPerCall)} (${fmt(r.usPerCallMin)}–${fmt(r.usPerCallMax)})`,
-      fmt(r.usPerKernel),
-    ]),
+    extras ? [header[0] ?? '', header[2] ?? ''] : header,
+    rows.map((r) =>
+      extras
+        ? [r.part, perCallText(r)]
+        : [
+            r.part,
+            r.callsPerKernel === 1 ? '1' : `1/${kernels}`,
+            perCallText(r),
+            fmt(r.usPerKernel),
+          ],
+    ),
   );
+}
+
+/** A row's time per call with the rounds' range, or the range alone (a chain's whole). */
+function perCallText(r: AnatomyCsvRow): string {
+  if (r.usPerCall !== null)
+    return `${fmt(r.usPerCall)} (${fmt(r.usPerCallMin)}–${fmt(r.usPerCallMax)})`;
+  return r.usPerCallMin === null ? '-' : `(${fmt(r.usPerCallMin)}–${fmt(r.usPerCallMax)})`;
 }
 
 /** What the parts add up to against the whole, for one chain: one sentence from its rows. */
@@ -82,9 +91,9 @@ function addsUp(chain: string, rows: readonly AnatomyCsvRow[]): string | undefin
   const sum = rows.find((r) => r.part === 'sum of parts')?.usPerKernel;
   const whole = rows.find((r) => r.part.startsWith('whole'))?.usPerKernel;
   if (sum === undefined || whole === undefined || !(whole > 0)) return undefined;
-  const share = sum / whole;
-  const within = Math.abs(share - 1) <= 0.15;
-  return `\`${chain}\`: the parts add up to ${fmt(sum)} µs per kernel, ${(100 * share).toFixed(0)}% of the strategy's own ${fmt(whole)} µs (${within ? 'within' : 'not within'} 15%). The rest is what the strategy's loop costs beyond its calls (or, where negative, what the laps' clock reads and bookkeeping add to the calls).`;
+  const percent = Math.round((100 * sum) / whole);
+  const within = Math.abs(percent - 100) <= 15;
+  return `\`${chain}\`: the parts add up to ${fmt(sum)} µs per kernel, ${percent}% of the strategy's own ${fmt(whole)} µs (${within ? 'within' : 'not within'} 15%). The rest is what the strategy's loop costs beyond its calls (or, where negative, what the laps' clock reads and bookkeeping add to the calls).`;
 }
 
 /** The console text: a table per chain and the extras. */
