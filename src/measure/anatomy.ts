@@ -169,19 +169,22 @@ async function dispatchEachChain(
   return laps.ns;
 }
 
+/** A command buffer of one pass of dispatch `d`. */
+function oneDispatch(device: GPUDevice, d: Dispatch): GPUCommandBuffer {
+  const encoder = device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  pass.setPipeline(d.pipeline);
+  pass.setBindGroup(0, d.bindGroup, d.dynamicOffsets);
+  dispatch(pass, d);
+  pass.end();
+  return encoder.finish();
+}
+
 /** The extras, each per call: one submit of K command buffers, writeBuffer, idle waits, round trip. */
 async function extras(device: GPUDevice, dispatches: readonly Dispatch[]): Promise<PartTimes> {
   const first = dispatches[0];
   if (first === undefined) return {};
-  const buffers = dispatches.map(() => {
-    const encoder = device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    pass.setPipeline(first.pipeline);
-    pass.setBindGroup(0, first.bindGroup, first.dynamicOffsets);
-    dispatch(pass, first);
-    pass.end();
-    return encoder.finish();
-  });
+  const buffers = dispatches.map(() => oneDispatch(device, first));
   const small = device.createBuffer({
     size: 16,
     usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.STORAGE,
@@ -204,13 +207,7 @@ async function extras(device: GPUDevice, dispatches: readonly Dispatch[]): Promi
     await readback.mapAsync(GPUMapMode.READ);
     readback.unmap();
     laps.lap('mapAsync + unmap, idle buffer');
-    const encoder = device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    pass.setPipeline(first.pipeline);
-    pass.setBindGroup(0, first.bindGroup, first.dynamicOffsets);
-    dispatch(pass, first);
-    pass.end();
-    const one = encoder.finish();
+    const one = oneDispatch(device, first);
     laps.lap('skip');
     device.queue.submit([one]);
     await device.queue.onSubmittedWorkDone();

@@ -7,7 +7,7 @@
  * `fused_main` and `persistent_main` over bindings 0 (data), 1 (params), 2 (queue); the workload
  * says what each step's parameter slot holds.
  */
-import { ProgramCache, readWords } from './resources.ts';
+import { ProgramCache, readWords, uniformSlots } from './resources.ts';
 import { compileShader } from '../gpu/shaders.ts';
 import { alignUp, gridFor, uniformSlotBytes, type Grid } from './grid.ts';
 import type {
@@ -77,13 +77,6 @@ function chainParamBuffer(
   geometry: ChainGeometry,
 ): GPUBuffer {
   const { elements, kernels, intensity } = params;
-  const { slotBytes } = geometry;
-  const paramBuffer = device.createBuffer({
-    label: `${chain.name}.params`,
-    size: kernels * slotBytes,
-    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-  });
-  const words = new Uint32Array((kernels * slotBytes) / 4);
   const shared = {
     elements,
     intensity,
@@ -91,9 +84,9 @@ function chainParamBuffer(
     rowWorkgroups: geometry.grid.rowWorkgroups,
     persistentWorkgroups: geometry.persistentWorkgroups,
   };
-  for (let k = 0; k < kernels; k++) words.set(chain.slotWords(k, shared), (k * slotBytes) / 4);
-  device.queue.writeBuffer(paramBuffer, 0, words);
-  return paramBuffer;
+  return uniformSlots(device, `${chain.name}.params`, geometry.slotBytes, kernels, (k) =>
+    chain.slotWords(k, shared),
+  );
 }
 
 export async function prepareElementwiseChain(

@@ -17,7 +17,7 @@
  * dispatches within the pass, not that per-dispatch barrier; the barrier is what Dawn makes any
  * repeated batch of independent dispatches pay.
  */
-import { ProgramCache, readWords } from './resources.ts';
+import { ProgramCache, readWords, uniformSlots } from './resources.ts';
 import { compileShader } from '../gpu/shaders.ts';
 import { alignUp, gridFor, uniformSlotBytes, type Grid } from './grid.ts';
 import { mapMix } from './map.ts';
@@ -143,29 +143,15 @@ function independentParamBuffer(
   geometry: IndependentGeometry,
 ): GPUBuffer {
   const { elements, kernels, intensity } = params;
-  const { slotBytes } = geometry;
-  const paramBuffer = device.createBuffer({
-    label: 'independent.params',
-    size: kernels * slotBytes,
-    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-  });
-  const words = new Uint32Array((kernels * slotBytes) / 4);
-  for (let t = 0; t < kernels; t++) {
-    words.set(
-      [
-        elements,
-        intensity,
-        kernels,
-        t,
-        geometry.taskGrid.rowWorkgroups,
-        geometry.persistentWorkgroups,
-        geometry.fusedGrid.rowWorkgroups,
-      ],
-      (t * slotBytes) / 4,
-    );
-  }
-  device.queue.writeBuffer(paramBuffer, 0, words);
-  return paramBuffer;
+  return uniformSlots(device, 'independent.params', geometry.slotBytes, kernels, (t) => [
+    elements,
+    intensity,
+    kernels,
+    t,
+    geometry.taskGrid.rowWorkgroups,
+    geometry.persistentWorkgroups,
+    geometry.fusedGrid.rowWorkgroups,
+  ]);
 }
 
 async function prepareIndependent(

@@ -62,3 +62,25 @@ export async function readWords(
   readback.unmap();
   return words;
 }
+
+/**
+ * A uniform buffer of `count` slots of `slotBytes` each (the steps' parameters: one slot per
+ * kernel, bound with a dynamic offset), slot k holding the words `wordsOf(k)`, written once.
+ */
+export function uniformSlots(
+  device: GPUDevice,
+  label: string,
+  slotBytes: number,
+  count: number,
+  wordsOf: (k: number) => readonly number[],
+): GPUBuffer {
+  const buffer = device.createBuffer({
+    label,
+    size: count * slotBytes,
+    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+  });
+  const words = new Uint32Array((count * slotBytes) / 4);
+  for (let k = 0; k < count; k++) words.set(wordsOf(k), (k * slotBytes) / 4);
+  device.queue.writeBuffer(buffer, 0, words);
+  return buffer;
+}

@@ -10,7 +10,7 @@
  * Measures: launch cost of a chain whose steps depend across elements. Does not measure:
  * multi-dimensional stencils or memory-bound stencil throughput.
  */
-import { ProgramCache, readGridFailure, readWords } from './resources.ts';
+import { ProgramCache, readGridFailure, readWords, uniformSlots } from './resources.ts';
 import { compileShader } from '../gpu/shaders.ts';
 import { alignUp, gridFor, uniformSlotBytes, type Grid } from './grid.ts';
 import { mapMix } from './map.ts';
@@ -229,29 +229,15 @@ function stencilParamBuffer(
   geometry: StencilGeometry,
 ): GPUBuffer {
   const { elements, kernels, intensity } = params;
-  const { slotBytes } = geometry;
-  const paramBuffer = device.createBuffer({
-    label: 'stencil.params',
-    size: kernels * slotBytes,
-    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-  });
-  const words = new Uint32Array((kernels * slotBytes) / 4);
-  for (let k = 0; k < kernels; k++) {
-    words.set(
-      [
-        elements,
-        intensity,
-        kernels,
-        k,
-        geometry.grid.rowWorkgroups,
-        geometry.persistentWorkgroups,
-        geometry.tileGrid.rowWorkgroups,
-      ],
-      (k * slotBytes) / 4,
-    );
-  }
-  device.queue.writeBuffer(paramBuffer, 0, words);
-  return paramBuffer;
+  return uniformSlots(device, 'stencil.params', geometry.slotBytes, kernels, (k) => [
+    elements,
+    intensity,
+    kernels,
+    k,
+    geometry.grid.rowWorkgroups,
+    geometry.persistentWorkgroups,
+    geometry.tileGrid.rowWorkgroups,
+  ]);
 }
 
 async function prepareStencil(
