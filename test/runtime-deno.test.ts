@@ -122,6 +122,11 @@ describe('--runtime deno', () => {
     // The comparison names each side's runtime, since they differ.
     expect(result.stdout).toMatch(/^A: .*, node \S+ \(Dawn\)$/m);
     expect(result.stdout).toMatch(/^B: .*, deno \S+ \(wgpu\)$/m);
+    // And what each strategy's wall becomes from one to the other: here its one case's B/A.
+    const ratio = Number(rows[0]?.['wallRatio']);
+    expect(result.stdout).toContain(
+      `Dawn in Node (A) against wgpu in Deno (B): B/A wall per strategy, geometric mean over its cases: submit-wait ${ratio.toPrecision(3)}× (1 case)`,
+    );
   });
 
   it("takes none of Dawn's flags", async (t) => {

@@ -28,6 +28,7 @@ import {
   CASE_KEY_COLUMNS,
   adapterName,
   runtimeName,
+  webgpuIn,
   readRun,
   type CaseAxis,
   type RunData,
@@ -62,10 +63,9 @@ const percent = (x: number): string => `${Number((x * 100).toPrecision(3))}%`;
  */
 function runLine(label: string, run: RunData, other: RunData): string {
   const id = run.context.runId ?? '(no run id)';
-  // Runs made before runtimes were recorded are Node's with Dawn; versions alone do not count.
-  const kind = (r: RunData): string =>
-    `${r.context.runtime?.name ?? 'node'}/${r.context.runtime?.webgpu ?? 'dawn'}`;
-  const named = kind(run) === kind(other) ? '' : `, ${runtimeName(run.context) ?? 'node (Dawn)'}`;
+  // Versions alone do not count.
+  const named =
+    runtimeKind(run) === runtimeKind(other) ? '' : `, ${runtimeName(run.context) ?? 'node (Dawn)'}`;
   return `${label}: ${run.dir}  ${id}  ${adapterName(run.context)}${named}`;
 }
 
@@ -172,6 +172,34 @@ export function compareTable(rows: readonly CompareRow[]): string {
   if (notComparable.length > 0) parts.push(notesTable('not comparable', 'why', notComparable));
   if (single.length > 0) parts.push(oneRunOnlyTable(single));
   return parts.join('\n\n');
+}
+
+/** Which runtime and WebGPU a run measured, as a key (runs before runtimes were recorded: Node's). */
+const runtimeKind = (r: RunData): string =>
+  `${r.context.runtime?.name ?? 'node'}/${r.context.runtime?.webgpu ?? 'dawn'}`;
+
+/**
+ * Where A and B ran on different runtimes (Dawn in Node against wgpu in Deno): per strategy, the
+ * geometric mean of B/A wall over its compared cases, with how many. Nothing otherwise.
+ */
+function runtimeLines(runA: RunData, runB: RunData, rows: readonly CompareRow[]): string[] {
+  if (runtimeKind(runA) === runtimeKind(runB)) return [];
+  const named = (r: RunData): string => {
+    const { webgpu, runtime } = webgpuIn(r.context);
+    return `${webgpu} in ${runtime}`;
+  };
+  const byStrategy = new Map<string, number[]>();
+  for (const r of rows)
+    if (r.wallRatio !== null && r.wallRatio > 0)
+      byStrategy.set(r.strategy, [...(byStrategy.get(r.strategy) ?? []), Math.log(r.wallRatio)]);
+  const items = [...byStrategy].map(([strategy, logs]) => {
+    const mean = Math.exp(logs.reduce((sum, x) => sum + x, 0) / logs.length);
+    return `${strategy} ${mean.toPrecision(3)}× (${logs.length} case${logs.length === 1 ? '' : 's'})`;
+  });
+  if (items.length === 0) return [];
+  return [
+    `${named(runA)} (A) against ${named(runB)} (B): B/A wall per strategy, geometric mean over its cases: ${items.join(', ')}`,
+  ];
 }
 
 function summaryLine(s: CompareSummary): string {
@@ -363,6 +391,7 @@ export function compareCommand(args: CompareArgs): number {
     rows.length === 0 ? '(neither run has a case)' : compareTable(rows),
     '',
     summaryLine(summarizeComparison(rows)),
+    ...runtimeLines(runA, runB, rows),
   ];
   const shifts = probeShifts(runA, runB);
   const machine = machineWarning(runA, runB, machineMoved(shifts, minEffect));
