@@ -16,6 +16,7 @@ const CPU_ONLY = [
   'charts-dot-panels',
   'clock-hold',
   'compare-across',
+  'compare-across-runtimes',
   'compare-calibration',
   'compare-drifting-machine',
   'compare-fail-on-slower',

@@ -32,6 +32,7 @@ import {
   readRun,
   type CaseAxis,
   type RunData,
+  type SummaryRow,
   type RunContextFile,
 } from '../report/read-run.ts';
 import { makeWritableDir, toCsv, writeAtomic } from '../report/writer.ts';
@@ -199,7 +200,37 @@ function runtimeLines(runA: RunData, runB: RunData, rows: readonly CompareRow[])
   if (items.length === 0) return [];
   return [
     `${named(runA)} (A) against ${named(runB)} (B): B/A wall per strategy, geometric mean over its cases: ${items.join(', ')}`,
+    ...decodeStepsLine(runA, runB),
   ];
+}
+
+/**
+ * For the workloads measured per step (decode): each one's steps per second in A and in B with
+ * its fastest strategy there (1 / the step's wall time). Nothing where neither run has one.
+ */
+function decodeStepsLine(runA: RunData, runB: RunData): string[] {
+  const fastest = (run: RunData): Map<string, SummaryRow> => {
+    const best = new Map<string, SummaryRow>();
+    for (const r of run.summary) {
+      if (r.unit !== 'step' || r.status !== 'ok' || !(r.wallUsTotal !== null && r.wallUsTotal > 0))
+        continue;
+      const at = best.get(r.workload);
+      if (at === undefined || (at.wallUsTotal ?? Infinity) > r.wallUsTotal) best.set(r.workload, r);
+    }
+    return best;
+  };
+  const a = fastest(runA);
+  const b = fastest(runB);
+  const perSecond = (r: SummaryRow | undefined): string =>
+    r === undefined
+      ? '-'
+      : `${Number((1e6 / (r.wallUsTotal ?? Infinity)).toPrecision(3))} (${r.strategy})`;
+  const items = [...new Set([...a.keys(), ...b.keys()])].map(
+    (workload) => `${workload} ${perSecond(a.get(workload))} → ${perSecond(b.get(workload))}`,
+  );
+  return items.length === 0
+    ? []
+    : [`steps per second with each run's fastest strategy, A → B: ${items.join('; ')}`];
 }
 
 function summaryLine(s: CompareSummary): string {
