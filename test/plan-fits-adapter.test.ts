@@ -26,6 +26,7 @@ const ARGS = [
   'dispatch-each,fused',
   '--rounds',
   '1',
+  '--no-drift',
 ];
 
 function read(dir: string): { rows: Record<string, string>[]; calibration: unknown } {

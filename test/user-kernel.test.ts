@@ -18,7 +18,7 @@ const SHADER = join(REPO_ROOT, 'examples', 'user-kernel', 'xor-rotate.wgsl');
 const REFERENCE = join(REPO_ROOT, 'examples', 'user-kernel', 'xor-rotate.ts');
 const IN_CI = process.env['CI'] !== undefined;
 const QUICK = ['bench', '--profile', 'quick', '--elements', '64,1000', '--kernels', '1,10'];
-const FAST = ['--rounds', '1', '--max-time', '20ms', '--min-samples', '3'];
+const FAST = ['--rounds', '1', '--max-time', '20ms', '--min-samples', '3', '--no-drift'];
 
 let root = '';
 beforeAll(() => {
