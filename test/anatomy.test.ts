@@ -4,7 +4,7 @@
  * strategy's own time and the rest (whole − sum), consistent with each other, and anatomy.md says
  * what the parts add up to from those rows. Bad input: one line, exit 2. Runs on the adapter.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -75,6 +75,26 @@ describe('anatomy', () => {
     };
     expect(context).toMatchObject({ runtime: { name: 'node' }, kernels: 50 });
   }, 120_000);
+
+  it('leaves no folder behind when it fails, and its folder is refused to a bench', async (t) => {
+    const never = join(root, 'no-adapter', 'deep');
+    const failed = await runCli([
+      'anatomy',
+      '--adapter',
+      'no adapter has this name',
+      '--out',
+      never,
+    ]);
+    expect(failed.code).toBe(3);
+    expect(existsSync(join(root, 'no-adapter'))).toBe(false);
+    const out = join(root, 'run');
+    if (!existsSync(join(out, 'anatomy.csv'))) return t.skip('the anatomy above did not run');
+    const bench = await runCli(['bench', '--profile', 'quick', '--out', out]);
+    expect(ownStderrLines(bench.stderr)).toEqual([
+      `launchbench: --out: '${out}' already holds a run (anatomy.csv); give a new folder, or remove that run first`,
+    ]);
+    expect(bench.code).toBe(2);
+  });
 
   it('refuses a K it cannot take apart: one line, exit 2', async () => {
     const run = await runCli(['anatomy', '--kernels', '1', '--out', join(root, 'never')]);

@@ -58,6 +58,10 @@ describe('bad input: one line, exit 2, before any GPU work', () => {
     [['--settle', '11'], /--settle: 11 is outside 0…10/],
     [['--processes', '0'], /--processes: 0 is outside 1…1000/],
     [['--seed', '-1'], /--seed: -1 is outside 0…9007199254740991/],
+    [
+      ['--workloads', 'map', '--context', '128'],
+      /--context is decode's, which this run does not measure \(--workloads map\)/,
+    ],
   ])('bench %j', async (args, message) => {
     const result = await runInProcess(['bench', '--out', '/nonexistent/never-written', ...args]);
     expectUsageError(result, message);

@@ -54,10 +54,27 @@ describe('compare across runtimes', () => {
     );
   });
 
+  it('says when the two runs waited for the GPU in different ways', async () => {
+    const b = join(root, 'b-map-async');
+    cpSync(join(PAIR, 'b'), b, { recursive: true });
+    const contextPath = join(b, 'context.json');
+    const context = JSON.parse(readFileSync(contextPath, 'utf8')) as {
+      options: Record<string, unknown>;
+    };
+    context.options = { ...context.options, completion: 'map-async' };
+    writeFileSync(contextPath, JSON.stringify(context));
+    const run = await runInProcess(['compare', join(PAIR, 'a'), b]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(
+      'A waited with --completion submitted-work-done, B with map-async: every B/A includes',
+    );
+  });
+
   it('prints neither line for two runs on one runtime', async () => {
     const run = await runInProcess(['compare', join(PAIR, 'a'), join(PAIR, 'b')]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).not.toContain(' against ');
     expect(run.stdout).not.toContain('steps per second');
+    expect(run.stdout).not.toContain('A waited with');
   });
 });

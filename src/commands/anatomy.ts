@@ -6,7 +6,6 @@
  * results/<time>-<adapter>-anatomy). Works under every runtime (`--runtime deno`).
  */
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
 import {
   asDeviceLost,
   closeWhenIdle,
@@ -15,7 +14,6 @@ import {
   withErrorScopes,
   type GpuContext,
 } from '../gpu/context.ts';
-import { UsageError } from '../errors.ts';
 import { currentRuntime, isDawn } from '../gpu/runtime.ts';
 import { WHOLES, measureAnatomy } from '../measure/anatomy.ts';
 import { firstMismatch } from '../measure/run-case.ts';
@@ -23,7 +21,13 @@ import { parseInteger } from '../options.ts';
 import { anatomyMarkdown, anatomyRows, anatomyText } from '../report/anatomy.ts';
 import { adapterName } from '../report/read-run.ts';
 import { gitCommit, runId } from '../report/context.ts';
-import { assertNoRun, makeWritableDir, toCsv, writeAtomic } from '../report/writer.ts';
+import {
+  assertNoRun,
+  makeWritableDir,
+  removeEmptyFolders,
+  toCsv,
+  writeAtomic,
+} from '../report/writer.ts';
 import { submittedWorkDone } from '../strategies/completion.ts';
 import { mapWorkload } from '../workloads/map.ts';
 import { seededRandom } from '../workloads/random.ts';
@@ -103,12 +107,26 @@ export async function anatomyCommand(args: AnatomyArgs): Promise<number> {
   const rounds = parseInteger('rounds', args.rounds ?? '5', { min: 1, max: 100 });
   const samplesPerRound = parseInteger('samples', args.samples ?? '3', { min: 1, max: 100 });
   const options = gpuOptions(args);
-  if (args.out !== undefined) {
-    makeWritableDir(args.out, '--out');
-    assertNoRun(args.out, '--out');
-    if (existsSync(join(args.out, 'anatomy.csv')))
-      throw new UsageError(`--out: '${args.out}' already holds an anatomy (anatomy.csv)`);
+  // Made now (a folder that cannot be written is bad input before any GPU work), taken back if
+  // the anatomy fails before its files are written.
+  const made = args.out === undefined ? [] : makeWritableDir(args.out, '--out');
+  if (args.out !== undefined) assertNoRun(args.out, '--out');
+  try {
+    return await measureAndWrite(args, options, { kernels, rounds, samplesPerRound }, made);
+  } catch (error) {
+    removeEmptyFolders(made);
+    throw error;
   }
+}
+
+/** Opens the GPU, verifies, measures, writes: anatomyCommand's work once its input is checked. */
+async function measureAndWrite(
+  args: AnatomyArgs,
+  options: ReturnType<typeof gpuOptions>,
+  sizes: { kernels: number; rounds: number; samplesPerRound: number },
+  made: string[],
+): Promise<number> {
+  const { kernels, rounds, samplesPerRound } = sizes;
   const ctx = await openGpu(options);
   const startedAt = new Date();
   const params = {
@@ -130,7 +148,7 @@ export async function anatomyCommand(args: AnatomyArgs): Promise<number> {
       `launchbench: anatomy of a launch, K = ${kernels}, ${rounds} rounds, on ${where}\n`,
     );
     const dir = args.out ?? join('results', `${runId(ctx, startedAt)}-anatomy`);
-    makeWritableDir(dir, '--out');
+    if (args.out === undefined) made.push(...makeWritableDir(dir, '--out'));
     const stamps = timestampWrites(querySet);
     const anatomy = await measured(ctx, program, {
       kernels,

@@ -179,13 +179,20 @@ function chosenSampling(args: BenchArgs, profile: Profile): SamplingOptions {
  * The axes of each workload with presets that its own flags give (`decode`'s --context, --layers,
  * --vocab), by workload id.
  */
-function presetAxes(args: BenchArgs): Record<string, PresetAxes> {
+function presetAxes(args: BenchArgs, planned: readonly string[]): Record<string, PresetAxes> {
   const given = (flag: PresetFlag | undefined): number[] | undefined => {
     const text = flag === undefined ? undefined : args[flag.name];
     return flag === undefined || typeof text !== 'string'
       ? undefined
       : parseIntegerList(flag.name, text, flag.min, flag.max);
   };
+  // A workload's flag on a run that does not measure it would be silently ignored.
+  for (const w of WORKLOADS)
+    for (const flag of Object.values(w.presets?.flags ?? {}))
+      if (args[flag.name] !== undefined && !planned.includes(w.id))
+        throw new UsageError(
+          `--${flag.name} is ${w.id}'s, which this run does not measure (--workloads ${planned.join(',')})`,
+        );
   return Object.fromEntries(
     WORKLOADS.flatMap((w) => {
       const flags = w.presets?.flags;
@@ -249,7 +256,7 @@ function benchPlan(
     plan: {
       slices: explicitAxes ? undefined : profile.slices,
       presets,
-      presetAxes: presetAxes(args),
+      presetAxes: presetAxes(args, user === undefined ? workloadIds : [user.id]),
       workloads:
         user !== undefined
           ? [user]

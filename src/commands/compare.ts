@@ -233,6 +233,18 @@ function decodeStepsLine(runA: RunData, runB: RunData): string[] {
     : [`steps per second with each run's fastest strategy, A → B: ${items.join('; ')}`];
 }
 
+/**
+ * Where A and B waited for the GPU differently (bench --completion; runs made before it waited
+ * with onSubmittedWorkDone), a line saying so: every B/A then includes that difference.
+ */
+function completionLines(runA: RunData, runB: RunData): string[] {
+  const way = (r: RunData): string => r.context.options?.completion ?? 'submitted-work-done';
+  if (way(runA) === way(runB)) return [];
+  return [
+    `A waited with --completion ${way(runA)}, B with ${way(runB)}: every B/A includes what the two ways of waiting cost.`,
+  ];
+}
+
 function summaryLine(s: CompareSummary): string {
   const v = s.verdicts;
   const mean =
@@ -423,6 +435,7 @@ export function compareCommand(args: CompareArgs): number {
     '',
     summaryLine(summarizeComparison(rows)),
     ...runtimeLines(runA, runB, rows),
+    ...completionLines(runA, runB),
   ];
   const shifts = probeShifts(runA, runB);
   const machine = machineWarning(runA, runB, machineMoved(shifts, minEffect));

@@ -87,7 +87,7 @@ export function removeEmptyFolders(folders: readonly string[]): void {
 }
 
 /** Files that mark a folder as holding a run already. */
-const RUN_FILES = ['context.json', 'samples.csv', 'drift.csv'];
+const RUN_FILES = ['context.json', 'samples.csv', 'drift.csv', 'anatomy.csv'];
 
 /**
  * A run folder holds one run: `--out` naming a folder with an earlier run's files is refused
