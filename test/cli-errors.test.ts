@@ -59,6 +59,10 @@ describe('bad input: one line, exit 2, before any GPU work', () => {
     [['--processes', '0'], /--processes: 0 is outside 1…1000/],
     [['--seed', '-1'], /--seed: -1 is outside 0…9007199254740991/],
     [
+      ['--workloads', 'map', '--preset', 'tiny'],
+      /--preset: tiny is decode's, which this run does not measure \(--workloads map\)/,
+    ],
+    [
       ['--workloads', 'map', '--context', '128'],
       /--context is decode's, which this run does not measure \(--workloads map\)/,
     ],

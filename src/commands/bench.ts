@@ -207,6 +207,29 @@ function presetAxes(args: BenchArgs, planned: readonly string[]): Record<string,
   );
 }
 
+/**
+ * The presets named on the command line (the profile's otherwise), of every workload that has
+ * them (`decode`'s model presets); one of a workload the run does not measure would be silently
+ * ignored, so it is bad input.
+ */
+function chosenPresets(
+  args: BenchArgs,
+  fallback: readonly string[] | undefined,
+  planned: readonly string[],
+): readonly string[] | undefined {
+  if (args.preset === undefined) return fallback;
+  const names = WORKLOADS.flatMap((w) => w.presets?.names ?? []);
+  const presets = parseNameList('preset', args.preset, names);
+  for (const name of presets) {
+    const owner = WORKLOADS.find((w) => w.presets?.names.includes(name));
+    if (owner !== undefined && planned.length > 0 && !planned.includes(owner.id))
+      throw new UsageError(
+        `--preset: ${name} is ${owner.id}'s, which this run does not measure (--workloads ${planned.join(',')})`,
+      );
+  }
+  return presets;
+}
+
 /** Everything that can be checked without a GPU, checked before one is opened: the run's plan. */
 function benchPlan(
   args: BenchArgs,
@@ -238,10 +261,7 @@ function benchPlan(
   // Checked here, before any GPU work; the run's options take it (runOptions).
   completionWay(args);
   const persistent = args['persistent-workgroups'];
-  // The named shapes of every workload that has them (`decode`'s model presets).
-  const presetNames = WORKLOADS.flatMap((w) => w.presets?.names ?? []);
-  const presets =
-    args.preset === undefined ? profile.presets : parseNameList('preset', args.preset, presetNames);
+  const presets = chosenPresets(args, profile.presets, user === undefined ? workloadIds : []);
   // Explicit axes apply to every workload; otherwise a profile's per-workload slices do.
   const explicitAxes =
     args.elements !== undefined || args.kernels !== undefined || args.intensity !== undefined;
