@@ -7,7 +7,7 @@
  * `fused_main` and `persistent_main` over bindings 0 (data), 1 (params), 2 (queue); the workload
  * says what each step's parameter slot holds.
  */
-import { ProgramCache, readWords, uniformSlots } from './resources.ts';
+import { ProgramCache, readWords, stepsLayout, uniformSlots } from './resources.ts';
 import { compileShader } from '../gpu/shaders.ts';
 import { alignUp, gridFor, uniformSlotBytes, type Grid } from './grid.ts';
 import type {
@@ -191,16 +191,7 @@ class ChainCase implements PreparedCase {
   private async stepsProgram(): Promise<Program> {
     const { device, geometry } = this;
     const stepEntry = this.chain.entryPoints?.steps ?? 'step_main';
-    const layout = device.createBindGroupLayout({
-      entries: [
-        { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } },
-        {
-          binding: 1,
-          visibility: GPUShaderStage.COMPUTE,
-          buffer: { type: 'uniform', hasDynamicOffset: true },
-        },
-      ],
-    });
+    const layout = stepsLayout(device, ['storage']);
     const stepPipeline = await device.createComputePipelineAsync({
       label: `${this.chain.name}.${stepEntry}.dynamic`,
       layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),

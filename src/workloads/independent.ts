@@ -17,7 +17,7 @@
  * dispatches within the pass, not that per-dispatch barrier; the barrier is what Dawn makes any
  * repeated batch of independent dispatches pay.
  */
-import { ProgramCache, readWords, uniformSlots } from './resources.ts';
+import { ProgramCache, readWords, stepsLayout, uniformSlots } from './resources.ts';
 import { compileShader } from '../gpu/shaders.ts';
 import { alignUp, gridFor, uniformSlotBytes, type Grid } from './grid.ts';
 import { mapMix } from './map.ts';
@@ -289,21 +289,7 @@ class IndependentCase implements PreparedCase {
    */
   private async stepsProgram(): Promise<Program> {
     const { device } = this;
-    const layout = device.createBindGroupLayout({
-      entries: [
-        {
-          binding: 0,
-          visibility: GPUShaderStage.COMPUTE,
-          buffer: { type: 'read-only-storage' },
-        },
-        { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } },
-        {
-          binding: 2,
-          visibility: GPUShaderStage.COMPUTE,
-          buffer: { type: 'uniform', hasDynamicOffset: true },
-        },
-      ],
-    });
+    const layout = stepsLayout(device, ['read-only-storage', 'storage']);
     const taskPipeline = await device.createComputePipelineAsync({
       label: 'independent.task_main.dynamic',
       layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),

@@ -84,3 +84,28 @@ export function uniformSlots(
   device.queue.writeBuffer(buffer, 0, words);
   return buffer;
 }
+
+/**
+ * The bind group layout of a workload's `steps` program: its storage buffers at bindings 0…n−1,
+ * then the parameter slots (uniformSlots) at binding n, chosen per dispatch by a dynamic offset
+ * (hence an explicit layout: 'auto' layouts have none).
+ */
+export function stepsLayout(
+  device: GPUDevice,
+  storage: readonly ('read-only-storage' | 'storage')[],
+): GPUBindGroupLayout {
+  return device.createBindGroupLayout({
+    entries: [
+      ...storage.map((type, binding) => ({
+        binding,
+        visibility: GPUShaderStage.COMPUTE,
+        buffer: { type },
+      })),
+      {
+        binding: storage.length,
+        visibility: GPUShaderStage.COMPUTE,
+        buffer: { type: 'uniform', hasDynamicOffset: true },
+      },
+    ],
+  });
+}

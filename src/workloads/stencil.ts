@@ -10,7 +10,13 @@
  * Measures: launch cost of a chain whose steps depend across elements. Does not measure:
  * multi-dimensional stencils or memory-bound stencil throughput.
  */
-import { ProgramCache, readGridFailure, readWords, uniformSlots } from './resources.ts';
+import {
+  ProgramCache,
+  readGridFailure,
+  readWords,
+  stepsLayout,
+  uniformSlots,
+} from './resources.ts';
 import { compileShader } from '../gpu/shaders.ts';
 import { alignUp, gridFor, uniformSlotBytes, type Grid } from './grid.ts';
 import { mapMix } from './map.ts';
@@ -357,21 +363,7 @@ class StencilCase implements PreparedCase {
   private async stepsProgram(): Promise<Program> {
     const { device, geometry, input, planes } = this;
     const { kernels } = this.params;
-    const layout = device.createBindGroupLayout({
-      entries: [
-        {
-          binding: 0,
-          visibility: GPUShaderStage.COMPUTE,
-          buffer: { type: 'read-only-storage' },
-        },
-        { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } },
-        {
-          binding: 2,
-          visibility: GPUShaderStage.COMPUTE,
-          buffer: { type: 'uniform', hasDynamicOffset: true },
-        },
-      ],
-    });
+    const layout = stepsLayout(device, ['read-only-storage', 'storage']);
     const pipeline = await device.createComputePipelineAsync({
       label: 'stencil.step_main.dynamic',
       layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
