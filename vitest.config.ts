@@ -20,6 +20,7 @@ const CPU_ONLY = [
   'compare-calibration',
   'compare-drifting-machine',
   'compare-fail-on-slower',
+  'compare-interleaved-ab',
   'compare-verdicts',
   'decode-programs',
   'decode-reference',

@@ -17,6 +17,8 @@ import {
   probeShifts,
   slowerBeyond,
   summarizeComparison,
+  ranInterleaved,
+  roundsSeeProcesses,
   type BetweenRunSpreads,
   type CompareRow,
   type CompareSummary,
@@ -30,10 +32,10 @@ import {
   runtimeName,
   webgpuIn,
   readRun,
+  readTurnWalls,
   type CaseAxis,
   type RunData,
   type SummaryRow,
-  type RunContextFile,
 } from '../report/read-run.ts';
 import { makeWritableDir, toCsv, writeAtomic } from '../report/writer.ts';
 
@@ -282,18 +284,6 @@ export interface CompareArgs {
 const caseName = (r: CompareRow): string =>
   `${r.workload} ${r.strategy} elements=${r.elements} K=${r.kernels} intensity=${r.intensity} wg=${r.workgroupSize}`;
 
-/** Whether two runs of several processes ran interleaved (`launchbench ab`): their times overlap. */
-function interleaved(a: RunContextFile, b: RunContextFile): boolean {
-  const span = (c: RunContextFile): [number, number] | undefined => {
-    const times = (c.processes ?? []).flatMap((p) => [p.startedAt, p.finishedAt]);
-    const ms = times.filter((t) => typeof t === 'string').map((t) => Date.parse(t));
-    return ms.length < 2 ? undefined : [Math.min(...ms), Math.max(...ms)];
-  };
-  const x = span(a);
-  const y = span(b);
-  return x !== undefined && y !== undefined && x[0] < y[1] && y[0] < x[1];
-}
-
 /** --out must name a .csv file, not a folder, in a folder that can be written (made if missing). */
 function checkOut(out: string): void {
   if (!out.toLowerCase().endsWith('.csv')) {
@@ -347,10 +337,12 @@ function preamble(
     ratioSourceLine(compared.length, atEqualState, settings.state),
     compared.length === 0
       ? ''
-      : `Beyond what their rounds explain, the two runs differ by a spread of ±${spreadText(spreads.wall)} (wall), ±${spreadText(spreads.gpuBusy)} (GPU busy)${spreads.relative === undefined || !rows.some((r) => r.relativeVerdict !== null) ? '' : ` and ±${spreadText(spreads.relative)} (in group)`} per case, estimated from all the cases (what stays fixed for a whole process); it is added to every case's uncertainty.`,
+      : roundsSeeProcesses(runA.context, runB.context)
+        ? 'The runs ran interleaved, one process per round: their rounds see every difference between processes, so no spread between the runs is added.'
+        : `Beyond what their rounds explain, the two runs differ by a spread of ±${spreadText(spreads.wall)} (wall), ±${spreadText(spreads.gpuBusy)} (GPU busy)${spreads.relative === undefined || !rows.some((r) => r.relativeVerdict !== null) ? '' : ` and ±${spreadText(spreads.relative)} (in group)`} per case, estimated from all the cases (what stays fixed for a whole process); it is added to every case's uncertainty.`,
     atEqualState === 0
       ? ''
-      : "In group: each case's wall time over the geometric mean of its group's other strategies, round by round (they share every visit, so the machine's state cancels); its verdict follows the same rule. A change to one strategy shows there even when the machine moved whole runs.",
+      : `In group: each case's wall time against its group's other strategies (the median of their deviations from their own means), ${runA.turnWalls !== undefined && runB.turnWalls !== undefined ? 'turn by turn (samples.csv), then the median over each round' : 'round by round'}: they share every visit, so the machine's state cancels. Its verdict follows the same rule. A change to one strategy shows there even when the machine moved whole runs.`,
   ];
 }
 
@@ -363,9 +355,9 @@ function machineWarning(runA: RunData, runB: RunData, moved: readonly ProbeShift
   const probeText = moved.map((s) => `${s.label} ${ratio(s.ratio)}`).join(', ');
   return moved.length === 0
     ? ''
-    : interleaved(runA.context, runB.context)
-      ? `the fixed references moved between the sides although their processes were interleaved (drift probe: ${probeText}): B's configuration moves them too (a Dawn toggle can), so differences of that size may not be the measured code's`
-      : `the machine itself moved between the runs (drift probe: ${probeText}): differences of that size may be the machine's, not the code's; measure both again, back to back`;
+    : ranInterleaved(runA.context, runB.context)
+      ? `the fixed references moved between the sides although their processes were interleaved (drift probe: ${probeText}): by chance, with few processes a side, or because B's configuration moves them too (a Dawn toggle can); differences of that size may not be the measured code's`
+      : `the machine itself moved between the runs (drift probe: ${probeText}): differences of that size may be the machine's, not the code's; to tell them apart, run both sides interleaved with launchbench ab`;
 }
 
 /** The drift probe's lines: each figure's B/A, then the warning if any; none without drift.csv. */
@@ -397,6 +389,12 @@ function gateFailure(
   );
 }
 
+/** A run with its wall samples by turn, where it kept them (compare's in-group view pairs them). */
+function withTurns(run: RunData): RunData {
+  const turnWalls = readTurnWalls(run.dir);
+  return turnWalls === undefined ? run : { ...run, turnWalls };
+}
+
 /**
  * `compare A B`: read both runs, compare them, print the explanation, the table, the summary and
  * the drift probe, write --out's CSV, then the gate: exit 5 (SlowerError) only after everything
@@ -415,8 +413,8 @@ export function compareCommand(args: CompareArgs): number {
     args.across === undefined
       ? []
       : parseNameList('across', args.across, AXES).map((name) => name as CaseAxis);
-  const runA = readRun(a);
-  const runB = readRun(b);
+  const runA = withTurns(readRun(a));
+  const runB = withTurns(readRun(b));
   const spreads: BetweenRunSpreads = { wall: 0, gpuBusy: 0 };
   const known = [...new Set([...runA.summary, ...runB.summary].map((r) => r.strategy))];
   const strategies =

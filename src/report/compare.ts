@@ -54,11 +54,13 @@ import {
   type RoundSeries,
 } from '../stats/state.ts';
 import { UsageError } from '../errors.ts';
+import { benchmarkName } from './export.ts';
 import {
   caseKey,
   type CaseAxis,
   type DriftCsvRow,
   type RoundCsvRow,
+  type RunContextFile,
   type RunData,
   type SummaryRow,
 } from './read-run.ts';
@@ -84,7 +86,8 @@ export interface CompareOptions {
   state?: boolean;
   /**
    * Widen every case's standard error by the spread between the runs that their rounds do not see,
-   * estimated from all the cases (state.ts betweenRunSpread; default true).
+   * estimated from all the cases (state.ts betweenRunSpread); default: unless the runs' rounds
+   * already see every process (roundsSeeProcesses).
    */
   betweenRuns?: boolean;
   /**
@@ -372,17 +375,24 @@ function seriesOf(
 
 /**
  * Each case's wall time relative to the other strategies of its group, round by round, in both
- * runs: ln of its round median less the visit's reference, the median over the group's other
- * reference strategies (at least two) of their ln round median's deviation from their own mean
- * over both runs' rounds; by case key, A's series and B's. The strategies of a group share every
- * visit, so whatever state the machine was in during a visit, or during a whole run, moves them
- * together and cancels here, and a change to one strategy does not: on the H200, +1.5 µs of host
- * time per dispatch of one strategy moved its ratio to `pass-each` by +29% while the machine moved
- * whole runs by 1.3× (issue 19). Deviations, not levels: the strategies' levels differ by orders
- * of magnitude, and a median of levels would jump by whole ranks when one of them changes. The
+ * runs: ln of its wall time less the reference, the median over the group's other reference
+ * strategies (at least two) of their ln wall time's deviation from their own mean over both runs'
+ * rounds; by case key, A's series and B's. The strategies of a group share every visit, so
+ * whatever state the machine was in during a visit, or during a whole run, moves them together
+ * and cancels here, and a change to one strategy does not: on the H200, +1.5 µs of host time per
+ * dispatch of one strategy moved its ratio to `pass-each` by +29% while the machine moved whole
+ * runs by 1.3× (issue 19). Deviations, not levels: the strategies' levels differ by orders of
+ * magnitude, and a median of levels would jump by whole ranks when one of them changes. The
  * median, not the mean: one strategy that changed (made 0.3× or 1.5×) hardly moves the others'
  * reference. The reference strategies are those both runs measured (`reference`), so that a
  * strategy one run lacks moves nothing.
+ *
+ * Where both runs kept their samples (samples.csv, with turns), the reference is taken turn by
+ * turn, and a round's value is the median over its turns: the samples of one turn are taken
+ * within milliseconds of each other, so a state that changes inside a visit cancels too (the same
+ * pairing as src/stats/paired.ts). On the H200's interleaved A/B runs with +1.5 µs per dispatch in
+ * B (results/20261205T0*-ab-known-cause) turns found 5 of the 6 cases that moved ≥ 20%, round
+ * medians none (docs/design.md, "Comparing runs").
  */
 function inGroupSeries(
   a: RunData,
@@ -390,25 +400,9 @@ function inGroupSeries(
   key: (r: Pick<SummaryRow, CaseAxis>) => string,
   reference: ReadonlyMap<string, ReadonlySet<string>>,
 ): [Map<string, number[]>, Map<string, number[]>] {
-  const groupOf = (r: RoundCsvRow): string => key({ ...r, strategy: '' });
-  /** Per run: visit (group#round) → strategy → ln round median. */
-  const visitsOf = (run: RunData): Map<string, Map<string, number>> => {
-    const visits = new Map<string, Map<string, number>>();
-    for (const r of run.rounds) {
-      if (r.wallUsPerKernel === null || !(r.wallUsPerKernel > 0)) continue;
-      if (reference.get(groupOf(r))?.has(r.strategy) !== true) continue;
-      const visit = `${groupOf(r)}#${r.round}`;
-      visits.set(
-        visit,
-        (visits.get(visit) ?? new Map<string, number>()).set(
-          r.strategy,
-          Math.log(r.wallUsPerKernel),
-        ),
-      );
-    }
-    return visits;
-  };
-  const runs = [a, b].map((run) => ({ run, visits: visitsOf(run) }));
+  const groupOf = (r: Pick<SummaryRow, CaseAxis>): string => key({ ...r, strategy: '' });
+  const byTurn = a.turnWalls !== undefined && b.turnWalls !== undefined;
+  const runs = [a, b].map((run) => ({ run, visits: visitsOf(run, groupOf, reference) }));
   // Each reference strategy's mean ln round median over both runs' rounds.
   const sums = new Map<string, { sum: number; n: number }>();
   for (const { visits } of runs)
@@ -422,22 +416,82 @@ function inGroupSeries(
     const t = sums.get(`${group}#${strategy}`);
     return t === undefined ? NaN : t.sum / t.n;
   };
+  /** own − the median of the others' deviations, from one visit's (or turn's) ln wall times. */
+  const relative = (group: string, strategy: string, members: ReadonlyMap<string, number>) => {
+    const own = members.get(strategy);
+    if (own === undefined) return undefined;
+    const others = [...members]
+      .filter(([s]) => s !== strategy)
+      .map(([s, y]) => y - meanOf(group, s));
+    return others.length < 2 ? undefined : own - median(others);
+  };
   const [outA, outB] = runs.map(({ run, visits }) => {
+    const turns = byTurn ? turnsOf(run, groupOf, reference) : undefined;
     const out = new Map<string, number[]>();
     for (const r of run.rounds) {
       const group = groupOf(r);
-      const members = visits.get(`${group}#${r.round}`);
-      const own = members?.get(r.strategy);
-      if (members === undefined || own === undefined) continue;
-      const others = [...members]
-        .filter(([strategy]) => strategy !== r.strategy)
-        .map(([strategy, y]) => y - meanOf(group, strategy));
-      if (others.length < 2) continue;
-      out.set(key(r), [...(out.get(key(r)) ?? []), own - median(others)]);
+      const visit = `${group}#${r.round}`;
+      const perTurn = [...(turns?.get(visit)?.values() ?? [])]
+        .map((members) => relative(group, r.strategy, members))
+        .filter((v): v is number => v !== undefined);
+      const value =
+        perTurn.length > 0
+          ? median(perTurn)
+          : relative(group, r.strategy, visits.get(visit) ?? new Map<string, number>());
+      if (value === undefined) continue;
+      out.set(key(r), [...(out.get(key(r)) ?? []), value]);
     }
     return out;
   });
   return [outA ?? new Map<string, number[]>(), outB ?? new Map<string, number[]>()];
+}
+
+/** A run's visits (group#round) → reference strategy → ln round median wall time. */
+function visitsOf(
+  run: RunData,
+  groupOf: (r: Pick<SummaryRow, CaseAxis>) => string,
+  reference: ReadonlyMap<string, ReadonlySet<string>>,
+): Map<string, Map<string, number>> {
+  const visits = new Map<string, Map<string, number>>();
+  for (const r of run.rounds) {
+    if (r.wallUsPerKernel === null || !(r.wallUsPerKernel > 0)) continue;
+    if (reference.get(groupOf(r))?.has(r.strategy) !== true) continue;
+    const visit = `${groupOf(r)}#${r.round}`;
+    const members = visits.get(visit) ?? new Map<string, number>();
+    visits.set(visit, members.set(r.strategy, Math.log(r.wallUsPerKernel)));
+  }
+  return visits;
+}
+
+/**
+ * A run's turns: visit (group#round) → turn → reference strategy → ln wall time (per kernel, so
+ * that it is on the round medians' footing; the mean of a turn's samples where it took several).
+ */
+function turnsOf(
+  run: RunData,
+  groupOf: (r: Pick<SummaryRow, CaseAxis>) => string,
+  reference: ReadonlyMap<string, ReadonlySet<string>>,
+): Map<string, Map<number, Map<string, number>>> {
+  const cases = new Map(run.summary.map((r) => [benchmarkName(r), r]));
+  const sums = new Map<string, Map<number, Map<string, { sum: number; n: number }>>>();
+  for (const w of run.turnWalls ?? []) {
+    const r = cases.get(w.caseId);
+    if (r === undefined || reference.get(groupOf(r))?.has(r.strategy) !== true) continue;
+    const visit = `${groupOf(r)}#${w.round}`;
+    const turns = sums.get(visit) ?? new Map<number, Map<string, { sum: number; n: number }>>();
+    const members = turns.get(w.turn) ?? new Map<string, { sum: number; n: number }>();
+    const t = members.get(r.strategy) ?? { sum: 0, n: 0 };
+    members.set(r.strategy, { sum: t.sum + Math.log(w.wallNs / 1e3 / r.kernels), n: t.n + 1 });
+    sums.set(visit, turns.set(w.turn, members));
+  }
+  const out = new Map<string, Map<number, Map<string, number>>>();
+  for (const [visit, turns] of sums) {
+    const means = new Map<number, Map<string, number>>();
+    for (const [turn, members] of turns)
+      means.set(turn, new Map([...members].map(([s, t]) => [s, t.sum / t.n])));
+    out.set(visit, means);
+  }
+  return out;
 }
 
 /** Per group key, the strategies both runs measured (ok, on the floor): a group's in-group reference. */
@@ -704,6 +758,32 @@ function fillVerdicts(
   row.note = notes.join('; ');
 }
 
+/** Whether two runs of several processes ran interleaved (`launchbench ab`): their times overlap. */
+export function ranInterleaved(a: RunContextFile, b: RunContextFile): boolean {
+  const span = (c: RunContextFile): [number, number] | undefined => {
+    const times = (c.processes ?? []).flatMap((p) => [p.startedAt, p.finishedAt]);
+    const ms = times.filter((t) => typeof t === 'string').map((t) => Date.parse(t));
+    return ms.length < 2 ? undefined : [Math.min(...ms), Math.max(...ms)];
+  };
+  const x = span(a);
+  const y = span(b);
+  return x !== undefined && y !== undefined && x[0] < y[1] && y[0] < x[1];
+}
+
+/**
+ * Whether the rounds of two runs already see every difference between their processes: the runs
+ * ran interleaved and each process took one round (`launchbench ab`'s default). Then nothing
+ * stays fixed for a whole run that its rounds do not vary over, and compare adds no spread between
+ * the runs: estimated from the cases, that spread would take the real changes of a run for noise
+ * (on the H200's interleaved runs with +1.5 µs per dispatch in B, τ in group came out ±3.5–6%
+ * and hid every one of them).
+ */
+export function roundsSeeProcesses(a: RunContextFile, b: RunContextFile): boolean {
+  const oneRoundEach = (c: RunContextFile): boolean =>
+    (c.processes ?? []).every((p) => p.rounds?.[0] === p.rounds?.[1]);
+  return ranInterleaved(a, b) && oneRoundEach(a) && oneRoundEach(b);
+}
+
 /**
  * Every case of either run: matched ones compared, the others listed as only in A or B. The
  * faster/slower calls of each metric are one family: their p values are adjusted together
@@ -720,7 +800,7 @@ export function compareRuns(
   const across = options.across ?? [];
   checkAcross(a, b, across);
   const pairing = pairCases(a, b, options, (r) => caseKey(r, across));
-  const betweenRuns = options.betweenRuns !== false;
+  const betweenRuns = options.betweenRuns ?? !roundsSeeProcesses(a.context, b.context);
   const family = (pick: (p: Pending) => Test): ReturnType<typeof judgeFamily> =>
     judgeFamily(pairing, pick, betweenRuns, minEffect);
   const walls = family((p) => p.wall);

@@ -8,6 +8,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { UsageError, errorMessage } from '../errors.ts';
 import { fitFlag } from '../stats/fit.ts';
@@ -307,6 +308,8 @@ export interface RunData {
   /** Empty when the folder has no context.json. */
   context: RunContextFile;
   hasContext: boolean;
+  /** Wall samples by round and turn (readTurnWalls), where a reader asked for them: compare does. */
+  turnWalls?: TurnWall[];
 }
 
 type CsvRecord = Record<string, string>;
@@ -528,6 +531,50 @@ function readRounds(path: string): RoundCsvRow[] {
       };
     },
   );
+}
+
+/** One valid wall sample of samples.csv: what compare pairs turn by turn. */
+export interface TurnWall {
+  /** samples.csv's case id (benchmarkName of its summary row). */
+  caseId: string;
+  round: number;
+  turn: number;
+  wallNs: number;
+}
+
+/**
+ * A run's wall samples with their rounds and turns (samples.csv, or samples.csv.gz where a
+ * published run keeps it compressed), garbage-collected ones left out; undefined where the run
+ * has neither file or recorded no turns (runs made before turns were).
+ */
+export function readTurnWalls(dir: string): TurnWall[] | undefined {
+  const plain = join(dir, 'samples.csv');
+  let text: string;
+  try {
+    if (existsSync(plain)) text = readFileSync(plain, 'utf8');
+    else if (existsSync(`${plain}.gz`))
+      text = gunzipSync(readFileSync(`${plain}.gz`)).toString('utf8');
+    else return undefined;
+  } catch (error) {
+    throw new UsageError(`${plain}: cannot read (${errorMessage(error)})`);
+  }
+  let records: CsvRecord[];
+  try {
+    records = parse(text, { columns: true, skip_empty_lines: true, relax_column_count: true });
+  } catch (error) {
+    throw new UsageError(`${plain}: not valid CSV (${errorMessage(error).split('\n')[0]})`);
+  }
+  const out: TurnWall[] = [];
+  for (const r of records) {
+    if (r['kind'] !== 'wall' || r['gc'] === 'true') continue;
+    const round = Number(r['round']);
+    const turn = r['turn'] === undefined || r['turn'] === '' ? NaN : Number(r['turn']);
+    const wallNs = Number(r['wallNs']);
+    if (!Number.isInteger(turn)) return undefined;
+    if (!Number.isInteger(round) || !(wallNs > 0)) continue;
+    out.push({ caseId: r['caseId'] ?? '', round, turn, wallNs });
+  }
+  return out;
 }
 
 function readContext(path: string): RunContextFile {
