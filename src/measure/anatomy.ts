@@ -10,7 +10,8 @@
  *   submit, one wait;
  * and the calls a launch may add, each on its own: timestampWrites on a pass, one submit of many
  * command buffers, a small writeBuffer, a completion wait on an idle queue (onSubmittedWorkDone,
- * mapAsync of a small buffer), and a round trip (one dispatch submitted and awaited).
+ * mapAsync of a small buffer), and a round trip (one dispatch submitted and awaited: the first
+ * after those waits, and the median of 16 made one after another).
  *
  * A part's time includes one read of the clock, measured apart (`clockNs`) and taken off. Laps
  * cost a little more than the calls alone: the strategy's own figure is the whole, and `rest`
@@ -211,17 +212,41 @@ async function extras(device: GPUDevice, dispatches: readonly Dispatch[]): Promi
     laps.lap('skip');
     device.queue.submit([one]);
     await device.queue.onSubmittedWorkDone();
-    laps.lap('round trip: submit + onSubmittedWorkDone, one dispatch');
+    laps.lap(ROUND_TRIP_FIRST);
     // Per call: the K-call batches divided by K.
     const k = dispatches.length;
     const ns = laps.ns;
     for (const batch of BATCHED) ns[batch] = (ns[batch] ?? 0) / k;
     delete ns['skip'];
+    ns[ROUND_TRIP_REPEATED] = await repeatedRoundTrips(device, first);
     return ns;
   } finally {
     small.destroy();
     readback.destroy();
   }
+}
+
+/**
+ * The round trip two ways. The first after the extras' waits on an idle queue: on the H200 it
+ * took 2.8 ms under Node (2767–2791 µs over five rounds) where `submit-wait`'s round trips, one
+ * after another, take 40–60 µs (results/20261205T024333Z-nvidia-h200-anatomy-node-1); and the
+ * median of ROUND_TRIPS one right after another, as a loop that reads every result back makes them.
+ */
+const ROUND_TRIP_FIRST = 'round trip after the idle waits, one dispatch';
+const ROUND_TRIP_REPEATED = 'round trip, one after another (median of 16), one dispatch';
+const ROUND_TRIPS = 16;
+
+/** The median wall time of ROUND_TRIPS one-dispatch round trips made one right after another, ns. */
+async function repeatedRoundTrips(device: GPUDevice, first: Dispatch): Promise<number> {
+  const each: number[] = [];
+  for (let i = 0; i < ROUND_TRIPS; i++) {
+    const buffer = oneDispatch(device, first);
+    const t0 = nowNs();
+    device.queue.submit([buffer]);
+    await device.queue.onSubmittedWorkDone();
+    each.push(nowNs() - t0);
+  }
+  return median(each);
 }
 
 /** A shader of four bind groups, each one storage buffer: for setBindGroup's variants. */
