@@ -58,10 +58,16 @@ const gpuSample = (index: number, gpuBusyNs: number): Sample => ({
 });
 
 describe('spanEquivalentBusyNs', () => {
-  it('takes the cost of each timed pass beyond the first off, never below 0', () => {
+  it('takes the cost of each timed pass beyond the first off, never below an average pass', () => {
     const basis: BusyBasis = { timedPasses: 10, costNsPerTimedPass: 5000 };
     expect(spanEquivalentBusyNs({ gpuBusyNs: 70_000, round: 0 }, basis)).toBe(70_000 - 9 * 5000);
-    expect(spanEquivalentBusyNs({ gpuBusyNs: 30_000, round: 0 }, basis)).toBe(0);
+    // 10 passes of 5.5 µs: 55 − 45 = 10 µs left, above the 5.5 µs average pass
+    expect(spanEquivalentBusyNs({ gpuBusyNs: 55_000, round: 0 }, basis)).toBe(10_000);
+    // 10 passes of 5 µs: 5 µs left, at the floor
+    expect(spanEquivalentBusyNs({ gpuBusyNs: 50_000, round: 0 }, basis)).toBe(5000);
+    // less than the cost per pass: what is left (3 µs, −15 µs) is below one average pass
+    expect(spanEquivalentBusyNs({ gpuBusyNs: 48_000, round: 0 }, basis)).toBeNull();
+    expect(spanEquivalentBusyNs({ gpuBusyNs: 30_000, round: 0 }, basis)).toBeNull();
     expect(spanEquivalentBusyNs({ gpuBusyNs: null, round: 0 }, basis)).toBeNull();
     expect(gpuBusyMethod(basis)).toBe('per-pass, timestamp cost subtracted');
   });

@@ -734,8 +734,14 @@ export function gpuBusyMethod(basis: BusyBasis): GpuBusyMethod {
  * A GPU sample's busy time as one span over the execution would have measured it. An execution
  * that times K passes on their own (one command buffer per kernel) carries K timed intervals where
  * a span carries one, and each costs the GPU time inside the measured union (about 5 µs on an
- * H200, more than a tiny kernel): so K − 1 of the measured cost come off, never below 0. One
- * timed interval (K ≤ 1) or an unmeasured cost: the sample's busy time as it is.
+ * H200, more than a tiny kernel): so K − 1 of the measured cost come off. One timed interval
+ * (K ≤ 1) or an unmeasured cost: the sample's busy time as it is.
+ *
+ * The floor: what is left holds all K kernels and one pass's cost, so it cannot be less than the
+ * sample's average timed pass (one kernel and one cost). Where the subtraction leaves less, the
+ * cost measured for the round is larger than what these passes took (a loaded CPU adapter: on
+ * lavapipe `submit-wait` came out at 0), and the sample has no GPU busy figure (null) rather
+ * than a figure of 0.
  */
 export function spanEquivalentBusyNs(
   sample: Pick<Sample, 'gpuBusyNs' | 'round'>,
@@ -744,7 +750,8 @@ export function spanEquivalentBusyNs(
   const busyNs = sample.gpuBusyNs;
   const costNs = basis.costNsByRound?.[sample.round] ?? basis.costNsPerTimedPass;
   if (busyNs === null || basis.timedPasses <= 1 || costNs === undefined) return busyNs;
-  return Math.max(0, busyNs - (basis.timedPasses - 1) * costNs);
+  const spanNs = busyNs - (basis.timedPasses - 1) * costNs;
+  return spanNs < busyNs / basis.timedPasses ? null : spanNs;
 }
 
 /**
