@@ -30,6 +30,7 @@ const CPU_ONLY = [
   'md-format',
   'options',
   'paired-ratio',
+  'peak-bandwidth',
   'process-level',
   'processes-args',
   'progress-estimate',

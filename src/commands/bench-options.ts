@@ -32,7 +32,12 @@ export const benchOptions = {
   bandwidth: {
     type: 'boolean',
     describe:
-      'afterwards, compare copyBufferToBuffer with the map kernel on 256 MiB (default: on in the default and full profiles)',
+      'afterwards, measure the bandwidth reference on 256 MiB: copyBufferToBuffer, the map kernel and the streaming kernels (default: on in the default, full and decode profiles)',
+  },
+  'peak-gbps': {
+    type: 'string',
+    describe:
+      "the GPU's nominal memory bandwidth, GB/s, for the bandwidth reference's share of peak (default: from a small table of GPUs, src/gpu/peak-bandwidth.ts)",
   },
   profile: {
     type: 'string',

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { PROFILES, type Profile } from '../profiles.ts';
 import { SCENARIOS, scenarioProfile, scenarioStrategies } from '../scenarios.ts';
 import { BANDWIDTH_DEFAULTS, measureBandwidth } from '../measure/bandwidth.ts';
+import { peakBandwidth } from '../gpu/peak-bandwidth.ts';
 import { closeWhenIdle, openGpu, type GpuContext } from '../gpu/context.ts';
 import { ClockHold, type ClockHoldStats } from '../gpu/clock-hold.ts';
 import { timestampSelfTest } from '../gpu/timestamp-selftest.ts';
@@ -486,6 +487,12 @@ export async function abBenchCommand(args: AbArgs): Promise<number> {
   return abCommand(args, processes, processPlan(args, plan, bandwidth));
 }
 
+/** `--peak-gbps`, or undefined where not given (src/gpu/peak-bandwidth.ts has the table). */
+function peakOverride(args: BenchArgs): number | undefined {
+  const text = args['peak-gbps'];
+  return text === undefined ? undefined : parseIntegerList('peak-gbps', text, 1, 1_000_000)[0];
+}
+
 /** `--case-budget` in ms (0: none), or undefined for the adapter's default. */
 function caseBudget(args: BenchArgs): number | undefined {
   const budget = args['case-budget'];
@@ -748,9 +755,17 @@ async function afterRun(
   }
   if (bandwidth && whole) {
     // A CPU adapter moves well under 1 GB/s: a smaller reference keeps the run short there.
+    const peak = peakBandwidth(gpu.ctx.adapterInfo, peakOverride(args));
     const options = gpu.ctx.adapterInfo.isFallbackAdapter
-      ? { ...BANDWIDTH_DEFAULTS, bytes: 16 * 2 ** 20, repeats: 2, samples: 3 }
-      : BANDWIDTH_DEFAULTS;
+      ? {
+          ...BANDWIDTH_DEFAULTS,
+          bytes: 16 * 2 ** 20,
+          repeats: 2,
+          samples: 3,
+          peak,
+          seed: plan.seed,
+        }
+      : { ...BANDWIDTH_DEFAULTS, peak, seed: plan.seed };
     const { selfTest } = gpu;
     const resolve = selfTest.ok && args.timestamps ? selfTest.resolveMode : undefined;
     const rows = await measureBandwidth(gpu.ctx, options, resolve);
@@ -793,6 +808,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
   const user = await loadUserWorkload(args);
   const { plan, profile, bandwidth, processes } = benchPlan(args, user);
   caseBudget(args);
+  peakOverride(args);
   const part = processPart();
   if (processes > 1 && part === undefined && args['dry-run'] !== true)
     return benchInProcesses(args, processes, processPlan(args, plan, bandwidth));

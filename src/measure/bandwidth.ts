@@ -1,10 +1,14 @@
 /**
- * The bandwidth reference: is the `map` kernel a fair, memory-bound kernel on this GPU? Compares
- * `copyBufferToBuffer` of a large buffer (the device's own copy path) with `map` at intensity 0 on
- * the same number of bytes, both as bytes read + written per second. Each is repeated `repeats`
- * times in one command buffer and timed from submit to completion seen, so one launch's overhead
- * is spread over many full-buffer passes; the median over samples is reported. `map` also gets
- * GPU timestamps (one pass around its repeats) where the adapter has them.
+ * The bandwidth reference: what the memory system moves, and whether the `map` kernel is a fair,
+ * memory-bound kernel on this GPU. On the largest buffer the device binds (up to 256 MiB), as
+ * bytes moved per second: `copyBufferToBuffer` (the device's own copy path), `map` at intensity 0,
+ * and the streaming kernels of src/measure/stream.ts (`stream-copy`, `stream-read`: vec4 accesses
+ * over a grid tuned to the adapter), the ceiling a memory-bound kernel such as decode's GEMVs is
+ * held to (issue 22). Each is repeated `repeats` times in one command buffer and timed from submit
+ * to completion seen, so one launch's overhead is spread over many full-buffer passes; the median
+ * over samples is reported. The kernels also get GPU timestamps (one pass around their repeats)
+ * where the adapter has them. Where the GPU's nominal peak is known (src/gpu/peak-bandwidth.ts, or
+ * `--peak-gbps`), each row says its share of it.
  */
 import type { GpuContext } from '../gpu/context.ts';
 import { TimestampRecorder, gpuTimes, type ResolveMode } from '../gpu/timestamps.ts';
@@ -13,18 +17,35 @@ import type { Dispatch } from '../workloads/types.ts';
 import { encodePass } from '../strategies/encode.ts';
 import { nowNs } from '../stats/clock.ts';
 import { distribution } from '../stats/stats.ts';
+import { randomWords, seededRandom } from '../workloads/random.ts';
+import {
+  STREAM_TRAFFIC,
+  destroyRig,
+  encodeStream,
+  gridCandidates,
+  streamRig,
+  verifyStream,
+  type StreamMethod,
+  type StreamRig,
+} from './stream.ts';
 
 export interface BandwidthRow {
-  method: 'copyBufferToBuffer' | 'map-kernel';
+  method: 'copyBufferToBuffer' | 'map-kernel' | StreamMethod;
   bytes: number;
   repeats: number;
   samples: number;
-  /** Median over samples of (2 × bytes × repeats) / wall time, GB/s (10^9 bytes). */
+  /** Median over samples of (bytes moved × repeats) / wall time, GB/s (10^9 bytes); moved: 2 × bytes, `stream-read` 1 ×. */
   wallGBps: number;
   /** The same from GPU timestamps, where measured. */
   gpuGBps: number | null;
   /** Relative to copyBufferToBuffer's wallGBps in the same run. */
   ofCopy: number;
+  /** The streaming kernels: the workgroup count the tuning kept; null for the others. */
+  workgroups: number | null;
+  /** The GPU's nominal peak where known (GB/s), where it comes from, and the row's share of it (GPU figure, else wall). */
+  peakGBps: number | null;
+  peakSource: string | null;
+  ofPeak: number | null;
 }
 
 export interface BandwidthOptions {
@@ -33,6 +54,10 @@ export interface BandwidthOptions {
   repeats: number;
   samples: number;
   workgroupSize: number;
+  /** The GPU's nominal peak, GB/s, and where it comes from; undefined where not known. */
+  peak?: { GBps: number; source: string } | undefined;
+  /** Seeds the source's random words (the streaming kernels are verified on them): the run's seed. */
+  seed?: number;
 }
 
 export const BANDWIDTH_DEFAULTS: BandwidthOptions = {
@@ -51,8 +76,9 @@ export function bandwidthBytes(ctx: GpuContext, wanted: number): number {
 }
 
 /**
- * What the two methods run on: the copy's source and destination, and `repeats` dispatches of
- * the `map` kernel (intensity 0) over the same bytes; the recorder where GPU times are measured.
+ * What the methods run on: the copy's source (random words) and destination, `repeats`
+ * dispatches of the `map` kernel (intensity 0) over the same bytes, the streaming kernels over
+ * source and destination; the recorder where GPU times are measured.
  */
 interface Subjects {
   device: GPUDevice;
@@ -61,35 +87,39 @@ interface Subjects {
   src: GPUBuffer;
   dst: GPUBuffer;
   dispatches: Dispatch[];
+  rig: StreamRig;
   recorder: TimestampRecorder | undefined;
 }
 
-/**
- * One copyBufferToBuffer sample: `repeats` full-buffer copies in one command buffer, from before
- * its encoding until the queue reports it done; wall time in ns.
- */
-async function timeCopy({ device, bytes, repeats, src, dst }: Subjects): Promise<number> {
-  const t0 = nowNs();
-  const encoder = device.createCommandEncoder();
-  for (let r = 0; r < repeats; r++) encoder.copyBufferToBuffer(src, 0, dst, 0, bytes);
-  device.queue.submit([encoder.finish()]);
-  await device.queue.onSubmittedWorkDone();
-  return nowNs() - t0;
+/** One sample: wall ns, and GPU busy ns where timed. */
+interface Timing {
+  wallNs: number;
+  busyNs: number | null;
 }
 
 /**
- * One `map` sample: its `repeats` dispatches in one pass, timed like the copy; with
- * `withTimestamps` (and a recorder) also the pass's GPU busy time, read after the wall time.
+ * One sample of `encode`'s work: one command buffer, from before its encoding until the queue
+ * reports it done; with `timed` (and a recorder) one pass's GPU busy time too, read after the
+ * wall time. `encode` gets the pass (timed or not), or the encoder where it is null (the copy).
  */
-async function timeMap(
-  { device, dispatches, recorder }: Subjects,
-  withTimestamps: boolean,
-): Promise<{ wallNs: number; busyNs: number | null }> {
-  const r = withTimestamps ? recorder : undefined;
+async function timeOne(
+  { device, recorder }: Subjects,
+  timed: boolean,
+  encode: (encoder: GPUCommandEncoder, pass: GPUComputePassEncoder | null) => void,
+  inPass = true,
+): Promise<Timing> {
+  const r = timed ? recorder : undefined;
   r?.reset();
   const t0 = nowNs();
   const encoder = device.createCommandEncoder();
-  encodePass(encoder, dispatches, 0, dispatches.length, r, 0);
+  if (inPass) {
+    const pass =
+      r === undefined
+        ? encoder.beginComputePass()
+        : encoder.beginComputePass({ timestampWrites: r.passWrites(0, 'both') });
+    encode(encoder, pass);
+    pass.end();
+  } else encode(encoder, null);
   r?.resolve(encoder, 0, 1);
   device.queue.submit([encoder.finish()]);
   await device.queue.onSubmittedWorkDone();
@@ -98,66 +128,107 @@ async function timeMap(
   return { wallNs, busyNs: times?.busyNs ?? null };
 }
 
-/**
- * Both methods' rows from their samples (bytes moved per second, GB/s): the medians, and the map
- * kernel's relative to the copy's.
- */
-function bandwidthRows(
-  bytes: number,
-  repeats: number,
-  copy: number[],
-  map: number[],
-  mapGpu: number[],
-): BandwidthRow[] {
-  const copyGBps = distribution(copy).median;
-  const mapGBps = distribution(map).median;
-  return [
-    {
-      method: 'copyBufferToBuffer',
-      bytes,
-      repeats,
-      samples: copy.length,
-      wallGBps: copyGBps,
-      gpuGBps: null,
-      ofCopy: 1,
+const timeCopy = (x: Subjects): Promise<Timing> =>
+  timeOne(
+    x,
+    false,
+    (encoder) => {
+      for (let r = 0; r < x.repeats; r++) encoder.copyBufferToBuffer(x.src, 0, x.dst, 0, x.bytes);
     },
-    {
-      method: 'map-kernel',
-      bytes,
-      repeats,
-      samples: map.length,
-      wallGBps: mapGBps,
-      gpuGBps: mapGpu.length === 0 ? null : distribution(mapGpu).median,
-      ofCopy: mapGBps / copyGBps,
-    },
-  ];
+    false,
+  );
+
+const timeMap = (x: Subjects, timed: boolean): Promise<Timing> => {
+  const r = timed ? x.recorder : undefined;
+  // encodePass opens its own pass: the map kernel is encoded as the suite's strategies encode it.
+  return timeOne(
+    x,
+    timed,
+    (encoder) => encodePass(encoder, x.dispatches, 0, x.dispatches.length, r, 0),
+    false,
+  );
+};
+
+const timeStream = (
+  x: Subjects,
+  method: StreamMethod,
+  grid: number,
+  timed: boolean,
+): Promise<Timing> =>
+  timeOne(x, timed, (_, pass) =>
+    encodeStream(pass as GPUComputePassEncoder, x.rig, method, grid, x.repeats),
+  );
+
+/** Tries each candidate grid on `method` (TUNING_SAMPLES wall samples each), returns the fastest. */
+async function tuneGrid(
+  x: Subjects,
+  method: StreamMethod,
+  candidates: readonly number[],
+): Promise<number> {
+  let best = { grid: candidates[0] ?? 1, ns: Infinity };
+  for (const grid of candidates) {
+    await timeStream(x, method, grid, false);
+    const ns: number[] = [];
+    for (let i = 0; i < TUNING_SAMPLES; i++)
+      ns.push((await timeStream(x, method, grid, false)).wallNs);
+    const median = distribution(ns).median;
+    if (median < best.ns) best = { grid, ns: median };
+  }
+  return best.grid;
 }
 
-/**
- * Both methods on the largest buffer the device binds up to `options.bytes`: a warm-up of each,
- * then `options.samples` rounds of one copy, one map and one timestamped map, interleaved so
- * that both see the same machine.
- */
-export async function measureBandwidth(
+const TUNING_SAMPLES = 3;
+
+/** A method's samples: bytes moved per second, wall and GPU (GB/s). */
+interface Series {
+  wall: number[];
+  gpu: number[];
+}
+
+/** One row from a method's series. */
+function rowOf(
+  method: BandwidthRow['method'],
+  x: Pick<Subjects, 'bytes' | 'repeats'>,
+  series: Series,
+  copyGBps: number,
+  workgroups: number | null,
+  peak: BandwidthOptions['peak'],
+): BandwidthRow {
+  const wallGBps = distribution(series.wall).median;
+  const gpuGBps = series.gpu.length === 0 ? null : distribution(series.gpu).median;
+  return {
+    method,
+    bytes: x.bytes,
+    repeats: x.repeats,
+    samples: series.wall.length,
+    wallGBps,
+    gpuGBps,
+    ofCopy: wallGBps / copyGBps,
+    workgroups,
+    peakGBps: peak?.GBps ?? null,
+    peakSource: peak?.source ?? null,
+    ofPeak: peak === undefined ? null : (gpuGBps ?? wallGBps) / peak.GBps,
+  };
+}
+
+/** What the methods run on, with the source filled with seeded random words; undo with `release`. */
+async function subjects(
   ctx: GpuContext,
   options: BandwidthOptions,
   timestamps: ResolveMode | undefined,
-): Promise<BandwidthRow[]> {
+): Promise<{ x: Subjects; source: Uint32Array; release: () => void }> {
   const { device } = ctx;
   const bytes = bandwidthBytes(ctx, options.bytes);
-  const { repeats } = options;
-  const moved = 2 * bytes * repeats;
-  const src = device.createBuffer({
-    size: bytes,
-    usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-  });
-  const dst = device.createBuffer({ size: bytes, usage: GPUBufferUsage.COPY_DST });
-  const elements = bytes / 4;
+  const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+  const src = device.createBuffer({ size: bytes, usage: storage });
+  const dst = device.createBuffer({ size: bytes, usage: storage });
+  const source = randomWords(bytes / 4, seededRandom(options.seed ?? 1));
+  device.queue.writeBuffer(src, 0, source);
   const prepared = await mapWorkload.prepare(
     device,
     {
-      elements,
-      kernels: repeats,
+      elements: bytes / 4,
+      kernels: options.repeats,
       intensity: 0,
       workgroupSize: options.workgroupSize,
       persistentWorkgroups: 1,
@@ -165,27 +236,76 @@ export async function measureBandwidth(
     ctx.limits,
   );
   const { dispatches } = await prepared.program('steps');
+  const rig = await streamRig(device, src, dst, bytes);
   const recorder =
     timestamps === undefined ? undefined : new TimestampRecorder(device, 1, timestamps);
-  const subjects: Subjects = { device, bytes, repeats, src, dst, dispatches, recorder };
-  try {
-    // Warm-up both paths (first-use allocation, clocks), then interleave the samples.
-    await timeCopy(subjects);
-    await timeMap(subjects, false);
-    const copy: number[] = [];
-    const map: number[] = [];
-    const mapGpu: number[] = [];
-    for (let i = 0; i < options.samples; i++) {
-      copy.push(moved / (await timeCopy(subjects)));
-      map.push(moved / (await timeMap(subjects, false)).wallNs);
-      const { busyNs } = await timeMap(subjects, true);
-      if (busyNs !== null && busyNs > 0) mapGpu.push(moved / busyNs);
-    }
-    return bandwidthRows(bytes, repeats, copy, map, mapGpu);
-  } finally {
+  const x: Subjects = {
+    device,
+    bytes,
+    repeats: options.repeats,
+    src,
+    dst,
+    dispatches,
+    rig,
+    recorder,
+  };
+  const release = (): void => {
     recorder?.destroy();
+    destroyRig(rig);
     prepared.destroy();
     src.destroy();
     dst.destroy();
+  };
+  return { x, source, release };
+}
+
+/**
+ * Every method on the largest buffer the device binds up to `options.bytes`: the streaming
+ * kernels verified and their grids tuned, a warm-up of each method, then `options.samples` rounds
+ * of one sample of each (the kernels also once timestamped), interleaved so that all see the same
+ * machine.
+ */
+export async function measureBandwidth(
+  ctx: GpuContext,
+  options: BandwidthOptions,
+  timestamps: ResolveMode | undefined,
+): Promise<BandwidthRow[]> {
+  const { x, source, release } = await subjects(ctx, options, timestamps);
+  try {
+    const maxGroups = ctx.limits['maxComputeWorkgroupsPerDimension'] ?? 65535;
+    const candidates = gridCandidates(x.rig.count, maxGroups);
+    await verifyStream(x.rig, source, candidates[0] ?? 1, (options.seed ?? 1) + 1);
+    const grids: Record<StreamMethod, number> = {
+      'stream-copy': await tuneGrid(x, 'stream-copy', candidates),
+      'stream-read': await tuneGrid(x, 'stream-read', candidates),
+    };
+    const moved = (m: BandwidthRow['method']): number =>
+      (m === 'stream-read' || m === 'stream-copy' ? STREAM_TRAFFIC[m] : 2) * x.bytes * x.repeats;
+    const series = (): Series => ({ wall: [], gpu: [] });
+    const all = { copy: series(), map: series(), 'stream-copy': series(), 'stream-read': series() };
+    const add = (s: Series, m: BandwidthRow['method'], t: Timing, gpu: boolean): void => {
+      if (!gpu) s.wall.push(moved(m) / t.wallNs);
+      else if (t.busyNs !== null && t.busyNs > 0) s.gpu.push(moved(m) / t.busyNs);
+    };
+    await timeCopy(x);
+    await timeMap(x, false);
+    for (let i = 0; i < options.samples; i++) {
+      add(all.copy, 'copyBufferToBuffer', await timeCopy(x), false);
+      for (const timed of [false, true]) {
+        add(all.map, 'map-kernel', await timeMap(x, timed), timed);
+        for (const m of ['stream-copy', 'stream-read'] as const)
+          add(all[m], m, await timeStream(x, m, grids[m], timed), timed);
+      }
+    }
+    const copyGBps = distribution(all.copy.wall).median;
+    const peak = options.peak;
+    return [
+      rowOf('copyBufferToBuffer', x, all.copy, copyGBps, null, peak),
+      rowOf('map-kernel', x, all.map, copyGBps, null, peak),
+      rowOf('stream-copy', x, all['stream-copy'], copyGBps, grids['stream-copy'], peak),
+      rowOf('stream-read', x, all['stream-read'], copyGBps, grids['stream-read'], peak),
+    ];
+  } finally {
+    release();
   }
 }

@@ -157,9 +157,19 @@ export function bandwidthTable(rows: readonly BandwidthRow[]): string {
   const first = rows[0];
   if (first === undefined) return 'bandwidth: not measured';
   const mib = first.bytes / 2 ** 20;
-  return `bandwidth reference: ${mib} MiB, read + written, ${first.repeats} repeats per sample, median of ${first.samples}\n${formatTable(
-    ['method', 'wall GB/s', 'GPU GB/s', 'of copy'],
-    rows.map((r) => [r.method, fmt(r.wallGBps), fmt(r.gpuGBps), `${(r.ofCopy * 100).toFixed(0)}%`]),
+  const peak =
+    first.peakGBps === null ? '' : `; peak ${first.peakGBps} GB/s (${first.peakSource ?? ''})`;
+  const pct = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(0)}%`);
+  return `bandwidth reference: ${mib} MiB, bytes read + written (stream-read: read), ${first.repeats} repeats per sample, median of ${first.samples}${peak}\n${formatTable(
+    ['method', 'workgroups', 'wall GB/s', 'GPU GB/s', 'of copy', 'of peak'],
+    rows.map((r) => [
+      r.method,
+      r.workgroups === null ? '-' : String(r.workgroups),
+      fmt(r.wallGBps),
+      fmt(r.gpuGBps),
+      pct(r.ofCopy),
+      pct(r.ofPeak),
+    ]),
   )}`;
 }
 

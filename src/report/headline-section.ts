@@ -359,5 +359,19 @@ function bandwidthSentence(run: RunData): string | undefined {
     kernel?.wallGBps === null || kernel?.wallGBps === undefined
       ? ''
       : `; the \`map\` kernel at intensity 0 reaches ${Number(kernel.wallGBps.toPrecision(3))} GB/s (${fmtPercent(kernel.ofCopy)} of that)`;
-  return `For scale: copyBufferToBuffer moves ${Number(copy.wallGBps.toPrecision(3))} GB/s${k}.`;
+  return `For scale: copyBufferToBuffer moves ${Number(copy.wallGBps.toPrecision(3))} GB/s${k}${streamClause(run)}.`;
+}
+
+/** The fastest streaming kernel's GPU figure and its share of the GPU's peak, where measured. */
+function streamClause(run: RunData): string {
+  const figure = (b: (typeof run.bandwidth)[number]): number => b.gpuGBps ?? b.wallGBps ?? 0;
+  const best = run.bandwidth
+    .filter((b) => b.method.startsWith('stream-') && figure(b) > 0)
+    .sort((a, b) => figure(b) - figure(a))[0];
+  if (best === undefined) return '';
+  const share =
+    best.ofPeak === null
+      ? ''
+      : `, ${fmtPercent(best.ofPeak)} of the GPU's nominal ${fmtCount(best.peakGBps ?? 0)} GB/s`;
+  return `; the fastest streaming kernel, \`${best.method}\`, ${Number(figure(best).toPrecision(3))} GB/s${best.gpuGBps === null ? ' (wall)' : ''}${share}`;
 }

@@ -166,6 +166,12 @@ export interface BandwidthCsvRow {
   wallGBps: number | null;
   gpuGBps: number | null;
   ofCopy: number | null;
+  /** The streaming kernels' tuned workgroup count; null elsewhere and in runs before 2026-12-05. */
+  workgroups: number | null;
+  /** The GPU's nominal peak and its source, and the row's share of it; null where not known. */
+  peakGBps: number | null;
+  peakSource: string | null;
+  ofPeak: number | null;
 }
 
 /** One drift probe (src/measure/drift.ts): fixed references measured between rounds. */
@@ -490,6 +496,10 @@ function readBandwidth(path: string): BandwidthCsvRow[] {
       wallGBps: c.number('wallGBps'),
       gpuGBps: c.number('gpuGBps'),
       ofCopy: c.number('ofCopy'),
+      workgroups: c.number('workgroups'),
+      peakGBps: c.number('peakGBps'),
+      peakSource: c.text('peakSource') === '' ? null : c.text('peakSource'),
+      ofPeak: c.number('ofPeak'),
     };
   });
 }

@@ -260,21 +260,34 @@ export function selfCheckTable(run: RunData): string[] {
 export function bandwidthSection(run: RunData): string[] {
   if (run.bandwidth.length === 0) return [];
   const gb = (x: number | null): string => (x === null ? '–' : `${Number(x.toPrecision(3))} GB/s`);
+  // Runs from 2026-12-05 on also hold the streaming kernels and the GPU's peak (issue 22).
+  const streams = run.bandwidth.some((b) => b.workgroups !== null);
+  const peak = run.bandwidth.find((b) => b.peakGBps !== null);
+  const intro = streams
+    ? `The bytes copyBufferToBuffer, the \`map\` kernel at intensity 0 and the streaming kernels move per second (GB = 10⁹ bytes; read and written counted, \`stream-read\` reads only): vec4 accesses over a grid-stride loop, its workgroup count tuned to the adapter (src/measure/stream.ts). The best kernel figure is the ceiling decode's weight-streaming floor is held to.${peak === undefined ? " The GPU's nominal peak is not known here (`--peak-gbps` gives it)." : ` The GPU's nominal peak: ${fmtCount(peak.peakGBps ?? 0)} GB/s (${peak.peakSource ?? ''}).`}`
+    : 'The same bytes moved by copyBufferToBuffer and by the `map` kernel at intensity 0 (read and write counted, GB = 10⁹ bytes): how close the kernel comes to what the GPU can copy.';
+  const cells = (b: (typeof run.bandwidth)[number]): string[] => [
+    code(b.method),
+    b.bytes === null ? '–' : fmtCount(Math.round(b.bytes / 2 ** 20)),
+    gb(b.wallGBps),
+    gb(b.gpuGBps),
+    fmtPercent(b.ofCopy),
+  ];
   return [
     '## Memory bandwidth reference',
     '',
-    'The same bytes moved by copyBufferToBuffer and by the `map` kernel at intensity 0 (read and write counted, GB = 10⁹ bytes): how close the kernel comes to what the GPU can copy.',
+    intro,
     '',
-    ...table(
-      ['method', 'MiB', 'wall GB/s', 'GPU GB/s', 'of copy'],
-      run.bandwidth.map((b) => [
-        code(b.method),
-        b.bytes === null ? '–' : fmtCount(Math.round(b.bytes / 2 ** 20)),
-        gb(b.wallGBps),
-        gb(b.gpuGBps),
-        fmtPercent(b.ofCopy),
-      ]),
-    ),
+    ...(streams
+      ? table(
+          ['method', 'MiB', 'wall GB/s', 'GPU GB/s', 'of copy', 'workgroups', 'of peak'],
+          run.bandwidth.map((b) => [
+            ...cells(b),
+            b.workgroups === null ? '–' : fmtCount(b.workgroups),
+            b.ofPeak === null ? '–' : fmtPercent(b.ofPeak),
+          ]),
+        )
+      : table(['method', 'MiB', 'wall GB/s', 'GPU GB/s', 'of copy'], run.bandwidth.map(cells))),
     '',
   ];
 }
