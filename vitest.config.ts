@@ -24,6 +24,7 @@ const CPU_ONLY = [
   'compare-verdicts',
   'decode-programs',
   'decode-reference',
+  'decode-report',
   'fit-and-crossover',
   'interleaving-cancels-drift',
   'layers',

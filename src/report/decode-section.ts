@@ -290,6 +290,60 @@ function groupTable(
   return lines;
 }
 
+/**
+ * Where each strategy's step goes (issue 22): the weights streamed at the run's ceiling (the
+ * floor), the GPU's busy time above that floor (kernels slower than the ceiling, attention,
+ * norms), and the rest of the wall time, off the GPU, split into the GPU's idle time between the
+ * strategy's timed passes and the remainder (launching, the host, the completion wait). The
+ * split is in the proportion the timestamped samples show (their gaps against their own wall
+ * less busy time): those samples are slower than the wall samples by the queries' cost, so their
+ * gaps cannot be subtracted from the wall figure as they are. From summary.csv and bandwidth.csv;
+ * none without a ceiling or weight bytes.
+ */
+function whereTheStepGoes(
+  rows: readonly SummaryRow[],
+  reference: ReturnType<typeof bandwidthReference>,
+): string[] {
+  const measured = rows.filter(
+    (r) => r.status === 'ok' && r.wallUsTotal !== null && r.gpuBusyUsTotal !== null,
+  );
+  const bytes = measured[0]?.weightBytes ?? null;
+  if (reference === undefined || bytes === null || measured.length === 0) return [];
+  const floorUs = bytes / reference.GBps / 1e3;
+  return [
+    '',
+    `Where the step goes, µs: the weights at ${fmtGBps(reference.GBps)} GB/s take ${fmtUs(floorUs)} µs, the floor (a negative figure above it: the strategy streamed faster than the reference); the GPU's busy time above it; and the rest of the wall time, off the GPU: idle between the strategy's timed passes (in the proportion its timestamped samples show), and the remainder (launching, the host, the completion wait).`,
+    '',
+    ...table(
+      [
+        'strategy',
+        'step',
+        'weight floor',
+        'GPU busy above the floor',
+        'off the GPU: between passes',
+        'off the GPU: the rest',
+      ],
+      measured.map((r) => {
+        const wall = r.wallUsTotal ?? 0;
+        const busy = r.gpuBusyUsTotal ?? 0;
+        const off = wall - busy;
+        const gaps = r.gpuIdleUsPerKernel === null ? null : r.gpuIdleUsPerKernel * r.kernels;
+        const timedOff = wall + (r.timestampOverheadUsPerKernel ?? 0) * r.kernels - busy;
+        const share =
+          gaps === null || !(timedOff > 0) ? null : Math.min(1, Math.max(0, gaps / timedOff));
+        return [
+          code(r.strategy),
+          fmtUs(wall),
+          fmtUs(floorUs),
+          fmtUs(busy - floorUs),
+          share === null ? '–' : fmtUs(share * off),
+          fmtUs(off - (share ?? 0) * off),
+        ];
+      }),
+    ),
+  ];
+}
+
 /** The section, or nothing for a run without decode cases. */
 export function decodeSection(run: RunData): string[] {
   const groups = decodeGroups(run);
@@ -307,6 +361,7 @@ export function decodeSection(run: RunData): string[] {
       `### ${group.label}${first === undefined ? '' : ` · ${fmtCount(first.kernels)} layers · context ${fmtCount(first.elements)}${first.weightBytes === null ? '' : ` · ${fmtBytes(first.weightBytes)} of weights`}`}`,
       '',
       ...groupTable(group.rows, reference),
+      ...whereTheStepGoes(group.rows, reference),
       '',
     );
   }
