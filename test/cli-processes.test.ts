@@ -7,6 +7,7 @@
  * - more processes than rounds is bad input: exit 2, one line, nothing written; so is a first
  *   process that finds bad input (sizes past the adapter's limits), also when the run is started
  *   from inside another host (vitest, in-process);
+ * - `ab` refuses a side's bad option before any process runs (nothing measured, nothing left);
  * - `ab` with a known regression on B's side (LAUNCHBENCH_FAULT_HOST_*: 2 ms of host time per
  *   kernel of `dispatch-each`, a 10-50x slowdown there) interleaves A B B A, writes a/, b/ and
  *   compare.csv, calls that case slower (the untouched strategy's B/A a tenth of its at most), and
@@ -129,6 +130,17 @@ describe('bench --processes', () => {
 });
 
 describe('ab', () => {
+  it("checks both sides' options before any process runs: B's bad value, one line, exit 2, nothing left", async () => {
+    const out = join(root, 'ab-bad-b');
+    const r = await runCli(['ab', ...CASES, '--rounds', '2', '--b', '--elements 0', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(ownStderrLines(r.stderr)).toEqual([
+      'launchbench: --elements: 0 is outside 1…4294967295',
+    ]);
+    expect(r.stdout).toBe('');
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('interleaves A and B, finds the known regression, and gates on it', async ({ skip }) => {
     const dir = join(root, 'ab');
     const r = ran(

@@ -64,6 +64,7 @@ import {
   writeAtomic,
 } from '../report/writer.ts';
 import {
+  CHECK_ONLY_ENV,
   EVIDENCE_FILE,
   abCommand,
   benchInProcesses,
@@ -809,6 +810,7 @@ export async function benchCommand(args: BenchArgs): Promise<number> {
   const { plan, profile, bandwidth, processes } = benchPlan(args, user);
   caseBudget(args);
   peakOverride(args);
+  if (process.env[CHECK_ONLY_ENV] === '1') return 0;
   const part = processPart();
   if (processes > 1 && part === undefined && args['dry-run'] !== true)
     return benchInProcesses(args, processes, processPlan(args, plan, bandwidth));

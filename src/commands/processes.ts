@@ -46,6 +46,11 @@ export const PROCESS_LATER_MS_ENV = 'LAUNCHBENCH_PROCESS_LATER_MS';
  * the whole run's, as every other process of the run does.
  */
 export const PROCESS_RUN_ENV = 'LAUNCHBENCH_PROCESS_RUN';
+/**
+ * Set to 1 for a bench process that only checks its options (everything a run refuses before
+ * opening a GPU) and exits: `ab` asks each side so before any process runs.
+ */
+export const CHECK_ONLY_ENV = 'LAUNCHBENCH_CHECK_OPTIONS_ONLY';
 /** A process's own record beside its samples: each case with its evidence (merge.ts). */
 export const EVIDENCE_FILE = 'evidence.json';
 
@@ -595,6 +600,16 @@ export async function abCommand(
     { dir: join(dir, 'a'), argv: argvOf(a), env: a.env, runs: [] },
     { dir: join(dir, 'b'), argv: argvOf(b), env: b.env, runs: [] },
   ];
+  // Each side's options checked before any process runs: a side that would be refused ends the
+  // A/B here, with its own message and nothing measured or kept.
+  for (const side of sides) {
+    const checked = await runProcess(side.argv, { ...side.env, [CHECK_ONLY_ENV]: '1' }, () => {});
+    if (checked !== 0) {
+      for (const s of sides) removeEmpty(s.dir, true);
+      removeEmpty(dir, created);
+      return checked;
+    }
+  }
   const order = Array.from({ length: 2 * processes }, (_, k) => [0, 1, 1, 0][k % 4] as number);
   const code = await runProcesses(sides, order, plan);
   const measured = sides.every((s) => s.runs.some((r) => existsSync(join(r.dir, EVIDENCE_FILE))));
