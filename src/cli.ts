@@ -273,9 +273,13 @@ interface CommandChild {
  * writes from native code, past any JavaScript hook. Undefined: here.
  */
 function commandChild(argv: readonly string[], script: string): CommandChild | undefined {
-  // First: a Node process of a run (bench --processes, ab) is asked for Deno too. `ab`'s sides
-  // are joined to their flags first: a side's `--runtime` is the side's, not ab's.
-  if (runtimeAsked(abSidesJoined(argv)) === 'deno' && currentRuntime().name !== 'deno')
+  // First: Deno where asked (a process of a run of several, bench --processes, too). `ab` stays
+  // here: it only orchestrates, and each of its processes starts the runtime its side names, so
+  // that a side can ask for Node where the others ask for Deno (`ab --runtime deno --a
+  // "--runtime node"`). `ab`'s sides are joined to their flags first: a side's `--runtime` is the
+  // side's, not ab's.
+  const ab = argv.find((a) => !a.startsWith('-')) === 'ab';
+  if (!ab && runtimeAsked(abSidesJoined(argv)) === 'deno' && currentRuntime().name !== 'deno')
     return { command: denoExecutable(), args: [...denoRun(), script], dawn: false };
   if (process.env[RAW_STDERR] !== undefined || !isDawn()) return undefined;
   if (argv.includes('--verbose') || !opensDawn(argv)) return undefined;

@@ -90,16 +90,16 @@ describe('--runtime deno', () => {
     expect(report).toMatch(/\| runtime \| deno \S+ \(wgpu\) \|/);
   });
 
-  it('ab compares Dawn in Node with wgpu in Deno, process by process', async (t) => {
+  it('ab compares Dawn in Node with wgpu in Deno, process by process, a side overriding the runtime of both', async (t) => {
     if (installedDeno() === undefined) return t.skip('Deno is not installed');
     const out = join(root, 'ab');
     const result = await runCli(
       [
         'ab',
+        '--runtime',
+        'deno',
         '--a',
         '--runtime node',
-        '--b',
-        '--runtime deno',
         ...['--workloads', 'map', '--elements', '64', '--kernels', '10'],
         ...['--strategies', 'submit-wait', '--rounds', '2', '--processes', '1'],
         ...['--max-time', '10ms', '--no-drift'],

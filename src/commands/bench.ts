@@ -488,6 +488,12 @@ export async function abBenchCommand(args: AbArgs): Promise<number> {
   return abCommand(args, processes, processPlan(args, plan, bandwidth));
 }
 
+/** What a run refuses of its options beyond its plan, before opening a GPU: throws UsageError. */
+function checkRunOptions(args: BenchArgs): void {
+  caseBudget(args);
+  peakOverride(args);
+}
+
 /** `--peak-gbps`, or undefined where not given (src/gpu/peak-bandwidth.ts has the table). */
 function peakOverride(args: BenchArgs): number | undefined {
   const text = args['peak-gbps'];
@@ -808,8 +814,7 @@ function prepareOutput(args: BenchArgs): string[] {
 export async function benchCommand(args: BenchArgs): Promise<number> {
   const user = await loadUserWorkload(args);
   const { plan, profile, bandwidth, processes } = benchPlan(args, user);
-  caseBudget(args);
-  peakOverride(args);
+  checkRunOptions(args);
   if (process.env[CHECK_ONLY_ENV] === '1') return 0;
   const part = processPart();
   if (processes > 1 && part === undefined && args['dry-run'] !== true)

@@ -562,6 +562,19 @@ export interface AbArgs extends BenchArgs {
  * <out>/compare.csv, with its gate where asked. Returns compare's exit code, or the first
  * process's that failed.
  */
+/**
+ * Each side's options checked in a process of its own before any measuring process runs (what a
+ * bench refuses before opening a GPU): the first refused side's exit code, its message already
+ * written; 0 when both pass.
+ */
+async function checkSides(sides: readonly Side[]): Promise<number> {
+  for (const side of sides) {
+    const code = await runProcess(side.argv, { ...side.env, [CHECK_ONLY_ENV]: '1' }, () => {});
+    if (code !== 0) return code;
+  }
+  return 0;
+}
+
 export async function abCommand(
   args: AbArgs,
   processes: number,
@@ -600,15 +613,10 @@ export async function abCommand(
     { dir: join(dir, 'a'), argv: argvOf(a), env: a.env, runs: [] },
     { dir: join(dir, 'b'), argv: argvOf(b), env: b.env, runs: [] },
   ];
-  // Each side's options checked before any process runs: a side that would be refused ends the
-  // A/B here, with its own message and nothing measured or kept.
-  for (const side of sides) {
-    const checked = await runProcess(side.argv, { ...side.env, [CHECK_ONLY_ENV]: '1' }, () => {});
-    if (checked !== 0) {
-      for (const s of sides) removeEmpty(s.dir, true);
-      removeEmpty(dir, created);
-      return checked;
-    }
+  const refused = await checkSides(sides);
+  if (refused !== 0) {
+    removeEmpty(dir, created);
+    return refused;
   }
   const order = Array.from({ length: 2 * processes }, (_, k) => [0, 1, 1, 0][k % 4] as number);
   const code = await runProcesses(sides, order, plan);

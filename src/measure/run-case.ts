@@ -799,7 +799,11 @@ export function summariseCase(
   r.gpuBusyNs = centred(r.gpuBusyNs, r.gpuBusyRounds);
   if (r.status !== 'ok') return r;
   const wantGpu = samples.some((s) => s.kind === 'gpu');
-  const n = { wall: r.wallNs?.n ?? 0, gpu: r.gpuBusyNs?.n ?? 0 };
+  // GPU samples taken, whether or not each has a figure on a span's footing (spanEquivalentBusyNs):
+  // the floor is about sampling; a round whose timestamp cost does not hold leaves GPU busy
+  // without that round, not the case without its wall figures.
+  const gpuTaken = samples.filter((s) => s.kind === 'gpu' && !s.gc && s.gpuBusyNs !== null).length;
+  const n = { wall: r.wallNs?.n ?? 0, gpu: gpuTaken };
   r.enoughSamples = n.wall >= evidence.minSamples && (!wantGpu || n.gpu >= evidence.minSamples);
   const quiet = (d: Distribution | null, rs: RoundSummary | null): boolean => {
     if (d === null) return false;
