@@ -21,6 +21,15 @@ describe('peakBandwidth', () => {
     );
   });
 
+  it('tells a GPU from its laptop and Ti siblings, whose bandwidth differs', () => {
+    const gbps = (device: string): number | undefined =>
+      peakBandwidth({ device, description: '' }, undefined)?.GBps;
+    expect(gbps('nvidia-geforce-rtx-4090')).toBe(1008);
+    expect(gbps('nvidia-geforce-rtx-4090-laptop-gpu')).toBeUndefined();
+    expect(gbps('nvidia-geforce-rtx-3090')).toBe(936);
+    expect(gbps('nvidia-geforce-rtx-3090-ti')).toBeUndefined();
+  });
+
   it('knows nothing of a CPU adapter, and --peak-gbps wins over the table', () => {
     expect(
       peakBandwidth({ device: 'llvmpipe (LLVM 15.0.6, 256 bits)', description: 'Mesa' }, undefined),

@@ -68,6 +68,12 @@ describe('spanEquivalentBusyNs', () => {
     // less than the cost per pass: what is left (3 µs, −15 µs) is below one average pass
     expect(spanEquivalentBusyNs({ gpuBusyNs: 48_000, round: 0 }, basis)).toBeNull();
     expect(spanEquivalentBusyNs({ gpuBusyNs: 30_000, round: 0 }, basis)).toBeNull();
+    // Judged on the round's median where it is known: a low sample of a round whose cost holds
+    // keeps a figure (held at its own average pass); every sample of a round whose cost does not
+    // hold has none.
+    const rounds: BusyBasis = { ...basis, busyNsByRound: [60_000, 40_000] };
+    expect(spanEquivalentBusyNs({ gpuBusyNs: 40_000, round: 0 }, rounds)).toBe(4000);
+    expect(spanEquivalentBusyNs({ gpuBusyNs: 70_000, round: 1 }, rounds)).toBeNull();
     expect(spanEquivalentBusyNs({ gpuBusyNs: null, round: 0 }, basis)).toBeNull();
     expect(gpuBusyMethod(basis)).toBe('per-pass, timestamp cost subtracted');
   });

@@ -9,7 +9,14 @@ import { PROFILES, type Profile } from '../profiles.ts';
 import { SCENARIOS, scenarioProfile, scenarioStrategies } from '../scenarios.ts';
 import { BANDWIDTH_DEFAULTS, measureBandwidth } from '../measure/bandwidth.ts';
 import { peakBandwidth } from '../gpu/peak-bandwidth.ts';
-import { closeWhenIdle, openGpu, type GpuContext } from '../gpu/context.ts';
+import { isDawn } from '../gpu/runtime.ts';
+import {
+  closeWhenIdle,
+  lostError,
+  openGpu,
+  parseToggles,
+  type GpuContext,
+} from '../gpu/context.ts';
 import { ClockHold, type ClockHoldStats } from '../gpu/clock-hold.ts';
 import { timestampSelfTest } from '../gpu/timestamp-selftest.ts';
 import { WARMUP_DEFAULTS, warmUpGpu } from '../gpu/warmup.ts';
@@ -488,16 +495,23 @@ export async function abBenchCommand(args: AbArgs): Promise<number> {
   return abCommand(args, processes, processPlan(args, plan, bandwidth));
 }
 
-/** What a run refuses of its options beyond its plan, before opening a GPU: throws UsageError. */
+/**
+ * What a run refuses of its options beyond its plan, before opening a GPU (and all that `ab`'s
+ * check of a side sees, CHECK_ONLY_ENV): throws UsageError.
+ */
 function checkRunOptions(args: BenchArgs): void {
   caseBudget(args);
   peakOverride(args);
+  const options = gpuOptions(args);
+  if (isDawn()) parseToggles(options.dawnToggles);
 }
 
 /** `--peak-gbps`, or undefined where not given (src/gpu/peak-bandwidth.ts has the table). */
 function peakOverride(args: BenchArgs): number | undefined {
   const text = args['peak-gbps'];
-  return text === undefined ? undefined : parseIntegerList('peak-gbps', text, 1, 1_000_000)[0];
+  return text === undefined
+    ? undefined
+    : parseInteger('peak-gbps', text, { min: 1, max: 1_000_000 });
 }
 
 /** `--case-budget` in ms (0: none), or undefined for the adapter's default. */
@@ -775,9 +789,20 @@ async function afterRun(
       : { ...BANDWIDTH_DEFAULTS, peak, seed: plan.seed };
     const { selfTest } = gpu;
     const resolve = selfTest.ok && args.timestamps ? selfTest.resolveMode : undefined;
-    const rows = await measureBandwidth(gpu.ctx, options, resolve);
-    writer.writeBandwidth(rows);
-    process.stdout.write(`\n${bandwidthTable(rows)}\n`);
+    // A reference that fails (its kernels not verified, say) is left out, as a failed case is:
+    // the run's report is still written. A lost device ends the run as anywhere else.
+    try {
+      const rows = await measureBandwidth(gpu.ctx, options, resolve);
+      writer.writeBandwidth(rows);
+      process.stdout.write(`\n${bandwidthTable(rows)}\n`);
+    } catch (error) {
+      if (error instanceof DeviceLostError) throw error;
+      const lost = lostError(gpu.ctx);
+      if (lost !== undefined) throw lost;
+      process.stderr.write(
+        `launchbench: bandwidth reference not measured: ${errorMessage(error)}\n`,
+      );
+    }
   }
   if (alone) {
     await reportAfterBench(writer.dir, args);

@@ -23,8 +23,8 @@ export const PEAKS: readonly PeakEntry[] = [
   { pattern: /\ba100-sxm4-40gb\b/, GBps: 1555, name: 'NVIDIA A100 SXM4 40 GB' },
   { pattern: /\bl40s\b/, GBps: 864, name: 'NVIDIA L40S' },
   { pattern: /\bl4\b/, GBps: 300, name: 'NVIDIA L4' },
-  { pattern: /\brtx-4090\b/, GBps: 1008, name: 'NVIDIA GeForce RTX 4090' },
-  { pattern: /\brtx-3090\b/, GBps: 936, name: 'NVIDIA GeForce RTX 3090' },
+  { pattern: /\brtx-4090\b(?!-laptop)/, GBps: 1008, name: 'NVIDIA GeForce RTX 4090' },
+  { pattern: /\brtx-3090\b(?!-ti)(?!-laptop)/, GBps: 936, name: 'NVIDIA GeForce RTX 3090' },
 ];
 
 const normalise = (text: string): string => text.toLowerCase().replace(/[^a-z0-9]+/g, '-');

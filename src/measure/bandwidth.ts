@@ -220,43 +220,51 @@ async function subjects(
   const { device } = ctx;
   const bytes = bandwidthBytes(ctx, options.bytes);
   const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-  const src = device.createBuffer({ size: bytes, usage: storage });
-  const dst = device.createBuffer({ size: bytes, usage: storage });
-  const source = randomWords(bytes / 4, seededRandom(options.seed ?? 1));
-  device.queue.writeBuffer(src, 0, source);
-  const prepared = await mapWorkload.prepare(
-    device,
-    {
-      elements: bytes / 4,
-      kernels: options.repeats,
-      intensity: 0,
-      workgroupSize: options.workgroupSize,
-      persistentWorkgroups: 1,
-    },
-    ctx.limits,
-  );
-  const { dispatches } = await prepared.program('steps');
-  const rig = await streamRig(device, src, dst, bytes);
-  const recorder =
-    timestamps === undefined ? undefined : new TimestampRecorder(device, 1, timestamps);
-  const x: Subjects = {
-    device,
-    bytes,
-    repeats: options.repeats,
-    src,
-    dst,
-    dispatches,
-    rig,
-    recorder,
-  };
+  // Everything made so far is given back if a later step throws.
+  const undo: (() => void)[] = [];
   const release = (): void => {
-    recorder?.destroy();
-    destroyRig(rig);
-    prepared.destroy();
-    src.destroy();
-    dst.destroy();
+    for (const f of undo.reverse()) f();
   };
-  return { x, source, release };
+  try {
+    const src = device.createBuffer({ size: bytes, usage: storage });
+    undo.push(() => src.destroy());
+    const dst = device.createBuffer({ size: bytes, usage: storage });
+    undo.push(() => dst.destroy());
+    const source = randomWords(bytes / 4, seededRandom(options.seed ?? 1));
+    device.queue.writeBuffer(src, 0, source);
+    const prepared = await mapWorkload.prepare(
+      device,
+      {
+        elements: bytes / 4,
+        kernels: options.repeats,
+        intensity: 0,
+        workgroupSize: options.workgroupSize,
+        persistentWorkgroups: 1,
+      },
+      ctx.limits,
+    );
+    undo.push(() => prepared.destroy());
+    const { dispatches } = await prepared.program('steps');
+    const rig = await streamRig(device, src, dst, bytes);
+    undo.push(() => destroyRig(rig));
+    const recorder =
+      timestamps === undefined ? undefined : new TimestampRecorder(device, 1, timestamps);
+    undo.push(() => recorder?.destroy());
+    const x: Subjects = {
+      device,
+      bytes,
+      repeats: options.repeats,
+      src,
+      dst,
+      dispatches,
+      rig,
+      recorder,
+    };
+    return { x, source, release };
+  } catch (error) {
+    release();
+    throw error;
+  }
 }
 
 /**

@@ -719,6 +719,8 @@ export interface BusyBasis {
   costNsPerTimedPass: number | undefined;
   /** The same measured right before each round, where it was: it takes precedence for that round's samples. */
   costNsByRound?: readonly (number | undefined)[];
+  /** Each round's median measured GPU busy, ns (roundBusyMedians): whether the round's cost holds. */
+  busyNsByRound?: readonly (number | undefined)[];
 }
 
 const SPAN_BASIS: BusyBasis = { timedPasses: 1, costNsPerTimedPass: undefined };
@@ -730,6 +732,15 @@ export function gpuBusyMethod(basis: BusyBasis): GpuBusyMethod {
     : 'per-pass, timestamp cost subtracted';
 }
 
+/** Each round's median measured GPU busy time of `samples`, ns, by round. */
+export function roundBusyMedians(samples: readonly Sample[]): (number | undefined)[] {
+  const byRound: number[][] = [];
+  for (const s of samples)
+    if (s.kind === 'gpu' && !s.gc && s.gpuBusyNs !== null)
+      (byRound[s.round] ??= []).push(s.gpuBusyNs);
+  return Array.from(byRound, (v) => (v === undefined ? undefined : distribution(v).median));
+}
+
 /**
  * A GPU sample's busy time as one span over the execution would have measured it. An execution
  * that times K passes on their own (one command buffer per kernel) carries K timed intervals where
@@ -737,11 +748,13 @@ export function gpuBusyMethod(basis: BusyBasis): GpuBusyMethod {
  * H200, more than a tiny kernel): so K − 1 of the measured cost come off. One timed interval
  * (K ≤ 1) or an unmeasured cost: the sample's busy time as it is.
  *
- * The floor: what is left holds all K kernels and one pass's cost, so it cannot be less than the
- * sample's average timed pass (one kernel and one cost). Where the subtraction leaves less, the
- * cost measured for the round is larger than what these passes took (a loaded CPU adapter: on
- * lavapipe `submit-wait` came out at 0), and the sample has no GPU busy figure (null) rather
- * than a figure of 0.
+ * The floor: what is left holds all K kernels and one pass's cost, so it cannot be less than an
+ * average timed pass (one kernel and one cost). Judged per round, on the round's median: where
+ * the round's average pass is shorter than the cost measured for it, that cost is larger than
+ * what these passes took (a loaded CPU adapter: on lavapipe `submit-wait` came out at 0), and
+ * none of the round's samples has a figure (null): a whole round left out does not bias the
+ * others, as dropping its low samples one by one would. Within a round that holds, a sample's
+ * figure is held at its own average pass.
  */
 export function spanEquivalentBusyNs(
   sample: Pick<Sample, 'gpuBusyNs' | 'round'>,
@@ -749,9 +762,11 @@ export function spanEquivalentBusyNs(
 ): number | null {
   const busyNs = sample.gpuBusyNs;
   const costNs = basis.costNsByRound?.[sample.round] ?? basis.costNsPerTimedPass;
-  if (busyNs === null || basis.timedPasses <= 1 || costNs === undefined) return busyNs;
-  const spanNs = busyNs - (basis.timedPasses - 1) * costNs;
-  return spanNs < busyNs / basis.timedPasses ? null : spanNs;
+  const passes = basis.timedPasses;
+  if (busyNs === null || passes <= 1 || costNs === undefined) return busyNs;
+  const roundNs = basis.busyNsByRound?.[sample.round] ?? busyNs;
+  if (roundNs / passes < costNs) return null;
+  return Math.max(busyNs / passes, busyNs - (passes - 1) * costNs);
 }
 
 /**
@@ -771,6 +786,7 @@ export function summariseCase(
     timedPasses: evidence.timedPasses,
     costNsPerTimedPass: evidence.costNsPerTimedPass,
     costNsByRound: evidence.costNsByRound.map((c) => c ?? undefined),
+    busyNsByRound: roundBusyMedians(samples),
   };
   summarise(r, samples, basis);
   const states = evidence.statesNsByRound.map((s) => s ?? undefined);
@@ -802,8 +818,10 @@ export function summariseCase(
   // GPU samples taken, whether or not each has a figure on a span's footing (spanEquivalentBusyNs):
   // the floor is about sampling; a round whose timestamp cost does not hold leaves GPU busy
   // without that round, not the case without its wall figures.
-  const gpuTaken = samples.filter((s) => s.kind === 'gpu' && !s.gc && s.gpuBusyNs !== null).length;
-  const n = { wall: r.wallNs?.n ?? 0, gpu: gpuTaken };
+  r.gpuSamplesTaken = samples.filter(
+    (s) => s.kind === 'gpu' && !s.gc && s.gpuBusyNs !== null,
+  ).length;
+  const n = { wall: r.wallNs?.n ?? 0, gpu: r.gpuSamplesTaken };
   r.enoughSamples = n.wall >= evidence.minSamples && (!wantGpu || n.gpu >= evidence.minSamples);
   const quiet = (d: Distribution | null, rs: RoundSummary | null): boolean => {
     if (d === null) return false;

@@ -131,11 +131,14 @@ async function readVec4s(
   const encoder = device.createCommandEncoder();
   positions.forEach((v, i) => encoder.copyBufferToBuffer(buffer, v * 16, staging, i * 16, 16));
   device.queue.submit([encoder.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
-  const words = new Uint32Array(staging.getMappedRange().slice(0));
-  staging.unmap();
-  staging.destroy();
-  return words;
+  try {
+    await staging.mapAsync(GPUMapMode.READ);
+    const words = new Uint32Array(staging.getMappedRange().slice(0));
+    staging.unmap();
+    return words;
+  } finally {
+    staging.destroy();
+  }
 }
 
 /**
@@ -197,13 +200,17 @@ async function verifyRead(rig: StreamRig, source: Uint32Array): Promise<void> {
   pass.dispatchWorkgroups(VERIFY_GRID);
   pass.end();
   device.queue.submit([encoder.finish()]);
-  const got = await readVec4s(
-    device,
-    sink,
-    Array.from({ length: invocations / 4 }, (_, i) => i),
-  );
-  sink.destroy();
-  params.destroy();
+  let got: Uint32Array;
+  try {
+    got = await readVec4s(
+      device,
+      sink,
+      Array.from({ length: invocations / 4 }, (_, i) => i),
+    );
+  } finally {
+    sink.destroy();
+    params.destroy();
+  }
   for (let i = 0; i < invocations; i++) {
     let x = 0;
     for (let v = i; v < count; v += invocations)

@@ -89,7 +89,7 @@ function caseColumns(r: CaseResult): Record<string, Cell> {
 /** How it was sampled: the samples and rounds kept, dropped, and whether they were enough. */
 const samplingColumns = (r: CaseResult): Record<string, Cell> => ({
   wallSamples: r.wallNs?.n ?? 0,
-  gpuSamples: r.gpuBusyNs?.n ?? 0,
+  gpuSamples: r.gpuSamplesTaken ?? r.gpuBusyNs?.n ?? 0,
   enoughSamples: r.status === 'ok' ? r.enoughSamples : null,
   gcSamples: r.gcSamples,
   droppedGpuSamples: r.droppedGpuSamples,

@@ -780,7 +780,9 @@ export function ranInterleaved(a: RunContextFile, b: RunContextFile): boolean {
  */
 export function roundsSeeProcesses(a: RunContextFile, b: RunContextFile): boolean {
   const oneRoundEach = (c: RunContextFile): boolean =>
-    (c.processes ?? []).every((p) => p.rounds?.[0] === p.rounds?.[1]);
+    (c.processes ?? []).every(
+      (p) => Array.isArray(p.rounds) && p.rounds.length === 2 && p.rounds[0] === p.rounds[1],
+    );
   return ranInterleaved(a, b) && oneRoundEach(a) && oneRoundEach(b);
 }
 

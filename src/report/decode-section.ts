@@ -303,10 +303,11 @@ function groupTable(
 function whereTheStepGoes(
   rows: readonly SummaryRow[],
   reference: ReturnType<typeof bandwidthReference>,
+  costUsPerTimedPass: number | undefined,
 ): string[] {
-  const measured = rows.filter(
-    (r) => r.status === 'ok' && r.wallUsTotal !== null && r.gpuBusyUsTotal !== null,
-  );
+  const ok = rows.filter((r) => isOk(r) && r.wallUsTotal !== null);
+  const measured = ok.filter((r) => r.gpuBusyUsTotal !== null);
+  const without = ok.filter((r) => r.gpuBusyUsTotal === null);
   const bytes = measured[0]?.weightBytes ?? null;
   if (reference === undefined || bytes === null || measured.length === 0) return [];
   const floorUs = bytes / reference.GBps / 1e3;
@@ -328,7 +329,14 @@ function whereTheStepGoes(
         const busy = r.gpuBusyUsTotal ?? 0;
         const off = wall - busy;
         const gaps = r.gpuIdleUsPerKernel === null ? null : r.gpuIdleUsPerKernel * r.kernels;
-        const timedOff = wall + (r.timestampOverheadUsPerKernel ?? 0) * r.kernels - busy;
+        // The timestamped samples' own busy time: with every pass's timestamp cost, where the
+        // figure has K − 1 of them taken off (gpuBusyMethod).
+        const subtracted =
+          r.gpuBusyMethod === 'per-pass, timestamp cost subtracted'
+            ? ((r.dispatches ?? 1) - 1) * (costUsPerTimedPass ?? 0)
+            : 0;
+        const timedOff =
+          wall + (r.timestampOverheadUsPerKernel ?? 0) * r.kernels - (busy + subtracted);
         const share =
           gaps === null || !(timedOff > 0) ? null : Math.min(1, Math.max(0, gaps / timedOff));
         return [
@@ -341,6 +349,12 @@ function whereTheStepGoes(
         ];
       }),
     ),
+    ...(without.length === 0
+      ? []
+      : [
+          '',
+          `No GPU busy figure, so not split: ${listing(without.map((r) => code(r.strategy)))}.`,
+        ]),
   ];
 }
 
@@ -361,7 +375,7 @@ export function decodeSection(run: RunData): string[] {
       `### ${group.label}${first === undefined ? '' : ` · ${fmtCount(first.kernels)} layers · context ${fmtCount(first.elements)}${first.weightBytes === null ? '' : ` · ${fmtBytes(first.weightBytes)} of weights`}`}`,
       '',
       ...groupTable(group.rows, reference),
-      ...whereTheStepGoes(group.rows, reference),
+      ...whereTheStepGoes(group.rows, reference, run.context.timestampCost?.usPerTimedPass),
       '',
     );
   }

@@ -84,6 +84,8 @@ export type SummaryRow = {
    * Runs made before the column existed: `step` for the decode workload, else `kernel`.
    */
   unit: 'kernel' | 'step';
+  /** How GPU busy was measured (`span`, `per-pass`, `per-pass, timestamp cost subtracted`); '' in older runs. */
+  gpuBusyMethod: string;
   elements: number;
   kernels: number;
   intensity: number;
@@ -392,6 +394,7 @@ export function readSummary(path: string): SummaryRow[] {
         c.text('unit') === 'step' || (c.text('unit') === '' && /^decode:/.test(c.text('workload')))
           ? 'step'
           : 'kernel',
+      gpuBusyMethod: c.text('gpuBusyMethod'),
       elements: c.requiredNumber('elements'),
       kernels: c.requiredNumber('kernels'),
       intensity: c.requiredNumber('intensity'),
@@ -555,24 +558,23 @@ export interface TurnWall {
 /**
  * A run's wall samples with their rounds and turns (samples.csv, or samples.csv.gz where a
  * published run keeps it compressed), garbage-collected ones left out; undefined where the run
- * has neither file or recorded no turns (runs made before turns were).
+ * has neither file, a file that cannot be read, no wall samples, or no turns (runs made before
+ * turns were).
  */
 export function readTurnWalls(dir: string): TurnWall[] | undefined {
   const plain = join(dir, 'samples.csv');
-  let text: string;
-  try {
-    if (existsSync(plain)) text = readFileSync(plain, 'utf8');
-    else if (existsSync(`${plain}.gz`))
-      text = gunzipSync(readFileSync(`${plain}.gz`)).toString('utf8');
-    else return undefined;
-  } catch (error) {
-    throw new UsageError(`${plain}: cannot read (${errorMessage(error)})`);
-  }
   let records: CsvRecord[];
   try {
+    const text = existsSync(plain)
+      ? readFileSync(plain, 'utf8')
+      : existsSync(`${plain}.gz`)
+        ? gunzipSync(readFileSync(`${plain}.gz`)).toString('utf8')
+        : undefined;
+    if (text === undefined) return undefined;
     records = parse(text, { columns: true, skip_empty_lines: true, relax_column_count: true });
-  } catch (error) {
-    throw new UsageError(`${plain}: not valid CSV (${errorMessage(error).split('\n')[0]})`);
+  } catch {
+    // A damaged file: compare works from the round medians, as for a run without samples.
+    return undefined;
   }
   const out: TurnWall[] = [];
   for (const r of records) {
@@ -584,7 +586,7 @@ export function readTurnWalls(dir: string): TurnWall[] | undefined {
     if (!Number.isInteger(round) || !(wallNs > 0)) continue;
     out.push({ caseId: r['caseId'] ?? '', round, turn, wallNs });
   }
-  return out;
+  return out.length === 0 ? undefined : out;
 }
 
 function readContext(path: string): RunContextFile {

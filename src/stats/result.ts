@@ -124,6 +124,11 @@ export interface CaseResult {
   wallNs: Distribution | null;
   wallWithTimestampsNs: Distribution | null;
   gpuBusyNs: Distribution | null;
+  /**
+   * GPU samples taken (valid timestamps, no collection overlapping): what the sample floor counts;
+   * `gpuBusyNs.n` can be fewer, where a round's timestamp cost did not hold (spanEquivalentBusyNs).
+   */
+  gpuSamplesTaken?: number;
   gpuIdleNs: Distribution | null;
   gpuSpanNs: Distribution | null;
   encodeNs: Distribution | null;
