@@ -17,24 +17,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { quantileSorted, roundSummary } from '../src/stats/stats.ts';
 import { compareRuns, summarizeComparison, type Verdict } from '../src/report/compare.ts';
 import { readRun } from '../src/report/read-run.ts';
-import { seededRandom } from '../src/workloads/random.ts';
+import { normal, prng } from './support/random.ts';
 
 const ROUNDS = 5;
 const SAMPLES_PER_ROUND = 20;
 const BLOCK_SD = 0.03;
 const WITHIN_SD = 0.05;
 const CASES = 2000;
-
-/** A seeded uniform source on [0, 1) (mulberry32, as the workloads' inputs use). */
-function prng(seed: number): () => number {
-  const next = seededRandom(seed);
-  return () => next() / 2 ** 32;
-}
-
-/** Standard normal variates (Box–Muller) from a uniform source. */
-function normal(uniform: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-}
 
 const root = mkdtempSync(join(tmpdir(), 'launchbench-calibration-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -21,7 +21,7 @@ import { roundSummary, type RoundSummary } from '../src/stats/stats.ts';
 import { visitStateVariance, withStateFit } from '../src/stats/state.ts';
 import { compareRuns, type CompareRow } from '../src/report/compare.ts';
 import { readRun } from '../src/report/read-run.ts';
-import { seededRandom } from '../src/workloads/random.ts';
+import { normal, prng } from './support/random.ts';
 
 const GROUPS = 28;
 const STRATEGIES = 9;
@@ -33,15 +33,6 @@ const VISIT_JITTER = 0.05;
 const PROBE_NOISE = 0.03;
 const ROUND_NOISE = 0.04;
 const GPU_NOISE = 0.01;
-
-function prng(seed: number): () => number {
-  const next = seededRandom(seed);
-  return () => next() / 2 ** 32;
-}
-const normal =
-  (u: () => number): (() => number) =>
-  () =>
-    Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
 
 /** The cases: a base time and a sensitivity to the state, fixed across runs. */
 interface Case {
