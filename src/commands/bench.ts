@@ -9,6 +9,7 @@ import { PROFILES, type Profile } from '../profiles.ts';
 import { SCENARIOS, scenarioProfile, scenarioStrategies } from '../scenarios.ts';
 import { BANDWIDTH_DEFAULTS, measureBandwidth } from '../measure/bandwidth.ts';
 import { peakBandwidth } from '../gpu/peak-bandwidth.ts';
+import type { CompletionWay } from '../strategies/completion.ts';
 import { isDawn } from '../gpu/runtime.ts';
 import {
   closeWhenIdle,
@@ -362,6 +363,7 @@ async function fitPlan(
   ctx: GpuContext,
   plan: RunPlan,
   budgetMs: number,
+  completion: CompletionWay,
 ): Promise<(Calibration & { caseBudgetMs: number }) | null> {
   // A CPU adapter runs a dispatch's workgroups on a few threads, one after another: a program
   // that needs them all running at once can only give up there (it does, cleanly: the
@@ -375,7 +377,10 @@ async function fitPlan(
     plan.skip = coResidency;
     return null;
   }
-  const calibration = await calibrate(ctx, plan.sampling.stallTimeoutMs);
+  const calibration = await calibrate(ctx, {
+    stallTimeoutMs: plan.sampling.stallTimeoutMs,
+    completion,
+  });
   // A case's cost over the whole run (in a process of a run of several, the run's, not its share).
   const run = processPart()?.run;
   const whole = run === undefined ? plan.sampling : { ...plan.sampling, ...run };
@@ -591,7 +596,7 @@ async function setUpGpu(
   status.say('calibrating');
   const caseBudgetMs =
     caseBudget(args) ?? CASE_BUDGET_MS[ctx.adapterInfo.isFallbackAdapter ? 'cpu' : 'gpu'];
-  const calibration = await fitPlan(ctx, plan, caseBudgetMs);
+  const calibration = await fitPlan(ctx, plan, caseBudgetMs, completionWay(args));
   checkSomethingLeft(ctx, plan);
   status.clear();
   return { ctx, retired: [], selfTest, warmupOptions, warmup, timestampCost, hold, calibration };

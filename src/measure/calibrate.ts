@@ -23,7 +23,7 @@ import { timedExecution } from './run-case.ts';
 import { runFloor } from './schedule.ts';
 import { quantileSorted } from '../stats/stats.ts';
 import type { SamplingOptions } from './run-case.ts';
-import { submittedWorkDone } from '../strategies/completion.ts';
+import { makeCompletion, type CompletionWay } from '../strategies/completion.ts';
 
 export interface Calibration {
   /** One tiny kernel submitted and awaited, µs. */
@@ -57,14 +57,11 @@ async function wallUs(
   ctx: GpuContext,
   strategy: Strategy,
   p: CaseParams,
-  stallTimeoutMs: number,
+  { stallTimeoutMs, completion }: CalibrationSettings,
 ): Promise<number> {
   const prepared = await mapWorkload.prepare(ctx.device, p, ctx.limits);
-  const execution = strategy.prepare(
-    ctx.device,
-    await prepared.program(strategy.program),
-    submittedWorkDone(ctx.device),
-  );
+  const wait = makeCompletion(ctx.device, completion);
+  const execution = strategy.prepare(ctx.device, await prepared.program(strategy.program), wait);
   try {
     const walls: number[] = [];
     for (let i = 0; i < REPEATS + 2; i++) {
@@ -77,17 +74,27 @@ async function wallUs(
     );
   } finally {
     execution.destroy?.();
+    wait.destroy();
     prepared.destroy();
   }
 }
 
-export async function calibrate(ctx: GpuContext, stallTimeoutMs: number): Promise<Calibration> {
+/** The watchdog, and the way the run's strategies wait (their round trips are calibrated with it). */
+export interface CalibrationSettings {
+  stallTimeoutMs: number;
+  completion: CompletionWay;
+}
+
+export async function calibrate(
+  ctx: GpuContext,
+  settings: CalibrationSettings,
+): Promise<Calibration> {
   const t0 = performance.now();
   const positive = (x: number): number => Math.max(x, 1e-6);
-  const roundTripUs = await wallUs(ctx, submitWait, params(64, 1), stallTimeoutMs);
+  const roundTripUs = await wallUs(ctx, submitWait, params(64, 1), settings);
   const perKernel = async (strategy: Strategy, kernels: number): Promise<number> =>
     positive(
-      ((await wallUs(ctx, strategy, params(64, kernels), stallTimeoutMs)) - roundTripUs) / kernels,
+      ((await wallUs(ctx, strategy, params(64, kernels), settings)) - roundTripUs) / kernels,
     );
   const submitWaitUs = await perKernel(submitWait, 20);
   const dispatchUs = await perKernel(dispatchEach, 200);
@@ -97,7 +104,7 @@ export async function calibrate(ctx: GpuContext, stallTimeoutMs: number): Promis
   // Through memory kernel by kernel, as the one-by-one strategies run them (a fused kernel keeps
   // the element in registers across its K steps and costs less: its estimate errs high).
   const at = async (intensity: number): Promise<number> =>
-    (await wallUs(ctx, dispatchEach, params(elements, 4, intensity), stallTimeoutMs)) -
+    (await wallUs(ctx, dispatchEach, params(elements, 4, intensity), settings)) -
     roundTripUs -
     4 * dispatchUs;
   const plain = positive(await at(0));
