@@ -17,13 +17,10 @@
  *     ratio of their figures: what the speed-up columns state from this version on.
  * Only cases ok in both runs count. Usage: npx tsx scripts/repro-check.ts RUN_A RUN_B [--json]
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
-import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { pairedRatio, type PairSample } from '../src/stats/paired.ts';
 import { quantileSorted } from '../src/stats/stats.ts';
-import { caseKey, readRun, type SummaryRow } from '../src/report/read-run.ts';
+import { caseKey, readRun, samplesText, type SummaryRow } from '../src/report/read-run.ts';
 import { groupKey } from '../src/report/select.ts';
 
 const [dirA, dirB] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -107,10 +104,8 @@ function tally(metric: Metric, lo: 'wallUsPerKernelLo95' | 'gpuBusyUsPerKernelLo
 
 /** A run's samples.csv, or samples.csv.gz where a published run keeps it compressed. */
 const samplesOf = (dir: string): Record<string, string>[] => {
-  const plain = join(dir, 'samples.csv');
-  const text = existsSync(plain)
-    ? readFileSync(plain, 'utf8')
-    : gunzipSync(readFileSync(`${plain}.gz`)).toString('utf8');
+  const text = samplesText(dir);
+  if (text === undefined) throw new Error(`${dir}: no samples.csv or samples.csv.gz`);
   return parse(text, { columns: true });
 };
 const samplesA = samplesOf(dirA);

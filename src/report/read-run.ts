@@ -546,6 +546,17 @@ function readRounds(path: string): RoundCsvRow[] {
   );
 }
 
+/**
+ * A run's samples.csv as text, or samples.csv.gz's where a published run keeps it compressed;
+ * undefined where it has neither.
+ */
+export function samplesText(dir: string): string | undefined {
+  const plain = join(dir, 'samples.csv');
+  if (existsSync(plain)) return readFileSync(plain, 'utf8');
+  if (existsSync(`${plain}.gz`)) return gunzipSync(readFileSync(`${plain}.gz`)).toString('utf8');
+  return undefined;
+}
+
 /** One valid wall sample of samples.csv: what compare pairs turn by turn. */
 export interface TurnWall {
   /** samples.csv's case id (benchmarkName of its summary row). */
@@ -562,14 +573,9 @@ export interface TurnWall {
  * turns were).
  */
 export function readTurnWalls(dir: string): TurnWall[] | undefined {
-  const plain = join(dir, 'samples.csv');
   let records: CsvRecord[];
   try {
-    const text = existsSync(plain)
-      ? readFileSync(plain, 'utf8')
-      : existsSync(`${plain}.gz`)
-        ? gunzipSync(readFileSync(`${plain}.gz`)).toString('utf8')
-        : undefined;
+    const text = samplesText(dir);
     if (text === undefined) return undefined;
     records = parse(text, { columns: true, skip_empty_lines: true, relax_column_count: true });
   } catch {
