@@ -5,7 +5,8 @@
  * benchmark: the passes add their own boundaries, so the sum is a little above the programs' GPU
  * busy time in summary.csv. The megakernel is timed whole, alone, for comparison.
  *   npx tsx scripts/decode-ops.ts [preset] [repeats] [persistentWorkgroups…]
- * Prints a table; with $OUT set, also writes $OUT/decode-ops-<preset>.json.
+ * Prints a table; with $OUT set, also writes $OUT/decode-ops-<preset>.json. Dawn toggles, as
+ * `--dawn-toggles` takes them, from $LAUNCHBENCH_DAWN_TOGGLES (e.g. `disable_robustness`).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +18,8 @@ import type { CaseParams, Dispatch } from '../src/workloads/types.ts';
 
 const [preset = 'tiny', repeatsText = '20', ...workgroupsText] = process.argv.slice(2);
 const repeats = Number(repeatsText);
-const ctx = await openGpu();
+const togglesText = process.env['LAUNCHBENCH_DAWN_TOGGLES'] ?? '';
+const ctx = await openGpu(togglesText === '' ? {} : { dawnToggles: togglesText.split(',') });
 const { device } = ctx;
 const base = decodeWorkload.presets?.axes(preset);
 const params = (persistentWorkgroups: number): CaseParams => ({

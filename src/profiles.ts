@@ -44,7 +44,7 @@ interface Slice {
 
 const STALL_TIMEOUT_MS = 60_000;
 /**
- * `decode` runs 256-invocation workgroups (4 GEMV rows of 64 lanes) in every profile that does
+ * `decode` runs 256-invocation workgroups (every lane on the 4 rows of a GEMV unit) in every profile that does
  * not name its own workgroup sizes on the command line (`--workgroup-size` applies to all).
  */
 const DECODE_SLICE = { workgroupSize: [256] };

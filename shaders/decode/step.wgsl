@@ -109,9 +109,6 @@ const EPI_SILU_PAIR: u32 = 2u;
 @group(0) @binding(10) var<uniform> token: Token;
 
 override WORKGROUP_SIZE: u32 = 256u;
-// GEMV rows per unit (even: RoPE pairs and gate/up pairs stay in one unit); lanes per row
-override ROWS: u32 = 8u;
-override LANES: u32 = WORKGROUP_SIZE / ROWS;
 override HIDDEN: u32 = 64u;
 override HEADS: u32 = 4u;
 override KV_HEADS: u32 = 2u;
@@ -130,6 +127,7 @@ const SCORE_LANES: u32 = 8u;
 const WSUM_DIMS: u32 = 8u;
 
 var<workgroup> red: array<f32, WORKGROUP_SIZE>;
+var<workgroup> red4: array<vec4<f32>, WORKGROUP_SIZE>;
 var<workgroup> scores_chunk: array<f32, WORKGROUP_SIZE / SCORE_LANES>;
 var<workgroup> abort: u32;
 
@@ -219,22 +217,35 @@ fn rms_inv(src: u32, n: u32, lid: u32) -> f32 {
 }
 
 // ---- GEMV: dst[r] = W[r] · x (+ res[r]), x = src or RMSNorm(src) · norm -------------------------
-// A unit is ROWS rows; LANES lanes per row read consecutive vec4s of it (coalesced), four
-// independent loads in flight per lane, then a tree over the lanes. EPI_SILU_PAIR: the unit's
-// first ROWS/2 rows are gate rows j, the others the up rows rows + j (W holds gate then up), and
-// it writes silu(gate) · up. EPI_ROPE_APPEND: the rows are q (HIDDEN), k and v (kv_width() each)
-// of Wq, Wk, Wv stored one after another; q is rotated into dst, k rotated and v appended to the
-// caches at the token's position.
+// A unit is ROWS = 4 rows and every lane works on all four: lane l takes the weight words
+// l, l + WORKGROUP_SIZE, … of each row (coalesced), so that one load of x, normalised once,
+// serves four rows' weight loads; two such steps per iteration keep eight weight loads in flight
+// per lane. A word is one vec4 of a slab: four f32 weights, or eight f16 ones (F16_WEIGHTS). The
+// four partial sums ride in one vec4 (component = row) down a tree over the workgroup.
+// EPI_SILU_PAIR: rows 0 and 1 of a unit are gate rows j, j + 1, rows 2 and 3 the up rows
+// rows + j, rows + j + 1 (W holds gate then up), and it writes silu(gate) · up. EPI_ROPE_APPEND:
+// the rows are q (HIDDEN), k and v (kv_width() each) of Wq, Wk, Wv stored one after another; q is
+// rotated into dst, k rotated and v appended to the caches at the token's position.
+
+const ROWS: u32 = 4u;
 
 fn gemv_row(op: Op, unit: u32, slot: u32) -> u32 {
   if (op.epi == EPI_SILU_PAIR) {
-    let half = ROWS / 2u;
-    let j = unit * half + slot % half;
-    return select(j, op.rows + j, slot >= half);
+    let j = unit * 2u + slot % 2u;
+    return select(j, op.rows + j, slot >= 2u);
   }
   return unit * ROWS + slot;
 }
 
+// Whether output row `slot` of the unit exists (an up row exists where its gate row does).
+fn gemv_valid(op: Op, unit: u32, slot: u32) -> bool {
+  if (op.epi == EPI_SILU_PAIR) {
+    return unit * 2u + slot % 2u < op.rows;
+  }
+  return unit * ROWS + slot < op.rows;
+}
+
+// x[4c .. 4c + 3], normalised by `inv` and the norm's weights where the op folds a norm in
 fn x4(op: Op, c: u32, inv: f32) -> vec4<f32> {
   let at = op.src + 4u * c;
   var x = vec4<f32>(act[at], act[at + 1u], act[at + 2u], act[at + 3u]);
@@ -244,60 +255,74 @@ fn x4(op: Op, c: u32, inv: f32) -> vec4<f32> {
   return x;
 }
 
-fn gemv_unit(op: Op, unit: u32, lid: u32) {
-  var inv = 1.0;
-  if (op.norm != NONE) {
-    inv = rms_inv(op.src, op.cols, lid);
+// The weight word `i` of a slab dotted with its inputs: xa (f32: four weights), or xa then xb
+// (f16: eight, unpacked with unpack2x16float, which needs no shader-f16 feature).
+fn wdot(slab: u32, i: u32, xa: vec4<f32>, xb: vec4<f32>) -> f32 {
+  let q = wraw(slab, i);
+  if (F16_WEIGHTS) {
+    let h = bitcast<vec4<u32>>(q);
+    return dot(vec4<f32>(unpack2x16float(h.x), unpack2x16float(h.y)), xa) +
+      dot(vec4<f32>(unpack2x16float(h.z), unpack2x16float(h.w)), xb);
   }
-  let slot = lid / LANES;
-  let lane = lid % LANES;
-  let half = ROWS / 2u;
-  let row = gemv_row(op, unit, slot);
-  // A pair's up row lies past op.rows (the output count): its gate row says whether it exists.
-  let valid = select(row < op.rows, unit * half + slot % half < op.rows, op.epi == EPI_SILU_PAIR);
-  let cols4 = op.cols / 4u;
+  return dot(q, xa);
+}
+
+// The four rows' sums over word `k` of each row (bases b): x loaded once for the four.
+fn gemv_step(op: Op, b: vec4<u32>, k: u32, inv: f32) -> vec4<f32> {
+  let per = select(1u, 2u, F16_WEIGHTS);
+  let xa = x4(op, per * k, inv);
+  var xb = vec4<f32>();
+  if (F16_WEIGHTS) {
+    xb = x4(op, per * k + 1u, inv);
+  }
+  return vec4<f32>(wdot(op.slab, b.x + k, xa, xb), wdot(op.slab, b.y + k, xa, xb),
+                   wdot(op.slab, b.z + k, xa, xb), wdot(op.slab, b.w + k, xa, xb));
+}
+
+// `inv`: 1 / RMS of the op's src where it folds a norm in (gemv_inv), computed once per op by
+// the caller, not once per unit.
+fn gemv_unit(op: Op, unit: u32, lid: u32, inv: f32) {
+  // Weight words per row; a missing row (the last unit of a row count that is not a multiple of
+  // four) reads the unit's first row again, and its sum is dropped.
+  let words = op.cols / select(4u, 8u, F16_WEIGHTS);
+  var b = vec4<u32>();
+  for (var r = 0u; r < ROWS; r++) {
+    let row = select(gemv_row(op, unit, 0u), gemv_row(op, unit, r), gemv_valid(op, unit, r));
+    b[r] = op.w / select(1u, 2u, F16_WEIGHTS) + row * words;
+  }
   var acc = vec4<f32>();
-  if (valid) {
-    let base = op.w + row * cols4;
-    // Four vec4 per lane per iteration, the last iteration's out-of-row ones predicated off, so
-    // that a short row (768 columns: three per lane) still has its loads in flight together.
-    for (var c = lane; c < cols4; c += 4u * LANES) {
-      acc.x += dot(wload(op.slab, base + c), x4(op, c, inv));
-      if (c + LANES < cols4) {
-        acc.y += dot(wload(op.slab, base + c + LANES), x4(op, c + LANES, inv));
-      }
-      if (c + 2u * LANES < cols4) {
-        acc.z += dot(wload(op.slab, base + c + 2u * LANES), x4(op, c + 2u * LANES, inv));
-      }
-      if (c + 3u * LANES < cols4) {
-        acc.w += dot(wload(op.slab, base + c + 3u * LANES), x4(op, c + 3u * LANES, inv));
-      }
+  for (var k = lid; k < words; k += 2u * WORKGROUP_SIZE) {
+    acc += gemv_step(op, b, k, inv);
+    if (k + WORKGROUP_SIZE < words) {
+      acc += gemv_step(op, b, k + WORKGROUP_SIZE, inv);
     }
   }
-  red[lid] = (acc.x + acc.y) + (acc.z + acc.w);
+  red4[lid] = acc;
   workgroupBarrier();
-  for (var s = LANES / 2u; s > 0u; s >>= 1u) {
-    if (lane < s) {
-      red[lid] += red[lid + s];
+  for (var s = WORKGROUP_SIZE / 2u; s > 0u; s >>= 1u) {
+    if (lid < s) {
+      red4[lid] += red4[lid + s];
     }
     workgroupBarrier();
   }
+  let sums = red4[0];
   switch op.epi {
     case EPI_SILU_PAIR: {
-      let j = unit * half + lid;
-      if (lid < half && j < op.rows) {
-        let g = red[lid * LANES];
-        let u = red[(lid + half) * LANES];
+      // lid < 2: the pair (gate row j, up row) of slot lid
+      let j = unit * 2u + lid;
+      if (lid < 2u && j < op.rows) {
+        let g = sums[lid];
+        let u = sums[lid + 2u];
         act[op.dst + j] = g / (1.0 + exp(-g)) * u;
       }
     }
     case EPI_ROPE_APPEND: {
-      // lid < ROWS/2 handles the pair (2·lid, 2·lid + 1) of the unit
+      // lid < 2 handles the pair (2·lid, 2·lid + 1) of the unit
       let r = unit * ROWS + 2u * lid;
       let kv = kv_width();
-      if (lid < half && r < op.rows) {
-        var a = red[2u * lid * LANES];
-        var b = red[(2u * lid + 1u) * LANES];
+      if (lid < 2u && r < op.rows) {
+        var a = sums[2u * lid];
+        var b = sums[2u * lid + 1u];
         let qk = r < HIDDEN + kv;
         if (qk) {
           let i = (r % HEAD_DIM) / 2u;
@@ -323,7 +348,7 @@ fn gemv_unit(op: Op, unit: u32, lid: u32) {
     default: {
       let r = unit * ROWS + lid;
       if (lid < ROWS && r < op.rows) {
-        var v = red[lid * LANES];
+        var v = sums[lid];
         if (op.res != NONE) {
           v += act[op.res + r];
         }
@@ -332,6 +357,15 @@ fn gemv_unit(op: Op, unit: u32, lid: u32) {
     }
   }
   workgroupBarrier();
+}
+
+// 1 / RMS of a GEMV's src where it folds a norm in, else 1. Every invocation of the workgroup
+// calls it (it reduces over the workgroup), in uniform control flow.
+fn gemv_inv(op: Op, lid: u32) -> f32 {
+  if (op.kind == K_GEMV && op.norm != NONE) {
+    return rms_inv(op.src, op.cols, lid);
+  }
+  return 1.0;
 }
 
 // ---- the unfused ops ----------------------------------------------------------------------------
@@ -539,10 +573,11 @@ fn combine_unit(op: Op, head: u32, lid: u32) {
   }
 }
 
-fn run_unit(kind: u32, op: Op, unit: u32, lid: u32) {
+// inv: gemv_inv(op, lid), for a GEMV
+fn run_unit(kind: u32, op: Op, unit: u32, lid: u32, inv: f32) {
   switch kind {
     case K_NORM: { norm_unit(op, lid); }
-    case K_GEMV: { gemv_unit(op, unit, lid); }
+    case K_GEMV: { gemv_unit(op, unit, lid, inv); }
     case K_ROPE: { rope_unit(op, unit, lid); }
     case K_APPEND: { append_unit(op, unit, lid); }
     case K_SCORES: { scores_unit(op, unit, lid); }
@@ -562,7 +597,7 @@ fn step_main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_ind
   if (unit >= op.units) {
     return;
   }
-  run_unit(KIND, op, unit, lid);
+  run_unit(KIND, op, unit, lid, gemv_inv(op, lid));
 }
 
 // ---- persistent_main: the whole step in one dispatch --------------------------------------------
@@ -585,8 +620,13 @@ fn persistent_main(@builtin(workgroup_id) wg: vec3<u32>,
   let count = dispatch.count;
   for (var o = 0u; o < count; o++) {
     let op = ops[dispatch.first + o];
+    // A GEMV that folds a norm in normalises once per workgroup, not once per unit.
+    var inv = 1.0;
+    if (wg.x < op.units) {
+      inv = gemv_inv(op, lid);
+    }
     for (var unit = wg.x; unit < op.units; unit += workgroups) {
-      run_unit(op.kind, op, unit, lid);
+      run_unit(op.kind, op, unit, lid, inv);
     }
     if (o + 1u == count) {
       break;

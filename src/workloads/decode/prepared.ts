@@ -7,7 +7,7 @@ import { alignUp } from '../grid.ts';
 import { ProgramCache, readGridFailure, readWords } from '../resources.ts';
 import type { Dispatch, PreparedCase, Program, ProgramKind } from '../types.ts';
 import { GRID_BYTES, persistentSlot, type StepBinding, type StepBuffers } from './buffers.ts';
-import { GEMV_ROWS, KIND, opGrid, type Op, type OpKind, type StepPlan } from './programs.ts';
+import { KIND, opGrid, type Op, type OpKind, type StepPlan } from './programs.ts';
 import { ropeTable } from './reference.ts';
 import { kvWidth, weightBytes } from './shapes.ts';
 
@@ -19,7 +19,6 @@ function stepConstants(plan: StepPlan): Record<string, number> {
   const { s } = plan;
   return {
     WORKGROUP_SIZE: plan.wg,
-    ROWS: GEMV_ROWS,
     HIDDEN: s.hidden,
     HEADS: s.heads,
     KV_HEADS: s.kvHeads,

@@ -36,7 +36,7 @@ export type OpKind = keyof typeof KIND;
 
 export const EPI = { store: 0, ropeAppend: 1, siluPair: 2 } as const;
 export const NONE = 0xffffffff;
-/** Rows of a GEMV unit (shaders/decode/step.wgsl ROWS). */
+/** Rows of a GEMV unit (shaders/decode/step.wgsl ROWS: every lane works on all of them). */
 export const GEMV_ROWS = 4;
 /** Lanes per score and dims per weighted-sum unit (step.wgsl SCORE_LANES, WSUM_DIMS). */
 export const SCORE_LANES = 8;
