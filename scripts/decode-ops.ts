@@ -4,7 +4,7 @@
  * op, summed by op name, with each GEMV's weight bytes over its time. Diagnostic, not a
  * benchmark: the passes add their own boundaries, so the sum is a little above the programs' GPU
  * busy time in summary.csv. The megakernel is timed whole, alone, for comparison.
- *   npx tsx scripts/decode-ops.ts [preset] [repeats] [persistentWorkgroups…]
+ *   npx tsx scripts/decode-ops.ts [preset] [repeats] [persistentWorkgroups…]   (0: probed)
  * Prints a table; with $OUT set, also writes $OUT/decode-ops-<preset>.json. Dawn toggles, as
  * `--dawn-toggles` takes them, from $LAUNCHBENCH_DAWN_TOGGLES (e.g. `disable_robustness`).
  */
@@ -136,8 +136,13 @@ for (const text of workgroupsText.length === 0 ? ['512'] : workgroupsText) {
   const program = await one.program('persistent');
   const [ns] = await timePerDispatch(program.dispatches);
   const status = await one.checkStatus?.();
-  megakernel.push({ workgroups: P, us: (ns ?? 0) / 1e3, status: status ?? 'ok' });
-  console.log(`megakernel, ${P} workgroups: ${((ns ?? 0) / 1e3).toFixed(1)} µs ${status ?? ''}`);
+  // 0: as many as the megakernel's probe finds co-resident
+  const workgroups = program.notes?.['persistentWorkgroups'] ?? P;
+  megakernel.push({ workgroups, us: (ns ?? 0) / 1e3, status: status ?? 'ok' });
+  const named = P === 0 ? `${workgroups} (probed)` : `${P}`;
+  console.log(
+    `megakernel, ${named} workgroups: ${((ns ?? 0) / 1e3).toFixed(1)} µs ${status ?? ''}`,
+  );
   one.destroy();
 }
 out['persistent'] = megakernel;

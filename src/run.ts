@@ -490,7 +490,10 @@ function groupStates(
     const params: CaseParams = {
       ...planned,
       persistentWorkgroups:
-        planned.persistentWorkgroups || defaultPersistentWorkgroups(ctx, planned.workgroupSize),
+        planned.persistentWorkgroups ||
+        (workload.sizesPersistentGrid === true && !ctx.adapterInfo.isFallbackAdapter
+          ? 0
+          : defaultPersistentWorkgroups(ctx, planned.workgroupSize)),
     };
     const runners: CaseRunner[] = [];
     const results = plan.strategies.map((strategy) => {

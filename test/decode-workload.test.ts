@@ -124,7 +124,7 @@ describe('decode workload', () => {
   ] as const)(
     '%s at workgroups of %i and a context of %i tokens: every strategy matches the reference',
     async ([preset, workgroupSize, context], t) => {
-      // Workgroups of 16 give a GEMV row 4 lanes, so every lane keeps all four loads in flight;
+      // Workgroups of 16 give each lane several words of every GEMV row (eight loads in flight);
       // 101 positions are several chunks of the fused attention; tiny-f16 stores its weights as
       // f16 pairs. The megakernel with two
       // workgroups passes its barriers by waiting (one is always the last to arrive); where two
@@ -142,6 +142,31 @@ describe('decode workload', () => {
       });
     },
   );
+
+  it('a megakernel left to size its own grid takes what its probe finds co-resident, verified', async (t) => {
+    // persistentWorkgroups 0: the probe tries counts from 1024 down to 1 (capped by the 64 units of
+    // tiny's largest op: 64, 32, …, 1), each through a grid barrier, and keeps the first that
+    // completes; a CPU adapter holds a few at once.
+    const ctx = gpu(t);
+    const params = tiny(0);
+    const persistent = strategyById('persistent');
+    if (persistent === undefined) throw new Error('persistent');
+    await withPrepared(ctx, params, async (prepared) => {
+      const { result } = await measureCase(caseInput(ctx, persistent, params, prepared));
+      // A CPU adapter's workgroups are threads: a count its probe saw complete may still miss a
+      // later barrier when the machine is busy, and the case must then say so.
+      const probed = [64, 32, 16, 8, 4, 2, 1];
+      if (result.status === 'failed') {
+        const count = /the (\d+) workgroups were not co-resident/.exec(result.reason ?? '')?.[1];
+        expect(probed, result.reason).toContain(Number(count));
+        return;
+      }
+      expect(result.status, result.reason).toBe('ok');
+      expect(result.verified).toBe(true);
+      expect(result.notes['persistentWorkgroupsFrom']).toBe('co-residency probe');
+      expect(probed).toContain(result.notes['persistentWorkgroups']);
+    });
+  });
 
   it('a program that skips one op in the middle is caught, not timed', async (t) => {
     const ctx = gpu(t);

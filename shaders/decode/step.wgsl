@@ -221,7 +221,9 @@ fn rms_inv(src: u32, n: u32, lid: u32) -> f32 {
 // l, l + WORKGROUP_SIZE, … of each row (coalesced), so that one load of x, normalised once,
 // serves four rows' weight loads; two such steps per iteration keep eight weight loads in flight
 // per lane. A word is one vec4 of a slab: four f32 weights, or eight f16 ones (F16_WEIGHTS). The
-// four partial sums ride in one vec4 (component = row) down a tree over the workgroup.
+// four partial sums ride in one vec4 (component = row) to workgroup_sum4, which the module's
+// first part defines: with subgroups where the device has them (sum-subgroups.wgsl), else a tree
+// in workgroup memory (sum-workgroup.wgsl).
 // EPI_SILU_PAIR: rows 0 and 1 of a unit are gate rows j, j + 1, rows 2 and 3 the up rows
 // rows + j, rows + j + 1 (W holds gate then up), and it writes silu(gate) · up. EPI_ROPE_APPEND:
 // the rows are q (HIDDEN), k and v (kv_width() each) of Wq, Wk, Wv stored one after another; q is
@@ -297,15 +299,7 @@ fn gemv_unit(op: Op, unit: u32, lid: u32, inv: f32) {
       acc += gemv_step(op, b, k + WORKGROUP_SIZE, inv);
     }
   }
-  red4[lid] = acc;
-  workgroupBarrier();
-  for (var s = WORKGROUP_SIZE / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) {
-      red4[lid] += red4[lid + s];
-    }
-    workgroupBarrier();
-  }
-  let sums = red4[0];
+  let sums = workgroup_sum4(acc, lid);
   switch op.epi {
     case EPI_SILU_PAIR: {
       // lid < 2: the pair (gate row j, up row) of slot lid

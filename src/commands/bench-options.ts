@@ -69,7 +69,8 @@ export const benchOptions = {
   'workgroup-size': { type: 'string', describe: 'threads per workgroup' },
   'persistent-workgroups': {
     type: 'string',
-    describe: 'workgroups of the persistent kernel (default derived from the adapter)',
+    describe:
+      'workgroups of the persistent kernel (default derived from the adapter; decode: as many as its probe finds co-resident)',
   },
   preset: {
     type: 'string',

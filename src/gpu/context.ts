@@ -247,8 +247,10 @@ export async function openGpu(options: GpuOptions = {}): Promise<GpuContext> {
     const value = (adapter.limits as unknown as Record<string, number | undefined>)[name];
     if (value !== undefined) requiredLimits[name] = value;
   }
+  // subgroups where the adapter has them: decode's GEMV sums with them (src/workloads/decode/).
+  const wanted: GPUFeatureName[] = ['timestamp-query', 'subgroups'];
   const device = await adapter.requestDevice({
-    requiredFeatures: hasTimestamps ? ['timestamp-query'] : [],
+    requiredFeatures: wanted.filter((feature) => adapter.features.has(feature)),
     requiredLimits,
   });
   const info = adapter.info;

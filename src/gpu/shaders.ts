@@ -19,9 +19,14 @@ const modules = new WeakMap<GPUDevice, Map<string, Promise<GPUShaderModule>>>();
 /**
  * Compiles a shader module (once per device: a module is immutable, and reusing it lets Dawn
  * reuse identical pipelines, which matters where a pipeline takes seconds to build, as the decode
- * megakernel on lavapipe) and fails with the compiler's messages if it has errors.
+ * megakernel on lavapipe) and fails with the compiler's messages if it has errors. Several names:
+ * one module of those files in that order (a part chosen per device, then the kernel).
  */
-export function compileShader(device: GPUDevice, name: string): Promise<GPUShaderModule> {
+export function compileShader(
+  device: GPUDevice,
+  names: string | readonly string[],
+): Promise<GPUShaderModule> {
+  const name = typeof names === 'string' ? names : names.join('+');
   let byName = modules.get(device);
   if (byName === undefined) {
     byName = new Map();
@@ -38,7 +43,12 @@ export function compileShader(device: GPUDevice, name: string): Promise<GPUShade
 }
 
 async function compileOnce(device: GPUDevice, name: string): Promise<GPUShaderModule> {
-  return compileSource(device, `${name}.wgsl`, shaderSource(name));
+  const parts = name.split('+');
+  return compileSource(
+    device,
+    parts.map((part) => `${part}.wgsl`).join('+'),
+    parts.map(shaderSource).join('\n'),
+  );
 }
 
 /**

@@ -131,6 +131,12 @@ export interface Workload {
    * barrier needs). A run leaves them out where the adapter cannot give it (a CPU adapter).
    */
   reliesOn?: Partial<Record<ProgramKind, 'co-residency'>>;
+  /**
+   * Optional: its persistent program finds its own workgroup count where the run gives none
+   * (`decode`: as many as are co-resident, by a probe with the megakernel itself); the run then
+   * passes `persistentWorkgroups` 0 instead of the adapter-wide default (not on a CPU adapter).
+   */
+  sizesPersistentGrid?: true;
   /** Why these parameters cannot run on these limits, or undefined when they can. */
   checkLimits(params: CaseParams, limits: DeviceLimits): string | undefined;
   /**

@@ -6,7 +6,14 @@
  */
 import { compileShader } from '../../gpu/shaders.ts';
 import { alignUp } from '../grid.ts';
-import { MAX_OPS, OP_WORDS, opTableWords, type DecodeLayout, type StepPlan } from './programs.ts';
+import {
+  MAX_OPS,
+  OP_WORDS,
+  opTableWords,
+  type DecodeLayout,
+  type Op,
+  type StepPlan,
+} from './programs.ts';
 import { bytesPerWeight, type DecodeShape } from './shapes.ts';
 
 /** `GridBarrier` in step.wgsl: three counters, then `completed` on its own 128-byte line. */
@@ -36,6 +43,11 @@ export interface StepBuffers extends TensorBuffers {
 
 /** The dispatch slot of the megakernel: after one per `steps` op and one per `fused` op. */
 export const persistentSlot = (plan: StepPlan): number => plan.steps.length + plan.fused.length;
+/**
+ * The co-residency probe's dispatch slot: two ops of no units after the fused ones, so that the
+ * megakernel does nothing but one grid barrier (DecodeCase.coResidentWorkgroups).
+ */
+export const probeSlot = (plan: StepPlan): number => persistentSlot(plan) + 1;
 
 /** A storage buffer of `floats` 4-byte words (at least 16 bytes, a multiple of 16). */
 function storageBuffer(device: GPUDevice, label: string, floats: number, extra = 0): GPUBuffer {
@@ -85,25 +97,30 @@ function createGridBarrier(device: GPUDevice): { grid: GPUBuffer; gridReadback: 
   return { grid, gridReadback };
 }
 
-/** The op table, written once: the `steps` ops first, then the `fused` ones. */
+/** The op table, written once: the `steps` ops first, then the `fused` ones, then the probe's. */
 function createOpTable(device: GPUDevice, plan: StepPlan): GPUBuffer {
   const table = device.createBuffer({
     label: 'decode.ops',
     size: MAX_OPS * OP_WORDS * 4,
     usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
   });
-  device.queue.writeBuffer(table, 0, opTableWords([...plan.steps, ...plan.fused], plan.perDim));
+  const probe: Op = { kind: 'add', name: 'probe', units: 0 };
+  device.queue.writeBuffer(
+    table,
+    0,
+    opTableWords([...plan.steps, ...plan.fused, probe, probe], plan.perDim),
+  );
   return table;
 }
 
 /**
  * The dispatch slots, written once: one per `steps` op and one per `fused` op (that op alone),
- * then the megakernel's (every `fused` op).
+ * then the megakernel's (every `fused` op) and the co-residency probe's (its two ops).
  */
 function createDispatchSlots(device: GPUDevice, plan: StepPlan): GPUBuffer {
   const { slotBytes } = plan;
   const megakernel = persistentSlot(plan);
-  const slots = megakernel + 1;
+  const slots = probeSlot(plan) + 1;
   const dispatch = device.createBuffer({
     label: 'decode.dispatch',
     size: slots * slotBytes,
@@ -114,6 +131,7 @@ function createDispatchSlots(device: GPUDevice, plan: StepPlan): GPUBuffer {
     words.set([first, count], (i * slotBytes) / 4);
   for (let i = 0; i < megakernel; i++) setSlot(i, i, 1);
   setSlot(megakernel, plan.steps.length, plan.fused.length);
+  setSlot(probeSlot(plan), plan.steps.length + plan.fused.length, 2);
   device.queue.writeBuffer(dispatch, 0, words);
   return dispatch;
 }
@@ -146,12 +164,20 @@ export interface StepBinding {
 }
 
 /**
- * Compiles step.wgsl and binds the buffers as it declares them: the four slabs (read-only; a
- * layout of fewer binds its last slab again), the caches, the activations and the grid barrier,
- * the op table, the dispatch slot (a dynamic offset per dispatch) and the token.
+ * How the GEMV sums over its workgroup: with subgroup operations where the device has the
+ * `subgroups` feature, else a tree in workgroup memory (shaders/decode/sum-*.wgsl).
+ */
+export const gemvSum = (device: GPUDevice): 'subgroups' | 'workgroup' =>
+  device.features.has('subgroups') ? 'subgroups' : 'workgroup';
+
+/**
+ * Compiles step.wgsl, after the workgroup sum that suits the device, and binds the buffers as it
+ * declares them: the four slabs (read-only; a layout of fewer binds its last slab again), the
+ * caches, the activations and the grid barrier, the op table, the dispatch slot (a dynamic offset
+ * per dispatch) and the token.
  */
 export async function bindStep(device: GPUDevice, buffers: StepBuffers): Promise<StepBinding> {
-  const module = await compileShader(device, 'decode/step');
+  const module = await compileShader(device, [`decode/sum-${gemvSum(device)}`, 'decode/step']);
   const entries: GPUBindGroupLayoutEntry[] = [
     ...[0, 1, 2, 3].map((binding) => ({
       binding,

@@ -6,13 +6,28 @@
 import { alignUp } from '../grid.ts';
 import { ProgramCache, readGridFailure, readWords } from '../resources.ts';
 import type { Dispatch, PreparedCase, Program, ProgramKind } from '../types.ts';
-import { GRID_BYTES, persistentSlot, type StepBinding, type StepBuffers } from './buffers.ts';
-import { KIND, opGrid, type Op, type OpKind, type StepPlan } from './programs.ts';
+import {
+  GRID_BYTES,
+  gemvSum,
+  persistentSlot,
+  probeSlot,
+  type StepBinding,
+  type StepBuffers,
+} from './buffers.ts';
+import { KIND, mostUnits, opGrid, type Op, type OpKind, type StepPlan } from './programs.ts';
 import { ropeTable } from './reference.ts';
 import { kvWidth, weightBytes } from './shapes.ts';
 
 /** Polls of the megakernel's grid barrier before it gives up (≈ ms to a second on a GPU). */
 const SPIN_LIMIT = 1 << 20;
+/**
+ * The megakernel's workgroup counts the co-residency probe tries, largest first, as multiples of
+ * 2048 × 64 invocations (512 workgroups of 256): on the H200 768 hold and 1024 do not, and 768
+ * ran llama-1b's step 14% faster than 512 (decode-ops, 2026-12-05).
+ */
+const PROBED = [2, 1.75, 1.5, 1.25, 1];
+/** Barriers a probed count must complete, each in its own dispatch. */
+const PROBE_PASSES = 2;
 
 /** The overridable constants of step.wgsl that every decode pipeline sets: the case's shape. */
 function stepConstants(plan: StepPlan): Record<string, number> {
@@ -37,6 +52,8 @@ export class DecodeCase implements PreparedCase {
   private readonly kindPipelines = new Map<OpKind, Promise<GPUComputePipeline>>();
   /** The token's parameters: its position (the context L) and where the RoPE table is in `act`. */
   private readonly tokenWords: Uint32Array;
+  /** The megakernel's workgroups, once its program is built (the plan's, or the probe's). */
+  private persistentWorkgroups = 0;
   /** The RoPE table of position L. */
   private readonly rope: Float32Array;
 
@@ -96,8 +113,7 @@ export class DecodeCase implements PreparedCase {
     const { grid, gridReadback } = this.buffers;
     const failedAfterOp = await readGridFailure(this.device, grid, gridReadback, GRID_BYTES);
     if (failedAfterOp === 0) return undefined;
-    const { fused, persistentWorkgroups } = this.plan;
-    return `grid barrier spin bound hit after op ${failedAfterOp - 1} of ${fused.length}: the ${persistentWorkgroups} workgroups were not co-resident (WebGPU does not guarantee it), result invalid`;
+    return `grid barrier spin bound hit after op ${failedAfterOp - 1} of ${this.plan.fused.length}: the ${this.persistentWorkgroups} workgroups were not co-resident (WebGPU does not guarantee it), result invalid`;
   }
 
   destroy(): void {
@@ -169,10 +185,13 @@ export class DecodeCase implements PreparedCase {
     return pipeline;
   }
 
-  /** The megakernel: every fused op in one dispatch, a grid-wide barrier between two. */
+  /**
+   * The megakernel: every fused op in one dispatch, a grid-wide barrier between two; of the case's
+   * workgroups, or, where it leaves them open (0), of as many as are co-resident here.
+   */
   private async persistentProgram(): Promise<Program> {
     const { module, pipelineLayout, bindGroup } = this.binding;
-    const { fused, slotBytes, persistentWorkgroups } = this.plan;
+    const { fused, slotBytes } = this.plan;
     const pipeline = await this.device.createComputePipelineAsync({
       label: 'decode.persistent',
       layout: pipelineLayout,
@@ -182,6 +201,9 @@ export class DecodeCase implements PreparedCase {
         constants: { ...stepConstants(this.plan), SPIN_LIMIT },
       },
     });
+    const given = this.plan.persistentWorkgroups;
+    const persistentWorkgroups = given !== 0 ? given : await this.coResidentWorkgroups(pipeline);
+    this.persistentWorkgroups = persistentWorkgroups;
     const dispatch: Dispatch = {
       pipeline,
       bindGroup,
@@ -194,6 +216,7 @@ export class DecodeCase implements PreparedCase {
       notes: {
         ...this.facts(),
         persistentWorkgroups,
+        persistentWorkgroupsFrom: given !== 0 ? 'case' : 'co-residency probe',
         gridBarriers: fused.length - 1,
         reliesOn: 'co-residency',
         spinLimit: SPIN_LIMIT,
@@ -202,9 +225,52 @@ export class DecodeCase implements PreparedCase {
     };
   }
 
+  /**
+   * The most workgroups of the megakernel that are co-resident on this device, of PROBED times a
+   * base that fills a large GPU, then halvings of the base, each capped by the most units any op
+   * has: the largest whose grid barrier completes PROBE_PASSES times, the megakernel running an
+   * op table of two empty ops (buffers.ts probeSlot). WebGPU tells no multiprocessor count or
+   * occupancy; this is the megakernel's own answer, where CUDA's cooperative launch asks the
+   * occupancy calculator. A grid that is not co-resident fails at the barrier (in tens of µs on
+   * the H200, half a second on lavapipe). None completes: one workgroup.
+   */
+  private async coResidentWorkgroups(pipeline: GPUComputePipeline): Promise<number> {
+    const { plan, device, binding, buffers } = this;
+    const base = Math.max(1, Math.floor((2048 * 64) / plan.wg));
+    const most = mostUnits(plan.fused);
+    const multiples = [...PROBED];
+    for (let m = 0.5; base * m >= 1; m /= 2) multiples.push(m);
+    const candidates = [
+      ...new Set(multiples.map((m) => Math.max(1, Math.min(most, Math.floor(base * m))))),
+    ];
+    const completes = async (workgroups: number): Promise<boolean> => {
+      const encoder = device.createCommandEncoder({ label: 'decode.probe' });
+      const pass = encoder.beginComputePass();
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, binding.bindGroup, [probeSlot(plan) * plan.slotBytes]);
+      pass.dispatchWorkgroups(workgroups);
+      pass.end();
+      device.queue.submit([encoder.finish()]);
+      const { grid, gridReadback } = buffers;
+      return (await readGridFailure(device, grid, gridReadback, GRID_BYTES)) === 0;
+    };
+    for (const workgroups of candidates) {
+      let passes = 0;
+      while (passes < PROBE_PASSES && (await completes(workgroups))) passes++;
+      if (passes === PROBE_PASSES) return workgroups;
+    }
+    return 1;
+  }
+
   /** What every program's notes record of the case. */
   private facts(): Record<string, string | number> {
     const { s } = this.plan;
-    return { preset: s.preset, layers: s.layers, context: s.context, weightBytes: weightBytes(s) };
+    return {
+      preset: s.preset,
+      layers: s.layers,
+      context: s.context,
+      weightBytes: weightBytes(s),
+      gemvSum: gemvSum(this.device),
+    };
   }
 }

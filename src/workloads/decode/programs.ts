@@ -476,7 +476,11 @@ export interface StepPlan {
   steps: Op[];
   /** The `fused` program's ops, one dispatch each; `persistent` runs them all in one. */
   fused: Op[];
-  /** The megakernel's workgroups: the case's, capped by the most units any op has. */
+  /**
+   * The megakernel's workgroups: the case's, capped by the most units any op has; 0 where the case
+   * leaves them to the megakernel, which takes as many as are co-resident on the device
+   * (DecodeCase, src/workloads/decode/prepared.ts).
+   */
   persistentWorkgroups: number;
   /** Bytes of one dynamic-offset uniform slot (the device's offset alignment, at least 256). */
   slotBytes: number;
@@ -500,7 +504,10 @@ export function stepPlan(
     layout,
     steps,
     fused,
-    persistentWorkgroups: Math.max(1, Math.min(params.persistentWorkgroups, mostUnits(fused))),
+    persistentWorkgroups:
+      params.persistentWorkgroups === 0
+        ? 0
+        : Math.max(1, Math.min(params.persistentWorkgroups, mostUnits(fused))),
     slotBytes: uniformSlotBytes(limits),
     perDim: limits['maxComputeWorkgroupsPerDimension'] ?? 65535,
   };

@@ -65,6 +65,7 @@ export const decodeWorkload: Workload = {
   unit: 'step',
   programs: { steps: true, fused: true, persistent: true },
   reliesOn: { persistent: 'co-residency' },
+  sizesPersistentGrid: true,
   presets: {
     names: DECODE_PRESET_NAMES,
     // f32 weights unless an `-f16` preset is named
@@ -106,9 +107,10 @@ export const decodeWorkload: Workload = {
       return `decode: headDim ${s.headDim} must be a power of two of at least ${SCORE_LANES}`;
     if (s.hidden % 64 !== 0 || s.ffn % 64 !== 0)
       return `decode: hidden ${s.hidden} and ffn ${s.ffn} must be multiples of 64`;
-    const ops = 23 * s.layers + 3;
+    // 17 + 6 per layer; the final norm and two LM heads; the co-residency probe's two
+    const ops = 23 * s.layers + 5;
     if (ops > MAX_OPS)
-      return `decode: ${s.layers} layers need ${ops} ops, past the op table's ${MAX_OPS} (at most ${Math.floor((MAX_OPS - 3) / 23)} layers)`;
+      return `decode: ${s.layers} layers need ${ops} ops, past the op table's ${MAX_OPS} (at most ${Math.floor((MAX_OPS - 5) / 23)} layers)`;
     return undefined;
   },
 

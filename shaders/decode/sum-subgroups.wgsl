@@ -1,0 +1,27 @@
+enable subgroups;
+
+// decode's workgroup sum of a vec4 (shaders/decode/step.wgsl's GEMV) where the device has
+// `subgroups`: subgroupAdd within each subgroup, then the subgroups' sums through workgroup
+// memory: two barriers where the tree of sum-workgroup.wgsl takes log2(WORKGROUP_SIZE). The
+// module is this file followed by step.wgsl (src/workloads/decode/buffers.ts).
+//
+// It assumes what GPUs do but WGSL does not promise: that each subgroup is a run of consecutive
+// local_invocation_index values. Where that fails, subgroups overwrite each other's slots and the
+// step's logits miss the CPU reference, which every strategy is checked against before timing.
+
+// The sum of `v` over the workgroup, to every invocation; called in uniform control flow (every
+// invocation active, so subgroupAdd(1u) is the subgroup's size).
+fn workgroup_sum4(v: vec4<f32>, lid: u32) -> vec4<f32> {
+  let s = subgroupAdd(v);
+  let size = subgroupAdd(1u);
+  if (lid % size == 0u) {
+    red4[lid / size] = s;
+  }
+  workgroupBarrier();
+  var total = vec4<f32>();
+  for (var i = 0u; i < WORKGROUP_SIZE / size; i++) {
+    total += red4[i];
+  }
+  workgroupBarrier();
+  return total;
+}

@@ -1,0 +1,18 @@
+// decode's workgroup sum of a vec4 (shaders/decode/step.wgsl's GEMV) where the device has no
+// `subgroups`: a tree in workgroup memory, log2(WORKGROUP_SIZE) barriers. The module is this file
+// followed by step.wgsl (src/workloads/decode/buffers.ts); sum-subgroups.wgsl is the other choice.
+
+// The sum of `v` over the workgroup, to every invocation; called in uniform control flow.
+fn workgroup_sum4(v: vec4<f32>, lid: u32) -> vec4<f32> {
+  red4[lid] = v;
+  workgroupBarrier();
+  for (var s = WORKGROUP_SIZE / 2u; s > 0u; s >>= 1u) {
+    if (lid < s) {
+      red4[lid] += red4[lid + s];
+    }
+    workgroupBarrier();
+  }
+  let total = red4[0];
+  workgroupBarrier();
+  return total;
+}
