@@ -203,7 +203,7 @@ describe('decode workload', () => {
     const ctx = gpu(t);
     // Far past what any GPU holds at once at 256 invocations (an H200: 6 per SM × 132 of this
     // kernel); a CPU adapter runs two or a few at a time. P is capped by the most units of any op:
-    // a context of 65 536 tokens gives attention 4 heads × 2049 chunks of them.
+    // a context of 65 536 tokens gives attention 2 KV heads × 2049 chunks of them.
     const params = {
       ...tiny(ctx.adapterInfo.isFallbackAdapter ? 64 : 8192),
       elements: 65_536,

@@ -128,7 +128,9 @@ const WSUM_DIMS: u32 = 8u;
 
 var<workgroup> red: array<f32, WORKGROUP_SIZE>;
 var<workgroup> red4: array<vec4<f32>, WORKGROUP_SIZE>;
-var<workgroup> scores_chunk: array<f32, WORKGROUP_SIZE / SCORE_LANES>;
+// the fused attention: a chunk's scores (then weights) and queries, four heads to a vec4
+var<workgroup> scores4: array<vec4<f32>, WORKGROUP_SIZE / SCORE_LANES>;
+var<workgroup> q4: array<vec4<f32>, HEAD_DIM>;
 var<workgroup> abort: u32;
 
 fn wraw(slab: u32, i: u32) -> vec4<f32> {
@@ -488,52 +490,121 @@ fn elementwise_unit(op: Op, kind: u32, unit: u32, lid: u32) {
 }
 
 // ---- fused attention: split over the positions (flash-decoding) ---------------------------------
-// K_ATTENTION: a unit is one head and a chunk of CHUNK = WORKGROUP_SIZE / SCORE_LANES positions:
-// its scores, their max m, l = Σ exp(s − m) and o = Σ exp(s − m) · v, written to the head's
-// partials (HEAD_DIM + 2 floats per chunk at op.sums). K_COMBINE, one head per unit: rescales
-// the chunks to the largest m and divides, out = Σ e^(m_c − m) o_c / Σ e^(m_c − m) l_c.
+// K_ATTENTION: a unit is a chunk of CHUNK = WORKGROUP_SIZE / SCORE_LANES positions of one KV head,
+// for up to four of the query heads that share it (grouped-query attention: the unit's `quad`),
+// so that each K and V value is loaded once for the four: the heads ride in the components of a
+// vec4. Per head: the chunk's scores, their max m, l = Σ exp(s − m) and o = Σ exp(s − m) · v,
+// written to the head's partials (HEAD_DIM + 2 floats per chunk at op.sums). K_COMBINE, one head
+// per unit: rescales the chunks to the largest m and divides, out = Σ e^(m_c − m) o_c / Σ e^(m_c −
+// m) l_c.
+
+// Query heads per KV head, and groups of four of them.
+fn group_heads() -> u32 {
+  return HEADS / KV_HEADS;
+}
+fn quads() -> u32 {
+  return (group_heads() + 3u) / 4u;
+}
+
+// Sums `value` over each group of `lanes` consecutive invocations (a power of two), as group_sum
+// does for one float; every invocation gets its group's sum.
+fn group_sum4(value: vec4<f32>, lid: u32, lanes: u32) -> vec4<f32> {
+  red4[lid] = value;
+  workgroupBarrier();
+  for (var s = lanes / 2u; s > 0u; s >>= 1u) {
+    if (lid % lanes < s) {
+      red4[lid] += red4[lid + s];
+    }
+    workgroupBarrier();
+  }
+  let total = red4[lid - lid % lanes];
+  workgroupBarrier();
+  return total;
+}
+
+// Sums `value` over the `count` invocations lid % stride, lid % stride + stride, … (as
+// strided_sum for one float); every invocation gets its sum.
+fn strided_sum4(value: vec4<f32>, lid: u32, stride: u32, count: u32) -> vec4<f32> {
+  red4[lid] = value;
+  workgroupBarrier();
+  for (var s = count / 2u; s > 0u; s >>= 1u) {
+    if (lid / stride < s) {
+      red4[lid] += red4[lid + s * stride];
+    }
+    workgroupBarrier();
+  }
+  let total = red4[lid % stride];
+  workgroupBarrier();
+  return total;
+}
 
 fn attention_unit(op: Op, unit: u32, lid: u32) {
   let positions = token.position + 1u;
   let chunk = WORKGROUP_SIZE / SCORE_LANES;
   let chunks = (positions + chunk - 1u) / chunk;
-  let head = unit / chunks;
-  let first = (unit % chunks) * chunk;
-  let p = first + lid / SCORE_LANES;
-  var part = 0.0;
-  if (p < positions) {
-    part = score_part(op, head, p, lid % SCORE_LANES);
+  let c = unit % chunks;
+  let quad = (unit / chunks) % quads();
+  let kvh = unit / chunks / quads();
+  // the unit's heads: kvh · group_heads() + 4 · quad + j, for j < heads
+  let h0 = kvh * group_heads() + 4u * quad;
+  let heads = min(4u, group_heads() - 4u * quad);
+  let first = c * chunk;
+  // The heads' queries, scaled by 1/√headDim, dim by dim (a missing head's are 0).
+  for (var d = lid; d < HEAD_DIM; d += WORKGROUP_SIZE) {
+    var q = vec4<f32>();
+    for (var j = 0u; j < heads; j++) {
+      q[j] = act[op.src + (h0 + j) * HEAD_DIM + d];
+    }
+    q4[d] = q * (1.0 / sqrt(f32(HEAD_DIM)));
   }
-  let value = group_sum(part, lid, SCORE_LANES);
+  workgroupBarrier();
+  // Scores: SCORE_LANES lanes per position, each over dims lane, lane + SCORE_LANES, …
+  let p = first + lid / SCORE_LANES;
+  var part = vec4<f32>();
+  if (p < positions) {
+    let k = op.cache + p * kv_width() + kvh * HEAD_DIM;
+    for (var d = lid % SCORE_LANES; d < HEAD_DIM; d += SCORE_LANES) {
+      part += kcache[k + d] * q4[d];
+    }
+  }
+  let value = group_sum4(part, lid, SCORE_LANES);
   if (lid % SCORE_LANES == 0u) {
-    scores_chunk[lid / SCORE_LANES] = select(-3.0e38, value, p < positions);
+    scores4[lid / SCORE_LANES] = select(vec4<f32>(-3.0e38), value, p < positions);
   }
   workgroupBarrier();
   let count = min(chunk, positions - first);
-  var m = -3.0e38;
+  var m = vec4<f32>(-3.0e38);
   for (var j = 0u; j < count; j++) {
-    m = max(m, scores_chunk[j]);
+    m = max(m, scores4[j]);
   }
-  var l = 0.0;
+  workgroupBarrier();
+  // the weights exp(s − m), in place
+  if (lid < count) {
+    scores4[lid] = exp(scores4[lid] - m);
+  }
+  workgroupBarrier();
+  var l = vec4<f32>();
   for (var j = 0u; j < count; j++) {
-    l += exp(scores_chunk[j] - m);
+    l += scores4[j];
   }
   // o: HEAD_DIM dims × WORKGROUP_SIZE / HEAD_DIM groups of positions
   let groups = WORKGROUP_SIZE / HEAD_DIM;
   let i = lid % HEAD_DIM;
-  let v = op.cache + (head / (HEADS / KV_HEADS)) * HEAD_DIM + i;
-  var acc = 0.0;
+  let v = op.cache + kvh * HEAD_DIM + i;
+  var acc = vec4<f32>();
   for (var j = lid / HEAD_DIM; j < count; j += groups) {
-    acc += exp(scores_chunk[j] - m) * vcache[v + (first + j) * kv_width()];
+    acc += scores4[j] * vcache[v + (first + j) * kv_width()];
   }
-  let o = strided_sum(acc, lid, HEAD_DIM, groups);
-  let at = op.sums + unit * (HEAD_DIM + 2u);
-  if (lid < HEAD_DIM) {
-    act[at + 2u + lid] = o;
-  }
-  if (lid == 0u) {
-    act[at] = m;
-    act[at + 1u] = l;
+  let o = strided_sum4(acc, lid, HEAD_DIM, groups);
+  for (var j = 0u; j < heads; j++) {
+    let at = op.sums + ((h0 + j) * chunks + c) * (HEAD_DIM + 2u);
+    if (lid < HEAD_DIM) {
+      act[at + 2u + lid] = o[j];
+    }
+    if (lid == 0u) {
+      act[at] = m[j];
+      act[at + 1u] = l[j];
+    }
   }
 }
 

@@ -42,9 +42,15 @@ export const GEMV_ROWS = 4;
 export const SCORE_LANES = 8;
 export const WSUM_DIMS = 8;
 
-/** Positions per unit of the fused attention (step.wgsl: WORKGROUP_SIZE / SCORE_LANES). */
+/** Chunks of the positions the fused attention splits (step.wgsl: WORKGROUP_SIZE / SCORE_LANES each). */
 export const attentionChunks = (s: DecodeShape, wg: number): number =>
   Math.ceil((s.context + 1) / (wg / SCORE_LANES));
+/**
+ * Units of the fused attention: a chunk of one KV head for up to four of the query heads that
+ * share it (step.wgsl attention_unit).
+ */
+export const attentionUnits = (s: DecodeShape, wg: number): number =>
+  s.kvHeads * Math.ceil(s.heads / s.kvHeads / 4) * attentionChunks(s, wg);
 /** Entries of the op table (a 64 KiB uniform buffer: 16 words per op). */
 export const MAX_OPS = 1024;
 export const OP_WORDS = 16;
@@ -401,7 +407,7 @@ export function fusedOps(s: DecodeShape, layout: DecodeLayout, wg: number): Op[]
       {
         kind: 'attention',
         name: 'attention',
-        units: s.heads * attentionChunks(s, wg),
+        units: attentionUnits(s, wg),
         cache,
         src: a.q,
         sums: a.partials,
