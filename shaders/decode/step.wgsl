@@ -221,7 +221,7 @@ fn rms_inv(src: u32, n: u32, lid: u32) -> f32 {
 // ---- GEMV: dst[r] = W[r] · x (+ res[r]), x = src or RMSNorm(src) · norm -------------------------
 // A unit is ROWS = 4 rows and every lane works on all four: lane l takes the weight words
 // l, l + WORKGROUP_SIZE, … of each row (coalesced), so that one load of x, normalised once,
-// serves four rows' weight loads; two such steps per iteration keep eight weight loads in flight
+// serves four rows' weight loads; two such words per iteration keep eight weight loads in flight
 // per lane. A word is one vec4 of a slab: four f32 weights, or eight f16 ones (F16_WEIGHTS). The
 // four partial sums ride in one vec4 (component = row) to workgroup_sum4, which the module's
 // first part defines: with subgroups where the device has them (sum-subgroups.wgsl), else a tree
@@ -259,28 +259,30 @@ fn x4(op: Op, c: u32, inv: f32) -> vec4<f32> {
   return x;
 }
 
-// The weight word `i` of a slab dotted with its inputs: xa (f32: four weights), or xa then xb
-// (f16: eight, unpacked with unpack2x16float, which needs no shader-f16 feature).
-fn wdot(slab: u32, i: u32, xa: vec4<f32>, xb: vec4<f32>) -> f32 {
-  let q = wraw(slab, i);
-  if (F16_WEIGHTS) {
-    let h = bitcast<vec4<u32>>(q);
-    return dot(vec4<f32>(unpack2x16float(h.x), unpack2x16float(h.y)), xa) +
-      dot(vec4<f32>(unpack2x16float(h.z), unpack2x16float(h.w)), xb);
-  }
-  return dot(q, xa);
+// The four rows' weight words k (row bases b), one matrix column per row. Each load is a switch
+// over the slabs, which a compiler does not move a later load above: so every load of an
+// iteration is written before any of its values is used, and all are in flight together.
+fn wwords(slab: u32, b: vec4<u32>, k: u32) -> mat4x4<f32> {
+  return mat4x4<f32>(wraw(slab, b.x + k), wraw(slab, b.y + k), wraw(slab, b.z + k),
+                     wraw(slab, b.w + k));
 }
 
-// The four rows' sums over word `k` of each row (bases b): x loaded once for the four.
-fn gemv_step(op: Op, b: vec4<u32>, k: u32, inv: f32) -> vec4<f32> {
-  let per = select(1u, 2u, F16_WEIGHTS);
-  let xa = x4(op, per * k, inv);
-  var xb = vec4<f32>();
+// The four rows' sums over their words `w` (word k of each row): x loaded once for the four; a
+// word is four f32 weights, or eight f16 ones (unpacked with unpack2x16float, which needs no
+// shader-f16 feature).
+fn rows_dot(w: mat4x4<f32>, op: Op, k: u32, inv: f32) -> vec4<f32> {
   if (F16_WEIGHTS) {
-    xb = x4(op, per * k + 1u, inv);
+    let xa = x4(op, 2u * k, inv);
+    let xb = x4(op, 2u * k + 1u, inv);
+    var sums = vec4<f32>();
+    for (var r = 0u; r < ROWS; r++) {
+      let h = bitcast<vec4<u32>>(w[r]);
+      sums[r] = dot(vec4<f32>(unpack2x16float(h.x), unpack2x16float(h.y)), xa) +
+        dot(vec4<f32>(unpack2x16float(h.z), unpack2x16float(h.w)), xb);
+    }
+    return sums;
   }
-  return vec4<f32>(wdot(op.slab, b.x + k, xa, xb), wdot(op.slab, b.y + k, xa, xb),
-                   wdot(op.slab, b.z + k, xa, xb), wdot(op.slab, b.w + k, xa, xb));
+  return x4(op, k, inv) * w;
 }
 
 // `inv`: 1 / RMS of the op's src where it folds a norm in (gemv_inv), computed once per op by
@@ -296,10 +298,13 @@ fn gemv_unit(op: Op, unit: u32, lid: u32, inv: f32) {
   }
   var acc = vec4<f32>();
   for (var k = lid; k < words; k += 2u * WORKGROUP_SIZE) {
-    acc += gemv_step(op, b, k, inv);
-    if (k + WORKGROUP_SIZE < words) {
-      acc += gemv_step(op, b, k + WORKGROUP_SIZE, inv);
-    }
+    // The second word past the row's end (a row shorter than two per lane) loads the last word
+    // again and counts for nothing: no branch between the loads.
+    let k2 = k + WORKGROUP_SIZE;
+    let wa = wwords(op.slab, b, k);
+    let wb = wwords(op.slab, b, min(k2, words - 1u));
+    acc += rows_dot(wa, op, k, inv);
+    acc += rows_dot(wb, op, min(k2, words - 1u), inv) * select(0.0, 1.0, k2 < words);
   }
   let sums = workgroup_sum4(acc, lid);
   switch op.epi {
