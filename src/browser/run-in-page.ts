@@ -64,6 +64,7 @@ export async function runInPage(
   shouldStop: () => boolean,
 ): Promise<void> {
   const { args } = request;
+  Object.assign(process.env, request.env);
   let side: GpuSide | undefined;
   try {
     const { plan, bandwidth } = benchPlan(args, undefined, request.run);

@@ -19,6 +19,8 @@ export interface PageRequest {
   args: BenchArgs;
   /** In a process of a run of several: the whole run's sampling. */
   run?: RunSampling | undefined;
+  /** The command line's LAUNCHBENCH_FAULT_* variables (the tests' faults), for the page's code. */
+  env?: Record<string, string> | undefined;
 }
 
 /** What a page says of itself with its set-up (context.json `browser`). */

@@ -133,6 +133,8 @@ export async function abBenchCommand(args: AbArgs): Promise<number> {
  * check of a side sees, CHECK_ONLY_ENV): throws UsageError.
  */
 function checkRunOptions(args: BenchArgs): void {
+  if (args.browser !== undefined && args.runtime !== 'chromium')
+    throw new UsageError('--browser: only with --runtime chromium');
   caseBudget(args);
   peakOverride(args);
   const options = gpuOptions(args, true);

@@ -6,7 +6,7 @@
  * adapter is SwiftShader; on Linux with a GPU, the flags of CHROMIUM_GPU_FLAGS give it the GPU
  * through ANGLE's Vulkan (without them: SwiftShader; with `--use-vulkan=native`: no adapter).
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { UsageError, errorMessage } from '../errors.ts';
 import type { Browser } from 'puppeteer-core';
@@ -32,6 +32,16 @@ const SYSTEM_CHROMIUMS = [
   '/Applications/Chromium.app/Contents/MacOS/Chromium',
 ];
 
+/** Whether `path` is a file this process may run. */
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The Chromium to run: --browser's, else $LAUNCHBENCH_CHROMIUM, else the system's. One that is
  * named but missing, or none at all, is a UsageError saying how to get one.
@@ -42,10 +52,10 @@ export function findChromium(given: string | undefined): string {
     [CHROMIUM_ENV, process.env[CHROMIUM_ENV]],
   ] as const) {
     if (path === undefined || path === '') continue;
-    if (!existsSync(path)) throw new UsageError(`${source} ${path}: no such file`);
+    if (!executable(path)) throw new UsageError(`${source} ${path}: no such executable file`);
     return path;
   }
-  const found = SYSTEM_CHROMIUMS.find((path) => existsSync(path));
+  const found = SYSTEM_CHROMIUMS.find(executable);
   if (found !== undefined) return found;
   throw new UsageError(
     `--runtime chromium: no Chromium found; sudo bash scripts/install-chromium.sh installs one (Debian), or name one with --browser PATH or ${CHROMIUM_ENV}`,
@@ -169,7 +179,13 @@ async function openPage(
   const token = randomUUID();
   // The seed fixed: the page's plan is this process's.
   const args = { ...o.args, seed: String(o.plan.seed) };
-  server.runs.set(token, { request: { args, run: o.run }, side });
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] =>
+        entry[0].startsWith('LAUNCHBENCH_FAULT_') && entry[1] !== undefined,
+    ),
+  );
+  server.runs.set(token, { request: { args, run: o.run, env }, side });
   try {
     await page.goto(`${server.url}?run=${token}`);
   } catch (error) {

@@ -188,14 +188,16 @@ async function route(
   more: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean>,
 ): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://page').pathname;
-  if (req.method === 'GET' && (path === '/' || path === '/index.html'))
+  // HEAD as GET (Node leaves the body out).
+  const get = req.method === 'GET' || req.method === 'HEAD';
+  if (get && (path === '/' || path === '/index.html'))
     return answer(res, 200, PAGE_HTML, 'text/html; charset=utf-8');
-  if (req.method === 'GET' && path === '/page.js')
+  if (get && path === '/page.js')
     return answer(res, 200, await pageBundle(), 'text/javascript; charset=utf-8');
   if (path === '/favicon.ico') return answer(res, 204, '');
   const match = /^\/api\/runs\/([\w-]+)(\/messages)?$/.exec(path);
   const run = match === null ? undefined : runs.get(match[1] ?? '');
-  if (run !== undefined && req.method === 'GET' && match?.[2] === undefined)
+  if (run !== undefined && get && match?.[2] === undefined)
     return answer(res, 200, encode(run.request), 'application/json');
   if (run !== undefined && req.method === 'POST' && match?.[2] !== undefined) {
     run.side.receive(decode<PageMessage[]>(await body(req)));
