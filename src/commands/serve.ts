@@ -41,7 +41,7 @@ export function benchArgs(argv: readonly string[]): BenchArgs {
     .fail((message: string | undefined, error: Error | undefined) => {
       throw error ?? new UsageError(message ?? 'bad options');
     })
-    .parseSync() as unknown as BenchArgs;
+    .parseSync();
 }
 
 /** A run the page asked for: how it ended, and where its folder is. */
@@ -63,12 +63,12 @@ function runFiles(dir: string): string[] {
  * Starts a run the page asked for (`{profile, workloads?}`): bench here, measured by the page;
  * answers its token.
  */
-async function startRun(
+function startRun(
   server: PageServer,
   served: Map<string, Served>,
   asked: { profile?: unknown; workloads?: unknown },
   out: string,
-): Promise<string> {
+): string {
   const profile = typeof asked.profile === 'string' ? asked.profile : 'quick';
   if (PROFILES[profile] === undefined) throw new UsageError(`unknown profile '${profile}'`);
   // One process: the page is the run's only measuring side.
@@ -107,7 +107,7 @@ function serveRoutes(server: () => PageServer, out: string) {
   return async (req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> => {
     if (req.method === 'POST' && path === '/api/runs') {
       try {
-        const token = await startRun(server(), served, JSON.parse(await body(req)) as object, out);
+        const token = startRun(server(), served, JSON.parse(await body(req)) as object, out);
         answer(res, 200, JSON.stringify({ token }), 'application/json');
       } catch (error) {
         answer(res, 400, errorMessage(error));
