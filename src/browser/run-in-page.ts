@@ -81,7 +81,13 @@ export async function runInPage(
       },
       run: request.run,
     });
-    send({ type: 'setup', setup: await side.setUp(), facts: pageFacts() });
+    const facts = pageFacts();
+    // Not isolated, performance.now() ticks in 100 µs steps: no run's figures are worth having.
+    if (!facts.crossOriginIsolated)
+      throw new Error(
+        `the page is not cross-origin isolated (its server must send COOP same-origin and COEP require-corp): its clock steps ${facts.clockStepUs.toFixed(0)} µs`,
+      );
+    send({ type: 'setup', setup: await side.setUp(), facts });
     if (args['dry-run'] === true) return;
     const outcome = await side.measure(
       {

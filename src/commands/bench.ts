@@ -45,6 +45,7 @@ import {
 } from './processes.ts';
 import { checkExportPaths, reportAfterBench } from './report.ts';
 import { gpuFlags, gpuOptions } from './gpu-options.ts';
+import { findChromium } from './find-chromium.ts';
 import { benchOptions, completionWay, presetFlags, type BenchArgs } from './bench-options.ts';
 import {
   benchPlan,
@@ -135,6 +136,7 @@ export async function abBenchCommand(args: AbArgs): Promise<number> {
 function checkRunOptions(args: BenchArgs): void {
   if (args.browser !== undefined && args.runtime !== 'chromium')
     throw new UsageError('--browser: only with --runtime chromium');
+  if (args.runtime === 'chromium') findChromium(args.browser);
   caseBudget(args);
   peakOverride(args);
   const options = gpuOptions(args, true);

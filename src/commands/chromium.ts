@@ -6,7 +6,6 @@
  * adapter is SwiftShader; on Linux with a GPU, the flags of CHROMIUM_GPU_FLAGS give it the GPU
  * through ANGLE's Vulkan (without them: SwiftShader; with `--use-vulkan=native`: no adapter).
  */
-import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { UsageError, errorMessage } from '../errors.ts';
 import type { Browser } from 'puppeteer-core';
@@ -16,93 +15,7 @@ import type { GpuSide } from './bench-gpu.ts';
 import type { RunSampling } from './processes.ts';
 import { StatusLine } from './progress.ts';
 import { RemoteSide, startPageServer, type PageServer } from './page-server.ts';
-
-/** Where the environment names a Chromium. */
-export const CHROMIUM_ENV = 'LAUNCHBENCH_CHROMIUM';
-
-/** Where a system keeps a Chromium, looked at in this order. */
-const SYSTEM_CHROMIUMS = [
-  '/usr/bin/chromium-headless-shell',
-  '/usr/lib/chromium/headless_shell',
-  '/usr/bin/chromium',
-  '/usr/bin/chromium-browser',
-  '/usr/bin/google-chrome-stable',
-  '/usr/bin/google-chrome',
-  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
-  '/Applications/Chromium.app/Contents/MacOS/Chromium',
-];
-
-/** Whether `path` is a file this process may run. */
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The Chromium to run: --browser's, else $LAUNCHBENCH_CHROMIUM, else the system's. One that is
- * named but missing, or none at all, is a UsageError saying how to get one.
- */
-export function findChromium(given: string | undefined): string {
-  for (const [source, path] of [
-    ['--browser', given],
-    [CHROMIUM_ENV, process.env[CHROMIUM_ENV]],
-  ] as const) {
-    if (path === undefined || path === '') continue;
-    if (!executable(path)) throw new UsageError(`${source} ${path}: no such executable file`);
-    return path;
-  }
-  const found = SYSTEM_CHROMIUMS.find(executable);
-  if (found !== undefined) return found;
-  throw new UsageError(
-    `--runtime chromium: no Chromium found; sudo bash scripts/install-chromium.sh installs one (Debian), or name one with --browser PATH or ${CHROMIUM_ENV}`,
-  );
-}
-
-/** What every launch passes: no chatter to the network, WebGPU on, V8's gc() for the harness. */
-const CHROMIUM_FLAGS = [
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--enable-unsafe-webgpu',
-  // src/measure/host-noise.ts collects garbage between visits (src/browser/shims/vm.ts).
-  '--js-flags=--expose-gc',
-];
-
-/** On Linux with a GPU: its WebGPU adapter through ANGLE's Vulkan (else SwiftShader). */
-export const CHROMIUM_GPU_FLAGS = [
-  '--enable-gpu',
-  '--use-gl=angle',
-  '--use-angle=vulkan',
-  '--enable-features=Vulkan,VulkanFromANGLE,DefaultANGLEVulkan',
-  '--disable-gpu-sandbox',
-];
-
-/** Whether this Linux machine has a GPU device (NVIDIA's, or a DRM render node). */
-function linuxGpu(): boolean {
-  if (process.platform !== 'linux') return false;
-  if (existsSync('/dev/nvidiactl')) return true;
-  try {
-    return readdirSync('/dev/dri').some((name) => name.startsWith('renderD'));
-  } catch {
-    return false;
-  }
-}
-
-/** The flags a launch passes on this machine. */
-export function chromiumFlags(): string[] {
-  const root = process.getuid?.() === 0;
-  return [
-    ...CHROMIUM_FLAGS,
-    ...(root ? ['--no-sandbox'] : []),
-    ...(linuxGpu() ? CHROMIUM_GPU_FLAGS : []),
-  ];
-}
+import { chromiumFlags, findChromium } from './find-chromium.ts';
 
 /** A page error, console error or crash, as one line. */
 const pageProblem = (what: string, text: string): Error =>
