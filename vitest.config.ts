@@ -13,6 +13,7 @@ import { defineConfig } from 'vitest/config';
  * as a Dawn device does: its tests stay in the GPU project, alone.
  */
 const CPU_ONLY = [
+  'browser-hop',
   'charts-cost-per-kernel',
   'charts-dot-panels',
   'clock-hold',
