@@ -48,6 +48,11 @@ export async function chromiumSide(
       executablePath: executable,
       headless: /headless/i.test(executable) ? 'shell' : true,
       args: flags,
+      // A signal stops the run after its current sample, files written (src/commands/bench.ts),
+      // and the side closes the browser: puppeteer's own handlers would exit at once.
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
     });
   } catch (error) {
     await server.close();
