@@ -247,6 +247,12 @@ function fromPage(error: WireError): Error {
   return new Error(`in the page: ${error.message}`);
 }
 
+/**
+ * How long a page may send nothing before its run is given up: longer than any visit of a group
+ * (between two messages a page measures one visit), which the stall watchdog bounds per execution.
+ */
+const SILENCE_MS = 10 * 60_000;
+
 /** How long `close` waits for the page to close its device once asked to stop. */
 const CLOSE_WAIT_MS = 10_000;
 
@@ -305,8 +311,23 @@ export class RemoteSide implements GpuSide {
       } else if (message?.type === 'closed') throw new Error('the page ended its run early');
       else if (message !== undefined) return message;
       else if (this.failure !== undefined) throw this.failure;
-      else await new Promise<void>((resolve) => (this.wake = resolve));
+      else await this.arrival();
     }
+  }
+
+  /**
+   * Until a message arrives or the page fails; a page silent for SILENCE_MS (a closed tab, a
+   * hung browser) has failed.
+   */
+  private async arrival(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.wake = resolve;
+      timer = setTimeout(() => {
+        this.fail(new Error(`the page sent nothing for ${SILENCE_MS / 60_000} minutes`));
+      }, SILENCE_MS);
+    });
+    clearTimeout(timer);
   }
 
   /** The next message, which must be of `type`. */
