@@ -16,7 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { IN_CI } from './support/gpu.ts';
 import { runCli } from './support/cli.ts';
-import { chromiumFlags, findChromium } from '../src/commands/find-chromium.ts';
+import { chromiumFlags, findChromium, headlessMode } from '../src/commands/find-chromium.ts';
 import { startPageServer } from '../src/commands/page-server.ts';
 import { PROFILES } from '../src/profiles.ts';
 
@@ -85,7 +85,7 @@ describe('--runtime chromium', () => {
     const server = await startPageServer(0, '127.0.0.1');
     const browser = await launch({
       executablePath: chromium,
-      headless: 'shell',
+      headless: headlessMode(chromium),
       args: chromiumFlags(),
     });
     try {

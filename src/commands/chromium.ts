@@ -15,7 +15,7 @@ import type { GpuSide } from './bench-gpu.ts';
 import type { RunSampling } from './processes.ts';
 import { StatusLine } from './progress.ts';
 import { RemoteSide, startPageServer, type PageServer } from './page-server.ts';
-import { chromiumFlags, findChromium } from './find-chromium.ts';
+import { chromiumFlags, findChromium, headlessMode } from './find-chromium.ts';
 
 /** A page error, console error or crash, as one line. */
 const pageProblem = (what: string, text: string): Error =>
@@ -46,7 +46,7 @@ export async function chromiumSide(
   try {
     browser = await launch({
       executablePath: executable,
-      headless: /headless/i.test(executable) ? 'shell' : true,
+      headless: headlessMode(executable),
       args: flags,
       // A signal stops the run after its current sample, files written (src/commands/bench.ts),
       // and the side closes the browser: puppeteer's own handlers would exit at once.

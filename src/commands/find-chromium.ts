@@ -92,3 +92,11 @@ export function chromiumFlags(): string[] {
     ...(linuxGpu() ? CHROMIUM_GPU_FLAGS : []),
   ];
 }
+
+/**
+ * puppeteer's headless mode for `executable`: the old headless ('shell') for a headless shell
+ * (chromium-headless-shell), Chromium's own headless mode for a full browser (whose binary no
+ * longer has the old one).
+ */
+export const headlessMode = (executable: string): true | 'shell' =>
+  /headless/i.test(executable) ? 'shell' : true;
