@@ -330,7 +330,7 @@ const defaultSide: OpenSide = async (args, plan, user, status) => {
         "--shader: not with --runtime chromium (the page measures the suite's own kernels)",
       );
     const { chromiumSide } = await import('./chromium.ts');
-    return chromiumSide(args, plan, processPart()?.run);
+    return chromiumSide(args, plan, processPart()?.run, status);
   }
   return localSide(args, plan, {
     gpuOptions: gpuOptions(args),

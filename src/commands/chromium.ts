@@ -11,9 +11,8 @@ import { UsageError, errorMessage } from '../errors.ts';
 import type { Browser } from 'puppeteer-core';
 import type { RunPlan } from '../run.ts';
 import type { BenchArgs } from './bench-options.ts';
-import type { GpuSide } from './bench-gpu.ts';
+import type { GpuSide, SetupStatus } from './bench-gpu.ts';
 import type { RunSampling } from './processes.ts';
-import { StatusLine } from './progress.ts';
 import { RemoteSide, startPageServer, type PageServer } from './page-server.ts';
 import { chromiumFlags, findChromium, headlessMode } from './find-chromium.ts';
 
@@ -31,6 +30,7 @@ export async function chromiumSide(
   args: BenchArgs,
   plan: RunPlan,
   run: RunSampling | undefined,
+  status: SetupStatus,
 ): Promise<GpuSide> {
   if (args.shader !== undefined)
     throw new UsageError(
@@ -38,7 +38,6 @@ export async function chromiumSide(
     );
   const executable = findChromium(args.browser);
   const flags = chromiumFlags();
-  const status = new StatusLine();
   status.say('starting Chromium');
   const { launch } = await import('puppeteer-core');
   const server = await startPageServer(0, '127.0.0.1');
@@ -71,7 +70,7 @@ async function openPage(
     run: RunSampling | undefined;
     executable: string;
     flags: string[];
-    status: StatusLine;
+    status: SetupStatus;
   },
 ): Promise<GpuSide> {
   const version = await browser.version();
