@@ -9,9 +9,11 @@ import { defineConfig } from 'vitest/config';
  * A file listed in CPU_ONLY must not open a device nor run a command that does (bench, info,
  * ab, the library). A GPU test listed here by mistake would not fail: it would run beside the
  * other GPU tests, two devices busy-polling two cores, slower. A new file is the GPU's until
- * it is listed.
+ * it is listed. A headless Chromium on SwiftShader (test/runtime-chromium.test.ts) takes the CPU
+ * as a Dawn device does: its tests stay in the GPU project, alone.
  */
 const CPU_ONLY = [
+  'browser-hop',
   'charts-cost-per-kernel',
   'charts-dot-panels',
   'clock-hold',
@@ -39,6 +41,7 @@ const CPU_ONLY = [
   'report-noise',
   'report-renders-from-csv',
   'report-rounds-and-drift',
+  'serve-page',
   'state-statistics',
   'stats',
   'stderr-filter',

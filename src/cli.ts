@@ -25,6 +25,7 @@ import { gpuFlags } from './commands/gpu-options.ts';
 import { infoCommand, type InfoArgs } from './commands/info.ts';
 import { anatomyCommand, anatomyOptions, type AnatomyArgs } from './commands/anatomy.ts';
 import { listCommand } from './commands/list.ts';
+import { serveCommand, type ServeArgs } from './commands/serve.ts';
 import { checkExportPaths, reportCommand, type ExportPaths } from './commands/report.ts';
 import { STDERR_TTY } from './commands/progress.ts';
 import { lineFilter } from './stderr-filter.ts';
@@ -150,6 +151,22 @@ function compareDefinition(run: Run) {
   };
 }
 
+/** `serve`: the measuring page for one's own browser (src/commands/serve.ts). */
+function serveDefinition(run: Run) {
+  return {
+    command: 'serve',
+    describe:
+      "serve the benchmark as a web page for one's own browser (any with WebGPU): pick a profile, run it there, download the run folder's files; Ctrl-C stops",
+    builder: (y: Argv) =>
+      y.options({
+        port: { type: 'string', describe: 'port to listen on (default 8080; 0: any free one)' },
+        host: { type: 'string', describe: 'address to listen on (default 127.0.0.1)' },
+        out: { type: 'string', describe: 'where run folders go (default results/)' },
+      }),
+    handler: run((args: object) => serveCommand(args as ServeArgs)),
+  };
+}
+
 /** Parses `argv` against the commands above, runs the one it names and returns its exit code. */
 /**
  * `ab --a "--runtime deno"`: yargs would read a value that starts with '-' as options of its own;
@@ -185,6 +202,7 @@ async function main(argv: string[]): Promise<number> {
     .command(listDefinition(run))
     .command(reportDefinition(run))
     .command(compareDefinition(run))
+    .command(serveDefinition(run))
     // Options are read by their kebab-case names; without this, yargs also names each unknown
     // option in camelCase in its messages.
     .option('verbose', {

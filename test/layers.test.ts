@@ -51,7 +51,7 @@ const FLOORS: readonly [RegExp, string][] = [
   [/^src\/measure\/|^src\/(profiles|scenarios)\.ts$/, 'harness'],
   [/^src\/run\.ts$/, 'run'],
   [/^src\/report\//, 'reports'],
-  [/^src\/commands\/|^src\/library\.ts$/, 'commands'],
+  [/^src\/commands\/|^src\/browser\/|^src\/library\.ts$/, 'commands'],
   [/^src\/(index|cli)\.ts$/, 'entry points'],
 ];
 const floor = (file: string): number => FLOORS.findIndex(([pattern]) => pattern.test(file));

@@ -149,6 +149,11 @@ export const benchOptions = {
     describe:
       'measure the drift probe before, between and after the rounds (drift.csv; --no-drift to skip)',
   },
+  browser: {
+    type: 'string',
+    describe:
+      "with --runtime chromium: the Chromium (or Chrome) binary (default: $LAUNCHBENCH_CHROMIUM, else the system's; scripts/install-chromium.sh installs one)",
+  },
   'dry-run': {
     type: 'boolean',
     describe:

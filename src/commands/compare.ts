@@ -25,6 +25,7 @@ import {
   type ProbeShift,
 } from '../report/compare.ts';
 import { formatTable } from '../report/console.ts';
+import { browserHop } from '../report/browser-hop.ts';
 import { fmtUs } from '../report/md-format.ts';
 import {
   CASE_KEY_COLUMNS,
@@ -203,6 +204,22 @@ function runtimeLines(runA: RunData, runB: RunData, rows: readonly CompareRow[])
   return [
     `${named(runA)} (A) against ${named(runB)} (B): B/A wall per strategy, geometric mean over its cases: ${items.join(', ')}`,
     ...decodeStepsLine(runA, runB),
+    ...hopLines(runA, runB),
+  ];
+}
+
+/**
+ * Where one run was measured in a browser page and the other in Node: what the browser adds per
+ * submit and per completion (src/report/browser-hop.ts).
+ */
+function hopLines(runA: RunData, runB: RunData): string[] {
+  const hop = browserHop(runA, runB);
+  if (hop === undefined) return [];
+  const us = (v: { median: number; min: number; max: number }): string =>
+    `${fmtUs(v.median)} µs (${fmtUs(v.min)} to ${fmtUs(v.max)})`;
+  const { webgpu, runtime } = webgpuIn((hop.browser === 'A' ? runA : runB).context);
+  return [
+    `the browser's hop (${hop.browser}, ${webgpu} in a ${runtime} page, against Node; submit-wait and submit-each, median over ${hop.cases} case${hop.cases === 1 ? '' : 's'} of the same K): a submit adds ${us(hop.submitUs)}, a completion ${us(hop.completionUs)}${hop.sameAdapter ? '' : ' (the runs measured different adapters: GPU time differs as well)'}`,
   ];
 }
 

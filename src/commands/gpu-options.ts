@@ -16,9 +16,13 @@ export interface GpuArgs {
   'dawn-toggles'?: string | undefined;
 }
 
-/** Checks the GPU flags and turns them into openGpu's options; a bad value is a UsageError. */
-export function gpuOptions(args: GpuArgs): GpuOptions {
-  checkRuntime(args);
+/**
+ * Checks the GPU flags and turns them into openGpu's options; a bad value is a UsageError.
+ * `browser`: the command can measure in a browser page (`bench --runtime chromium`); the options
+ * are then the page's (only --power-preference means something there).
+ */
+export function gpuOptions(args: GpuArgs, browser = false): GpuOptions {
+  checkRuntime(args, browser);
   const options: GpuOptions = {};
   if (args.adapter !== undefined) options.adapter = args.adapter;
   if (args.backend !== undefined) {
@@ -45,12 +49,22 @@ const DAWN_FLAGS = ['adapter', 'backend', 'dawn-toggles'] as const;
  * The runtime asked for is the one this process runs on (the command line starts the Deno child
  * for `--runtime deno`: src/cli.ts), and no flag of Dawn's is given to another runtime.
  */
-function checkRuntime(args: GpuArgs): void {
+function checkRuntime(args: GpuArgs, browser: boolean): void {
   const asked = args.runtime ?? 'node';
   if (!(RUNTIMES as readonly string[]).includes(asked)) {
     throw new UsageError(`--runtime: unknown '${asked}' (known: ${RUNTIMES.join(', ')})`);
   }
   const here = currentRuntime();
+  if (asked === 'chromium') {
+    // The command line stays here and drives a page (src/commands/chromium.ts).
+    if (!browser) throw new UsageError('--runtime chromium: only bench measures in a browser');
+    const dawnOnly = DAWN_FLAGS.find((flag) => args[flag] !== undefined);
+    if (dawnOnly !== undefined)
+      throw new UsageError(
+        `--${dawnOnly} is Dawn's in this process (--runtime node); a browser's WebGPU takes none`,
+      );
+    return;
+  }
   if (asked !== here.name) {
     throw new UsageError(`--runtime ${asked}: this process runs on ${here.name} ${here.version}`);
   }
@@ -66,7 +80,7 @@ function checkRuntime(args: GpuArgs): void {
 export const gpuFlags = {
   runtime: {
     type: 'string',
-    describe: `where the GPU comes from: node (Dawn, the default) or deno (wgpu; Deno comes with npm install)`,
+    describe: `where the GPU comes from: node (Dawn, the default), deno (wgpu; Deno comes with npm install) or chromium (bench only: a page in a headless Chromium, puppeteer-core; scripts/install-chromium.sh)`,
   },
   adapter: { type: 'string', describe: "substring of the adapter's name (see `info`)" },
   backend: { type: 'string', describe: `Dawn backend: ${BACKENDS.join(', ')}` },

@@ -216,4 +216,10 @@ export class StatusLine {
     if (this.shown) process.stderr.write('\r\x1b[K');
     this.shown = false;
   }
+
+  /** A line for the user, on its own (the status line cleared first). */
+  warn(line: string): void {
+    this.clear();
+    process.stderr.write(`launchbench: ${line}\n`);
+  }
 }

@@ -13,7 +13,7 @@
 import { create, globals } from 'webgpu';
 import { DeviceLostError, NoAdapterError, UsageError, errorMessage } from '../errors.ts';
 import { within } from '../stats/clock.ts';
-import { isDawn } from './runtime.ts';
+import { isDawn, type RuntimeInfo } from './runtime.ts';
 
 Object.assign(globalThis, globals);
 
@@ -48,6 +48,25 @@ export interface AdapterDescription {
   device: string;
   description: string;
   isFallbackAdapter: boolean;
+}
+
+/**
+ * What a run records of its GPU (context.json, the run's id): the context's description, which
+ * a measuring side in another process (a browser page, src/browser/) sends to the command line.
+ * `runtime` and `gcWatched` default to this process's.
+ */
+export interface GpuDescription {
+  readonly adapterInfo: AdapterDescription;
+  readonly features: readonly string[];
+  readonly limits: Record<string, number>;
+  readonly toggles: DawnToggles;
+  readonly instanceFlags: readonly string[];
+  readonly backend: string;
+  readonly hasTimestamps: boolean;
+  /** The runtime whose WebGPU measured (a browser's, for a page). */
+  readonly runtime?: RuntimeInfo;
+  /** Whether samples that overlap a garbage collection could be left out there. */
+  readonly gcWatched?: boolean;
 }
 
 /** Errors Dawn reported outside any error scope, collected so a case can fail on them. */

@@ -13,15 +13,17 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.ts';
 
-export const RUNTIMES = ['node', 'deno'] as const;
+export const RUNTIMES = ['node', 'deno', 'chromium'] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
+/** A browser a page measured in (src/browser/page.ts): what its user agent says it is. */
+export type BrowserName = 'chromium' | 'firefox' | 'safari' | 'browser';
 
 export interface RuntimeInfo {
-  name: RuntimeName;
-  /** The runtime's own version (`20.20.2`, `2.9.6`). */
+  name: RuntimeName | BrowserName;
+  /** The runtime's own version (`20.20.2`, `2.9.6`, a browser's `156.0.8078.114`). */
   version: string;
-  /** The WebGPU implementation under it. */
-  webgpu: 'dawn' | 'wgpu';
+  /** The WebGPU implementation under it (a browser's as its engine suggests). */
+  webgpu: 'dawn' | 'wgpu' | 'webkit' | 'unknown';
 }
 
 interface DenoGlobal {
@@ -31,14 +33,23 @@ interface DenoGlobal {
 
 const deno = (globalThis as { Deno?: DenoGlobal }).Deno;
 
-/** The runtime this process runs on. */
+/** Set in a browser page (src/browser/page.ts): the browser it runs in. */
+let pageRuntime: RuntimeInfo | undefined;
+
+/** A page's runtime, as the page found it (user agent); only a page calls this. */
+export function setPageRuntime(runtime: RuntimeInfo): void {
+  pageRuntime = runtime;
+}
+
+/** The runtime this process (or page) runs on. */
 export function currentRuntime(): RuntimeInfo {
+  if (pageRuntime !== undefined) return pageRuntime;
   if (deno !== undefined) return { name: 'deno', version: deno.version.deno, webgpu: 'wgpu' };
   return { name: 'node', version: process.versions.node, webgpu: 'dawn' };
 }
 
 /** Whether this process's GPU is Dawn's (instance flags, toggles and its stderr notes apply). */
-export const isDawn = (): boolean => deno === undefined;
+export const isDawn = (): boolean => deno === undefined && pageRuntime === undefined;
 
 /**
  * The command that runs the TypeScript script `script` on this runtime, for a child process

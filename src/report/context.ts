@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { SCHEMA_VERSION } from './columns.ts';
-import type { GpuContext } from '../gpu/context.ts';
+import type { GpuDescription } from '../gpu/context.ts';
 import { currentRuntime, isDawn } from '../gpu/runtime.ts';
 import type { TimestampSelfTest } from '../gpu/timestamp-selftest.ts';
 import type { ClockHoldStats } from '../gpu/clock-hold.ts';
@@ -49,7 +49,7 @@ export function gitCommit(): string | null {
 }
 
 /** A file-name-safe slug of the adapter, for run ids. */
-export function adapterSlug(ctx: GpuContext): string {
+export function adapterSlug(ctx: Pick<GpuDescription, 'adapterInfo' | 'runtime'>): string {
   const { vendor, device, description } = ctx.adapterInfo;
   // NVIDIA's Vulkan driver puts its version in the description and the GPU's name in `device`;
   // wgpu (Deno) gives `device` as a PCI id, a number that names nothing.
@@ -61,11 +61,14 @@ export function adapterSlug(ctx: GpuContext): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 40);
   // A run on another runtime than Node's says so in its folder's name.
-  const runtime = currentRuntime().name;
+  const runtime = (ctx.runtime ?? currentRuntime()).name;
   return runtime === 'node' ? slug : `${slug}-${runtime}`;
 }
 
-export function runId(ctx: GpuContext, date = new Date()): string {
+export function runId(
+  ctx: Pick<GpuDescription, 'adapterInfo' | 'runtime'>,
+  date = new Date(),
+): string {
   const stamp = date
     .toISOString()
     .replace(/[-:]/g, '')
@@ -75,7 +78,7 @@ export function runId(ctx: GpuContext, date = new Date()): string {
 
 export interface RunContextInput {
   runId: string;
-  ctx: GpuContext;
+  ctx: GpuDescription;
   selfTest: TimestampSelfTest;
   warmup: WarmupResult;
   /** The plan-fitting calibration and the per-case budget it was held to (null: none). */
@@ -97,11 +100,18 @@ export interface RunContextInput {
   deviceLost?: string | undefined;
   /** The unexpected error the run ended on, if it did. */
   error?: string | undefined;
+  /**
+   * A run measured in a browser page (src/browser/): the browser as this process found and
+   * started it, and what the page said of itself (user agent, cross-origin isolation).
+   */
+  browser?: object | undefined;
 }
 
 export function runContext(input: RunContextInput): object {
   const { ctx } = input;
   const cpus = os.cpus();
+  // Dawn in this process measured (not a browser's WebGPU, which only reports its adapter).
+  const dawnHere = isDawn() && (ctx.runtime ?? currentRuntime()).name === currentRuntime().name;
   return {
     schemaVersion: SCHEMA_VERSION,
     runId: input.runId,
@@ -122,9 +132,10 @@ export function runContext(input: RunContextInput): object {
     },
     features: ctx.features,
     limits: ctx.limits,
-    runtime: currentRuntime(),
+    runtime: ctx.runtime ?? currentRuntime(),
+    ...(input.browser === undefined ? {} : { browser: input.browser }),
     // Dawn's own settings; null where the GPU is another runtime's (wgpu under Deno).
-    dawn: isDawn() ? { instanceFlags: ctx.instanceFlags, toggles: ctx.toggles } : null,
+    dawn: dawnHere ? { instanceFlags: ctx.instanceFlags, toggles: ctx.toggles } : null,
     timestampSelfTest: input.selfTest,
     timestampCost: input.timestampCost ?? null,
     gpuWarmup: input.warmup,
@@ -135,16 +146,16 @@ export function runContext(input: RunContextInput): object {
     commandLine: input.argv,
     gitCommit: gitCommit(),
     packages: {
-      webgpu: isDawn() ? packageVersion('webgpu') : null,
+      webgpu: dawnHere ? packageVersion('webgpu') : null,
       tinybench: packageVersion('tinybench'),
       launchbench: packageVersion('..') ?? null,
     },
     // Deno answers process.version with the Node.js version it is compatible with: not a Node.js.
-    node: isDawn() ? process.version : null,
+    node: dawnHere ? process.version : null,
     os: { platform: os.platform(), release: os.release(), arch: os.arch() },
     cpu: { ...cpuClock(), model: cpus[0]?.model ?? 'unknown', cores: cpus.length },
     // Whether samples taken during a garbage collection could be left out (the runtime reports them).
-    gcWatched: GcWatch.supported(),
+    gcWatched: ctx.gcWatched ?? GcWatch.supported(),
     hostname: os.hostname(),
   };
 }

@@ -7,7 +7,13 @@
  * so. Pure functions of a run read back from its files.
  */
 import { code, fmtCount, fmtPercent, fmtUs, listing, table } from './md-format.ts';
-import { webgpuIn, type BandwidthCsvRow, type RunData, type SummaryRow } from './read-run.ts';
+import {
+  inBrowser,
+  webgpuIn,
+  type BandwidthCsvRow,
+  type RunData,
+  type SummaryRow,
+} from './read-run.ts';
 import { distinct, groupKey, isOk } from './select.ts';
 
 const fmtRatio = (x: number | null | undefined): string =>
@@ -233,7 +239,7 @@ function meaning(run: RunData): string[] {
       `Weight-bound (GPU busy for at least 80% of a one-by-one step): ${listing(weightBound.map((f) => `${f.label} (${fmtPercent(f.one?.utilization)})`))}, where the lowest step time is ${listing(weightBound.map((f) => `${fmtRatio((f.one?.wallUsTotal ?? 0) / (f.byWall[0]?.wallUsTotal ?? 1))} below \`dispatch-each\`'s on ${f.label}`))}: what is left there is kernel efficiency against the weight bytes.`,
     );
   const { webgpu, runtime } = webgpuIn(run.context);
-  if (out.length > 0)
+  if (out.length > 0 && !inBrowser(run.context))
     out.push(
       `Not measured here: a web page pays more per submit than these figures (the browser sends each submit through its GPU process, which ${webgpu} in ${runtime} does not), so in a browser the one-by-one strategies lose more.`,
     );

@@ -17,6 +17,7 @@ import {
 import { STRATEGIES } from '../strategies/index.ts';
 import {
   adapterName,
+  inBrowser,
   runtimeNote,
   webgpuIn,
   type CrossoverRow,
@@ -274,7 +275,9 @@ function cautions(run: RunData): string[] {
     );
   const { webgpu, runtime } = webgpuIn(c);
   out.push(
-    `These are ${webgpu}'s figures in ${runtime}. A browser sends every submit and every completion through its GPU process, a hop ${webgpu} in ${runtime} does not have, so a web page pays more per submit and per wait than measured here (not measured by this suite): read the costs of the submit-heavy strategies as lower bounds for the web.`,
+    inBrowser(c)
+      ? `These are figures of a page in ${runtime} ${c.runtime?.version ?? ''} (${webgpu}): every submit and every completion crossed the browser's GPU process, as a web page's do. Beside a run in Node on the same GPU (\`launchbench compare\`), the difference per submit and per wait is that hop's cost.`
+      : `These are ${webgpu}'s figures in ${runtime}. A browser sends every submit and every completion through its GPU process, a hop ${webgpu} in ${runtime} does not have, so a web page pays more per submit and per wait than measured here (\`--runtime chromium\` measures it): read the costs of the submit-heavy strategies as lower bounds for the web.`,
   );
   if (c.deviceLost !== null && c.deviceLost !== undefined) {
     out.push(

@@ -225,6 +225,8 @@ export interface RunContextFile {
   limits?: Record<string, number>;
   /** The runtime the GPU came from (since the Deno runtime; older runs are node's, Dawn). */
   runtime?: { name?: string; version?: string; webgpu?: string };
+  /** A run measured in a browser page (`bench --runtime chromium`, `serve`): the browser. */
+  browser?: { version?: string; userAgent?: string; crossOriginIsolated?: boolean };
   dawn?: {
     instanceFlags?: string[];
     toggles?: { enabled?: string[]; disabled?: string[] };
@@ -656,6 +658,9 @@ export function webgpuIn(context: RunContextFile): { webgpu: string; runtime: st
   const runtime = `${r.name.charAt(0).toUpperCase()}${r.name.slice(1)}`;
   return { webgpu: r.webgpu ?? 'its WebGPU', runtime };
 }
+
+/** Whether the run was measured in a browser page, whose submits cross its GPU process. */
+export const inBrowser = (context: RunContextFile): boolean => context.browser !== undefined;
 
 /**
  * `, deno 2.9.6 (wgpu)` after an adapter's name where the runtime is not Node's (whose Dawn is

@@ -1,0 +1,113 @@
+/**
+ * `bench --runtime chromium`: the run measured in a page of a headless Chromium that
+ * puppeteer-core starts (it downloads no browser: the machine's is found here), the page served
+ * by src/commands/page-server.ts. This process stays the command line: it writes the run folder
+ * from what the page sends (RemoteSide), as from its own GPU. Without a GPU, Chromium's WebGPU
+ * adapter is SwiftShader; on Linux with a GPU, the flags of CHROMIUM_GPU_FLAGS give it the GPU
+ * through ANGLE's Vulkan (without them: SwiftShader; with `--use-vulkan=native`: no adapter).
+ */
+import { randomUUID } from 'node:crypto';
+import { UsageError, errorMessage } from '../errors.ts';
+import type { Browser } from 'puppeteer-core';
+import type { RunPlan } from '../run.ts';
+import type { BenchArgs } from './bench-options.ts';
+import type { GpuSide, SetupStatus } from './bench-gpu.ts';
+import type { RunSampling } from './processes.ts';
+import { RemoteSide, startPageServer, type PageServer } from './page-server.ts';
+import { chromiumFlags, findChromium, headlessMode } from './find-chromium.ts';
+
+/** A page error, console error or crash, as one line. */
+const pageProblem = (what: string, text: string): Error =>
+  new Error(`the page: ${what}: ${text.split('\n')[0] ?? ''}`);
+
+/**
+ * The measuring side of `bench --runtime chromium`: the page server on a free local port, a
+ * headless Chromium on it (puppeteer-core), the run's page opened; what the page sends comes
+ * back through RemoteSide. A page error, console error, crash or lost browser ends the run with
+ * a message (the cases measured so far are kept).
+ */
+export async function chromiumSide(
+  args: BenchArgs,
+  plan: RunPlan,
+  run: RunSampling | undefined,
+  status: SetupStatus,
+): Promise<GpuSide> {
+  if (args.shader !== undefined)
+    throw new UsageError(
+      "--shader: not with --runtime chromium (the page measures the suite's kernels)",
+    );
+  const executable = findChromium(args.browser);
+  const flags = chromiumFlags();
+  status.say('starting Chromium');
+  const { launch } = await import('puppeteer-core');
+  const server = await startPageServer(0, '127.0.0.1');
+  let browser: Awaited<ReturnType<typeof launch>> | undefined;
+  try {
+    browser = await launch({
+      executablePath: executable,
+      headless: headlessMode(executable),
+      args: flags,
+      // A signal stops the run after its current sample, files written (src/commands/bench.ts),
+      // and the side closes the browser: puppeteer's own handlers would exit at once.
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+    });
+  } catch (error) {
+    await server.close();
+    throw new Error(`could not start ${executable}: ${errorMessage(error).split('\n')[0] ?? ''}`);
+  }
+  return openPage(server, browser, { args, plan, run, executable, flags, status });
+}
+
+/** The run's page opened on `browser`, and its side. */
+async function openPage(
+  server: PageServer,
+  browser: Browser,
+  o: {
+    args: BenchArgs;
+    plan: RunPlan;
+    run: RunSampling | undefined;
+    executable: string;
+    flags: string[];
+    status: SetupStatus;
+  },
+): Promise<GpuSide> {
+  const version = await browser.version();
+  const page = await browser.newPage();
+  let closing = false;
+  const side: RemoteSide = new RemoteSide(o.status, {
+    browser: { executable: o.executable, version, flags: o.flags, driver: 'puppeteer-core' },
+    stop: () => void page.evaluate('globalThis.launchbenchStop?.()').catch(() => undefined),
+    async close() {
+      closing = true;
+      await browser.close().catch(() => undefined);
+      await server.close();
+    },
+  });
+  page.on('pageerror', (error) => side.fail(pageProblem('uncaught error', errorMessage(error))));
+  page.on('console', (message) => {
+    if (message.type() === 'error') side.fail(pageProblem('console error', message.text()));
+  });
+  page.on('error', (error) => side.fail(pageProblem('crashed', errorMessage(error))));
+  browser.on('disconnected', () => {
+    if (!closing) side.fail(new Error('the browser went away'));
+  });
+  const token = randomUUID();
+  // The seed fixed: the page's plan is this process's.
+  const args = { ...o.args, seed: String(o.plan.seed) };
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] =>
+        entry[0].startsWith('LAUNCHBENCH_FAULT_') && entry[1] !== undefined,
+    ),
+  );
+  server.runs.set(token, { request: { args, run: o.run, env }, side });
+  try {
+    await page.goto(`${server.url}?run=${token}`);
+  } catch (error) {
+    await side.close();
+    throw new Error(`could not open the page: ${errorMessage(error)}`);
+  }
+  return side;
+}

@@ -1,0 +1,80 @@
+/**
+ * What a browser adds to a launch (src/report/browser-hop.ts), on known answers: a browser run
+ * whose every submit costs 10 µs more than Node's and every completion 2000 µs more gives back
+ * those two figures from submit-wait and submit-each at the same K, whichever side it is; two
+ * Node runs, or runs without both strategies at a K > 1, give none. No GPU needed.
+ */
+import { describe, expect, it } from 'vitest';
+import { browserHop } from '../src/report/browser-hop.ts';
+import type { RunData, SummaryRow } from '../src/report/read-run.ts';
+
+/** A run's summary rows of submit-wait and submit-each at `kernels`, wall µs per kernel. */
+function run(browser: boolean, rows: [strategy: string, kernels: number, wall: number][]): RunData {
+  return {
+    dir: browser ? 'browser' : 'node',
+    summary: rows.map(
+      ([strategy, kernels, wall]) =>
+        ({
+          workload: 'map',
+          strategy,
+          unit: 'kernel',
+          status: 'ok',
+          enoughSamples: true,
+          elements: 64,
+          kernels,
+          intensity: 0,
+          workgroupSize: 64,
+          wallUsPerKernel: wall,
+        }) as SummaryRow,
+    ),
+    fits: [],
+    crossovers: [],
+    selfCheck: [],
+    bandwidth: [],
+    drift: [],
+    rounds: [],
+    context: {
+      adapter: { vendor: 'v', architecture: '', device: 'gpu', description: '' },
+      ...(browser ? { browser: { version: 'HeadlessChrome/156' } } : {}),
+    },
+    hasContext: true,
+  };
+}
+
+/** Node: encode + submit 40 µs, a completion 40 µs more; the browser adds 10 and 2000. */
+function pair(k: number): [RunData, RunData] {
+  const node = run(false, [
+    ['submit-wait', k, 80],
+    ['submit-each', k, 40 + 40 / k],
+  ]);
+  const web = run(true, [
+    ['submit-wait', k, 80 + 10 + 2000],
+    ['submit-each', k, 40 + 10 + (40 + 2000) / k],
+  ]);
+  return [node, web];
+}
+
+describe("the browser's hop", () => {
+  it('splits into what a submit and what a completion adds, whichever side the browser is', () => {
+    const [node, web] = pair(100);
+    const hop = browserHop(node, web);
+    expect(hop?.browser).toBe('B');
+    expect(hop?.cases).toBe(1);
+    expect(hop?.submitUs.median).toBeCloseTo(10, 6);
+    expect(hop?.completionUs.median).toBeCloseTo(2000, 6);
+    expect(hop?.sameAdapter).toBe(true);
+    const reversed = browserHop(web, node);
+    expect(reversed?.browser).toBe('A');
+    expect(reversed?.submitUs.median).toBeCloseTo(10, 6);
+  });
+
+  it('gives none for two Node runs, at K = 1, or without both strategies', () => {
+    const [node, web] = pair(100);
+    expect(browserHop(node, node)).toBeUndefined();
+    const [node1, web1] = pair(1);
+    expect(browserHop(node1, web1)).toBeUndefined();
+    const onlyWait = run(true, [['submit-wait', 100, 2090]]);
+    expect(browserHop(node, onlyWait)).toBeUndefined();
+    expect(browserHop(node, web)).toBeDefined();
+  });
+});

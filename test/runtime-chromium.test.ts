@@ -1,0 +1,112 @@
+/**
+ * `--runtime chromium`: the suite measured in a page of a headless Chromium (puppeteer-core, the
+ * machine's Chromium: scripts/install-chromium.sh), the run folder written by the command line. A
+ * small run verifies every strategy against the CPU reference and names chromium, its version
+ * and the adapter (SwiftShader without a GPU); the run fails on any console error of the page, so
+ * its exit 0 says the page ran without one. `serve`'s page, opened as a user would, shows its
+ * facts (cross-origin isolated, timestamp-query) without a console error. Without a Chromium the
+ * tests skip outside CI. In vitest's `gpu` project: a browser on SwiftShader takes the CPU as a
+ * Dawn device does, so it runs alone, as the GPU tests do.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
+import { IN_CI } from './support/gpu.ts';
+import { runCli } from './support/cli.ts';
+import { chromiumFlags, findChromium, headlessMode } from '../src/commands/find-chromium.ts';
+import { startPageServer } from '../src/commands/page-server.ts';
+import { PROFILES } from '../src/profiles.ts';
+
+/** The machine's Chromium, or undefined (then the tests skip outside CI). */
+function installedChromium(): string | undefined {
+  try {
+    return findChromium(undefined);
+  } catch (error) {
+    if (IN_CI) throw error;
+    return undefined;
+  }
+}
+
+const root = mkdtempSync(join(tmpdir(), 'launchbench-chromium-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('--runtime chromium', () => {
+  it('measures every strategy in the page, verified, and names chromium, its version and the adapter', async (t) => {
+    const chromium = installedChromium();
+    if (chromium === undefined) return t.skip('no Chromium (scripts/install-chromium.sh)');
+    const out = join(root, 'run');
+    const result = await runCli(
+      [
+        ...['bench', '--runtime', 'chromium', '--profile', 'quick', '--workloads', 'map'],
+        ...['--elements', '64', '--kernels', '10'],
+        // The run's correctness, not its precision: two short rounds.
+        ...['--rounds', '2', '--max-time', '20ms', '--out', out],
+      ],
+      { timeoutMs: 240_000 },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const rows: Record<string, string>[] = parse(readFileSync(join(out, 'summary.csv'), 'utf8'), {
+      columns: true,
+    });
+    expect(new Set(rows.map((r) => r['strategy'])).size).toBeGreaterThanOrEqual(9);
+    for (const r of rows) {
+      expect(r['status'], r['strategy']).toBe('ok');
+      expect(r['verified'], r['strategy']).toBe('true');
+    }
+    const context = JSON.parse(readFileSync(join(out, 'context.json'), 'utf8')) as {
+      complete: boolean;
+      runtime: { name: string; version: string; webgpu: string };
+      adapter: { vendor: string; architecture: string };
+      browser: { executable: string; crossOriginIsolated: boolean; clockStepUs: number };
+      dawn: unknown;
+    };
+    const version = /(\d+\.\d+\.\d+\.\d+)/.exec(
+      execFileSync(chromium, ['--version'], { encoding: 'utf8' }),
+    )?.[1];
+    expect(context.complete).toBe(true);
+    expect(context.runtime).toEqual({ name: 'chromium', version, webgpu: 'dawn' });
+    expect(context.browser.executable).toBe(chromium);
+    expect(context.browser.crossOriginIsolated).toBe(true);
+    // Isolated, the page's clock steps in µs, not 100 µs.
+    expect(context.browser.clockStepUs).toBeLessThan(50);
+    expect(context.adapter.vendor).not.toBe('');
+    expect(context.dawn).toBeNull();
+    for (const file of ['samples.csv', 'rounds.csv', 'report.md'])
+      expect(readFileSync(join(out, file), 'utf8').length, file).toBeGreaterThan(0);
+  });
+
+  it("serve's page loads in headless Chromium without a console error, cross-origin isolated", async (t) => {
+    const chromium = installedChromium();
+    if (chromium === undefined) return t.skip('no Chromium (scripts/install-chromium.sh)');
+    const { launch } = await import('puppeteer-core');
+    const server = await startPageServer(0, '127.0.0.1');
+    const browser = await launch({
+      executablePath: chromium,
+      headless: headlessMode(chromium),
+      args: chromiumFlags(),
+    });
+    try {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(m.text());
+      });
+      page.on('pageerror', (e) => problems.push(String(e)));
+      await page.goto(server.url);
+      await page.waitForFunction('document.querySelectorAll("#facts tr").length >= 4');
+      const facts = String(await page.evaluate('document.getElementById("facts").textContent'));
+      expect(facts).toContain('cross-origin isolatedyes');
+      expect(facts).toMatch(/timestamp-query(yes|missing: wall time only)/);
+      expect(await page.evaluate('document.querySelectorAll("#profile option").length')).toBe(
+        Object.keys(PROFILES).length,
+      );
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  });
+});

@@ -1,0 +1,88 @@
+/**
+ * The measuring page's server without a browser: `launchbench serve --port P` answers the page,
+ * its script (bundled from src/ for a browser, Node's modules shimmed) and every other answer with
+ * the headers that make the page cross-origin isolated (COOP `same-origin`, COEP `require-corp`:
+ * without them performance.now() ticks in 100 µs steps); Ctrl-C stops it with exit 0. A
+ * Chromium named but missing is bad input, one line and exit 2, before any work. No GPU needed.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { hasJsStackTrace, ownStderrLines, runCli } from './support/cli.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'launchbench-serve-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** The isolation headers of an answer. */
+const isolation = (res: Response) => ({
+  opener: res.headers.get('cross-origin-opener-policy'),
+  embedder: res.headers.get('cross-origin-embedder-policy'),
+});
+
+describe('launchbench serve', () => {
+  it('answers the page and its script cross-origin isolated, and stops on SIGINT with exit 0', async () => {
+    let child: ChildProcess | undefined;
+    let stdout = '';
+    const run = runCli(['serve', '--port', '0', '--out', root], {
+      timeoutMs: 60_000,
+      onSpawn: (c) => {
+        child = c;
+        c.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      },
+    });
+    try {
+      for (let i = 0; i < 300 && !/http:\/\/\S+\//.test(stdout); i++)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      const url = /http:\/\/\S+\//.exec(stdout)?.[0];
+      expect(url, stdout).toBeDefined();
+      const page = await fetch(url ?? '');
+      expect(page.status).toBe(200);
+      expect(isolation(page)).toEqual({ opener: 'same-origin', embedder: 'require-corp' });
+      expect(await page.text()).toContain('<script type="module" src="/page.js">');
+      const script = await fetch(`${url}page.js`);
+      expect(script.status).toBe(200);
+      expect(isolation(script)).toEqual({ opener: 'same-origin', embedder: 'require-corp' });
+      expect(script.headers.get('content-type')).toMatch(/javascript/);
+      const js = await script.text();
+      // The suite's own code and WGSL, with no Node module left to import.
+      expect(js).toContain('submit-each');
+      expect(js).toContain('@compute');
+      expect(js).not.toMatch(/from\s*["']node:/);
+      const missing = await fetch(`${url}api/runs/no-such-run`);
+      expect(missing.status).toBe(404);
+      expect(isolation(missing)).toEqual({ opener: 'same-origin', embedder: 'require-corp' });
+    } finally {
+      child?.kill('SIGINT');
+    }
+    const result = await run;
+    expect(result.code, result.stderr).toBe(0);
+  });
+
+  it('refuses a Chromium that is not there: one line, exit 2, nothing written', async () => {
+    const out = join(root, 'none');
+    const result = await runCli(
+      ['bench', '--runtime', 'chromium', '--browser', join(root, 'no-chromium'), '--out', out],
+      { timeoutMs: 60_000 },
+    );
+    const lines = ownStderrLines(result.stderr);
+    expect(lines, result.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(/^launchbench: --browser \S+no-chromium: no such executable file$/);
+    expect(hasJsStackTrace(result.stderr)).toBe(false);
+    expect(result.code).toBe(2);
+    expect(readdirSync(root)).not.toContain('none');
+  });
+
+  it('refuses --browser without --runtime chromium, and Dawn-only flags with it', async () => {
+    for (const [args, message] of [
+      [['--browser', '/bin/sh'], /--browser: only with --runtime chromium/],
+      [['--runtime', 'chromium', '--dawn-toggles', 'skip_validation'], /--dawn-toggles is Dawn's/],
+    ] as const) {
+      const result = await runCli(['bench', ...args, '--dry-run'], { timeoutMs: 60_000 });
+      expect(ownStderrLines(result.stderr), result.stderr).toHaveLength(1);
+      expect(result.stderr).toMatch(message);
+      expect(result.code).toBe(2);
+    }
+  });
+});
