@@ -119,6 +119,21 @@ describe('decode layout', () => {
     expect(decodeWorkload.checkLimits(params('tiny', { workgroupSize: 96 }), H200)).toMatch(
       /power of two/,
     );
+    // 1024 invocations need 22 784 bytes of workgroup arrays (16 KiB is WebGPU's default)
+    expect(
+      decodeWorkload.checkLimits(params('tiny', { workgroupSize: 1024 }), {
+        ...H200,
+        maxComputeWorkgroupStorageSize: 16384,
+      }),
+    ).toMatch(
+      /workgroup size 1024 needs 22784 bytes of workgroup memory, past this device's 16384/,
+    );
+    expect(
+      decodeWorkload.checkLimits(params('tiny', { workgroupSize: 512 }), {
+        ...H200,
+        maxComputeWorkgroupStorageSize: 16384,
+      }),
+    ).toBeUndefined();
     // A context whose cache is past one binding.
     expect(
       decodeWorkload.programUnavailable?.('steps', params('llama-1b', { elements: 70_000 }), H200),

@@ -9,9 +9,12 @@ enable subgroups;
 // local_invocation_index values. Where that fails, subgroups overwrite each other's slots and the
 // step's logits miss the CPU reference, which every strategy is checked against before timing.
 
-// The sum of `v` over the workgroup, to every invocation; called in uniform control flow (every
-// invocation active, so subgroupAdd(1u) is the subgroup's size).
+// The sum of `v` over the workgroup, to every invocation; called in uniform control flow. The
+// barrier first brings together the invocations that a loop of per-invocation trip counts (the
+// GEMV's, for a row shorter than two words per invocation) may have left apart, so that every
+// invocation is active at subgroupAdd and subgroupAdd(1u) is the subgroup's size.
 fn workgroup_sum4(v: vec4<f32>, lid: u32) -> vec4<f32> {
+  workgroupBarrier();
   let s = subgroupAdd(v);
   let size = subgroupAdd(1u);
   if (lid % size == 0u) {

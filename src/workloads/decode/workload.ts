@@ -93,7 +93,7 @@ export const decodeWorkload: Workload = {
     },
   },
 
-  checkLimits(params) {
+  checkLimits(params, limits) {
     let s: DecodeShape;
     try {
       s = caseShape(params);
@@ -105,6 +105,12 @@ export const decodeWorkload: Workload = {
       return `decode: workgroup size ${wg} must be a power of two of at least ${Math.max(2 * GEMV_ROWS, s.headDim)} (GEMV rows and a head's width)`;
     if ((s.headDim & (s.headDim - 1)) !== 0 || s.headDim < SCORE_LANES)
       return `decode: headDim ${s.headDim} must be a power of two of at least ${SCORE_LANES}`;
+    // shaders/decode/step.wgsl's workgroup arrays: red (f32) and red4 (vec4) per invocation,
+    // scores4 per SCORE_LANES invocations, q4 per dimension of a head
+    const shared = wg * 4 + wg * 16 + (wg / SCORE_LANES) * 16 + s.headDim * 16;
+    const sharedLimit = limits['maxComputeWorkgroupStorageSize'] ?? 16384;
+    if (shared > sharedLimit)
+      return `decode: workgroup size ${wg} needs ${shared} bytes of workgroup memory, past this device's ${sharedLimit} (maxComputeWorkgroupStorageSize)`;
     if (s.hidden % 64 !== 0 || s.ffn % 64 !== 0)
       return `decode: hidden ${s.hidden} and ffn ${s.ffn} must be multiples of 64`;
     // 17 + 6 per layer; the final norm and two LM heads; the co-residency probe's two
