@@ -32,6 +32,12 @@ describe('compare across runtimes', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^A: .*, node \(Dawn\)$/m);
     expect(run.stdout).toMatch(/^B: .*, deno 2\.9\.6 \(wgpu\)$/m);
+    // The state probe times each runtime's own completion path: not fitted on, not called the
+    // machine's move.
+    expect(run.stdout).toContain(
+      "from the runs' figures and between-round spreads: the runs measured different runtimes",
+    );
+    expect(run.stdout).not.toContain('the machine itself moved');
     // B/A per strategy: the geometric mean of compare.csv's ratios of its cases.
     const rows: Row[] = parse(readFileSync(out, 'utf8'), { columns: true });
     const fused = rows.filter((r) => r['strategy'] === 'fused').map((r) => Number(r['wallRatio']));

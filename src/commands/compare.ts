@@ -316,13 +316,23 @@ function checkOut(out: string): void {
  * runs' rounds.csv), the others from the figures and their between-round spreads; '' when no case
  * was compared.
  */
-function ratioSourceLine(compared: number, atEqualState: number, state: boolean): string {
+function ratioSourceLine(
+  compared: number,
+  atEqualState: number,
+  state: boolean | 'runtimes differ',
+): string {
+  const why =
+    state === true
+      ? ': a run has no rounds.csv with visit states (made before they were measured, or with --no-drift)'
+      : state === false
+        ? ' (--no-state)'
+        : ": the runs measured different runtimes, whose state probe times each runtime's own completion path, so equal probe times are not equal machine states";
   return compared === 0
     ? ''
     : atEqualState === compared
       ? `B/A at equal machine states: both runs' rounds fitted on the state probe of their visits (rounds.csv; --no-state to leave it out).`
       : atEqualState === 0
-        ? `B/A from the runs' figures and between-round spreads${state ? ': a run has no rounds.csv with visit states (made before they were measured, or with --no-drift)' : ' (--no-state)'}.`
+        ? `B/A from the runs' figures and between-round spreads${why}.`
         : `B/A at equal machine states for ${atEqualState} of ${compared} cases (rounds.csv); the others from the figures and between-round spreads.`;
 }
 
@@ -336,7 +346,7 @@ function preamble(
   runB: RunData,
   rows: readonly CompareRow[],
   spreads: BetweenRunSpreads,
-  settings: { minEffect: number; across: readonly CaseAxis[]; state: boolean },
+  settings: { minEffect: number; across: readonly CaseAxis[]; state: boolean | 'runtimes differ' },
 ): string[] {
   const compared = rows.filter((r) => r.wallVerdict !== null);
   const atEqualState = compared.filter((r) => r.wallAtEqualState === true).length;
@@ -372,9 +382,11 @@ function machineWarning(runA: RunData, runB: RunData, moved: readonly ProbeShift
   const probeText = moved.map((s) => `${s.label} ${ratio(s.ratio)}`).join(', ');
   return moved.length === 0
     ? ''
-    : ranInterleaved(runA.context, runB.context)
-      ? `the fixed references moved between the sides although their processes were interleaved (drift probe: ${probeText}): by chance, with few processes a side, or because B's configuration moves them too (a Dawn toggle can); differences of that size may not be the measured code's`
-      : `the machine itself moved between the runs (drift probe: ${probeText}): differences of that size may be the machine's, not the code's; to tell them apart, run both sides interleaved with launchbench ab`;
+    : runtimeKind(runA) !== runtimeKind(runB)
+      ? `the fixed references differ between the runs (drift probe: ${probeText}), as they must where the runs measured different runtimes: the probe times each runtime's own submits and completions, so it says nothing here about the machine`
+      : ranInterleaved(runA.context, runB.context)
+        ? `the fixed references moved between the sides although their processes were interleaved (drift probe: ${probeText}): by chance, with few processes a side, or because B's configuration moves them too (a Dawn toggle can); differences of that size may not be the measured code's`
+        : `the machine itself moved between the runs (drift probe: ${probeText}): differences of that size may be the machine's, not the code's; to tell them apart, run both sides interleaved with launchbench ab`;
 }
 
 /** The drift probe's lines: each figure's B/A, then the warning if any; none without drift.csv. */
@@ -436,7 +448,11 @@ export function compareCommand(args: CompareArgs): number {
   const known = [...new Set([...runA.summary, ...runB.summary].map((r) => r.strategy))];
   const strategies =
     args.strategies === undefined ? undefined : parseNameList('strategies', args.strategies, known);
-  const state = args.state !== false;
+  // Runs of two runtimes (Node against Deno or a browser) are judged from their figures: the state
+  // probe's round trip is each runtime's own completion path (11 ms in Deno, ~2 ms in a page,
+  // tens of µs in Node), so fitting both on it would read the runtime as the machine's state.
+  const sameRuntime = runtimeKind(runA) === runtimeKind(runB);
+  const state = args.state !== false && sameRuntime;
   const rows = compareRuns(
     runA,
     runB,
@@ -444,7 +460,11 @@ export function compareCommand(args: CompareArgs): number {
     spreads,
   );
   const lines = [
-    ...preamble(runA, runB, rows, spreads, { minEffect, across, state }),
+    ...preamble(runA, runB, rows, spreads, {
+      minEffect,
+      across,
+      state: args.state !== false && !sameRuntime ? 'runtimes differ' : state,
+    }),
     '',
     rows.length === 0 ? '(neither run has a case)' : compareTable(rows),
     '',
