@@ -228,17 +228,10 @@ export class DecodeCase implements PreparedCase {
   }
 
   /**
-   * The most workgroups of the megakernel that are co-resident on this device, of PROBED times a
-   * base that fills a large GPU, then halvings of the base, each capped by the most units any op
-   * has: the largest whose grid barrier completes PROBE_PASSES times, the megakernel running an
-   * op table of two empty ops (buffers.ts probeSlot). WebGPU tells no multiprocessor count or
-   * occupancy; this is the megakernel's own answer, where CUDA's cooperative launch asks the
-   * occupancy calculator. A grid that is not co-resident fails at the barrier (in tens of µs on
-   * the H200, half a second on lavapipe). None completes: one workgroup.
+   * coResidentWorkgroups, once per device and megakernel: a group prepared again on a later visit
+   * (one past RESIDENT_BYTES, src/run.ts) keeps the count its first visit measured with.
    */
   private async probedWorkgroups(pipeline: GPUComputePipeline): Promise<number> {
-    // Once per device and pipeline: a group prepared again on a later visit (one past
-    // RESIDENT_BYTES, src/run.ts) keeps the count its first visit measured with.
     const key = JSON.stringify({ ...stepConstants(this.plan), most: mostUnits(this.plan.fused) });
     let byKey = PROBED_COUNTS.get(this.device);
     if (byKey === undefined) {
@@ -253,6 +246,15 @@ export class DecodeCase implements PreparedCase {
     return count;
   }
 
+  /**
+   * The most workgroups of the megakernel that are co-resident on this device, of PROBED times a
+   * base that fills a large GPU, then halvings of the base, each capped by the most units any op
+   * has: the largest whose grid barrier completes PROBE_PASSES times, the megakernel running an
+   * op table of two empty ops (buffers.ts probeSlot). WebGPU tells no multiprocessor count or
+   * occupancy; this is the megakernel's own answer, where CUDA's cooperative launch asks the
+   * occupancy calculator. A grid that is not co-resident fails at the barrier (in tens of µs on
+   * the H200, half a second on lavapipe). None completes: one workgroup.
+   */
   private async coResidentWorkgroups(pipeline: GPUComputePipeline): Promise<number> {
     const { plan, device, binding, buffers } = this;
     const base = Math.max(1, Math.floor((2048 * 64) / plan.wg));
