@@ -260,8 +260,9 @@ fn x4(op: Op, c: u32, inv: f32) -> vec4<f32> {
 }
 
 // The four rows' weight words k (row bases b), one matrix column per row. Each load is a switch
-// over the slabs, which a compiler does not move a later load above: so every load of an
-// iteration is written before any of its values is used, and all are in flight together.
+// over the slabs, across which a compiler may not move a later load up: so every load of an
+// iteration is written before any of its values is used, to have all in flight together (not yet
+// measured against using each word as it comes: docs/findings.md, Decode kernels).
 fn wwords(slab: u32, b: vec4<u32>, k: u32) -> mat4x4<f32> {
   return mat4x4<f32>(wraw(slab, b.x + k), wraw(slab, b.y + k), wraw(slab, b.z + k),
                      wraw(slab, b.w + k));
