@@ -4,15 +4,5 @@
 
 // The sum of `v` over the workgroup, to every invocation; called in uniform control flow.
 fn workgroup_sum4(v: vec4<f32>, lid: u32) -> vec4<f32> {
-  red4[lid] = v;
-  workgroupBarrier();
-  for (var s = WORKGROUP_SIZE / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) {
-      red4[lid] += red4[lid + s];
-    }
-    workgroupBarrier();
-  }
-  let total = red4[0];
-  workgroupBarrier();
-  return total;
+  return group_sum4(v, lid, WORKGROUP_SIZE);
 }
