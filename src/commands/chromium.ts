@@ -7,7 +7,7 @@
  * through ANGLE's Vulkan (without them: SwiftShader; with `--use-vulkan=native`: no adapter).
  */
 import { randomUUID } from 'node:crypto';
-import { UsageError, errorMessage } from '../errors.ts';
+import { errorMessage } from '../errors.ts';
 import type { Browser } from 'puppeteer-core';
 import type { RunPlan } from '../run.ts';
 import type { BenchArgs } from './bench-options.ts';
@@ -32,10 +32,6 @@ export async function chromiumSide(
   run: RunSampling | undefined,
   status: SetupStatus,
 ): Promise<GpuSide> {
-  if (args.shader !== undefined)
-    throw new UsageError(
-      "--shader: not with --runtime chromium (the page measures the suite's kernels)",
-    );
   const executable = findChromium(args.browser);
   const flags = chromiumFlags();
   status.say('starting Chromium');

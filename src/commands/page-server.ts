@@ -79,7 +79,10 @@ const shimPlugin: Plugin = {
 
 let bundled: Promise<string> | undefined;
 
-/** The page's script: src/browser/page.ts and what it imports, for a browser (once a process). */
+/**
+ * The page's script: src/browser/page.ts and what it imports, for a browser (once a process; a
+ * build that failed is tried again on the next ask).
+ */
 export function pageBundle(): Promise<string> {
   bundled ??= build({
     entryPoints: [join(ROOT, 'src/browser/page.ts')],
@@ -93,7 +96,13 @@ export function pageBundle(): Promise<string> {
     inject: [join(SHIM_DIR, 'globals.ts')],
     plugins: [shimPlugin],
     logLevel: 'silent',
-  }).then((result) => result.outputFiles[0]?.text ?? '');
+  }).then(
+    (result) => result.outputFiles[0]?.text ?? '',
+    (error: unknown) => {
+      bundled = undefined;
+      throw error;
+    },
+  );
   return bundled;
 }
 
