@@ -232,7 +232,7 @@ async function startRun(profile: string, workloads: string): Promise<void> {
       method: 'POST',
       body: JSON.stringify({ profile, ...(workloads === '' ? {} : { workloads }) }),
     });
-    if (!res.ok) throw new Error(await res.text());
+    if (!res.ok) throw new Error(await failure(res));
     const { token } = (await res.json()) as { token: string };
     await run(token);
     await listFiles(token);
@@ -241,13 +241,25 @@ async function startRun(profile: string, workloads: string): Promise<void> {
   }
 }
 
+/** What a failed answer of the server says: its `error` (JSON), or its text. */
+async function failure(res: Response): Promise<string> {
+  const text = await res.text();
+  try {
+    return (JSON.parse(text) as { error?: string }).error ?? text;
+  } catch {
+    return `${res.status}: ${text}`;
+  }
+}
+
 /** The run folder's files as links, once the server has written them (report.md last). */
 async function listFiles(token: string): Promise<void> {
   for (;;) {
     const res = await fetch(`/api/runs/${token}/result`);
+    if (!res.ok) throw new Error(await failure(res));
     const result = (await res.json()) as {
       done: boolean;
       code?: number;
+      error?: string;
       dir?: string;
       files?: string[];
     };
@@ -255,6 +267,8 @@ async function listFiles(token: string): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 500));
       continue;
     }
+    if (result.error !== undefined)
+      show({ type: 'error', error: { name: 'Error', message: result.error } }, new Map(), 0);
     const files = element('files');
     const head = make('p');
     head.textContent = `run folder ${result.dir ?? '(none)'} (exit ${result.code ?? '?'}): the files launchbench report and compare read`;

@@ -131,16 +131,22 @@ export async function abBenchCommand(args: AbArgs): Promise<number> {
 
 /**
  * What a run refuses of its options beyond its plan, before opening a GPU (and all that `ab`'s
- * check of a side sees, CHECK_ONLY_ENV): throws UsageError.
+ * check of a side sees, CHECK_ONLY_ENV): throws UsageError. `findBrowser`: whether the run
+ * starts its own Chromium (not where the side is the caller's: `serve`'s page, in the user's
+ * browser), which must then be there.
  */
-function checkRunOptions(args: BenchArgs): void {
+function checkRunOptions(args: BenchArgs, findBrowser: boolean): void {
   if (args.browser !== undefined && args.runtime !== 'chromium')
     throw new UsageError('--browser: only with --runtime chromium');
-  if (args.runtime === 'chromium') findChromium(args.browser);
+  if (args.shader !== undefined && args.runtime === 'chromium')
+    throw new UsageError(
+      "--shader: not with --runtime chromium (the page measures the suite's own kernels)",
+    );
   caseBudget(args);
   peakOverride(args);
   const options = gpuOptions(args, true);
   if (isDawn() && args.runtime !== 'chromium') parseToggles(options.dawnToggles);
+  if (args.runtime === 'chromium' && findBrowser) findChromium(args.browser);
 }
 
 /**
@@ -325,10 +331,6 @@ export type OpenSide = (
 
 const defaultSide: OpenSide = async (args, plan, user, status) => {
   if (args.runtime === 'chromium') {
-    if (user !== undefined)
-      throw new UsageError(
-        "--shader: not with --runtime chromium (the page measures the suite's own kernels)",
-      );
     const { chromiumSide } = await import('./chromium.ts');
     return chromiumSide(args, plan, processPart()?.run, status);
   }
@@ -374,12 +376,13 @@ function runRecord(
 
 /**
  * Runs the benchmark; returns the exit code (0, or 130/143 when a signal stopped it). A run of
- * several processes goes to src/commands/processes.ts. `openSide`: where it measures.
+ * several processes goes to src/commands/processes.ts. `openSide`: where it measures (another
+ * than the default: the caller's, `serve`'s page, which needs no Chromium here).
  */
 export async function benchCommand(args: BenchArgs, openSide = defaultSide): Promise<number> {
   const user = await loadUserWorkload(args);
   const { plan, profile, bandwidth, processes } = benchPlan(args, user, processPart()?.run);
-  checkRunOptions(args);
+  checkRunOptions(args, openSide === defaultSide);
   if (process.env[CHECK_ONLY_ENV] === '1') return 0;
   const part = processPart();
   if (processes > 1 && part === undefined && args['dry-run'] !== true)

@@ -6,7 +6,7 @@
  * page then links its files (summary.csv, samples.csv, context.json, report.md …), which
  * `launchbench report` and `compare` read.
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -44,15 +44,17 @@ export function benchArgs(argv: readonly string[]): BenchArgs {
     .parseSync();
 }
 
-/** A run the page asked for: how it ended, and where its folder is. */
+/** A run the page asked for: how it ended (the error's line where it failed), and its folder. */
 interface Served {
   done: boolean;
   code?: number;
+  error?: string;
   dir?: string;
 }
 
-/** Every file under `dir` (one level of folders: charts/), relative to it. */
+/** Every file under `dir` (one level of folders: charts/), relative to it; none where it is not. */
 function runFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((entry) => entry.isFile())
     .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
@@ -92,12 +94,21 @@ function startRun(
   process.stderr.write(
     `launchbench serve: a run of profile ${profile} (${planGroups(benchPlan(args).plan).length} groups) into ${dir}\n`,
   );
+  // The side is the page: the run looks for no Chromium here.
   void benchCommand(args, () => Promise.resolve(side))
-    .catch((error: unknown) => {
-      process.stderr.write(`launchbench serve: ${errorMessage(error)}\n`);
-      return 1;
-    })
-    .then((code) => served.set(token, { done: true, code, dir }));
+    .then(
+      (code) => ({ done: true, code, dir }),
+      (error: unknown) => {
+        const line = errorMessage(error);
+        process.stderr.write(`launchbench serve: ${line}\n`);
+        return { done: true, code: 1, error: line, dir };
+      },
+    )
+    .then((ended) => {
+      // The page's posts from now on are answered `stop`: nothing reads them.
+      side.stopRequested = true;
+      served.set(token, ended);
+    });
   return token;
 }
 
@@ -110,7 +121,7 @@ function serveRoutes(server: () => PageServer, out: string) {
         const token = startRun(server(), served, JSON.parse(await body(req)) as object, out);
         answer(res, 200, JSON.stringify({ token }), 'application/json');
       } catch (error) {
-        answer(res, 400, errorMessage(error));
+        answer(res, 400, JSON.stringify({ error: errorMessage(error) }), 'application/json');
       }
       return true;
     }
