@@ -150,8 +150,8 @@ function checkRunOptions(args: BenchArgs, findBrowser: boolean): void {
 }
 
 /**
- * Stops a run on SIGINT or SIGTERM after the current sample: `signal` aborts with the signal's
- * name; its listeners go with `dispose`.
+ * Stops a run on SIGINT or SIGTERM after the current sample (before measuring: at once, the side
+ * closed): `signal` aborts with the signal's name; its listeners go with `dispose`.
  */
 function stopOnSignals(): { signal: AbortSignal; exitCode(): number; dispose(): void } {
   const controller = new AbortController();
@@ -320,19 +320,21 @@ function prepareOutput(args: BenchArgs): string[] {
 
 /**
  * Where a run measures, given its plan: a page in a headless Chromium for `--runtime chromium`
- * (puppeteer-core, loaded only then), else this process's GPU.
+ * (puppeteer-core, loaded only then), else this process's GPU. `stop` aborts on a signal: a side
+ * that takes time to open (a browser) closes what it opened and ends.
  */
 export type OpenSide = (
   args: BenchArgs,
   plan: RunPlan,
   user: Workload | undefined,
   status: SetupStatus,
+  stop: AbortSignal,
 ) => Promise<GpuSide>;
 
-const defaultSide: OpenSide = async (args, plan, user, status) => {
+const defaultSide: OpenSide = async (args, plan, user, status, stop) => {
   if (args.runtime === 'chromium') {
     const { chromiumSide } = await import('./chromium.ts');
-    return chromiumSide(args, plan, processPart()?.run, status);
+    return chromiumSide(args, plan, processPart()?.run, status, stop);
   }
   return localSide(args, plan, {
     gpuOptions: gpuOptions(args),
@@ -390,9 +392,17 @@ export async function benchCommand(args: BenchArgs, openSide = defaultSide): Pro
   let made = args['dry-run'] === true ? [] : prepareOutput(args);
   const status = new StatusLine();
   let side: GpuSide | undefined;
+  // From before the side opens: a signal while a browser starts or the side sets up ends the run
+  // there, the side closed (a browser left running would outlive this process).
+  const stop = stopOnSignals();
+  let measuring = false;
   try {
-    side = await openSide(args, plan, user, status);
-    const setup = await side.setUp();
+    side = await openSide(args, plan, user, status, stop.signal);
+    const setup = await untilStopped(side.setUp(), stop.signal);
+    if (setup === undefined) {
+      status.clear();
+      return stop.exitCode();
+    }
     status.clear();
     if (args['dry-run'] === true) {
       const { ms } = setup.estimate;
@@ -410,30 +420,45 @@ export async function benchCommand(args: BenchArgs, openSide = defaultSide): Pro
       ),
     );
     writer.writeContext(runContext(context));
-    const stop = stopOnSignals();
     const progress = new ProgressLines(
       planGroups(plan).length,
       setup.estimate.ms ?? undefined,
       part,
     );
-    try {
-      const measured = await measureRun(side, writer, context, stop.signal, progress);
-      await afterRun(args, plan, side, writer, measured, bandwidth);
-      if (measured.deviceLost !== undefined)
-        throw new DeviceLostError(
-          `${measured.deviceLost}; the ${writer.cases.filter((c) => c.wallNs !== null).length} case(s) measured before it kept in ${writer.dir}`,
-        );
-      return measured.interrupted ? stop.exitCode() : 0;
-    } finally {
-      stop.dispose();
-    }
+    measuring = true;
+    const measured = await measureRun(side, writer, context, stop.signal, progress);
+    await afterRun(args, plan, side, writer, measured, bandwidth);
+    if (measured.deviceLost !== undefined)
+      throw new DeviceLostError(
+        `${measured.deviceLost}; the ${writer.cases.filter((c) => c.wallNs !== null).length} case(s) measured before it kept in ${writer.dir}`,
+      );
+    return measured.interrupted ? stop.exitCode() : 0;
   } catch (error) {
     status.clear();
+    // Stopped while the side opened: what failed was the stopping.
+    if (stop.signal.aborted && !measuring) return stop.exitCode();
     throw error;
   } finally {
+    stop.dispose();
     removeEmptyFolders(made);
     await side?.close();
   }
+}
+
+/** `work`'s value, or undefined once `stop` aborts first (`work` then left to fail unheard). */
+function untilStopped<T>(work: Promise<T>, stop: AbortSignal): Promise<T | undefined> {
+  if (stop.aborted) {
+    work.catch(() => undefined);
+    return Promise.resolve(undefined);
+  }
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = (): void => {
+      work.catch(() => undefined);
+      resolve(undefined);
+    };
+    stop.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => stop.removeEventListener('abort', onAbort));
+  });
 }
 
 export { benchOptions, exportOptions, withPresetFlags } from './bench-options.ts';

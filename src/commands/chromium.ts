@@ -31,6 +31,7 @@ export async function chromiumSide(
   plan: RunPlan,
   run: RunSampling | undefined,
   status: SetupStatus,
+  stop?: AbortSignal,
 ): Promise<GpuSide> {
   const executable = findChromium(args.browser);
   const flags = chromiumFlags();
@@ -52,6 +53,13 @@ export async function chromiumSide(
   } catch (error) {
     await server.close();
     throw new Error(`could not start ${executable}: ${errorMessage(error).split('\n')[0] ?? ''}`);
+  }
+  // A signal while it started: this process handles it (puppeteer's handlers are off) and the
+  // browser, in a process group of its own, would outlive it.
+  if (stop?.aborted === true) {
+    await browser.close().catch(() => undefined);
+    await server.close();
+    throw new Error(`stopped (${String(stop.reason)}) while Chromium started`);
   }
   return openPage(server, browser, { args, plan, run, executable, flags, status });
 }

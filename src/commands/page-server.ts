@@ -393,13 +393,28 @@ export class RemoteSide implements GpuSide {
     return message.rows;
   }
 
-  /** Waits (bounded) for the page to close its device, then lets the browser go. */
-  async close(): Promise<void> {
-    this.stopRequested = true;
-    const deadline = Date.now() + CLOSE_WAIT_MS;
-    while (!this.closed && this.failure === undefined && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    await this.driver.close();
+  private closing: Promise<void> | undefined;
+
+  /**
+   * Waits (bounded) for a page that set up to close its device, then lets the browser go; what
+   * is still awaited of the page then ends. Once, however often called.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.stopRequested = true;
+      this.driver.stop?.();
+      const deadline = Date.now() + CLOSE_WAIT_MS;
+      while (
+        this.facts !== undefined &&
+        !this.closed &&
+        this.failure === undefined &&
+        Date.now() < deadline
+      )
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      await this.driver.close();
+      this.fail(new Error('the run was closed'));
+    })();
+    return this.closing;
   }
 
   record(): { browser: object } {
