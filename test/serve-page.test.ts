@@ -101,6 +101,33 @@ describe('launchbench serve', () => {
     expect(result.code, result.stderr).toBe(0);
   });
 
+  it('on SIGINT stops a run in flight and exits 130 once it has ended', async () => {
+    let child: ChildProcess | undefined;
+    let stdout = '';
+    const run = runCli(['serve', '--port', '0', '--out', root], {
+      timeoutMs: 60_000,
+      onSpawn: (c) => {
+        child = c;
+        c.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      },
+    });
+    try {
+      for (let i = 0; i < 300 && !/http:\/\/\S+\//.test(stdout); i++)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      const url = /http:\/\/\S+\//.exec(stdout)?.[0] ?? '';
+      const asked = await fetch(`${url}api/runs`, {
+        method: 'POST',
+        body: JSON.stringify({ profile: 'quick', workloads: 'map' }),
+      });
+      expect(asked.status).toBe(200);
+    } finally {
+      child?.kill('SIGINT');
+    }
+    const result = await run;
+    expect(result.stderr).toMatch(/waiting for 1 run\(s\) to stop/);
+    expect(result.code, result.stderr).toBe(130);
+  });
+
   it('refuses a Chromium that is not there: one line, exit 2, nothing written', async () => {
     const out = join(root, 'none');
     const result = await runCli(
