@@ -109,7 +109,11 @@ describe("the browser's hop", () => {
       'other',
     );
     const hop = browserHop(node, web);
-    expect(hop).toEqual({ browser: 'B', withheld: expect.stringMatching(/different adapters/) });
+    expect(hop !== undefined && 'withheld' in hop ? hop : undefined).toMatchObject({
+      browser: 'B',
+    });
+    if (hop === undefined || !('withheld' in hop)) return;
+    expect(hop.withheld).toMatch(/different adapters \(other in the browser, gpu in Node\)/);
   });
 
   it('gives none for two Node runs, at K = 1, or without both strategies', () => {
