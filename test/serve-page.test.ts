@@ -41,6 +41,10 @@ async function pageGivesUp(url: string): Promise<void> {
         body: JSON.stringify(messages),
       })
     ).json()) as { stop: boolean };
+  // The server's errors are JSON, as the page reads every answer.
+  const bad = await fetch(`${url}api/runs/${token}/messages`, { method: 'POST', body: '[{' });
+  expect(bad.status).toBe(500);
+  expect(((await bad.json()) as { error: string }).error).toMatch(/JSON/);
   await post([
     { type: 'error', error: { name: 'Error', message: 'the test page gave up' } },
     { type: 'closed' },

@@ -12,6 +12,7 @@ import { summaryTable } from '../report/console.ts';
 import type { CaseResult } from '../stats/result.ts';
 import { errorMessage } from '../errors.ts';
 import { runInPage } from './run-in-page.ts';
+import { poster } from './poster.ts';
 import { decode, encode, type PageMessage, type PageRequest } from './wire.ts';
 
 /**
@@ -81,27 +82,26 @@ async function browserRuntime(): Promise<RuntimeInfo> {
 }
 
 /**
- * Posts the page's messages to the server in the order they were made, one request at a time
- * (a visit's go together); `flushed` resolves once all have arrived. The server's answer says
- * whether the command line asked the run to stop.
+ * The page's messages to the server (src/browser/poster.ts). Posting given up, the run stops
+ * here and says why, once, where the command line sees it: a console error (`bench --runtime
+ * chromium` fails on one) and a last small `error` message (all `serve` can hear).
  */
-function poster(token: string, onStop: () => void) {
-  let pending: PageMessage[] = [];
-  let chain = Promise.resolve();
-  const post = async (): Promise<void> => {
-    const batch = pending;
-    pending = [];
-    if (batch.length === 0) return;
-    const res = await fetch(`/api/runs/${token}/messages`, { method: 'POST', body: encode(batch) });
-    if (((await res.json()) as { stop?: boolean }).stop === true) onStop();
-  };
-  return {
-    send(message: PageMessage): void {
-      pending.push(message);
-      chain = chain.then(post);
+function posting(token: string) {
+  const url = `/api/runs/${token}/messages`;
+  return poster(url, {
+    fetch: (to, init) => fetch(to, init),
+    onStop: () => (stopAsked = true),
+    onGiveUp(line) {
+      stopAsked = true;
+      console.error(line);
+      show({ type: 'error', error: { name: 'Error', message: line } }, new Map(), 0);
+      const last: PageMessage[] = [
+        { type: 'error', error: { name: 'Error', message: line } },
+        { type: 'closed' },
+      ];
+      void fetch(url, { method: 'POST', body: encode(last) }).catch(() => undefined);
     },
-    flushed: (): Promise<void> => chain,
-  };
+  });
 }
 
 const element = (id: string): Elem => page.document.getElementById(id);
@@ -144,7 +144,7 @@ async function run(token: string): Promise<void> {
   const request = decode<PageRequest>(await res.text());
   const cases = new Map<string, CaseResult>();
   const maxNoise = PROFILES[request.args.profile]?.sampling.maxNoise ?? 0.05;
-  const out = poster(token, () => (stopAsked = true));
+  const out = posting(token);
   await runInPage(
     request,
     (message) => {

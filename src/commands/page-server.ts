@@ -22,6 +22,7 @@ import type { GpuSide, SetupStatus, SideCallbacks, SideSetup } from './bench-gpu
 import {
   decode,
   encode,
+  POST_LIMIT_BYTES,
   type PageFacts,
   type PageMessage,
   type PageRequest,
@@ -159,15 +160,22 @@ export function answer(
   res.end(body);
 }
 
-/** A request's body as text (at most 256 MiB: a visit's samples). */
+/** A request too large to read (413). */
+class TooLarge extends Error {}
+
+/**
+ * A request's body as text (at most POST_LIMIT_BYTES: a page posts its batches under it); one
+ * over it is read to its end (so that the answer reaches the client) and refused.
+ */
 export async function body(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > 256 * 2 ** 20) throw new UsageError('request too large');
-    chunks.push(chunk);
+    if (size <= POST_LIMIT_BYTES) chunks.push(chunk);
   }
+  if (size > POST_LIMIT_BYTES)
+    throw new TooLarge(`request of ${size} bytes, over the limit of ${POST_LIMIT_BYTES}`);
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -225,8 +233,15 @@ export async function startPageServer(
 ): Promise<PageServer> {
   const runs = new Map<string, PageRun>();
   const server = createServer((req, res) => {
+    // Errors as JSON (`{"error": …}`): what the page reads of every answer.
     route(req, res, runs, more).catch((error: unknown) => {
-      if (!res.headersSent) answer(res, 500, errorMessage(error));
+      if (!res.headersSent)
+        answer(
+          res,
+          error instanceof TooLarge ? 413 : 500,
+          JSON.stringify({ error: errorMessage(error) }),
+          'application/json',
+        );
     });
   });
   await new Promise<void>((resolve, reject) => {
