@@ -11,6 +11,8 @@ import { WORKLOADS } from '../workloads/index.ts';
 import { summaryTable } from '../report/console.ts';
 import type { CaseResult } from '../stats/result.ts';
 import { errorMessage } from '../errors.ts';
+import { closeWhenIdle, openGpu, type GpuContext } from '../gpu/context.ts';
+import { timestampSelfTest } from '../gpu/timestamp-selftest.ts';
 import { runInPage } from './run-in-page.ts';
 import { poster } from './poster.ts';
 import { decode, encode, type PageMessage, type PageRequest } from './wire.ts';
@@ -156,7 +158,29 @@ async function run(token: string): Promise<void> {
   await out.flushed();
 }
 
-/** The facts a user should see first: the browser, the adapter's timestamp support, isolation. */
+/**
+ * What a run's GPU columns will be, as the run decides it: by the timestamp self-test (a browser
+ * may offer 'timestamp-query' with its timestamps quantized, and the run then turns the GPU
+ * columns off), on a device opened for it and closed.
+ */
+async function timestampVerdict(feature: boolean): Promise<string> {
+  const off = 'wall time only (no GPU columns)';
+  if (!feature) return `missing: ${off}`;
+  let ctx: GpuContext | undefined;
+  try {
+    ctx = await openGpu();
+    const test = await timestampSelfTest(ctx);
+    return test.ok
+      ? `yes, self-test passed (${test.message}): GPU busy time is measured`
+      : `present, but the self-test failed (${test.message}): ${off}`;
+  } catch (error) {
+    return `present, self-test not run (${errorMessage(error)})`;
+  } finally {
+    if (ctx !== undefined) await closeWhenIdle(ctx, 1000);
+  }
+}
+
+/** The facts a user should see first: the browser, the adapter, its timestamps' verdict, isolation. */
 async function facts(runtime: RuntimeInfo): Promise<void> {
   const adapter = await page.navigator.gpu?.requestAdapter();
   const rows: [string, string][] = [
@@ -174,12 +198,7 @@ async function facts(runtime: RuntimeInfo): Promise<void> {
             .filter((s) => s !== '')
             .join(' '),
     ],
-    [
-      'timestamp-query',
-      adapter?.features.has('timestamp-query') === true
-        ? 'yes: GPU busy time is measured'
-        : 'missing: wall time only (no GPU columns)',
-    ],
+    ['timestamp-query', await timestampVerdict(adapter?.features.has('timestamp-query') === true)],
     [
       'cross-origin isolated',
       page.crossOriginIsolated === true
