@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import { isDawn } from '../gpu/runtime.ts';
-import { parseToggles } from '../gpu/context.ts';
+import { abandonSetUp, parseToggles } from '../gpu/context.ts';
 import { DeviceLostError, UsageError, errorMessage } from '../errors.ts';
 import { parseInteger } from '../options.ts';
 import { planGroups, type RunPlan } from '../run.ts';
@@ -401,6 +401,7 @@ export async function benchCommand(args: BenchArgs, openSide = defaultSide): Pro
     const setup = await untilStopped(side.setUp(), stop.signal);
     if (setup === undefined) {
       status.clear();
+      abandonSetUp();
       return stop.exitCode();
     }
     status.clear();
