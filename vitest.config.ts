@@ -32,6 +32,7 @@ const CPU_ONLY = [
   'layers',
   'md-format',
   'options',
+  'page-poster',
   'paired-ratio',
   'peak-bandwidth',
   'process-level',

@@ -21,12 +21,56 @@ const isolation = (res: Response) => ({
   embedder: res.headers.get('cross-origin-embedder-policy'),
 });
 
+/**
+ * A run the page asks for, the page (this test) giving up at once: the run needs no Chromium
+ * here (there is none), its result says the page's reason as JSON though no folder was written,
+ * and the page's posts after it are answered `stop`.
+ */
+async function pageGivesUp(url: string): Promise<void> {
+  const asked = await fetch(`${url}api/runs`, {
+    method: 'POST',
+    body: JSON.stringify({ profile: 'quick', workloads: 'map' }),
+  });
+  expect(asked.status, await asked.clone().text()).toBe(200);
+  const { token } = (await asked.json()) as { token: string };
+  expect((await fetch(`${url}api/runs/${token}`)).status).toBe(200);
+  const post = async (messages: object[]) =>
+    (await (
+      await fetch(`${url}api/runs/${token}/messages`, {
+        method: 'POST',
+        body: JSON.stringify(messages),
+      })
+    ).json()) as { stop: boolean };
+  // The server's errors are JSON, as the page reads every answer.
+  const bad = await fetch(`${url}api/runs/${token}/messages`, { method: 'POST', body: '[{' });
+  expect(bad.status).toBe(500);
+  expect(((await bad.json()) as { error: string }).error).toMatch(/JSON/);
+  await post([
+    { type: 'error', error: { name: 'Error', message: 'the test page gave up' } },
+    { type: 'closed' },
+  ]);
+  let result: { done: boolean; code?: number; error?: string; files?: string[] } = {
+    done: false,
+  };
+  for (let i = 0; i < 100 && !result.done; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const res = await fetch(`${url}api/runs/${token}/result`);
+    expect(res.status).toBe(200);
+    result = (await res.json()) as typeof result;
+  }
+  expect(result).toMatchObject({ done: true, code: 1, files: [] });
+  expect(result.error).toBe('in the page: the test page gave up');
+  expect(await post([{ type: 'status', text: 'still here' }])).toEqual({ stop: true });
+}
+
 describe('launchbench serve', () => {
   it('answers the page and its script cross-origin isolated, and stops on SIGINT with exit 0', async () => {
     let child: ChildProcess | undefined;
     let stdout = '';
     const run = runCli(['serve', '--port', '0', '--out', root], {
       timeoutMs: 60_000,
+      // serve's runs are measured in the user's browser: no Chromium needed here.
+      env: { LAUNCHBENCH_CHROMIUM: '/nonexistent' },
       onSpawn: (c) => {
         child = c;
         c.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -53,11 +97,39 @@ describe('launchbench serve', () => {
       const missing = await fetch(`${url}api/runs/no-such-run`);
       expect(missing.status).toBe(404);
       expect(isolation(missing)).toEqual({ opener: 'same-origin', embedder: 'require-corp' });
+      await pageGivesUp(url ?? '');
     } finally {
       child?.kill('SIGINT');
     }
     const result = await run;
     expect(result.code, result.stderr).toBe(0);
+  });
+
+  it('on SIGINT stops a run in flight and exits 130 once it has ended', async () => {
+    let child: ChildProcess | undefined;
+    let stdout = '';
+    const run = runCli(['serve', '--port', '0', '--out', root], {
+      timeoutMs: 60_000,
+      onSpawn: (c) => {
+        child = c;
+        c.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      },
+    });
+    try {
+      for (let i = 0; i < 300 && !/http:\/\/\S+\//.test(stdout); i++)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      const url = /http:\/\/\S+\//.exec(stdout)?.[0] ?? '';
+      const asked = await fetch(`${url}api/runs`, {
+        method: 'POST',
+        body: JSON.stringify({ profile: 'quick', workloads: 'map' }),
+      });
+      expect(asked.status).toBe(200);
+    } finally {
+      child?.kill('SIGINT');
+    }
+    const result = await run;
+    expect(result.stderr).toMatch(/waiting for 1 run\(s\) to stop/);
+    expect(result.code, result.stderr).toBe(130);
   });
 
   it('refuses a Chromium that is not there: one line, exit 2, nothing written', async () => {
@@ -74,12 +146,20 @@ describe('launchbench serve', () => {
     expect(readdirSync(root)).not.toContain('none');
   });
 
-  it('refuses --browser without --runtime chromium, and Dawn-only flags with it', async () => {
+  it('refuses --browser without --runtime chromium, and Dawn-only flags and --shader with it', async () => {
     for (const [args, message] of [
       [['--browser', '/bin/sh'], /--browser: only with --runtime chromium/],
       [['--runtime', 'chromium', '--dawn-toggles', 'skip_validation'], /--dawn-toggles is Dawn's/],
+      [
+        ['--runtime', 'chromium', '--shader', 'examples/user-kernel/xor-rotate.wgsl'],
+        /^launchbench: --shader: not with --runtime chromium \(the page measures the suite's own kernels\)$/m,
+      ],
     ] as const) {
-      const result = await runCli(['bench', ...args, '--dry-run'], { timeoutMs: 60_000 });
+      // Refused before a Chromium is looked for.
+      const result = await runCli(['bench', ...args, '--dry-run'], {
+        timeoutMs: 60_000,
+        env: { LAUNCHBENCH_CHROMIUM: '/nonexistent' },
+      });
       expect(ownStderrLines(result.stderr), result.stderr).toHaveLength(1);
       expect(result.stderr).toMatch(message);
       expect(result.code).toBe(2);

@@ -11,7 +11,10 @@ import { WORKLOADS } from '../workloads/index.ts';
 import { summaryTable } from '../report/console.ts';
 import type { CaseResult } from '../stats/result.ts';
 import { errorMessage } from '../errors.ts';
+import { closeWhenIdle, openGpu, type GpuContext } from '../gpu/context.ts';
+import { timestampSelfTest } from '../gpu/timestamp-selftest.ts';
 import { runInPage } from './run-in-page.ts';
+import { poster } from './poster.ts';
 import { decode, encode, type PageMessage, type PageRequest } from './wire.ts';
 
 /**
@@ -81,27 +84,26 @@ async function browserRuntime(): Promise<RuntimeInfo> {
 }
 
 /**
- * Posts the page's messages to the server in the order they were made, one request at a time
- * (a visit's go together); `flushed` resolves once all have arrived. The server's answer says
- * whether the command line asked the run to stop.
+ * The page's messages to the server (src/browser/poster.ts). Posting given up, the run stops
+ * here and says why, once, where the command line sees it: a console error (`bench --runtime
+ * chromium` fails on one) and a last small `error` message (all `serve` can hear).
  */
-function poster(token: string, onStop: () => void) {
-  let pending: PageMessage[] = [];
-  let chain = Promise.resolve();
-  const post = async (): Promise<void> => {
-    const batch = pending;
-    pending = [];
-    if (batch.length === 0) return;
-    const res = await fetch(`/api/runs/${token}/messages`, { method: 'POST', body: encode(batch) });
-    if (((await res.json()) as { stop?: boolean }).stop === true) onStop();
-  };
-  return {
-    send(message: PageMessage): void {
-      pending.push(message);
-      chain = chain.then(post);
+function posting(token: string) {
+  const url = `/api/runs/${token}/messages`;
+  return poster(url, {
+    fetch: (to, init) => fetch(to, init),
+    onStop: () => (stopAsked = true),
+    onGiveUp(line) {
+      stopAsked = true;
+      console.error(line);
+      show({ type: 'error', error: { name: 'Error', message: line } }, new Map(), 0);
+      const last: PageMessage[] = [
+        { type: 'error', error: { name: 'Error', message: line } },
+        { type: 'closed' },
+      ];
+      void fetch(url, { method: 'POST', body: encode(last) }).catch(() => undefined);
     },
-    flushed: (): Promise<void> => chain,
-  };
+  });
 }
 
 const element = (id: string): Elem => page.document.getElementById(id);
@@ -144,7 +146,7 @@ async function run(token: string): Promise<void> {
   const request = decode<PageRequest>(await res.text());
   const cases = new Map<string, CaseResult>();
   const maxNoise = PROFILES[request.args.profile]?.sampling.maxNoise ?? 0.05;
-  const out = poster(token, () => (stopAsked = true));
+  const out = posting(token);
   await runInPage(
     request,
     (message) => {
@@ -156,7 +158,29 @@ async function run(token: string): Promise<void> {
   await out.flushed();
 }
 
-/** The facts a user should see first: the browser, the adapter's timestamp support, isolation. */
+/**
+ * What a run's GPU columns will be, as the run decides it: by the timestamp self-test (a browser
+ * may offer 'timestamp-query' with its timestamps quantized, and the run then turns the GPU
+ * columns off), on a device opened for it and closed.
+ */
+async function timestampVerdict(feature: boolean): Promise<string> {
+  const off = 'wall time only (no GPU columns)';
+  if (!feature) return `missing: ${off}`;
+  let ctx: GpuContext | undefined;
+  try {
+    ctx = await openGpu();
+    const test = await timestampSelfTest(ctx);
+    return test.ok
+      ? `yes, self-test passed (${test.message}): GPU busy time is measured`
+      : `present, but the self-test failed (${test.message}): ${off}`;
+  } catch (error) {
+    return `present, self-test not run (${errorMessage(error)})`;
+  } finally {
+    if (ctx !== undefined) await closeWhenIdle(ctx, 1000);
+  }
+}
+
+/** The facts a user should see first: the browser, the adapter, its timestamps' verdict, isolation. */
 async function facts(runtime: RuntimeInfo): Promise<void> {
   const adapter = await page.navigator.gpu?.requestAdapter();
   const rows: [string, string][] = [
@@ -174,12 +198,7 @@ async function facts(runtime: RuntimeInfo): Promise<void> {
             .filter((s) => s !== '')
             .join(' '),
     ],
-    [
-      'timestamp-query',
-      adapter?.features.has('timestamp-query') === true
-        ? 'yes: GPU busy time is measured'
-        : 'missing: wall time only (no GPU columns)',
-    ],
+    ['timestamp-query', await timestampVerdict(adapter?.features.has('timestamp-query') === true)],
     [
       'cross-origin isolated',
       page.crossOriginIsolated === true
@@ -232,7 +251,7 @@ async function startRun(profile: string, workloads: string): Promise<void> {
       method: 'POST',
       body: JSON.stringify({ profile, ...(workloads === '' ? {} : { workloads }) }),
     });
-    if (!res.ok) throw new Error(await res.text());
+    if (!res.ok) throw new Error(await failure(res));
     const { token } = (await res.json()) as { token: string };
     await run(token);
     await listFiles(token);
@@ -241,13 +260,25 @@ async function startRun(profile: string, workloads: string): Promise<void> {
   }
 }
 
+/** What a failed answer of the server says: its `error` (JSON), or its text. */
+async function failure(res: Response): Promise<string> {
+  const text = await res.text();
+  try {
+    return (JSON.parse(text) as { error?: string }).error ?? text;
+  } catch {
+    return `${res.status}: ${text}`;
+  }
+}
+
 /** The run folder's files as links, once the server has written them (report.md last). */
 async function listFiles(token: string): Promise<void> {
   for (;;) {
     const res = await fetch(`/api/runs/${token}/result`);
+    if (!res.ok) throw new Error(await failure(res));
     const result = (await res.json()) as {
       done: boolean;
       code?: number;
+      error?: string;
       dir?: string;
       files?: string[];
     };
@@ -255,6 +286,8 @@ async function listFiles(token: string): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 500));
       continue;
     }
+    if (result.error !== undefined)
+      show({ type: 'error', error: { name: 'Error', message: result.error } }, new Map(), 0);
     const files = element('files');
     const head = make('p');
     head.textContent = `run folder ${result.dir ?? '(none)'} (exit ${result.code ?? '?'}): the files launchbench report and compare read`;

@@ -57,6 +57,9 @@ export type PageMessage =
   | { type: 'error'; error: WireError; clockHold?: ClockHoldStats | { off: string } }
   | { type: 'closed' };
 
+/** The most the server reads of a request's body (a page's batch of messages), bytes. */
+export const POST_LIMIT_BYTES = 256 * 2 ** 20;
+
 const TAG = '$number';
 
 /** JSON of `value`, NaN and ±Infinity tagged (`{"$number": "NaN"}`). */

@@ -75,7 +75,7 @@ export interface SetupStatus {
 }
 
 /** The clock hold of a run, or why it has none. */
-export interface HoldState {
+interface HoldState {
   hold: ClockHold | undefined;
   off: string;
 }
@@ -95,7 +95,7 @@ async function openClockHold(
   return { hold, off: '' };
 }
 
-export const clockHoldRecord = (state: HoldState): ClockHoldStats | { off: string } =>
+const clockHoldRecord = (state: HoldState): ClockHoldStats | { off: string } =>
   state.hold?.summary() ?? { off: state.off };
 
 /** The profile a run takes: its scenario's where it names one, else --profile's. */
@@ -282,7 +282,7 @@ export function benchPlan(
 }
 
 /** Checks the plan against the adapter's limits; the first violation is a UsageError. */
-export function checkPlanLimits(ctx: GpuContext, plan: RunPlan): void {
+function checkPlanLimits(ctx: GpuContext, plan: RunPlan): void {
   const l = ctx.limits;
   for (const wg of plan.workgroupSize) {
     const maxX = l['maxComputeWorkgroupSizeX'] ?? 0;
@@ -361,7 +361,7 @@ async function fitPlan(
 }
 
 /** After fitting: a plan of which every case is left out on this adapter is bad input. */
-export function checkSomethingLeft(ctx: GpuContext, plan: RunPlan): void {
+function checkSomethingLeft(ctx: GpuContext, plan: RunPlan): void {
   let first: string | undefined;
   for (const { workload, params } of planGroups(plan))
     for (const strategy of plan.strategies) {
@@ -377,7 +377,7 @@ export function checkSomethingLeft(ctx: GpuContext, plan: RunPlan): void {
  * estimate from the calibration or its share of --max-time, whichever is more; and how many
  * cases run. Null without a calibration (--case-budget 0).
  */
-export function planEstimate(
+function planEstimate(
   ctx: GpuContext,
   plan: RunPlan,
   calibration: Calibration | null,
@@ -439,7 +439,7 @@ export function caseBudget(args: BenchArgs): number | undefined {
 }
 
 /** The GPU of a run, and what was measured on it before the first case. */
-export interface GpuSetup {
+interface GpuSetup {
   /** The device the run measures on (a fresh one after a wedged queue). */
   ctx: GpuContext;
   /** Devices given up after a wedged queue: closed at the end, after the run. */
@@ -458,7 +458,7 @@ export interface GpuSetup {
  * timestamp self-test, the warm-up, the cost of a timed pass, the clock hold and the calibration
  * that fits the plan to the adapter.
  */
-export async function setUpGpu(
+async function setUpGpu(
   ctx: GpuContext,
   args: BenchArgs,
   plan: RunPlan,
@@ -594,7 +594,7 @@ export interface GpuSide {
 }
 
 /** What `localSide` is given besides the options and the plan. */
-export interface LocalSideOptions {
+interface LocalSideOptions {
   gpuOptions: GpuOptions;
   status: SetupStatus;
   user?: Workload | undefined;
@@ -606,7 +606,7 @@ export interface LocalSideOptions {
 const CLOSE_BOUND_MS = 5000;
 
 /** The description of `ctx` a run records (context.json), with this runtime's. */
-export function describeGpu(ctx: GpuContext): GpuDescription {
+function describeGpu(ctx: GpuContext): GpuDescription {
   const { adapterInfo, features, limits, toggles, instanceFlags, backend, hasTimestamps } = ctx;
   return {
     adapterInfo,

@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import { isDawn } from '../gpu/runtime.ts';
-import { parseToggles } from '../gpu/context.ts';
+import { abandonSetUp, parseToggles } from '../gpu/context.ts';
 import { DeviceLostError, UsageError, errorMessage } from '../errors.ts';
 import { parseInteger } from '../options.ts';
 import { planGroups, type RunPlan } from '../run.ts';
@@ -131,21 +131,27 @@ export async function abBenchCommand(args: AbArgs): Promise<number> {
 
 /**
  * What a run refuses of its options beyond its plan, before opening a GPU (and all that `ab`'s
- * check of a side sees, CHECK_ONLY_ENV): throws UsageError.
+ * check of a side sees, CHECK_ONLY_ENV): throws UsageError. `findBrowser`: whether the run
+ * starts its own Chromium (not where the side is the caller's: `serve`'s page, in the user's
+ * browser), which must then be there.
  */
-function checkRunOptions(args: BenchArgs): void {
+function checkRunOptions(args: BenchArgs, findBrowser: boolean): void {
   if (args.browser !== undefined && args.runtime !== 'chromium')
     throw new UsageError('--browser: only with --runtime chromium');
-  if (args.runtime === 'chromium') findChromium(args.browser);
+  if (args.shader !== undefined && args.runtime === 'chromium')
+    throw new UsageError(
+      "--shader: not with --runtime chromium (the page measures the suite's own kernels)",
+    );
   caseBudget(args);
   peakOverride(args);
   const options = gpuOptions(args, true);
   if (isDawn() && args.runtime !== 'chromium') parseToggles(options.dawnToggles);
+  if (args.runtime === 'chromium' && findBrowser) findChromium(args.browser);
 }
 
 /**
- * Stops a run on SIGINT or SIGTERM after the current sample: `signal` aborts with the signal's
- * name; its listeners go with `dispose`.
+ * Stops a run on SIGINT or SIGTERM after the current sample (before measuring: at once, the side
+ * closed): `signal` aborts with the signal's name; its listeners go with `dispose`.
  */
 function stopOnSignals(): { signal: AbortSignal; exitCode(): number; dispose(): void } {
   const controller = new AbortController();
@@ -314,23 +320,21 @@ function prepareOutput(args: BenchArgs): string[] {
 
 /**
  * Where a run measures, given its plan: a page in a headless Chromium for `--runtime chromium`
- * (puppeteer-core, loaded only then), else this process's GPU.
+ * (puppeteer-core, loaded only then), else this process's GPU. `stop` aborts on a signal: a side
+ * that takes time to open (a browser) closes what it opened and ends.
  */
 export type OpenSide = (
   args: BenchArgs,
   plan: RunPlan,
   user: Workload | undefined,
   status: SetupStatus,
+  stop: AbortSignal,
 ) => Promise<GpuSide>;
 
-const defaultSide: OpenSide = async (args, plan, user, status) => {
+const defaultSide: OpenSide = async (args, plan, user, status, stop) => {
   if (args.runtime === 'chromium') {
-    if (user !== undefined)
-      throw new UsageError(
-        "--shader: not with --runtime chromium (the page measures the suite's own kernels)",
-      );
     const { chromiumSide } = await import('./chromium.ts');
-    return chromiumSide(args, plan, processPart()?.run, status);
+    return chromiumSide(args, plan, processPart()?.run, status, stop);
   }
   return localSide(args, plan, {
     gpuOptions: gpuOptions(args),
@@ -374,12 +378,13 @@ function runRecord(
 
 /**
  * Runs the benchmark; returns the exit code (0, or 130/143 when a signal stopped it). A run of
- * several processes goes to src/commands/processes.ts. `openSide`: where it measures.
+ * several processes goes to src/commands/processes.ts. `openSide`: where it measures (another
+ * than the default: the caller's, `serve`'s page, which needs no Chromium here).
  */
 export async function benchCommand(args: BenchArgs, openSide = defaultSide): Promise<number> {
   const user = await loadUserWorkload(args);
   const { plan, profile, bandwidth, processes } = benchPlan(args, user, processPart()?.run);
-  checkRunOptions(args);
+  checkRunOptions(args, openSide === defaultSide);
   if (process.env[CHECK_ONLY_ENV] === '1') return 0;
   const part = processPart();
   if (processes > 1 && part === undefined && args['dry-run'] !== true)
@@ -387,9 +392,18 @@ export async function benchCommand(args: BenchArgs, openSide = defaultSide): Pro
   let made = args['dry-run'] === true ? [] : prepareOutput(args);
   const status = new StatusLine();
   let side: GpuSide | undefined;
+  // From before the side opens: a signal while a browser starts or the side sets up ends the run
+  // there, the side closed (a browser left running would outlive this process).
+  const stop = stopOnSignals();
+  let measuring = false;
   try {
-    side = await openSide(args, plan, user, status);
-    const setup = await side.setUp();
+    side = await openSide(args, plan, user, status, stop.signal);
+    const setup = await untilStopped(side.setUp(), stop.signal);
+    if (setup === undefined) {
+      status.clear();
+      abandonSetUp();
+      return stop.exitCode();
+    }
     status.clear();
     if (args['dry-run'] === true) {
       const { ms } = setup.estimate;
@@ -407,30 +421,45 @@ export async function benchCommand(args: BenchArgs, openSide = defaultSide): Pro
       ),
     );
     writer.writeContext(runContext(context));
-    const stop = stopOnSignals();
     const progress = new ProgressLines(
       planGroups(plan).length,
       setup.estimate.ms ?? undefined,
       part,
     );
-    try {
-      const measured = await measureRun(side, writer, context, stop.signal, progress);
-      await afterRun(args, plan, side, writer, measured, bandwidth);
-      if (measured.deviceLost !== undefined)
-        throw new DeviceLostError(
-          `${measured.deviceLost}; the ${writer.cases.filter((c) => c.wallNs !== null).length} case(s) measured before it kept in ${writer.dir}`,
-        );
-      return measured.interrupted ? stop.exitCode() : 0;
-    } finally {
-      stop.dispose();
-    }
+    measuring = true;
+    const measured = await measureRun(side, writer, context, stop.signal, progress);
+    await afterRun(args, plan, side, writer, measured, bandwidth);
+    if (measured.deviceLost !== undefined)
+      throw new DeviceLostError(
+        `${measured.deviceLost}; the ${writer.cases.filter((c) => c.wallNs !== null).length} case(s) measured before it kept in ${writer.dir}`,
+      );
+    return measured.interrupted ? stop.exitCode() : 0;
   } catch (error) {
     status.clear();
+    // Stopped while the side opened: what failed was the stopping.
+    if (stop.signal.aborted && !measuring) return stop.exitCode();
     throw error;
   } finally {
+    stop.dispose();
     removeEmptyFolders(made);
     await side?.close();
   }
+}
+
+/** `work`'s value, or undefined once `stop` aborts first (`work` then left to fail unheard). */
+function untilStopped<T>(work: Promise<T>, stop: AbortSignal): Promise<T | undefined> {
+  if (stop.aborted) {
+    work.catch(() => undefined);
+    return Promise.resolve(undefined);
+  }
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = (): void => {
+      work.catch(() => undefined);
+      resolve(undefined);
+    };
+    stop.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => stop.removeEventListener('abort', onAbort));
+  });
 }
 
 export { benchOptions, exportOptions, withPresetFlags } from './bench-options.ts';

@@ -7,7 +7,7 @@
  * through ANGLE's Vulkan (without them: SwiftShader; with `--use-vulkan=native`: no adapter).
  */
 import { randomUUID } from 'node:crypto';
-import { UsageError, errorMessage } from '../errors.ts';
+import { errorMessage } from '../errors.ts';
 import type { Browser } from 'puppeteer-core';
 import type { RunPlan } from '../run.ts';
 import type { BenchArgs } from './bench-options.ts';
@@ -31,11 +31,8 @@ export async function chromiumSide(
   plan: RunPlan,
   run: RunSampling | undefined,
   status: SetupStatus,
+  stop?: AbortSignal,
 ): Promise<GpuSide> {
-  if (args.shader !== undefined)
-    throw new UsageError(
-      "--shader: not with --runtime chromium (the page measures the suite's kernels)",
-    );
   const executable = findChromium(args.browser);
   const flags = chromiumFlags();
   status.say('starting Chromium');
@@ -56,6 +53,13 @@ export async function chromiumSide(
   } catch (error) {
     await server.close();
     throw new Error(`could not start ${executable}: ${errorMessage(error).split('\n')[0] ?? ''}`);
+  }
+  // A signal while it started: this process handles it (puppeteer's handlers are off) and the
+  // browser, in a process group of its own, would outlive it.
+  if (stop?.aborted === true) {
+    await browser.close().catch(() => undefined);
+    await server.close();
+    throw new Error(`stopped (${String(stop.reason)}) while Chromium started`);
   }
   return openPage(server, browser, { args, plan, run, executable, flags, status });
 }

@@ -218,8 +218,16 @@ function hopLines(runA: RunData, runB: RunData): string[] {
   const us = (v: { median: number; min: number; max: number }): string =>
     `${fmtUs(v.median)} µs (${fmtUs(v.min)} to ${fmtUs(v.max)})`;
   const { webgpu, runtime } = webgpuIn((hop.browser === 'A' ? runA : runB).context);
+  const head = `the browser's hop (${hop.browser}, ${webgpu} in a ${runtime} page, against Node`;
+  if ('withheld' in hop) return [`${head}): not given: ${hop.withheld}`];
+  const gpu =
+    hop.gpuSubtracted === hop.cases
+      ? 'GPU busy time taken off'
+      : hop.gpuSubtracted === 0
+        ? 'no GPU busy time to take off'
+        : `GPU busy time taken off in ${hop.gpuSubtracted}`;
   return [
-    `the browser's hop (${hop.browser}, ${webgpu} in a ${runtime} page, against Node; submit-wait and submit-each, median over ${hop.cases} case${hop.cases === 1 ? '' : 's'} of the same K): a submit adds ${us(hop.submitUs)}, a completion ${us(hop.completionUs)}${hop.sameAdapter ? '' : ' (the runs measured different adapters: GPU time differs as well)'}`,
+    `${head}; submit-wait and submit-each, median over ${hop.cases} case${hop.cases === 1 ? '' : 's'} of the same K, ${gpu}): a submit adds ${us(hop.submitUs)}, a completion ${us(hop.completionUs)}`,
   ];
 }
 

@@ -22,6 +22,7 @@ import type { GpuSide, SetupStatus, SideCallbacks, SideSetup } from './bench-gpu
 import {
   decode,
   encode,
+  POST_LIMIT_BYTES,
   type PageFacts,
   type PageMessage,
   type PageRequest,
@@ -79,7 +80,10 @@ const shimPlugin: Plugin = {
 
 let bundled: Promise<string> | undefined;
 
-/** The page's script: src/browser/page.ts and what it imports, for a browser (once a process). */
+/**
+ * The page's script: src/browser/page.ts and what it imports, for a browser (once a process; a
+ * build that failed is tried again on the next ask).
+ */
 export function pageBundle(): Promise<string> {
   bundled ??= build({
     entryPoints: [join(ROOT, 'src/browser/page.ts')],
@@ -93,7 +97,13 @@ export function pageBundle(): Promise<string> {
     inject: [join(SHIM_DIR, 'globals.ts')],
     plugins: [shimPlugin],
     logLevel: 'silent',
-  }).then((result) => result.outputFiles[0]?.text ?? '');
+  }).then(
+    (result) => result.outputFiles[0]?.text ?? '',
+    (error: unknown) => {
+      bundled = undefined;
+      throw error;
+    },
+  );
   return bundled;
 }
 
@@ -150,15 +160,22 @@ export function answer(
   res.end(body);
 }
 
-/** A request's body as text (at most 256 MiB: a visit's samples). */
+/** A request too large to read (413). */
+class TooLarge extends Error {}
+
+/**
+ * A request's body as text (at most POST_LIMIT_BYTES: a page posts its batches under it); one
+ * over it is read to its end (so that the answer reaches the client) and refused.
+ */
 export async function body(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > 256 * 2 ** 20) throw new UsageError('request too large');
-    chunks.push(chunk);
+    if (size <= POST_LIMIT_BYTES) chunks.push(chunk);
   }
+  if (size > POST_LIMIT_BYTES)
+    throw new TooLarge(`request of ${size} bytes, over the limit of ${POST_LIMIT_BYTES}`);
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -216,8 +233,15 @@ export async function startPageServer(
 ): Promise<PageServer> {
   const runs = new Map<string, PageRun>();
   const server = createServer((req, res) => {
+    // Errors as JSON (`{"error": …}`): what the page reads of every answer.
     route(req, res, runs, more).catch((error: unknown) => {
-      if (!res.headersSent) answer(res, 500, errorMessage(error));
+      if (!res.headersSent)
+        answer(
+          res,
+          error instanceof TooLarge ? 413 : 500,
+          JSON.stringify({ error: errorMessage(error) }),
+          'application/json',
+        );
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -384,13 +408,28 @@ export class RemoteSide implements GpuSide {
     return message.rows;
   }
 
-  /** Waits (bounded) for the page to close its device, then lets the browser go. */
-  async close(): Promise<void> {
-    this.stopRequested = true;
-    const deadline = Date.now() + CLOSE_WAIT_MS;
-    while (!this.closed && this.failure === undefined && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    await this.driver.close();
+  private closing: Promise<void> | undefined;
+
+  /**
+   * Waits (bounded) for a page that set up to close its device, then lets the browser go; what
+   * is still awaited of the page then ends. Once, however often called.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.stopRequested = true;
+      this.driver.stop?.();
+      const deadline = Date.now() + CLOSE_WAIT_MS;
+      while (
+        this.facts !== undefined &&
+        !this.closed &&
+        this.failure === undefined &&
+        Date.now() < deadline
+      )
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      await this.driver.close();
+      this.fail(new Error('the run was closed'));
+    })();
+    return this.closing;
   }
 
   record(): { browser: object } {

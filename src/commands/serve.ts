@@ -6,7 +6,7 @@
  * page then links its files (summary.csv, samples.csv, context.json, report.md …), which
  * `launchbench report` and `compare` read.
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -44,15 +44,26 @@ export function benchArgs(argv: readonly string[]): BenchArgs {
     .parseSync();
 }
 
-/** A run the page asked for: how it ended, and where its folder is. */
+/** A run the page asked for: how it ended (the error's line where it failed), and its folder. */
 interface Served {
   done: boolean;
   code?: number;
+  error?: string;
   dir?: string;
 }
 
-/** Every file under `dir` (one level of folders: charts/), relative to it. */
+/** serve's runs: how each ended, by token, and the ones still running (their exit codes). */
+interface Runs {
+  served: Map<string, Served>;
+  running: Map<string, { side: RemoteSide; ended: Promise<number> }>;
+}
+
+/** How long a stopped serve waits for its runs to write what they measured. */
+const STOP_WAIT_MS = 30_000;
+
+/** Every file under `dir` (one level of folders: charts/), relative to it; none where it is not. */
 function runFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((entry) => entry.isFile())
     .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
@@ -65,7 +76,7 @@ function runFiles(dir: string): string[] {
  */
 function startRun(
   server: PageServer,
-  served: Map<string, Served>,
+  { served, running }: Runs,
   asked: { profile?: unknown; workloads?: unknown },
   out: string,
 ): string {
@@ -92,25 +103,37 @@ function startRun(
   process.stderr.write(
     `launchbench serve: a run of profile ${profile} (${planGroups(benchPlan(args).plan).length} groups) into ${dir}\n`,
   );
-  void benchCommand(args, () => Promise.resolve(side))
-    .catch((error: unknown) => {
-      process.stderr.write(`launchbench serve: ${errorMessage(error)}\n`);
-      return 1;
-    })
-    .then((code) => served.set(token, { done: true, code, dir }));
+  // The side is the page: the run looks for no Chromium here.
+  const ended = benchCommand(args, () => Promise.resolve(side))
+    .then(
+      (code) => ({ done: true, code, dir }),
+      (error: unknown) => {
+        const line = errorMessage(error);
+        process.stderr.write(`launchbench serve: ${line}\n`);
+        return { done: true, code: 1, error: line, dir };
+      },
+    )
+    .then((outcome) => {
+      // The page's posts from now on are answered `stop`: nothing reads them.
+      side.stopRequested = true;
+      served.set(token, outcome);
+      running.delete(token);
+      return outcome.code;
+    });
+  running.set(token, { side, ended });
   return token;
 }
 
 /** serve's own routes: a new run, its result, its files. */
-function serveRoutes(server: () => PageServer, out: string) {
-  const served = new Map<string, Served>();
+function serveRoutes(server: () => PageServer, out: string, runs: Runs) {
+  const { served } = runs;
   return async (req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> => {
     if (req.method === 'POST' && path === '/api/runs') {
       try {
-        const token = startRun(server(), served, JSON.parse(await body(req)) as object, out);
+        const token = startRun(server(), runs, JSON.parse(await body(req)) as object, out);
         answer(res, 200, JSON.stringify({ token }), 'application/json');
       } catch (error) {
-        answer(res, 400, errorMessage(error));
+        answer(res, 400, JSON.stringify({ error: errorMessage(error) }), 'application/json');
       }
       return true;
     }
@@ -131,17 +154,53 @@ function serveRoutes(server: () => PageServer, out: string) {
   };
 }
 
+/**
+ * On SIGINT or SIGTERM, the runs in flight are stopped after their current sample and written
+ * (each bench handles the signal too); the server stays up meanwhile, for their pages' last
+ * posts, at most STOP_WAIT_MS (a second signal: at once). Their exit code where one was
+ * interrupted (130, 143), else 0.
+ */
+async function stopRuns(runs: Runs, signal: NodeJS.Signals): Promise<number> {
+  const inFlight = [...runs.running.values()];
+  if (inFlight.length === 0) return 0;
+  process.stderr.write(
+    `launchbench serve: ${signal}: waiting for ${inFlight.length} run(s) to stop and write what they measured\n`,
+  );
+  for (const run of inFlight) run.side.stopRequested = true;
+  let timer: NodeJS.Timeout | undefined;
+  let again: (() => void) | undefined;
+  const given = new Promise<number[]>((resolve) => {
+    timer = setTimeout(() => resolve([]), STOP_WAIT_MS);
+    again = () => resolve([]);
+    process.once('SIGINT', again);
+    process.once('SIGTERM', again);
+  });
+  const codes = await Promise.race([Promise.all(inFlight.map((r) => r.ended)), given]);
+  clearTimeout(timer);
+  if (again !== undefined) {
+    process.off('SIGINT', again);
+    process.off('SIGTERM', again);
+  }
+  if (codes.length < inFlight.length)
+    process.stderr.write(`launchbench serve: ${runs.running.size} run(s) did not stop in time\n`);
+  const signalled = signal === 'SIGTERM' ? 143 : 130;
+  return codes.length < inFlight.length || codes.some((c) => c === 130 || c === 143)
+    ? signalled
+    : 0;
+}
+
 /** Serves the page until SIGINT or SIGTERM; returns the exit code. */
 export async function serveCommand(args: ServeArgs): Promise<number> {
   const port =
     args.port === undefined ? 8080 : parseInteger('port', args.port, { min: 0, max: 65535 });
   const host = args.host ?? '127.0.0.1';
   let server: PageServer | undefined;
+  const runs: Runs = { served: new Map(), running: new Map() };
   try {
     server = await startPageServer(
       port,
       host,
-      serveRoutes(() => server as PageServer, args.out ?? 'results'),
+      serveRoutes(() => server as PageServer, args.out ?? 'results', runs),
     );
   } catch (error) {
     throw new UsageError(`--port ${port}: ${errorMessage(error)}`);
@@ -149,11 +208,12 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
   process.stdout.write(
     `launchbench serve: open ${server.url} in a browser with WebGPU (localhost is a secure context; the page is cross-origin isolated); Ctrl-C stops\n`,
   );
-  // Stopping is what a server is for: exit 0.
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
+  // Stopping is what a server is for: exit 0, unless it cut a run short.
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
   });
+  const code = await stopRuns(runs, signal);
   await server.close();
-  return 0;
+  return code;
 }

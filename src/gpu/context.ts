@@ -372,5 +372,16 @@ export async function closeWhenIdle(ctx: GpuContext, boundMs: number): Promise<v
   else stuckDevices.add(ctx);
 }
 
-/** Whether a device was left alive (closeWhenIdle): the process must then exit explicitly. */
-export const mustExitExplicitly = (): boolean => stuckDevices.size > 0;
+/** Whether a set-up was left running (a signal during it): a device may open after it ended. */
+let setUpAbandoned = false;
+
+/** A set-up is left running: whatever it opens late must not keep the process alive. */
+export function abandonSetUp(): void {
+  setUpAbandoned = true;
+}
+
+/**
+ * Whether a device was left alive (closeWhenIdle) or a set-up abandoned: the process must then
+ * exit explicitly.
+ */
+export const mustExitExplicitly = (): boolean => stuckDevices.size > 0 || setUpAbandoned;
