@@ -21,6 +21,29 @@ const isolation = (res: Response) => ({
   embedder: res.headers.get('cross-origin-embedder-policy'),
 });
 
+/** `launchbench serve` on a free port, once it has said where: the process and the page's URL. */
+async function startServe(env: Record<string, string> = {}): Promise<{
+  run: ReturnType<typeof runCli>;
+  child: ChildProcess | undefined;
+  url: string;
+}> {
+  let child: ChildProcess | undefined;
+  let stdout = '';
+  const run = runCli(['serve', '--port', '0', '--out', root], {
+    timeoutMs: 60_000,
+    env,
+    onSpawn: (c) => {
+      child = c;
+      c.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    },
+  });
+  for (let i = 0; i < 300 && !/http:\/\/\S+\//.test(stdout); i++)
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  const url = /http:\/\/\S+\//.exec(stdout)?.[0];
+  expect(url, stdout).toBeDefined();
+  return { run, child, url: url ?? '' };
+}
+
 /**
  * A run the page asks for, the page (this test) giving up at once: the run needs no Chromium
  * here (there is none), its result says the page's reason as JSON though no folder was written,
@@ -65,23 +88,10 @@ async function pageGivesUp(url: string): Promise<void> {
 
 describe('launchbench serve', () => {
   it('answers the page and its script cross-origin isolated, and stops on SIGINT with exit 0', async () => {
-    let child: ChildProcess | undefined;
-    let stdout = '';
-    const run = runCli(['serve', '--port', '0', '--out', root], {
-      timeoutMs: 60_000,
-      // serve's runs are measured in the user's browser: no Chromium needed here.
-      env: { LAUNCHBENCH_CHROMIUM: '/nonexistent' },
-      onSpawn: (c) => {
-        child = c;
-        c.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      },
-    });
+    // serve's runs are measured in the user's browser: no Chromium needed here.
+    const { run, child, url } = await startServe({ LAUNCHBENCH_CHROMIUM: '/nonexistent' });
     try {
-      for (let i = 0; i < 300 && !/http:\/\/\S+\//.test(stdout); i++)
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      const url = /http:\/\/\S+\//.exec(stdout)?.[0];
-      expect(url, stdout).toBeDefined();
-      const page = await fetch(url ?? '');
+      const page = await fetch(url);
       expect(page.status).toBe(200);
       expect(isolation(page)).toEqual({ opener: 'same-origin', embedder: 'require-corp' });
       expect(await page.text()).toContain('<script type="module" src="/page.js">');
@@ -97,7 +107,7 @@ describe('launchbench serve', () => {
       const missing = await fetch(`${url}api/runs/no-such-run`);
       expect(missing.status).toBe(404);
       expect(isolation(missing)).toEqual({ opener: 'same-origin', embedder: 'require-corp' });
-      await pageGivesUp(url ?? '');
+      await pageGivesUp(url);
     } finally {
       child?.kill('SIGINT');
     }
@@ -106,19 +116,8 @@ describe('launchbench serve', () => {
   });
 
   it('on SIGINT stops a run in flight and exits 130 once it has ended', async () => {
-    let child: ChildProcess | undefined;
-    let stdout = '';
-    const run = runCli(['serve', '--port', '0', '--out', root], {
-      timeoutMs: 60_000,
-      onSpawn: (c) => {
-        child = c;
-        c.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      },
-    });
+    const { run, child, url } = await startServe();
     try {
-      for (let i = 0; i < 300 && !/http:\/\/\S+\//.test(stdout); i++)
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      const url = /http:\/\/\S+\//.exec(stdout)?.[0] ?? '';
       const asked = await fetch(`${url}api/runs`, {
         method: 'POST',
         body: JSON.stringify({ profile: 'quick', workloads: 'map' }),
