@@ -26,7 +26,8 @@ export function compileShader(
   device: GPUDevice,
   names: string | readonly string[],
 ): Promise<GPUShaderModule> {
-  const name = typeof names === 'string' ? names : names.join('+');
+  const parts = typeof names === 'string' ? [names] : names;
+  const name = parts.join('+');
   let byName = modules.get(device);
   if (byName === undefined) {
     byName = new Map();
@@ -34,21 +35,16 @@ export function compileShader(
   }
   let module = byName.get(name);
   if (module === undefined) {
-    module = compileOnce(device, name);
+    module = compileSource(
+      device,
+      parts.map((part) => `${part}.wgsl`).join('+'),
+      parts.map(shaderSource).join('\n'),
+    );
     byName.set(name, module);
     // A failed compilation is not cached: the error is thrown to every caller that awaited it.
     module.catch(() => byName.delete(name));
   }
   return module;
-}
-
-async function compileOnce(device: GPUDevice, name: string): Promise<GPUShaderModule> {
-  const parts = name.split('+');
-  return compileSource(
-    device,
-    parts.map((part) => `${part}.wgsl`).join('+'),
-    parts.map(shaderSource).join('\n'),
-  );
 }
 
 /**
