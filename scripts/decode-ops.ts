@@ -3,8 +3,12 @@
  * timestamped pass (one command buffer per repeat, all ops in order), the median over repeats per
  * op, summed by op name, with each GEMV's weight bytes over its time. Diagnostic, not a
  * benchmark: the passes add their own boundaries, so the sum is a little above the programs' GPU
- * busy time in summary.csv. The megakernel is timed whole, alone, for comparison.
+ * busy time in summary.csv. The megakernel is timed whole, alone, for comparison, and so are its
+ * grid barriers alone (the megakernel over as many ops of no work as the step has).
  *   npx tsx scripts/decode-ops.ts [preset] [repeats] [persistentWorkgroups…]   (0: probed)
+ * PREFETCH=0,1 times the megakernel without and with GEMV weights loaded ahead of each barrier
+ * (prepared.ts DEFAULT_GEMV_PREFETCH); ROUNDS=n visits every workgroup count and setting n times,
+ * in turn.
  * Prints a table; with $OUT set, also writes $OUT/decode-ops-<preset>.json. Dawn toggles, as
  * `--dawn-toggles` takes them, from $LAUNCHBENCH_DAWN_TOGGLES (e.g. `disable_robustness`).
  */
@@ -13,7 +17,7 @@ import { join } from 'node:path';
 import { openGpu, withErrorScopes } from '../src/gpu/context.ts';
 import { decodeLayout, fusedOps, stepOps, type Op } from '../src/workloads/decode/programs.ts';
 import { bytesPerWeight } from '../src/workloads/decode/shapes.ts';
-import { caseShape, decodeWorkload } from '../src/workloads/decode/workload.ts';
+import { caseShape, decodeWorkload, prepareDecode } from '../src/workloads/decode/workload.ts';
 import type { CaseParams, Dispatch } from '../src/workloads/types.ts';
 
 const [preset = 'tiny', repeatsText = '20', ...workgroupsText] = process.argv.slice(2);
@@ -128,23 +132,44 @@ out['steps'] = table('steps', stepOps(s, layout, 256), await timePerDispatch(ste
 out['fused'] = table('fused', fusedOps(s, layout, 256), await timePerDispatch(fused.dispatches));
 prepared.destroy();
 
+// The megakernel whole, and its grid barriers alone (as many empty ops as the step has), at each
+// workgroup count and prefetch setting, in ROUNDS rounds that visit every combination in turn.
+const prefetches = (process.env['PREFETCH'] ?? '0').split(',').map((v) => v === '1');
+const rounds = Number(process.env['ROUNDS'] ?? '1');
 const megakernel: object[] = [];
-for (const text of workgroupsText.length === 0 ? ['512'] : workgroupsText) {
-  const P = Number(text);
-  const one = await decodeWorkload.prepare(device, params(P), ctx.limits);
-  one.writeInput(Uint32Array.of(12345));
-  const program = await one.program('persistent');
-  const [ns] = await timePerDispatch(program.dispatches);
-  const status = await one.checkStatus?.();
-  // 0: as many as the megakernel's probe finds co-resident
-  const workgroups = program.notes?.['persistentWorkgroups'] ?? P;
-  megakernel.push({ workgroups, us: (ns ?? 0) / 1e3, status: status ?? 'ok' });
-  const named = P === 0 ? `${workgroups} (probed)` : `${P}`;
-  console.log(
-    `megakernel, ${named} workgroups: ${((ns ?? 0) / 1e3).toFixed(1)} µs ${status ?? ''}`,
-  );
-  one.destroy();
-}
+for (let round = 1; round <= rounds; round++)
+  for (const text of workgroupsText.length === 0 ? ['512'] : workgroupsText)
+    for (const prefetch of prefetches) {
+      const P = Number(text);
+      const one = await prepareDecode(device, params(P), ctx.limits, prefetch);
+      one.writeInput(Uint32Array.of(12345));
+      const program = await one.program('persistent');
+      const [ns] = await timePerDispatch(program.dispatches);
+      const status = await one.checkStatus();
+      const barriers = await one.barriersProgram();
+      const [barrierNs] = await timePerDispatch(barriers.dispatches);
+      const barrierStatus = await one.checkStatus();
+      const count = Number(barriers.notes?.['gridBarriers']);
+      // 0: as many as the megakernel's probe finds co-resident
+      const workgroups = program.notes?.['persistentWorkgroups'] ?? P;
+      const us = (ns ?? 0) / 1e3;
+      const barriersUs = (barrierNs ?? 0) / 1e3;
+      megakernel.push({
+        round,
+        workgroups,
+        prefetch,
+        us,
+        status: status ?? 'ok',
+        barriers: count,
+        barriersUs,
+        barriersStatus: barrierStatus ?? 'ok',
+      });
+      const named = P === 0 ? `${workgroups} (probed)` : `${P}`;
+      console.log(
+        `megakernel, ${named} workgroups, prefetch ${prefetch ? 'on ' : 'off'}, round ${round}: ${us.toFixed(1)} µs ${status ?? ''}; its ${count} grid barriers alone ${barriersUs.toFixed(1)} µs (${(barriersUs / count).toFixed(2)} µs each) ${barrierStatus ?? ''}`,
+      );
+      one.destroy();
+    }
 out['persistent'] = megakernel;
 if (process.env['OUT'] !== undefined)
   writeFileSync(

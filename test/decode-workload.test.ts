@@ -7,7 +7,9 @@
  *   - a program that skips one op in the middle of the step (the first layer's residual add, or
  *     the fused attention's combine) is caught as a wrong result, not timed;
  *   - the megakernel with more workgroups than can be resident ends as a failed case that says
- *     so, in bounded time (issue 12, must-show 3).
+ *     so, in bounded time (issue 12, must-show 3);
+ *   - the megakernel that loads its next GEMV's weights before each grid barrier (GEMV_PREFETCH,
+ *     not the default yet) is verified too.
  */
 import { describe, expect, it } from 'vitest';
 import { withErrorScopes, type GpuContext } from '../src/gpu/context.ts';
@@ -16,7 +18,7 @@ import { measureCase, notApplicable } from '../src/run.ts';
 import { STRATEGIES, strategyById } from '../src/strategies/index.ts';
 import type { Strategy } from '../src/strategies/types.ts';
 import { decodeLayout, fusedOps, stepOps } from '../src/workloads/decode/programs.ts';
-import { caseShape, decodeWorkload } from '../src/workloads/decode/workload.ts';
+import { caseShape, decodeWorkload, prepareDecode } from '../src/workloads/decode/workload.ts';
 import { seededRandom } from '../src/workloads/random.ts';
 import type { CaseParams, PreparedCase, Program } from '../src/workloads/types.ts';
 import { freshSeed, useSharedGpu } from './support/gpu.ts';
@@ -69,9 +71,10 @@ async function withPrepared(
   ctx: GpuContext,
   params: CaseParams,
   body: (prepared: PreparedCase) => Promise<void>,
+  gemvPrefetch = false,
 ): Promise<void> {
   const prepared = await withErrorScopes(ctx.device, () =>
-    decodeWorkload.prepare(ctx.device, params, ctx.limits),
+    prepareDecode(ctx.device, params, ctx.limits, gemvPrefetch),
   );
   try {
     await body(prepared);
@@ -142,6 +145,28 @@ describe('decode workload', () => {
       });
     },
   );
+
+  it('a megakernel that loads GEMV weights ahead of its barriers matches the reference', async (t) => {
+    // One workgroup does every unit, so it loads the first words of every GEMV that follows an op
+    // before that op's barrier; workgroups of 16 and a context of 100 give the GEMVs rows of
+    // several iterations per lane (the loaded first one, then its own loads) and the attention
+    // several chunks.
+    const ctx = gpu(t);
+    const params = { ...tiny(1), workgroupSize: 16, elements: 100 };
+    const persistent = strategyById('persistent');
+    if (persistent === undefined) throw new Error('persistent');
+    await withPrepared(
+      ctx,
+      params,
+      async (prepared) => {
+        const { result } = await measureCase(caseInput(ctx, persistent, params, prepared));
+        expect(result.status, result.reason).toBe('ok');
+        expect(result.verified).toBe(true);
+        expect(result.notes['gemvPrefetch']).toBe('before barrier');
+      },
+      true,
+    );
+  });
 
   it('a megakernel left to size its own grid takes what its probe finds co-resident, verified', async (t) => {
     // persistentWorkgroups 0: the probe tries counts from 1024 down to 1 (capped by the 64 units of

@@ -120,6 +120,9 @@ override KIND: u32 = 0u;
 override F16_WEIGHTS: bool = false;
 // persistent_main: polls of the barrier before giving up
 override SPIN_LIMIT: u32 = 1048576u;
+// persistent_main: whether a workgroup loads its first GEMV weights of the next op before the grid
+// barrier that publishes that op's input (see persistent_main)
+override GEMV_PREFETCH: bool = false;
 const FAILURE_POLL_SPINS: u32 = 64u;
 
 // lanes per (head, position) of a score; dims per unit of the weighted sum
@@ -286,26 +289,57 @@ fn rows_dot(w: mat4x4<f32>, op: Op, k: u32, inv: f32) -> vec4<f32> {
   return x4(op, k, inv) * w;
 }
 
-// `inv`: 1 / RMS of the op's src where it folds a norm in (gemv_inv), computed once per op by
-// the caller, not once per unit.
-fn gemv_unit(op: Op, unit: u32, lid: u32, inv: f32) {
-  // Weight words per row; a missing row (the last unit of a row count that is not a multiple of
-  // four) reads the unit's first row again, and its sum is dropped.
-  let words = op.cols / select(4u, 8u, F16_WEIGHTS);
+// Weight words per row of a GEMV.
+fn gemv_words(op: Op) -> u32 {
+  return op.cols / select(4u, 8u, F16_WEIGHTS);
+}
+
+// The first word of each of the unit's four rows in its slab. A missing row (the last unit of a
+// row count that is not a multiple of four) reads the unit's first row again; its sum is dropped.
+fn gemv_bases(op: Op, unit: u32) -> vec4<u32> {
   var b = vec4<u32>();
   for (var r = 0u; r < ROWS; r++) {
     let row = select(gemv_row(op, unit, 0u), gemv_row(op, unit, r), gemv_valid(op, unit, r));
-    b[r] = op.w / select(1u, 2u, F16_WEIGHTS) + row * words;
+    b[r] = op.w / select(1u, 2u, F16_WEIGHTS) + row * gemv_words(op);
   }
+  return b;
+}
+
+// A lane's words of one iteration of a unit: k and k + WORKGROUP_SIZE of the four rows. Past the
+// row's end (a row shorter than one or two words per lane) it loads the last word again, which
+// gemv_unit counts for nothing: no branch between the loads.
+struct Words {
+  a: mat4x4<f32>,
+  b: mat4x4<f32>,
+}
+
+fn gemv_load(op: Op, b: vec4<u32>, k: u32) -> Words {
+  let last = gemv_words(op) - 1u;
+  return Words(wwords(op.slab, b, min(k, last)), wwords(op.slab, b, min(k + WORKGROUP_SIZE, last)));
+}
+
+// A lane's first words of `unit` of `op`. It reads only weights, which no op writes, so a
+// workgroup may load them before the op's input exists: persistent_main's GEMV_PREFETCH.
+fn gemv_first(op: Op, unit: u32, lid: u32) -> Words {
+  return gemv_load(op, gemv_bases(op, unit), lid);
+}
+
+// `inv`: 1 / RMS of the op's src where it folds a norm in (gemv_inv), computed once per op by
+// the caller, not once per unit. Where `loaded`, `first` holds the lane's first words of the unit
+// (gemv_first), loaded ahead by the caller; else the unit loads them itself. One load site for
+// both, so that the kernel's code (and lavapipe's compile time) does not grow by another copy.
+fn gemv_unit(op: Op, unit: u32, lid: u32, inv: f32, first: Words, loaded: bool) {
+  let words = gemv_words(op);
+  let b = gemv_bases(op, unit);
+  var w = first;
   var acc = vec4<f32>();
   for (var k = lid; k < words; k += 2u * WORKGROUP_SIZE) {
-    // The second word past the row's end (a row shorter than two per lane) loads the last word
-    // again and counts for nothing: no branch between the loads.
+    if (k != lid || !loaded) {
+      w = gemv_load(op, b, k);
+    }
     let k2 = k + WORKGROUP_SIZE;
-    let wa = wwords(op.slab, b, k);
-    let wb = wwords(op.slab, b, min(k2, words - 1u));
-    acc += rows_dot(wa, op, k, inv);
-    acc += rows_dot(wb, op, min(k2, words - 1u), inv) * select(0.0, 1.0, k2 < words);
+    acc += rows_dot(w.a, op, k, inv);
+    acc += rows_dot(w.b, op, min(k2, words - 1u), inv) * select(0.0, 1.0, k2 < words);
   }
   let sums = workgroup_sum4(acc, lid);
   switch op.epi {
@@ -648,7 +682,7 @@ fn combine_unit(op: Op, head: u32, lid: u32) {
 fn run_unit(kind: u32, op: Op, unit: u32, lid: u32, inv: f32) {
   switch kind {
     case K_NORM: { norm_unit(op, lid); }
-    case K_GEMV: { gemv_unit(op, unit, lid, inv); }
+    case K_GEMV: { gemv_unit(op, unit, lid, inv, Words(), false); }
     case K_ROPE: { rope_unit(op, unit, lid); }
     case K_APPEND: { append_unit(op, unit, lid); }
     case K_SCORES: { scores_unit(op, unit, lid); }
@@ -689,6 +723,13 @@ fn persistent_main(@builtin(workgroup_id) wg: vec3<u32>,
                    @builtin(local_invocation_index) lid: u32) {
   let workgroups = groups.x;
   let count = dispatch.count;
+  // GEMV_PREFETCH: this workgroup's first words of its first unit of op `o`, where loaded ahead
+  // (`loaded`), before the barrier that publishes the op's input: weights are never written, so
+  // that is safe, and their loads are in flight while the workgroup waits for the others (on a
+  // GPU, every workgroup at once: the memory would otherwise idle there). Attention and other
+  // small ops leave most workgroups without a unit: they load the next GEMV's words meanwhile.
+  var first: Words;
+  var loaded = false;
   for (var o = 0u; o < count; o++) {
     let op = ops[dispatch.first + o];
     // A GEMV that folds a norm in normalises once per workgroup, not once per unit.
@@ -697,7 +738,17 @@ fn persistent_main(@builtin(workgroup_id) wg: vec3<u32>,
       inv = gemv_inv(op, lid);
     }
     for (var unit = wg.x; unit < op.units; unit += workgroups) {
-      run_unit(op.kind, op, unit, lid, inv);
+      if (op.kind == K_GEMV) {
+        gemv_unit(op, unit, lid, inv, first, loaded);
+        loaded = false;
+      } else {
+        run_unit(op.kind, op, unit, lid, inv);
+      }
+    }
+    let op_next = ops[dispatch.first + min(o + 1u, count - 1u)];
+    if (GEMV_PREFETCH && o + 1u < count && op_next.kind == K_GEMV && wg.x < op_next.units) {
+      first = gemv_first(op_next, wg.x, lid);
+      loaded = true;
     }
     if (o + 1u == count) {
       break;

@@ -48,6 +48,15 @@ export const persistentSlot = (plan: StepPlan): number => plan.steps.length + pl
  * megakernel does nothing but one grid barrier (DecodeCase.coResidentWorkgroups).
  */
 export const probeSlot = (plan: StepPlan): number => persistentSlot(plan) + 1;
+/**
+ * The grid barriers' slot: as many ops of no units as the megakernel's step has ops (as fit in
+ * the op table), so that it passes the step's barriers and does nothing else
+ * (DecodeCase.barriersProgram).
+ */
+export const barriersSlot = (plan: StepPlan): number => probeSlot(plan) + 1;
+/** The ops of no units after the fused ones: the probe's two, or the step's count. */
+export const emptyOps = (plan: StepPlan): number =>
+  Math.max(2, Math.min(plan.fused.length, MAX_OPS - plan.steps.length - plan.fused.length));
 
 /** A storage buffer of `floats` 4-byte words (at least 16 bytes, a multiple of 16). */
 function storageBuffer(device: GPUDevice, label: string, floats: number, extra = 0): GPUBuffer {
@@ -97,7 +106,7 @@ function createGridBarrier(device: GPUDevice): { grid: GPUBuffer; gridReadback: 
   return { grid, gridReadback };
 }
 
-/** The op table, written once: the `steps` ops first, then the `fused` ones, then the probe's. */
+/** The op table, written once: the `steps` ops first, then the `fused` ones, then empty ones. */
 function createOpTable(device: GPUDevice, plan: StepPlan): GPUBuffer {
   const table = device.createBuffer({
     label: 'decode.ops',
@@ -108,19 +117,23 @@ function createOpTable(device: GPUDevice, plan: StepPlan): GPUBuffer {
   device.queue.writeBuffer(
     table,
     0,
-    opTableWords([...plan.steps, ...plan.fused, probe, probe], plan.perDim),
+    opTableWords(
+      [...plan.steps, ...plan.fused, ...Array<Op>(emptyOps(plan)).fill(probe)],
+      plan.perDim,
+    ),
   );
   return table;
 }
 
 /**
  * The dispatch slots, written once: one per `steps` op and one per `fused` op (that op alone),
- * then the megakernel's (every `fused` op) and the co-residency probe's (its two ops).
+ * then the megakernel's (every `fused` op), the co-residency probe's (two empty ops) and the grid
+ * barriers' (every empty op).
  */
 function createDispatchSlots(device: GPUDevice, plan: StepPlan): GPUBuffer {
   const { slotBytes } = plan;
   const megakernel = persistentSlot(plan);
-  const slots = probeSlot(plan) + 1;
+  const slots = barriersSlot(plan) + 1;
   const dispatch = device.createBuffer({
     label: 'decode.dispatch',
     size: slots * slotBytes,
@@ -132,6 +145,7 @@ function createDispatchSlots(device: GPUDevice, plan: StepPlan): GPUBuffer {
   for (let i = 0; i < megakernel; i++) setSlot(i, i, 1);
   setSlot(megakernel, plan.steps.length, plan.fused.length);
   setSlot(probeSlot(plan), plan.steps.length + plan.fused.length, 2);
+  setSlot(barriersSlot(plan), plan.steps.length + plan.fused.length, emptyOps(plan));
   device.queue.writeBuffer(dispatch, 0, words);
   return dispatch;
 }

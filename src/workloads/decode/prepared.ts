@@ -7,6 +7,8 @@ import { alignUp } from '../grid.ts';
 import { ProgramCache, readGridFailure, readWords } from '../resources.ts';
 import type { Dispatch, PreparedCase, Program, ProgramKind } from '../types.ts';
 import {
+  barriersSlot,
+  emptyOps,
   GRID_BYTES,
   gemvSum,
   persistentSlot,
@@ -30,6 +32,14 @@ const PROBED = [2, 1.75, 1.5, 1.25, 1];
 const PROBE_PASSES = 2;
 /** The probe's count per device and megakernel (its constants and the most units of any op). */
 const PROBED_COUNTS = new WeakMap<GPUDevice, Map<string, Promise<number>>>();
+
+/**
+ * Whether the megakernel's workgroups load their first GEMV weights of the next op before the
+ * grid barrier that publishes its input (step.wgsl's GEMV_PREFETCH). Off by default: the kernel
+ * measured on the H200 (docs/findings.md, Decode kernels toward the memory roofline); on is
+ * verified on lavapipe and waits for its H200 comparison (scripts/decode-ops.ts).
+ */
+export const DEFAULT_GEMV_PREFETCH = false;
 
 /** The overridable constants of step.wgsl that every decode pipeline sets: the case's shape. */
 function stepConstants(plan: StepPlan): Record<string, number> {
@@ -65,6 +75,7 @@ export class DecodeCase implements PreparedCase {
     private readonly buffers: StepBuffers,
     private readonly binding: StepBinding,
     private readonly init: (seed: number) => void,
+    private readonly gemvPrefetch = DEFAULT_GEMV_PREFETCH,
   ) {
     const { s, layout } = plan;
     this.tokenWords = Uint32Array.of(s.context, layout.acts.rope, 0, 0);
@@ -73,6 +84,23 @@ export class DecodeCase implements PreparedCase {
 
   program(kind: ProgramKind): Promise<Program> {
     return this.programs.get(kind);
+  }
+
+  /**
+   * The megakernel at its workgroups over as many ops of no units as its step has: the step's
+   * grid barriers and nothing else, which scripts/decode-ops.ts times beside the step. A
+   * diagnostic, not a strategy's program: it computes nothing to verify.
+   */
+  async barriersProgram(): Promise<Program> {
+    const step = await this.program('persistent');
+    const [dispatch] = step.dispatches;
+    if (dispatch === undefined) throw new Error('decode: the megakernel has no dispatch');
+    const { plan } = this;
+    return {
+      kind: 'persistent',
+      dispatches: [{ ...dispatch, dynamicOffsets: [barriersSlot(plan) * plan.slotBytes] }],
+      notes: { ...step.notes, gridBarriers: emptyOps(plan) - 1 },
+    };
   }
 
   /**
@@ -200,7 +228,7 @@ export class DecodeCase implements PreparedCase {
       compute: {
         module,
         entryPoint: 'persistent_main',
-        constants: { ...stepConstants(this.plan), SPIN_LIMIT },
+        constants: this.persistentConstants(),
       },
     });
     const given = this.plan.persistentWorkgroups;
@@ -219,6 +247,7 @@ export class DecodeCase implements PreparedCase {
         ...this.facts(),
         persistentWorkgroups,
         persistentWorkgroupsFrom: given !== 0 ? 'case' : 'co-residency probe',
+        gemvPrefetch: this.gemvPrefetch ? 'before barrier' : 'none',
         gridBarriers: fused.length - 1,
         reliesOn: 'co-residency',
         spinLimit: SPIN_LIMIT,
@@ -232,7 +261,8 @@ export class DecodeCase implements PreparedCase {
    * (one past RESIDENT_BYTES, src/run.ts) keeps the count its first visit measured with.
    */
   private async probedWorkgroups(pipeline: GPUComputePipeline): Promise<number> {
-    const key = JSON.stringify({ ...stepConstants(this.plan), most: mostUnits(this.plan.fused) });
+    // The constants decide the registers a workgroup needs, and so how many fit at once.
+    const key = JSON.stringify({ ...this.persistentConstants(), most: mostUnits(this.plan.fused) });
     let byKey = PROBED_COUNTS.get(this.device);
     if (byKey === undefined) {
       byKey = new Map();
@@ -281,6 +311,15 @@ export class DecodeCase implements PreparedCase {
       if (passes === PROBE_PASSES) return workgroups;
     }
     return 1;
+  }
+
+  /** persistent_main's constants: the case's shape, the spin bound and whether it loads ahead. */
+  private persistentConstants(): Record<string, number> {
+    return {
+      ...stepConstants(this.plan),
+      SPIN_LIMIT,
+      GEMV_PREFETCH: this.gemvPrefetch ? 1 : 0,
+    };
   }
 
   /** What every program's notes record of the case. */
