@@ -678,11 +678,12 @@ fn combine_unit(op: Op, head: u32, lid: u32) {
   }
 }
 
-// inv: gemv_inv(op, lid), for a GEMV
-fn run_unit(kind: u32, op: Op, unit: u32, lid: u32, inv: f32) {
+// For a GEMV: inv, gemv_inv(op, lid); first and loaded, the unit's first words where loaded
+// ahead (gemv_unit).
+fn run_unit(kind: u32, op: Op, unit: u32, lid: u32, inv: f32, first: Words, loaded: bool) {
   switch kind {
     case K_NORM: { norm_unit(op, lid); }
-    case K_GEMV: { gemv_unit(op, unit, lid, inv, Words(), false); }
+    case K_GEMV: { gemv_unit(op, unit, lid, inv, first, loaded); }
     case K_ROPE: { rope_unit(op, unit, lid); }
     case K_APPEND: { append_unit(op, unit, lid); }
     case K_SCORES: { scores_unit(op, unit, lid); }
@@ -702,7 +703,7 @@ fn step_main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_ind
   if (unit >= op.units) {
     return;
   }
-  run_unit(KIND, op, unit, lid, gemv_inv(op, lid));
+  run_unit(KIND, op, unit, lid, gemv_inv(op, lid), Words(), false);
 }
 
 // ---- persistent_main: the whole step in one dispatch --------------------------------------------
@@ -738,12 +739,8 @@ fn persistent_main(@builtin(workgroup_id) wg: vec3<u32>,
       inv = gemv_inv(op, lid);
     }
     for (var unit = wg.x; unit < op.units; unit += workgroups) {
-      if (op.kind == K_GEMV) {
-        gemv_unit(op, unit, lid, inv, first, loaded);
-        loaded = false;
-      } else {
-        run_unit(op.kind, op, unit, lid, inv);
-      }
+      run_unit(op.kind, op, unit, lid, inv, first, loaded);
+      loaded = false;
     }
     let op_next = ops[dispatch.first + min(o + 1u, count - 1u)];
     if (GEMV_PREFETCH && o + 1u < count && op_next.kind == K_GEMV && wg.x < op_next.units) {

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Splits what a lent GPU machine needs into carries that each fit beside the tree: a device call
+# takes the working tree and its carried paths, 64 MiB in all, and the tree alone is about 29 MB
+# (docs/design.md, Running on a lent GPU machine). Paths carried by an earlier call stay on the
+# machine while it is warm (about 30 s idle), so the parts go in calls one after another:
+#
+#   bash scripts/gpu-stage.sh restore; bash ../shared/gpu/pack.sh; bash scripts/gpu-stage.sh node
+#       restore puts an earlier .gpu-node/node.tar.xz back (pack.sh rebuilds a missing one, 30 s);
+#       node moves .gpu/node.tar.xz (Node and npm, 26 MB) to .gpu-node/ and makes .gpu/remote.sh
+#       unpack Node from /opt/gpu-stage/node.tar.xz where the machine has none;
+#       call 1: carry [".gpu-node"], command: bash .gpu-node/stage.sh
+#       then:   carry [".gpu"],      command: bash .gpu/remote.sh <the runs>
+#   bash ../shared/gpu/pack-chromium.sh && bash scripts/gpu-stage.sh chromium
+#       re-cuts its two parts into four of about 25 MB (.chr1 … .chr4);
+#       calls:  carry [".chrN"],     command: bash .chrN/stage.sh   (the last unpacks to /opt/chr)
+#   bash scripts/pack-deno.sh           .gpu-deno (30 MB) fits beside the tree as it is
+#   bash scripts/gpu-stage.sh sizes     the tree and each carry, in MB, against the 64 MiB
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+mkdir -p .git/info
+exclude() { grep -qsx "/$1/" .git/info/exclude || echo "/$1/" >> .git/info/exclude; }
+mb() { du -sb "$@" 2>/dev/null | awk '{s += $1} END {printf "%.1f", s / 1e6}'; }
+tree_mb() { git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | awk '{printf "%.1f", $1 / 1e6}'; }
+
+case "${1:-}" in
+  node)
+    [ -f .gpu/remote.sh ] || { echo "gpu-stage.sh: no .gpu/remote.sh: run ../shared/gpu/pack.sh first" >&2; exit 1; }
+    exclude .gpu-node
+    mkdir -p .gpu-node
+    if [ -s .gpu/node.tar.xz ]; then mv .gpu/node.tar.xz .gpu-node/node.tar.xz; fi
+    [ -s .gpu-node/node.tar.xz ] || { echo "gpu-stage.sh: no node.tar.xz in .gpu or .gpu-node" >&2; exit 1; }
+    # pack.sh rebuilds node.tar.xz when it is missing: a copy left in .gpu would travel twice.
+    cat > .gpu-node/stage.sh <<'S'
+#!/usr/bin/env bash
+# copies Node's pack where .gpu/remote.sh (as gpu-stage.sh patched it) unpacks it from
+set -e
+mkdir -p /opt/gpu-stage && cp "$(dirname "$0")/node.tar.xz" /opt/gpu-stage/ && echo "node staged"
+S
+    sed -i 's|^tar -C / -xJf "$here/node.tar.xz"$|[ -x /usr/bin/node ] \|\| tar -C / -xJf "${NODE_TAR:-/opt/gpu-stage/node.tar.xz}"|' .gpu/remote.sh
+    grep -q 'gpu-stage/node.tar.xz' .gpu/remote.sh || { echo "gpu-stage.sh: .gpu/remote.sh does not unpack Node as expected; not patched" >&2; exit 1; }
+    ;;
+  restore)
+    if [ -s .gpu-node/node.tar.xz ] && [ -d .gpu ]; then cp -p .gpu-node/node.tar.xz .gpu/; fi
+    ;;
+  chromium)
+    [ -f .chr1/part.00 ] && [ -f .chr2/part.01 ] || { echo "gpu-stage.sh: run ../shared/gpu/pack-chromium.sh first" >&2; exit 1; }
+    tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+    cat .chr1/part.00 .chr2/part.01 > "$tmp/chr.tar.xz"
+    split -n 4 -d "$tmp/chr.tar.xz" "$tmp/part."
+    rm -rf .chr1 .chr2 .chr3 .chr4
+    for n in 1 2 3 4; do
+      exclude ".chr$n"
+      mkdir ".chr$n"
+      mv "$tmp/part.0$((n - 1))" ".chr$n/"
+      cat > ".chr$n/stage.sh" <<'S'
+#!/usr/bin/env bash
+# copies this part to /opt/chrparts; once all four are there, unpacks Chromium to /opt/chr
+set -e
+mkdir -p /opt/chrparts && cp "$(dirname "$0")"/part.0* /opt/chrparts/
+if [ "$(ls /opt/chrparts | wc -l)" -eq 4 ] && [ ! -x /opt/chr/chromium-headless-shell ]; then
+  cat /opt/chrparts/part.00 /opt/chrparts/part.01 /opt/chrparts/part.02 /opt/chrparts/part.03 | xz -dc | tar -C / -xf -
+  echo "chromium unpacked to /opt/chr"
+else
+  echo "part staged: $(ls /opt/chrparts | tr '\n' ' ')"
+fi
+S
+    done
+    ;;
+  sizes)
+    t=$(tree_mb)
+    echo "tree: $t MB (tracked files; untracked files that git does not ignore travel too)"
+    for d in .gpu .gpu-node .gpu-deno .chr1 .chr2 .chr3 .chr4; do
+      [ -e "$d" ] || continue
+      c=$(mb "$d")
+      awk -v t="$t" -v c="$c" -v d="$d" 'BEGIN { s = t + c; printf "%-10s %6.1f MB, with the tree %6.1f MB of 67.1 %s\n", d, c, s, (s > 67.1 ? "(too big)" : "") }'
+    done
+    ;;
+  *)
+    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+    ;;
+esac
