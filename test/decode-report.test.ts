@@ -66,4 +66,35 @@ describe('decode report', () => {
       );
     }
   });
+
+  it("gives the megakernel's grid barriers timed alone as part of its busy time above the floor", () => {
+    // Runs made before the column have no figure, and no column; 300 µs on the megakernel's rows.
+    const run = readRun(RUN);
+    expect(decodeSection(run).some((l) => l.includes('grid barriers, alone'))).toBe(false);
+    const withBarriers = {
+      ...run,
+      summary: run.summary.map((r) => ({
+        ...r,
+        gridBarriersUsTotal: r.strategy === 'persistent' ? 300 : null,
+      })),
+    };
+    const lines = decodeSection(withBarriers);
+    const at = lines.findIndex((l) => l.startsWith('| strategy | step | weight floor'));
+    expect(lines[at]).toContain('| of which grid barriers, alone |');
+    const cell = (l: string): string => (l.split('|')[5] ?? '').trim();
+    // Every "where the step goes" table's rows (one table per preset).
+    const rows = lines.filter(
+      (l, i) =>
+        l.startsWith('| `') &&
+        lines
+          .slice(0, i)
+          .findLast((h) => h.startsWith('| strategy |'))
+          ?.startsWith('| strategy | step | weight floor'),
+    );
+    const persistent = rows.filter((l) => l.startsWith('| `persistent`'));
+    expect(persistent.length).toBeGreaterThan(0);
+    for (const l of persistent) expect(cell(l), l).toBe('300');
+    for (const l of rows.filter((x) => !x.startsWith('| `persistent`')))
+      expect(cell(l), l).toBe('–');
+  });
 });

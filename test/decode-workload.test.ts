@@ -115,6 +115,10 @@ describe('decode workload', () => {
         expect(result.notes['dispatches'], strategy.id).toBe(
           { steps: 36, fused: 13, persistent: 1 }[strategy.program],
         );
+        // The megakernel's 12 grid barriers, timed alone as it was built (with timestamps).
+        if (strategy.program === 'persistent' && ctx.device.features.has('timestamp-query'))
+          expect(result.notes['gridBarriersUs']).toBeGreaterThan(0);
+        else expect(result.notes['gridBarriersUs'], strategy.id).toBeUndefined();
       }
     });
   });

@@ -148,7 +148,7 @@ const hostColumns = (m: CaseMetrics): Record<string, Cell> => ({
 
 /**
  * One execution as a whole (a decode step): wall and GPU busy time, dispatches, the weights read
- * and at what rate, tokens per second.
+ * and at what rate, tokens per second; a megakernel's grid barriers timed alone.
  */
 function executionColumns(r: CaseResult, m: CaseMetrics): Record<string, Cell> {
   return {
@@ -162,6 +162,7 @@ function executionColumns(r: CaseResult, m: CaseMetrics): Record<string, Cell> {
         : (numberNote(r, 'weightBytes') ?? 0) / r.gpuBusyNs.median,
     ),
     tokensPerSecond: round(m.wallUsTotal === null ? null : 1e6 / m.wallUsTotal),
+    gridBarriersUsTotal: round(numberNote(r, 'gridBarriersUs')),
   };
 }
 

@@ -317,9 +317,10 @@ function whereTheStepGoes(
   const bytes = measured[0]?.weightBytes ?? null;
   if (reference === undefined || bytes === null || measured.length === 0) return [];
   const floorUs = bytes / reference.GBps / 1e3;
+  const barriers = measured.some((r) => r.gridBarriersUsTotal !== null);
   return [
     '',
-    `Where the step goes, µs: the weights at ${fmtGBps(reference.GBps)} GB/s take ${fmtUs(floorUs)} µs, the floor (a negative figure above it: the strategy streamed faster than the reference); the GPU's busy time above it; and the rest of the wall time, off the GPU: idle between the strategy's timed passes (in the proportion its timestamped samples show), and the remainder (launching, the host, the completion wait).`,
+    `Where the step goes, µs: the weights at ${fmtGBps(reference.GBps)} GB/s take ${fmtUs(floorUs)} µs, the floor (a negative figure above it: the strategy streamed faster than the reference); the GPU's busy time above it${barriers ? ", and of that, for the megakernel, what its grid barriers took timed alone (the megakernel over as many ops of no work, before the samples: the megakernel's launch cost, which its ops' own tails add to)" : ''}; and the rest of the wall time, off the GPU: idle between the strategy's timed passes (in the proportion its timestamped samples show), and the remainder (launching, the host, the completion wait).`,
     '',
     ...table(
       [
@@ -327,6 +328,7 @@ function whereTheStepGoes(
         'step',
         'weight floor',
         'GPU busy above the floor',
+        ...(barriers ? ['of which grid barriers, alone'] : []),
         'off the GPU: between passes',
         'off the GPU: the rest',
       ],
@@ -350,6 +352,9 @@ function whereTheStepGoes(
           fmtUs(wall),
           fmtUs(floorUs),
           fmtUs(busy - floorUs),
+          ...(barriers
+            ? [r.gridBarriersUsTotal === null ? '–' : fmtUs(r.gridBarriersUsTotal)]
+            : []),
           share === null ? '–' : fmtUs(share * off),
           fmtUs(off - (share ?? 0) * off),
         ];

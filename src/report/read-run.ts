@@ -54,6 +54,7 @@ const SUMMARY_OPTIONAL_NUMBERS = [
   'weightBytes',
   'weightGBps',
   'tokensPerSecond',
+  'gridBarriersUsTotal',
   'timestampOverheadUsPerKernel',
   'speedupVsSubmitWait',
   'speedupVsDispatchEach',

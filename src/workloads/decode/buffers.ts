@@ -51,7 +51,7 @@ export const probeSlot = (plan: StepPlan): number => persistentSlot(plan) + 1;
 /**
  * The grid barriers' slot: as many ops of no units as the megakernel's step has ops (as fit in
  * the op table), so that it passes the step's barriers and does nothing else
- * (DecodeCase.barriersProgram).
+ * (DecodeCase.timeGridBarriers).
  */
 export const barriersSlot = (plan: StepPlan): number => probeSlot(plan) + 1;
 /** The ops of no units after the fused ones: the probe's two, or the step's count. */

@@ -30,6 +30,9 @@ const SPIN_LIMIT = 1 << 20;
 const PROBED = [2, 1.75, 1.5, 1.25, 1];
 /** Barriers a probed count must complete, each in its own dispatch. */
 const PROBE_PASSES = 2;
+/** The grid barriers timed alone: executions before the timed ones, and timed ones (median). */
+const BARRIER_WARMUPS = 2;
+const BARRIER_TIMINGS = 7;
 /** The probe's count per device and megakernel (its constants and the most units of any op). */
 const PROBED_COUNTS = new WeakMap<GPUDevice, Map<string, Promise<number>>>();
 
@@ -84,23 +87,6 @@ export class DecodeCase implements PreparedCase {
 
   program(kind: ProgramKind): Promise<Program> {
     return this.programs.get(kind);
-  }
-
-  /**
-   * The megakernel at its workgroups over as many ops of no units as its step has: the step's
-   * grid barriers and nothing else, which scripts/decode-ops.ts times beside the step. A
-   * diagnostic, not a strategy's program: it computes nothing to verify.
-   */
-  async barriersProgram(): Promise<Program> {
-    const step = await this.program('persistent');
-    const [dispatch] = step.dispatches;
-    if (dispatch === undefined) throw new Error('decode: the megakernel has no dispatch');
-    const { plan } = this;
-    return {
-      kind: 'persistent',
-      dispatches: [{ ...dispatch, dynamicOffsets: [barriersSlot(plan) * plan.slotBytes] }],
-      notes: { ...step.notes, gridBarriers: emptyOps(plan) - 1 },
-    };
   }
 
   /**
@@ -240,6 +226,14 @@ export class DecodeCase implements PreparedCase {
       dynamicOffsets: [persistentSlot(this.plan) * slotBytes],
       workgroups: [persistentWorkgroups, 1, 1],
     };
+    // Where the op table cannot hold as many empty ops as the step has, no figure.
+    const gridBarriersUs =
+      emptyOps(this.plan) === fused.length
+        ? await this.timeGridBarriers({
+            ...dispatch,
+            dynamicOffsets: [barriersSlot(this.plan) * slotBytes],
+          })
+        : undefined;
     return {
       kind: 'persistent',
       dispatches: [dispatch],
@@ -249,11 +243,64 @@ export class DecodeCase implements PreparedCase {
         persistentWorkgroupsFrom: given !== 0 ? 'case' : 'co-residency probe',
         gemvPrefetch: this.gemvPrefetch ? 'before barrier' : 'none',
         gridBarriers: fused.length - 1,
+        ...(gridBarriersUs === undefined ? {} : { gridBarriersUs }),
         reliesOn: 'co-residency',
         spinLimit: SPIN_LIMIT,
       },
       beforeExecution: this.writeToken,
     };
+  }
+
+  /**
+   * GPU µs of the megakernel over as many empty ops as its step has (`barriers`: the barriers'
+   * dispatch slot), the median of BARRIER_TIMINGS after BARRIER_WARMUPS: what its grid barriers
+   * cost with no work between them, timed once as the program is built, before any sample. None
+   * without `timestamp-query`, or where a barrier gave up (the count was not co-resident: the
+   * step's own check then says so).
+   */
+  private async timeGridBarriers(barriers: Dispatch): Promise<number | undefined> {
+    const { device } = this;
+    if (!device.features.has('timestamp-query')) return undefined;
+    const querySet = device.createQuerySet({ type: 'timestamp', count: 2 });
+    const resolve = device.createBuffer({
+      label: 'decode.barriers.resolve',
+      size: 16,
+      usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+    });
+    const read = device.createBuffer({
+      label: 'decode.barriers.read',
+      size: 16,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    const times: number[] = [];
+    try {
+      for (let i = 0; i < BARRIER_WARMUPS + BARRIER_TIMINGS; i++) {
+        const encoder = device.createCommandEncoder({ label: 'decode.barriers' });
+        const pass = encoder.beginComputePass({
+          timestampWrites: { querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 },
+        });
+        pass.setPipeline(barriers.pipeline);
+        pass.setBindGroup(0, barriers.bindGroup, barriers.dynamicOffsets);
+        pass.dispatchWorkgroups(...barriers.workgroups);
+        pass.end();
+        encoder.resolveQuerySet(querySet, 0, 2, resolve, 0);
+        encoder.copyBufferToBuffer(resolve, 0, read, 0, 16);
+        device.queue.submit([encoder.finish()]);
+        await read.mapAsync(GPUMapMode.READ);
+        const [begin = 0n, end = 0n] = new BigUint64Array(read.getMappedRange().slice(0));
+        read.unmap();
+        if (i >= BARRIER_WARMUPS) times.push(Number(end - begin) / 1e3);
+      }
+    } finally {
+      querySet.destroy();
+      resolve.destroy();
+      read.destroy();
+    }
+    const { grid, gridReadback } = this.buffers;
+    if ((await readGridFailure(device, grid, gridReadback, GRID_BYTES)) !== 0) return undefined;
+    times.sort((a, b) => a - b);
+    const median = times[Math.floor(times.length / 2)];
+    return median !== undefined && median > 0 ? median : undefined;
   }
 
   /**
