@@ -4,7 +4,8 @@
  * op, summed by op name, with each GEMV's weight bytes over its time. Diagnostic, not a
  * benchmark: the passes add their own boundaries, so the sum is a little above the programs' GPU
  * busy time in summary.csv. The megakernel is timed whole, alone, for comparison, beside its grid
- * barriers alone as it timed them when built (its notes' gridBarriersUs).
+ * barriers alone as it timed them when built (its notes' gridBarriersUs) and the ops of each name
+ * alone inside it (DecodeCase.opsProgram), less their barriers.
  *   npx tsx scripts/decode-ops.ts [preset] [repeats] [persistentWorkgroups…]   (0: probed)
  * PREFETCH=0,1 times the megakernel without and with GEMV weights loaded ahead of each barrier
  * (prepared.ts DEFAULT_GEMV_PREFETCH); ROUNDS=n visits every workgroup count and setting n times,
@@ -152,11 +153,42 @@ for (let round = 1; round <= rounds; round++)
       // 0: as many as the megakernel's probe finds co-resident
       const workgroups = program.notes?.['persistentWorkgroups'] ?? P;
       const us = (ns ?? 0) / 1e3;
-      megakernel.push({ round, workgroups, prefetch, us, status: status ?? 'ok', barriersUs });
       const named = P === 0 ? `${workgroups} (probed)` : `${P}`;
       console.log(
         `megakernel, ${named} workgroups, prefetch ${prefetch ? 'on ' : 'off'}, round ${round}: ${us.toFixed(1)} µs ${status ?? ''}; its ${count} grid barriers alone ${barriersUs.toFixed(1)} µs (${(barriersUs / count).toFixed(2)} µs each)`,
       );
+      // Each op name's ops alone inside the megakernel (one after another, a barrier between two),
+      // less those barriers at the cost measured alone: the ops' own time there, without a pass.
+      const inside: Record<string, { ops: number; us: number; perOpUs: number }> = {};
+      const barrierEachUs = barriersUs / count;
+      const fusedList = fusedOps(s, layout, 256);
+      for (const name of [...new Set(fusedList.map((op) => op.name))]) {
+        const ops = fusedList.filter((op) => op.name === name);
+        const [opsNs] = await timePerDispatch((await one.opsProgram(ops)).dispatches);
+        const opsUs = (opsNs ?? 0) / 1e3 - (ops.length - 1) * barrierEachUs;
+        inside[name] = { ops: ops.length, us: opsUs, perOpUs: opsUs / ops.length };
+      }
+      const insideStatus = await one.checkStatus();
+      const sum = Object.values(inside).reduce((a, r) => a + r.us, 0);
+      console.log(
+        `  inside it, each op name's ops alone less their barriers (µs in all, per op): ${Object.entries(
+          inside,
+        )
+          .map(([name, r]) => `${name} ${r.us.toFixed(1)} (${r.perOpUs.toFixed(2)})`)
+          .join(
+            ', ',
+          )}; their sum ${sum.toFixed(1)} + the step's barriers ${barriersUs.toFixed(1)} = ${(sum + barriersUs).toFixed(1)} against the step's ${us.toFixed(1)} ${insideStatus ?? ''}`,
+      );
+      megakernel.push({
+        round,
+        workgroups,
+        prefetch,
+        us,
+        status: status ?? 'ok',
+        barriersUs,
+        inside,
+        insideStatus: insideStatus ?? 'ok',
+      });
       one.destroy();
     }
 out['persistent'] = megakernel;

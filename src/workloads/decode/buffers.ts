@@ -54,6 +54,13 @@ export const probeSlot = (plan: StepPlan): number => persistentSlot(plan) + 1;
  * (DecodeCase.timeGridBarriers).
  */
 export const barriersSlot = (plan: StepPlan): number => probeSlot(plan) + 1;
+/**
+ * A diagnostic slot: ops that scripts/decode-ops.ts writes to the table's rows after the empty ones
+ * (from `diagnosticFirstOp` on), which the megakernel then runs (DecodeCase.opsProgram).
+ */
+export const diagnosticSlot = (plan: StepPlan): number => barriersSlot(plan) + 1;
+export const diagnosticFirstOp = (plan: StepPlan): number =>
+  plan.steps.length + plan.fused.length + emptyOps(plan);
 /** The ops of no units after the fused ones: the probe's two, or the step's count. */
 export const emptyOps = (plan: StepPlan): number =>
   Math.max(2, Math.min(plan.fused.length, MAX_OPS - plan.steps.length - plan.fused.length));
@@ -127,13 +134,13 @@ function createOpTable(device: GPUDevice, plan: StepPlan): GPUBuffer {
 
 /**
  * The dispatch slots, written once: one per `steps` op and one per `fused` op (that op alone),
- * then the megakernel's (every `fused` op), the co-residency probe's (two empty ops) and the grid
- * barriers' (every empty op).
+ * then the megakernel's (every `fused` op), the co-residency probe's (two empty ops), the grid
+ * barriers' (every empty op) and a diagnostic one (no ops until DecodeCase.opsProgram).
  */
 function createDispatchSlots(device: GPUDevice, plan: StepPlan): GPUBuffer {
   const { slotBytes } = plan;
   const megakernel = persistentSlot(plan);
-  const slots = barriersSlot(plan) + 1;
+  const slots = diagnosticSlot(plan) + 1;
   const dispatch = device.createBuffer({
     label: 'decode.dispatch',
     size: slots * slotBytes,

@@ -8,6 +8,8 @@ import { ProgramCache, readGridFailure, readWords } from '../resources.ts';
 import type { Dispatch, PreparedCase, Program, ProgramKind } from '../types.ts';
 import {
   barriersSlot,
+  diagnosticFirstOp,
+  diagnosticSlot,
   emptyOps,
   GRID_BYTES,
   gemvSum,
@@ -16,7 +18,17 @@ import {
   type StepBinding,
   type StepBuffers,
 } from './buffers.ts';
-import { KIND, mostUnits, opGrid, type Op, type OpKind, type StepPlan } from './programs.ts';
+import {
+  KIND,
+  MAX_OPS,
+  OP_WORDS,
+  mostUnits,
+  opGrid,
+  opTableWords,
+  type Op,
+  type OpKind,
+  type StepPlan,
+} from './programs.ts';
 import { ropeTable } from './reference.ts';
 import { kvWidth, weightBytes } from './shapes.ts';
 
@@ -87,6 +99,38 @@ export class DecodeCase implements PreparedCase {
 
   program(kind: ProgramKind): Promise<Program> {
     return this.programs.get(kind);
+  }
+
+  /**
+   * The megakernel at its workgroups over `ops` (ops of this case's `fused` program, in the order
+   * given), a grid barrier between two: a diagnostic, which scripts/decode-ops.ts uses to time the
+   * ops of one kind inside the megakernel, without a pass of their own. The ops read whatever the
+   * last step left and write where they always do; the program overwrites the op table's rows after
+   * the empty ones and the diagnostic slot, so it holds until the next call.
+   */
+  async opsProgram(ops: readonly Op[]): Promise<Program> {
+    const step = await this.program('persistent');
+    const [dispatch] = step.dispatches;
+    if (dispatch === undefined) throw new Error('decode: the megakernel has no dispatch');
+    const { plan, device, buffers } = this;
+    const first = diagnosticFirstOp(plan);
+    if (ops.length === 0 || first + ops.length > MAX_OPS)
+      throw new RangeError(
+        `decode: ${ops.length} ops past the op table's ${MAX_OPS - first} free rows`,
+      );
+    const words = opTableWords(ops, plan.perDim).subarray(0, ops.length * OP_WORDS);
+    device.queue.writeBuffer(buffers.table, first * OP_WORDS * 4, words);
+    device.queue.writeBuffer(
+      buffers.dispatch,
+      diagnosticSlot(plan) * plan.slotBytes,
+      Uint32Array.of(first, ops.length),
+    );
+    return {
+      kind: 'persistent',
+      dispatches: [{ ...dispatch, dynamicOffsets: [diagnosticSlot(plan) * plan.slotBytes] }],
+      notes: { ...step.notes, ops: ops.length },
+      beforeExecution: this.writeToken,
+    };
   }
 
   /**
