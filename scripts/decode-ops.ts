@@ -85,6 +85,8 @@ async function timePerDispatch(dispatches: readonly Dispatch[]): Promise<number[
       (times[i] as number[]).push(Number((stamps[2 * i + 1] ?? 0n) - (stamps[2 * i] ?? 0n)));
   }
   querySet.destroy();
+  resolve.destroy();
+  read.destroy();
   return times.map(median);
 }
 
@@ -135,8 +137,14 @@ prepared.destroy();
 
 // The megakernel whole, and its grid barriers alone, at each workgroup count and prefetch
 // setting, in ROUNDS rounds that visit every combination in turn.
-const prefetches = (process.env['PREFETCH'] ?? '0').split(',').map((v) => v === '1');
-const rounds = Number(process.env['ROUNDS'] ?? '1');
+const prefetchText = process.env['PREFETCH'] ?? '0';
+const roundsText = process.env['ROUNDS'] ?? '1';
+if (!/^[01](,[01])*$/.test(prefetchText) || !/^[1-9]\d*$/.test(roundsText))
+  throw new Error(
+    `PREFETCH=${prefetchText} ROUNDS=${roundsText}: PREFETCH 0, 1 or 0,1; ROUNDS ≥ 1`,
+  );
+const prefetches = prefetchText.split(',').map((v) => v === '1');
+const rounds = Number(roundsText);
 const megakernel: object[] = [];
 for (let round = 1; round <= rounds; round++)
   for (const text of workgroupsText.length === 0 ? ['512'] : workgroupsText)
@@ -177,7 +185,7 @@ for (let round = 1; round <= rounds; round++)
           .map(([name, r]) => `${name} ${r.us.toFixed(1)} (${r.perOpUs.toFixed(2)})`)
           .join(
             ', ',
-          )}; their sum ${sum.toFixed(1)} + the step's barriers ${barriersUs.toFixed(1)} = ${(sum + barriersUs).toFixed(1)} against the step's ${us.toFixed(1)} ${insideStatus ?? ''}`,
+          )}; their sum ${sum.toFixed(1)} + the step's barriers ${barriersUs.toFixed(1)} = ${(sum + barrierEachUs * count).toFixed(1)} against the step's ${us.toFixed(1)}${barrierEachUs === 0 ? ' (no barrier figure: not subtracted)' : ''} ${insideStatus ?? ''}`,
       );
       megakernel.push({
         round,

@@ -20,7 +20,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p .git/info
 exclude() { grep -qsx "/$1/" .git/info/exclude || echo "/$1/" >> .git/info/exclude; }
 mb() { du -sb "$@" 2>/dev/null | awk '{s += $1} END {printf "%.1f", s / 1e6}'; }
-tree_mb() { git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | awk '{printf "%.1f", $1 / 1e6}'; }
+# tracked files and untracked ones git does not ignore: what travels with every call
+tree_mb() { git ls-files -z -co --exclude-standard | xargs -0 stat -c %s 2>/dev/null | awk '{s += $1} END {printf "%.1f", s / 1e6}' || true; }
 
 case "${1:-}" in
   node)
@@ -36,16 +37,23 @@ case "${1:-}" in
 set -e
 mkdir -p /opt/gpu-stage && cp "$(dirname "$0")/node.tar.xz" /opt/gpu-stage/ && echo "node staged"
 S
-    sed -i 's|^tar -C / -xJf "$here/node.tar.xz"$|[ -x /usr/bin/node ] \|\| tar -C / -xJf "${NODE_TAR:-/opt/gpu-stage/node.tar.xz}"|' .gpu/remote.sh
+    sed -i 's|^tar -C / -xJf "$here/node.tar.xz"$|[ -x /usr/bin/node ] \|\| tar -C / -xJf "${NODE_TAR:-/opt/gpu-stage/node.tar.xz}" \|\| { echo "remote.sh: no Node here: stage it first (carry .gpu-node: bash .gpu-node/stage.sh)" >\&2; exit 1; }|' .gpu/remote.sh
     grep -q 'gpu-stage/node.tar.xz' .gpu/remote.sh || { echo "gpu-stage.sh: .gpu/remote.sh does not unpack Node as expected; not patched" >&2; exit 1; }
     ;;
   restore)
     if [ -s .gpu-node/node.tar.xz ] && [ -d .gpu ]; then cp -p .gpu-node/node.tar.xz .gpu/; fi
     ;;
   chromium)
-    [ -f .chr1/part.00 ] && [ -f .chr2/part.01 ] || { echo "gpu-stage.sh: run ../shared/gpu/pack-chromium.sh first" >&2; exit 1; }
+    # pack-chromium.sh's two parts, or four that this already cut: every part there, in order
+    parts=$(ls .chr[1-4]/part.0[0-3] 2>/dev/null | awk -F/ '{print $2 "\t" $0}' | sort | cut -f2)
+    case "$(echo $parts | wc -w)" in
+      2 | 4) ;;
+      *) echo "gpu-stage.sh: expected the two parts of ../shared/gpu/pack-chromium.sh (or four cut from them) in .chr1 …; found: ${parts:-none}" >&2; exit 1 ;;
+    esac
     tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-    cat .chr1/part.00 .chr2/part.01 > "$tmp/chr.tar.xz"
+    # shellcheck disable=SC2086
+    cat $parts > "$tmp/chr.tar.xz"
+    xz -t "$tmp/chr.tar.xz" || { echo "gpu-stage.sh: the parts do not make a whole archive; run ../shared/gpu/pack-chromium.sh again" >&2; exit 1; }
     split -n 4 -d "$tmp/chr.tar.xz" "$tmp/part."
     rm -rf .chr1 .chr2 .chr3 .chr4
     for n in 1 2 3 4; do
@@ -68,7 +76,7 @@ S
     ;;
   sizes)
     t=$(tree_mb)
-    echo "tree: $t MB (tracked files; untracked files that git does not ignore travel too)"
+    echo "tree: $t MB (tracked files and untracked ones that git does not ignore)"
     for d in .gpu .gpu-node .gpu-deno .chr1 .chr2 .chr3 .chr4; do
       [ -e "$d" ] || continue
       c=$(mb "$d")

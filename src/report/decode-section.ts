@@ -320,7 +320,7 @@ function whereTheStepGoes(
   const barriers = measured.some((r) => r.gridBarriersUsTotal !== null);
   return [
     '',
-    `Where the step goes, µs: the weights at ${fmtGBps(reference.GBps)} GB/s take ${fmtUs(floorUs)} µs, the floor (a negative figure above it: the strategy streamed faster than the reference); the GPU's busy time above it${barriers ? ', and of that, for the megakernel, its grid barriers timed alone (itself over as many ops of no work, before the samples): what making its workgroups wait for each other between ops costs, its analogue of launching' : ''}; and the rest of the wall time, off the GPU: idle between the strategy's timed passes (in the proportion its timestamped samples show), and the remainder (launching, the host, the completion wait).`,
+    `Where the step goes, µs: the weights at ${fmtGBps(reference.GBps)} GB/s take ${fmtUs(floorUs)} µs, the floor (a negative figure above it: the strategy streamed faster than the reference); the GPU's busy time above it${barriers ? ', and of that, for the megakernel, its grid barriers timed alone (itself over as many ops of no work less itself over two, before the samples): what making its workgroups wait for each other between ops costs, its analogue of launching' : ''}; and the rest of the wall time, off the GPU: idle between the strategy's timed passes (in the proportion its timestamped samples show), and the remainder (launching, the host, the completion wait).`,
     '',
     ...table(
       [

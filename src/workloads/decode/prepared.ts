@@ -128,7 +128,7 @@ export class DecodeCase implements PreparedCase {
     return {
       kind: 'persistent',
       dispatches: [{ ...dispatch, dynamicOffsets: [diagnosticSlot(plan) * plan.slotBytes] }],
-      notes: { ...step.notes, ops: ops.length },
+      notes: { ...step.notes, ops: ops.length, gridBarriers: ops.length - 1, gridBarriersUs: '' },
       beforeExecution: this.writeToken,
     };
   }
@@ -270,14 +270,7 @@ export class DecodeCase implements PreparedCase {
       dynamicOffsets: [persistentSlot(this.plan) * slotBytes],
       workgroups: [persistentWorkgroups, 1, 1],
     };
-    // Where the op table cannot hold as many empty ops as the step has, no figure.
-    const gridBarriersUs =
-      emptyOps(this.plan) === fused.length
-        ? await this.timeGridBarriers({
-            ...dispatch,
-            dynamicOffsets: [barriersSlot(this.plan) * slotBytes],
-          })
-        : undefined;
+    const gridBarriersUs = await this.timeGridBarriers(dispatch);
     return {
       kind: 'persistent',
       dispatches: [dispatch],
@@ -296,44 +289,56 @@ export class DecodeCase implements PreparedCase {
   }
 
   /**
-   * GPU µs of the megakernel over as many empty ops as its step has (`barriers`: the barriers'
-   * dispatch slot), the median of BARRIER_TIMINGS after BARRIER_WARMUPS: what its grid barriers
-   * cost with no work between them, timed once as the program is built, before any sample. None
-   * without `timestamp-query`, or where a barrier gave up (the count was not co-resident: the
-   * step's own check then says so).
+   * GPU µs of the megakernel's grid barriers with no work between them: the megakernel over
+   * `emptyOps(plan)` ops of no units (the barriers' slot) less the megakernel over two (the
+   * probe's slot: one barrier), which takes out what launching it and its pass cost, scaled from
+   * the barriers between to the step's; each pair timed in one command buffer, the median of
+   * BARRIER_TIMINGS pairs after BARRIER_WARMUPS, once as the program is built, before any sample.
+   * None without `timestamp-query`, where a barrier gave up (the count was not co-resident: the
+   * step's own check then says so) or where the difference is not positive.
    */
-  private async timeGridBarriers(barriers: Dispatch): Promise<number | undefined> {
-    const { device } = this;
-    if (!device.features.has('timestamp-query')) return undefined;
-    const querySet = device.createQuerySet({ type: 'timestamp', count: 2 });
+  private async timeGridBarriers(megakernel: Dispatch): Promise<number | undefined> {
+    const { device, plan } = this;
+    const empty = emptyOps(plan);
+    if (!device.features.has('timestamp-query') || empty <= 2) return undefined;
+    const slots = [barriersSlot(plan), probeSlot(plan)];
+    const querySet = device.createQuerySet({ type: 'timestamp', count: 4 });
     const resolve = device.createBuffer({
       label: 'decode.barriers.resolve',
-      size: 16,
+      size: 32,
       usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
     });
     const read = device.createBuffer({
       label: 'decode.barriers.read',
-      size: 16,
+      size: 32,
       usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
     });
-    const times: number[] = [];
+    const differences: number[] = [];
     try {
       for (let i = 0; i < BARRIER_WARMUPS + BARRIER_TIMINGS; i++) {
         const encoder = device.createCommandEncoder({ label: 'decode.barriers' });
-        const pass = encoder.beginComputePass({
-          timestampWrites: { querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 },
+        slots.forEach((slot, j) => {
+          const pass = encoder.beginComputePass({
+            timestampWrites: {
+              querySet,
+              beginningOfPassWriteIndex: 2 * j,
+              endOfPassWriteIndex: 2 * j + 1,
+            },
+          });
+          pass.setPipeline(megakernel.pipeline);
+          pass.setBindGroup(0, megakernel.bindGroup, [slot * plan.slotBytes]);
+          pass.dispatchWorkgroups(...megakernel.workgroups);
+          pass.end();
         });
-        pass.setPipeline(barriers.pipeline);
-        pass.setBindGroup(0, barriers.bindGroup, barriers.dynamicOffsets);
-        pass.dispatchWorkgroups(...barriers.workgroups);
-        pass.end();
-        encoder.resolveQuerySet(querySet, 0, 2, resolve, 0);
-        encoder.copyBufferToBuffer(resolve, 0, read, 0, 16);
+        encoder.resolveQuerySet(querySet, 0, 4, resolve, 0);
+        encoder.copyBufferToBuffer(resolve, 0, read, 0, 32);
         device.queue.submit([encoder.finish()]);
         await read.mapAsync(GPUMapMode.READ);
-        const [begin = 0n, end = 0n] = new BigUint64Array(read.getMappedRange().slice(0));
+        const [b0 = 0n, e0 = 0n, b1 = 0n, e1 = 0n] = new BigUint64Array(
+          read.getMappedRange().slice(0),
+        );
         read.unmap();
-        if (i >= BARRIER_WARMUPS) times.push(Number(end - begin) / 1e3);
+        if (i >= BARRIER_WARMUPS) differences.push(Number(e0 - b0 - (e1 - b1)) / 1e3);
       }
     } finally {
       querySet.destroy();
@@ -342,9 +347,11 @@ export class DecodeCase implements PreparedCase {
     }
     const { grid, gridReadback } = this.buffers;
     if ((await readGridFailure(device, grid, gridReadback, GRID_BYTES)) !== 0) return undefined;
-    times.sort((a, b) => a - b);
-    const median = times[Math.floor(times.length / 2)];
-    return median !== undefined && median > 0 ? median : undefined;
+    differences.sort((a, b) => a - b);
+    const median = differences[Math.floor(differences.length / 2)];
+    // empty − 2 barriers more than the probe's one; the step has fused.length − 1
+    const us = median === undefined ? undefined : (median * (plan.fused.length - 1)) / (empty - 2);
+    return us !== undefined && us > 0 ? us : undefined;
   }
 
   /**

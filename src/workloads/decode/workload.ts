@@ -113,7 +113,8 @@ export const decodeWorkload: Workload = {
       return `decode: workgroup size ${wg} needs ${shared} bytes of workgroup memory, past this device's ${sharedLimit} (maxComputeWorkgroupStorageSize)`;
     if (s.hidden % 64 !== 0 || s.ffn % 64 !== 0)
       return `decode: hidden ${s.hidden} and ffn ${s.ffn} must be multiples of 64`;
-    // 17 + 6 per layer; the final norm and two LM heads; the co-residency probe's two
+    // 17 + 6 per layer; the final norm and two LM heads; two empty ops at least (the co-residency
+    // probe's; buffers.ts writes as many as the step has where they fit, to time its barriers)
     const ops = 23 * s.layers + 5;
     if (ops > MAX_OPS)
       return `decode: ${s.layers} layers need ${ops} ops, past the op table's ${MAX_OPS} (at most ${Math.floor((MAX_OPS - 5) / 23)} layers)`;
