@@ -3,9 +3,17 @@
  * issue 22), rendered from a published H200 decode run's CSVs: the ceiling is the fastest kernel
  * of the bandwidth reference, and each strategy's parts add up to its step.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { newCaseResult } from '../src/measure/run-case.ts';
+import { summaryRows } from '../src/report/columns.ts';
 import { bandwidthReference, decodeSection } from '../src/report/decode-section.ts';
-import { readRun, type BandwidthCsvRow } from '../src/report/read-run.ts';
+import { readRun, readSummary, type BandwidthCsvRow } from '../src/report/read-run.ts';
+import { toCsv } from '../src/report/writer.ts';
+import { persistent } from '../src/strategies/persistent.ts';
+import { decodeWorkload } from '../src/workloads/decode/workload.ts';
 
 const RUN = 'results/20261201T173902Z-nvidia-h200-decode-pair/a';
 
@@ -96,5 +104,28 @@ describe('decode report', () => {
     for (const l of persistent) expect(cell(l), l).toBe('300');
     for (const l of rows.filter((x) => !x.startsWith('| `persistent`')))
       expect(cell(l), l).toBe('–');
+  });
+
+  it("carries the megakernel's grid-barrier figure from its notes through summary.csv", () => {
+    const params = {
+      preset: 'tiny',
+      elements: 16,
+      kernels: 2,
+      intensity: 0,
+      workgroupSize: 256,
+      persistentWorkgroups: 0,
+    };
+    const timed = newCaseResult(decodeWorkload, persistent, params);
+    timed.notes['gridBarriersUs'] = 123.4;
+    const untimed = newCaseResult(decodeWorkload, persistent, { ...params, elements: 32 });
+    const dir = mkdtempSync(join(tmpdir(), 'launchbench-decode-csv-'));
+    try {
+      const path = join(dir, 'summary.csv');
+      writeFileSync(path, toCsv(summaryRows([timed, untimed]), true));
+      const rows = readSummary(path);
+      expect(rows.map((r) => r.gridBarriersUsTotal)).toEqual([123.4, null]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
