@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Issue 22's measurements on a GPU machine, in one command (about 4-6 min on the H200):
+#   1. scripts/decode-ops.ts on llama-1b at the probed workgroup count, the megakernel without and
+#      with GEMV_PREFETCH in two rounds (each op in its own pass, the megakernel whole, its grid
+#      barriers alone and each op name's ops alone inside it), then on llama-1b-f16 and gpt2-small
+#      (one round, both settings);
+#   2. the decode profile twice back to back (scripts/repro-pair.sh), with compare and the
+#      reproducibility figures.
+# Everything goes to results/<UTC time>-<gpu>-decode-pair/ (the pair in a/ and b/, decode-ops-*.txt
+# and .json beside them); each step's wall time and exit code to its times-batch.txt.
+#   bash .gpu/remote.sh bash scripts/decode-batch.sh      (on the lent machine, after gpu-stage.sh)
+#   PRESETS=tiny PAIR="--profile decode --preset tiny" bash scripts/decode-batch.sh   (lavapipe)
+set -u
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# the GPU's name as the published folders spell it (nvidia-h200), else local
+gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1 |
+  tr 'A-Z' 'a-z' | sed -E 's/[^a-z0-9]+/-/g; s/^-|-$//g')
+dir=results/$(date -u +%Y%m%dT%H%M%SZ)-${gpu:-local}-decode-pair
+mkdir -p "$dir"
+T=$dir/times-batch.txt
+step() {
+  local name=$1 limit=$2 log=$3; shift 3
+  local s; s=$(date +%s%N)
+  OUT=$dir timeout "$limit" "$@" > "$log" 2>&1
+  local c=$?
+  echo "$name: $(( ($(date +%s%N) - s) / 1000000 )) ms, exit $c: $*" >> "$T"
+}
+# the first preset in two rounds; PRESETS and PAIR (the pair's bench options) for other GPUs
+first=1
+for preset in ${PRESETS:-llama-1b llama-1b-f16 gpt2-small}; do
+  rounds=1; [ "$first" = 1 ] && rounds=2; first=0
+  step "ops-$preset" 240 "$dir/decode-ops-$preset.txt" \
+    env PREFETCH=0,1 ROUNDS=$rounds npx tsx scripts/decode-ops.ts "$preset" 20 0
+done
+# shellcheck disable=SC2086
+step pair 300 "$dir/pair.txt" bash scripts/repro-pair.sh "$dir" -- ${PAIR:---profile decode}
+cat "$T"
+grep -h "megakernel," "$dir"/decode-ops-*.txt
+tail -n 12 "$dir/pair.txt"
