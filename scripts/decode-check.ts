@@ -9,7 +9,6 @@ import { firstMismatch } from '../src/measure/run-case.ts';
 import { notApplicable } from '../src/run.ts';
 import { STRATEGIES } from '../src/strategies/index.ts';
 import { caseShape, decodeWorkload, prepareDecode } from '../src/workloads/decode/workload.ts';
-
 import type { CaseParams } from '../src/workloads/types.ts';
 import { submittedWorkDone } from '../src/strategies/completion.ts';
 

@@ -168,7 +168,8 @@ for (let round = 1; round <= rounds; round++)
       // Each op name's ops alone inside the megakernel (one after another, a barrier between two),
       // less those barriers at the cost measured alone: the ops' own time there, without a pass.
       const inside: Record<string, { ops: number; us: number; perOpUs: number }> = {};
-      const barrierEachUs = barriersUs / count;
+      // No figure (no timestamps, or a barrier gave up while timed): the ops' time keeps them.
+      const barrierEachUs = Number.isFinite(barriersUs) ? barriersUs / count : 0;
       const fusedList = fusedOps(s, layout, 256);
       for (const name of [...new Set(fusedList.map((op) => op.name))]) {
         const ops = fusedList.filter((op) => op.name === name);

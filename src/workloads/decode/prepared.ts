@@ -128,7 +128,14 @@ export class DecodeCase implements PreparedCase {
     return {
       kind: 'persistent',
       dispatches: [{ ...dispatch, dynamicOffsets: [diagnosticSlot(plan) * plan.slotBytes] }],
-      notes: { ...step.notes, ops: ops.length, gridBarriers: ops.length - 1, gridBarriersUs: '' },
+      // The step's notes, less its barriers' figure, which is not this program's.
+      notes: {
+        ...Object.fromEntries(
+          Object.entries(step.notes ?? {}).filter(([name]) => name !== 'gridBarriersUs'),
+        ),
+        ops: ops.length,
+        gridBarriers: ops.length - 1,
+      },
       beforeExecution: this.writeToken,
     };
   }
