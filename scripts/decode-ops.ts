@@ -16,6 +16,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openGpu, withErrorScopes } from '../src/gpu/context.ts';
+import { passTimesNs } from '../src/gpu/pass-times.ts';
 import { decodeLayout, fusedOps, stepOps, type Op } from '../src/workloads/decode/programs.ts';
 import { bytesPerWeight } from '../src/workloads/decode/shapes.ts';
 import { caseShape, decodeWorkload, prepareDecode } from '../src/workloads/decode/workload.ts';
@@ -46,48 +47,10 @@ const gemvBytes = (op: Op): number =>
     ? 0
     : (op.epi === 'siluPair' ? 2 : 1) * (op.rows ?? 0) * (op.cols ?? 0) * bytesPerWeight(s);
 
-/** Median GPU ns of each dispatch, each in its own pass. */
+/** Median GPU ns of each dispatch, each in its own pass, over `repeats` runs after two. */
 async function timePerDispatch(dispatches: readonly Dispatch[]): Promise<number[]> {
-  const n = dispatches.length;
-  const querySet = device.createQuerySet({ type: 'timestamp', count: 2 * n });
-  const resolve = device.createBuffer({
-    size: 16 * n,
-    usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
-  });
-  const read = device.createBuffer({
-    size: 16 * n,
-    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-  });
-  const times: number[][] = dispatches.map(() => []);
-  for (let r = 0; r < repeats + 2; r++) {
-    const encoder = device.createCommandEncoder();
-    dispatches.forEach((d, i) => {
-      const pass = encoder.beginComputePass({
-        timestampWrites: {
-          querySet,
-          beginningOfPassWriteIndex: 2 * i,
-          endOfPassWriteIndex: 2 * i + 1,
-        },
-      });
-      pass.setPipeline(d.pipeline);
-      pass.setBindGroup(0, d.bindGroup, d.dynamicOffsets);
-      pass.dispatchWorkgroups(...d.workgroups);
-      pass.end();
-    });
-    encoder.resolveQuerySet(querySet, 0, 2 * n, resolve, 0);
-    encoder.copyBufferToBuffer(resolve, 0, read, 0, 16 * n);
-    device.queue.submit([encoder.finish()]);
-    await read.mapAsync(GPUMapMode.READ);
-    const stamps = new BigUint64Array(read.getMappedRange().slice(0));
-    read.unmap();
-    if (r < 2) continue; // warm-up
-    for (let i = 0; i < n; i++)
-      (times[i] as number[]).push(Number((stamps[2 * i + 1] ?? 0n) - (stamps[2 * i] ?? 0n)));
-  }
-  querySet.destroy();
-  resolve.destroy();
-  read.destroy();
-  return times.map(median);
+  const runs = await passTimesNs(device, dispatches, repeats, 2);
+  return dispatches.map((_, i) => median(runs.map((run) => run[i] ?? NaN)));
 }
 
 function table(title: string, ops: readonly Op[], ns: readonly number[]): object[] {

@@ -3,6 +3,7 @@
  * each program built on first request from pipelines of shaders/decode/step.wgsl, a seed's
  * tensors made on the GPU, the logits read back and the megakernel's grid barrier checked.
  */
+import { passTimesNs } from '../../gpu/pass-times.ts';
 import { alignUp } from '../grid.ts';
 import { ProgramCache, readGridFailure, readWords } from '../resources.ts';
 import type { Dispatch, PreparedCase, Program, ProgramKind } from '../types.ts';
@@ -299,8 +300,9 @@ export class DecodeCase implements PreparedCase {
    * GPU µs of the megakernel's grid barriers with no work between them: the megakernel over
    * `emptyOps(plan)` ops of no units (the barriers' slot) less the megakernel over two (the
    * probe's slot: one barrier), which takes out what launching it and its pass cost, scaled from
-   * the barriers between to the step's; each pair timed in one command buffer, the median of
-   * BARRIER_TIMINGS pairs after BARRIER_WARMUPS, once as the program is built, before any sample.
+   * the barriers between to the step's; each pair timed in one command buffer (passTimesNs), the
+   * median of BARRIER_TIMINGS pairs after BARRIER_WARMUPS, once as the program is built, before any
+   * sample.
    * None without `timestamp-query`, where a barrier gave up (the count was not co-resident: the
    * step's own check then says so) or where the difference is not positive.
    */
@@ -308,50 +310,17 @@ export class DecodeCase implements PreparedCase {
     const { device, plan } = this;
     const empty = emptyOps(plan);
     if (!device.features.has('timestamp-query') || empty <= 2) return undefined;
-    const slots = [barriersSlot(plan), probeSlot(plan)];
-    const querySet = device.createQuerySet({ type: 'timestamp', count: 4 });
-    const resolve = device.createBuffer({
-      label: 'decode.barriers.resolve',
-      size: 32,
-      usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+    const at = (slot: number): Dispatch => ({
+      ...megakernel,
+      dynamicOffsets: [slot * plan.slotBytes],
     });
-    const read = device.createBuffer({
-      label: 'decode.barriers.read',
-      size: 32,
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
-    const differences: number[] = [];
-    try {
-      for (let i = 0; i < BARRIER_WARMUPS + BARRIER_TIMINGS; i++) {
-        const encoder = device.createCommandEncoder({ label: 'decode.barriers' });
-        slots.forEach((slot, j) => {
-          const pass = encoder.beginComputePass({
-            timestampWrites: {
-              querySet,
-              beginningOfPassWriteIndex: 2 * j,
-              endOfPassWriteIndex: 2 * j + 1,
-            },
-          });
-          pass.setPipeline(megakernel.pipeline);
-          pass.setBindGroup(0, megakernel.bindGroup, [slot * plan.slotBytes]);
-          pass.dispatchWorkgroups(...megakernel.workgroups);
-          pass.end();
-        });
-        encoder.resolveQuerySet(querySet, 0, 4, resolve, 0);
-        encoder.copyBufferToBuffer(resolve, 0, read, 0, 32);
-        device.queue.submit([encoder.finish()]);
-        await read.mapAsync(GPUMapMode.READ);
-        const [b0 = 0n, e0 = 0n, b1 = 0n, e1 = 0n] = new BigUint64Array(
-          read.getMappedRange().slice(0),
-        );
-        read.unmap();
-        if (i >= BARRIER_WARMUPS) differences.push(Number(e0 - b0 - (e1 - b1)) / 1e3);
-      }
-    } finally {
-      querySet.destroy();
-      resolve.destroy();
-      read.destroy();
-    }
+    const runs = await passTimesNs(
+      device,
+      [at(barriersSlot(plan)), at(probeSlot(plan))],
+      BARRIER_TIMINGS,
+      BARRIER_WARMUPS,
+    );
+    const differences = runs.map(([many = 0, one = 0]) => (many - one) / 1e3);
     const { grid, gridReadback } = this.buffers;
     if ((await readGridFailure(device, grid, gridReadback, GRID_BYTES)) !== 0) return undefined;
     differences.sort((a, b) => a - b);
