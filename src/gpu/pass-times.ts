@@ -4,7 +4,13 @@
  * prepared.ts; scripts/decode-ops.ts). The harness times strategies through their own passes
  * instead (src/gpu/timestamps.ts). Needs `timestamp-query`.
  */
-import type { Dispatch } from '../workloads/types.ts';
+/** One dispatch to time: a workload's Dispatch (src/workloads/types.ts) is one. */
+export interface TimedDispatch {
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  dynamicOffsets: readonly number[];
+  workgroups: readonly [number, number, number];
+}
 
 /** The most dispatches one call times: a query set holds at most 4096 queries, two per pass. */
 const MOST_DISPATCHES = 2048;
@@ -15,7 +21,7 @@ const MOST_DISPATCHES = 2048;
  */
 export async function passTimesNs(
   device: GPUDevice,
-  dispatches: readonly Dispatch[],
+  dispatches: readonly TimedDispatch[],
   runs: number,
   warmups: number,
 ): Promise<number[][]> {
