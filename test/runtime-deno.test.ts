@@ -1,7 +1,7 @@
 /**
  * `--runtime deno`: the same suite on Deno's WebGPU (wgpu), started by the Node command line as a
  * Deno child (src/cli.ts, src/gpu/runtime.ts). A small run verifies every strategy against the CPU
- * reference and names deno and its version; Dawn's own flags and a Deno that is not there are bad
+ * reference and names deno and its version, another the decode step's kernels; Dawn's own flags and a Deno that is not there are bad
  * input (one line, exit 2). Deno comes with `npm install` (the devDependency `deno`); without it,
  * or without an adapter, the run's test skips outside CI.
  */
@@ -88,6 +88,29 @@ describe('--runtime deno', () => {
     const report = readFileSync(join(out, 'report.md'), 'utf8');
     expect(report).toContain("These are wgpu's figures in Deno.");
     expect(report).toMatch(/\| runtime \| deno \S+ \(wgpu\) \|/);
+  });
+
+  it("runs the decode step's kernels on wgpu, verified (naga takes shaders/decode/step.wgsl)", async (t) => {
+    if (installedDeno() === undefined) return t.skip('Deno is not installed');
+    const out = join(root, 'decode');
+    const result = await runCli(
+      [
+        'bench',
+        ...['--runtime', 'deno', '--workloads', 'decode', '--preset', 'tiny'],
+        ...['--strategies', 'dispatch-each,fused', '--rounds', '2', '--max-time', '20ms'],
+        ...['--out', out],
+      ],
+      { timeoutMs: 240_000 },
+    );
+    if (result.code === 3 && !IN_CI) return t.skip('no WebGPU adapter under Deno');
+    expect(result.code, result.stderr).toBe(0);
+    const rows: Record<string, string>[] = parse(readFileSync(join(out, 'summary.csv'), 'utf8'), {
+      columns: true,
+    });
+    expect(rows.map((r) => [r['strategy'], r['status'], r['verified']])).toEqual([
+      ['dispatch-each', 'ok', 'true'],
+      ['fused', 'ok', 'true'],
+    ]);
   });
 
   it('ab compares Dawn in Node with wgpu in Deno, process by process, a side overriding the runtime of both', async (t) => {
