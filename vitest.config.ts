@@ -24,6 +24,7 @@ const CPU_ONLY = [
   'compare-fail-on-slower',
   'compare-interleaved-ab',
   'compare-verdicts',
+  'completion-nudged',
   'decode-programs',
   'decode-reference',
   'decode-report',

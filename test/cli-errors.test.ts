@@ -74,7 +74,7 @@ describe('bad input: one line, exit 2, before any GPU work', () => {
   // As processes: the GPU flags (checked as Dawn is set up), and one of the above as a user runs it.
   it.each([
     [['--backend', 'bogus'], /--backend: unknown 'bogus'/],
-    [['--runtime', 'nope'], /--runtime: unknown 'nope' \(known: node, deno, chromium\)/],
+    [['--runtime', 'nope'], /--runtime: unknown 'nope' \(known: node, deno, chromium, firefox\)/],
     [['--dawn-toggles', 'timestamp_quantization'], /must stay disabled/],
     [['--strategies', 'bogus'], /--strategies: unknown 'bogus' \(known: .*submit-wait/],
   ])('bench %j, as a process', async (args, message) => {
@@ -113,7 +113,7 @@ describe('an output folder that cannot be written: one line, exit 2, before any 
 describe('info and list: bad input, one line, exit 2', () => {
   it.each([
     [['info', '--backend', 'bogus'], /--backend: unknown 'bogus'/],
-    [['info', '--runtime', 'nope'], /--runtime: unknown 'nope' \(known: node, deno, chromium\)/],
+    [['info', '--runtime', 'nope'], /--runtime: unknown 'nope' \(known: node, deno, chromium, firefox\)/],
     [
       ['info', '--power-preference', 'max'],
       /--power-preference: 'max' must be low-power or high-performance/,

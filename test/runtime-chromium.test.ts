@@ -17,14 +17,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { IN_CI } from './support/gpu.ts';
 import { runCli } from './support/cli.ts';
-import { chromiumFlags, findChromium, headlessMode } from '../src/commands/find-chromium.ts';
+import { chromiumFlags, findBrowser, headlessMode } from '../src/commands/find-browser.ts';
 import { startPageServer } from '../src/commands/page-server.ts';
 import { PROFILES } from '../src/profiles.ts';
 
 /** The machine's Chromium, or undefined (then the tests skip outside CI). */
 function installedChromium(): string | undefined {
   try {
-    return findChromium(undefined);
+    return findBrowser('chromium', undefined);
   } catch (error) {
     if (IN_CI) throw error;
     return undefined;

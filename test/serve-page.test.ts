@@ -145,10 +145,24 @@ describe('launchbench serve', () => {
     expect(readdirSync(root)).not.toContain('none');
   });
 
-  it('refuses --browser without --runtime chromium, and Dawn-only flags and --shader with it', async () => {
+  it('refuses a Firefox named by the environment that is not there: one line, exit 2', async () => {
+    const result = await runCli(['bench', '--runtime', 'firefox', '--dry-run'], {
+      timeoutMs: 60_000,
+      env: { LAUNCHBENCH_FIREFOX: join(root, 'no-firefox') },
+    });
+    const lines = ownStderrLines(result.stderr);
+    expect(lines, result.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^launchbench: LAUNCHBENCH_FIREFOX \S+no-firefox: no such executable file$/,
+    );
+    expect(result.code).toBe(2);
+  });
+
+  it('refuses --browser without a browser runtime, and Dawn-only flags and --shader with one', async () => {
     for (const [args, message] of [
-      [['--browser', '/bin/sh'], /--browser: only with --runtime chromium/],
+      [['--browser', '/bin/sh'], /--browser: only with --runtime chromium or firefox/],
       [['--runtime', 'chromium', '--dawn-toggles', 'skip_validation'], /--dawn-toggles is Dawn's/],
+      [['--runtime', 'firefox', '--adapter', 'llvmpipe'], /--adapter is Dawn's/],
       [
         ['--runtime', 'chromium', '--shader', 'examples/user-kernel/xor-rotate.wgsl'],
         /^launchbench: --shader: not with --runtime chromium \(the page measures the suite's own kernels\)$/m,
@@ -157,7 +171,7 @@ describe('launchbench serve', () => {
       // Refused before a Chromium is looked for.
       const result = await runCli(['bench', ...args, '--dry-run'], {
         timeoutMs: 60_000,
-        env: { LAUNCHBENCH_CHROMIUM: '/nonexistent' },
+        env: { LAUNCHBENCH_CHROMIUM: '/nonexistent', LAUNCHBENCH_FIREFOX: '/nonexistent' },
       });
       expect(ownStderrLines(result.stderr), result.stderr).toHaveLength(1);
       expect(result.stderr).toMatch(message);

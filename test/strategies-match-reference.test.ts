@@ -143,10 +143,11 @@ const SIZES: readonly (number | 'past-one-dimension')[] = [
   'past-one-dimension',
 ];
 
-/** Every size with onSubmittedWorkDone, and one with mapAsync of a small buffer (--completion). */
+/** Every size with onSubmittedWorkDone, and one with each other way to wait (--completion). */
 const CASES: readonly (readonly [(typeof SIZES)[number], CompletionWay])[] = [
   ...SIZES.map((size) => [size, 'submitted-work-done'] as const),
   [65, 'map-async'],
+  [65, 'nudged'],
 ];
 
 describe.each(WORKLOADS.map((w) => [w.id, w] as const))('workload %s', (_id, workload) => {

@@ -5,7 +5,12 @@
  * and links the run folder's files. Either way the server writes the run folder: the page only
  * measures (src/browser/run-in-page.ts) and posts what it measures, in order.
  */
-import { setPageRuntime, type BrowserName, type RuntimeInfo } from '../gpu/runtime.ts';
+import {
+  currentRuntime,
+  setPageRuntime,
+  type BrowserName,
+  type RuntimeInfo,
+} from '../gpu/runtime.ts';
 import { PROFILES } from '../profiles.ts';
 import { WORKLOADS } from '../workloads/index.ts';
 import { summaryTable } from '../report/console.ts';
@@ -144,6 +149,17 @@ async function run(token: string): Promise<void> {
   const res = await fetch(`/api/runs/${token}`);
   if (!res.ok) throw new Error(`no run ${token} on this server (${res.status})`);
   const request = decode<PageRequest>(await res.text());
+  const runtime = currentRuntime();
+  // The driver's number where it is the same major version and says more (Firefox's user agent
+  // has `153.0` for 153.8.0).
+  const full = request.browserVersion;
+  const major = (v: string): string => v.split('.')[0] ?? '';
+  if (
+    full !== undefined &&
+    major(full) === major(runtime.version) &&
+    full.length > runtime.version.length
+  )
+    setPageRuntime({ ...runtime, version: full });
   const cases = new Map<string, CaseResult>();
   const maxNoise = PROFILES[request.args.profile]?.sampling.maxNoise ?? 0.05;
   const out = posting(token);

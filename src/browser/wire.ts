@@ -21,6 +21,11 @@ export interface PageRequest {
   run?: RunSampling | undefined;
   /** The command line's LAUNCHBENCH_FAULT_* variables (the tests' faults), for the page's code. */
   env?: Record<string, string> | undefined;
+  /**
+   * The browser's full version as its driver reports it (`153.8.0`), where the user agent says
+   * less (Firefox's: `153.0`).
+   */
+  browserVersion?: string | undefined;
 }
 
 /** What a page says of itself with its set-up (context.json `browser`). */

@@ -141,7 +141,7 @@ export const benchOptions = {
   },
   completion: {
     type: 'string',
-    describe: `how every strategy waits for the GPU: ${COMPLETION_WAYS.join(' (the default) or ')} (mapAsync of a small buffer its last command buffer copies into: what reading a result back costs)`,
+    describe: `how every strategy waits for the GPU: ${COMPLETION_WAYS.join(', ')} (the first is the default; map-async: mapAsync of a small buffer its last command buffer copies into, what reading a result back costs; nudged: onSubmittedWorkDone while submitting an empty command list every task turn, Firefox's workaround for its 100 ms poll)`,
   },
   drift: {
     type: 'boolean',
@@ -152,7 +152,7 @@ export const benchOptions = {
   browser: {
     type: 'string',
     describe:
-      "with --runtime chromium: the Chromium (or Chrome) binary (default: $LAUNCHBENCH_CHROMIUM, else the system's; scripts/install-chromium.sh installs one)",
+      "with --runtime chromium or firefox: the browser's binary (default: $LAUNCHBENCH_CHROMIUM or $LAUNCHBENCH_FIREFOX, else the system's; scripts/install-chromium.sh and install-firefox.sh install one)",
   },
   'dry-run': {
     type: 'boolean',

@@ -4,11 +4,11 @@
  * context.json, report.md) and prints the summary. SIGINT/SIGTERM stop it after the current
  * sample, with the results so far written (exit 130/143). What is done on the GPU is the
  * measuring side's (src/commands/bench-gpu.ts): this process's GPU, or with `--runtime chromium`
- * a page in a headless Chromium (src/commands/chromium.ts); this file writes the run folder and
+ * or `firefox` a page in a headless browser (src/commands/browser-side.ts); this file writes the run folder and
  * prints, either way.
  */
 import { join } from 'node:path';
-import { isDawn } from '../gpu/runtime.ts';
+import { isBrowserRuntime, isDawn } from '../gpu/runtime.ts';
 import { abandonSetUp, parseToggles } from '../gpu/context.ts';
 import { DeviceLostError, UsageError, errorMessage } from '../errors.ts';
 import { parseInteger } from '../options.ts';
@@ -45,7 +45,7 @@ import {
 } from './processes.ts';
 import { checkExportPaths, reportAfterBench } from './report.ts';
 import { gpuFlags, gpuOptions } from './gpu-options.ts';
-import { findChromium } from './find-chromium.ts';
+import { findBrowser } from './find-browser.ts';
 import { benchOptions, completionWay, presetFlags, type BenchArgs } from './bench-options.ts';
 import {
   benchPlan,
@@ -131,22 +131,23 @@ export async function abBenchCommand(args: AbArgs): Promise<number> {
 
 /**
  * What a run refuses of its options beyond its plan, before opening a GPU (and all that `ab`'s
- * check of a side sees, CHECK_ONLY_ENV): throws UsageError. `findBrowser`: whether the run
- * starts its own Chromium (not where the side is the caller's: `serve`'s page, in the user's
+ * check of a side sees, CHECK_ONLY_ENV): throws UsageError. `startsBrowser`: whether the run
+ * starts its own browser (not where the side is the caller's: `serve`'s page, in the user's
  * browser), which must then be there.
  */
-function checkRunOptions(args: BenchArgs, findBrowser: boolean): void {
-  if (args.browser !== undefined && args.runtime !== 'chromium')
-    throw new UsageError('--browser: only with --runtime chromium');
-  if (args.shader !== undefined && args.runtime === 'chromium')
+function checkRunOptions(args: BenchArgs, startsBrowser: boolean): void {
+  const inBrowser = isBrowserRuntime(args.runtime);
+  if (args.browser !== undefined && !inBrowser)
+    throw new UsageError('--browser: only with --runtime chromium or firefox');
+  if (args.shader !== undefined && inBrowser)
     throw new UsageError(
-      "--shader: not with --runtime chromium (the page measures the suite's own kernels)",
+      `--shader: not with --runtime ${args.runtime} (the page measures the suite's own kernels)`,
     );
   caseBudget(args);
   peakOverride(args);
   const options = gpuOptions(args, true);
-  if (isDawn() && args.runtime !== 'chromium') parseToggles(options.dawnToggles);
-  if (args.runtime === 'chromium' && findBrowser) findChromium(args.browser);
+  if (isDawn() && !inBrowser) parseToggles(options.dawnToggles);
+  if (isBrowserRuntime(args.runtime) && startsBrowser) findBrowser(args.runtime, args.browser);
 }
 
 /**
@@ -319,8 +320,8 @@ function prepareOutput(args: BenchArgs): string[] {
 }
 
 /**
- * Where a run measures, given its plan: a page in a headless Chromium for `--runtime chromium`
- * (puppeteer-core, loaded only then), else this process's GPU. `stop` aborts on a signal: a side
+ * Where a run measures, given its plan: a page in a headless browser for `--runtime chromium` or
+ * `firefox` (puppeteer-core, loaded only then), else this process's GPU. `stop` aborts on a signal: a side
  * that takes time to open (a browser) closes what it opened and ends.
  */
 export type OpenSide = (
@@ -332,9 +333,9 @@ export type OpenSide = (
 ) => Promise<GpuSide>;
 
 const defaultSide: OpenSide = async (args, plan, user, status, stop) => {
-  if (args.runtime === 'chromium') {
-    const { chromiumSide } = await import('./chromium.ts');
-    return chromiumSide(args, plan, processPart()?.run, status, stop);
+  if (isBrowserRuntime(args.runtime)) {
+    const { browserSide } = await import('./browser-side.ts');
+    return browserSide(args.runtime, args, plan, processPart()?.run, status, stop);
   }
   return localSide(args, plan, {
     gpuOptions: gpuOptions(args),
@@ -379,7 +380,7 @@ function runRecord(
 /**
  * Runs the benchmark; returns the exit code (0, or 130/143 when a signal stopped it). A run of
  * several processes goes to src/commands/processes.ts. `openSide`: where it measures (another
- * than the default: the caller's, `serve`'s page, which needs no Chromium here).
+ * than the default: the caller's, `serve`'s page, which needs no browser here).
  */
 export async function benchCommand(args: BenchArgs, openSide = defaultSide): Promise<number> {
   const user = await loadUserWorkload(args);

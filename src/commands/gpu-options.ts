@@ -4,7 +4,7 @@
  * options of openGpu.
  */
 import { BACKENDS, type Backend, type GpuOptions } from '../gpu/context.ts';
-import { currentRuntime, RUNTIMES } from '../gpu/runtime.ts';
+import { currentRuntime, isBrowserRuntime, RUNTIMES } from '../gpu/runtime.ts';
 import { UsageError } from '../errors.ts';
 
 /** The GPU flags as the command line gives them (kebab-case names, text values). */
@@ -55,9 +55,9 @@ function checkRuntime(args: GpuArgs, browser: boolean): void {
     throw new UsageError(`--runtime: unknown '${asked}' (known: ${RUNTIMES.join(', ')})`);
   }
   const here = currentRuntime();
-  if (asked === 'chromium') {
-    // The command line stays here and drives a page (src/commands/chromium.ts).
-    if (!browser) throw new UsageError('--runtime chromium: only bench measures in a browser');
+  if (isBrowserRuntime(asked)) {
+    // The command line stays here and drives a page (src/commands/browser-side.ts).
+    if (!browser) throw new UsageError(`--runtime ${asked}: only bench measures in a browser`);
     const dawnOnly = DAWN_FLAGS.find((flag) => args[flag] !== undefined);
     if (dawnOnly !== undefined)
       throw new UsageError(
@@ -80,7 +80,7 @@ function checkRuntime(args: GpuArgs, browser: boolean): void {
 export const gpuFlags = {
   runtime: {
     type: 'string',
-    describe: `where the GPU comes from: node (Dawn, the default), deno (wgpu; Deno comes with npm install) or chromium (bench only: a page in a headless Chromium, puppeteer-core; scripts/install-chromium.sh)`,
+    describe: `where the GPU comes from: node (Dawn, the default), deno (wgpu; Deno comes with npm install) chromium or firefox (bench only: a page in a headless browser, puppeteer-core; scripts/install-chromium.sh, scripts/install-firefox.sh)`,
   },
   adapter: { type: 'string', describe: "substring of the adapter's name (see `info`)" },
   backend: { type: 'string', describe: `Dawn backend: ${BACKENDS.join(', ')}` },

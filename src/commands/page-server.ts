@@ -5,7 +5,7 @@
  * ticks in 100 µs steps), and `RemoteSide`, the GpuSide (src/commands/bench-gpu.ts) whose
  * measuring a page does: the page fetches its run's request and posts its messages, in order,
  * to the server, and `bench` reads them as it reads this process's GPU. Used by `bench
- * --runtime chromium` (src/commands/chromium.ts) and `serve` (src/commands/serve.ts).
+ * --runtime chromium|firefox` (src/commands/browser-side.ts) and `serve` (src/commands/serve.ts).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';

@@ -4,6 +4,8 @@
  * - `node`: Dawn, through dawn.node (npm `webgpu`), the default.
  * - `deno`: wgpu, Deno's own `navigator.gpu`. deno.json at the repository root maps the `webgpu`
  *   import to src/gpu/deno-webgpu.ts, so src/gpu/context.ts is the same file under both.
+ * - `chromium`, `firefox` (bench only): a page in a headless browser that the command line
+ *   starts and drives (src/commands/browser-side.ts); the page finds its browser by user agent.
  * What is Dawn's alone (instance flags, toggles, the backend probe, the stderr filter) is gated on
  * `dawn` here (docs/design.md, Runtimes).
  */
@@ -13,8 +15,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.ts';
 
-export const RUNTIMES = ['node', 'deno', 'chromium'] as const;
+export const RUNTIMES = ['node', 'deno', 'chromium', 'firefox'] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
+/** The runtimes that are a browser bench starts (src/commands/find-browser.ts). */
+export const BROWSER_RUNTIMES = ['chromium', 'firefox'] as const;
+export type BrowserRuntime = (typeof BROWSER_RUNTIMES)[number];
+export const isBrowserRuntime = (runtime: string | undefined): runtime is BrowserRuntime =>
+  (BROWSER_RUNTIMES as readonly (string | undefined)[]).includes(runtime);
 /** A browser a page measured in (src/browser/page.ts): what its user agent says it is. */
 export type BrowserName = 'chromium' | 'firefox' | 'safari' | 'browser';
 

@@ -7,8 +7,14 @@
  *   MAP_READ buffer, and the host awaits `mapAsync` of it, then unmaps: what code that reads a
  *   result back does. A buffer maps once the submit that last used it has completed, and a
  *   queue completes its submits in order, so it waits for everything submitted before.
+ * - `nudged`: `onSubmittedWorkDone`, while the host submits an empty command list at once and
+ *   then every task turn (setTimeout 0) until it resolves: the workaround for a runtime that
+ *   learns of completed work only when it next polls its device. Firefox polls on a 100 ms timer
+ *   (bug 1870699) and on a submit, so its plain waits take about 100 ms and nudged ones under
+ *   1 ms (docs/findings.md, "Firefox"). Where a runtime delivers completion itself (Dawn), the
+ *   nudges cost only their submits.
  */
-export const COMPLETION_WAYS = ['submitted-work-done', 'map-async'] as const;
+export const COMPLETION_WAYS = ['submitted-work-done', 'map-async', 'nudged'] as const;
 export type CompletionWay = (typeof COMPLETION_WAYS)[number];
 
 /** One strategy's way to wait for the GPU. */
@@ -28,6 +34,28 @@ export function submittedWorkDone(device: GPUDevice): Completion {
     way: 'submitted-work-done',
     tail: () => undefined,
     wait: () => device.queue.onSubmittedWorkDone(),
+    destroy: () => undefined,
+  };
+}
+
+/** One task turn: the runtime's timers, I/O and GPU callbacks get to run. */
+const turn = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+/** `onSubmittedWorkDone`, nudged by an empty submit now and every task turn until it resolves. */
+export function nudgedWorkDone(device: GPUDevice): Completion {
+  return {
+    way: 'nudged',
+    tail: () => undefined,
+    async wait() {
+      let done = false;
+      const finished = device.queue.onSubmittedWorkDone().then(() => {
+        done = true;
+      });
+      while (!done) {
+        device.queue.submit([]);
+        await Promise.race([finished, turn()]);
+      }
+    },
     destroy: () => undefined,
   };
 }
@@ -73,5 +101,6 @@ export function mapAsyncCompletion(device: GPUDevice): Completion {
 
 /** The completion `way` on `device`. */
 export function makeCompletion(device: GPUDevice, way: CompletionWay): Completion {
-  return way === 'map-async' ? mapAsyncCompletion(device) : submittedWorkDone(device);
+  if (way === 'map-async') return mapAsyncCompletion(device);
+  return way === 'nudged' ? nudgedWorkDone(device) : submittedWorkDone(device);
 }

@@ -1,10 +1,9 @@
 /**
- * `bench --runtime chromium`: the run measured in a page of a headless Chromium that
- * puppeteer-core starts (it downloads no browser: the machine's is found here), the page served
- * by src/commands/page-server.ts. This process stays the command line: it writes the run folder
- * from what the page sends (RemoteSide), as from its own GPU. Without a GPU, Chromium's WebGPU
- * adapter is SwiftShader; on Linux with a GPU, the flags of CHROMIUM_GPU_FLAGS give it the GPU
- * through ANGLE's Vulkan (without them: SwiftShader; with `--use-vulkan=native`: no adapter).
+ * `bench --runtime chromium|firefox`: the run measured in a page of a headless browser that
+ * puppeteer-core starts (it downloads no browser: the machine's is found, and started, by
+ * src/commands/find-browser.ts), the page served by src/commands/page-server.ts. This process
+ * stays the command line: it writes the run folder from what the page sends (RemoteSide), as from
+ * its own GPU.
  */
 import { randomUUID } from 'node:crypto';
 import { errorMessage } from '../errors.ts';
@@ -14,36 +13,36 @@ import type { BenchArgs } from './bench-options.ts';
 import type { GpuSide, SetupStatus } from './bench-gpu.ts';
 import type { RunSampling } from './processes.ts';
 import { RemoteSide, startPageServer, type PageServer } from './page-server.ts';
-import { chromiumFlags, findChromium, headlessMode } from './find-chromium.ts';
+import type { BrowserRuntime } from '../gpu/runtime.ts';
+import { findBrowser, launchOptions } from './find-browser.ts';
 
 /** A page error, console error or crash, as one line. */
 const pageProblem = (what: string, text: string): Error =>
   new Error(`the page: ${what}: ${text.split('\n')[0] ?? ''}`);
 
 /**
- * The measuring side of `bench --runtime chromium`: the page server on a free local port, a
- * headless Chromium on it (puppeteer-core), the run's page opened; what the page sends comes
+ * The measuring side of `bench --runtime chromium|firefox`: the page server on a free local port,
+ * a headless browser on it (puppeteer-core), the run's page opened; what the page sends comes
  * back through RemoteSide. A page error, console error, crash or lost browser ends the run with
  * a message (the cases measured so far are kept).
  */
-export async function chromiumSide(
+export async function browserSide(
+  kind: BrowserRuntime,
   args: BenchArgs,
   plan: RunPlan,
   run: RunSampling | undefined,
   status: SetupStatus,
   stop?: AbortSignal,
 ): Promise<GpuSide> {
-  const executable = findChromium(args.browser);
-  const flags = chromiumFlags();
-  status.say('starting Chromium');
+  const executable = findBrowser(kind, args.browser);
+  const { options, flags } = launchOptions(kind, executable);
+  status.say(`starting ${kind}`);
   const { launch } = await import('puppeteer-core');
   const server = await startPageServer(0, '127.0.0.1');
   let browser: Awaited<ReturnType<typeof launch>> | undefined;
   try {
     browser = await launch({
-      executablePath: executable,
-      headless: headlessMode(executable),
-      args: flags,
+      ...options,
       // A signal stops the run after its current sample, files written (src/commands/bench.ts),
       // and the side closes the browser: puppeteer's own handlers would exit at once.
       handleSIGINT: false,
@@ -59,7 +58,7 @@ export async function chromiumSide(
   if (stop?.aborted === true) {
     await browser.close().catch(() => undefined);
     await server.close();
-    throw new Error(`stopped (${String(stop.reason)}) while Chromium started`);
+    throw new Error(`stopped (${String(stop.reason)}) while ${kind} started`);
   }
   return openPage(server, browser, { args, plan, run, executable, flags, status });
 }
@@ -106,7 +105,10 @@ async function openPage(
         entry[0].startsWith('LAUNCHBENCH_FAULT_') && entry[1] !== undefined,
     ),
   );
-  server.runs.set(token, { request: { args, run: o.run, env }, side });
+  // `firefox/153.8.0`, `HeadlessChrome/156.0.8078.114`: the page takes the number where its user
+  // agent tells less.
+  const browserVersion = /\/([\d.]+)$/.exec(version)?.[1];
+  server.runs.set(token, { request: { args, run: o.run, env, browserVersion }, side });
   try {
     await page.goto(`${server.url}?run=${token}`);
   } catch (error) {
