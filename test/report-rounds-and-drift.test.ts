@@ -230,4 +230,44 @@ describe('report of a run made in rounds', () => {
       'No fit across K is reliable for map: all 8 are flagged (negative fixed cost), so none is quoted',
     );
   });
+
+  it("names a runtime's completion floor from the drift probe's round trip, and Firefox's way past it", async () => {
+    // The fixture's round trips are 40 µs: no such sentence.
+    expect(await report(variant('no-floor', () => undefined))).not.toContain('completion wait');
+    const slow = (name: string, context: (c: Record<string, unknown>) => void): string => {
+      const dir = variant(name, () => undefined);
+      const drift = join(dir, 'drift.csv');
+      const [header = '', ...lines] = readFileSync(drift, 'utf8').trimEnd().split('\n');
+      const at = header.split(',').indexOf('roundTripUs');
+      const slowed = lines.map((line) => {
+        const cells = line.split(',');
+        cells[at] = String(100_000 + 200 * Number(cells[0]));
+        return cells.join(',');
+      });
+      writeFileSync(drift, `${[header, ...slowed].join('\n')}\n`);
+      const path = join(dir, 'context.json');
+      const c = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+      context(c);
+      writeFileSync(path, JSON.stringify(c));
+      return dir;
+    };
+    const firefox = { name: 'firefox', version: '153.8.0', webgpu: 'wgpu' };
+    const plain = await report(slow('firefox-plain', (c) => (c['runtime'] = firefox)));
+    expect(plain).toMatch(
+      /A plain completion wait costs Firefox about 100 ms whatever the GPU does .*median of \d+\), so a loop that reads back each step runs at most about 10 times a second\. Every figure of a strategy that waits includes it\. Firefox polls its device every 100 ms/,
+    );
+    const nudged = await report(
+      slow('firefox-nudged', (c) => {
+        c['runtime'] = firefox;
+        c['options'] = { ...(c['options'] as object), completion: 'nudged' };
+      }),
+    );
+    expect(nudged).toContain('waited with `--completion nudged`');
+    expect(nudged).not.toContain('Every figure of a strategy that waits includes it');
+    const deno = await report(
+      slow('deno', (c) => (c['runtime'] = { name: 'deno', version: '2.9.6', webgpu: 'wgpu' })),
+    );
+    expect(deno).toContain('A plain completion wait costs Deno about 100 ms');
+    expect(deno).not.toContain('nudged');
+  });
 });
