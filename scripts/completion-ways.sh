@@ -4,7 +4,8 @@
 # runtimes and ways alternated (docs/findings.md, "Completion in the browsers"). Then one table:
 # µs per kernel of each run, and the drift probe's round trip (plain onSubmittedWorkDone).
 #   bash scripts/completion-ways.sh OUT [runtimes, default "firefox chromium node"]
-# A runtime that is not installed is one line in OUT/times.txt, and its row says so.
+# A runtime that is not installed fails its runs (exit 2 in OUT/times.txt, the reason in
+# OUT/<runtime>-<way>-<n>.log) and has no row in the table.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=${1:?usage: bash scripts/completion-ways.sh OUT [runtimes]}

@@ -64,6 +64,8 @@ describe('anatomy', () => {
       expect.arrayContaining([
         'onSubmittedWorkDone, idle queue',
         'mapAsync + unmap, idle buffer',
+        'onSubmittedWorkDone nudged, idle queue',
+        'round trip nudged, one dispatch',
         'writeBuffer, 16 bytes',
         'setBindGroup, 4 of 4 groups per dispatch',
         'setBindGroup with a dynamic offset',

@@ -113,7 +113,10 @@ describe('an output folder that cannot be written: one line, exit 2, before any 
 describe('info and list: bad input, one line, exit 2', () => {
   it.each([
     [['info', '--backend', 'bogus'], /--backend: unknown 'bogus'/],
-    [['info', '--runtime', 'nope'], /--runtime: unknown 'nope' \(known: node, deno, chromium, firefox\)/],
+    [
+      ['info', '--runtime', 'nope'],
+      /--runtime: unknown 'nope' \(known: node, deno, chromium, firefox\)/,
+    ],
     [
       ['info', '--power-preference', 'max'],
       /--power-preference: 'max' must be low-power or high-performance/,

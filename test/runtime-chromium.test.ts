@@ -15,21 +15,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
-import { IN_CI } from './support/gpu.ts';
+import { installedBrowser } from './support/browsers.ts';
 import { runCli } from './support/cli.ts';
-import { chromiumFlags, findBrowser, headlessMode } from '../src/commands/find-browser.ts';
+import { chromiumFlags, headlessMode } from '../src/commands/find-browser.ts';
 import { startPageServer } from '../src/commands/page-server.ts';
 import { PROFILES } from '../src/profiles.ts';
-
-/** The machine's Chromium, or undefined (then the tests skip outside CI). */
-function installedChromium(): string | undefined {
-  try {
-    return findBrowser('chromium', undefined);
-  } catch (error) {
-    if (IN_CI) throw error;
-    return undefined;
-  }
-}
 
 /** The processes of browsers puppeteer started (its profile folder in their command lines). */
 function puppeteerBrowsers(): number[] {
@@ -51,7 +41,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('--runtime chromium', () => {
   it('measures every strategy in the page, verified, and names chromium, its version and the adapter', async (t) => {
-    const chromium = installedChromium();
+    const chromium = installedBrowser('chromium');
     if (chromium === undefined) return t.skip('no Chromium (scripts/install-chromium.sh)');
     const out = join(root, 'run');
     const result = await runCli(
@@ -95,7 +85,7 @@ describe('--runtime chromium', () => {
   });
 
   it('a SIGINT while Chromium starts ends the run with exit 130 and leaves no Chromium running', async (t) => {
-    const chromium = installedChromium();
+    const chromium = installedBrowser('chromium');
     if (chromium === undefined) return t.skip('no Chromium (scripts/install-chromium.sh)');
     let pids: number[] = [];
     let child: ChildProcess | undefined;
@@ -127,7 +117,7 @@ describe('--runtime chromium', () => {
   });
 
   it("serve's page loads in headless Chromium without a console error, cross-origin isolated", async (t) => {
-    const chromium = installedChromium();
+    const chromium = installedBrowser('chromium');
     if (chromium === undefined) return t.skip('no Chromium (scripts/install-chromium.sh)');
     const { launch } = await import('puppeteer-core');
     const server = await startPageServer(0, '127.0.0.1');

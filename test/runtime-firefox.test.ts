@@ -15,27 +15,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
-import { IN_CI } from './support/gpu.ts';
+import { installedBrowser } from './support/browsers.ts';
 import { runCli } from './support/cli.ts';
-import { findBrowser, launchOptions } from '../src/commands/find-browser.ts';
+import { launchOptions } from '../src/commands/find-browser.ts';
 import { startPageServer } from '../src/commands/page-server.ts';
-
-/** The machine's Firefox, or undefined (then the tests skip outside CI). */
-function installedFirefox(): string | undefined {
-  try {
-    return findBrowser('firefox', undefined);
-  } catch (error) {
-    if (IN_CI) throw error;
-    return undefined;
-  }
-}
 
 const root = mkdtempSync(join(tmpdir(), 'launchbench-firefox-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('--runtime firefox', () => {
   it('measures every strategy in the page, verified, and names firefox and its full version', async (t) => {
-    const firefox = installedFirefox();
+    const firefox = installedBrowser('firefox');
     if (firefox === undefined) return t.skip('no Firefox (scripts/install-firefox.sh)');
     const out = join(root, 'run');
     const result = await runCli(
@@ -76,8 +66,46 @@ describe('--runtime firefox', () => {
     expect(context.dawn).toBeNull();
   });
 
+  it('takes a launch apart in the page: anatomy --runtime firefox', async (t) => {
+    const firefox = installedBrowser('firefox');
+    if (firefox === undefined) return t.skip('no Firefox (scripts/install-firefox.sh)');
+    const out = join(root, 'anatomy');
+    const result = await runCli(
+      [
+        'anatomy',
+        '--runtime',
+        'firefox',
+        '--kernels',
+        '20',
+        '--rounds',
+        '1',
+        '--samples',
+        '1',
+      ].concat(['--out', out]),
+      { timeoutMs: 240_000 },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/anatomy of a launch, K = 20, 1 rounds, on .*firefox 153/);
+    const rows: Record<string, string>[] = parse(readFileSync(join(out, 'anatomy.csv'), 'utf8'), {
+      columns: true,
+    });
+    const part = (chain: string, name: string): number =>
+      Number(rows.find((r) => r['chain'] === chain && r['part'] === name)?.['usPerCall']);
+    // The page's waits are measured, plain (Firefox's poll) and nudged.
+    expect(part('extra', 'onSubmittedWorkDone, idle queue')).toBeGreaterThan(0);
+    expect(part('extra', 'onSubmittedWorkDone nudged, idle queue')).toBeGreaterThan(0);
+    const context = JSON.parse(readFileSync(join(out, 'anatomy-context.json'), 'utf8')) as {
+      runtime: { name: string };
+      browser: { executable: string };
+      dawn: unknown;
+    };
+    expect(context.runtime.name).toBe('firefox');
+    expect(context.browser.executable).toBe(firefox);
+    expect(context.dawn).toBeNull();
+  });
+
   it("serve's page loads in headless Firefox without a console error, cross-origin isolated", async (t) => {
-    const firefox = installedFirefox();
+    const firefox = installedBrowser('firefox');
     if (firefox === undefined) return t.skip('no Firefox (scripts/install-firefox.sh)');
     const { launch } = await import('puppeteer-core');
     const server = await startPageServer(0, '127.0.0.1');

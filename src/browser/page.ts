@@ -18,7 +18,7 @@ import type { CaseResult } from '../stats/result.ts';
 import { errorMessage } from '../errors.ts';
 import { closeWhenIdle, openGpu, type GpuContext } from '../gpu/context.ts';
 import { timestampSelfTest } from '../gpu/timestamp-selftest.ts';
-import { runInPage } from './run-in-page.ts';
+import { anatomyInPage, runInPage } from './run-in-page.ts';
 import { poster } from './poster.ts';
 import { decode, encode, type PageMessage, type PageRequest } from './wire.ts';
 
@@ -161,8 +161,16 @@ async function run(token: string): Promise<void> {
   )
     setPageRuntime({ ...runtime, version: full });
   const cases = new Map<string, CaseResult>();
-  const maxNoise = PROFILES[request.args.profile]?.sampling.maxNoise ?? 0.05;
   const out = posting(token);
+  if ('anatomy' in request) {
+    await anatomyInPage(request, (message) => {
+      out.send(message);
+      show(message, cases, 0.05);
+    });
+    await out.flushed();
+    return;
+  }
+  const maxNoise = PROFILES[request.args.profile]?.sampling.maxNoise ?? 0.05;
   await runInPage(
     request,
     (message) => {

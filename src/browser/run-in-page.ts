@@ -5,9 +5,17 @@
  * the command line to write the run folder (src/commands/page-server.ts). Never prints.
  */
 import { benchPlan, localSide, type GpuSide } from '../commands/bench-gpu.ts';
+import { anatomyOnGpu } from '../commands/anatomy-gpu.ts';
+import type { GpuOptions } from '../gpu/context.ts';
 import { currentRuntime } from '../gpu/runtime.ts';
 import { DeviceLostError } from '../errors.ts';
-import { wireError, type PageFacts, type PageMessage, type PageRequest } from './wire.ts';
+import {
+  wireError,
+  type AnatomyRequest,
+  type BenchRequest,
+  type PageFacts,
+  type PageMessage,
+} from './wire.ts';
 
 /** The smallest step of the page's clock seen over a few thousand reads, µs. */
 export function clockStepUs(): number {
@@ -37,10 +45,53 @@ export function pageFacts(): PageFacts {
   };
 }
 
+/**
+ * The page's facts, which must say it is cross-origin isolated: otherwise performance.now()
+ * ticks in 100 µs steps, and no figure is worth having.
+ */
+function isolatedFacts(): PageFacts {
+  const facts = pageFacts();
+  if (!facts.crossOriginIsolated)
+    throw new Error(
+      `the page is not cross-origin isolated (its server must send COOP same-origin and COEP require-corp): its clock steps ${facts.clockStepUs.toFixed(0)} µs`,
+    );
+  return facts;
+}
+
+/** The GPU options a page takes: the power preference alone (a browser has no Dawn flags). */
+function pageGpuOptions(request: BenchRequest | AnatomyRequest): GpuOptions {
+  const powerPreference = request.args['power-preference'];
+  return powerPreference === 'low-power' || powerPreference === 'high-performance'
+    ? { powerPreference }
+    : {};
+}
+
+/**
+ * `launchbench anatomy` in this page (request.anatomy): verified, measured and sent as one
+ * `anatomy` message; the last message is `closed` (an `error` before it where it failed).
+ */
+export async function anatomyInPage(
+  request: AnatomyRequest,
+  send: (message: PageMessage) => void,
+): Promise<void> {
+  try {
+    const facts = isolatedFacts();
+    send({ type: 'status', text: 'verifying the strategies the anatomy takes apart' });
+    const measured = await anatomyOnGpu(pageGpuOptions(request), request.anatomy, () =>
+      send({ type: 'status', text: 'measuring the anatomy of a launch' }),
+    );
+    send({ type: 'anatomy', measured, facts });
+  } catch (error) {
+    send({ type: 'error', error: wireError(error) });
+  } finally {
+    send({ type: 'closed' });
+  }
+}
+
 /** After the cases: the self-check and the bandwidth reference, where asked. */
 async function afterCases(
   side: GpuSide,
-  request: PageRequest,
+  request: BenchRequest,
   bandwidth: boolean,
   send: (message: PageMessage) => void,
 ): Promise<void> {
@@ -59,7 +110,7 @@ async function afterCases(
  * samples. Whatever happens, the last message is `closed` (an `error` before it where it failed).
  */
 export async function runInPage(
-  request: PageRequest,
+  request: BenchRequest,
   send: (message: PageMessage) => void,
   shouldStop: () => boolean,
 ): Promise<void> {
@@ -68,12 +119,8 @@ export async function runInPage(
   let side: GpuSide | undefined;
   try {
     const { plan, bandwidth } = benchPlan(args, undefined, request.run);
-    const powerPreference = args['power-preference'];
     side = localSide(args, plan, {
-      gpuOptions:
-        powerPreference === 'low-power' || powerPreference === 'high-performance'
-          ? { powerPreference }
-          : {},
+      gpuOptions: pageGpuOptions(request),
       status: {
         say: (text) => send({ type: 'status', text }),
         clear: () => send({ type: 'clear' }),
@@ -81,12 +128,7 @@ export async function runInPage(
       },
       run: request.run,
     });
-    const facts = pageFacts();
-    // Not isolated, performance.now() ticks in 100 µs steps: no run's figures are worth having.
-    if (!facts.crossOriginIsolated)
-      throw new Error(
-        `the page is not cross-origin isolated (its server must send COOP same-origin and COEP require-corp): its clock steps ${facts.clockStepUs.toFixed(0)} µs`,
-      );
+    const facts = isolatedFacts();
     send({ type: 'setup', setup: await side.setUp(), facts });
     if (args['dry-run'] === true) return;
     const outcome = await side.measure(

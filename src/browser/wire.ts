@@ -13,19 +13,33 @@ import type { CaseResult, Sample } from '../stats/result.ts';
 import type { BenchArgs } from '../commands/bench-options.ts';
 import type { SideReplacement, SideSetup } from '../commands/bench-gpu.ts';
 import type { RunSampling } from '../commands/processes.ts';
+import type { GpuArgs } from '../commands/gpu-options.ts';
+import type { AnatomyMeasured, AnatomySizes } from '../commands/anatomy-gpu.ts';
 
-/** What the command line asks a page to run: bench's options (the seed fixed), and its part. */
-export interface PageRequest {
-  args: BenchArgs;
-  /** In a process of a run of several: the whole run's sampling. */
-  run?: RunSampling | undefined;
-  /** The command line's LAUNCHBENCH_FAULT_* variables (the tests' faults), for the page's code. */
-  env?: Record<string, string> | undefined;
+/** What the command line asks a page to run: a bench run, or the anatomy of a launch. */
+export type PageRequest = BenchRequest | AnatomyRequest;
+
+interface RequestBase {
   /**
    * The browser's full version as its driver reports it (`153.8.0`), where the user agent says
    * less (Firefox's: `153.0`).
    */
   browserVersion?: string | undefined;
+}
+
+/** A bench run: its options (the seed fixed), and its part. */
+export interface BenchRequest extends RequestBase {
+  args: BenchArgs;
+  /** In a process of a run of several: the whole run's sampling. */
+  run?: RunSampling | undefined;
+  /** The command line's LAUNCHBENCH_FAULT_* variables (the tests' faults), for the page's code. */
+  env?: Record<string, string> | undefined;
+}
+
+/** `launchbench anatomy`: its sizes and GPU flags. */
+export interface AnatomyRequest extends RequestBase {
+  anatomy: AnatomySizes;
+  args: GpuArgs;
 }
 
 /** What a page says of itself with its set-up (context.json `browser`). */
@@ -59,6 +73,7 @@ export type PageMessage =
   | { type: 'selfCheck'; rows: SelfCheckRow[] }
   | { type: 'bandwidth'; rows: BandwidthRow[] }
   | { type: 'bandwidthFailed'; error: WireError }
+  | { type: 'anatomy'; measured: AnatomyMeasured; facts: PageFacts }
   | { type: 'error'; error: WireError; clockHold?: ClockHoldStats | { off: string } }
   | { type: 'closed' };
 

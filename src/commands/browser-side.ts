@@ -1,9 +1,9 @@
 /**
- * `bench --runtime chromium|firefox`: the run measured in a page of a headless browser that
- * puppeteer-core starts (it downloads no browser: the machine's is found, and started, by
- * src/commands/find-browser.ts), the page served by src/commands/page-server.ts. This process
- * stays the command line: it writes the run folder from what the page sends (RemoteSide), as from
- * its own GPU.
+ * `bench` and `anatomy` with `--runtime chromium|firefox`: the run measured in a page of a
+ * headless browser that puppeteer-core starts (it downloads no browser: the machine's is found,
+ * and started, by src/commands/find-browser.ts), the page served by src/commands/page-server.ts.
+ * This process stays the command line: it writes the run folder from what the page sends
+ * (RemoteSide), as from its own GPU.
  */
 import { randomUUID } from 'node:crypto';
 import { errorMessage } from '../errors.ts';
@@ -12,6 +12,9 @@ import type { RunPlan } from '../run.ts';
 import type { BenchArgs } from './bench-options.ts';
 import type { GpuSide, SetupStatus } from './bench-gpu.ts';
 import type { RunSampling } from './processes.ts';
+import type { GpuArgs } from './gpu-options.ts';
+import type { AnatomyMeasured, AnatomySizes } from './anatomy-gpu.ts';
+import type { PageRequest } from '../browser/wire.ts';
 import { RemoteSide, startPageServer, type PageServer } from './page-server.ts';
 import type { BrowserRuntime } from '../gpu/runtime.ts';
 import { findBrowser, launchOptions } from './find-browser.ts';
@@ -34,7 +37,46 @@ export async function browserSide(
   status: SetupStatus,
   stop?: AbortSignal,
 ): Promise<GpuSide> {
-  const executable = findBrowser(kind, args.browser);
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] =>
+        entry[0].startsWith('LAUNCHBENCH_FAULT_') && entry[1] !== undefined,
+    ),
+  );
+  // The seed fixed: the page's plan is this process's.
+  const request = { args: { ...args, seed: String(plan.seed) }, run, env };
+  return openSide(kind, args.browser, request, status, stop);
+}
+
+/**
+ * `launchbench anatomy --runtime chromium|firefox`: the anatomy measured in the browser's page
+ * (src/commands/anatomy-gpu.ts there), and what context.json records of the browser.
+ */
+export async function browserAnatomy(
+  kind: BrowserRuntime,
+  args: GpuArgs & { browser?: string | undefined },
+  sizes: AnatomySizes,
+  status: SetupStatus,
+  stop?: AbortSignal,
+): Promise<{ measured: AnatomyMeasured; browser: object }> {
+  const side = await openSide(kind, args.browser, { args, anatomy: sizes }, status, stop);
+  try {
+    const measured = await side.anatomy();
+    return { measured, browser: side.record().browser };
+  } finally {
+    await side.close();
+  }
+}
+
+/** The browser started on a page server, and `request`'s page opened on it: its side. */
+async function openSide(
+  kind: BrowserRuntime,
+  given: string | undefined,
+  request: PageRequest,
+  status: SetupStatus,
+  stop: AbortSignal | undefined,
+): Promise<RemoteSide> {
+  const executable = findBrowser(kind, given);
   const { options, flags } = launchOptions(kind, executable);
   status.say(`starting ${kind}`);
   const { launch } = await import('puppeteer-core');
@@ -60,22 +102,15 @@ export async function browserSide(
     await server.close();
     throw new Error(`stopped (${String(stop.reason)}) while ${kind} started`);
   }
-  return openPage(server, browser, { args, plan, run, executable, flags, status });
+  return openPage(server, browser, { request, executable, flags, status });
 }
 
-/** The run's page opened on `browser`, and its side. */
+/** The request's page opened on `browser`, and its side. */
 async function openPage(
   server: PageServer,
   browser: Browser,
-  o: {
-    args: BenchArgs;
-    plan: RunPlan;
-    run: RunSampling | undefined;
-    executable: string;
-    flags: string[];
-    status: SetupStatus;
-  },
-): Promise<GpuSide> {
+  o: { request: PageRequest; executable: string; flags: string[]; status: SetupStatus },
+): Promise<RemoteSide> {
   const version = await browser.version();
   const page = await browser.newPage();
   let closing = false;
@@ -97,18 +132,10 @@ async function openPage(
     if (!closing) side.fail(new Error('the browser went away'));
   });
   const token = randomUUID();
-  // The seed fixed: the page's plan is this process's.
-  const args = { ...o.args, seed: String(o.plan.seed) };
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(
-      (entry): entry is [string, string] =>
-        entry[0].startsWith('LAUNCHBENCH_FAULT_') && entry[1] !== undefined,
-    ),
-  );
   // `firefox/153.8.0`, `HeadlessChrome/156.0.8078.114`: the page takes the number where its user
   // agent tells less.
   const browserVersion = /\/([\d.]+)$/.exec(version)?.[1];
-  server.runs.set(token, { request: { args, run: o.run, env, browserVersion }, side });
+  server.runs.set(token, { request: { ...o.request, browserVersion }, side });
   try {
     await page.goto(`${server.url}?run=${token}`);
   } catch (error) {

@@ -18,7 +18,7 @@ export interface GpuArgs {
 
 /**
  * Checks the GPU flags and turns them into openGpu's options; a bad value is a UsageError.
- * `browser`: the command can measure in a browser page (`bench --runtime chromium`); the options
+ * `browser`: the command can measure in a browser page (`bench`, `anatomy`); the options
  * are then the page's (only --power-preference means something there).
  */
 export function gpuOptions(args: GpuArgs, browser = false): GpuOptions {
@@ -57,7 +57,8 @@ function checkRuntime(args: GpuArgs, browser: boolean): void {
   const here = currentRuntime();
   if (isBrowserRuntime(asked)) {
     // The command line stays here and drives a page (src/commands/browser-side.ts).
-    if (!browser) throw new UsageError(`--runtime ${asked}: only bench measures in a browser`);
+    if (!browser)
+      throw new UsageError(`--runtime ${asked}: only bench and anatomy measure in a browser`);
     const dawnOnly = DAWN_FLAGS.find((flag) => args[flag] !== undefined);
     if (dawnOnly !== undefined)
       throw new UsageError(
@@ -80,7 +81,7 @@ function checkRuntime(args: GpuArgs, browser: boolean): void {
 export const gpuFlags = {
   runtime: {
     type: 'string',
-    describe: `where the GPU comes from: node (Dawn, the default), deno (wgpu; Deno comes with npm install) chromium or firefox (bench only: a page in a headless browser, puppeteer-core; scripts/install-chromium.sh, scripts/install-firefox.sh)`,
+    describe: `where the GPU comes from: node (Dawn, the default), deno (wgpu; Deno comes with npm install), chromium or firefox (bench and anatomy: a page in a headless browser, puppeteer-core; scripts/install-chromium.sh, scripts/install-firefox.sh)`,
   },
   adapter: { type: 'string', describe: "substring of the adapter's name (see `info`)" },
   backend: { type: 'string', describe: `Dawn backend: ${BACKENDS.join(', ')}` },

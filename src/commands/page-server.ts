@@ -19,6 +19,7 @@ import type { RunOutcome } from '../run.ts';
 import type { BandwidthRow } from '../measure/bandwidth.ts';
 import type { SelfCheckRow } from '../measure/self-check.ts';
 import type { GpuSide, SetupStatus, SideCallbacks, SideSetup } from './bench-gpu.ts';
+import type { AnatomyMeasured } from './anatomy-gpu.ts';
 import {
   decode,
   encode,
@@ -399,6 +400,13 @@ export class RemoteSide implements GpuSide {
 
   async selfCheck(): Promise<SelfCheckRow[]> {
     return (await this.expect('selfCheck')).rows;
+  }
+
+  /** `launchbench anatomy` in the page: what it measured (src/commands/anatomy-gpu.ts). */
+  async anatomy(): Promise<AnatomyMeasured> {
+    const { measured, facts } = await this.expect('anatomy');
+    this.facts = facts;
+    return measured;
   }
 
   async bandwidth(): Promise<BandwidthRow[]> {

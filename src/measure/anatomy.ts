@@ -10,15 +10,16 @@
  *   submit, one wait;
  * and the calls a launch may add, each on its own: timestampWrites on a pass, one submit of many
  * command buffers, a small writeBuffer, a completion wait on an idle queue (onSubmittedWorkDone,
- * mapAsync of a small buffer), and a round trip (one dispatch submitted and awaited: the first
- * after those waits, and the median of 16 made one after another).
+ * mapAsync of a small buffer, onSubmittedWorkDone nudged by empty submits: --completion nudged),
+ * and a round trip (one dispatch submitted and awaited: the first after those waits, one awaited
+ * nudged, and the median of 16 made one after another).
  *
  * A part's time includes one read of the clock, measured apart (`clockNs`) and taken off. Laps
  * cost a little more than the calls alone: the strategy's own figure is the whole, and `rest`
  * (whole − sum of parts) says how far the parts are from it. Measurement only: nothing prints.
  */
 import { nowNs } from '../stats/clock.ts';
-import { submittedWorkDone } from '../strategies/completion.ts';
+import { nudgedWorkDone, submittedWorkDone } from '../strategies/completion.ts';
 import { dispatchEach } from '../strategies/dispatch-each.ts';
 import { submitEach } from '../strategies/submit-each.ts';
 import type { Dispatch, Program } from '../workloads/types.ts';
@@ -192,6 +193,7 @@ async function extras(device: GPUDevice, dispatches: readonly Dispatch[]): Promi
   });
   const readback = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ });
   const word = new Uint32Array(4);
+  const nudged = nudgedWorkDone(device);
   try {
     await device.queue.onSubmittedWorkDone();
     const laps = new Laps();
@@ -208,11 +210,18 @@ async function extras(device: GPUDevice, dispatches: readonly Dispatch[]): Promi
     await readback.mapAsync(GPUMapMode.READ);
     readback.unmap();
     laps.lap('mapAsync + unmap, idle buffer');
+    await nudged.wait();
+    laps.lap('onSubmittedWorkDone nudged, idle queue');
     const one = oneDispatch(device, first);
     laps.lap('skip');
     device.queue.submit([one]);
     await device.queue.onSubmittedWorkDone();
     laps.lap(ROUND_TRIP_FIRST);
+    const again = oneDispatch(device, first);
+    laps.lap('skip');
+    device.queue.submit([again]);
+    await nudged.wait();
+    laps.lap('round trip nudged, one dispatch');
     // Per call: the K-call batches divided by K.
     const k = dispatches.length;
     const ns = laps.ns;

@@ -601,6 +601,7 @@ export class CaseRunner implements Sampled {
   abandon(): void {
     this.recorder = undefined;
     this.execution = undefined;
+    this.completion?.cancel?.();
     this.completion = undefined;
     // Opened again on other objects (a fresh device): it warms up again.
     this.lastWallNs = undefined;

@@ -298,7 +298,9 @@ function measurementFacts(run: RunData): Fact[] {
         ? undefined
         : c.options.completion === 'map-async'
           ? '`mapAsync` of a small buffer the last command buffer copies into (`--completion map-async`)'
-          : '`await onSubmittedWorkDone()`',
+          : c.options.completion === 'nudged'
+            ? '`await onSubmittedWorkDone()` while submitting an empty command list every task turn (`--completion nudged`)'
+            : '`await onSubmittedWorkDone()`',
     ],
     [
       'samples dropped for garbage collection',

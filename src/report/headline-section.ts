@@ -15,6 +15,7 @@ import {
   fmtTarget,
 } from './md-format.ts';
 import { STRATEGIES } from '../strategies/index.ts';
+import { median } from '../stats/stats.ts';
 import {
   adapterName,
   inBrowser,
@@ -266,25 +267,32 @@ const TIMER_FLOOR_US = 5_000;
 /**
  * Where the runtime learns of finished work only on a timer (Deno's wgpu: about 11 ms; Firefox:
  * its 100 ms device poll, Mozilla bug 1870699), the drift probe's round trip (one `map` kernel,
- * submit + onSubmittedWorkDone) says so: a sentence with its median, and, for Firefox waiting
- * otherwise, the way past it (--completion nudged). Undefined below TIMER_FLOOR_US.
+ * submit + onSubmittedWorkDone) says so: a sentence with its median; for a run that waited
+ * nudged, whether its executions came in under it; for Firefox waiting otherwise, the way past it
+ * (--completion nudged). Undefined below TIMER_FLOOR_US.
  */
 function completionFloor(run: RunData): string | undefined {
   const trips = run.drift.map((d) => d.roundTripUs).filter((v): v is number => v !== null);
   if (trips.length === 0) return undefined;
-  const sorted = [...trips].sort((a, b) => a - b);
-  const median = sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
-  if (median < TIMER_FLOOR_US) return undefined;
+  const floorUs = median(trips);
+  if (floorUs < TIMER_FLOOR_US) return undefined;
   const { runtime } = webgpuIn(run.context);
-  const way = run.context.options?.completion ?? 'submitted-work-done';
-  const firefox = run.context.runtime?.name === 'firefox';
-  const nudged = way === 'nudged';
-  const advice = !firefox
-    ? ''
-    : nudged
-      ? " The strategies here waited with `--completion nudged` (an empty submit each task turn, at which Firefox polls at once), so their figures do not include it; the run's own probes do."
-      : ' Firefox polls its device every 100 ms, and at a submit (Mozilla bug 1870699): `--completion nudged` measures the waits of code that submits an empty command list to hasten it.';
-  return `A plain completion wait costs ${runtime} about ${fmtUs(median / 1000)} ms whatever the GPU does (the drift probe's round trip: one small kernel submitted and awaited with \`onSubmittedWorkDone\`, median of ${fmtCount(trips.length)}), so a loop that reads back each step runs at most about ${fmtCount(Math.round(1e6 / median))} times a second.${nudged ? '' : ' Every figure of a strategy that waits includes it.'}${advice}`;
+  const nudged = run.context.options?.completion === 'nudged';
+  // An execution waits once at least: the quickest says whether the strategies' waits were under the floor.
+  const executions = run.summary
+    .filter(isOk)
+    .flatMap((r) => (r.wallUsPerKernel === null ? [] : [r.wallUsPerKernel * r.kernels]));
+  const quickest = executions.length === 0 ? undefined : Math.min(...executions);
+  const under = quickest !== undefined && quickest < floorUs / 2;
+  let advice = '';
+  if (nudged)
+    advice = under
+      ? ` The strategies here waited with \`--completion nudged\` (an empty submit each task turn, at which the runtime polls at once), so their figures do not include it (the quickest execution took ${fmtUs(quickest)} µs); the run's own probes do.`
+      : ` The strategies here waited with \`--completion nudged\`, yet no execution took less than half of it${quickest === undefined ? '' : ` (the quickest: ${fmtUs(quickest)} µs)`}: the nudges did not hasten this runtime's waits.`;
+  else if (run.context.runtime?.name === 'firefox')
+    advice =
+      ' Firefox polls its device every 100 ms, and at a submit (Mozilla bug 1870699): `--completion nudged` measures the waits of code that submits an empty command list to hasten it.';
+  return `A plain completion wait costs ${runtime} about ${fmtUs(floorUs / 1000)} ms whatever the GPU does (the drift probe's round trip: one small kernel submitted and awaited with \`onSubmittedWorkDone\`, median of ${fmtCount(trips.length)}), so a loop that reads back each step runs at most about ${fmtCount(Math.round(1e6 / floorUs))} times a second.${nudged ? '' : ' Every figure of a strategy that waits includes it.'}${advice}`;
 }
 
 function cautions(run: RunData): string[] {
@@ -304,7 +312,7 @@ function cautions(run: RunData): string[] {
   out.push(
     inBrowser(c)
       ? `These are figures of a page in ${runtime} ${c.runtime?.version ?? ''} (${webgpu}): every submit and every completion crossed the browser's GPU process, as a web page's do. Beside a run in Node on the same GPU (\`launchbench compare\`), the difference per submit and per wait is that hop's cost.`
-      : `These are ${webgpu}'s figures in ${runtime}. A browser sends every submit and every completion through its GPU process, a hop ${webgpu} in ${runtime} does not have, so a web page pays more per submit and per wait than measured here (\`--runtime chromium\` measures it): read the costs of the submit-heavy strategies as lower bounds for the web.`,
+      : `These are ${webgpu}'s figures in ${runtime}. A browser sends every submit and every completion through its GPU process, a hop ${webgpu} in ${runtime} does not have, so a web page pays more per submit and per wait than measured here (\`--runtime chromium\` or \`firefox\` measures it): read the costs of the submit-heavy strategies as lower bounds for the web.`,
   );
   const timerFloor = completionFloor(run);
   if (timerFloor !== undefined) out.push(timerFloor);

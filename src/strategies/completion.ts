@@ -11,7 +11,7 @@
  *   then every task turn (setTimeout 0) until it resolves: the workaround for a runtime that
  *   learns of completed work only when it next polls its device. Firefox polls on a 100 ms timer
  *   (bug 1870699) and on a submit, so its plain waits take about 100 ms and nudged ones under
- *   1 ms (docs/findings.md, "Firefox"). Where a runtime delivers completion itself (Dawn), the
+ *   1 ms (docs/findings.md, "Completion in the browsers"). Where a runtime delivers completion itself (Dawn), the
  *   nudges cost only their submits.
  */
 export const COMPLETION_WAYS = ['submitted-work-done', 'map-async', 'nudged'] as const;
@@ -24,6 +24,11 @@ export interface Completion {
   tail(encoder: GPUCommandEncoder): void;
   /** Resolves once the GPU has done everything submitted so far (with the tail encoded). */
   wait(): Promise<void>;
+  /**
+   * Stops what a wait does on the host meanwhile (nudged's submits), freeing nothing: for a wait
+   * that will never end, whose GPU objects the queue may still use.
+   */
+  cancel?(): void;
   /** Frees what it made. */
   destroy(): void;
 }
@@ -38,11 +43,18 @@ export function submittedWorkDone(device: GPUDevice): Completion {
   };
 }
 
-/** One task turn: the runtime's timers, I/O and GPU callbacks get to run. */
-const turn = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
-
-/** `onSubmittedWorkDone`, nudged by an empty submit now and every task turn until it resolves. */
+/**
+ * `onSubmittedWorkDone`, nudged by an empty submit now and every task turn (setTimeout 0) until
+ * it resolves. In a browser, timers nested past the fifth are clamped to 4 ms (HTML), so a wait
+ * longer than a few turns ends within about 4 ms of the GPU finishing. `cancel` (a stalled
+ * execution abandoned by the watchdog) and a lost device end the nudging, which would otherwise
+ * go on for as long as the wait never resolves.
+ */
 export function nudgedWorkDone(device: GPUDevice): Completion {
+  let cancelled = false;
+  void device.lost.then(() => {
+    cancelled = true;
+  });
   return {
     way: 'nudged',
     tail: () => undefined,
@@ -51,12 +63,27 @@ export function nudgedWorkDone(device: GPUDevice): Completion {
       const finished = device.queue.onSubmittedWorkDone().then(() => {
         done = true;
       });
-      while (!done) {
-        device.queue.submit([]);
-        await Promise.race([finished, turn()]);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      try {
+        while (!done && !cancelled) {
+          device.queue.submit([]);
+          await Promise.race([
+            finished,
+            new Promise<void>((resolve) => (timer = setTimeout(resolve, 0))),
+          ]);
+          clearTimeout(timer);
+        }
+      } finally {
+        clearTimeout(timer);
       }
+      await finished;
     },
-    destroy: () => undefined,
+    cancel() {
+      cancelled = true;
+    },
+    destroy() {
+      cancelled = true;
+    },
   };
 }
 

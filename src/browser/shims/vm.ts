@@ -1,6 +1,6 @@
 /**
  * `node:vm` in a browser page: src/measure/host-noise.ts asks for V8's `gc`, which a Chromium
- * started with `--js-flags=--expose-gc` (src/commands/chromium.ts) has on the page's global.
+ * started with `--js-flags=--expose-gc` (src/commands/find-browser.ts) has on the page's global.
  */
 export function runInNewContext(code: string): unknown {
   const gc = (globalThis as { gc?: unknown }).gc;
