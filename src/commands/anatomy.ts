@@ -62,7 +62,9 @@ export async function anatomyCommand(args: AnatomyArgs): Promise<number> {
     return await measureAndWrite(args, options, { kernels, rounds, samplesPerRound }, made);
   } catch (error) {
     removeEmptyFolders(made);
-    throw error;
+    if (!(error instanceof Stopped)) throw error;
+    process.stderr.write(`\nlaunchbench: anatomy stopped by a signal; nothing written\n`);
+    return error.code;
   }
 }
 
@@ -76,11 +78,36 @@ async function measure(
   if (!isBrowserRuntime(args.runtime)) return anatomyOnGpu(options, sizes, verified);
   const { browserAnatomy } = await import('./browser-side.ts');
   const status = new StatusLine();
+  // SIGINT/SIGTERM close the browser (its processes would outlive this one) and end the command.
+  const stop = new AbortController();
+  const onSignal = (name: NodeJS.Signals): void => {
+    if (!stop.signal.aborted) stop.abort(name);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
-    const { measured, browser } = await browserAnatomy(args.runtime, args, sizes, status);
+    const { measured, browser } = await browserAnatomy(
+      args.runtime,
+      args,
+      sizes,
+      status,
+      stop.signal,
+    );
     return { ...measured, browser };
+  } catch (error) {
+    if (stop.signal.aborted) throw new Stopped(stop.signal.reason === 'SIGTERM' ? 143 : 130);
+    throw error;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     status.clear();
+  }
+}
+
+/** The anatomy in a browser stopped by a signal: the exit code to end with. */
+class Stopped extends Error {
+  constructor(readonly code: number) {
+    super(`stopped by a signal`);
   }
 }
 

@@ -60,10 +60,14 @@ export async function browserAnatomy(
   stop?: AbortSignal,
 ): Promise<{ measured: AnatomyMeasured; browser: object }> {
   const side = await openSide(kind, args.browser, { args, anatomy: sizes }, status, stop);
+  // A signal closes the browser at once: the anatomy has nothing worth keeping half done.
+  const onStop = (): void => void side.close();
+  stop?.addEventListener('abort', onStop);
   try {
     const measured = await side.anatomy();
     return { measured, browser: side.record().browser };
   } finally {
+    stop?.removeEventListener('abort', onStop);
     await side.close();
   }
 }
