@@ -7,7 +7,6 @@
  * (src/cli.ts), `--runtime chromium|firefox` in a headless browser's page (browser-side.ts).
  */
 import { join } from 'node:path';
-import { UsageError } from '../errors.ts';
 import { isBrowserRuntime, isDawn } from '../gpu/runtime.ts';
 import { parseInteger } from '../options.ts';
 import { anatomyMarkdown, anatomyRows, anatomyText } from '../report/anatomy.ts';
@@ -21,7 +20,7 @@ import {
   writeAtomic,
 } from '../report/writer.ts';
 import { anatomyOnGpu, type AnatomyMeasured, type AnatomySizes } from './anatomy-gpu.ts';
-import { findBrowser } from './find-browser.ts';
+import { checkBrowserFlag, findBrowser } from './find-browser.ts';
 import { gpuOptions, type GpuArgs } from './gpu-options.ts';
 import { StatusLine } from './progress.ts';
 
@@ -50,8 +49,7 @@ export async function anatomyCommand(args: AnatomyArgs): Promise<number> {
   const kernels = parseInteger('kernels', args.kernels ?? '1000', { min: 2, max: 4096 });
   const rounds = parseInteger('rounds', args.rounds ?? '5', { min: 1, max: 100 });
   const samplesPerRound = parseInteger('samples', args.samples ?? '3', { min: 1, max: 100 });
-  if (args.browser !== undefined && !isBrowserRuntime(args.runtime))
-    throw new UsageError('--browser: only with --runtime chromium or firefox');
+  checkBrowserFlag(args.runtime, args.browser);
   const options = gpuOptions(args, true);
   if (isBrowserRuntime(args.runtime)) findBrowser(args.runtime, args.browser);
   // Made now (a folder that cannot be written is bad input before any GPU work), taken back if

@@ -45,7 +45,7 @@ import {
 } from './processes.ts';
 import { checkExportPaths, reportAfterBench } from './report.ts';
 import { gpuFlags, gpuOptions } from './gpu-options.ts';
-import { findBrowser } from './find-browser.ts';
+import { checkBrowserFlag, findBrowser } from './find-browser.ts';
 import { benchOptions, completionWay, presetFlags, type BenchArgs } from './bench-options.ts';
 import {
   benchPlan,
@@ -137,8 +137,7 @@ export async function abBenchCommand(args: AbArgs): Promise<number> {
  */
 function checkRunOptions(args: BenchArgs, startsBrowser: boolean): void {
   const inBrowser = isBrowserRuntime(args.runtime);
-  if (args.browser !== undefined && !inBrowser)
-    throw new UsageError('--browser: only with --runtime chromium or firefox');
+  checkBrowserFlag(args.runtime, args.browser);
   if (args.shader !== undefined && inBrowser)
     throw new UsageError(
       `--shader: not with --runtime ${args.runtime} (the page measures the suite's own kernels)`,

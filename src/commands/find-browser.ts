@@ -12,7 +12,7 @@
 import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
 import type { LaunchOptions } from 'puppeteer-core';
 import { UsageError } from '../errors.ts';
-import type { BrowserRuntime } from '../gpu/runtime.ts';
+import { isBrowserRuntime, type BrowserRuntime } from '../gpu/runtime.ts';
 
 interface BrowserKind {
   /** Where the environment names one. */
@@ -60,6 +60,12 @@ function executable(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** `--browser` names a browser for a browser runtime only: else a UsageError. */
+export function checkBrowserFlag(runtime: string | undefined, given: string | undefined): void {
+  if (given !== undefined && !isBrowserRuntime(runtime))
+    throw new UsageError('--browser: only with --runtime chromium or firefox');
 }
 
 /**
