@@ -13,6 +13,9 @@
 #   bash ../shared/gpu/pack-chromium.sh && bash scripts/gpu-stage.sh chromium
 #       re-cuts its two parts into four of about 25 MB (.chr1 … .chr4);
 #       calls:  carry [".chrN"],     command: bash .chrN/stage.sh   (the last unpacks to /opt/chr)
+#   bash scripts/gpu-stage.sh firefox   Debian's firefox-esr and its libraries in parts of 24 MB
+#       calls:  carry [".ffN"],      command: bash .ffN/stage.sh    (the last unpacks to /opt/ff)
+#       then LAUNCHBENCH_FIREFOX=/opt/ff/firefox-esr LD_LIBRARY_PATH=/opt/ff/lib (not yet tried there)
 #   bash scripts/pack-deno.sh           .gpu-deno (30 MB) fits beside the tree as it is
 #   bash scripts/gpu-stage.sh sizes     the tree and each carry, in MB, against the 64 MiB
 set -euo pipefail
@@ -74,17 +77,56 @@ fi
 S
     done
     ;;
+  firefox)
+    # Debian's firefox-esr (scripts/install-firefox.sh) and the libraries it links that a bare
+    # machine may lack, with the Vulkan loader its WebGPU opens, cut into parts of 24 MB.
+    app=/usr/lib/firefox-esr
+    [ -x "$app/firefox-esr" ] || { echo "gpu-stage.sh: no $app/firefox-esr: sudo bash scripts/install-firefox.sh first" >&2; exit 1; }
+    tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+    mkdir -p "$tmp/root/opt/ff/lib"
+    cp -a "$app/." "$tmp/root/opt/ff/"
+    for f in "$app/firefox-esr" "$app"/*.so; do LD_LIBRARY_PATH="$app" ldd "$f" 2>/dev/null; done |
+      awk '/=>/ && $3 ~ /^\// {print $3}' | grep -v "^$app/" |
+      grep -v -E '/(libc|libm|libgcc_s|libstdc\+\+|libdl|libpthread|librt)\.so|ld-linux' | sort -u |
+      xargs -r -I{} cp -L {} "$tmp/root/opt/ff/lib/"
+    cp -L "$(ldconfig -p | awk '/libvulkan\.so\.1 / {print $NF; exit}')" "$tmp/root/opt/ff/lib/"
+    echo "gpu-stage.sh: compressing Firefox (a few minutes)" >&2
+    tar -C "$tmp/root" -cf - . | xz -T0 -6 >"$tmp/ff.tar.xz"
+    split -b 24M -d "$tmp/ff.tar.xz" "$tmp/part."
+    count=$(ls "$tmp"/part.* | wc -l)
+    rm -rf .ff[0-9]*
+    n=0
+    for part in "$tmp"/part.*; do
+      n=$((n + 1))
+      exclude ".ff$n"
+      mkdir ".ff$n"
+      mv "$part" ".ff$n/"
+      cat >".ff$n/stage.sh" <<S
+#!/usr/bin/env bash
+# copies this part to /opt/ffparts; once all $count are there, unpacks Firefox to /opt/ff
+set -e
+mkdir -p /opt/ffparts && cp "\$(dirname "\$0")"/part.* /opt/ffparts/
+if [ "\$(ls /opt/ffparts | wc -l)" -eq $count ] && [ ! -x /opt/ff/firefox-esr ]; then
+  cat /opt/ffparts/part.* | xz -dc | tar -C / -xf -
+  echo "firefox unpacked: LAUNCHBENCH_FIREFOX=/opt/ff/firefox-esr LD_LIBRARY_PATH=/opt/ff/lib"
+else
+  echo "part staged: \$(ls /opt/ffparts | tr '\n' ' ')"
+fi
+S
+    done
+    echo "gpu-stage.sh: Firefox in $count parts, .ff1 … .ff$count" >&2
+    ;;
   sizes)
     t=$(tree_mb)
     echo "tree: $t MB (tracked files and untracked ones that git does not ignore)"
-    for d in .gpu .gpu-node .gpu-deno .chr1 .chr2 .chr3 .chr4; do
+    for d in .gpu .gpu-node .gpu-deno .chr1 .chr2 .chr3 .chr4 .ff[0-9]*; do
       [ -e "$d" ] || continue
       c=$(mb "$d")
       awk -v t="$t" -v c="$c" -v d="$d" 'BEGIN { s = t + c; printf "%-10s %6.1f MB, with the tree %6.1f MB of 67.1 %s\n", d, c, s, (s > 67.1 ? "(too big)" : "") }'
     done
     ;;
   *)
-    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac
