@@ -84,14 +84,15 @@ S
     [ -x "$app/firefox-esr" ] || { echo "gpu-stage.sh: no $app/firefox-esr: sudo bash scripts/install-firefox.sh first" >&2; exit 1; }
     tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
     mkdir -p "$tmp/root/opt/ff/lib"
-    cp -a "$app/." "$tmp/root/opt/ff/"
+    # -L: the app folder links its defaults and preferences into /usr/share, absent there
+    cp -aL "$app/." "$tmp/root/opt/ff/"
     for f in "$app/firefox-esr" "$app"/*.so; do LD_LIBRARY_PATH="$app" ldd "$f" 2>/dev/null; done |
       awk '/=>/ && $3 ~ /^\// {print $3}' | grep -v "^$app/" |
       grep -v -E '/(libc|libm|libgcc_s|libstdc\+\+|libdl|libpthread|librt)\.so|ld-linux' | sort -u |
       xargs -r -I{} cp -L {} "$tmp/root/opt/ff/lib/"
     cp -L "$(ldconfig -p | awk '/libvulkan\.so\.1 / {print $NF; exit}')" "$tmp/root/opt/ff/lib/"
     echo "gpu-stage.sh: compressing Firefox (a few minutes)" >&2
-    tar -C "$tmp/root" -cf - . | xz -T0 -6 >"$tmp/ff.tar.xz"
+    tar -C "$tmp/root" -cf - opt | xz -T0 -6 >"$tmp/ff.tar.xz"
     split -b 24M -d "$tmp/ff.tar.xz" "$tmp/part."
     count=$(ls "$tmp"/part.* | wc -l)
     rm -rf .ff[0-9]*
@@ -105,9 +106,11 @@ S
 #!/usr/bin/env bash
 # copies this part to /opt/ffparts; once all $count are there, unpacks Firefox to /opt/ff
 set -e
+if [ -x /opt/ff/firefox-esr ]; then echo "firefox already at /opt/ff"; exit 0; fi
 mkdir -p /opt/ffparts && cp "\$(dirname "\$0")"/part.* /opt/ffparts/
-if [ "\$(ls /opt/ffparts | wc -l)" -eq $count ] && [ ! -x /opt/ff/firefox-esr ]; then
+if [ "\$(ls /opt/ffparts | wc -l)" -eq $count ]; then
   cat /opt/ffparts/part.* | xz -dc | tar -C / -xf -
+  rm -rf /opt/ffparts
   echo "firefox unpacked: LAUNCHBENCH_FIREFOX=/opt/ff/firefox-esr LD_LIBRARY_PATH=/opt/ff/lib"
 else
   echo "part staged: \$(ls /opt/ffparts | tr '\n' ' ')"

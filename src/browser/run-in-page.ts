@@ -77,8 +77,14 @@ export async function anatomyInPage(
   try {
     const facts = isolatedFacts();
     send({ type: 'status', text: 'verifying the strategies the anatomy takes apart' });
-    const measured = await anatomyOnGpu(pageGpuOptions(request), request.anatomy, () =>
-      send({ type: 'status', text: 'measuring the anatomy of a launch' }),
+    // A status line each round: the command line gives up on a page silent for 10 minutes.
+    const { rounds } = request.anatomy;
+    const measured = await anatomyOnGpu(
+      pageGpuOptions(request),
+      request.anatomy,
+      () => undefined,
+      (round) =>
+        send({ type: 'status', text: `anatomy of a launch, round ${round + 1}/${rounds}` }),
     );
     send({ type: 'anatomy', measured, facts });
   } catch (error) {

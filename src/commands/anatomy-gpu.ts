@@ -90,12 +90,14 @@ async function measured(
 
 /**
  * Opens the GPU, verifies, measures and closes: the anatomy of `map` at 64 elements × K.
- * `verified` is told what the GPU is once both strategies matched, before the timing.
+ * `verified` is told what the GPU is once both strategies matched, before the timing; `onRound`
+ * as each round starts.
  */
 export async function anatomyOnGpu(
   options: GpuOptions,
   sizes: AnatomySizes,
   verified: (gpu: AnatomyMeasured['gpu']) => void = () => undefined,
+  onRound: (round: number) => void = () => undefined,
 ): Promise<AnatomyMeasured> {
   const ctx = await openGpu(options);
   const params = {
@@ -117,6 +119,7 @@ export async function anatomyOnGpu(
     const stamps = timestampWrites(querySet);
     const anatomy = await measured(ctx, program, {
       ...sizes,
+      onRound,
       ...(stamps === undefined ? {} : { timestampWrites: stamps }),
     });
     const dawn = isDawn() ? { instanceFlags: ctx.instanceFlags, toggles: ctx.toggles } : null;

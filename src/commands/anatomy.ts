@@ -7,7 +7,7 @@
  * (src/cli.ts), `--runtime chromium|firefox` in a headless browser's page (browser-side.ts).
  */
 import { join } from 'node:path';
-import { isBrowserRuntime, isDawn } from '../gpu/runtime.ts';
+import { isBrowserRuntime } from '../gpu/runtime.ts';
 import { parseInteger } from '../options.ts';
 import { anatomyMarkdown, anatomyRows, anatomyText } from '../report/anatomy.ts';
 import { adapterName } from '../report/read-run.ts';
@@ -23,6 +23,7 @@ import { anatomyOnGpu, type AnatomyMeasured, type AnatomySizes } from './anatomy
 import { checkBrowserFlag, findBrowser } from './find-browser.ts';
 import { gpuOptions, type GpuArgs } from './gpu-options.ts';
 import { StatusLine } from './progress.ts';
+import { stopOnSignals } from './signals.ts';
 
 /** anatomy's arguments as the command line gives them. */
 export interface AnatomyArgs extends GpuArgs {
@@ -54,14 +55,15 @@ export async function anatomyCommand(args: AnatomyArgs): Promise<number> {
   if (isBrowserRuntime(args.runtime)) findBrowser(args.runtime, args.browser);
   // Made now (a folder that cannot be written is bad input before any GPU work), taken back if
   // the anatomy fails before its files are written.
-  const made = args.out === undefined ? [] : makeWritableDir(args.out, '--out');
+  // The default folder's name waits for the adapter's; where it goes is checked now.
+  const made = makeWritableDir(args.out ?? 'results', '--out');
   if (args.out !== undefined) assertNoRun(args.out, '--out');
   try {
     return await measureAndWrite(args, options, { kernels, rounds, samplesPerRound }, made);
   } catch (error) {
     removeEmptyFolders(made);
     if (!(error instanceof Stopped)) throw error;
-    process.stderr.write(`\nlaunchbench: anatomy stopped by a signal; nothing written\n`);
+    process.stderr.write(`launchbench: anatomy stopped by a signal; nothing written\n`);
     return error.code;
   }
 }
@@ -77,12 +79,7 @@ async function measure(
   const { browserAnatomy } = await import('./browser-side.ts');
   const status = new StatusLine();
   // SIGINT/SIGTERM close the browser (its processes would outlive this one) and end the command.
-  const stop = new AbortController();
-  const onSignal = (name: NodeJS.Signals): void => {
-    if (!stop.signal.aborted) stop.abort(name);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stop = stopOnSignals('closing the browser');
   try {
     const { measured, browser } = await browserAnatomy(
       args.runtime,
@@ -93,11 +90,10 @@ async function measure(
     );
     return { ...measured, browser };
   } catch (error) {
-    if (stop.signal.aborted) throw new Stopped(stop.signal.reason === 'SIGTERM' ? 143 : 130);
+    if (stop.signal.aborted) throw new Stopped(stop.exitCode());
     throw error;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stop.dispose();
     status.clear();
   }
 }
@@ -134,7 +130,7 @@ async function measureAndWrite(
   const context = {
     runtime: gpu.runtime,
     adapter: { ...gpu.adapterInfo, backend: gpu.backend },
-    dawn: isDawn() && browser === undefined ? dawn : null,
+    dawn: browser === undefined ? dawn : null,
     ...(browser === undefined ? {} : { browser }),
     kernels: sizes.kernels,
     rounds: sizes.rounds,

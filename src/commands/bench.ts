@@ -46,6 +46,7 @@ import {
 import { checkExportPaths, reportAfterBench } from './report.ts';
 import { gpuFlags, gpuOptions } from './gpu-options.ts';
 import { checkBrowserFlag, findBrowser } from './find-browser.ts';
+import { stopOnSignals } from './signals.ts';
 import { benchOptions, completionWay, presetFlags, type BenchArgs } from './bench-options.ts';
 import {
   benchPlan,
@@ -147,31 +148,6 @@ function checkRunOptions(args: BenchArgs, startsBrowser: boolean): void {
   const options = gpuOptions(args, true);
   if (isDawn() && !inBrowser) parseToggles(options.dawnToggles);
   if (isBrowserRuntime(args.runtime) && startsBrowser) findBrowser(args.runtime, args.browser);
-}
-
-/**
- * Stops a run on SIGINT or SIGTERM after the current sample (before measuring: at once, the side
- * closed): `signal` aborts with the signal's name; its listeners go with `dispose`.
- */
-function stopOnSignals(): { signal: AbortSignal; exitCode(): number; dispose(): void } {
-  const controller = new AbortController();
-  const onSignal = (name: NodeJS.Signals): void => {
-    // A terminal's Ctrl-C reaches both the CLI's filtering parent (which passes it on) and
-    // this process: say it once.
-    if (controller.signal.aborted) return;
-    controller.abort(name);
-    process.stderr.write(`\nlaunchbench: ${name}: stopping after the current sample\n`);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return {
-    signal: controller.signal,
-    exitCode: () => (controller.signal.reason === 'SIGTERM' ? 143 : 130),
-    dispose() {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
 }
 
 /** How a run's measuring ended. */
@@ -394,7 +370,7 @@ export async function benchCommand(args: BenchArgs, openSide = defaultSide): Pro
   let side: GpuSide | undefined;
   // From before the side opens: a signal while a browser starts or the side sets up ends the run
   // there, the side closed (a browser left running would outlive this process).
-  const stop = stopOnSignals();
+  const stop = stopOnSignals('stopping after the current sample');
   let measuring = false;
   try {
     side = await openSide(args, plan, user, status, stop.signal);

@@ -19,6 +19,9 @@ import { RemoteSide, startPageServer, type PageServer } from './page-server.ts';
 import type { BrowserRuntime } from '../gpu/runtime.ts';
 import { findBrowser, launchOptions } from './find-browser.ts';
 
+/** How long closing the browser may take before its process is killed, ms. */
+const CLOSE_MS = 10_000;
+
 /** A page error, console error or crash, as one line. */
 const pageProblem = (what: string, text: string): Error =>
   new Error(`the page: ${what}: ${text.split('\n')[0] ?? ''}`);
@@ -59,10 +62,14 @@ export async function browserAnatomy(
   status: SetupStatus,
   stop?: AbortSignal,
 ): Promise<{ measured: AnatomyMeasured; browser: object }> {
-  const side = await openSide(kind, args.browser, { args, anatomy: sizes }, status, stop);
-  // A signal closes the browser at once: the anatomy has nothing worth keeping half done.
+  // The page takes the power preference alone (a browser has no Dawn flags).
+  const request = { args: { 'power-preference': args['power-preference'] }, anatomy: sizes };
+  const side = await openSide(kind, args.browser, request, status, stop);
+  // A signal closes the browser at once: the anatomy has nothing worth keeping half done. One
+  // that came while the page opened is acted on now.
   const onStop = (): void => void side.close();
   stop?.addEventListener('abort', onStop);
+  if (stop?.aborted === true) onStop();
   try {
     const measured = await side.anatomy();
     return { measured, browser: side.record().browser };
@@ -123,7 +130,18 @@ async function openPage(
     stop: () => void page.evaluate('globalThis.launchbenchStop?.()').catch(() => undefined),
     async close() {
       closing = true;
-      await browser.close().catch(() => undefined);
+      // Bounded: a browser that does not close in time is killed, not waited for.
+      let timer: NodeJS.Timeout | undefined;
+      const closed = browser.close().then(
+        () => true,
+        () => false,
+      );
+      const inTime = await Promise.race([
+        closed,
+        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_MS))),
+      ]);
+      clearTimeout(timer);
+      if (!inTime) browser.process()?.kill('SIGKILL');
       await server.close();
     },
   });

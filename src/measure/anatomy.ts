@@ -65,6 +65,8 @@ export interface AnatomyOptions {
   samplesPerRound: number;
   /** A recorder-free timestampWrites for a pass: the timestamp variant is measured when given. */
   timestampWrites?: () => GPUComputePassTimestampWrites;
+  /** Told as each round starts (0-based): progress, and a page's sign of life. */
+  onRound?: (round: number) => void;
 }
 
 /** A stopwatch of consecutive laps: each lap's time goes to the named part. */
@@ -230,6 +232,7 @@ async function extras(device: GPUDevice, dispatches: readonly Dispatch[]): Promi
     ns[ROUND_TRIP_REPEATED] = await repeatedRoundTrips(device, first);
     return ns;
   } finally {
+    nudged.destroy();
     small.destroy();
     readback.destroy();
   }
@@ -238,7 +241,8 @@ async function extras(device: GPUDevice, dispatches: readonly Dispatch[]): Promi
 /**
  * The round trip two ways. The first after the extras' waits on an idle queue: on the H200 it
  * took 2.8 ms under Node (2767–2791 µs over five rounds) where `submit-wait`'s round trips, one
- * after another, take 40–60 µs (results/20261205T024333Z-nvidia-h200-anatomy-node-1); and the
+ * after another, take 40–60 µs (results/20261205T024333Z-nvidia-h200-anatomy-node-1, before a
+ * nudged idle wait was timed ahead of it, 2026-12-05); and the
  * median of ROUND_TRIPS one right after another, as a loop that reads every result back makes them.
  */
 const ROUND_TRIP_FIRST = 'round trip after the idle waits, one dispatch';
@@ -446,6 +450,7 @@ async function anatomyRounds(
     'dispatch-each': [],
   };
   for (let round = 0; round < options.rounds; round++) {
+    options.onRound?.(round);
     const samples: { chain: AnatomyChain; times: PartTimes }[] = [];
     const wholes: Record<'submit-each' | 'dispatch-each', number[]> = {
       'submit-each': [],

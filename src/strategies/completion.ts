@@ -12,8 +12,8 @@
  *   learns of completed work only when it next polls its device. Firefox polls on a 100 ms timer
  *   (bug 1870699) and on a submit, so its plain waits take about 100 ms and nudged ones about
  *   1 ms (docs/findings.md, "Completion in the browsers"). Where a runtime delivers completion
- *   itself, nudging does not help and may cost: Dawn in Node on lavapipe waited 214–276 µs on an
- *   idle queue nudged, 17–20 µs plainly (the anatomy).
+ *   itself it changes little, either way: Dawn in Node on lavapipe waited 214–276 µs on an idle
+ *   queue nudged (17–20 plainly), and a round trip took 176–210 µs (264–347; the anatomy).
  */
 export const COMPLETION_WAYS = ['submitted-work-done', 'map-async', 'nudged'] as const;
 export type CompletionWay = (typeof COMPLETION_WAYS)[number];
