@@ -12,10 +12,12 @@
 #       then:   carry [".gpu"],      command: bash .gpu/remote.sh <the runs>
 #   bash ../shared/gpu/pack-chromium.sh && bash scripts/gpu-stage.sh chromium
 #       re-cuts its two parts into four of about 25 MB (.chr1 … .chr4);
-#       calls:  carry [".chrN"],     command: bash .chrN/stage.sh   (the last unpacks to /opt/chr)
+#       calls:  carry [".chrN"],     command: bash .chrN/stage.sh   (the last unpacks to /opt/chr;
+#       a font and /opt/fonts/fonts.conf come with it: FONTCONFIG_FILE=/opt/fonts/fonts.conf)
 #   bash scripts/gpu-stage.sh firefox   Debian's firefox-esr and its libraries in parts of 24 MB
 #       calls:  carry [".ffN"],      command: bash .ffN/stage.sh    (the last unpacks to /opt/ff)
-#       then LAUNCHBENCH_FIREFOX=/opt/ff/firefox-esr LD_LIBRARY_PATH=/opt/ff/lib (not yet tried there)
+#       then LAUNCHBENCH_FIREFOX=/opt/ff/firefox-esr LD_LIBRARY_PATH=/opt/ff/lib
+#       FONTCONFIG_FILE=/opt/fonts/fonts.conf (run so on an H100, 2026-12-05)
 #   bash scripts/pack-deno.sh           .gpu-deno (30 MB) fits beside the tree as it is
 #   bash scripts/gpu-stage.sh sizes     the tree and each carry, in MB, against the 64 MiB
 set -euo pipefail
@@ -24,6 +26,15 @@ mkdir -p .git/info
 exclude() { grep -qsx "/$1/" .git/info/exclude || echo "/$1/" >> .git/info/exclude; }
 mb() { du -sb "$@" 2>/dev/null | awk '{s += $1} END {printf "%.1f", s / 1e6}'; }
 # tracked files and untracked ones git does not ignore: what travels with every call
+# A font and a fontconfig file naming it, for a machine with neither (the lent GPU machines):
+# without them Chromium's page crashes in Skia's font code. Copied into the last part DIR; its
+# stage.sh installs them at /opt/fonts (then FONTCONFIG_FILE=/opt/fonts/fonts.conf).
+fonts_into() {
+  local font=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+  [ -f "$font" ] || { echo "gpu-stage.sh: no $font here (apt-get install fonts-dejavu-core)" >&2; exit 1; }
+  cp "$font" "$1/"
+  printf '<?xml version="1.0"?>\n<fontconfig><dir>/opt/fonts</dir><cachedir>/tmp/fontconfig</cachedir></fontconfig>\n' >"$1/fonts.conf"
+}
 tree_mb() { git ls-files -z -co --exclude-standard | xargs -0 stat -c %s 2>/dev/null | awk '{s += $1} END {printf "%.1f", s / 1e6}' || true; }
 
 case "${1:-}" in
@@ -67,15 +78,18 @@ S
 #!/usr/bin/env bash
 # copies this part to /opt/chrparts; once all four are there, unpacks Chromium to /opt/chr
 set -e
+here=$(dirname "$0")
+[ -f "$here/fonts.conf" ] && mkdir -p /opt/fonts && cp "$here/DejaVuSans.ttf" "$here/fonts.conf" /opt/fonts/
 mkdir -p /opt/chrparts && cp "$(dirname "$0")"/part.0* /opt/chrparts/
 if [ "$(ls /opt/chrparts | wc -l)" -eq 4 ] && [ ! -x /opt/chr/chromium-headless-shell ]; then
   cat /opt/chrparts/part.00 /opt/chrparts/part.01 /opt/chrparts/part.02 /opt/chrparts/part.03 | xz -dc | tar -C / -xf -
-  echo "chromium unpacked to /opt/chr"
+  echo "chromium unpacked to /opt/chr (LD_LIBRARY_PATH=/opt/chr/lib FONTCONFIG_FILE=/opt/fonts/fonts.conf)"
 else
   echo "part staged: $(ls /opt/chrparts | tr '\n' ' ')"
 fi
 S
     done
+    fonts_into .chr4
     ;;
   firefox)
     # Debian's firefox-esr (scripts/install-firefox.sh) and the libraries it links that a bare
@@ -107,16 +121,19 @@ S
 # copies this part to /opt/ffparts; once all $count are there, unpacks Firefox to /opt/ff
 set -e
 if [ -x /opt/ff/firefox-esr ]; then echo "firefox already at /opt/ff"; exit 0; fi
-mkdir -p /opt/ffparts && cp "\$(dirname "\$0")"/part.* /opt/ffparts/
+here=\$(dirname "\$0")
+[ -f "\$here/fonts.conf" ] && mkdir -p /opt/fonts && cp "\$here/DejaVuSans.ttf" "\$here/fonts.conf" /opt/fonts/
+mkdir -p /opt/ffparts && cp "\$here"/part.* /opt/ffparts/
 if [ "\$(ls /opt/ffparts | wc -l)" -eq $count ]; then
   cat /opt/ffparts/part.* | xz -dc | tar -C / -xf -
   rm -rf /opt/ffparts
-  echo "firefox unpacked: LAUNCHBENCH_FIREFOX=/opt/ff/firefox-esr LD_LIBRARY_PATH=/opt/ff/lib"
+  echo "firefox unpacked: LAUNCHBENCH_FIREFOX=/opt/ff/firefox-esr LD_LIBRARY_PATH=/opt/ff/lib FONTCONFIG_FILE=/opt/fonts/fonts.conf"
 else
   echo "part staged: \$(ls /opt/ffparts | tr '\n' ' ')"
 fi
 S
     done
+    fonts_into ".ff$count"
     echo "gpu-stage.sh: Firefox in $count parts, .ff1 … .ff$count" >&2
     ;;
   sizes)
@@ -129,7 +146,7 @@ S
     done
     ;;
   *)
-    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac
