@@ -14,8 +14,7 @@ import type { ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parse } from 'csv-parse/sync';
-import { installedBrowser } from './support/browsers.ts';
+import { installedBrowser, verifiedBrowserRun } from './support/browsers.ts';
 import { runCli } from './support/cli.ts';
 import { chromiumFlags, headlessMode } from '../src/commands/find-browser.ts';
 import { startPageServer } from '../src/commands/page-server.ts';
@@ -44,31 +43,13 @@ describe('--runtime chromium', () => {
     const chromium = installedBrowser('chromium');
     if (chromium === undefined) return t.skip('no Chromium (scripts/install-chromium.sh)');
     const out = join(root, 'run');
-    const result = await runCli(
-      [
-        ...['bench', '--runtime', 'chromium', '--profile', 'quick', '--workloads', 'map'],
-        ...['--elements', '64', '--kernels', '10'],
-        // The run's correctness, not its precision: two short rounds.
-        ...['--rounds', '2', '--max-time', '20ms', '--out', out],
-      ],
-      { timeoutMs: 240_000 },
-    );
-    expect(result.code, result.stderr).toBe(0);
-    const rows: Record<string, string>[] = parse(readFileSync(join(out, 'summary.csv'), 'utf8'), {
-      columns: true,
-    });
-    expect(new Set(rows.map((r) => r['strategy'])).size).toBeGreaterThanOrEqual(9);
-    for (const r of rows) {
-      expect(r['status'], r['strategy']).toBe('ok');
-      expect(r['verified'], r['strategy']).toBe('true');
-    }
-    const context = JSON.parse(readFileSync(join(out, 'context.json'), 'utf8')) as {
+    const context = await verifiedBrowserRun<{
       complete: boolean;
       runtime: { name: string; version: string; webgpu: string };
       adapter: { vendor: string; architecture: string };
       browser: { executable: string; crossOriginIsolated: boolean; clockStepUs: number };
       dawn: unknown;
-    };
+    }>('chromium', out);
     const version = /(\d+\.\d+\.\d+\.\d+)/.exec(
       execFileSync(chromium, ['--version'], { encoding: 'utf8' }),
     )?.[1];

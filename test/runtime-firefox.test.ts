@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
-import { installedBrowser } from './support/browsers.ts';
+import { installedBrowser, verifiedBrowserRun } from './support/browsers.ts';
 import { runCli } from './support/cli.ts';
 import { launchOptions } from '../src/commands/find-browser.ts';
 import { startPageServer } from '../src/commands/page-server.ts';
@@ -28,31 +28,13 @@ describe('--runtime firefox', () => {
     const firefox = installedBrowser('firefox');
     if (firefox === undefined) return t.skip('no Firefox (scripts/install-firefox.sh)');
     const out = join(root, 'run');
-    const result = await runCli(
-      [
-        ...['bench', '--runtime', 'firefox', '--completion', 'nudged', '--profile', 'quick'],
-        ...['--workloads', 'map', '--elements', '64', '--kernels', '10'],
-        // The run's correctness, not its precision: two short rounds.
-        ...['--rounds', '2', '--max-time', '20ms', '--out', out],
-      ],
-      { timeoutMs: 240_000 },
-    );
-    expect(result.code, result.stderr).toBe(0);
-    const rows: Record<string, string>[] = parse(readFileSync(join(out, 'summary.csv'), 'utf8'), {
-      columns: true,
-    });
-    expect(new Set(rows.map((r) => r['strategy'])).size).toBeGreaterThanOrEqual(9);
-    for (const r of rows) {
-      expect(r['status'], r['strategy']).toBe('ok');
-      expect(r['verified'], r['strategy']).toBe('true');
-    }
-    const context = JSON.parse(readFileSync(join(out, 'context.json'), 'utf8')) as {
+    const context = await verifiedBrowserRun<{
       complete: boolean;
       runtime: { name: string; version: string; webgpu: string };
       options: { completion: string };
       browser: { executable: string; flags: string[]; crossOriginIsolated: boolean };
       dawn: unknown;
-    };
+    }>('firefox', out, ['--completion', 'nudged']);
     // `Mozilla Firefox 153.8.0esr`: the number the run must name, not the user agent's `153.0`.
     const version = /(\d+\.\d+(?:\.\d+)?)/.exec(
       execFileSync(firefox, ['--version'], { encoding: 'utf8' }),
