@@ -2,7 +2,8 @@
  * What a browser adds to a launch (src/report/browser-hop.ts), on known answers: a browser run
  * whose every submit costs 10 µs more than Node's and every completion 2000 µs more gives back
  * those two figures from submit-wait and submit-each at the same K, whichever side it is, with a
- * difference in GPU busy time taken off; runs on two adapters give no figure, saying why; two
+ * difference in GPU busy time taken off; runs on two adapters give no figure, saying why, unless
+ * the browser hid its adapter, its vendor (if it tells one) agrees and GPU time comes off; two
  * Node runs, or runs without both strategies at a K > 1, give none. No GPU needed.
  */
 import { describe, expect, it } from 'vitest';
@@ -114,6 +115,44 @@ describe("the browser's hop", () => {
     });
     if (hop === undefined || !('withheld' in hop)) return;
     expect(hop.withheld).toMatch(/different adapters \(other in the browser, gpu in Node\)/);
+  });
+
+  it("takes a browser's hidden adapter as Node's where the vendor agrees and GPU time comes off", () => {
+    const rows = (gpu: boolean): [string, number, number, number?][] =>
+      gpu
+        ? [
+            ['submit-wait', 100, 2090, 5],
+            ['submit-each', 100, 70.4, 5],
+          ]
+        : [
+            ['submit-wait', 100, 2090],
+            ['submit-each', 100, 70.4],
+          ];
+    const node = run(false, [
+      ['submit-wait', 100, 80, 5],
+      ['submit-each', 100, 40.4, 5],
+    ]);
+    node.context.adapter = { vendor: 'nvidia', architecture: '', device: 'h100', description: '' };
+    const masked = (vendor: string, gpu: boolean): RunData => {
+      const web = run(true, rows(gpu), '');
+      web.context.adapter = { vendor, architecture: '', device: '', description: '' };
+      return web;
+    };
+    // Chromium tells the vendor alone, Firefox nothing: both taken as Node's.
+    for (const vendor of ['nvidia', '']) {
+      const hop = browserHop(node, masked(vendor, true));
+      expect(hop !== undefined && !('withheld' in hop), vendor).toBe(true);
+      if (hop === undefined || 'withheld' in hop) return;
+      expect(hop.adapterHidden).toBe(true);
+      expect(hop.submitUs.median).toBeCloseTo(10, 6);
+    }
+    // Another vendor, or no GPU time to take off: withheld.
+    const other = browserHop(node, masked('amd', true));
+    expect(other !== undefined && 'withheld' in other).toBe(true);
+    const wallOnly = browserHop(node, masked('nvidia', false));
+    expect(wallOnly !== undefined && 'withheld' in wallOnly ? wallOnly.withheld : '').toMatch(
+      /without GPU busy time in every case/,
+    );
   });
 
   it('gives none for two Node runs, at K = 1, or without both strategies', () => {

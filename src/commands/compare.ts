@@ -226,8 +226,9 @@ function hopLines(runA: RunData, runB: RunData): string[] {
       : hop.gpuSubtracted === 0
         ? 'no GPU busy time to take off'
         : `GPU busy time taken off in ${hop.gpuSubtracted}`;
+  const hidden = hop.adapterHidden ? "; the browser hid its adapter, taken to be Node's" : '';
   return [
-    `${head}; submit-wait and submit-each, median over ${hop.cases} case${hop.cases === 1 ? '' : 's'} of the same K, ${gpu}): a submit adds ${us(hop.submitUs)}, a completion ${us(hop.completionUs)}`,
+    `${head}; submit-wait and submit-each, median over ${hop.cases} case${hop.cases === 1 ? '' : 's'} of the same K, ${gpu}${hidden}): a submit adds ${us(hop.submitUs)}, a completion ${us(hop.completionUs)}`,
   ];
 }
 

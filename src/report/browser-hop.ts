@@ -23,6 +23,11 @@ export interface HopFigures {
   submitUs: { median: number; min: number; max: number };
   /** The same for one completion (onSubmittedWorkDone or mapAsync seen by the host). */
   completionUs: { median: number; min: number; max: number };
+  /**
+   * Whether the browser hid its adapter (Chromium tells the vendor alone, Firefox nothing), so
+   * that the two runs' adapters could only be taken to agree, not checked.
+   */
+  adapterHidden: boolean;
 }
 
 /** The hop, or why it is withheld (the two runs measured different adapters). */
@@ -90,10 +95,13 @@ export function browserHop(runA: RunData, runB: RunData): BrowserHop | undefined
   }
   if (submit.length === 0) return undefined;
   const [webAdapter, nodeAdapter] = [adapterName(web.context), adapterName(node.context)];
-  if (webAdapter !== nodeAdapter)
+  const hidden = hides(web.context, node.context);
+  // A hidden adapter is taken as Node's only where each wall's own GPU busy time is taken off:
+  // what is left is the host's, whatever the GPU.
+  if (webAdapter !== nodeAdapter && !(hidden && gpuSubtracted === submit.length))
     return {
       browser,
-      withheld: `the runs measured different adapters (${webAdapter} in the browser, ${nodeAdapter} in Node): their GPU time differs by more than the hop`,
+      withheld: `the runs measured different adapters (${webAdapter} in the browser, ${nodeAdapter} in Node)${hidden ? ', and without GPU busy time in every case to take off' : ''}: their GPU time differs by more than the hop`,
     };
   return {
     browser,
@@ -101,5 +109,19 @@ export function browserHop(runA: RunData, runB: RunData): BrowserHop | undefined
     gpuSubtracted,
     submitUs: spread(submit),
     completionUs: spread(completion),
+    adapterHidden: webAdapter !== nodeAdapter,
   };
+}
+
+/**
+ * Whether the browser's run hides its adapter (no device, no description: Chromium gives the
+ * vendor alone, Firefox nothing) and what it does tell agrees with Node's: its vendor, if any,
+ * is in Node's adapter's vendor or name.
+ */
+function hides(web: RunData['context'], node: RunData['context']): boolean {
+  const a = web.adapter;
+  if ((a?.device ?? '').trim() !== '' || (a?.description ?? '').trim() !== '') return false;
+  const vendor = (a?.vendor ?? '').trim().toLowerCase();
+  const nodeSays = `${node.adapter?.vendor ?? ''} ${adapterName(node)}`.toLowerCase();
+  return vendor === '' || nodeSays.includes(vendor);
 }
