@@ -23,7 +23,7 @@ interface BrowserKind {
   install: string;
 }
 
-export const BROWSERS: Record<BrowserRuntime, BrowserKind> = {
+const BROWSERS: Record<BrowserRuntime, BrowserKind> = {
   chromium: {
     env: 'LAUNCHBENCH_CHROMIUM',
     system: [
@@ -102,7 +102,7 @@ const CHROMIUM_FLAGS = [
 ];
 
 /** On Linux with a GPU: Chromium's WebGPU adapter through ANGLE's Vulkan (else SwiftShader). */
-export const CHROMIUM_GPU_FLAGS = [
+const CHROMIUM_GPU_FLAGS = [
   '--enable-gpu',
   '--use-gl=angle',
   '--use-angle=vulkan',
@@ -114,7 +114,7 @@ export const CHROMIUM_GPU_FLAGS = [
  * Firefox's preferences: WebGPU on where a release leaves it off (Linux), its blocklist ignored (it
  * refuses software adapters and some drivers), and nothing fetched from the network.
  */
-export const FIREFOX_PREFS: Record<string, unknown> = {
+const FIREFOX_PREFS: Record<string, unknown> = {
   'dom.webgpu.enabled': true,
   'gfx.webgpu.ignore-blocklist': true,
   'app.update.enabled': false,
