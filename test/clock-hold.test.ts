@@ -11,6 +11,7 @@ import {
   type Spinner,
 } from '../src/gpu/clock-hold.ts';
 import { DeviceLostError } from '../src/errors.ts';
+import { SPIN_IN_FLIGHT, submitAhead } from '../src/gpu/spin.ts';
 import type { SampleKind } from '../src/stats/result.ts';
 import { visit, type Sampled } from '../src/measure/schedule.ts';
 import { clockHoldLine } from '../src/report/console.ts';
@@ -234,5 +235,55 @@ describe('clockHoldLine', () => {
       /^clock hold: 1 of 1 checks found the shader clock lowered and spun it back up \(\d+\.\d s spinning, \d+\.\d s in all, between samples, lowest reading 50% of the reference\)$/,
     );
     expect(clockHoldLine({ off: 'CPU adapter' })).toBe('clock hold: off (CPU adapter)');
+  });
+});
+
+describe('submitAhead (the spin kernel’s queue)', () => {
+  /** A queue that finishes one submit every `tickMs`, in order, as a GPU does. */
+  function modelQueue(tickMs: number) {
+    let submitted = 0;
+    let finished = 0;
+    let mostUnfinished = 0;
+    const waiters: { upTo: number; resolve: () => void }[] = [];
+    const timer = setInterval(() => {
+      if (finished < submitted) finished++;
+      for (const w of waiters.filter((w) => w.upTo <= finished)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }, tickMs);
+    return {
+      submit: () => {
+        submitted++;
+        mostUnfinished = Math.max(mostUnfinished, submitted - finished);
+      },
+      done: () => new Promise<void>((resolve) => waiters.push({ upTo: submitted, resolve })),
+      state: () => ({ submitted, finished, mostUnfinished }),
+      stop: () => clearInterval(timer),
+    };
+  }
+
+  it('keeps `depth` submits queued and returns once all have run', async () => {
+    const queue = modelQueue(1);
+    try {
+      const submits = await submitAhead(queue.submit, queue.done, 30, SPIN_IN_FLIGHT);
+      const { submitted, finished, mostUnfinished } = queue.state();
+      expect(submits).toBe(submitted);
+      expect(finished).toBe(submitted);
+      expect(mostUnfinished).toBe(SPIN_IN_FLIGHT);
+    } finally {
+      queue.stop();
+    }
+  });
+
+  it('waits on each submit at depth 1', async () => {
+    const queue = modelQueue(1);
+    try {
+      await submitAhead(queue.submit, queue.done, 10, 1);
+      expect(queue.state().mostUnfinished).toBe(1);
+      expect(queue.state().finished).toBe(queue.state().submitted);
+    } finally {
+      queue.stop();
+    }
   });
 });
