@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Issue 22's measurements on a GPU machine, in one command (about 4-6 min on the H200):
-#   1. scripts/decode-ops.ts on llama-1b at the probed workgroup count, the megakernel without and
-#      with GEMV_PREFETCH in two rounds (each op in its own pass, the megakernel whole, its grid
-#      barriers alone and each op name's ops alone inside it), then on llama-1b-f16 and gpt2-small
-#      (one round, both settings);
+# Issue 22's measurements on a GPU machine, in one command (about 3 min on the H100):
+#   1. scripts/decode-ops.ts on each preset at the probed workgroup count (each op in its own pass,
+#      the megakernel whole, its grid barriers alone and each op name's ops alone inside it); the
+#      first preset in two rounds. OLD_STEP=FILE (a shaders/decode/step.wgsl of an earlier commit):
+#      each round times that kernel too, swapped in by turns, new then old (the file is restored
+#      after);
 #   2. the decode profile twice back to back (scripts/repro-pair.sh), with compare and the
 #      reproducibility figures.
-# Everything goes to results/<UTC time>-<gpu>-decode-pair/ (the pair in a/ and b/, decode-ops-*.txt
-# and .json beside them); each step's wall time and exit code to its times-batch.txt.
+# Everything goes to results/<UTC time>-<gpu>-decode-pair/ (the pair in a/ and b/,
+# decode-ops-<preset>-<kernel>-<round>.txt and their ops-*/ folders beside them); each step's wall
+# time and exit code to its times-batch.txt.
 #   bash .gpu/remote.sh bash scripts/decode-batch.sh      (on the lent machine, after gpu-stage.sh)
 #   PRESETS=tiny PAIR="--profile decode --preset tiny" bash scripts/decode-batch.sh   (lavapipe)
 set -u
@@ -25,13 +27,28 @@ step() {
   local c=$?
   echo "$name: $(( ($(date +%s%N) - s) / 1000000 )) ms, exit $c: $*" >> "$T"
 }
+step_wgsl=shaders/decode/step.wgsl
+kernels=new
+if [ -n "${OLD_STEP:-}" ]; then
+  cp "$step_wgsl" "$dir/step-new.wgsl"
+  cp "$OLD_STEP" "$dir/step-old.wgsl"
+  trap 'cp "$dir/step-new.wgsl" "$step_wgsl"' EXIT
+  kernels="new old"
+fi
 # the first preset in two rounds; PRESETS and PAIR (the pair's bench options) for other GPUs
 first=1
 for preset in ${PRESETS:-llama-1b llama-1b-f16 gpt2-small}; do
   rounds=1; [ "$first" = 1 ] && rounds=2; first=0
-  step "ops-$preset" 240 "$dir/decode-ops-$preset.txt" \
-    env PREFETCH=0,1 ROUNDS=$rounds npx tsx scripts/decode-ops.ts "$preset" 20 0
+  for round in $(seq "$rounds"); do
+    for kernel in $kernels; do
+      [ -n "${OLD_STEP:-}" ] && cp "$dir/step-$kernel.wgsl" "$step_wgsl"
+      mkdir -p "$dir/ops-$preset-$kernel-$round"
+      step "ops-$preset-$kernel-$round" 240 "$dir/decode-ops-$preset-$kernel-$round.txt" \
+        env OUT="$dir/ops-$preset-$kernel-$round" PREFETCH=0 npx tsx scripts/decode-ops.ts "$preset" 20 0
+    done
+  done
 done
+[ -n "${OLD_STEP:-}" ] && cp "$dir/step-new.wgsl" "$step_wgsl"
 # shellcheck disable=SC2086
 step pair 300 "$dir/pair.txt" bash scripts/repro-pair.sh "$dir" -- ${PAIR:---profile decode}
 cat "$T"

@@ -210,15 +210,19 @@ fn reduce_max(value: f32, lid: u32) -> f32 {
   return total;
 }
 
-// 1 / √(mean(x²) + eps) of act[src .. src + n)
+// 1 / √(mean(x²) + eps) of act[src .. src + n), n a multiple of 8 (a model width: heads × a
+// headDim that is a power of two of at least 8). Eight values per lane per iteration, all loaded
+// before any is used: one memory latency for the eight, where a loop over single values paid one
+// each (n / WORKGROUP_SIZE in a row: 8 at llama-1b's 2048, once per workgroup and GEMV with a norm).
 fn rms_inv(src: u32, n: u32, lid: u32) -> f32 {
-  var squares = 0.0;
-  for (var i = lid; i < n; i += WORKGROUP_SIZE) {
-    let v = act[src + i];
-    squares += v * v;
+  var squares = vec4<f32>();
+  for (var i = src + 8u * lid; i < src + n; i += 8u * WORKGROUP_SIZE) {
+    let a = vec4<f32>(act[i], act[i + 1u], act[i + 2u], act[i + 3u]);
+    let b = vec4<f32>(act[i + 4u], act[i + 5u], act[i + 6u], act[i + 7u]);
+    squares += a * a + b * b;
   }
-  let total = group_sum(squares, lid, WORKGROUP_SIZE);
-  return 1.0 / sqrt(total / f32(n) + NORM_EPS);
+  let total = workgroup_sum4(squares, lid);
+  return 1.0 / sqrt((total.x + total.y + total.z + total.w) / f32(n) + NORM_EPS);
 }
 
 // ---- GEMV: dst[r] = W[r] · x (+ res[r]), x = src or RMSNorm(src) · norm -------------------------
@@ -331,6 +335,12 @@ fn gemv_first(op: Op, unit: u32, lid: u32) -> Words {
 fn gemv_unit(op: Op, unit: u32, lid: u32, inv: f32, first: Words, loaded: bool) {
   let words = gemv_words(op);
   let b = gemv_bases(op, unit);
+  // A plain GEMV's residual, loaded with the weights rather than after the sum has waited for them.
+  let row = unit * ROWS + lid;
+  var residual = 0.0;
+  if (op.epi == EPI_STORE && op.res != NONE && lid < ROWS && row < op.rows) {
+    residual = act[op.res + row];
+  }
   var w = first;
   var acc = vec4<f32>();
   for (var k = lid; k < words; k += 2u * WORKGROUP_SIZE) {
@@ -382,13 +392,8 @@ fn gemv_unit(op: Op, unit: u32, lid: u32, inv: f32, first: Words, loaded: bool) 
       }
     }
     default: {
-      let r = unit * ROWS + lid;
-      if (lid < ROWS && r < op.rows) {
-        var v = sums[lid];
-        if (op.res != NONE) {
-          v += act[op.res + r];
-        }
-        act[op.dst + r] = v;
+      if (lid < ROWS && row < op.rows) {
+        act[op.dst + row] = sums[lid] + residual;
       }
     }
   }
@@ -578,6 +583,10 @@ fn strided_sum4(value: vec4<f32>, lid: u32, stride: u32, count: u32) -> vec4<f32
   return total;
 }
 
+// K and V values each lane loads per unit: HEAD_DIM / SCORE_LANES of each (8 at a head of 64;
+// src/workloads/decode/workload.ts keeps HEAD_DIM ≤ SCORE_LANES · ATTENTION_LOADS).
+const ATTENTION_LOADS: u32 = 16u;
+
 fn attention_unit(op: Op, unit: u32, lid: u32) {
   let positions = token.position + 1u;
   let chunk = WORKGROUP_SIZE / SCORE_LANES;
@@ -589,6 +598,24 @@ fn attention_unit(op: Op, unit: u32, lid: u32) {
   let h0 = kvh * group_heads() + 4u * quad;
   let heads = min(4u, group_heads() - 4u * quad);
   let first = c * chunk;
+  // Every K and V value the lane uses, loaded before any is waited on, so that the unit pays one
+  // memory latency rather than one per value (a loop that used each as it came paid 2 ×
+  // HEAD_DIM / SCORE_LANES of them: 14.9 µs an op on the H100). For its score, the lane takes
+  // dims lane, lane + SCORE_LANES, … of position p; for the weighted sum, dim i of positions
+  // lid / HEAD_DIM + t · groups of the chunk. A position past the last loads the last again; its
+  // weight is dropped.
+  let loads = HEAD_DIM / SCORE_LANES;
+  let groups = WORKGROUP_SIZE / HEAD_DIM;
+  let p = first + lid / SCORE_LANES;
+  let k = op.cache + min(p, positions - 1u) * kv_width() + kvh * HEAD_DIM + lid % SCORE_LANES;
+  let i = lid % HEAD_DIM;
+  let v = op.cache + kvh * HEAD_DIM + i;
+  var kl: array<f32, ATTENTION_LOADS>;
+  var vl: array<f32, ATTENTION_LOADS>;
+  for (var t = 0u; t < loads; t++) {
+    kl[t] = kcache[k + t * SCORE_LANES];
+    vl[t] = vcache[v + min(first + lid / HEAD_DIM + t * groups, positions - 1u) * kv_width()];
+  }
   // The heads' queries, scaled by 1/√headDim, dim by dim (a missing head's are 0).
   for (var d = lid; d < HEAD_DIM; d += WORKGROUP_SIZE) {
     var q = vec4<f32>();
@@ -598,14 +625,10 @@ fn attention_unit(op: Op, unit: u32, lid: u32) {
     q4[d] = q * (1.0 / sqrt(f32(HEAD_DIM)));
   }
   workgroupBarrier();
-  // Scores: SCORE_LANES lanes per position, each over dims lane, lane + SCORE_LANES, …
-  let p = first + lid / SCORE_LANES;
+  // Scores: SCORE_LANES lanes per position
   var part = vec4<f32>();
-  if (p < positions) {
-    let k = op.cache + p * kv_width() + kvh * HEAD_DIM;
-    for (var d = lid % SCORE_LANES; d < HEAD_DIM; d += SCORE_LANES) {
-      part += kcache[k + d] * q4[d];
-    }
+  for (var t = 0u; t < loads; t++) {
+    part += kl[t] * q4[lid % SCORE_LANES + t * SCORE_LANES];
   }
   let value = group_sum4(part, lid, SCORE_LANES);
   if (lid % SCORE_LANES == 0u) {
@@ -627,13 +650,11 @@ fn attention_unit(op: Op, unit: u32, lid: u32) {
   for (var j = 0u; j < count; j++) {
     l += scores4[j];
   }
-  // o: HEAD_DIM dims × WORKGROUP_SIZE / HEAD_DIM groups of positions
-  let groups = WORKGROUP_SIZE / HEAD_DIM;
-  let i = lid % HEAD_DIM;
-  let v = op.cache + kvh * HEAD_DIM + i;
+  // o: HEAD_DIM dims × groups of positions
   var acc = vec4<f32>();
-  for (var j = lid / HEAD_DIM; j < count; j += groups) {
-    acc += scores4[j] * vcache[v + (first + j) * kv_width()];
+  for (var t = 0u; t < loads; t++) {
+    let j = lid / HEAD_DIM + t * groups;
+    acc += select(vec4<f32>(), scores4[j] * vl[t], j < count);
   }
   let o = strided_sum4(acc, lid, HEAD_DIM, groups);
   for (var j = 0u; j < heads; j++) {
@@ -667,10 +688,19 @@ fn combine_unit(op: Op, head: u32, lid: u32) {
   // HEAD_DIM dims × WORKGROUP_SIZE / HEAD_DIM groups of chunks
   let groups = WORKGROUP_SIZE / HEAD_DIM;
   let i = lid % HEAD_DIM;
+  // Four chunks per iteration, their loads written before any is used (one latency for four).
   var acc = 0.0;
-  for (var c = lid / HEAD_DIM; c < chunks; c += groups) {
-    let at = base + c * (HEAD_DIM + 2u);
-    acc += exp(act[at] - m) * act[at + 2u + i];
+  for (var c0 = lid / HEAD_DIM; c0 < chunks; c0 += 4u * groups) {
+    var mc: array<f32, 4>;
+    var oc: array<f32, 4>;
+    for (var u = 0u; u < 4u; u++) {
+      let at = base + min(c0 + u * groups, chunks - 1u) * (HEAD_DIM + 2u);
+      mc[u] = act[at];
+      oc[u] = act[at + 2u + i];
+    }
+    for (var u = 0u; u < 4u; u++) {
+      acc += select(0.0, exp(mc[u] - m) * oc[u], c0 + u * groups < chunks);
+    }
   }
   let o = strided_sum(acc, lid, HEAD_DIM, groups);
   if (lid < HEAD_DIM) {
