@@ -2,11 +2,12 @@
 # Issue 22's measurements on a GPU machine, in one command (about 3 min on the H100):
 #   1. scripts/decode-ops.ts on each preset at the probed workgroup count (each op in its own pass,
 #      the megakernel whole, its grid barriers alone and each op name's ops alone inside it); the
-#      first preset in two rounds. OLD_STEP=FILE (a shaders/decode/step.wgsl of an earlier commit):
-#      each round times that kernel too, swapped in by turns, new then old (the file is restored
-#      after);
+#      first preset in two rounds. KERNELS="name=FILE …" (other versions of shaders/decode/step.wgsl,
+#      e.g. an earlier commit's): each round times them too, swapped in by turns after the tree's
+#      own ("new"), and every version is kept beside the results as step-<name>.wgsl (the tree's
+#      file is restored after);
 #   2. the decode profile twice back to back (scripts/repro-pair.sh), with compare and the
-#      reproducibility figures.
+#      reproducibility figures (PAIR=none: not run).
 # Everything goes to results/<UTC time>-<gpu>-decode-pair/ (the pair in a/ and b/,
 # decode-ops-<preset>-<kernel>-<round>.txt and their ops-*/ folders beside them); each step's wall
 # time and exit code to its times-batch.txt.
@@ -28,29 +29,31 @@ step() {
   echo "$name: $(( ($(date +%s%N) - s) / 1000000 )) ms, exit $c: $*" >> "$T"
 }
 step_wgsl=shaders/decode/step.wgsl
+cp "$step_wgsl" "$dir/step-new.wgsl"
+trap 'cp "$dir/step-new.wgsl" "$step_wgsl"' EXIT
 kernels=new
-if [ -n "${OLD_STEP:-}" ]; then
-  cp "$step_wgsl" "$dir/step-new.wgsl"
-  cp "$OLD_STEP" "$dir/step-old.wgsl"
-  trap 'cp "$dir/step-new.wgsl" "$step_wgsl"' EXIT
-  kernels="new old"
-fi
+for k in ${KERNELS:-}; do
+  cp "${k#*=}" "$dir/step-${k%%=*}.wgsl"
+  kernels="$kernels ${k%%=*}"
+done
 # the first preset in two rounds; PRESETS and PAIR (the pair's bench options) for other GPUs
 first=1
 for preset in ${PRESETS:-llama-1b llama-1b-f16 gpt2-small}; do
   rounds=1; [ "$first" = 1 ] && rounds=2; first=0
   for round in $(seq "$rounds"); do
     for kernel in $kernels; do
-      [ -n "${OLD_STEP:-}" ] && cp "$dir/step-$kernel.wgsl" "$step_wgsl"
+      cp "$dir/step-$kernel.wgsl" "$step_wgsl"
       mkdir -p "$dir/ops-$preset-$kernel-$round"
       step "ops-$preset-$kernel-$round" 240 "$dir/decode-ops-$preset-$kernel-$round.txt" \
         env OUT="$dir/ops-$preset-$kernel-$round" PREFETCH=0 npx tsx scripts/decode-ops.ts "$preset" 20 0
     done
   done
 done
-[ -n "${OLD_STEP:-}" ] && cp "$dir/step-new.wgsl" "$step_wgsl"
-# shellcheck disable=SC2086
-step pair 300 "$dir/pair.txt" bash scripts/repro-pair.sh "$dir" -- ${PAIR:---profile decode}
+cp "$dir/step-new.wgsl" "$step_wgsl"
+if [ "${PAIR:-}" != none ]; then
+  # shellcheck disable=SC2086
+  step pair 300 "$dir/pair.txt" bash scripts/repro-pair.sh "$dir" -- ${PAIR:---profile decode}
+fi
 cat "$T"
 grep -h "megakernel," "$dir"/decode-ops-*.txt
-tail -n 12 "$dir/pair.txt"
+[ -f "$dir/pair.txt" ] && tail -n 12 "$dir/pair.txt"

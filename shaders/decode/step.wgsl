@@ -583,10 +583,6 @@ fn strided_sum4(value: vec4<f32>, lid: u32, stride: u32, count: u32) -> vec4<f32
   return total;
 }
 
-// K and V values each lane loads per unit: HEAD_DIM / SCORE_LANES of each (8 at a head of 64;
-// src/workloads/decode/workload.ts keeps HEAD_DIM ≤ SCORE_LANES · ATTENTION_LOADS).
-const ATTENTION_LOADS: u32 = 16u;
-
 fn attention_unit(op: Op, unit: u32, lid: u32) {
   let positions = token.position + 1u;
   let chunk = WORKGROUP_SIZE / SCORE_LANES;
@@ -598,24 +594,6 @@ fn attention_unit(op: Op, unit: u32, lid: u32) {
   let h0 = kvh * group_heads() + 4u * quad;
   let heads = min(4u, group_heads() - 4u * quad);
   let first = c * chunk;
-  // Every K and V value the lane uses, loaded before any is waited on, so that the unit pays one
-  // memory latency rather than one per value (a loop that used each as it came paid 2 ×
-  // HEAD_DIM / SCORE_LANES of them: 14.9 µs an op on the H100). For its score, the lane takes
-  // dims lane, lane + SCORE_LANES, … of position p; for the weighted sum, dim i of positions
-  // lid / HEAD_DIM + t · groups of the chunk. A position past the last loads the last again; its
-  // weight is dropped.
-  let loads = HEAD_DIM / SCORE_LANES;
-  let groups = WORKGROUP_SIZE / HEAD_DIM;
-  let p = first + lid / SCORE_LANES;
-  let k = op.cache + min(p, positions - 1u) * kv_width() + kvh * HEAD_DIM + lid % SCORE_LANES;
-  let i = lid % HEAD_DIM;
-  let v = op.cache + kvh * HEAD_DIM + i;
-  var kl: array<f32, ATTENTION_LOADS>;
-  var vl: array<f32, ATTENTION_LOADS>;
-  for (var t = 0u; t < loads; t++) {
-    kl[t] = kcache[k + t * SCORE_LANES];
-    vl[t] = vcache[v + min(first + lid / HEAD_DIM + t * groups, positions - 1u) * kv_width()];
-  }
   // The heads' queries, scaled by 1/√headDim, dim by dim (a missing head's are 0).
   for (var d = lid; d < HEAD_DIM; d += WORKGROUP_SIZE) {
     var q = vec4<f32>();
@@ -625,10 +603,14 @@ fn attention_unit(op: Op, unit: u32, lid: u32) {
     q4[d] = q * (1.0 / sqrt(f32(HEAD_DIM)));
   }
   workgroupBarrier();
-  // Scores: SCORE_LANES lanes per position
+  // Scores: SCORE_LANES lanes per position, each over dims lane, lane + SCORE_LANES, …
+  let p = first + lid / SCORE_LANES;
   var part = vec4<f32>();
-  for (var t = 0u; t < loads; t++) {
-    part += kl[t] * q4[lid % SCORE_LANES + t * SCORE_LANES];
+  if (p < positions) {
+    let k = op.cache + p * kv_width() + kvh * HEAD_DIM;
+    for (var d = lid % SCORE_LANES; d < HEAD_DIM; d += SCORE_LANES) {
+      part += kcache[k + d] * q4[d];
+    }
   }
   let value = group_sum4(part, lid, SCORE_LANES);
   if (lid % SCORE_LANES == 0u) {
@@ -650,11 +632,13 @@ fn attention_unit(op: Op, unit: u32, lid: u32) {
   for (var j = 0u; j < count; j++) {
     l += scores4[j];
   }
-  // o: HEAD_DIM dims × groups of positions
+  // o: HEAD_DIM dims × WORKGROUP_SIZE / HEAD_DIM groups of positions
+  let groups = WORKGROUP_SIZE / HEAD_DIM;
+  let i = lid % HEAD_DIM;
+  let v = op.cache + kvh * HEAD_DIM + i;
   var acc = vec4<f32>();
-  for (var t = 0u; t < loads; t++) {
-    let j = lid / HEAD_DIM + t * groups;
-    acc += select(vec4<f32>(), scores4[j] * vl[t], j < count);
+  for (var j = lid / HEAD_DIM; j < count; j += groups) {
+    acc += scores4[j] * vcache[v + (first + j) * kv_width()];
   }
   let o = strided_sum4(acc, lid, HEAD_DIM, groups);
   for (var j = 0u; j < heads; j++) {

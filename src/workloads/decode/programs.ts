@@ -41,8 +41,6 @@ export const GEMV_ROWS = 4;
 /** Lanes per score and dims per weighted-sum unit (step.wgsl SCORE_LANES, WSUM_DIMS). */
 export const SCORE_LANES = 8;
 export const WSUM_DIMS = 8;
-/** K (and V) values a lane of the fused attention holds (step.wgsl ATTENTION_LOADS): headDim ≤ 8 × 16. */
-export const ATTENTION_LOADS = 16;
 
 /** Chunks of the positions the fused attention splits (step.wgsl: WORKGROUP_SIZE / SCORE_LANES each). */
 export const attentionChunks = (s: DecodeShape, wg: number): number =>
