@@ -45,7 +45,7 @@ for preset in ${PRESETS:-llama-1b llama-1b-f16 gpt2-small}; do
       cp "$dir/step-$kernel.wgsl" "$step_wgsl"
       mkdir -p "$dir/ops-$preset-$kernel-$round"
       step "ops-$preset-$kernel-$round" 240 "$dir/decode-ops-$preset-$kernel-$round.txt" \
-        env OUT="$dir/ops-$preset-$kernel-$round" PREFETCH=0 npx tsx scripts/decode-ops.ts "$preset" 20 0
+        env OUT="$dir/ops-$preset-$kernel-$round" npx tsx scripts/decode-ops.ts "$preset" 20 0
     done
   done
 done

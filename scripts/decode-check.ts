@@ -2,7 +2,6 @@
  * Runs every strategy of the decode workload once on a preset and prints each one's largest error
  * against the CPU reference (in units of max(|expected|, tolerance floor)) and how long it took.
  *   npx tsx scripts/decode-check.ts [preset] [layers] [context] [persistentWorkgroups]
- * PREFETCH=1: the megakernel loads GEMV weights ahead (prepared.ts DEFAULT_GEMV_PREFETCH).
  */
 import { openGpu, withErrorScopes } from '../src/gpu/context.ts';
 import { firstMismatch } from '../src/measure/run-case.ts';
@@ -13,7 +12,6 @@ import type { CaseParams } from '../src/workloads/types.ts';
 import { submittedWorkDone } from '../src/strategies/completion.ts';
 
 const [preset = 'tiny', layers, context, workgroups] = process.argv.slice(2);
-const prefetch = process.env['PREFETCH'] === '1';
 const base = decodeWorkload.presets?.axes(preset);
 const params: CaseParams = {
   preset,
@@ -31,7 +29,7 @@ const input = Uint32Array.of(0x1234567);
 const expected = decodeWorkload.reference(input, params);
 console.log(`reference ${(performance.now() - t0).toFixed(0)} ms, shape`, caseShape(params));
 const prepared = await withErrorScopes(ctx.device, () =>
-  prepareDecode(ctx.device, params, ctx.limits, prefetch),
+  prepareDecode(ctx.device, params, ctx.limits),
 );
 const tolerance = decodeWorkload.tolerance?.(params);
 for (const strategy of STRATEGIES) {

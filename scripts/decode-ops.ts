@@ -7,9 +7,7 @@
  * barriers alone as it timed them when built (its notes' gridBarriersUs) and the ops of each name
  * alone inside it (DecodeCase.opsProgram), less their barriers.
  *   npx tsx scripts/decode-ops.ts [preset] [repeats] [persistentWorkgroups…]   (0: probed)
- * PREFETCH=0,1 times the megakernel without and with GEMV weights loaded ahead of each barrier
- * (prepared.ts DEFAULT_GEMV_PREFETCH); ROUNDS=n visits every workgroup count and setting n times,
- * in turn.
+ * ROUNDS=n visits every workgroup count n times, in turn.
  * Prints a table; with $OUT set, also writes $OUT/decode-ops-<preset>.json. Dawn toggles, as
  * `--dawn-toggles` takes them, from $LAUNCHBENCH_DAWN_TOGGLES (e.g. `disable_robustness`).
  */
@@ -98,71 +96,64 @@ out['steps'] = table('steps', stepOps(s, layout, 256), await timePerDispatch(ste
 out['fused'] = table('fused', fusedOps(s, layout, 256), await timePerDispatch(fused.dispatches));
 prepared.destroy();
 
-// The megakernel whole, and its grid barriers alone, at each workgroup count and prefetch
-// setting, in ROUNDS rounds that visit every combination in turn.
-const prefetchText = process.env['PREFETCH'] ?? '0';
+// The megakernel whole, and its grid barriers alone, at each workgroup count, in ROUNDS rounds
+// that visit every count in turn.
 const roundsText = process.env['ROUNDS'] ?? '1';
-if (!/^[01](,[01])*$/.test(prefetchText) || !/^[1-9]\d*$/.test(roundsText))
-  throw new Error(
-    `PREFETCH=${prefetchText} ROUNDS=${roundsText}: PREFETCH 0, 1 or 0,1; ROUNDS ≥ 1`,
-  );
-const prefetches = prefetchText.split(',').map((v) => v === '1');
+if (!/^[1-9]\d*$/.test(roundsText)) throw new Error(`ROUNDS=${roundsText}: a whole number ≥ 1`);
 const rounds = Number(roundsText);
 const megakernel: object[] = [];
 for (let round = 1; round <= rounds; round++)
-  for (const text of workgroupsText.length === 0 ? ['512'] : workgroupsText)
-    for (const prefetch of prefetches) {
-      const P = Number(text);
-      const one = await prepareDecode(device, params(P), ctx.limits, prefetch);
-      one.writeInput(Uint32Array.of(12345));
-      const program = await one.program('persistent');
-      const [ns] = await timePerDispatch(program.dispatches);
-      const status = await one.checkStatus();
-      // Timed as the program was built (DecodeCase.timeGridBarriers); absent where they gave up.
-      const count = Number(program.notes?.['gridBarriers']);
-      const barriersUs = Number(program.notes?.['gridBarriersUs'] ?? NaN);
-      // 0: as many as the megakernel's probe finds co-resident
-      const workgroups = program.notes?.['persistentWorkgroups'] ?? P;
-      const us = (ns ?? 0) / 1e3;
-      const named = P === 0 ? `${workgroups} (probed)` : `${P}`;
-      console.log(
-        `megakernel, ${named} workgroups, prefetch ${prefetch ? 'on ' : 'off'}, round ${round}: ${us.toFixed(1)} µs ${status ?? ''}; its ${count} grid barriers alone ${barriersUs.toFixed(1)} µs (${(barriersUs / count).toFixed(2)} µs each)`,
-      );
-      // Each op name's ops alone inside the megakernel (one after another, a barrier between two),
-      // less those barriers at the cost measured alone: the ops' own time there, without a pass.
-      const inside: Record<string, { ops: number; us: number; perOpUs: number }> = {};
-      // No figure (no timestamps, or a barrier gave up while timed): the ops' time keeps them.
-      const barrierEachUs = Number.isFinite(barriersUs) ? barriersUs / count : 0;
-      const fusedList = fusedOps(s, layout, 256);
-      for (const name of [...new Set(fusedList.map((op) => op.name))]) {
-        const ops = fusedList.filter((op) => op.name === name);
-        const [opsNs] = await timePerDispatch((await one.opsProgram(ops)).dispatches);
-        const opsUs = (opsNs ?? 0) / 1e3 - (ops.length - 1) * barrierEachUs;
-        inside[name] = { ops: ops.length, us: opsUs, perOpUs: opsUs / ops.length };
-      }
-      const insideStatus = await one.checkStatus();
-      const sum = Object.values(inside).reduce((a, r) => a + r.us, 0);
-      console.log(
-        `  inside it, each op name's ops alone less their barriers (µs in all, per op): ${Object.entries(
-          inside,
-        )
-          .map(([name, r]) => `${name} ${r.us.toFixed(1)} (${r.perOpUs.toFixed(2)})`)
-          .join(
-            ', ',
-          )}; their sum ${sum.toFixed(1)} + the step's barriers ${barriersUs.toFixed(1)} = ${(sum + barrierEachUs * count).toFixed(1)} against the step's ${us.toFixed(1)}${barrierEachUs === 0 ? ' (no barrier figure: not subtracted)' : ''} ${insideStatus ?? ''}`,
-      );
-      megakernel.push({
-        round,
-        workgroups,
-        prefetch,
-        us,
-        status: status ?? 'ok',
-        barriersUs,
-        inside,
-        insideStatus: insideStatus ?? 'ok',
-      });
-      one.destroy();
+  for (const text of workgroupsText.length === 0 ? ['512'] : workgroupsText) {
+    const P = Number(text);
+    const one = await prepareDecode(device, params(P), ctx.limits);
+    one.writeInput(Uint32Array.of(12345));
+    const program = await one.program('persistent');
+    const [ns] = await timePerDispatch(program.dispatches);
+    const status = await one.checkStatus();
+    // Timed as the program was built (DecodeCase.timeGridBarriers); absent where they gave up.
+    const count = Number(program.notes?.['gridBarriers']);
+    const barriersUs = Number(program.notes?.['gridBarriersUs'] ?? NaN);
+    // 0: as many as the megakernel's probe finds co-resident
+    const workgroups = program.notes?.['persistentWorkgroups'] ?? P;
+    const us = (ns ?? 0) / 1e3;
+    const named = P === 0 ? `${workgroups} (probed)` : `${P}`;
+    console.log(
+      `megakernel, ${named} workgroups, round ${round}: ${us.toFixed(1)} µs ${status ?? ''}; its ${count} grid barriers alone ${barriersUs.toFixed(1)} µs (${(barriersUs / count).toFixed(2)} µs each)`,
+    );
+    // Each op name's ops alone inside the megakernel (one after another, a barrier between two),
+    // less those barriers at the cost measured alone: the ops' own time there, without a pass.
+    const inside: Record<string, { ops: number; us: number; perOpUs: number }> = {};
+    // No figure (no timestamps, or a barrier gave up while timed): the ops' time keeps them.
+    const barrierEachUs = Number.isFinite(barriersUs) ? barriersUs / count : 0;
+    const fusedList = fusedOps(s, layout, 256);
+    for (const name of [...new Set(fusedList.map((op) => op.name))]) {
+      const ops = fusedList.filter((op) => op.name === name);
+      const [opsNs] = await timePerDispatch((await one.opsProgram(ops)).dispatches);
+      const opsUs = (opsNs ?? 0) / 1e3 - (ops.length - 1) * barrierEachUs;
+      inside[name] = { ops: ops.length, us: opsUs, perOpUs: opsUs / ops.length };
     }
+    const insideStatus = await one.checkStatus();
+    const sum = Object.values(inside).reduce((a, r) => a + r.us, 0);
+    console.log(
+      `  inside it, each op name's ops alone less their barriers (µs in all, per op): ${Object.entries(
+        inside,
+      )
+        .map(([name, r]) => `${name} ${r.us.toFixed(1)} (${r.perOpUs.toFixed(2)})`)
+        .join(
+          ', ',
+        )}; their sum ${sum.toFixed(1)} + the step's barriers ${barriersUs.toFixed(1)} = ${(sum + barrierEachUs * count).toFixed(1)} against the step's ${us.toFixed(1)}${barrierEachUs === 0 ? ' (no barrier figure: not subtracted)' : ''} ${insideStatus ?? ''}`,
+    );
+    megakernel.push({
+      round,
+      workgroups,
+      us,
+      status: status ?? 'ok',
+      barriersUs,
+      inside,
+      insideStatus: insideStatus ?? 'ok',
+    });
+    one.destroy();
+  }
 out['persistent'] = megakernel;
 if (process.env['OUT'] !== undefined)
   writeFileSync(

@@ -120,9 +120,6 @@ override KIND: u32 = 0u;
 override F16_WEIGHTS: bool = false;
 // persistent_main: polls of the barrier before giving up
 override SPIN_LIMIT: u32 = 1048576u;
-// persistent_main: whether a workgroup loads its first GEMV weights of the next op before the grid
-// barrier that publishes that op's input (see persistent_main)
-override GEMV_PREFETCH: bool = false;
 const FAILURE_POLL_SPINS: u32 = 64u;
 
 // lanes per (head, position) of a score; dims per unit of the weighted sum
@@ -228,8 +225,7 @@ fn rms_inv(src: u32, n: u32, lid: u32) -> f32 {
 // ---- GEMV: dst[r] = W[r] · x (+ res[r]), x = src or RMSNorm(src) · norm -------------------------
 // A unit is ROWS = 4 rows and every lane works on all four: lane l takes the weight words
 // l, l + WORKGROUP_SIZE, … of each row (coalesced), so that one load of x, normalised once,
-// serves four rows' weight loads; two such words per iteration keep eight weight loads in flight
-// per lane. A word is one vec4 of a slab: four f32 weights, or eight f16 ones (F16_WEIGHTS). The
+// serves four rows' weight loads; two such words per iteration, four loads each. A word is one vec4 of a slab: four f32 weights, or eight f16 ones (F16_WEIGHTS). The
 // four partial sums ride in one vec4 (component = row) to workgroup_sum4, which the module's
 // first part defines: with subgroups where the device has them (sum-subgroups.wgsl), else a tree
 // in workgroup memory (sum-workgroup.wgsl).
@@ -266,10 +262,10 @@ fn x4(op: Op, c: u32, inv: f32) -> vec4<f32> {
   return x;
 }
 
-// The four rows' weight words k (row bases b), one matrix column per row. Each load is a switch
-// over the slabs, across which a compiler may not move a later load up: so every load of an
-// iteration is written before any of its values is used, to have all in flight together (not yet
-// measured against using each word as it comes: docs/findings.md, Decode kernels).
+// The four rows' weight words k (row bases b), one matrix column per row, loaded together and used
+// before the next four are loaded. Loading both words' eight before using any (cdc7eca) held more
+// registers: on the H100 the megakernel then fit 512 workgroups instead of 640 and its llama-1b
+// step took 2 311 µs instead of 2 255 (docs/findings.md, Decode kernels).
 fn wwords(slab: u32, b: vec4<u32>, k: u32) -> mat4x4<f32> {
   return mat4x4<f32>(wraw(slab, b.x + k), wraw(slab, b.y + k), wraw(slab, b.z + k),
                      wraw(slab, b.w + k));
@@ -309,30 +305,9 @@ fn gemv_bases(op: Op, unit: u32) -> vec4<u32> {
   return b;
 }
 
-// A lane's words of one iteration of a unit: k and k + WORKGROUP_SIZE of the four rows. Past the
-// row's end (a row shorter than one or two words per lane) it loads the last word again, which
-// gemv_unit counts for nothing: no branch between the loads.
-struct Words {
-  a: mat4x4<f32>,
-  b: mat4x4<f32>,
-}
-
-fn gemv_load(op: Op, b: vec4<u32>, k: u32) -> Words {
-  let last = gemv_words(op) - 1u;
-  return Words(wwords(op.slab, b, min(k, last)), wwords(op.slab, b, min(k + WORKGROUP_SIZE, last)));
-}
-
-// A lane's first words of `unit` of `op`. It reads only weights, which no op writes, so a
-// workgroup may load them before the op's input exists: persistent_main's GEMV_PREFETCH.
-fn gemv_first(op: Op, unit: u32, lid: u32) -> Words {
-  return gemv_load(op, gemv_bases(op, unit), lid);
-}
-
 // `inv`: 1 / RMS of the op's src where it folds a norm in (gemv_inv), computed once per op by
-// the caller, not once per unit. Where `loaded`, `first` holds the lane's first words of the unit
-// (gemv_first), loaded ahead by the caller; else the unit loads them itself. One load site for
-// both, so that the kernel's code (and lavapipe's compile time) does not grow by another copy.
-fn gemv_unit(op: Op, unit: u32, lid: u32, inv: f32, first: Words, loaded: bool) {
+// the caller, not once per unit.
+fn gemv_unit(op: Op, unit: u32, lid: u32, inv: f32) {
   let words = gemv_words(op);
   let b = gemv_bases(op, unit);
   // A plain GEMV's residual, loaded with the weights rather than after the sum has waited for them.
@@ -341,15 +316,14 @@ fn gemv_unit(op: Op, unit: u32, lid: u32, inv: f32, first: Words, loaded: bool) 
   if (op.epi == EPI_STORE && op.res != NONE && lid < ROWS && row < op.rows) {
     residual = act[op.res + row];
   }
-  var w = first;
   var acc = vec4<f32>();
   for (var k = lid; k < words; k += 2u * WORKGROUP_SIZE) {
-    if (k != lid || !loaded) {
-      w = gemv_load(op, b, k);
-    }
+    // Past the row's end (a row shorter than two words per lane) the second word is the last
+    // again, counted for nothing: no branch around its loads.
     let k2 = k + WORKGROUP_SIZE;
-    acc += rows_dot(w.a, op, k, inv);
-    acc += rows_dot(w.b, op, min(k2, words - 1u), inv) * select(0.0, 1.0, k2 < words);
+    let k2c = min(k2, words - 1u);
+    acc += rows_dot(wwords(op.slab, b, k), op, k, inv);
+    acc += rows_dot(wwords(op.slab, b, k2c), op, k2c, inv) * select(0.0, 1.0, k2 < words);
   }
   let sums = workgroup_sum4(acc, lid);
   switch op.epi {
@@ -692,12 +666,11 @@ fn combine_unit(op: Op, head: u32, lid: u32) {
   }
 }
 
-// For a GEMV: inv, gemv_inv(op, lid); first and loaded, the unit's first words where loaded
-// ahead (gemv_unit).
-fn run_unit(kind: u32, op: Op, unit: u32, lid: u32, inv: f32, first: Words, loaded: bool) {
+// For a GEMV: inv, gemv_inv(op, lid).
+fn run_unit(kind: u32, op: Op, unit: u32, lid: u32, inv: f32) {
   switch kind {
     case K_NORM: { norm_unit(op, lid); }
-    case K_GEMV: { gemv_unit(op, unit, lid, inv, first, loaded); }
+    case K_GEMV: { gemv_unit(op, unit, lid, inv); }
     case K_ROPE: { rope_unit(op, unit, lid); }
     case K_APPEND: { append_unit(op, unit, lid); }
     case K_SCORES: { scores_unit(op, unit, lid); }
@@ -717,7 +690,7 @@ fn step_main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_ind
   if (unit >= op.units) {
     return;
   }
-  run_unit(KIND, op, unit, lid, gemv_inv(op, lid), Words(), false);
+  run_unit(KIND, op, unit, lid, gemv_inv(op, lid));
 }
 
 // ---- persistent_main: the whole step in one dispatch --------------------------------------------
@@ -738,13 +711,6 @@ fn persistent_main(@builtin(workgroup_id) wg: vec3<u32>,
                    @builtin(local_invocation_index) lid: u32) {
   let workgroups = groups.x;
   let count = dispatch.count;
-  // GEMV_PREFETCH: this workgroup's first words of its first unit of op `o`, where loaded ahead
-  // (`loaded`), before the barrier that publishes the op's input: weights are never written, so
-  // that is safe, and their loads are in flight while the workgroup waits for the others (on a
-  // GPU, every workgroup at once: the memory would otherwise idle there). Attention and other
-  // small ops leave most workgroups without a unit: they load the next GEMV's words meanwhile.
-  var first: Words;
-  var loaded = false;
   for (var o = 0u; o < count; o++) {
     let op = ops[dispatch.first + o];
     // A GEMV that folds a norm in normalises once per workgroup, not once per unit.
@@ -753,13 +719,7 @@ fn persistent_main(@builtin(workgroup_id) wg: vec3<u32>,
       inv = gemv_inv(op, lid);
     }
     for (var unit = wg.x; unit < op.units; unit += workgroups) {
-      run_unit(op.kind, op, unit, lid, inv, first, loaded);
-      loaded = false;
-    }
-    let op_next = ops[dispatch.first + min(o + 1u, count - 1u)];
-    if (GEMV_PREFETCH && o + 1u < count && op_next.kind == K_GEMV && wg.x < op_next.units) {
-      first = gemv_first(op_next, wg.x, lid);
-      loaded = true;
+      run_unit(op.kind, op, unit, lid, inv);
     }
     if (o + 1u == count) {
       break;

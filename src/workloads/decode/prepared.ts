@@ -49,14 +49,6 @@ const BARRIER_TIMINGS = 7;
 /** The probe's count per device and megakernel (its constants and the most units of any op). */
 const PROBED_COUNTS = new WeakMap<GPUDevice, Map<string, Promise<number>>>();
 
-/**
- * Whether the megakernel's workgroups load their first GEMV weights of the next op before the
- * grid barrier that publishes its input (step.wgsl's GEMV_PREFETCH). Off by default: the kernel
- * measured on the H200 (docs/findings.md, Decode kernels toward the memory roofline); on is
- * verified on lavapipe and waits for its H200 comparison (scripts/decode-ops.ts).
- */
-export const DEFAULT_GEMV_PREFETCH = false;
-
 /** The overridable constants of step.wgsl that every decode pipeline sets: the case's shape. */
 function stepConstants(plan: StepPlan): Record<string, number> {
   const { s } = plan;
@@ -91,7 +83,6 @@ export class DecodeCase implements PreparedCase {
     private readonly buffers: StepBuffers,
     private readonly binding: StepBinding,
     private readonly init: (seed: number) => void,
-    private readonly gemvPrefetch = DEFAULT_GEMV_PREFETCH,
   ) {
     const { s, layout } = plan;
     this.tokenWords = Uint32Array.of(s.context, layout.acts.rope, 0, 0);
@@ -286,7 +277,6 @@ export class DecodeCase implements PreparedCase {
         ...this.facts(),
         persistentWorkgroups,
         persistentWorkgroupsFrom: given !== 0 ? 'case' : 'co-residency probe',
-        gemvPrefetch: this.gemvPrefetch ? 'before barrier' : 'none',
         gridBarriers: fused.length - 1,
         ...(gridBarriersUs === undefined ? {} : { gridBarriersUs }),
         reliesOn: 'co-residency',
@@ -387,12 +377,11 @@ export class DecodeCase implements PreparedCase {
     return 1;
   }
 
-  /** persistent_main's constants: the case's shape, the spin bound and whether it loads ahead. */
+  /** persistent_main's constants: the case's shape and the spin bound. */
   private persistentConstants(): Record<string, number> {
     return {
       ...stepConstants(this.plan),
       SPIN_LIMIT,
-      GEMV_PREFETCH: this.gemvPrefetch ? 1 : 0,
     };
   }
 

@@ -17,7 +17,7 @@
 import { AXIS_LIMITS } from '../../options.ts';
 import type { CaseParams, DeviceLimits, ProgramKind, Workload } from '../types.ts';
 import { bindStep, createStepBuffers } from './buffers.ts';
-import { DEFAULT_GEMV_PREFETCH, DecodeCase } from './prepared.ts';
+import { DecodeCase } from './prepared.ts';
 import {
   GEMV_ROWS,
   attentionChunks,
@@ -195,19 +195,16 @@ export const decodeWorkload: Workload = {
 
 /**
  * Plans the case's step, makes and binds its buffers and the init dispatches of its tensors; its
- * programs are built on first request (DecodeCase). `gemvPrefetch`: whether the megakernel loads
- * GEMV weights ahead (prepared.ts DEFAULT_GEMV_PREFETCH); the workload uses the default, the
- * diagnostic scripts (scripts/decode-ops.ts, decode-check.ts) compare both.
+ * programs are built on first request (DecodeCase).
  */
 export async function prepareDecode(
   device: GPUDevice,
   params: CaseParams,
   limits: DeviceLimits,
-  gemvPrefetch = DEFAULT_GEMV_PREFETCH,
 ): Promise<DecodeCase> {
   const plan = stepPlan(caseShape(params), params, limits);
   const buffers = createStepBuffers(device, plan);
   const binding = await bindStep(device, buffers);
   const init = await initTensors(device, plan, buffers);
-  return new DecodeCase(device, plan, buffers, binding, init, gemvPrefetch);
+  return new DecodeCase(device, plan, buffers, binding, init);
 }
