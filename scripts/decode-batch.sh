@@ -3,9 +3,10 @@
 #   1. scripts/decode-ops.ts on each preset at the probed workgroup count (each op in its own pass,
 #      the megakernel whole, its grid barriers alone and each op name's ops alone inside it); the
 #      first preset in two rounds. KERNELS="name=FILE …" (other versions of shaders/decode/step.wgsl,
-#      e.g. an earlier commit's): each round times them too, swapped in by turns after the tree's
-#      own ("new"), and every version is kept beside the results as step-<name>.wgsl (the tree's
-#      file is restored after);
+#      e.g. an earlier commit's, FILE relative to the repository root): each round times them too,
+#      swapped in by turns after the tree's own ("new"), and every version is kept beside the
+#      results as step-<name>.wgsl (the tree's file is restored after; Ctrl-C stops the batch once
+#      the step running ends);
 #   2. the decode profile twice back to back (scripts/repro-pair.sh), with compare and the
 #      reproducibility figures (PAIR=none: not run).
 # Everything goes to results/<UTC time>-<gpu>-decode-pair/ (the pair in a/ and b/,
@@ -15,6 +16,18 @@
 #   PRESETS=tiny PAIR="--profile decode --preset tiny" bash scripts/decode-batch.sh   (lavapipe)
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# KERNELS is checked whole before anything is swapped: a bad entry would time the wrong file
+kernels=new
+for k in ${KERNELS:-}; do
+  name=${k%%=*} file=${k#*=}
+  if [ "$k" = "$name" ] || ! [[ $name =~ ^[A-Za-z0-9_-]+$ ]] || [ "$name" = new ] ||
+    [[ " $kernels " == *" $name "* ]] || [ ! -f "$file" ]; then
+    echo "decode-batch.sh: KERNELS entry '$k': want name=FILE, a new name of letters, digits, _ or -" \
+      "(not 'new'), and a file that exists (relative to the repository root)" >&2
+    exit 2
+  fi
+  kernels="$kernels $name"
+done
 # the GPU's name as the published folders spell it (nvidia-h200), else local
 gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1 |
   tr 'A-Z' 'a-z' | sed -E 's/[^a-z0-9]+/-/g; s/^-|-$//g')
@@ -29,12 +42,11 @@ step() {
   echo "$name: $(( ($(date +%s%N) - s) / 1000000 )) ms, exit $c: $*" >> "$T"
 }
 step_wgsl=shaders/decode/step.wgsl
-cp "$step_wgsl" "$dir/step-new.wgsl"
+cp "$step_wgsl" "$dir/step-new.wgsl" || exit 1
 trap 'cp "$dir/step-new.wgsl" "$step_wgsl"' EXIT
-kernels=new
+trap 'exit 130' INT TERM HUP
 for k in ${KERNELS:-}; do
-  cp "${k#*=}" "$dir/step-${k%%=*}.wgsl"
-  kernels="$kernels ${k%%=*}"
+  cp "${k#*=}" "$dir/step-${k%%=*}.wgsl" || exit 1
 done
 # the first preset in two rounds; PRESETS and PAIR (the pair's bench options) for other GPUs
 first=1
@@ -42,7 +54,7 @@ for preset in ${PRESETS:-llama-1b llama-1b-f16 gpt2-small}; do
   rounds=1; [ "$first" = 1 ] && rounds=2; first=0
   for round in $(seq "$rounds"); do
     for kernel in $kernels; do
-      cp "$dir/step-$kernel.wgsl" "$step_wgsl"
+      cp "$dir/step-$kernel.wgsl" "$step_wgsl" || exit 1
       mkdir -p "$dir/ops-$preset-$kernel-$round"
       step "ops-$preset-$kernel-$round" 240 "$dir/decode-ops-$preset-$kernel-$round.txt" \
         env OUT="$dir/ops-$preset-$kernel-$round" npx tsx scripts/decode-ops.ts "$preset" 20 0
@@ -56,4 +68,4 @@ if [ "${PAIR:-}" != none ]; then
 fi
 cat "$T"
 grep -h "megakernel," "$dir"/decode-ops-*.txt
-[ -f "$dir/pair.txt" ] && tail -n 12 "$dir/pair.txt"
+if [ -f "$dir/pair.txt" ]; then tail -n 12 "$dir/pair.txt"; fi

@@ -276,6 +276,28 @@ describe('submitAhead (the spin kernel’s queue)', () => {
     }
   });
 
+  it('rejects when the queue is lost, leaving no rejection unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let calls = 0;
+      // Every completion promise rejects, as a lost device's do, a little later.
+      const done = (): Promise<void> => {
+        const n = ++calls;
+        return new Promise((_, reject) => setTimeout(() => reject(new Error(`lost ${n}`)), 2));
+      };
+      await expect(submitAhead(() => undefined, done, 1000, SPIN_IN_FLIGHT)).rejects.toThrow(
+        'lost 1',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(calls).toBe(SPIN_IN_FLIGHT);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('waits on each submit at depth 1', async () => {
     const queue = modelQueue(1);
     try {

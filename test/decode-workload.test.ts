@@ -176,19 +176,15 @@ describe('decode workload', () => {
       expect(decodeWorkload.checkLimits(params, ctx.limits)).toBeUndefined();
       const persistent = strategyById('persistent');
       if (persistent === undefined) throw new Error('persistent');
-      await withPrepared(
-        ctx,
-        params,
-        async (prepared) => {
-          const { result } = await measureCase(caseInput(ctx, persistent, params, prepared));
-          if (result.status === 'failed' && persistentWorkgroups > 1) {
-            expect(result.reason).toMatch(/not co-resident/);
-            return;
-          }
-          expect(result.status, result.reason).toBe('ok');
-          expect(result.verified).toBe(true);
-        },
-      );
+      await withPrepared(ctx, params, async (prepared) => {
+        const { result } = await measureCase(caseInput(ctx, persistent, params, prepared));
+        if (result.status === 'failed' && persistentWorkgroups > 1) {
+          expect(result.reason).toMatch(/not co-resident/);
+          return;
+        }
+        expect(result.status, result.reason).toBe('ok');
+        expect(result.verified).toBe(true);
+      });
     },
   );
 

@@ -225,9 +225,9 @@ fn rms_inv(src: u32, n: u32, lid: u32) -> f32 {
 // ---- GEMV: dst[r] = W[r] · x (+ res[r]), x = src or RMSNorm(src) · norm -------------------------
 // A unit is ROWS = 4 rows and every lane works on all four: lane l takes the weight words
 // l, l + WORKGROUP_SIZE, … of each row (coalesced), so that one load of x, normalised once,
-// serves four rows' weight loads; two such words per iteration, four loads each. A word is one vec4 of a slab: four f32 weights, or eight f16 ones (F16_WEIGHTS). The
-// four partial sums ride in one vec4 (component = row) to workgroup_sum4, which the module's
-// first part defines: with subgroups where the device has them (sum-subgroups.wgsl), else a tree
+// serves four rows' weight loads; two such words per iteration, four loads each. A word is one
+// vec4 of a slab: four f32 weights, or eight f16 ones (F16_WEIGHTS). The four partial sums ride
+// in one vec4 (component = row) to workgroup_sum4, which the module's first part defines: with subgroups where the device has them (sum-subgroups.wgsl), else a tree
 // in workgroup memory (sum-workgroup.wgsl).
 // EPI_SILU_PAIR: rows 0 and 1 of a unit are gate rows j, j + 1, rows 2 and 3 the up rows
 // rows + j, rows + j + 1 (W holds gate then up), and it writes silu(gate) · up. EPI_ROPE_APPEND:
@@ -265,7 +265,7 @@ fn x4(op: Op, c: u32, inv: f32) -> vec4<f32> {
 // The four rows' weight words k (row bases b), one matrix column per row, loaded together and used
 // before the next four are loaded. Loading both words' eight before using any (cdc7eca) held more
 // registers: on the H100 the megakernel then fit 512 workgroups instead of 640 and its llama-1b
-// step took 2 311 µs instead of 2 255 (docs/findings.md, Decode kernels).
+// step took 2 311 µs instead of 2 255 (docs/findings.md, "The runs of 2026-12-05, fifth session").
 fn wwords(slab: u32, b: vec4<u32>, k: u32) -> mat4x4<f32> {
   return mat4x4<f32>(wraw(slab, b.x + k), wraw(slab, b.y + k), wraw(slab, b.z + k),
                      wraw(slab, b.w + k));

@@ -19,7 +19,8 @@ export const SPIN_IN_FLIGHT = 4;
  * Calls `submit` until `ms` has passed, keeping up to `depth` submits unfinished: after each, it
  * takes `done()` (a promise that settles once everything submitted so far has run) and waits only
  * for the oldest of them once `depth` are pending. Returns once every submit has finished; the
- * number of submits.
+ * number of submits. A rejected `done()` (a lost device) rejects it, after every pending one has
+ * settled.
  */
 export async function submitAhead(
   submit: () => void,
@@ -30,13 +31,20 @@ export async function submitAhead(
   const t0 = nowNs();
   const pending: Promise<unknown>[] = [];
   let submits = 0;
-  do {
-    submit();
-    submits++;
-    pending.push(done());
-    if (pending.length >= depth) await pending.shift();
-  } while (nowNs() - t0 < ms * 1e6);
-  await Promise.all(pending);
+  try {
+    do {
+      submit();
+      submits++;
+      pending.push(done());
+      if (pending.length >= depth) await pending.shift();
+    } while (nowNs() - t0 < ms * 1e6);
+    await Promise.all(pending);
+  } catch (error) {
+    // A lost device rejects every promise still pending: settle them all (none left unhandled,
+    // which would end the process), then report the first.
+    await Promise.allSettled(pending);
+    throw error;
+  }
   return submits;
 }
 

@@ -37,8 +37,9 @@ import { kvWidth, weightBytes } from './shapes.ts';
 const SPIN_LIMIT = 1 << 20;
 /**
  * The megakernel's workgroup counts the co-residency probe tries, largest first, as multiples of
- * 2048 × 64 invocations (512 workgroups of 256): on the H200 768 hold and 1024 do not, and 768
- * ran llama-1b's step 14% faster than 512 (decode-ops, 2026-12-05).
+ * 2048 × 64 invocations (512 workgroups of 256): the kernel of 44e3fb4 fits 640 on the H200 and
+ * the H100; an earlier one fit 768 on the H200, which ran llama-1b's step 14% faster than 512
+ * (decode-ops, 2026-12-05).
  */
 const PROBED = [2, 1.75, 1.5, 1.25, 1];
 /** Barriers a probed count must complete, each in its own dispatch. */
