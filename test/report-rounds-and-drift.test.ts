@@ -287,4 +287,29 @@ describe('report of a run made in rounds', () => {
     expect(unhelped).toContain('the nudges did not hasten this runtime');
     expect(unhelped).not.toContain('so their figures do not include it');
   });
+
+  it("says when the shader clock fell and stayed down, from the drift probe's clock chain", async () => {
+    const withChain = (name: string, chainUs: (probe: number) => number): string => {
+      const dir = variant(name, () => undefined);
+      const drift = join(dir, 'drift.csv');
+      const [header = '', ...lines] = readFileSync(drift, 'utf8').trimEnd().split('\n');
+      const chained = lines.map((line) => `${line},${chainUs(Number(line.split(',')[0]))}`);
+      writeFileSync(drift, `${[`${header},clockChainUs`, ...chained].join('\n')}\n`);
+      const path = join(dir, 'context.json');
+      const c = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+      c['clockHold'] = { checks: 99, lowered: 30, notRestored: 15, rebaselined: 3 };
+      writeFileSync(path, JSON.stringify(c));
+      return dir;
+    };
+    // As Chromium's page on the H200: 123 µs at the start, about 290 after.
+    const fell = await report(
+      withChain('clock-fell', (probe) => (probe === 0 ? 123 : 290 + probe)),
+    );
+    expect(fell).toMatch(
+      /The GPU's shader clock fell during the run and stayed down: the drift probe's clock chain took 29\d µs \(median of \d+\) against 123 µs at its fastest, so the GPU ran at about 4\d% of that clock for most of the run \(the clock hold found it lowered at 30 of its 99 checks, did not bring it back 15 times and re-took its reference at a lower clock 3 times\)/,
+    );
+    // As Node's runs: within a few percent.
+    const held = await report(withChain('clock-held', (probe) => 123 + probe));
+    expect(held).not.toContain('shader clock fell');
+  });
 });

@@ -295,6 +295,35 @@ function completionFloor(run: RunData): string | undefined {
   return `A plain completion wait costs ${runtime} about ${fmtUs(floorUs / 1000)} ms whatever the GPU does (the drift probe's round trip: one small kernel submitted and awaited with \`onSubmittedWorkDone\`, median of ${fmtCount(trips.length)}), so a loop that reads back each step runs at most about ${fmtCount(Math.round(1e6 / floorUs))} times a second.${nudged ? '' : ' Every figure of a strategy that waits includes it.'}${advice}`;
 }
 
+/** The drift probe's clock chain, as its median, this many times its fastest reading: the clock fell. */
+const CLOCK_FELL_RATIO = 1.5;
+
+/**
+ * Where the GPU's shader clock fell during the run and stayed down, a sentence saying so and what
+ * the clock hold did. The drift probe's clock chain (src/gpu/clock-probe.ts) takes GPU time in
+ * inverse proportion to the clock; its median reading CLOCK_FELL_RATIO times its fastest or more
+ * means most of the run ran slower than its start. It happened in Chromium's page on the lent
+ * H100 and H200 (docs/findings.md); in Node the hold keeps the chain within a few percent.
+ * Undefined otherwise, and on CPU adapters (which the hold leaves alone).
+ */
+function clockFell(run: RunData): string | undefined {
+  const c = run.context;
+  if (c.adapter?.cpuDevice === true || c.adapter?.isFallbackAdapter === true) return undefined;
+  const chains = run.drift
+    .map((d) => d.clockChainUs)
+    .filter((v): v is number => v !== null && v > 0);
+  if (chains.length < 2) return undefined;
+  const fastest = Math.min(...chains);
+  const typical = median(chains);
+  if (typical < CLOCK_FELL_RATIO * fastest) return undefined;
+  const hold = c.clockHold;
+  const did =
+    hold === undefined || hold.off !== undefined
+      ? `the clock hold was off${hold?.off === undefined ? '' : ` (${hold.off})`}`
+      : `the clock hold found it lowered at ${fmtCount(hold.lowered ?? 0)} of its ${fmtCount(hold.checks ?? 0)} checks, did not bring it back ${fmtCount(hold.notRestored ?? 0)} times and re-took its reference at a lower clock ${fmtCount(hold.rebaselined ?? 0)} times`;
+  return `The GPU's shader clock fell during the run and stayed down: the drift probe's clock chain took ${fmtUs(typical)} µs (median of ${fmtCount(chains.length)}) against ${fmtUs(fastest)} µs at its fastest, so the GPU ran at about ${fmtPercent(fastest / typical)} of that clock for most of the run (${did}). GPU busy and every GPU-bound figure here come from the slower clock: they do not compare with a run that kept its clock.`;
+}
+
 function cautions(run: RunData): string[] {
   const out: string[] = [];
   const c = run.context;
@@ -316,6 +345,8 @@ function cautions(run: RunData): string[] {
   );
   const timerFloor = completionFloor(run);
   if (timerFloor !== undefined) out.push(timerFloor);
+  const fell = clockFell(run);
+  if (fell !== undefined) out.push(fell);
   if (c.deviceLost !== null && c.deviceLost !== undefined) {
     out.push(
       `The GPU device was lost during the run (${c.deviceLost}): only the cases measured before it are here, with the rounds they had.`,
