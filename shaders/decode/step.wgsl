@@ -210,7 +210,7 @@ fn reduce_max(value: f32, lid: u32) -> f32 {
 // 1 / √(mean(x²) + eps) of act[src .. src + n), n a multiple of 8 (a model width: heads × a
 // headDim that is a power of two of at least 8). Eight values per lane per iteration, all loaded
 // before any is used: one memory latency for the eight, where a loop over single values paid one
-// each (n / WORKGROUP_SIZE in a row: 8 at llama-1b's 2048, once per workgroup and GEMV with a norm).
+// each (n / WORKGROUP_SIZE in a row: 8 at llama-1b's 2048, once per workgroup and normed GEMV).
 fn rms_inv(src: u32, n: u32, lid: u32) -> f32 {
   var squares = vec4<f32>();
   for (var i = src + 8u * lid; i < src + n; i += 8u * WORKGROUP_SIZE) {
@@ -227,8 +227,9 @@ fn rms_inv(src: u32, n: u32, lid: u32) -> f32 {
 // l, l + WORKGROUP_SIZE, … of each row (coalesced), so that one load of x, normalised once,
 // serves four rows' weight loads; two such words per iteration, four loads each. A word is one
 // vec4 of a slab: four f32 weights, or eight f16 ones (F16_WEIGHTS). The four partial sums ride
-// in one vec4 (component = row) to workgroup_sum4, which the module's first part defines: with subgroups where the device has them (sum-subgroups.wgsl), else a tree
-// in workgroup memory (sum-workgroup.wgsl).
+// in one vec4 (component = row) to workgroup_sum4, which the module's first part defines: with
+// subgroups where the device has them (sum-subgroups.wgsl), else a tree in workgroup memory
+// (sum-workgroup.wgsl).
 // EPI_SILU_PAIR: rows 0 and 1 of a unit are gate rows j, j + 1, rows 2 and 3 the up rows
 // rows + j, rows + j + 1 (W holds gate then up), and it writes silu(gate) · up. EPI_ROPE_APPEND:
 // the rows are q (HIDDEN), k and v (kv_width() each) of Wq, Wk, Wv stored one after another; q is
