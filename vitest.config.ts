@@ -32,6 +32,7 @@ const CPU_ONLY = [
   'interleaving-cancels-drift',
   'layers',
   'md-format',
+  'moderated-variances',
   'options',
   'page-poster',
   'paired-ratio',

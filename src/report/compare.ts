@@ -33,8 +33,10 @@
  *               effect. Measure again (more rounds, a quieter machine) before believing either way.
  * Besides wall and GPU busy, each case is judged in group by the same steps: its wall time less
  * a visit's reference (the median over its group's other strategies of their deviation from their
- * own mean, inGroupSeries), round by round, Welch between the runs. The family is every compared
- * case, or the strategies `--strategies` names (τ still comes from every case).
+ * own mean, inGroupSeries), round by round, Welch between the runs on variances moderated by
+ * their strategy's prior (relativePriors; never below a case's own), judged twice: the cases
+ * called the first time are left out of their groups' references for the second. The family is
+ * every compared case, or the strategies `--strategies` names (τ still comes from every case).
  * A run without round statistics (R < 2: runs made before rounds existed) gets `unclear` with a
  * note, never faster or slower; a case under the sample floor (enoughSamples false) gets no
  * verdict at all (not comparable).
@@ -53,6 +55,7 @@ import {
   tTestP,
   type RoundSeries,
 } from '../stats/state.ts';
+import { fitVariancePrior, moderate, type VariancePrior } from '../stats/moderated.ts';
 import { UsageError } from '../errors.ts';
 import { benchmarkName } from './export.ts';
 import {
@@ -399,6 +402,7 @@ function inGroupSeries(
   b: RunData,
   key: (r: Pick<SummaryRow, CaseAxis>) => string,
   reference: ReadonlyMap<string, ReadonlySet<string>>,
+  notReference: ReadonlySet<string> = new Set(),
 ): [Map<string, number[]>, Map<string, number[]>] {
   const groupOf = (r: Pick<SummaryRow, CaseAxis>): string => key({ ...r, strategy: '' });
   const byTurn = a.turnWalls !== undefined && b.turnWalls !== undefined;
@@ -421,7 +425,7 @@ function inGroupSeries(
     const own = members.get(strategy);
     if (own === undefined) return undefined;
     const others = [...members]
-      .filter(([s]) => s !== strategy)
+      .filter(([s]) => s !== strategy && !notReference.has(`${group}#${s}`))
       .map(([s, y]) => y - meanOf(group, s));
     return others.length < 2 ? undefined : own - median(others);
   };
@@ -518,19 +522,60 @@ function commonStrategies(
   return out;
 }
 
-/** B against A of two runs' relative series (Welch on their round values), or undefined. */
+const average = (v: readonly number[]): number => v.reduce((x, y) => x + y, 0) / v.length;
+/** The sample variance of a series of at least two values. */
+const varianceOf = (v: readonly number[]): number => {
+  const m = average(v);
+  return v.reduce((x, y) => x + (y - m) ** 2, 0) / (v.length - 1);
+};
+
+/**
+ * Per strategy, the prior of its cases' in-group variances (src/stats/moderated.ts), fitted to
+ * every matched case's series in both runs: one strategy's noise relative to its group is much
+ * alike over its sizes and counts, and unlike other strategies' (on the H200's interleaved quick
+ * runs, `dispatch-each`'s round-to-round spread 0.05–0.12 over its five cases, `persistent`'s
+ * 0.04–0.73). `strategies[i]` is the strategy of `series[i]`.
+ */
+function relativePriors(
+  series: readonly (readonly [readonly number[], readonly number[]])[],
+  strategies: readonly string[],
+): Map<string, VariancePrior> {
+  const byStrategy = new Map<string, { s2: number[]; df: number[] }>();
+  series.forEach((pair, i) => {
+    const strategy = strategies[i] as string;
+    const t = byStrategy.get(strategy) ?? { s2: [], df: [] };
+    for (const v of pair.filter((x) => x.length >= 2)) {
+      t.s2.push(varianceOf(v));
+      t.df.push(v.length - 1);
+    }
+    byStrategy.set(strategy, t);
+  });
+  return new Map([...byStrategy].map(([k, t]) => [k, fitVariancePrior(t.s2, t.df)]));
+}
+
+/**
+ * B against A of two runs' relative series: Welch on their round values, each run's variance
+ * moderated by the strategy's prior (relativePriors), or undefined.
+ */
 function relativeDifference(
   a: readonly number[] | undefined,
   b: readonly number[] | undefined,
+  prior: VariancePrior,
 ): Difference | undefined {
   if (a === undefined || b === undefined || a.length < 2 || b.length < 2) return undefined;
-  const stats = (v: readonly number[]): RoundStats => {
-    const m = v.reduce((x, y) => x + y, 0) / v.length;
-    const sd = Math.sqrt(v.reduce((x, y) => x + (y - m) ** 2, 0) / (v.length - 1));
-    return { centre: Math.exp(m), spread: sd, rounds: v.length };
+  const side = (v: readonly number[]): { se2: number; df: number } => {
+    const own = varianceOf(v);
+    const m = moderate(own, v.length - 1, prior);
+    return { se2: Math.max(own, m.variance) / v.length, df: m.df };
   };
-  const diff = roundsDifference(stats(a), stats(b));
-  return typeof diff === 'string' ? undefined : diff;
+  const [va, vb] = [side(a), side(b)];
+  const d = average(b) - average(a);
+  const se = Math.sqrt(va.se2 + vb.se2);
+  // Welch–Satterthwaite over the moderated degrees of freedom; with no spread at all the
+  // interval is the point itself.
+  const df =
+    se === 0 ? Infinity : (va.se2 + vb.se2) ** 2 / (va.se2 ** 2 / va.df + vb.se2 ** 2 / vb.df);
+  return { d, se, df, p: pValue(d, se, df), atEqualState: false };
 }
 
 /** One case's test of one metric before the family's adjustment: its difference, or why none. */
@@ -643,6 +688,7 @@ function pairCases(
   b: RunData,
   options: CompareOptions,
   key: (r: Pick<SummaryRow, CaseAxis>) => string,
+  notReference: readonly Pick<SummaryRow, CaseAxis>[] = [],
 ): Pairing {
   const wanted = (r: SummaryRow): boolean =>
     options.strategies === undefined || options.strategies.includes(r.strategy);
@@ -651,7 +697,18 @@ function pairCases(
   const useState = options.state !== false;
   const roundsA = roundSeries(a, key);
   const roundsB = roundSeries(b, key);
-  const [relativeA, relativeB] = inGroupSeries(a, b, key, commonStrategies(a, b, key));
+  const [relativeA, relativeB] = inGroupSeries(
+    a,
+    b,
+    key,
+    commonStrategies(a, b, key),
+    new Set(notReference.map((r) => `${key({ ...r, strategy: '' })}#${r.strategy}`)),
+  );
+  const matched = a.summary.filter((r) => inB.has(key(r)));
+  const priors = relativePriors(
+    matched.map((r) => [relativeA.get(key(r)) ?? [], relativeB.get(key(r)) ?? []] as const),
+    matched.map((r) => r.strategy),
+  );
   const pairing: Pairing = { tested: [], pending: [], rows: [] };
   for (const ra of a.summary) {
     const rb = inB.get(key(ra));
@@ -663,7 +720,11 @@ function pairCases(
     const rounds = useState ? { a: roundsA.get(key(ra)), b: roundsB.get(key(rb)) } : undefined;
     const p = compareCase(ra, rb, rounds);
     if (p.wall !== undefined)
-      p.relative = relativeDifference(relativeA.get(key(ra)), relativeB.get(key(rb)));
+      p.relative = relativeDifference(
+        relativeA.get(key(ra)),
+        relativeB.get(key(rb)),
+        priors.get(ra.strategy) ?? { d0: 0, s0Squared: NaN },
+      );
     pairing.tested.push(p);
     if (!wanted(ra)) continue;
     pairing.pending.push(p);
@@ -801,8 +862,18 @@ export function compareRuns(
   const minEffect = options.minEffect ?? DEFAULT_MIN_EFFECT;
   const across = options.across ?? [];
   checkAcross(a, b, across);
-  const pairing = pairCases(a, b, options, (r) => caseKey(r, across));
+  const key = (r: Pick<SummaryRow, CaseAxis>): string => caseKey(r, across);
   const betweenRuns = options.betweenRuns ?? !roundsSeeProcesses(a.context, b.context);
+  // A case that changed moves its group's reference for the others (by 5–10% on the simulated
+  // machine of test/compare-interleaved-ab.test.ts, where one strategy's +25% made others
+  // `faster`): the cases called in group are left out of their groups' references, and every case
+  // is judged again against what is left.
+  const first = pairCases(a, b, options, key);
+  const firstRelatives = judgeFamily(first, (p) => p.relative, betweenRuns, minEffect);
+  const moved = first.pending
+    .filter((_, i) => ['faster', 'slower'].includes(firstRelatives.judgements[i]?.verdict ?? ''))
+    .map((p) => p.row);
+  const pairing = moved.length === 0 ? first : pairCases(a, b, options, key, moved);
   const family = (pick: (p: Pending) => Test): ReturnType<typeof judgeFamily> =>
     judgeFamily(pairing, pick, betweenRuns, minEffect);
   const walls = family((p) => p.wall);
