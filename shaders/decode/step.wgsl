@@ -579,10 +579,11 @@ fn attention_unit(op: Op, unit: u32, lid: u32) {
   }
   workgroupBarrier();
   // Scores: SCORE_LANES lanes per position, each over dims lane, lane + SCORE_LANES, … The K and
-  // V loops run a trip count fixed when the pipeline is made (overrides and constants), so the
-  // compiler can unroll them and issue their loads together; with the trip count read at run
-  // time each load waited for the one before: 14.8 µs an attention op on the H100 against 10.4
-  // (docs/findings.md, "The runs of 2026-12-05, sixth session").
+  // V loops' trip counts are expressions of overrides and constants alone, fixed when the pipeline
+  // is made, so the compiler may unroll them and issue their loads together. On an H100 this
+  // form's attention op took 10.4 µs inside the megakernel against 14.8 with the loops bounded at
+  // run time; the same loops with the V bound written `chunk / groups` (two lets) took 14.7, in
+  // another command on another H100 (docs/findings.md, "The runs of 2026-12-05, sixth session").
   let p = first + lid / SCORE_LANES;
   var part = vec4<f32>();
   if (p < positions) {
@@ -617,7 +618,7 @@ fn attention_unit(op: Op, unit: u32, lid: u32) {
   let i = lid % HEAD_DIM;
   let v = op.cache + kvh * HEAD_DIM + i;
   var acc = vec4<f32>();
-  for (var t = 0u; t < chunk / groups; t++) {
+  for (var t = 0u; t < (WORKGROUP_SIZE / SCORE_LANES) / (WORKGROUP_SIZE / HEAD_DIM); t++) {
     // past the chunk's last position: that position again, weighted 0
     let j = lid / HEAD_DIM + t * groups;
     let jc = min(j, count - 1u);
