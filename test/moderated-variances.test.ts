@@ -106,6 +106,8 @@ describe("compare's in-group verdicts on the H200's interleaved A/B pairs", () =
   it.each([
     '20261205T024934Z-nvidia-h200-ab-identical',
     '20261205T025221Z-nvidia-h200-ab-identical',
+    // made after the change, on an H100 whose in-group intervals were 2–3 times the H200's
+    '20261205T143457Z-nvidia-h100-80gb-hbm3-ab-identical',
   ])('%s: identical sides, nothing called in group or on wall', (pair) => {
     const compared = rows(pair);
     expect(compared.length).toBe(45);
