@@ -579,10 +579,11 @@ fn attention_unit(op: Op, unit: u32, lid: u32) {
   }
   workgroupBarrier();
   // Scores: SCORE_LANES lanes per position, each over dims lane, lane + SCORE_LANES, … The K and
-  // V loops' trip counts are expressions of overrides and constants alone, fixed when the pipeline
-  // is made, so the compiler may unroll them and issue their loads together. On an H100 this
-  // form's attention op took 10.4 µs inside the megakernel against 14.8 with the loops bounded at
-  // run time; the same loops with the V bound written `chunk / groups` (two lets) took 14.7, in
+  // V loops' trip counts are expressions of overrides and constants alone: Tint then knows them
+  // finite and adds no iteration counter (a bound in a `let` or read at run time gets one,
+  // scripts/loop-guards.ts), and the driver may unroll them and issue their loads together. On
+  // an H100 this form's attention op took 10.4 µs inside the megakernel against 14.8 with both
+  // loops guarded; with the V bound written `chunk / groups` (two lets, V guarded) 14.7, in
   // another command on another H100 (docs/findings.md, "The runs of 2026-12-05, sixth session").
   let p = first + lid / SCORE_LANES;
   var part = vec4<f32>();
