@@ -1,13 +1,13 @@
 /**
  * Which WGSL loop forms Dawn's shader compiler (Tint) guards against running forever: a loop it
  * cannot prove finite gets a 64-bit iteration counter (`tint_loop_idx`, a vec2<u32>) and a break
- * when it runs out, in the SPIR-V, HLSL, MSL and GLSL it writes. A guarded loop is one the driver
- * may no longer unroll, and then a load in each iteration waits for the one before: the decode
- * megakernel's attention took 14.8 µs an op on an H100 with its K and V loops guarded, 10.4 with
- * neither (docs/findings.md, "The runs of 2026-12-05, sixth session"; docs/design.md, "Dawn").
- * Compiles one small kernel per loop form with the `dump_shaders` toggle, in a child process whose
- * standard output carries the dump, and prints whether each came out guarded. Any adapter will do
- * (lavapipe too): the guard is Tint's, not the driver's.
+ * when it runs out. A guarded loop may keep the driver from unrolling it and issuing its loads
+ * together: the decode megakernel's attention took 14.8 µs an op on an H100 with its K and V
+ * loops guarded, 10.4 with neither (docs/findings.md, "The runs of 2026-12-05, sixth session";
+ * docs/design.md, "Workloads"). Compiles one small kernel per loop form with the `dump_shaders`
+ * toggle, in a child process whose standard output carries the dump, and prints whether each came
+ * out guarded, from the SPIR-V: any Vulkan adapter will do (lavapipe too), the guard being
+ * Tint's, not the driver's.
  *   npx tsx scripts/loop-guards.ts
  */
 import { spawnSync } from 'node:child_process';
@@ -69,6 +69,8 @@ if (parts.length !== Object.keys(FORMS).length || !parts.every((p) => p.includes
   console.error('loop-guards.ts: no SPIR-V in the dump (not a Vulkan adapter, or no dump_shaders)');
   process.exit(1);
 }
+// A reader that stops early (`| head`) ends the script quietly.
+process.stdout.on('error', () => process.exit(0));
 for (const part of parts) {
   const name = part.slice(0, part.indexOf('\n'));
   // Tint's guard: a function-scope vec2<u32> counter (no other in these kernels).

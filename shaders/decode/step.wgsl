@@ -583,8 +583,8 @@ fn attention_unit(op: Op, unit: u32, lid: u32) {
   // finite and adds no iteration counter (a bound in a `let` or read at run time gets one,
   // scripts/loop-guards.ts), and the driver may unroll them and issue their loads together. On
   // an H100 this form's attention op took 10.4 µs inside the megakernel against 14.8 with both
-  // loops guarded; with the V bound written `chunk / groups` (two lets, V guarded) 14.7, in
-  // another command on another H100 (docs/findings.md, "The runs of 2026-12-05, sixth session").
+  // loops guarded, two rounds by turns in one command (docs/findings.md, "The runs of 2026-12-05,
+  // sixth session"). Keep the bounds free of `let`s: a bound in a `let` is guarded.
   let p = first + lid / SCORE_LANES;
   var part = vec4<f32>();
   if (p < positions) {

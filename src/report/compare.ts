@@ -55,7 +55,7 @@ import {
   tTestP,
   type RoundSeries,
 } from '../stats/state.ts';
-import { fitVariancePrior, moderate, type VariancePrior } from '../stats/moderated.ts';
+import { fitVariancePrior, moderate, NO_PRIOR, type VariancePrior } from '../stats/moderated.ts';
 import { UsageError } from '../errors.ts';
 import { benchmarkName } from './export.ts';
 import {
@@ -532,9 +532,9 @@ const varianceOf = (v: readonly number[]): number => {
 /**
  * Per strategy, the prior of its cases' in-group variances (src/stats/moderated.ts), fitted to
  * every matched case's series in both runs: one strategy's noise relative to its group is much
- * alike over its sizes and counts, and unlike other strategies' (on the H200's interleaved quick
- * runs, `dispatch-each`'s round-to-round spread 0.05–0.12 over its five cases, `persistent`'s
- * 0.04–0.73). `strategies[i]` is the strategy of `series[i]`.
+ * alike over its sizes and counts, and unlike other strategies' (in the third of the H200's
+ * known-cause A/B pairs, `dispatch-each`'s round-to-round spread 0.05–0.12 over its five cases,
+ * `persistent`'s 0.04–0.73). `strategies[i]` is the strategy of `series[i]`.
  */
 function relativePriors(
   series: readonly (readonly [readonly number[], readonly number[]])[],
@@ -564,6 +564,9 @@ function relativeDifference(
 ): Difference | undefined {
   if (a === undefined || b === undefined || a.length < 2 || b.length < 2) return undefined;
   const side = (v: readonly number[]): { se2: number; df: number } => {
+    // Never below the case's own variance; the degrees of freedom stay the moderated ones, which
+    // makes the test somewhat liberal for a case noisier than its strategy's prior (docs/design.md,
+    // "Comparing runs", says by how much, and what the case's own would cost).
     const own = varianceOf(v);
     const m = moderate(own, v.length - 1, prior);
     return { se2: Math.max(own, m.variance) / v.length, df: m.df };
@@ -688,7 +691,6 @@ function pairCases(
   b: RunData,
   options: CompareOptions,
   key: (r: Pick<SummaryRow, CaseAxis>) => string,
-  notReference: readonly Pick<SummaryRow, CaseAxis>[] = [],
 ): Pairing {
   const wanted = (r: SummaryRow): boolean =>
     options.strategies === undefined || options.strategies.includes(r.strategy);
@@ -697,18 +699,6 @@ function pairCases(
   const useState = options.state !== false;
   const roundsA = roundSeries(a, key);
   const roundsB = roundSeries(b, key);
-  const [relativeA, relativeB] = inGroupSeries(
-    a,
-    b,
-    key,
-    commonStrategies(a, b, key),
-    new Set(notReference.map((r) => `${key({ ...r, strategy: '' })}#${r.strategy}`)),
-  );
-  const matched = a.summary.filter((r) => inB.has(key(r)));
-  const priors = relativePriors(
-    matched.map((r) => [relativeA.get(key(r)) ?? [], relativeB.get(key(r)) ?? []] as const),
-    matched.map((r) => r.strategy),
-  );
   const pairing: Pairing = { tested: [], pending: [], rows: [] };
   for (const ra of a.summary) {
     const rb = inB.get(key(ra));
@@ -719,12 +709,6 @@ function pairCases(
     }
     const rounds = useState ? { a: roundsA.get(key(ra)), b: roundsB.get(key(rb)) } : undefined;
     const p = compareCase(ra, rb, rounds);
-    if (p.wall !== undefined)
-      p.relative = relativeDifference(
-        relativeA.get(key(ra)),
-        relativeB.get(key(rb)),
-        priors.get(ra.strategy) ?? { d0: 0, s0Squared: NaN },
-      );
     pairing.tested.push(p);
     if (!wanted(ra)) continue;
     pairing.pending.push(p);
@@ -735,6 +719,38 @@ function pairCases(
     pairing.rows.push({ ...emptyRow(rb, 'only-in-b', 'only in B'), ...bFigures(rb) });
   }
   return pairing;
+}
+
+/**
+ * Every tested case's in-group test (inGroupSeries; variances moderated by relativePriors), with
+ * the cases `notReference` left out of their groups' references.
+ */
+function setRelativeTests(
+  a: RunData,
+  b: RunData,
+  key: (r: Pick<SummaryRow, CaseAxis>) => string,
+  pairing: Pairing,
+  notReference: readonly Pick<SummaryRow, CaseAxis>[] = [],
+): void {
+  const [relativeA, relativeB] = inGroupSeries(
+    a,
+    b,
+    key,
+    commonStrategies(a, b, key),
+    new Set(notReference.map((r) => `${key({ ...r, strategy: '' })}#${r.strategy}`)),
+  );
+  const series = pairing.tested.map(
+    (p) => [relativeA.get(key(p.row)) ?? [], relativeB.get(key(p.row)) ?? []] as const,
+  );
+  const priors = relativePriors(
+    series,
+    pairing.tested.map((p) => p.row.strategy),
+  );
+  pairing.tested.forEach((p, i) => {
+    const [sa, sb] = series[i] ?? [[], []];
+    if (p.wall !== undefined)
+      p.relative = relativeDifference(sa, sb, priors.get(p.row.strategy) ?? NO_PRIOR);
+  });
 }
 
 /**
@@ -864,16 +880,18 @@ export function compareRuns(
   checkAcross(a, b, across);
   const key = (r: Pick<SummaryRow, CaseAxis>): string => caseKey(r, across);
   const betweenRuns = options.betweenRuns ?? !roundsSeeProcesses(a.context, b.context);
+  const pairing = pairCases(a, b, options, key);
   // A case that changed moves its group's reference for the others (by 5–10% on the simulated
   // machine of test/compare-interleaved-ab.test.ts, where one strategy's +25% made others
-  // `faster`): the cases called in group are left out of their groups' references, and every case
-  // is judged again against what is left.
-  const first = pairCases(a, b, options, key);
-  const firstRelatives = judgeFamily(first, (p) => p.relative, betweenRuns, minEffect);
-  const moved = first.pending
+  // `faster`): the cases called in group, of every strategy, are left out of their groups'
+  // references, and every case is judged again in group against what is left.
+  setRelativeTests(a, b, key, pairing);
+  const all = { ...pairing, pending: pairing.tested };
+  const firstRelatives = judgeFamily(all, (p) => p.relative, betweenRuns, minEffect);
+  const moved = pairing.tested
     .filter((_, i) => ['faster', 'slower'].includes(firstRelatives.judgements[i]?.verdict ?? ''))
     .map((p) => p.row);
-  const pairing = moved.length === 0 ? first : pairCases(a, b, options, key, moved);
+  if (moved.length > 0) setRelativeTests(a, b, key, pairing, moved);
   const family = (pick: (p: Pending) => Test): ReturnType<typeof judgeFamily> =>
     judgeFamily(pairing, pick, betweenRuns, minEffect);
   const walls = family((p) => p.wall);

@@ -1,6 +1,8 @@
 /**
  * Moderated variances (Smyth 2004, "Linear models and empirical Bayes methods for assessing
- * differential expression in microarray experiments", the method of R's limma): when many cases
+ * differential expression in microarray experiments", the method of R's limma, whose fitFDist
+ * differs in two details: it offsets zero variances where this leaves them out, and it takes
+ * s0² = mean(s²) where d0 is infinite, as this does): when many cases
  * are each measured a few times, every case's own sample variance is a poor estimate of its noise
  * (with 5 rounds, 4 degrees of freedom), and a t test on it needs a large t to call anything. If
  * the cases' true variances are alike, the others say something about each: a prior is fitted to
@@ -14,11 +16,12 @@
  * and unlike other strategies' (docs/design.md, "Comparing runs").
  */
 
-/** ψ(x), the digamma function, for x > 0 (recurrence to x ≥ 6, then the asymptotic series). */
+/** ψ(x), the digamma function, for x > 0 (recurrence to x ≥ 10, then the asymptotic series); NaN elsewhere. */
 export function digamma(x: number): number {
+  if (!(x > 0) || x === Infinity) return x === Infinity ? Infinity : NaN;
   let shift = 0;
   let y = x;
-  while (y < 6) {
+  while (y < 10) {
     shift -= 1 / y;
     y += 1;
   }
@@ -29,9 +32,11 @@ export function digamma(x: number): number {
 
 /** ψ′(x), the trigamma function, for x > 0. */
 export function trigamma(x: number): number {
+  if (!(x > 0)) return NaN;
+  if (x === Infinity) return 0;
   let shift = 0;
   let y = x;
-  while (y < 6) {
+  while (y < 10) {
     shift += 1 / (y * y);
     y += 1;
   }
@@ -41,9 +46,11 @@ export function trigamma(x: number): number {
 
 /** ψ″(x), the tetragamma function, for x > 0. */
 export function tetragamma(x: number): number {
+  if (!(x > 0)) return NaN;
+  if (x === Infinity) return 0;
   let shift = 0;
   let y = x;
-  while (y < 6) {
+  while (y < 10) {
     shift -= 2 / (y * y * y);
     y += 1;
   }
@@ -74,6 +81,9 @@ export interface VariancePrior {
   s0Squared: number;
 }
 
+/** No prior: every variance stays as it is. */
+export const NO_PRIOR: VariancePrior = { d0: 0, s0Squared: NaN };
+
 /** The fewest sample variances a prior is fitted to; fewer give none (d0 = 0). */
 export const MIN_PRIOR_VARIANCES = 6;
 
@@ -90,15 +100,17 @@ export function fitVariancePrior(
     .map((s2, i) => [s2, dfs[i] ?? 0] as const)
     .filter(([s2, d]) => s2 > 0 && Number.isFinite(s2) && d > 0 && Number.isFinite(d));
   const n = used.length;
-  if (n < MIN_PRIOR_VARIANCES) return { d0: 0, s0Squared: NaN };
+  if (n < MIN_PRIOR_VARIANCES) return NO_PRIOR;
   const e = used.map(([s2, d]) => Math.log(s2) - digamma(d / 2) + Math.log(d / 2));
   const mean = e.reduce((a, b) => a + b, 0) / n;
   // The logs' spread beyond what their own sampling gives: the prior's share, ψ′(d0 / 2).
   const excess =
     e.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (n - 1) -
     used.reduce((sum, [, d]) => sum + trigamma(d / 2), 0) / n;
-  if (!(excess > 0)) return { d0: Infinity, s0Squared: Math.exp(mean) };
+  if (!(excess > 0)) return { d0: Infinity, s0Squared: used.reduce((a, [s2]) => a + s2, 0) / n };
   const d0 = 2 * trigammaInverse(excess);
+  if (!Number.isFinite(d0))
+    return { d0: Infinity, s0Squared: used.reduce((a, [s2]) => a + s2, 0) / n };
   return { d0, s0Squared: Math.exp(mean + digamma(d0 / 2) - Math.log(d0 / 2)) };
 }
 
