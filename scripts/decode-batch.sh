@@ -48,6 +48,10 @@ trap 'exit 130' INT TERM HUP
 for k in ${KERNELS:-}; do
   cp "${k#*=}" "$dir/step-${k%%=*}.wgsl" || exit 1
 done
+# Each version's checksum beside its times; two alike would time one kernel under two names
+(cd "$dir" && sha256sum step-*.wgsl) | tee -a "$T" | awk '{print $1}' | sort | uniq -d |
+  grep -q . && echo "decode-batch.sh: warning: two of the versions are the same file" \
+  "(checksums in $T)" | tee -a "$T" >&2
 # the first preset in two rounds; PRESETS and PAIR (the pair's bench options) for other GPUs
 first=1
 for preset in ${PRESETS:-llama-1b llama-1b-f16 gpt2-small}; do
