@@ -9,6 +9,7 @@
 #      the step running ends);
 #   2. the decode profile twice back to back (scripts/repro-pair.sh), with compare and the
 #      reproducibility figures (PAIR=none: not run).
+# CHECK=1 first checks every version against the CPU reference (below).
 # Everything goes to results/<UTC time>-<gpu>-decode-pair/ (the pair in a/ and b/,
 # decode-ops-<preset>-<kernel>-<round>.txt and their ops-*/ folders beside them); each step's wall
 # time and exit code to its times-batch.txt.
@@ -52,6 +53,21 @@ done
 (cd "$dir" && sha256sum step-*.wgsl) | tee -a "$T" | awk '{print $1}' | sort | uniq -d |
   grep -q . && echo "decode-batch.sh: warning: two of the versions are the same file" \
   "(checksums in $T)" | tee -a "$T" >&2
+# CHECK=1: every version checked against the CPU reference first (scripts/decode-check.ts on the
+# first preset, 2 layers), its output in check-<kernel>.txt and how many strategies match in
+# times-batch.txt; off by default, for diagnostic versions that compute wrong results on purpose
+if [ "${CHECK:-0}" = 1 ]; then
+  presets=(${PRESETS:-llama-1b})
+  for kernel in $kernels; do
+    cp "$dir/step-$kernel.wgsl" "$step_wgsl" || exit 1
+    step "check-$kernel" 180 "$dir/check-$kernel.txt" \
+      npx tsx scripts/decode-check.ts "${presets[0]}" 2
+    f=$dir/check-$kernel.txt
+    echo "check-$kernel: $(grep -c 'maxErr.* ok$' "$f") of $(grep -c 'maxErr' "$f") strategies" \
+      "match the reference$(grep 'maxErr' "$f" | grep -v ' ok$' | cut -c1-80 | sed 's/^/; /' |
+      tr -d '\n')" >> "$T"
+  done
+fi
 # the first preset in two rounds; PRESETS and PAIR (the pair's bench options) for other GPUs
 first=1
 for preset in ${PRESETS:-llama-1b llama-1b-f16 gpt2-small}; do
