@@ -26,6 +26,7 @@ const CPU_ONLY = [
   'compare-verdicts',
   'completion-nudged',
   'decode-programs',
+  'decode-sum-choice',
   'decode-reference',
   'decode-report',
   'fit-and-crossover',

@@ -162,11 +162,17 @@ fn kv_width() -> u32 {
 }
 
 // Sums `value` over each group of `lanes` consecutive invocations (a power of two; a tree in
-// `red`); every invocation gets its group's sum.
+// `red`); every invocation gets its group's sum. The trees here count their levels from 0 to a
+// constant bound and break, the form Tint leaves without an iteration guard (a loop of `s >>= 1`
+// is guarded: scripts/loop-guards.ts).
 fn group_sum(value: f32, lid: u32, lanes: u32) -> f32 {
   red[lid] = value;
   workgroupBarrier();
-  for (var s = lanes / 2u; s > 0u; s >>= 1u) {
+  for (var t = 0u; t < 32u; t++) {
+    let s = (lanes / 2u) >> t;
+    if (s == 0u) {
+      break;
+    }
     if (lid % lanes < s) {
       red[lid] += red[lid + s];
     }
@@ -182,7 +188,11 @@ fn group_sum(value: f32, lid: u32, lanes: u32) -> f32 {
 fn strided_sum(value: f32, lid: u32, stride: u32, count: u32) -> f32 {
   red[lid] = value;
   workgroupBarrier();
-  for (var s = count / 2u; s > 0u; s >>= 1u) {
+  for (var t = 0u; t < 32u; t++) {
+    let s = (count / 2u) >> t;
+    if (s == 0u) {
+      break;
+    }
     if (lid / stride < s) {
       red[lid] += red[lid + s * stride];
     }
@@ -196,7 +206,11 @@ fn strided_sum(value: f32, lid: u32, stride: u32, count: u32) -> f32 {
 fn reduce_max(value: f32, lid: u32) -> f32 {
   red[lid] = value;
   workgroupBarrier();
-  for (var s = WORKGROUP_SIZE / 2u; s > 0u; s >>= 1u) {
+  for (var t = 0u; t < 32u; t++) {
+    let s = (WORKGROUP_SIZE / 2u) >> t;
+    if (s == 0u) {
+      break;
+    }
     if (lid < s) {
       red[lid] = max(red[lid], red[lid + s]);
     }
@@ -531,7 +545,11 @@ fn quads() -> u32 {
 fn group_sum4(value: vec4<f32>, lid: u32, lanes: u32) -> vec4<f32> {
   red4[lid] = value;
   workgroupBarrier();
-  for (var s = lanes / 2u; s > 0u; s >>= 1u) {
+  for (var t = 0u; t < 32u; t++) {
+    let s = (lanes / 2u) >> t;
+    if (s == 0u) {
+      break;
+    }
     if (lid % lanes < s) {
       red4[lid] += red4[lid + s];
     }
@@ -547,7 +565,11 @@ fn group_sum4(value: vec4<f32>, lid: u32, lanes: u32) -> vec4<f32> {
 fn strided_sum4(value: vec4<f32>, lid: u32, stride: u32, count: u32) -> vec4<f32> {
   red4[lid] = value;
   workgroupBarrier();
-  for (var s = count / 2u; s > 0u; s >>= 1u) {
+  for (var t = 0u; t < 32u; t++) {
+    let s = (count / 2u) >> t;
+    if (s == 0u) {
+      break;
+    }
     if (lid / stride < s) {
       red4[lid] += red4[lid + s * stride];
     }
@@ -570,12 +592,15 @@ fn attention_unit(op: Op, unit: u32, lid: u32) {
   let heads = min(4u, group_heads() - 4u * quad);
   let first = c * chunk;
   // The heads' queries, scaled by 1/√headDim, dim by dim (a missing head's are 0).
-  for (var d = lid; d < HEAD_DIM; d += WORKGROUP_SIZE) {
+  if (lid < HEAD_DIM) {
     var q = vec4<f32>();
-    for (var j = 0u; j < heads; j++) {
-      q[j] = act[op.src + (h0 + j) * HEAD_DIM + d];
+    for (var j = 0u; j < 4u; j++) {
+      if (j >= heads) {
+        break;
+      }
+      q[j] = act[op.src + (h0 + j) * HEAD_DIM + lid];
     }
-    q4[d] = q * (1.0 / sqrt(f32(HEAD_DIM)));
+    q4[lid] = q * (1.0 / sqrt(f32(HEAD_DIM)));
   }
   workgroupBarrier();
   // Scores: SCORE_LANES lanes per position, each over dims lane, lane + SCORE_LANES, … The K and
@@ -584,7 +609,10 @@ fn attention_unit(op: Op, unit: u32, lid: u32) {
   // scripts/loop-guards.ts), and the driver may unroll them and issue their loads together. On
   // an H100 this form's attention op took 10.4 µs inside the megakernel against 14.8 with both
   // loops guarded, two rounds by turns in one command (docs/findings.md, "The runs of 2026-12-05,
-  // sixth session"). Keep the bounds free of `let`s: a bound in a `let` is guarded.
+  // sixth session"). Keep the bounds free of `let`s: a bound in a `let` is guarded. The op's other
+  // loops are written the same way (a constant bound and a break: the tree sums, m, l, the heads)
+  // and the 8 lanes' sum is score_sum4 (subgroup shuffles where the module has them): 6.5 µs
+  // against 10.3, two rounds by turns (docs/findings.md, "The runs of 2026-12-05, seventh session").
   let p = first + lid / SCORE_LANES;
   var part = vec4<f32>();
   if (p < positions) {
@@ -594,14 +622,17 @@ fn attention_unit(op: Op, unit: u32, lid: u32) {
       part += kcache[k + d] * q4[d];
     }
   }
-  let value = group_sum4(part, lid, SCORE_LANES);
+  let value = score_sum4(part, lid);
   if (lid % SCORE_LANES == 0u) {
     scores4[lid / SCORE_LANES] = select(vec4<f32>(-3.0e38), value, p < positions);
   }
   workgroupBarrier();
   let count = min(chunk, positions - first);
   var m = vec4<f32>(-3.0e38);
-  for (var j = 0u; j < count; j++) {
+  for (var j = 0u; j < WORKGROUP_SIZE / SCORE_LANES; j++) {
+    if (j >= count) {
+      break;
+    }
     m = max(m, scores4[j]);
   }
   workgroupBarrier();
@@ -611,7 +642,10 @@ fn attention_unit(op: Op, unit: u32, lid: u32) {
   }
   workgroupBarrier();
   var l = vec4<f32>();
-  for (var j = 0u; j < count; j++) {
+  for (var j = 0u; j < WORKGROUP_SIZE / SCORE_LANES; j++) {
+    if (j >= count) {
+      break;
+    }
     l += scores4[j];
   }
   // o: HEAD_DIM dims × WORKGROUP_SIZE / HEAD_DIM groups of positions
@@ -626,7 +660,10 @@ fn attention_unit(op: Op, unit: u32, lid: u32) {
     acc += select(vec4<f32>(), scores4[jc] * vcache[v + (first + jc) * kv_width()], j < count);
   }
   let o = strided_sum4(acc, lid, HEAD_DIM, groups);
-  for (var j = 0u; j < heads; j++) {
+  for (var j = 0u; j < 4u; j++) {
+    if (j >= heads) {
+      break;
+    }
     let at = op.sums + ((h0 + j) * chunks + c) * (HEAD_DIM + 2u);
     if (lid < HEAD_DIM) {
       act[at + 2u + lid] = o[j];

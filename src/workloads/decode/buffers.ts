@@ -185,11 +185,19 @@ export interface StepBinding {
 }
 
 /**
- * How the GEMV sums over its workgroup: with subgroup operations where the device has the
- * `subgroups` feature, else a tree in workgroup memory (shaders/decode/sum-*.wgsl).
+ * How the GEMV sums over its workgroup, and the attention over its 8 score lanes: with subgroup
+ * operations where the device has the `subgroups` feature and no subgroup smaller than 8 (the
+ * score sum shuffles across 8 lanes; an adapter that does not say its smallest size is taken at
+ * its word that it has subgroups: every strategy is checked against the CPU reference before
+ * timing), else trees in workgroup memory (shaders/decode/sum-*.wgsl).
  */
-export const gemvSum = (device: GPUDevice): 'subgroups' | 'workgroup' =>
-  device.features.has('subgroups') ? 'subgroups' : 'workgroup';
+export function gemvSum(device: GPUDevice): 'subgroups' | 'workgroup' {
+  // adapterInfo is optional chained: a runtime without it (older ones) is not the typings' GPUDevice
+  const minSize = (device.adapterInfo as GPUAdapterInfo | undefined)?.subgroupMinSize;
+  return device.features.has('subgroups') && (minSize === undefined || minSize >= 8)
+    ? 'subgroups'
+    : 'workgroup';
+}
 
 /**
  * Compiles step.wgsl, after the workgroup sum that suits the device, and binds the buffers as it
