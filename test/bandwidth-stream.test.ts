@@ -44,6 +44,8 @@ describe('streaming kernels', () => {
 
   it('measures copy, map, stream-copy and stream-read, with the peak share where given', async (t) => {
     const ctx = gpu(t);
+    // the clock hold's check goes before the warm-up and before each round of samples
+    let checks = 0;
     const rows = await measureBandwidth(
       ctx,
       {
@@ -53,9 +55,13 @@ describe('streaming kernels', () => {
         workgroupSize: 256,
         peak: { GBps: 1000, source: 'test' },
         seed: freshSeed(),
+        beforeRound: async () => {
+          checks++;
+        },
       },
       undefined,
     );
+    expect(checks).toBe(3);
     expect(rows.map((r) => r.method)).toEqual([
       'copyBufferToBuffer',
       'map-kernel',

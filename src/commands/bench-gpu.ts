@@ -656,6 +656,8 @@ export function localSide(args: BenchArgs, plan: RunPlan, options: LocalSideOpti
       }),
     bandwidth: () => bandwidthReference(args, plan, ready()),
     async close() {
+      // The clock hold lives until here: the bandwidth reference checks the clock with it.
+      gpu?.hold.hold?.destroy();
       // Bounded: a device whose queue never drains is left alive rather than hang the process.
       const devices = gpu === undefined ? [opened] : [...gpu.retired, gpu.ctx];
       for (const device of devices)
@@ -666,7 +668,7 @@ export function localSide(args: BenchArgs, plan: RunPlan, options: LocalSideOpti
 
 /**
  * The plan's cases on the set-up GPU (runPlan), replacing the device after a wedged queue; the
- * clock hold is let go at the end, whatever happens (its figures stay readable).
+ * clock hold is let go when the side closes (its figures stay readable).
  */
 async function measureOnGpu(
   args: BenchArgs,
@@ -681,21 +683,16 @@ async function measureOnGpu(
     holdBefore = clockHoldRecord(gpu.hold);
     return replaceGpu(args, gpu, old, gpuOptions);
   };
-  try {
-    return await runPlan(
-      gpu.ctx,
-      plan,
-      runOptions(args, gpu, replaceDevice),
-      {
-        ...callbacks,
-        onDeviceReplaced: (r) =>
-          callbacks.onDeviceReplaced?.({ ...r, clockHoldBefore: holdBefore }),
-      },
-      shouldStop,
-    );
-  } finally {
-    gpu.hold.hold?.destroy();
-  }
+  return runPlan(
+    gpu.ctx,
+    plan,
+    runOptions(args, gpu, replaceDevice),
+    {
+      ...callbacks,
+      onDeviceReplaced: (r) => callbacks.onDeviceReplaced?.({ ...r, clockHoldBefore: holdBefore }),
+    },
+    shouldStop,
+  );
 }
 
 /**
@@ -713,8 +710,13 @@ async function bandwidthReference(
     : { ...BANDWIDTH_DEFAULTS, peak, seed: plan.seed };
   const { selfTest } = gpu;
   const resolve = selfTest.ok && args.timestamps ? selfTest.resolveMode : undefined;
+  const hold = gpu.hold.hold;
   try {
-    return await measureBandwidth(gpu.ctx, options, resolve);
+    return await measureBandwidth(
+      gpu.ctx,
+      { ...options, beforeRound: hold === undefined ? undefined : () => hold.check() },
+      resolve,
+    );
   } catch (error) {
     if (error instanceof DeviceLostError) throw error;
     throw lostError(gpu.ctx) ?? error;

@@ -58,6 +58,13 @@ export interface BandwidthOptions {
   peak?: { GBps: number; source: string } | undefined;
   /** Seeds the source's random words (the streaming kernels are verified on them): the run's seed. */
   seed?: number;
+  /**
+   * Before the warm-up and before each round of samples, between samples: the clock hold's check
+   * (src/gpu/clock-hold.ts), so that the ceiling is measured at the clock the cases were. Without
+   * it the H100's `stream-read` read 2 276 GB/s in one run of a pair and 3 046 in the other
+   * (docs/findings.md, "The runs of 2026-12-05, seventh session").
+   */
+  beforeRound?: (() => Promise<void>) | undefined;
 }
 
 export const BANDWIDTH_DEFAULTS: BandwidthOptions = {
@@ -271,7 +278,7 @@ async function subjects(
  * Every method on the largest buffer the device binds up to `options.bytes`: the streaming
  * kernels verified and their grids tuned, a warm-up of each method, then `options.samples` rounds
  * of one sample of each (the kernels also once timestamped), interleaved so that all see the same
- * machine.
+ * machine, each round after `options.beforeRound`.
  */
 export async function measureBandwidth(
   ctx: GpuContext,
@@ -295,9 +302,11 @@ export async function measureBandwidth(
       if (!gpu) s.wall.push(moved(m) / t.wallNs);
       else if (t.busyNs !== null && t.busyNs > 0) s.gpu.push(moved(m) / t.busyNs);
     };
+    await options.beforeRound?.();
     await timeCopy(x);
     await timeMap(x, false);
     for (let i = 0; i < options.samples; i++) {
+      await options.beforeRound?.();
       add(all.copy, 'copyBufferToBuffer', await timeCopy(x), false);
       for (const timed of [false, true]) {
         add(all.map, 'map-kernel', await timeMap(x, timed), timed);
