@@ -9,7 +9,8 @@
 #      the step running ends);
 #   2. the decode profile twice back to back (scripts/repro-pair.sh), with compare and the
 #      reproducibility figures (PAIR=none: not run).
-# CHECK=1 first checks every version against the CPU reference (below).
+# CHECK=1 first checks every version against the CPU reference (below). WGS="0 640": the megakernel
+# at these workgroup counts (0: the co-residency probe's, the default), each in every round.
 # Everything goes to results/<UTC time>-<gpu>-decode-pair/ (the pair in a/ and b/,
 # decode-ops-<preset>-<kernel>-<round>.txt and their ops-*/ folders beside them); each step's wall
 # time and exit code to its times-batch.txt.
@@ -17,6 +18,8 @@
 #   PRESETS=tiny PAIR="--profile decode --preset tiny" bash scripts/decode-batch.sh   (lavapipe)
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+wgs=${WGS:-0}
+[[ $wgs =~ ^[0-9]+( [0-9]+)*$ ]] || { echo "decode-batch.sh: WGS='$wgs': want workgroup counts separated by spaces (0: probed)" >&2; exit 2; }
 # KERNELS is checked whole before anything is swapped: a bad entry would time the wrong file
 kernels=new
 for k in ${KERNELS:-}; do
@@ -77,7 +80,7 @@ for preset in ${PRESETS:-llama-1b llama-1b-f16 gpt2-small}; do
       cp "$dir/step-$kernel.wgsl" "$step_wgsl" || exit 1
       mkdir -p "$dir/ops-$preset-$kernel-$round"
       step "ops-$preset-$kernel-$round" 240 "$dir/decode-ops-$preset-$kernel-$round.txt" \
-        env OUT="$dir/ops-$preset-$kernel-$round" npx tsx scripts/decode-ops.ts "$preset" 20 0
+        env OUT="$dir/ops-$preset-$kernel-$round" npx tsx scripts/decode-ops.ts "$preset" 20 $wgs
     done
   done
 done
