@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Splits what a lent GPU machine needs into carries that each fit beside the tree: a device call
-# takes the working tree and its carried paths, 64 MiB in all, and the tree alone is about 29 MB
-# (docs/design.md, Running on a lent GPU machine). Paths carried by an earlier call stay on the
+# takes the working tree and its carried paths, 64 MiB in all, and the tree alone is about 38 MB
+# (2026-12-05; docs/design.md, Running on a lent GPU machine). Paths carried by an earlier call stay on the
 # machine while it is warm (about 30 s idle), so the parts go in calls one after another:
 #
 #   bash scripts/gpu-stage.sh restore; bash ../shared/gpu/pack.sh; bash scripts/gpu-stage.sh node
@@ -105,18 +105,25 @@ S
       exclude ".gpu-deno$n"
       mkdir ".gpu-deno$n"
       mv "$tmp/part.0$((n - 1))" ".gpu-deno$n/"
+      # the pack's checksum: parts of two packs are never joined, and a new pack is unpacked
+      sha256sum .gpu-deno/deno.xz | cut -c1-16 > ".gpu-deno$n/sum"
       cat > ".gpu-deno$n/stage.sh" <<'S'
 #!/usr/bin/env bash
-# copies this part to /opt/denoparts; once both are there, unpacks Deno to /opt/deno/deno
+# copies this part to /opt/denoparts/<pack's checksum>; once both are there, unpacks Deno to
+# /opt/deno/deno (again where another pack was unpacked there before)
 set -e
-mkdir -p /opt/denoparts && cp "$(dirname "$0")"/part.0* /opt/denoparts/
-if [ "$(ls /opt/denoparts | wc -l)" -eq 2 ] && [ ! -x /opt/deno/deno ]; then
+here=$(dirname "$0")
+sum=$(cat "$here/sum")
+mkdir -p "/opt/denoparts/$sum" && cp "$here"/part.0* "/opt/denoparts/$sum/"
+if [ "$(ls "/opt/denoparts/$sum" | wc -l)" -eq 2 ] && [ "$(cat /opt/deno/sum 2>/dev/null)" != "$sum" ]; then
   mkdir -p /opt/deno
-  cat /opt/denoparts/part.00 /opt/denoparts/part.01 | xz -dc > /opt/deno/deno.tmp
-  chmod +x /opt/deno/deno.tmp && mv /opt/deno/deno.tmp /opt/deno/deno
+  cat "/opt/denoparts/$sum/part.00" "/opt/denoparts/$sum/part.01" > /opt/deno/deno.xz
+  [ "$(sha256sum /opt/deno/deno.xz | cut -c1-16)" = "$sum" ] || { echo "stage.sh: the parts do not make the pack" >&2; exit 1; }
+  xz -dc /opt/deno/deno.xz > /opt/deno/deno.tmp && rm /opt/deno/deno.xz
+  chmod +x /opt/deno/deno.tmp && mv /opt/deno/deno.tmp /opt/deno/deno && echo "$sum" > /opt/deno/sum
   echo "deno unpacked: $(/opt/deno/deno --version | head -n 1) (LAUNCHBENCH_DENO=/opt/deno/deno)"
 else
-  echo "part staged: $(ls /opt/denoparts | tr '\n' ' ')"
+  echo "part staged: $(ls "/opt/denoparts/$sum" | tr '\n' ' ')"
 fi
 S
     done
@@ -176,7 +183,7 @@ S
     done
     ;;
   *)
-    sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,/^set -euo/p' scripts/gpu-stage.sh | sed '$d' | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac

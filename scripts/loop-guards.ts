@@ -28,6 +28,9 @@ const FORMS: Record<string, string> = {
   'override bound, step 2': 'for (var t = 0u; t < N; t += 2u) { acc += data[t]; }',
   'run-time bound, step the workgroup':
     'for (var t = lid; t < params.n; t += 64u) { acc += data[t]; }',
+  'a tree: halving from an override': 'for (var s = N / 2u; s > 0u; s >>= 1u) { acc += data[s]; }',
+  'a tree: levels 0…32 by 1, break at run time':
+    'for (var t = 0u; t < 32u; t++) { let s = (params.n / 2u) >> t; if (s == 0u) { break; } acc += data[s]; }',
 };
 
 const kernel = (body: string): string => `override N: u32 = 64u;

@@ -153,6 +153,28 @@ describe('decode workload', () => {
     },
   );
 
+  it('the workgroup trees, taken where subgroups would do, match the reference too', async (t) => {
+    // LAUNCHBENCH_DECODE_SUMS=workgroup: sum-workgroup.wgsl's GEMV sum and score sum on a device
+    // that has subgroups (lavapipe's are 8 wide), a context of 100 the attention four chunks.
+    const ctx = gpu(t);
+    const params = { ...tiny(1), elements: 100 };
+    process.env['LAUNCHBENCH_DECODE_SUMS'] = 'workgroup';
+    try {
+      await withPrepared(ctx, params, async (prepared) => {
+        for (const id of ['fused', 'persistent']) {
+          const strategy = strategyById(id);
+          if (strategy === undefined) throw new Error(id);
+          const { result } = await measureCase(caseInput(ctx, strategy, params, prepared));
+          expect(result.status, `${id}: ${result.reason}`).toBe('ok');
+          expect(result.verified, id).toBe(true);
+          expect(result.notes['gemvSum'], id).toBe('workgroup');
+        }
+      });
+    } finally {
+      delete process.env['LAUNCHBENCH_DECODE_SUMS'];
+    }
+  });
+
   it.for([
     // Two workgroups sharing every op's units (a wrong unit, op or row shows in the logits), f16
     // weights eight to a word, a context of 100 the attention several chunks. Where two

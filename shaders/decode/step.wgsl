@@ -591,7 +591,8 @@ fn attention_unit(op: Op, unit: u32, lid: u32) {
   let h0 = kvh * group_heads() + 4u * quad;
   let heads = min(4u, group_heads() - 4u * quad);
   let first = c * chunk;
-  // The heads' queries, scaled by 1/√headDim, dim by dim (a missing head's are 0).
+  // The heads' queries, scaled by 1/√headDim, dim by dim (a missing head's are 0); a workgroup
+  // has at least HEAD_DIM invocations (the workload's checkLimits).
   if (lid < HEAD_DIM) {
     var q = vec4<f32>();
     for (var j = 0u; j < 4u; j++) {
@@ -611,8 +612,9 @@ fn attention_unit(op: Op, unit: u32, lid: u32) {
   // loops guarded, two rounds by turns in one command (docs/findings.md, "The runs of 2026-12-05,
   // sixth session"). Keep the bounds free of `let`s: a bound in a `let` is guarded. The op's other
   // loops are written the same way (a constant bound and a break: the tree sums, m, l, the heads)
-  // and the 8 lanes' sum is score_sum4 (subgroup shuffles where the module has them): 6.5 µs
-  // against 10.3, two rounds by turns (docs/findings.md, "The runs of 2026-12-05, seventh session").
+  // and the 8 lanes' sum is score_sum4 (subgroup shuffles where the module has them): 6.4 µs
+  // against 10.3, two rounds by turns (docs/findings.md, "The runs of 2026-12-05, seventh
+  // session").
   let p = first + lid / SCORE_LANES;
   var part = vec4<f32>();
   if (p < positions) {

@@ -681,6 +681,8 @@ async function measureOnGpu(
   let holdBefore: object = {};
   const replaceDevice: ReplaceDevice = async (old) => {
     holdBefore = clockHoldRecord(gpu.hold);
+    // its figures stay readable; its probe and spin kernel go with the old device
+    gpu.hold.hold?.destroy();
     return replaceGpu(args, gpu, old, gpuOptions);
   };
   return runPlan(
@@ -714,7 +716,16 @@ async function bandwidthReference(
   try {
     return await measureBandwidth(
       gpu.ctx,
-      { ...options, beforeRound: hold === undefined ? undefined : () => hold.check() },
+      {
+        ...options,
+        beforeRound:
+          hold === undefined
+            ? undefined
+            : async () => {
+                await hold.check();
+                return hold.clockRel;
+              },
+      },
       resolve,
     );
   } catch (error) {

@@ -46,6 +46,13 @@ export interface BandwidthRow {
   peakGBps: number | null;
   peakSource: string | null;
   ofPeak: number | null;
+  /**
+   * The shader clock as the samples began, a fraction of the run's reference clock (the clock
+   * hold's reading before each round, after any spin back up): the median and the lowest over the
+   * rounds; null without a hold (a CPU adapter, `--no-clock-hold`, no timestamps).
+   */
+  clockRel: number | null;
+  clockRelMin: number | null;
 }
 
 export interface BandwidthOptions {
@@ -59,12 +66,14 @@ export interface BandwidthOptions {
   /** Seeds the source's random words (the streaming kernels are verified on them): the run's seed. */
   seed?: number;
   /**
-   * Before the warm-up and before each round of samples, between samples: the clock hold's check
-   * (src/gpu/clock-hold.ts), so that the ceiling is measured at the clock the cases were. Without
-   * it the H100's `stream-read` read 2 276 GB/s in one run of a pair and 3 046 in the other
+   * Before the grid tuning, the warm-up and each round of samples, between samples: the clock
+   * hold's check (src/gpu/clock-hold.ts), so that the ceiling is measured at the clock the cases
+   * were; it gives the clock it leaves, relative to the reference (null: no reading). One run of
+   * an H100 pair, the reference made without it, read `stream-read` at 2 276 GB/s where seven
+   * others there read 3 046–3 051; whether the clock was the cause is not known
    * (docs/findings.md, "The runs of 2026-12-05, seventh session").
    */
-  beforeRound?: (() => Promise<void>) | undefined;
+  beforeRound?: (() => Promise<number | null>) | undefined;
 }
 
 export const BANDWIDTH_DEFAULTS: BandwidthOptions = {
@@ -200,6 +209,7 @@ function rowOf(
   copyGBps: number,
   workgroups: number | null,
   peak: BandwidthOptions['peak'],
+  clock: readonly number[],
 ): BandwidthRow {
   const wallGBps = distribution(series.wall).median;
   const gpuGBps = series.gpu.length === 0 ? null : distribution(series.gpu).median;
@@ -215,6 +225,8 @@ function rowOf(
     peakGBps: peak?.GBps ?? null,
     peakSource: peak?.source ?? null,
     ofPeak: peak === undefined ? null : (gpuGBps ?? wallGBps) / peak.GBps,
+    clockRel: clock.length === 0 ? null : distribution([...clock]).median,
+    clockRelMin: clock.length === 0 ? null : Math.min(...clock),
   };
 }
 
@@ -278,7 +290,7 @@ async function subjects(
  * Every method on the largest buffer the device binds up to `options.bytes`: the streaming
  * kernels verified and their grids tuned, a warm-up of each method, then `options.samples` rounds
  * of one sample of each (the kernels also once timestamped), interleaved so that all see the same
- * machine, each round after `options.beforeRound`.
+ * machine, each round after `options.beforeRound` (whose clock readings each row keeps).
  */
 export async function measureBandwidth(
   ctx: GpuContext,
@@ -289,6 +301,14 @@ export async function measureBandwidth(
   try {
     const maxGroups = ctx.limits['maxComputeWorkgroupsPerDimension'] ?? 65535;
     const candidates = gridCandidates(x.rig.count, maxGroups);
+    // the clock readings before each round of samples; those before the tuning and the warm-up
+    // only bring the clock back
+    const clock: number[] = [];
+    const check = async (keep: boolean): Promise<void> => {
+      const rel = await options.beforeRound?.();
+      if (keep && rel !== undefined && rel !== null) clock.push(rel);
+    };
+    await check(false);
     await verifyStream(x.rig, source, candidates[0] ?? 1, (options.seed ?? 1) + 1);
     const grids: Record<StreamMethod, number> = {
       'stream-copy': await tuneGrid(x, 'stream-copy', candidates),
@@ -302,11 +322,11 @@ export async function measureBandwidth(
       if (!gpu) s.wall.push(moved(m) / t.wallNs);
       else if (t.busyNs !== null && t.busyNs > 0) s.gpu.push(moved(m) / t.busyNs);
     };
-    await options.beforeRound?.();
+    await check(false);
     await timeCopy(x);
     await timeMap(x, false);
     for (let i = 0; i < options.samples; i++) {
-      await options.beforeRound?.();
+      await check(true);
       add(all.copy, 'copyBufferToBuffer', await timeCopy(x), false);
       for (const timed of [false, true]) {
         add(all.map, 'map-kernel', await timeMap(x, timed), timed);
@@ -317,10 +337,10 @@ export async function measureBandwidth(
     const copyGBps = distribution(all.copy.wall).median;
     const peak = options.peak;
     return [
-      rowOf('copyBufferToBuffer', x, all.copy, copyGBps, null, peak),
-      rowOf('map-kernel', x, all.map, copyGBps, null, peak),
-      rowOf('stream-copy', x, all['stream-copy'], copyGBps, grids['stream-copy'], peak),
-      rowOf('stream-read', x, all['stream-read'], copyGBps, grids['stream-read'], peak),
+      rowOf('copyBufferToBuffer', x, all.copy, copyGBps, null, peak, clock),
+      rowOf('map-kernel', x, all.map, copyGBps, null, peak, clock),
+      rowOf('stream-copy', x, all['stream-copy'], copyGBps, grids['stream-copy'], peak, clock),
+      rowOf('stream-read', x, all['stream-read'], copyGBps, grids['stream-read'], peak, clock),
     ];
   } finally {
     release();

@@ -160,7 +160,12 @@ export function bandwidthTable(rows: readonly BandwidthRow[]): string {
   const peak =
     first.peakGBps === null ? '' : `; peak ${first.peakGBps} GB/s (${first.peakSource ?? ''})`;
   const pct = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(0)}%`);
-  return `bandwidth reference: ${mib} MiB, bytes read + written (stream-read: read), ${first.repeats} repeats per sample, median of ${first.samples}${peak}\n${formatTable(
+  // the same readings for every row: the rounds are shared
+  const clock =
+    first.clockRel === null || first.clockRelMin === null
+      ? ''
+      : `; shader clock ${pct(first.clockRel)} of the run's reference as the rounds began (lowest ${pct(first.clockRelMin)})`;
+  return `bandwidth reference: ${mib} MiB, bytes read + written (stream-read: read), ${first.repeats} repeats per sample, median of ${first.samples}${peak}${clock}\n${formatTable(
     ['method', 'workgroups', 'wall GB/s', 'GPU GB/s', 'of copy', 'of peak'],
     rows.map((r) => [
       r.method,

@@ -192,6 +192,11 @@ export interface StepBinding {
  * timing), else trees in workgroup memory (shaders/decode/sum-*.wgsl).
  */
 export function gemvSum(device: GPUDevice): 'subgroups' | 'workgroup' {
+  // LAUNCHBENCH_DECODE_SUMS=workgroup takes the trees anyway: the fallback, checked on a device
+  // that has subgroups (test/decode-workload.test.ts); a page has no environment
+  const forced =
+    typeof process === 'undefined' ? undefined : process.env['LAUNCHBENCH_DECODE_SUMS'];
+  if (forced === 'workgroup') return 'workgroup';
   // adapterInfo is optional chained: a runtime without it (older ones) is not the typings' GPUDevice
   const minSize = (device.adapterInfo as GPUAdapterInfo | undefined)?.subgroupMinSize;
   return device.features.has('subgroups') && (minSize === undefined || minSize >= 8)
