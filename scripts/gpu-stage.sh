@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Splits what a lent GPU machine needs into carries that each fit beside the tree: a device call
 # takes the working tree and its carried paths, 64 MiB in all, and the tree alone is about 38 MB
-# (2026-12-05; docs/design.md, Running on a lent GPU machine). Paths carried by an earlier call stay on the
-# machine while it is warm (about 30 s idle), so the parts go in calls one after another:
+# (2026-12-05; docs/design.md, Running on a lent GPU machine). Paths carried by an earlier call
+# stay on the machine while it is warm (about 30 s idle), so the parts go in calls one after
+# another:
 #
 #   bash scripts/gpu-stage.sh restore; bash ../shared/gpu/pack.sh; bash scripts/gpu-stage.sh node
 #       restore puts an earlier .gpu-node/node.tar.xz back (pack.sh rebuilds a missing one, 30 s);
@@ -21,7 +22,7 @@
 #   bash scripts/gpu-stage.sh deno      Deno (scripts/pack-deno.sh) in two parts of 15 MB
 #       calls:  carry [".gpu-denoN"],  command: bash .gpu-denoN/stage.sh (the second unpacks it)
 #       then LAUNCHBENCH_DENO=/opt/deno/deno (the whole .gpu-deno, 30 MB, no longer fits beside
-#       the tree: 37 MB on 2026-12-05)
+#       the tree: 38 MB on 2026-12-05)
 #   bash scripts/gpu-stage.sh sizes     the tree and each carry, in MB, against the 64 MiB
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -96,7 +97,7 @@ S
     ;;
   deno)
     # pack-deno.sh's deno.xz (30 MB) in two parts of 15 MB: the tree has grown past what fits
-    # beside the whole pack (2026-12-05: 37 MB and 30 MB against 64 MiB)
+    # beside the whole pack (2026-12-05: 38 MB and 30 MB against 64 MiB)
     bash scripts/pack-deno.sh
     tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
     split -n 2 -d .gpu-deno/deno.xz "$tmp/part."
