@@ -120,7 +120,8 @@ if [ "$(ls "/opt/denoparts/$sum" | wc -l)" -eq 2 ] && [ "$(cat /opt/deno/sum 2>/
   mkdir -p /opt/deno
   cat "/opt/denoparts/$sum/part.00" "/opt/denoparts/$sum/part.01" > /opt/deno/deno.xz
   [ "$(sha256sum /opt/deno/deno.xz | cut -c1-16)" = "$sum" ] || { echo "stage.sh: the parts do not make the pack" >&2; exit 1; }
-  xz -dc /opt/deno/deno.xz > /opt/deno/deno.tmp && rm /opt/deno/deno.xz
+  xz -dc /opt/deno/deno.xz > /opt/deno/deno.tmp || { rm -f /opt/deno/deno.tmp; echo "stage.sh: xz failed" >&2; exit 1; }
+  rm /opt/deno/deno.xz
   chmod +x /opt/deno/deno.tmp && mv /opt/deno/deno.tmp /opt/deno/deno && echo "$sum" > /opt/deno/sum
   echo "deno unpacked: $(/opt/deno/deno --version | head -n 1) (LAUNCHBENCH_DENO=/opt/deno/deno)"
 else

@@ -27,6 +27,8 @@ const row = (method: string, gpuGBps: number | null, wallGBps: number): Bandwidt
   peakGBps: null,
   peakSource: null,
   ofPeak: null,
+  clockChainUs: null,
+  clockChainUsMax: null,
 });
 
 describe('decode report', () => {

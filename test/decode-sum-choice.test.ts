@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { gemvSum } from '../src/workloads/decode/buffers.js';
 
 // A device as gemvSum reads it: its features and its adapter's smallest subgroup.
@@ -9,6 +9,9 @@ const device = (features: string[], subgroupMinSize?: number, withInfo = true): 
   }) as unknown as GPUDevice;
 
 describe('the decode module’s sums (sum-subgroups.wgsl or sum-workgroup.wgsl)', () => {
+  beforeEach(() => vi.stubEnv('LAUNCHBENCH_DECODE_SUMS', ''));
+  afterEach(() => vi.unstubAllEnvs());
+
   it('shuffles across subgroups only where none is smaller than the 8 score lanes', () => {
     expect(gemvSum(device(['subgroups'], 32))).toBe('subgroups');
     expect(gemvSum(device(['subgroups'], 8))).toBe('subgroups');
@@ -20,5 +23,10 @@ describe('the decode module’s sums (sum-subgroups.wgsl or sum-workgroup.wgsl)'
     expect(gemvSum(device(['subgroups']))).toBe('subgroups');
     expect(gemvSum(device(['subgroups'], undefined, false))).toBe('subgroups');
     expect(gemvSum(device(['shader-f16'], undefined, false))).toBe('workgroup');
+  });
+
+  it('takes the trees wherever LAUNCHBENCH_DECODE_SUMS=workgroup asks for them', () => {
+    vi.stubEnv('LAUNCHBENCH_DECODE_SUMS', 'workgroup');
+    expect(gemvSum(device(['subgroups'], 32))).toBe('workgroup');
   });
 });

@@ -11,7 +11,7 @@
  *   - the megakernel with f16 weights over several workgroups and attention chunks, and over a
  *     GPT-2-small layer whose down projection takes each lane more than one iteration, is verified.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { withErrorScopes, type GpuContext } from '../src/gpu/context.ts';
 import type { CaseInput, SamplingOptions } from '../src/measure/run-case.ts';
 import { measureCase, notApplicable } from '../src/run.ts';
@@ -158,7 +158,7 @@ describe('decode workload', () => {
     // that has subgroups (lavapipe's are 8 wide), a context of 100 the attention four chunks.
     const ctx = gpu(t);
     const params = { ...tiny(1), elements: 100 };
-    process.env['LAUNCHBENCH_DECODE_SUMS'] = 'workgroup';
+    vi.stubEnv('LAUNCHBENCH_DECODE_SUMS', 'workgroup');
     try {
       await withPrepared(ctx, params, async (prepared) => {
         for (const id of ['fused', 'persistent']) {
@@ -171,7 +171,7 @@ describe('decode workload', () => {
         }
       });
     } finally {
-      delete process.env['LAUNCHBENCH_DECODE_SUMS'];
+      vi.unstubAllEnvs();
     }
   });
 

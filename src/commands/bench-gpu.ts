@@ -723,7 +723,7 @@ async function bandwidthReference(
             ? undefined
             : async () => {
                 await hold.check();
-                return hold.clockRel;
+                return hold.latestChainUs;
               },
       },
       resolve,

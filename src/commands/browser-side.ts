@@ -40,10 +40,12 @@ export async function browserSide(
   status: SetupStatus,
   stop?: AbortSignal,
 ): Promise<GpuSide> {
+  // The variables that change what the measuring side does: the known faults and decode's sums.
   const env = Object.fromEntries(
     Object.entries(process.env).filter(
       (entry): entry is [string, string] =>
-        entry[0].startsWith('LAUNCHBENCH_FAULT_') && entry[1] !== undefined,
+        (entry[0].startsWith('LAUNCHBENCH_FAULT_') || entry[0] === 'LAUNCHBENCH_DECODE_SUMS') &&
+        entry[1] !== undefined,
     ),
   );
   // The seed fixed: the page's plan is this process's.

@@ -110,6 +110,7 @@ export class ClockHold {
   private referenceNs: number | undefined;
   private lastCheckNs = -Infinity;
   private latestRel: number | null = null;
+  private latestNs: number | null = null;
   /** Consecutive readings faster than the reference by more than the tolerance. */
   private fastStreak: number[] = [];
   private failedBoosts = 0;
@@ -164,6 +165,15 @@ export class ClockHold {
    */
   get clockRel(): number | null {
     return this.latestRel;
+  }
+
+  /**
+   * The same reading as it was taken: the clock chain's GPU time, µs (in inverse proportion to
+   * the shader clock; drift.csv's clockChainUs); unlike clockRel, not relative to a reference the
+   * hold may have moved. Null as clockRel is.
+   */
+  get latestChainUs(): number | null {
+    return this.latestNs === null ? null : this.latestNs / 1e3;
   }
 
   /** Between turns: a check when `checkEveryMs` has passed since the last one. */
@@ -245,8 +255,10 @@ export class ClockHold {
     const ns = await this.chainNs();
     if (ns === undefined) {
       this.latestRel = null;
+      this.latestNs = null;
       return undefined;
     }
+    this.latestNs = ns;
     if (this.referenceNs === undefined) this.referenceNs = ns;
     let rel = this.referenceNs / ns;
     if (rel > 1 + this.options.tolerance) {

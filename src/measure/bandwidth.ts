@@ -47,12 +47,14 @@ export interface BandwidthRow {
   peakSource: string | null;
   ofPeak: number | null;
   /**
-   * The shader clock as the samples began, a fraction of the run's reference clock (the clock
-   * hold's reading before each round, after any spin back up): the median and the lowest over the
-   * rounds; null without a hold (a CPU adapter, `--no-clock-hold`, no timestamps).
+   * The shader clock as the rounds of samples began: the clock hold's clock chain reading before
+   * each round, after any spin back up, µs (in inverse proportion to the clock, as drift.csv's
+   * clockChainUs and context.json's clockHold.referenceChainUs): the median and the slowest over
+   * the rounds; null without a hold (a CPU adapter, `--no-clock-hold`, no timestamps) or without
+   * a usable reading.
    */
-  clockRel: number | null;
-  clockRelMin: number | null;
+  clockChainUs: number | null;
+  clockChainUsMax: number | null;
 }
 
 export interface BandwidthOptions {
@@ -68,7 +70,7 @@ export interface BandwidthOptions {
   /**
    * Before the grid tuning, the warm-up and each round of samples, between samples: the clock
    * hold's check (src/gpu/clock-hold.ts), so that the ceiling is measured at the clock the cases
-   * were; it gives the clock it leaves, relative to the reference (null: no reading). One run of
+   * were; it gives the clock chain's reading it ends on, µs (null: none usable). One run of
    * an H100 pair, the reference made without it, read `stream-read` at 2 276 GB/s where seven
    * others there read 3 046–3 051; whether the clock was the cause is not known
    * (docs/findings.md, "The runs of 2026-12-05, seventh session").
@@ -209,7 +211,7 @@ function rowOf(
   copyGBps: number,
   workgroups: number | null,
   peak: BandwidthOptions['peak'],
-  clock: readonly number[],
+  chains: readonly number[],
 ): BandwidthRow {
   const wallGBps = distribution(series.wall).median;
   const gpuGBps = series.gpu.length === 0 ? null : distribution(series.gpu).median;
@@ -225,8 +227,8 @@ function rowOf(
     peakGBps: peak?.GBps ?? null,
     peakSource: peak?.source ?? null,
     ofPeak: peak === undefined ? null : (gpuGBps ?? wallGBps) / peak.GBps,
-    clockRel: clock.length === 0 ? null : distribution([...clock]).median,
-    clockRelMin: clock.length === 0 ? null : Math.min(...clock),
+    clockChainUs: chains.length === 0 ? null : distribution([...chains]).median,
+    clockChainUsMax: chains.length === 0 ? null : Math.max(...chains),
   };
 }
 
@@ -290,7 +292,7 @@ async function subjects(
  * Every method on the largest buffer the device binds up to `options.bytes`: the streaming
  * kernels verified and their grids tuned, a warm-up of each method, then `options.samples` rounds
  * of one sample of each (the kernels also once timestamped), interleaved so that all see the same
- * machine, each round after `options.beforeRound` (whose clock readings each row keeps).
+ * machine, each round after `options.beforeRound` (whose clock chain readings each row keeps).
  */
 export async function measureBandwidth(
   ctx: GpuContext,
@@ -301,12 +303,12 @@ export async function measureBandwidth(
   try {
     const maxGroups = ctx.limits['maxComputeWorkgroupsPerDimension'] ?? 65535;
     const candidates = gridCandidates(x.rig.count, maxGroups);
-    // the clock readings before each round of samples; those before the tuning and the warm-up
-    // only bring the clock back
-    const clock: number[] = [];
+    // the clock chain's readings before each round of samples; those before the tuning and the
+    // warm-up only bring the clock back
+    const chains: number[] = [];
     const check = async (keep: boolean): Promise<void> => {
-      const rel = await options.beforeRound?.();
-      if (keep && rel !== undefined && rel !== null) clock.push(rel);
+      const us = await options.beforeRound?.();
+      if (keep && us !== undefined && us !== null) chains.push(us);
     };
     await check(false);
     await verifyStream(x.rig, source, candidates[0] ?? 1, (options.seed ?? 1) + 1);
@@ -337,10 +339,10 @@ export async function measureBandwidth(
     const copyGBps = distribution(all.copy.wall).median;
     const peak = options.peak;
     return [
-      rowOf('copyBufferToBuffer', x, all.copy, copyGBps, null, peak, clock),
-      rowOf('map-kernel', x, all.map, copyGBps, null, peak, clock),
-      rowOf('stream-copy', x, all['stream-copy'], copyGBps, grids['stream-copy'], peak, clock),
-      rowOf('stream-read', x, all['stream-read'], copyGBps, grids['stream-read'], peak, clock),
+      rowOf('copyBufferToBuffer', x, all.copy, copyGBps, null, peak, chains),
+      rowOf('map-kernel', x, all.map, copyGBps, null, peak, chains),
+      rowOf('stream-copy', x, all['stream-copy'], copyGBps, grids['stream-copy'], peak, chains),
+      rowOf('stream-read', x, all['stream-read'], copyGBps, grids['stream-read'], peak, chains),
     ];
   } finally {
     release();

@@ -162,9 +162,9 @@ export function bandwidthTable(rows: readonly BandwidthRow[]): string {
   const pct = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(0)}%`);
   // the same readings for every row: the rounds are shared
   const clock =
-    first.clockRel === null || first.clockRelMin === null
+    first.clockChainUs === null || first.clockChainUsMax === null
       ? ''
-      : `; shader clock ${pct(first.clockRel)} of the run's reference as the rounds began (lowest ${pct(first.clockRelMin)})`;
+      : `; clock chain ${fmt(first.clockChainUs)} µs as the rounds began, slowest ${fmt(first.clockChainUsMax)} (∝ 1/shader clock, as the drift probe's)`;
   return `bandwidth reference: ${mib} MiB, bytes read + written (stream-read: read), ${first.repeats} repeats per sample, median of ${first.samples}${peak}${clock}\n${formatTable(
     ['method', 'workgroups', 'wall GB/s', 'GPU GB/s', 'of copy', 'of peak'],
     rows.map((r) => [

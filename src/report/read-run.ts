@@ -175,6 +175,9 @@ export interface BandwidthCsvRow {
   peakGBps: number | null;
   peakSource: string | null;
   ofPeak: number | null;
+  /** The clock chain as the rounds began, µs (median, slowest); null in runs before the column. */
+  clockChainUs: number | null;
+  clockChainUsMax: number | null;
 }
 
 /** One drift probe (src/measure/drift.ts): fixed references measured between rounds. */
@@ -506,6 +509,8 @@ function readBandwidth(path: string): BandwidthCsvRow[] {
       peakGBps: c.number('peakGBps'),
       peakSource: c.text('peakSource') === '' ? null : c.text('peakSource'),
       ofPeak: c.number('ofPeak'),
+      clockChainUs: c.number('clockChainUs'),
+      clockChainUsMax: c.number('clockChainUsMax'),
     };
   });
 }

@@ -263,9 +263,17 @@ export function bandwidthSection(run: RunData): string[] {
   // Runs from 2026-12-05 on also hold the streaming kernels and the GPU's peak (issue 22).
   const streams = run.bandwidth.some((b) => b.workgroups !== null);
   const peak = run.bandwidth.find((b) => b.peakGBps !== null);
+  // the same readings in every row (the rounds are shared); runs before 2026-12-05 have none
+  const { clockChainUs: chainUs = null, clockChainUsMax: slowestUs = null } =
+    run.bandwidth[0] ?? {};
+  const clock =
+    chainUs === null || slowestUs === null
+      ? ''
+      : ` Measured under the clock hold: its clock chain (the drift probe's, in inverse proportion to the shader clock) read ${fmtUs(chainUs)} µs as the rounds began (the median; the slowest ${fmtUs(slowestUs)}).`;
   const intro = streams
     ? `The bytes copyBufferToBuffer, the \`map\` kernel at intensity 0 and the streaming kernels move per second (GB = 10⁹ bytes; read and written counted, \`stream-read\` reads only): vec4 accesses over a grid-stride loop, its workgroup count tuned to the adapter (src/measure/stream.ts). The best kernel figure is the ceiling decode's weight-streaming floor is held to.${peak === undefined ? " The GPU's nominal peak is not known here (`--peak-gbps` gives it)." : ` The GPU's nominal peak: ${fmtCount(peak.peakGBps ?? 0)} GB/s (${peak.peakSource ?? ''}).`}`
     : 'The same bytes moved by copyBufferToBuffer and by the `map` kernel at intensity 0 (read and write counted, GB = 10⁹ bytes): how close the kernel comes to what the GPU can copy.';
+
   const cells = (b: (typeof run.bandwidth)[number]): string[] => [
     code(b.method),
     b.bytes === null ? '–' : fmtCount(Math.round(b.bytes / 2 ** 20)),
@@ -276,7 +284,7 @@ export function bandwidthSection(run: RunData): string[] {
   return [
     '## Memory bandwidth reference',
     '',
-    intro,
+    intro + clock,
     '',
     ...(streams
       ? table(

@@ -193,7 +193,8 @@ export interface StepBinding {
  */
 export function gemvSum(device: GPUDevice): 'subgroups' | 'workgroup' {
   // LAUNCHBENCH_DECODE_SUMS=workgroup takes the trees anyway: the fallback, checked on a device
-  // that has subgroups (test/decode-workload.test.ts); a page has no environment
+  // that has subgroups (test/decode-workload.test.ts); a page gets it from the process that
+  // drives it (src/commands/browser-side.ts), and a runtime without `process` never
   const forced =
     typeof process === 'undefined' ? undefined : process.env['LAUNCHBENCH_DECODE_SUMS'];
   if (forced === 'workgroup') return 'workgroup';
