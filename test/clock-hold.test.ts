@@ -11,7 +11,13 @@ import {
   type Spinner,
 } from '../src/gpu/clock-hold.ts';
 import { DeviceLostError } from '../src/errors.ts';
-import { SPIN_IN_FLIGHT, submitAhead } from '../src/gpu/spin.ts';
+import {
+  SPIN_IN_FLIGHT,
+  SPIN_MAX_IN_FLIGHT,
+  aheadDepth,
+  spinAhead,
+  submitAhead,
+} from '../src/gpu/spin.ts';
 import type { SampleKind } from '../src/stats/result.ts';
 import { visit, type Sampled } from '../src/measure/schedule.ts';
 import { clockHoldLine } from '../src/report/console.ts';
@@ -30,6 +36,7 @@ class ScriptedClock implements ClockReader {
 
 class CountingSpinner implements Spinner {
   spins = 0;
+  readonly inFlight = 4;
   run(): Promise<number> {
     this.spins++;
     return Promise.resolve(1);
@@ -307,5 +314,106 @@ describe('submitAhead (the spin kernel’s queue)', () => {
     } finally {
       queue.stop();
     }
+  });
+});
+
+describe('aheadDepth (how many spin submits to queue)', () => {
+  it('keeps four where the round trip is short beside a submit (Node: 0.03 ms, 0.19 ms of spin)', () => {
+    expect(aheadDepth(SPIN_IN_FLIGHT, 0.03, 0.19)).toBe(SPIN_IN_FLIGHT);
+  });
+
+  it('at least doubles a starved queue (Deno: 11 ms a round trip, four submits a round trip)', () => {
+    expect(aheadDepth(4, 11, 11 / 4)).toBeGreaterThanOrEqual(8);
+    expect(aheadDepth(64, 11, 11 / 64)).toBeGreaterThanOrEqual(128);
+  });
+
+  it('covers two round trips at the pace the GPU sets, never lowers, and stops at the most', () => {
+    expect(aheadDepth(4, 11, 0.19)).toBe(Math.ceil(22 / 0.19) + 2);
+    expect(aheadDepth(200, 0.03, 0.19)).toBe(200);
+    expect(aheadDepth(4, 1000, 0.001)).toBe(SPIN_MAX_IN_FLIGHT);
+  });
+
+  it('leaves the depth alone on a figure it cannot use', () => {
+    expect(aheadDepth(8, 11, 0)).toBe(8);
+    expect(aheadDepth(8, 11, Number.NaN)).toBe(8);
+    expect(aheadDepth(8, Number.NaN, 1)).toBe(8);
+  });
+});
+
+describe('spinAhead on a model GPU whose completions reach the host late', () => {
+  /**
+   * A GPU that runs submits one after another, `gpuMs` each, and tells the host of a completion
+   * `roundTripMs` after it (as Deno's 11 ms poll does); `busyMs(from)` is its busy time since
+   * `from` (performance.now()).
+   */
+  function lateGpu(gpuMs: number, roundTripMs: number) {
+    let queued = 0;
+    let finished = 0;
+    let running = false;
+    const spans: [number, number][] = [];
+    const waiters: { upTo: number; resolve: () => void }[] = [];
+    const timers = new Set<NodeJS.Timeout>();
+    const later = (ms: number, f: () => void): void => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        f();
+      }, ms);
+      timers.add(t);
+    };
+    const next = (): void => {
+      if (running || finished + (running ? 1 : 0) >= queued) return;
+      running = true;
+      const start = performance.now();
+      later(gpuMs, () => {
+        running = false;
+        finished++;
+        spans.push([start, performance.now()]);
+        const upTo = finished;
+        later(roundTripMs, () => {
+          for (const w of waiters.filter((w) => w.upTo <= upTo)) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve();
+          }
+        });
+        next();
+      });
+    };
+    return {
+      submit: (): void => {
+        queued++;
+        next();
+      },
+      done: (): Promise<void> =>
+        new Promise<void>((resolve) => waiters.push({ upTo: queued, resolve })),
+      busyMs: (from: number): number =>
+        spans.reduce((sum, [a, b]) => sum + Math.max(0, b - Math.max(a, from)), 0),
+      stop: (): void => timers.forEach((t) => clearTimeout(t)),
+    };
+  }
+
+  /** The model GPU's busy fraction over the last of `windows` spins of `ms` each. */
+  async function lastWindowBusy(state: { depth: number; completionMs: number }, windows: number) {
+    const gpu = lateGpu(1, 12);
+    try {
+      let busy = 0;
+      for (let i = 0; i < windows; i++) {
+        const t0 = performance.now();
+        await spinAhead(gpu.submit, gpu.done, 60, state);
+        busy = gpu.busyMs(t0) / (performance.now() - t0);
+      }
+      return busy;
+    } finally {
+      gpu.stop();
+    }
+  }
+
+  it('keeps the GPU busy once the depth has followed the round trip; four alone left it idle', async () => {
+    const fixed = { depth: SPIN_IN_FLIGHT, completionMs: 0 };
+    const fitted = { depth: SPIN_IN_FLIGHT, completionMs: 13 };
+    const [idle, busy] = [await lastWindowBusy(fixed, 4), await lastWindowBusy(fitted, 4)];
+    expect(fixed.depth).toBe(SPIN_IN_FLIGHT);
+    expect(idle).toBeLessThan(0.5);
+    expect(fitted.depth).toBeGreaterThanOrEqual(13);
+    expect(busy).toBeGreaterThan(0.7);
   });
 });

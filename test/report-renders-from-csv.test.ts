@@ -5,7 +5,7 @@
  * SVG with labelled axes (units) and one legend entry per strategy, and rendering twice gives the
  * same bytes. No GPU needed.
  */
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
@@ -51,7 +51,7 @@ describe('report from a fixture run', () => {
   it('report.md has the run facts, per-case tables, reasons, fits, crossovers and chart links', () => {
     const md = readFileSync(join(dir, 'report.md'), 'utf8');
     expect(md).toContain('| timestamp self-test | passed: timestamps monotonic and unquantised');
-    expect(md).toContain('| GPU warm-up | 1,000 ms, 500 submits;');
+    expect(md).toContain('| GPU warm-up | 1,000 ms, 500 submits waited on one by one;');
     expect(md).toContain('### map · 64 elements · K = 100 · intensity 0 · workgroup 64');
     // The noise is said once per table; the reason the fixture's CSV stores on every row that
     // missed the target (as runs before that did) is not repeated on the row.
@@ -133,5 +133,48 @@ describe('report from a fixture run', () => {
       ),
     ];
     expect(after).toEqual(before);
+  });
+});
+
+describe('report of a run whose spin queued ahead (since 2026-12-05)', () => {
+  it('says how many submits the warm-up and the hold queued and what round trip they covered', async () => {
+    const newer = join(mkdtempSync(join(tmpdir(), 'launchbench-report-')), 'run');
+    try {
+      cpSync(FIXTURE, newer, { recursive: true });
+      const file = join(newer, 'context.json');
+      const context = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      context['gpuWarmup'] = {
+        elapsedMs: 1090,
+        submits: 2069,
+        firstSubmitUs: 3074,
+        lastSubmitUs: 742,
+        stable: true,
+        windowMs: 100,
+        completionUs: 11747,
+        inFlight: 36,
+      };
+      context['clockHold'] = {
+        options: { checkEveryMs: 100, tolerance: 0.03 },
+        referenceChainUs: 125,
+        checks: 40,
+        lowered: 2,
+        notRestored: 0,
+        unreadable: 0,
+        rebaselined: 0,
+        lowestRel: 0.5,
+        spinMs: 300,
+        totalMs: 900,
+        spinInFlight: 128,
+      };
+      writeFileSync(file, JSON.stringify(context));
+      await renderRunReport(newer);
+      const md = readFileSync(join(newer, 'report.md'), 'utf8');
+      expect(md).toContain(
+        '| GPU warm-up | 1,090 ms, 2,069 submits queued ahead (36 at once by the end, for a completion round trip of 11,747 µs); wall per submit 3,074 µs in the first 100 ms, 742 µs in the last; settled |',
+      );
+      expect(md).toContain('300 ms spent spinning (128 submits queued at once by the end)');
+    } finally {
+      rmSync(join(newer, '..'), { recursive: true, force: true });
+    }
   });
 });

@@ -33,6 +33,8 @@ export interface ClockReader {
 }
 export interface Spinner {
   run(ms: number): Promise<number>;
+  /** Submits it keeps queued (SpinKernel.inFlight). */
+  readonly inFlight: number;
   destroy(): void;
 }
 
@@ -81,6 +83,8 @@ export interface ClockHoldStats {
   lowestRel: number | null;
   /** Time spent spinning (boosts and duty), ms. */
   spinMs: number;
+  /** Spin submits queued at once at the end (SpinKernel.run raises it to cover the round trip). */
+  spinInFlight: number;
   /** Time spent in checks, spinning included, ms. */
   totalMs: number;
 }
@@ -114,7 +118,7 @@ export class ClockHold {
   /** Consecutive readings faster than the reference by more than the tolerance. */
   private fastStreak: number[] = [];
   private failedBoosts = 0;
-  private readonly stats: Omit<ClockHoldStats, 'options' | 'referenceChainUs'> = {
+  private readonly stats: Omit<ClockHoldStats, 'options' | 'referenceChainUs' | 'spinInFlight'> = {
     checks: 0,
     lowered: 0,
     notRestored: 0,
@@ -219,6 +223,7 @@ export class ClockHold {
       options: this.options,
       referenceChainUs: this.referenceNs === undefined ? null : this.referenceNs / 1e3,
       ...this.stats,
+      spinInFlight: this.spin.inFlight,
     };
   }
 

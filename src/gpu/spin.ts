@@ -8,12 +8,30 @@ import { selftestKernel } from './selftest-kernel.ts';
 import { nowNs } from '../stats/clock.ts';
 
 /**
- * Spin submits queued at once while the clock hold spins. One at a time, the GPU idles for each
- * submit's round trip to the host: 40 µs against ~200 µs of spin in Node on an H200, but 0.3–0.5
- * ms in a browser page, where a spin that waited on each submit kept the GPU a third busy and never
- * brought a lowered clock back (Chromium on an H100, docs/findings.md, "The H100 runs").
+ * Spin submits queued at once to begin with. One at a time, the GPU idles for each submit's round
+ * trip to the host: 40 µs against ~200 µs of spin in Node on an H200, but 0.3–0.5 ms in a browser
+ * page, where a spin that waited on each submit kept the GPU a third busy and never brought a
+ * lowered clock back (Chromium on an H100, docs/findings.md, "The H100 runs").
  */
 export const SPIN_IN_FLIGHT = 4;
+/** The most spin submits queued at once (about 0.2 s of spin on an H200 at full clock). */
+export const SPIN_MAX_IN_FLIGHT = 1024;
+
+/**
+ * How many spin submits to keep queued after a spin whose submits took `perSubmitMs` of wall time
+ * each: enough to cover two of the runtime's completion round trips (`completionMs`: one workgroup
+ * of the spin waited on from an idle queue), never fewer than before. A starved queue's submits
+ * take a round trip over the depth each, so the depth at least doubles a spin until the GPU, not
+ * the round trip, sets their pace. Four covered Node's round trip (0.02–0.05 ms) but not Deno's
+ * (11 ms), nor a page's in Chromium, where a warm-up submit waited on took 2.7 ms on an H100: there
+ * the warm-up settled and the hold took its reference with the clock low, and the hold never
+ * brought it back (docs/findings.md, "The runs of 2026-12-05, eighth session").
+ */
+export function aheadDepth(depth: number, completionMs: number, perSubmitMs: number): number {
+  if (!(perSubmitMs > 0) || !(completionMs >= 0)) return depth;
+  const wanted = Math.ceil((2 * completionMs) / perSubmitMs) + 2;
+  return Math.min(SPIN_MAX_IN_FLIGHT, Math.max(depth, wanted));
+}
 
 /**
  * Calls `submit` until `ms` has passed, keeping up to `depth` submits unfinished: after each, it
@@ -48,7 +66,32 @@ export async function submitAhead(
   return submits;
 }
 
+/** What spinAhead keeps between spins: the depth it queues at and the round trip it covers. */
+export interface AheadState {
+  depth: number;
+  completionMs: number;
+}
+
+/**
+ * submitAhead at `state.depth` for about `ms`, then the depth raised by aheadDepth from the wall
+ * time per submit just seen; the number of submits.
+ */
+export async function spinAhead(
+  submit: () => void,
+  done: () => Promise<unknown>,
+  ms: number,
+  state: AheadState,
+): Promise<number> {
+  const t0 = nowNs();
+  const submits = await submitAhead(submit, done, ms, state.depth);
+  state.depth = aheadDepth(state.depth, state.completionMs, (nowNs() - t0) / 1e6 / submits);
+  return submits;
+}
+
 export class SpinKernel {
+  /** Submits run() keeps queued (SPIN_IN_FLIGHT at first) and the round trip they cover. */
+  private readonly ahead: AheadState = { depth: SPIN_IN_FLIGHT, completionMs: 0 };
+
   private constructor(
     private readonly device: GPUDevice,
     private readonly pipeline: GPUComputePipeline,
@@ -67,36 +110,59 @@ export class SpinKernel {
     );
     // A CPU adapter runs the same grid thousands of times slower: keep its submits short.
     const workgroups = ctx.adapterInfo.isFallbackAdapter ? 4 : 4096;
-    return new SpinKernel(device, pipeline, bindGroup, sink, workgroups);
-  }
-
-  /** One submit of the spin kernel, awaited; its wall time, ns. */
-  async once(): Promise<number> {
-    const t0 = nowNs();
-    this.submit();
-    await this.device.queue.onSubmittedWorkDone();
-    return nowNs() - t0;
+    const spin = new SpinKernel(device, pipeline, bindGroup, sink, workgroups);
+    try {
+      await spin.measureCompletion();
+    } catch (error) {
+      spin.destroy();
+      throw error;
+    }
+    return spin;
   }
 
   /**
-   * Submits for about `ms` with SPIN_IN_FLIGHT of them queued at once (submitAhead), so that the
-   * GPU never waits for the host to hear of one before the next starts; the number of submits.
+   * The runtime's completion round trip, ms: the median of three waits on one workgroup of the
+   * spin (a few µs to 0.2 ms of GPU work), each submitted to an idle queue.
+   */
+  get completionMs(): number {
+    return this.ahead.completionMs;
+  }
+
+  /** Submits run() keeps queued now. */
+  get inFlight(): number {
+    return this.ahead.depth;
+  }
+
+  /**
+   * Submits for about `ms` with `inFlight` of them queued at once, raised after it where the round
+   * trip outlasted what was queued (spinAhead); the number of submits.
    */
   run(ms: number): Promise<number> {
-    return submitAhead(
+    return spinAhead(
       () => this.submit(),
       () => this.device.queue.onSubmittedWorkDone(),
       ms,
-      SPIN_IN_FLIGHT,
+      this.ahead,
     );
   }
 
-  private submit(): void {
+  private async measureCompletion(): Promise<void> {
+    const waits: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t0 = nowNs();
+      this.submit(1);
+      await this.device.queue.onSubmittedWorkDone();
+      waits.push((nowNs() - t0) / 1e6);
+    }
+    this.ahead.completionMs = waits.sort((a, b) => a - b)[1] ?? 0;
+  }
+
+  private submit(workgroups = this.workgroups): void {
     const encoder = this.device.createCommandEncoder({ label: 'spin' });
     const pass = encoder.beginComputePass();
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, this.bindGroup);
-    pass.dispatchWorkgroups(this.workgroups);
+    pass.dispatchWorkgroups(workgroups);
     pass.end();
     this.device.queue.submit([encoder.finish()]);
   }

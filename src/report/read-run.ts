@@ -244,9 +244,13 @@ export interface RunContextFile {
   gpuWarmup?: {
     elapsedMs?: number;
     submits?: number;
+    /** Per submit waited on one by one; in runs since windowMs, per submit of the first and last window. */
     firstSubmitUs?: number;
     lastSubmitUs?: number;
     stable?: boolean;
+    windowMs?: number;
+    completionUs?: number;
+    inFlight?: number;
   };
   deviceReplacements?: { atS?: number; round?: number; group?: string; reason?: string }[];
   /** src/measure/timestamp-cost.ts; absent in runs made before it, null where none was recorded. */
@@ -273,6 +277,8 @@ export interface RunContextFile {
     lowestRel?: number | null;
     spinMs?: number;
     totalMs?: number;
+    /** Absent in runs made before the spin's depth followed the round trip (2026-12-05). */
+    spinInFlight?: number;
   };
   options?: {
     profile?: string;
