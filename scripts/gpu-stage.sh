@@ -7,9 +7,10 @@
 #
 #   bash scripts/gpu-stage.sh restore; bash ../shared/gpu/pack.sh; bash scripts/gpu-stage.sh node
 #       restore puts an earlier .gpu-node/node.tar.xz back (pack.sh rebuilds a missing one, 30 s);
-#       node moves .gpu/node.tar.xz (Node and npm, 26 MB) to .gpu-node/ and makes .gpu/remote.sh
-#       unpack Node from /opt/gpu-stage/node.tar.xz where the machine has none;
-#       call 1: carry [".gpu-node"], command: bash .gpu-node/stage.sh
+#       node moves .gpu/node.tar.xz (Node and npm, 26 MB) to .gpu-node/, cuts it into two parts
+#       (.gpu-node1, .gpu-node2) and makes .gpu/remote.sh unpack Node from
+#       /opt/gpu-stage/node.tar.xz where the machine has none;
+#       calls 1, 2: carry [".gpu-node1"], then [".gpu-node2"], command: bash .gpu-nodeN/stage.sh
 #       then:   carry [".gpu"],      command: bash .gpu/remote.sh <the runs>
 #   bash ../shared/gpu/pack-chromium.sh && bash scripts/gpu-stage.sh chromium
 #       re-cuts its two parts into four of about 25 MB (.chr1 … .chr4);
@@ -49,13 +50,36 @@ case "${1:-}" in
     if [ -s .gpu/node.tar.xz ]; then mv .gpu/node.tar.xz .gpu-node/node.tar.xz; fi
     [ -s .gpu-node/node.tar.xz ] || { echo "gpu-stage.sh: no node.tar.xz in .gpu or .gpu-node" >&2; exit 1; }
     # pack.sh rebuilds node.tar.xz when it is missing: a copy left in .gpu would travel twice.
-    cat > .gpu-node/stage.sh <<'S'
+    # .gpu-node keeps the whole pack (restore puts it back); what travels is two parts of 13 MB,
+    # .gpu-node1 and .gpu-node2: the tree (40 MB on 2026-12-05) and the whole 26 MB came within
+    # 1 MB of the 64 MiB a call takes.
+    tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+    split -n 2 -d .gpu-node/node.tar.xz "$tmp/part."
+    rm -rf .gpu-node1 .gpu-node2 .gpu-node/stage.sh
+    for n in 1 2; do
+      exclude ".gpu-node$n"
+      mkdir ".gpu-node$n"
+      mv "$tmp/part.0$((n - 1))" ".gpu-node$n/"
+      sha256sum .gpu-node/node.tar.xz | cut -c1-16 > ".gpu-node$n/sum"
+      cat > ".gpu-node$n/stage.sh" <<'S'
 #!/usr/bin/env bash
-# copies Node's pack where .gpu/remote.sh (as gpu-stage.sh patched it) unpacks it from
+# copies this part to /opt/nodeparts/<pack's checksum>; once both are there, joins them where
+# .gpu/remote.sh (as gpu-stage.sh patched it) unpacks Node from, /opt/gpu-stage/node.tar.xz
 set -e
-mkdir -p /opt/gpu-stage && cp "$(dirname "$0")/node.tar.xz" /opt/gpu-stage/ && echo "node staged"
+here=$(dirname "$0")
+sum=$(cat "$here/sum")
+mkdir -p "/opt/nodeparts/$sum" && cp "$here"/part.0* "/opt/nodeparts/$sum/"
+if [ "$(ls "/opt/nodeparts/$sum" | wc -l)" -eq 2 ]; then
+  mkdir -p /opt/gpu-stage
+  cat "/opt/nodeparts/$sum/part.00" "/opt/nodeparts/$sum/part.01" > /opt/gpu-stage/node.tar.xz.tmp
+  [ "$(sha256sum /opt/gpu-stage/node.tar.xz.tmp | cut -c1-16)" = "$sum" ] || { echo "stage.sh: the parts do not make the pack" >&2; exit 1; }
+  mv /opt/gpu-stage/node.tar.xz.tmp /opt/gpu-stage/node.tar.xz && echo "node staged"
+else
+  echo "part staged: $(ls "/opt/nodeparts/$sum" | tr '\n' ' ')"
+fi
 S
-    sed -i 's|^tar -C / -xJf "$here/node.tar.xz"$|[ -x /usr/bin/node ] \|\| tar -C / -xJf "${NODE_TAR:-/opt/gpu-stage/node.tar.xz}" \|\| { echo "remote.sh: no Node here: stage it first (carry .gpu-node: bash .gpu-node/stage.sh)" >\&2; exit 1; }|' .gpu/remote.sh
+    done
+    sed -i 's|^tar -C / -xJf "$here/node.tar.xz"$|[ -x /usr/bin/node ] \|\| tar -C / -xJf "${NODE_TAR:-/opt/gpu-stage/node.tar.xz}" \|\| { echo "remote.sh: no Node here: stage it first (carry .gpu-node1, then .gpu-node2: bash .gpu-nodeN/stage.sh)" >\&2; exit 1; }|' .gpu/remote.sh
     grep -q 'gpu-stage/node.tar.xz' .gpu/remote.sh || { echo "gpu-stage.sh: .gpu/remote.sh does not unpack Node as expected; not patched" >&2; exit 1; }
     ;;
   restore)
@@ -178,7 +202,7 @@ S
   sizes)
     t=$(tree_mb)
     echo "tree: $t MB (tracked files and untracked ones that git does not ignore)"
-    for d in .gpu .gpu-node .gpu-deno .gpu-deno1 .gpu-deno2 .chr1 .chr2 .chr3 .chr4 .ff[0-9]*; do
+    for d in .gpu .gpu-node1 .gpu-node2 .gpu-deno .gpu-deno1 .gpu-deno2 .chr1 .chr2 .chr3 .chr4 .ff[0-9]*; do
       [ -e "$d" ] || continue
       c=$(mb "$d")
       awk -v t="$t" -v c="$c" -v d="$d" 'BEGIN { s = t + c; printf "%-10s %6.1f MB, with the tree %6.1f MB of 67.1 %s\n", d, c, s, (s > 67.1 ? "(too big)" : "") }'
