@@ -1,20 +1,38 @@
 /**
  * What the GPU warm-up and the clock hold did in every run folder under DIR (default results/),
- * by runtime and adapter: runs, warm-up submits, the last warm-up submit's time, the hold's
- * reference chain and its lowered checks not brought back (context.json `gpuWarmup`,
- * `clockHold`; a run of processes counts once, by its first process). Runs without a hold (CPU
+ * by runtime and adapter: runs, warm-up submits, the last warm-up submit's time, the clock chain
+ * at the run's first drift probe (drift.csv, right after the warm-up and the timestamp cost), the
+ * hold's reference at the end, the times it re-took it, and its lowered checks not brought back
+ * (context.json `gpuWarmup`, `clockHold`; a run of processes counts once, by its first process). Runs without a hold (CPU
  * adapters, before it existed, `--no-clock-hold`) are left out. The table of docs/findings.md,
  * "The runs of 2026-12-05, eighth session".
  *   npx tsx scripts/hold-table.ts [DIR]
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 interface Ctx {
   adapter?: { description?: string; device?: string };
   runtime?: { name?: string };
   gpuWarmup?: { submits?: number; lastSubmitUs?: number; windowMs?: number };
-  clockHold?: { referenceChainUs?: number | null; notRestored?: number; lowered?: number };
+  clockHold?: {
+    referenceChainUs?: number | null;
+    notRestored?: number;
+    lowered?: number;
+    rebaselined?: number;
+  };
+  /** drift.csv's first clockChainUs, where the run has one. */
+  firstChainUs?: number | undefined;
+}
+
+/** The clock chain of a run's first drift probe (drift.csv beside context.json), µs. */
+function firstChainUs(contextFile: string): number | undefined {
+  const drift = join(dirname(contextFile), 'drift.csv');
+  if (!existsSync(drift)) return undefined;
+  const [header, first] = readFileSync(drift, 'utf8').split('\n');
+  const column = header?.split(',').indexOf('clockChainUs') ?? -1;
+  const value = column < 0 ? NaN : Number(first?.split(',')[column]);
+  return Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
 const root = process.argv[2] ?? 'results';
@@ -42,6 +60,7 @@ const range = (values: number[], digits: number): string => {
 const groups = new Map<string, Ctx[]>();
 for (const file of contexts(root)) {
   const ctx = JSON.parse(readFileSync(file, 'utf8')) as Ctx;
+  ctx.firstChainUs = firstChainUs(file);
   const reference = ctx.clockHold?.referenceChainUs;
   if (typeof reference !== 'number' || ctx.gpuWarmup === undefined) continue;
   // Pages and Deno do not name the adapter alike; the run folder's name does (…-nvidia-h200-…).
@@ -54,22 +73,30 @@ for (const file of contexts(root)) {
   groups.set(key, [...(groups.get(key) ?? []), ctx]);
 }
 console.log(
-  '| runtime, adapter | runs | warm-up submits | last warm-up submit, µs | reference chain, µs | lowered checks not brought back |',
+  '| runtime, adapter | runs | warm-up submits | last warm-up submit, µs | first drift-probe chain, µs | reference chain at the end, µs | references re-taken | lowered checks not brought back |',
 );
-console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+const sum = (runs: Ctx[], of: (r: Ctx) => number | undefined): number =>
+  runs.reduce((total, r) => total + (of(r) ?? 0), 0);
 for (const [key, runs] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
-  const notRestored = runs.reduce((sum, r) => sum + (r.clockHold?.notRestored ?? 0), 0);
-  const lowered = runs.reduce((sum, r) => sum + (r.clockHold?.lowered ?? 0), 0);
-  console.log(
-    `| ${key} | ${runs.length} | ${range(
+  const first = runs.map((r) => r.firstChainUs).filter((v): v is number => v !== undefined);
+  const cells = [
+    runs.length,
+    range(
       runs.map((r) => r.gpuWarmup?.submits ?? NaN),
       0,
-    )} | ${range(
+    ),
+    range(
       runs.map((r) => r.gpuWarmup?.lastSubmitUs ?? NaN),
       0,
-    )} | ${range(
+    ),
+    first.length === 0 ? '–' : range(first, 1),
+    range(
       runs.map((r) => r.clockHold?.referenceChainUs ?? NaN),
       1,
-    )} | ${notRestored} of ${lowered} |`,
-  );
+    ),
+    sum(runs, (r) => r.clockHold?.rebaselined),
+    `${sum(runs, (r) => r.clockHold?.notRestored)} of ${sum(runs, (r) => r.clockHold?.lowered)}`,
+  ];
+  console.log(`| ${key} | ${cells.join(' | ')} |`);
 }

@@ -37,8 +37,13 @@ class ScriptedClock implements ClockReader {
 class CountingSpinner implements Spinner {
   spins = 0;
   readonly inFlight = 4;
-  run(): Promise<number> {
+  /** The length of each spin asked for, ms. */
+  readonly spunMs: number[] = [];
+  /** Node's round trip by default. */
+  constructor(readonly completionMs = 0.05) {}
+  run(ms: number): Promise<number> {
     this.spins++;
+    this.spunMs.push(ms);
     return Promise.resolve(1);
   }
   destroy(): void {}
@@ -60,6 +65,23 @@ describe('clock hold', () => {
     expect(s.notRestored).toBe(0);
     expect(hold.clockRel).toBeCloseTo(101 / 102);
     expect(s.lowestRel).toBeCloseTo(101 / 150);
+  });
+
+  it('spins 5 ms a step where the round trip is short, eight round trips where it is long', async () => {
+    for (const [completionMs, stepMs] of [
+      [0.05, 5],
+      [11, 88],
+    ] as const) {
+      const spinner = new CountingSpinner(completionMs);
+      const hold = new ClockHold(
+        new ScriptedClock([101, 100, 102, 100, 101, 150, 120, 102]),
+        spinner,
+        everyTurn,
+      );
+      await hold.calibrate();
+      await hold.check();
+      expect(spinner.spunMs).toEqual([stepMs, stepMs]);
+    }
   });
 
   it('leaves a clock within the tolerance alone', async () => {
@@ -361,7 +383,7 @@ describe('spinAhead on a model GPU whose completions reach the host late', () =>
       timers.add(t);
     };
     const next = (): void => {
-      if (running || finished + (running ? 1 : 0) >= queued) return;
+      if (running || finished >= queued) return;
       running = true;
       const start = performance.now();
       later(gpuMs, () => {

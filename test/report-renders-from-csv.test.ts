@@ -170,9 +170,11 @@ describe('report of a run whose spin queued ahead (since 2026-12-05)', () => {
       await renderRunReport(newer);
       const md = readFileSync(join(newer, 'report.md'), 'utf8');
       expect(md).toContain(
-        '| GPU warm-up | 1,090 ms, 2,069 submits queued ahead (36 at once by the end, for a completion round trip of 11,747 µs); wall per submit 3,074 µs in the first 100 ms, 742 µs in the last; settled |',
+        "| GPU warm-up | 1,090 ms, 2,069 submits queued ahead (up to 36 at once by the end, fitted to a completion round trip of 11,747 µs, one spin workgroup's); wall per submit 3,074 µs in the first 100 ms, 742 µs in the last; settled |",
       );
-      expect(md).toContain('300 ms spent spinning (128 submits queued at once by the end)');
+      expect(md).toContain(
+        '300 ms spent spinning (its queue fitted to 128 submits at once by the end)',
+      );
     } finally {
       rmSync(join(newer, '..'), { recursive: true, force: true });
     }

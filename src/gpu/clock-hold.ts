@@ -35,6 +35,8 @@ export interface Spinner {
   run(ms: number): Promise<number>;
   /** Submits it keeps queued (SpinKernel.inFlight). */
   readonly inFlight: number;
+  /** The runtime's completion round trip it measured, ms (SpinKernel.completionMs). */
+  readonly completionMs: number;
   destroy(): void;
 }
 
@@ -56,8 +58,15 @@ export const CLOCK_HOLD_DEFAULTS: ClockHoldOptions = {
   stallTimeoutMs: 60_000,
 };
 
-/** Spin this long between readings while bringing the clock back. */
+/**
+ * Spin at least this long between readings while bringing the clock back, and at least
+ * BOOST_STEP_ROUND_TRIPS completion round trips: each step ends by waiting for its last submit and
+ * each reading for the probe, a round trip each with the GPU idle, and Deno's is 11 ms (a step of
+ * 5 ms left its GPU busy a third of the time at best; modelled, docs/findings.md, "The runs of
+ * 2026-12-05, eighth session").
+ */
 const BOOST_STEP_MS = 5;
+const BOOST_STEP_ROUND_TRIPS = 8;
 const CALIBRATION_READINGS = 5;
 /** This many readings in a row above the reference clock raise it; this many failed boosts in a row re-take it. */
 const STREAK = 3;
@@ -197,7 +206,9 @@ export class ClockHold {
       const readings: number[] = [];
       while (rel !== undefined && this.lowered(rel)) {
         if ((nowNs() - boostStart) / 1e6 >= this.options.boostMaxMs) break;
-        await this.spinFor(BOOST_STEP_MS);
+        await this.spinFor(
+          Math.max(BOOST_STEP_MS, BOOST_STEP_ROUND_TRIPS * this.spin.completionMs),
+        );
         rel = await this.read();
         if (rel !== undefined && this.referenceNs !== undefined)
           readings.push(this.referenceNs / rel);

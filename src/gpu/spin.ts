@@ -8,10 +8,9 @@ import { selftestKernel } from './selftest-kernel.ts';
 import { nowNs } from '../stats/clock.ts';
 
 /**
- * Spin submits queued at once to begin with. One at a time, the GPU idles for each submit's round
- * trip to the host: 40 µs against ~200 µs of spin in Node on an H200, but 0.3–0.5 ms in a browser
- * page, where a spin that waited on each submit kept the GPU a third busy and never brought a
- * lowered clock back (Chromium on an H100, docs/findings.md, "The H100 runs").
+ * Spin submits queued at once to begin with: enough for Node, whose round trip (0.02–0.05 ms) is
+ * short beside a submit's ~0.2 ms of spin on an H200; aheadDepth raises it where the round trip is
+ * longer.
  */
 export const SPIN_IN_FLIGHT = 4;
 /** The most spin submits queued at once (about 0.2 s of spin on an H200 at full clock). */
@@ -21,11 +20,11 @@ export const SPIN_MAX_IN_FLIGHT = 1024;
  * How many spin submits to keep queued after a spin whose submits took `perSubmitMs` of wall time
  * each: enough to cover two of the runtime's completion round trips (`completionMs`: one workgroup
  * of the spin waited on from an idle queue), never fewer than before. A starved queue's submits
- * take a round trip over the depth each, so the depth at least doubles a spin until the GPU, not
- * the round trip, sets their pace. Four covered Node's round trip (0.02–0.05 ms) but not Deno's
- * (11 ms), nor a page's in Chromium, where a warm-up submit waited on took 2.7 ms on an H100: there
- * the warm-up settled and the hold took its reference with the clock low, and the hold never
- * brought it back (docs/findings.md, "The runs of 2026-12-05, eighth session").
+ * take about a round trip over the depth each (a little more: the spin's last wait is in its
+ * time), so a spin several round trips long nearly doubles the depth, until the GPU, not the
+ * round trip, sets the pace. Four queued (and the warm-up's submits waited on one by one) left the
+ * GPU idle through most of each round trip under Deno (11 ms) and in Chromium's page (a warm-up
+ * submit waited on took 2.4–2.8 ms): docs/findings.md, "The runs of 2026-12-05, eighth session".
  */
 export function aheadDepth(depth: number, completionMs: number, perSubmitMs: number): number {
   if (!(perSubmitMs > 0) || !(completionMs >= 0)) return depth;
@@ -121,8 +120,9 @@ export class SpinKernel {
   }
 
   /**
-   * The runtime's completion round trip, ms: the median of three waits on one workgroup of the
-   * spin (a few µs to 0.2 ms of GPU work), each submitted to an idle queue.
+   * The runtime's completion round trip, ms, with a little GPU work in it: the median of three
+   * waits on one workgroup of the spin (about 0.03 ms at an H200's full clock, 0.18 at its idle
+   * one), each submitted to an idle queue.
    */
   get completionMs(): number {
     return this.ahead.completionMs;

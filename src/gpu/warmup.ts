@@ -6,12 +6,14 @@
  * the runtime's completion round trip needs: SpinKernel.run), until the wall time per submit has
  * stopped falling (the median of the last five windows no more than `tolerance` below the median
  * of the five before; medians, as a window a busy host delays, up to 2× on lavapipe, must not hold
- * it back) and `minMs` has passed, or `maxMs` has. Queued ahead, a submit's wall time is the spin's GPU time, which follows the
- * clock; waited on one by one (as before 2026-12-05), it was mostly the round trip where that is
- * long (Deno, a browser page), and settled with the GPU idle and its clock low.
+ * it back) and `minMs` has passed, or `maxMs` has. Queued ahead, a window's wall time per submit
+ * is the spin's GPU time, which follows the clock, plus the window's last round trip shared out
+ * over its submits (about a tenth under Deno); waited on one by one (as before 2026-12-05), it
+ * was mostly the round trip where that is long (Deno, a browser page), and the GPU idled.
  */
 import { SpinKernel } from './spin.ts';
 import { nowNs } from '../stats/clock.ts';
+import { median } from '../stats/stats.ts';
 import type { GpuContext } from './context.ts';
 
 export interface WarmupResult {
@@ -42,9 +44,6 @@ const WINDOWS = 5;
  * H200 at full clock, 9 of Deno's round trips.
  */
 export const WINDOW_MS = 100;
-
-const median = (values: readonly number[]): number =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
 export async function warmUpGpu(ctx: GpuContext, options: WarmupOptions): Promise<WarmupResult> {
   const spin = await SpinKernel.open(ctx);

@@ -115,7 +115,7 @@ function clockHoldText(hold: NonNullable<RunData['context']['clockHold']>): stri
       : '',
     (hold.unreadable ?? 0) > 0 ? `${fmtCount(hold.unreadable ?? 0)} readings unusable` : '',
   ].filter((t) => t !== '');
-  return `the shader clock read at ${fmtCount(hold.checks ?? 0)} checks (before each visit and drift probe, and between turns${every === undefined ? '' : ` at most every ${fmtCount(every)} ms`}) by a fixed chain of ${fmtUs(reference)} µs at the reference clock; ${fmtCount(hold.lowered ?? 0)} found it lowered by more than ${fmtPercent(hold.options?.tolerance)} and the GPU was spun back up${extra.length === 0 ? '' : ` (${extra.join(', ')})`}${lowest}; ${fmtCount(Math.round(hold.spinMs ?? 0))} ms spent spinning${hold.spinInFlight === undefined ? '' : ` (${fmtCount(hold.spinInFlight)} submits queued at once by the end)`}, ${fmtCount(Math.round(hold.totalMs ?? 0))} ms in all, none inside a sample`;
+  return `the shader clock read at ${fmtCount(hold.checks ?? 0)} checks (before each visit and drift probe, and between turns${every === undefined ? '' : ` at most every ${fmtCount(every)} ms`}) by a fixed chain of ${fmtUs(reference)} µs at the reference clock; ${fmtCount(hold.lowered ?? 0)} found it lowered by more than ${fmtPercent(hold.options?.tolerance)} and the GPU was spun back up${extra.length === 0 ? '' : ` (${extra.join(', ')})`}${lowest}; ${fmtCount(Math.round(hold.spinMs ?? 0))} ms spent spinning${hold.spinInFlight === undefined ? '' : ` (its queue fitted to ${fmtCount(hold.spinInFlight)} submits at once by the end)`}, ${fmtCount(Math.round(hold.totalMs ?? 0))} ms in all, none inside a sample`;
 }
 
 /**
@@ -248,7 +248,7 @@ function warmupText(w: NonNullable<Context['gpuWarmup']>): string {
   const settled = w.stable === true ? 'settled' : 'not settled within its limit';
   if (w.windowMs === undefined)
     return `${fmtCount(Math.round(w.elapsedMs ?? 0))} ms, ${fmtCount(w.submits ?? 0)} submits waited on one by one; one submit ${fmtUs(w.firstSubmitUs)} µs first, ${fmtUs(w.lastSubmitUs)} µs last; ${settled}`;
-  return `${fmtCount(Math.round(w.elapsedMs ?? 0))} ms, ${fmtCount(w.submits ?? 0)} submits queued ahead (${fmtCount(w.inFlight ?? 0)} at once by the end, for a completion round trip of ${fmtUs(w.completionUs)} µs); wall per submit ${fmtUs(w.firstSubmitUs)} µs in the first ${fmtCount(w.windowMs)} ms, ${fmtUs(w.lastSubmitUs)} µs in the last; ${settled}`;
+  return `${fmtCount(Math.round(w.elapsedMs ?? 0))} ms, ${fmtCount(w.submits ?? 0)} submits queued ahead (up to ${fmtCount(w.inFlight ?? 0)} at once by the end, fitted to a completion round trip of ${fmtUs(w.completionUs)} µs, one spin workgroup's); wall per submit ${fmtUs(w.firstSubmitUs)} µs in the first ${fmtCount(w.windowMs)} ms, ${fmtUs(w.lastSubmitUs)} µs in the last; ${settled}`;
 }
 
 /** Each time the device was replaced: after what, where in the run, and what was done. */

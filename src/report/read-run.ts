@@ -244,7 +244,10 @@ export interface RunContextFile {
   gpuWarmup?: {
     elapsedMs?: number;
     submits?: number;
-    /** Per submit waited on one by one; in runs since windowMs, per submit of the first and last window. */
+    /**
+     * One submit waited on, first and last; in runs with windowMs, wall per submit of the first and
+     * last window.
+     */
     firstSubmitUs?: number;
     lastSubmitUs?: number;
     stable?: boolean;
