@@ -289,7 +289,11 @@ describe('report of a run made in rounds', () => {
   });
 
   it("says when the shader clock fell and stayed down, from the drift probe's clock chain", async () => {
-    const withChain = (name: string, chainUs: (probe: number) => number): string => {
+    const withChain = (
+      name: string,
+      chainUs: (probe: number) => number,
+      hold: Record<string, number> = { checks: 99, lowered: 30, notRestored: 15, rebaselined: 3 },
+    ): string => {
       const dir = variant(name, () => undefined);
       const drift = join(dir, 'drift.csv');
       const [header = '', ...lines] = readFileSync(drift, 'utf8').trimEnd().split('\n');
@@ -297,7 +301,7 @@ describe('report of a run made in rounds', () => {
       writeFileSync(drift, `${[`${header},clockChainUs`, ...chained].join('\n')}\n`);
       const path = join(dir, 'context.json');
       const c = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-      c['clockHold'] = { checks: 99, lowered: 30, notRestored: 15, rebaselined: 3 };
+      c['clockHold'] = hold;
       writeFileSync(path, JSON.stringify(c));
       return dir;
     };
@@ -308,8 +312,24 @@ describe('report of a run made in rounds', () => {
     expect(fell).toMatch(
       /The GPU's shader clock fell during the run and stayed down: the drift probe's clock chain took 29\d µs \(median of \d+\) against 123 µs at its fastest, so the GPU ran at about 4\d% of that clock for most of the run \(the clock hold found it lowered at 30 of its 99 checks, did not bring it back 15 times and re-took its reference at a lower clock 3 times\)/,
     );
-    // As Node's runs: within a few percent.
-    const held = await report(withChain('clock-held', (probe) => 123 + probe));
+    // As Node's runs: within a few percent, every lowered check brought back.
+    const held = await report(
+      withChain('clock-held', (probe) => 123 + probe, { checks: 99, lowered: 30, notRestored: 0 }),
+    );
     expect(held).not.toContain('shader clock fell');
+    expect(held).not.toContain('could not bring');
+    // As Deno's: the chain steady at the idle clock, the hold failing at every lowered check.
+    const low = await report(
+      withChain('clock-low', () => 2622, {
+        checks: 300,
+        lowered: 24,
+        notRestored: 24,
+        rebaselined: 8,
+      }),
+    );
+    expect(low).not.toContain('shader clock fell');
+    expect(low).toContain(
+      'The clock hold could not bring a lowered shader clock back at 24 of the 24 checks that found it low (and re-took its reference at the lower clock 8 times)',
+    );
   });
 });

@@ -324,6 +324,26 @@ function clockFell(run: RunData): string | undefined {
   return `The GPU's shader clock fell during the run and stayed down: the drift probe's clock chain took ${fmtUs(typical)} µs (median of ${fmtCount(chains.length)}) against ${fmtUs(fastest)} µs at its fastest, so the GPU ran at about ${fmtPercent(fastest / typical)} of that clock for most of the run (${did}). GPU busy and every GPU-bound figure here come from the slower clock: they do not compare with a run that kept its clock.`;
 }
 
+/** Lowered checks not brought back, at least this many and this share of those lowered. */
+const NOT_HELD_MIN = 3;
+const NOT_HELD_SHARE = 0.25;
+
+/**
+ * Where the clock hold often could not bring a lowered clock back (and the drift probe did not
+ * already say the clock fell), a sentence saying so: the clock chain cannot tell when a run
+ * started low and stayed there (Deno's runs: every lowered check of 114 not brought back, the
+ * chain at the idle clock throughout; docs/findings.md, "The runs of 2026-12-05, eighth
+ * session"). Undefined otherwise.
+ */
+function clockNotHeld(run: RunData): string | undefined {
+  const hold = run.context.clockHold;
+  if (hold === undefined || hold.off !== undefined) return undefined;
+  const lowered = hold.lowered ?? 0;
+  const notRestored = hold.notRestored ?? 0;
+  if (notRestored < NOT_HELD_MIN || notRestored < NOT_HELD_SHARE * lowered) return undefined;
+  return `The clock hold could not bring a lowered shader clock back at ${fmtCount(notRestored)} of the ${fmtCount(lowered)} checks that found it low (and re-took its reference at the lower clock ${fmtCount(hold.rebaselined ?? 0)} times): parts of this run, or all of it, may have run below the GPU's full clock, and its GPU-bound figures may not compare with a run whose hold kept the clock (in Node on the lent H100 and H200 it brought back every one).`;
+}
+
 function cautions(run: RunData): string[] {
   const out: string[] = [];
   const c = run.context;
@@ -345,7 +365,7 @@ function cautions(run: RunData): string[] {
   );
   const timerFloor = completionFloor(run);
   if (timerFloor !== undefined) out.push(timerFloor);
-  const fell = clockFell(run);
+  const fell = clockFell(run) ?? clockNotHeld(run);
   if (fell !== undefined) out.push(fell);
   if (c.deviceLost !== null && c.deviceLost !== undefined) {
     out.push(
