@@ -67,16 +67,17 @@ describe('clock hold', () => {
     expect(s.lowestRel).toBeCloseTo(101 / 150);
   });
 
-  it('spins 5 ms a step where the round trip is short, eight round trips where it is long', async () => {
-    for (const [completionMs, stepMs] of [
-      [0.05, 5],
-      [11, 88],
+  it('spins 5 ms a step where the round trip is short, eight round trips where it is long, at most a quarter of the boost limit', async () => {
+    for (const [completionMs, boostMaxMs, stepMs] of [
+      [0.05, 1500, 5],
+      [11, 1500, 88],
+      [100, 150, 37.5],
     ] as const) {
       const spinner = new CountingSpinner(completionMs);
       const hold = new ClockHold(
         new ScriptedClock([101, 100, 102, 100, 101, 150, 120, 102]),
         spinner,
-        everyTurn,
+        { ...everyTurn, boostMaxMs },
       );
       await hold.calibrate();
       await hold.check();

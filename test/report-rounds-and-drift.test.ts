@@ -331,5 +331,24 @@ describe('report of a run made in rounds', () => {
     expect(low).toContain(
       'The clock hold could not bring a lowered shader clock back at 24 of the 24 checks that found it low (and re-took its reference at the lower clock 8 times)',
     );
+    // Below the floor (2 of 2) or the share (3 of 13): silent; no re-take: no clause for it.
+    for (const [name, hold] of [
+      ['clock-two', { checks: 99, lowered: 2, notRestored: 2 }],
+      ['clock-few', { checks: 99, lowered: 13, notRestored: 3 }],
+    ] as const)
+      expect(await report(withChain(name, () => 2622, hold))).not.toContain('could not bring');
+    expect(
+      await report(
+        withChain('clock-four', () => 2622, { checks: 99, lowered: 13, notRestored: 4 }),
+      ),
+    ).toContain('back at 4 of the 13 checks that found it low: parts of this run');
+    // A run of processes: summed over them (each alone under the floor).
+    const each = { lowered: 2, notRestored: 2, rebaselined: 0 };
+    const split = withChain('clock-processes', () => 2622, { checks: 50, ...each });
+    const path = join(split, 'context.json');
+    const c = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    c['processes'] = [{ clockHold: each }, { clockHold: each }];
+    writeFileSync(path, JSON.stringify(c));
+    expect(await report(split)).toContain('back at 4 of the 4 checks that found it low:');
   });
 });

@@ -21,7 +21,7 @@ import {
   type GpuDescription,
   type GpuOptions,
 } from '../gpu/context.ts';
-import { ClockHold, type ClockHoldStats } from '../gpu/clock-hold.ts';
+import { CLOCK_HOLD_DEFAULTS, ClockHold, type ClockHoldStats } from '../gpu/clock-hold.ts';
 import { timestampSelfTest } from '../gpu/timestamp-selftest.ts';
 import { WARMUP_DEFAULTS, warmUpGpu } from '../gpu/warmup.ts';
 import { DeviceLostError, UsageError } from '../errors.ts';
@@ -84,12 +84,13 @@ async function openClockHold(
   ctx: GpuContext,
   wanted: boolean,
   timestamps: boolean,
+  spinInFlight: number,
 ): Promise<HoldState> {
   if (!wanted) return { hold: undefined, off: '--no-clock-hold' };
   // A CPU adapter's clock is the host's: the probe reads its scheduling noise, not a governor.
   if (ctx.adapterInfo.isFallbackAdapter) return { hold: undefined, off: 'CPU adapter' };
   if (!timestamps) return { hold: undefined, off: 'no usable timestamps' };
-  const hold = await ClockHold.open(ctx);
+  const hold = await ClockHold.open(ctx, CLOCK_HOLD_DEFAULTS, spinInFlight);
   if (hold === undefined) return { hold: undefined, off: 'no timestamp queries' };
   await hold.calibrate();
   return { hold, off: '' };
@@ -504,7 +505,7 @@ async function setUpGpu(
   }
   const hold = dry
     ? { hold: undefined, off: 'dry run' }
-    : await openClockHold(ctx, args['clock-hold'], selfTest.ok && args.timestamps);
+    : await openClockHold(ctx, args['clock-hold'], selfTest.ok && args.timestamps, warmup.inFlight);
   status.say('calibrating');
   const caseBudgetMs =
     caseBudget(args) ?? CASE_BUDGET_MS[ctx.adapterInfo.isFallbackAdapter ? 'cpu' : 'gpu'];
@@ -543,9 +544,9 @@ async function replaceGpu(
 ): Promise<{ ctx: GpuContext; clockHold: ClockHold | undefined }> {
   gpu.retired.push(old);
   gpu.ctx = await openGpu(gpuOptions);
-  await warmUpGpu(gpu.ctx, gpu.warmupOptions);
+  const warmup = await warmUpGpu(gpu.ctx, gpu.warmupOptions);
   const timestamps = gpu.selfTest.ok && args.timestamps;
-  gpu.hold = await openClockHold(gpu.ctx, args['clock-hold'], timestamps);
+  gpu.hold = await openClockHold(gpu.ctx, args['clock-hold'], timestamps, warmup.inFlight);
   return { ctx: gpu.ctx, clockHold: gpu.hold.hold };
 }
 

@@ -63,7 +63,9 @@ export const CLOCK_HOLD_DEFAULTS: ClockHoldOptions = {
  * BOOST_STEP_ROUND_TRIPS completion round trips: each step ends by waiting for its last submit and
  * each reading for the probe, a round trip each with the GPU idle, and Deno's is 11 ms (a step of
  * 5 ms left its GPU busy a third of the time at best; modelled, docs/findings.md, "The runs of
- * 2026-12-05, eighth session").
+ * 2026-12-05, eighth session"). At most a quarter of `boostMaxMs` (Firefox's round trip is 100 ms),
+ * which is checked before each step: a boost may pass it by the step under way and a reading.
+ * `dutyMs` is spun as given.
  */
 const BOOST_STEP_MS = 5;
 const BOOST_STEP_ROUND_TRIPS = 8;
@@ -144,15 +146,19 @@ export class ClockHold {
     readonly options: ClockHoldOptions = CLOCK_HOLD_DEFAULTS,
   ) {}
 
-  /** Undefined without timestamp queries (no probe). */
+  /**
+   * Undefined without timestamp queries (no probe). `spinInFlight`: the depth the warm-up's spin
+   * reached (WarmupResult.inFlight), for the hold's spin to start from.
+   */
   static async open(
     ctx: GpuContext,
     options: ClockHoldOptions = CLOCK_HOLD_DEFAULTS,
+    spinInFlight?: number,
   ): Promise<ClockHold | undefined> {
     const probe = await ClockProbe.open(ctx);
     if (probe === undefined) return undefined;
     try {
-      return new ClockHold(probe, await SpinKernel.open(ctx), options);
+      return new ClockHold(probe, await SpinKernel.open(ctx, spinInFlight), options);
     } catch (error) {
       probe.destroy();
       throw error;
@@ -206,9 +212,7 @@ export class ClockHold {
       const readings: number[] = [];
       while (rel !== undefined && this.lowered(rel)) {
         if ((nowNs() - boostStart) / 1e6 >= this.options.boostMaxMs) break;
-        await this.spinFor(
-          Math.max(BOOST_STEP_MS, BOOST_STEP_ROUND_TRIPS * this.spin.completionMs),
-        );
+        await this.spinFor(this.boostStepMs());
         rel = await this.read();
         if (rel !== undefined && this.referenceNs !== undefined)
           readings.push(this.referenceNs / rel);
@@ -241,6 +245,12 @@ export class ClockHold {
   destroy(): void {
     this.probe.destroy();
     this.spin.destroy();
+  }
+
+  /** One boost step: 5 ms or eight round trips, at most a quarter of `boostMaxMs`. */
+  private boostStepMs(): number {
+    const step = Math.max(BOOST_STEP_MS, BOOST_STEP_ROUND_TRIPS * this.spin.completionMs);
+    return Math.min(step, Math.max(BOOST_STEP_MS, this.options.boostMaxMs / 4));
   }
 
   private lowered(rel: number): boolean {

@@ -99,7 +99,8 @@ export class SpinKernel {
     private readonly workgroups: number,
   ) {}
 
-  static async open(ctx: GpuContext): Promise<SpinKernel> {
+  /** `inFlight`: the depth to start from (a warm-up's, SpinKernel.inFlight), at least SPIN_IN_FLIGHT. */
+  static async open(ctx: GpuContext, inFlight = SPIN_IN_FLIGHT): Promise<SpinKernel> {
     const { device } = ctx;
     const { pipeline, bindGroup, sink } = await selftestKernel(
       device,
@@ -110,6 +111,11 @@ export class SpinKernel {
     // A CPU adapter runs the same grid thousands of times slower: keep its submits short.
     const workgroups = ctx.adapterInfo.isFallbackAdapter ? 4 : 4096;
     const spin = new SpinKernel(device, pipeline, bindGroup, sink, workgroups);
+    if (Number.isFinite(inFlight))
+      spin.ahead.depth = Math.min(
+        SPIN_MAX_IN_FLIGHT,
+        Math.max(SPIN_IN_FLIGHT, Math.round(inFlight)),
+      );
     try {
       await spin.measureCompletion();
     } catch (error) {

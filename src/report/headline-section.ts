@@ -330,18 +330,27 @@ const NOT_HELD_SHARE = 0.25;
 
 /**
  * Where the clock hold often could not bring a lowered clock back (and the drift probe did not
- * already say the clock fell), a sentence saying so: the clock chain cannot tell when a run
- * started low and stayed there (Deno's runs: every lowered check of 114 not brought back, the
- * chain at the idle clock throughout; docs/findings.md, "The runs of 2026-12-05, eighth
- * session"). Undefined otherwise.
+ * already say the clock fell), a sentence saying so. A run whose clock sat low from its start and
+ * rose only now and then reads a steady clock chain at the drift probe, which the clock-fell
+ * caution cannot see (Deno's runs: 114 lowered checks, none brought back; docs/findings.md, "The
+ * runs of 2026-12-05, eighth session"); one that never left the low clock has no lowered check
+ * and cannot be told from inside the run. Summed over a run's processes where it has several.
+ * Undefined otherwise.
  */
 function clockNotHeld(run: RunData): string | undefined {
-  const hold = run.context.clockHold;
-  if (hold === undefined || hold.off !== undefined) return undefined;
-  const lowered = hold.lowered ?? 0;
-  const notRestored = hold.notRestored ?? 0;
+  const c = run.context;
+  const holds = c.processes?.map((p) => p.clockHold) ?? [c.clockHold];
+  const held = holds.filter(
+    (h): h is NonNullable<typeof h> => h !== undefined && h !== null && h.off === undefined,
+  );
+  if (held.length === 0) return undefined;
+  const total = (of: (h: (typeof held)[number]) => number | undefined): number =>
+    held.reduce((sum, h) => sum + (of(h) ?? 0), 0);
+  const lowered = total((h) => h.lowered);
+  const notRestored = total((h) => h.notRestored);
+  const retaken = total((h) => h.rebaselined);
   if (notRestored < NOT_HELD_MIN || notRestored < NOT_HELD_SHARE * lowered) return undefined;
-  return `The clock hold could not bring a lowered shader clock back at ${fmtCount(notRestored)} of the ${fmtCount(lowered)} checks that found it low (and re-took its reference at the lower clock ${fmtCount(hold.rebaselined ?? 0)} times): parts of this run, or all of it, may have run below the GPU's full clock, and its GPU-bound figures may not compare with a run whose hold kept the clock (in Node on the lent H100 and H200 it brought back every one).`;
+  return `The clock hold could not bring a lowered shader clock back at ${fmtCount(notRestored)} of the ${fmtCount(lowered)} checks that found it low${retaken > 0 ? ` (and re-took its reference at the lower clock ${fmtCount(retaken)} times)` : ''}: parts of this run, or all of it, may have run below the GPU's full clock, and its GPU-bound figures may not compare with a run whose hold kept the clock (in this project's published Node runs it brought back every one: docs/findings.md).`;
 }
 
 function cautions(run: RunData): string[] {

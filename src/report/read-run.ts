@@ -300,6 +300,12 @@ export interface RunContextFile {
     seed?: number;
     startedAt?: string | null;
     finishedAt?: string | null;
+    clockHold?: {
+      off?: string;
+      lowered?: number;
+      notRestored?: number;
+      rebaselined?: number;
+    } | null;
   }[];
   gitCommit?: string | null;
   packages?: Record<string, string | null>;
