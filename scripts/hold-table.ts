@@ -3,8 +3,8 @@
  * by runtime and adapter: runs, warm-up submits, the last warm-up submit's time, the clock chain
  * at the run's first drift probe (drift.csv, right after the warm-up and the timestamp cost), the
  * hold's reference at the end, the times it re-took it, and its lowered checks not brought back
- * (context.json `gpuWarmup`, `clockHold`; a run of processes counts once, by its first process). Runs without a hold (CPU
- * adapters, before it existed, `--no-clock-hold`) are left out. The table of docs/findings.md,
+ * (context.json `gpuWarmup`, `clockHold`; a run of processes counts once, by its first process).
+ * Runs without a hold (CPU adapters, before it existed, `--no-clock-hold`) are left out. The table of docs/findings.md,
  * "The runs of 2026-12-05, eighth session".
  *   npx tsx scripts/hold-table.ts [DIR]
  */
