@@ -42,7 +42,7 @@ interface Slice {
   workgroupSize?: number[];
 }
 
-const STALL_TIMEOUT_MS = 60_000;
+export const STALL_TIMEOUT_MS = 60_000;
 /**
  * `decode` runs 256-invocation workgroups (every lane on the 4 rows of a GEMV unit) in every profile that does
  * not name its own workgroup sizes on the command line (`--workgroup-size` applies to all).

@@ -6,7 +6,8 @@
  * case fails with the watchdog's reason and every other case of the run (48) is verified and
  * meets the sample floor. An execution that never ends leaves a queue that does not drain: the
  * run gives that device up, opens a fresh one, prepares and verifies the groups anew on it and
- * goes on (context.json and report.md say so); only the stalled case fails.
+ * goes on (context.json and report.md say so); only the stalled case fails. The watchdog bounds
+ * the cases, not the calibration before them.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -117,5 +118,42 @@ describe('a stalled case', () => {
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(
       /\| device replaced \| after the GPU queue did not drain/,
     );
+  });
+
+  it("bounds the cases only: the calibration, the set-up's own executions, keeps the default", async (t) => {
+    // At 1 ms every calibration execution of 2^20 elements would pass the watchdog (about 8 ms
+    // each on lavapipe) and end the run; the case itself may stall or not.
+    const out = join(root, 'calibration');
+    const result = await runCli(
+      [
+        'bench',
+        '--profile',
+        'quick',
+        '--kernels',
+        '1',
+        '--elements',
+        '64',
+        '--strategies',
+        'fused',
+        '--stall-timeout',
+        '1ms',
+        '--rounds',
+        '2',
+        '--max-time',
+        '20ms',
+        '--no-drift',
+        '--out',
+        out,
+      ],
+      { timeoutMs: 120_000 },
+    );
+    if (result.code === 3 && !IN_CI) t.skip('no WebGPU adapter');
+    expect(result.stderr).not.toMatch(/calibration execution/);
+    expect(result.code, result.stderr).toBe(0);
+    const context = JSON.parse(readFileSync(join(out, 'context.json'), 'utf8')) as {
+      calibration: { elements: number; elementNs: number } | null;
+    };
+    expect(context.calibration?.elements).toBe(1 << 20);
+    expect(context.calibration?.elementNs).toBeGreaterThan(0);
   });
 });

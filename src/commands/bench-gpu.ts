@@ -7,7 +7,7 @@
  * whose `bench` (src/commands/bench.ts) writes the run folder either way (docs/design.md,
  * Runtimes).
  */
-import { PROFILES, type Profile } from '../profiles.ts';
+import { PROFILES, STALL_TIMEOUT_MS, type Profile } from '../profiles.ts';
 import { scenarioProfile, SCENARIOS, scenarioStrategies } from '../scenarios.ts';
 import { BANDWIDTH_DEFAULTS, measureBandwidth, type BandwidthRow } from '../measure/bandwidth.ts';
 import { peakBandwidth } from '../gpu/peak-bandwidth.ts';
@@ -344,8 +344,12 @@ async function fitPlan(
     plan.skip = coResidency;
     return null;
   }
+  // --stall-timeout bounds a case's executions. The calibration's are the set-up's own, of fixed
+  // size: a CPU adapter on a busy host may take longer than a short watchdog over its 2^20
+  // elements × 4 kernels (about 80 ms on lavapipe here, over 300 ms on a loaded CI runner), and
+  // ending the run there helps nobody; they keep the default bound where the user's is shorter.
   const calibration = await calibrate(ctx, {
-    stallTimeoutMs: plan.sampling.stallTimeoutMs,
+    stallTimeoutMs: Math.max(plan.sampling.stallTimeoutMs, STALL_TIMEOUT_MS),
     completion,
   });
   // A case's cost over the whole run (in a process of a run of several, the run's, not its share).
