@@ -24,6 +24,7 @@ const CPU_ONLY = [
   'compare-fail-on-slower',
   'compare-interleaved-ab',
   'compare-verdicts',
+  'compare-visit-turns',
   'completion-nudged',
   'decode-programs',
   'decode-sum-choice',
@@ -49,6 +50,7 @@ const CPU_ONLY = [
   'state-statistics',
   'stats',
   'stderr-filter',
+  'turns',
 ].map((name) => `test/${name}.test.ts`);
 
 export default defineConfig({

@@ -83,6 +83,16 @@ function abDefinition(run: Run) {
           type: 'string',
           describe: 'exit 5 when compare calls a case slower by more than this (e.g. 10%)',
         },
+        interleave: {
+          type: 'string',
+          describe:
+            "processes (default): A's and B's processes one at a time, A B B A …; visits: A's and B's at once, taking turns on the GPU visit by visit (src/commands/turns.ts), so that each of B's rounds pairs with A's beside it",
+        },
+        'compare-strategies': {
+          type: 'string',
+          describe:
+            "judge only these strategies' cases, comma-separated (compare --strategies): the ones a change touches, named before the runs; both sides still run every strategy, the in-group reference",
+        },
       }),
     handler: run(abBenchCommand),
   };

@@ -452,6 +452,19 @@ async function visitGroup(
 }
 
 /** Options of one run besides the plan. */
+/** Runs one step of GPU work when it may (a turn beside another run); its value or its error. */
+export type Turn = <T>(step: () => Promise<T>) => Promise<T>;
+
+/** A measuring side's turns (src/commands/turns.ts): each step taken, and the end of them. */
+export interface Turns {
+  take: Turn;
+  /** This side takes no more turns: the other goes on without waiting. */
+  finish(): void;
+}
+
+/** Every step at once: a run that takes no turns. */
+export const NO_TURNS: Turns = { take: (step) => step(), finish: () => undefined };
+
 export interface RunOptions {
   /** Resolve mode of GPU samples; undefined takes wall samples only. */
   timestamps: ResolveMode | undefined;
@@ -475,6 +488,12 @@ export interface RunOptions {
    * measured right before the round (the drift row's `timestampCostUs`).
    */
   remeasureTimestampCost?: (() => Promise<number | undefined>) | undefined;
+  /**
+   * Takes each step that uses the GPU (the first drift probe, each visit with the probe after it
+   * where it ends a round) in this run's turn, beside another run's (`ab --interleave visits`,
+   * src/commands/turns.ts); every step at once when undefined.
+   */
+  turn?: Turn | undefined;
 }
 
 /**
@@ -594,21 +613,29 @@ class PlanRun {
 
   async run(): Promise<RunOutcome> {
     const destroyAfter = faultAfterVisits();
+    const turn = this.options.turn ?? NO_TURNS.take;
     try {
-      this.probe = await this.openProbe();
-      await this.drift(0, 'start');
+      await turn(async () => {
+        this.probe = await this.openProbe();
+        await this.drift(0, 'start');
+      });
       for (let round = 0; round < this.rounds && !this.interrupted; round++) {
-        for (const g of visitOrder(this.groups.length, this.plan.seed, round)) {
+        const order = visitOrder(this.groups.length, this.plan.seed, round);
+        for (const [i, g] of order.entries()) {
           if (this.shouldStop()) {
             this.interrupted = true;
             break;
           }
-          await this.visit(this.groups[g] as GroupState, round);
-          if (this.visitsDone === destroyAfter) this.ctx.device.destroy();
-        }
-        if (!this.interrupted) {
-          const last = round === this.rounds - 1;
-          await this.drift(round + 1, last ? 'end' : `after round ${round + 1}`);
+          // The probe after a round is in its last visit's turn: as a turn of its own, it would
+          // put A's visits always first (a visit and a probe a step, turns A B B A …).
+          await turn(async () => {
+            await this.visit(this.groups[g] as GroupState, round);
+            if (this.visitsDone === destroyAfter) this.ctx.device.destroy();
+            if (i === order.length - 1 && !this.interrupted) {
+              const last = round === this.rounds - 1;
+              await this.drift(round + 1, last ? 'end' : `after round ${round + 1}`);
+            }
+          });
         }
       }
     } catch (error) {

@@ -11,7 +11,11 @@
  * - `ab` with a known regression on B's side (LAUNCHBENCH_FAULT_HOST_*: 2 ms of host time per
  *   kernel of `dispatch-each`, a 10-50x slowdown there) interleaves A B B A, writes a/, b/ and
  *   compare.csv, calls that case slower (the untouched strategy's B/A a tenth of its at most), and
- *   its gate exits 5.
+ *   its gate exits 5; `--compare-strategies` makes the family (and compare.csv's rows) the named
+ *   strategies' cases alone, and an unknown name is refused before any process runs;
+ * - `ab --interleave visits` runs each pair of processes at once, taking turns on the GPU (a b b a
+ *   …, one at a time, turns.csv), the two of a pair with the same seed, and compares their rounds
+ *   paired; an unknown way, or visits with a browser's page, is refused before anything runs.
  * No timed assertions beyond a slowdown far larger than any noise.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -158,6 +162,9 @@ describe('ab', () => {
           'LAUNCHBENCH_FAULT_HOST_CASE=dispatch-each LAUNCHBENCH_FAULT_HOST_US_PER_KERNEL=2000',
           '--fail-on-slower',
           '10%',
+          // The question asked before the runs: the family of tests is dispatch-each's alone.
+          '--compare-strategies',
+          'dispatch-each',
           '--out',
           dir,
         ],
@@ -181,10 +188,110 @@ describe('ab', () => {
     const verdict = (strategy: string): string | undefined =>
       compare.find((c) => c['strategy'] === strategy)?.['wallVerdict'];
     expect(verdict('dispatch-each')).toBe('slower');
+    expect(compare.map((c) => c['strategy'])).toEqual(['dispatch-each']);
     // The untouched strategy moves far less (on lavapipe a 20 ms spin beside it does slow it
     // some: the worker threads it leaves idle start colder).
-    const ratio = (strategy: string): number =>
-      Number(compare.find((c) => c['strategy'] === strategy)?.['wallRatio']);
+    const wall = (side: string, strategy: string): number =>
+      Number(
+        csv(join(dir, side, 'summary.csv')).find((c) => c['strategy'] === strategy)?.[
+          'wallUsPerKernel'
+        ],
+      );
+    const ratio = (strategy: string): number => wall('b', strategy) / wall('a', strategy);
     expect(ratio('dispatch-each')).toBeGreaterThan(10 * ratio('pass-each'));
+  });
+
+  it('--interleave visits: both sides at once, taking turns A B B A …, their rounds paired', async ({
+    skip,
+  }) => {
+    const dir = join(root, 'ab-visits');
+    const r = ran(
+      await runCli(
+        [
+          'ab',
+          ...CASES,
+          '--rounds',
+          '2',
+          '--processes',
+          '2',
+          '--interleave',
+          'visits',
+          '--b',
+          'LAUNCHBENCH_FAULT_HOST_CASE=dispatch-each LAUNCHBENCH_FAULT_HOST_US_PER_KERNEL=2000',
+          '--out',
+          dir,
+        ],
+        { timeoutMs: 110_000 },
+      ),
+      skip,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const compare = csv(join(dir, 'compare.csv'));
+    for (const c of compare.filter((x) => x['strategy'] === 'dispatch-each'))
+      expect([c['elements'], c['wallVerdict']]).toEqual([c['elements'], 'slower']);
+    expect(r.stdout).toMatch(/B\/A from paired rounds: the runs took turns visit by visit/);
+    // Each pair's turns: a b b a … from 0, one at a time, ending with the last pair's reference.
+    const turns = csv(join(dir, 'turns.csv'));
+    expect(existsSync(join(dir, 'turns', '1'))).toBe(false);
+    for (const pair of ['1', '2']) {
+      const own = turns.filter((t) => t['pair'] === pair);
+      // set-up, first probe and one visit on each side
+      expect(own.length).toBeGreaterThanOrEqual(6);
+      own.forEach((t, k) => {
+        expect([t['turn'], t['side']]).toEqual([String(k), 'abba'[k % 4]]);
+        if (k > 0)
+          expect(Number(t['startMs'])).toBeGreaterThanOrEqual(Number(own[k - 1]?.['endMs']));
+      });
+    }
+    const context = (side: string) =>
+      JSON.parse(readFileSync(join(dir, side, 'context.json'), 'utf8')) as {
+        abInterleave: string;
+        processes: { seed: number; rounds: number[] }[];
+      };
+    const [a, b] = [context('a'), context('b')];
+    expect([a.abInterleave, b.abInterleave]).toEqual(['visits', 'visits']);
+    // The two of a pair visit the same groups in the same order: the same seed and rounds.
+    expect(b.processes.map((p) => [p.seed, p.rounds])).toEqual(
+      a.processes.map((p) => [p.seed, p.rounds]),
+    );
+  });
+
+  it('--interleave: an unknown way, or visits with a browser, is refused before any process runs', async () => {
+    for (const [extra, message] of [
+      [
+        ['--interleave', 'rounds'],
+        /^launchbench: --interleave: unknown 'rounds' \(known: processes, visits\)$/,
+      ],
+      [
+        ['--interleave', 'visits', '--runtime', 'chromium'],
+        /^launchbench: --interleave visits: not with --runtime chromium /,
+      ],
+    ] as const) {
+      const out = join(root, `ab-interleave-${extra.length}`);
+      const r = await runCli(['ab', ...CASES, '--rounds', '2', ...extra, '--out', out]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(ownStderrLines(r.stderr)).toEqual([expect.stringMatching(message)]);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
+  it('--compare-strategies names registered strategies: checked before any process runs', async () => {
+    const out = join(root, 'ab-bad-judge');
+    const r = await runCli([
+      'ab',
+      ...CASES,
+      '--rounds',
+      '2',
+      '--compare-strategies',
+      'nope',
+      '--out',
+      out,
+    ]);
+    expect(r.code).toBe(2);
+    expect(ownStderrLines(r.stderr)).toEqual([
+      expect.stringMatching(/^launchbench: --compare-strategies: unknown 'nope'/),
+    ]);
+    expect(r.stdout).toBe('');
+    expect(existsSync(out)).toBe(false);
   });
 });

@@ -45,6 +45,9 @@ import {
   type RunOptions,
   type RunOutcome,
   type RunPlan,
+  NO_TURNS,
+  type Turn,
+  type Turns,
 } from '../run.ts';
 import { caseId, type SamplingOptions } from '../measure/run-case.ts';
 import { calibrate, estimateFloorMs, type Calibration } from '../measure/calibrate.ts';
@@ -605,6 +608,8 @@ interface LocalSideOptions {
   user?: Workload | undefined;
   /** In a process of a run of several: the whole run's sampling. */
   run?: RunSampling | undefined;
+  /** Its GPU work in turns beside another process's (`ab --interleave visits`); at once without. */
+  turns?: Turns | undefined;
 }
 
 /** How long closing a device may wait for its queue to go idle. */
@@ -634,11 +639,14 @@ export function localSide(args: BenchArgs, plan: RunPlan, options: LocalSideOpti
     if (gpu === undefined) throw new Error('the GPU is not set up');
     return gpu;
   };
+  const turns = options.turns ?? NO_TURNS;
   return {
     async setUp() {
       options.status.say('opening the adapter');
-      opened = await openGpu(options.gpuOptions);
-      gpu = await setUpGpu(opened, args, plan, options.user, options.status, options.run);
+      gpu = await turns.take(async () => {
+        opened = await openGpu(options.gpuOptions);
+        return setUpGpu(opened, args, plan, options.user, options.status, options.run);
+      });
       const { ctx, calibration } = gpu;
       return {
         gpu: describeGpu(ctx),
@@ -652,14 +660,16 @@ export function localSide(args: BenchArgs, plan: RunPlan, options: LocalSideOpti
       };
     },
     measure: (callbacks, shouldStop) =>
-      measureOnGpu(args, plan, ready(), options.gpuOptions, callbacks, shouldStop),
+      measureOnGpu(args, plan, ready(), options.gpuOptions, callbacks, shouldStop, turns.take),
     clockHold: () => (gpu === undefined ? { off: 'no GPU' } : clockHoldRecord(gpu.hold)),
     selfCheck: () =>
-      selfCheck(ready().ctx, {
-        ...SELF_CHECK_DEFAULTS,
-        stallTimeoutMs: plan.sampling.stallTimeoutMs,
-      }),
-    bandwidth: () => bandwidthReference(args, plan, ready()),
+      turns.take(() =>
+        selfCheck(ready().ctx, {
+          ...SELF_CHECK_DEFAULTS,
+          stallTimeoutMs: plan.sampling.stallTimeoutMs,
+        }),
+      ),
+    bandwidth: () => turns.take(() => bandwidthReference(args, plan, ready())),
     async close() {
       // The clock hold lives until here: the bandwidth reference checks the clock with it.
       gpu?.hold.hold?.destroy();
@@ -667,6 +677,7 @@ export function localSide(args: BenchArgs, plan: RunPlan, options: LocalSideOpti
       const devices = gpu === undefined ? [opened] : [...gpu.retired, gpu.ctx];
       for (const device of devices)
         if (device !== undefined) await closeWhenIdle(device, CLOSE_BOUND_MS);
+      turns.finish();
     },
   };
 }
@@ -682,6 +693,7 @@ async function measureOnGpu(
   gpuOptions: GpuOptions,
   callbacks: SideCallbacks,
   shouldStop: () => boolean,
+  turn: Turn,
 ): Promise<RunOutcome> {
   let holdBefore: object = {};
   const replaceDevice: ReplaceDevice = async (old) => {
@@ -693,7 +705,7 @@ async function measureOnGpu(
   return runPlan(
     gpu.ctx,
     plan,
-    runOptions(args, gpu, replaceDevice),
+    { ...runOptions(args, gpu, replaceDevice), turn },
     {
       ...callbacks,
       onDeviceReplaced: (r) => callbacks.onDeviceReplaced?.({ ...r, clockHoldBefore: holdBefore }),

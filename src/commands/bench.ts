@@ -43,6 +43,7 @@ import {
   type AbArgs,
   type ProcessPlan,
 } from './processes.ts';
+import { TURNS_ENV, turnsFromEnv } from './turns.ts';
 import { checkExportPaths, reportAfterBench } from './report.ts';
 import { gpuFlags, gpuOptions } from './gpu-options.ts';
 import { checkBrowserFlag, findBrowser } from './find-browser.ts';
@@ -138,6 +139,10 @@ export async function abBenchCommand(args: AbArgs): Promise<number> {
  */
 function checkRunOptions(args: BenchArgs, startsBrowser: boolean): void {
   const inBrowser = isBrowserRuntime(args.runtime);
+  if (inBrowser && (process.env[TURNS_ENV] ?? '') !== '')
+    throw new UsageError(
+      `--interleave visits: not with --runtime ${args.runtime} (a page measures its visits without taking turns with another process); use --interleave processes`,
+    );
   checkBrowserFlag(args.runtime, args.browser);
   if (args.shader !== undefined && inBrowser)
     throw new UsageError(
@@ -317,6 +322,7 @@ const defaultSide: OpenSide = async (args, plan, user, status, stop) => {
     status,
     user,
     run: processPart()?.run,
+    turns: turnsFromEnv(),
   });
 };
 

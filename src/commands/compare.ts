@@ -19,6 +19,7 @@ import {
   summarizeComparison,
   ranInterleaved,
   roundsSeeProcesses,
+  tookTurns,
   type BetweenRunSpreads,
   type CompareRow,
   type CompareSummary,
@@ -359,6 +360,7 @@ function preamble(
 ): string[] {
   const compared = rows.filter((r) => r.wallVerdict !== null);
   const atEqualState = compared.filter((r) => r.wallAtEqualState === true).length;
+  const paired = tookTurns(runA.context, runB.context);
   const axisValues = (run: RunData, axis: CaseAxis): string =>
     [...new Set(run.summary.map((r) => r[axis]))].join(',');
   const m = percent(settings.minEffect);
@@ -370,13 +372,15 @@ function preamble(
         `matched across ${axis}: A at ${axisValues(runA, axis)}, B at ${axisValues(runB, axis)} (the table shows A's value)`,
     ),
     `B/A < 1: B is faster. The verdict is slower/faster when B/A differs from 1 by more than ${m} and the test of B = A survives the adjustment for testing ${compared.filter((r) => r.wallQ !== null).length} cases at once (Benjamini–Hochberg, 5% false discovery rate, each metric apart); same when its 90% interval lies within ±${m}; unclear otherwise (always unclear when a run has no round statistics).`,
-    ratioSourceLine(compared.length, atEqualState, settings.state),
+    paired && compared.length > 0
+      ? "B/A from paired rounds: the runs took turns visit by visit (ab --interleave visits), each round of B measured beside the same round of A; the mean of the rounds' ratios, their variance moderated by the strategy's (as in group)."
+      : ratioSourceLine(compared.length, atEqualState, settings.state),
     compared.length === 0
       ? ''
       : roundsSeeProcesses(runA.context, runB.context)
         ? 'The runs ran interleaved, one process per round: their rounds see every difference between processes, so no spread between the runs is added.'
         : `Beyond what their rounds explain, the two runs differ by a spread of ±${spreadText(spreads.wall)} (wall), ±${spreadText(spreads.gpuBusy)} (GPU busy)${spreads.relative === undefined || !rows.some((r) => r.relativeVerdict !== null) ? '' : ` and ±${spreadText(spreads.relative)} (in group)`} per case, estimated from all the cases (what stays fixed for a whole process); it is added to every case's uncertainty.`,
-    atEqualState === 0
+    atEqualState === 0 && !paired
       ? ''
       : `In group: each case's wall time against its group's other strategies (the median of their deviations from their own means), ${runA.turnWalls !== undefined && runB.turnWalls !== undefined ? 'turn by turn (samples.csv), then the median over each round' : 'round by round'}: they share every visit, so the machine's state cancels. Its verdict follows the same rule. A change to one strategy shows there even when the machine moved whole runs.`,
   ];

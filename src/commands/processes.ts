@@ -17,7 +17,16 @@
  * waits, and merges their files. Never times anything itself.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, rmSync, readdirSync, rmdirSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  readdirSync,
+  rmdirSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
@@ -31,9 +40,11 @@ import { readDrift } from '../report/read-run.ts';
 import { driftTable, summaryTable } from '../report/console.ts';
 import { RunWriter, makeWritableDir, assertNoRun, writeAtomic } from '../report/writer.ts';
 import { EXPORTS } from '../report/export.ts';
-import { parseFraction } from '../options.ts';
+import { parseFraction, parseNameList } from '../options.ts';
+import { STRATEGIES } from '../strategies/index.ts';
 import { checkExportPaths, reportAfterBench } from './report.ts';
 import { compareCommand } from './compare.ts';
+import { TURNS_ENV, TURN_LOG, doneFile, type SideName } from './turns.ts';
 import type { BenchArgs } from './bench-options.ts';
 
 /** Set in a process of a run of several: `i/P` (1-based), which it is. */
@@ -105,6 +116,8 @@ const SET_PER_PROCESS = new Set([
   'a',
   'b',
   'fail-on-slower',
+  'compare-strategies',
+  'interleave',
   '_',
   '$0',
 ]);
@@ -273,7 +286,7 @@ function mergedContext(
   contexts: readonly Record<string, unknown>[],
   offsets: readonly number[],
   runs: readonly ProcessRun[],
-  plan: ProcessPlan & { processes: number },
+  plan: ProcessPlan & { processes: number; interleave?: Interleave },
   code: number,
   argv: readonly string[],
 ): object {
@@ -293,6 +306,8 @@ function mergedContext(
     error: failedCode === undefined ? null : `a process exited ${failedCode}`,
     deviceLost: contexts.map((c) => c['deviceLost']).find((d) => typeof d === 'string') ?? null,
     commandLine: argv,
+    // `ab`'s: how its sides were interleaved (compare pairs the rounds of `visits`).
+    ...(plan.interleave === undefined ? {} : { abInterleave: plan.interleave }),
     options: {
       ...options,
       rounds: sampling.rounds,
@@ -330,7 +345,7 @@ function mergedContext(
 function mergeRun(
   dir: string,
   runs: readonly ProcessRun[],
-  plan: ProcessPlan & { processes: number },
+  plan: ProcessPlan & { processes: number; interleave?: Interleave },
   code: number,
   argv: readonly string[],
 ): CaseResult[] | undefined {
@@ -413,6 +428,92 @@ interface Side {
  * side takes the next share of that side's rounds. Stops at the first process that fails or is
  * interrupted. Returns the exit code to give: 0, or the first non-zero.
  */
+/** The command line and environment of one process of a side: its share of the run's rounds. */
+function processCommand(
+  side: Side,
+  plan: ProcessPlan,
+  {
+    rounds,
+    seed,
+    last,
+    index,
+    count,
+    laterMs,
+  }: {
+    rounds: number;
+    seed: number;
+    last: boolean;
+    index: number;
+    count: number;
+    laterMs: number | undefined;
+  },
+): { dir: string; argv: string[]; env: Record<string, string> } {
+  const dir = join(side.dir, 'processes', String(side.runs.length + 1));
+  const argv = [
+    ...side.argv,
+    '--out',
+    dir,
+    '--rounds',
+    String(rounds),
+    '--seed',
+    String(seed),
+    '--min-samples',
+    String(Math.max(3, Math.ceil((plan.sampling.minSamples * rounds) / plan.sampling.rounds))),
+    '--max-time',
+    `${(plan.sampling.maxTimeMs * rounds) / plan.sampling.rounds}ms`,
+    last && plan.bandwidth ? '--bandwidth' : '--no-bandwidth',
+    last && plan.selfCheck ? '--self-check' : '--no-self-check',
+  ];
+  const env: Record<string, string> = {
+    ...side.env,
+    [PROCESS_ENV]: `${index}/${count}`,
+    [PROCESS_RUN_ENV]: JSON.stringify({
+      rounds: plan.sampling.rounds,
+      minSamples: plan.sampling.minSamples,
+      maxSamples: plan.sampling.maxSamples,
+    }),
+    ...(laterMs === undefined ? {} : { [PROCESS_LATER_MS_ENV]: String(laterMs) }),
+  };
+  return { dir, argv, env };
+}
+
+/** A process's seed: the run's, mixed with its place in the run (`k`, 0-based). */
+const processSeed = (plan: ProcessPlan, k: number): number =>
+  (plan.seed + Math.imul(k + 1, 0x9e3779b1)) >>> 0;
+
+/** Signals to this process passed on to the processes running; what came first, if any. */
+function passSignals(): {
+  kills: Set<(signal: NodeJS.Signals) => void>;
+  stopped: () => NodeJS.Signals | undefined;
+  dispose: () => void;
+} {
+  let stop: NodeJS.Signals | undefined;
+  const kills = new Set<(signal: NodeJS.Signals) => void>();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    stop ??= signal;
+    for (const kill of kills) kill(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    kills,
+    stopped: () => stop,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+const signalCode = (signal: NodeJS.Signals): number => (signal === 'SIGTERM' ? 143 : 130);
+const mean = (xs: readonly number[]): number | undefined =>
+  xs.length === 0 ? undefined : xs.reduce((a, b) => a + b) / xs.length;
+
+/**
+ * Runs `order` (indices into `sides`, one process each) one after another; each process of a
+ * side takes the next share of that side's rounds. Stops at the first process that fails or is
+ * interrupted. Returns the exit code to give: 0, or the first non-zero.
+ */
 async function runProcesses(
   sides: Side[],
   order: readonly number[],
@@ -420,66 +521,106 @@ async function runProcesses(
 ): Promise<number> {
   const perSide = sides.map((_, s) => order.filter((o) => o === s).length);
   const shares = perSide.map((n) => shareRounds(plan.sampling.rounds, n));
-  let stop: NodeJS.Signals | undefined;
-  let kill: ((signal: NodeJS.Signals) => void) | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    stop ??= signal;
-    kill?.(signal);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const signals = passSignals();
   const durations: number[] = [];
   try {
     for (let k = 0; k < order.length; k++) {
       const s = order[k] as number;
       const side = sides[s] as Side;
-      const i = side.runs.length;
-      const rounds = shares[s]?.[i] ?? 1;
-      const seed = (plan.seed + Math.imul(k + 1, 0x9e3779b1)) >>> 0;
-      const last = k === order.length - 1;
-      const dir = join(side.dir, 'processes', String(i + 1));
-      const argv = [
-        ...side.argv,
-        '--out',
-        dir,
-        '--rounds',
-        String(rounds),
-        '--seed',
-        String(seed),
-        '--min-samples',
-        String(Math.max(3, Math.ceil((plan.sampling.minSamples * rounds) / plan.sampling.rounds))),
-        '--max-time',
-        `${(plan.sampling.maxTimeMs * rounds) / plan.sampling.rounds}ms`,
-        last && plan.bandwidth ? '--bandwidth' : '--no-bandwidth',
-        last && plan.selfCheck ? '--self-check' : '--no-self-check',
-      ];
-      const mean =
-        durations.length === 0 ? undefined : durations.reduce((a, b) => a + b) / durations.length;
-      const env: Record<string, string> = {
-        ...side.env,
-        [PROCESS_ENV]: `${k + 1}/${order.length}`,
-        [PROCESS_RUN_ENV]: JSON.stringify({
-          rounds: plan.sampling.rounds,
-          minSamples: plan.sampling.minSamples,
-          maxSamples: plan.sampling.maxSamples,
-        }),
-        ...(mean === undefined
-          ? {}
-          : { [PROCESS_LATER_MS_ENV]: String(mean * (order.length - k - 1)) }),
-      };
+      const rounds = shares[s]?.[side.runs.length] ?? 1;
+      const seed = processSeed(plan, k);
+      const average = mean(durations);
+      const { dir, argv, env } = processCommand(side, plan, {
+        rounds,
+        seed,
+        last: k === order.length - 1,
+        index: k + 1,
+        count: order.length,
+        laterMs: average === undefined ? undefined : average * (order.length - k - 1),
+      });
       const started = Date.now();
+      let kill: ((signal: NodeJS.Signals) => void) | undefined;
       const code = await runProcess(argv, env, (k2) => {
+        if (kill !== undefined) signals.kills.delete(kill);
         kill = k2;
+        if (k2 !== undefined) signals.kills.add(k2);
       });
       durations.push(Date.now() - started);
       side.runs.push({ dir, rounds, seed, code });
       if (code !== 0) return code;
-      if (stop !== undefined) return stop === 'SIGTERM' ? 143 : 130;
+      const stop = signals.stopped();
+      if (stop !== undefined) return signalCode(stop);
     }
     return 0;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    signals.dispose();
+  }
+}
+
+/**
+ * `ab --interleave visits`: A's and B's processes in pairs, the two of a pair at once, taking turns
+ * on the GPU step by step (src/commands/turns.ts) from a folder of their own under `turnsDir`;
+ * the two of a pair share their share of the rounds and their seed, so that each visits the same
+ * groups in the same order. When one ends, however it ends, it is marked done so that the other
+ * does not wait for it; one that fails stops the other (SIGTERM: it keeps what it measured). Each
+ * pair's turns are kept in `<turnsDir>/<pair>/turns.csv`. Returns 0, or the first non-zero code.
+ */
+async function runPairs(
+  sides: readonly Side[],
+  pairs: number,
+  plan: ProcessPlan,
+  turnsDir: string,
+): Promise<number> {
+  const shares = shareRounds(plan.sampling.rounds, pairs);
+  const signals = passSignals();
+  const durations: number[] = [];
+  try {
+    for (let i = 0; i < pairs; i++) {
+      const rounds = shares[i] ?? 1;
+      const seed = processSeed(plan, i);
+      const dir = join(turnsDir, String(i + 1));
+      mkdirSync(dir, { recursive: true });
+      const average = mean(durations);
+      const started = Date.now();
+      const kills: (((signal: NodeJS.Signals) => void) | undefined)[] = [];
+      const codes = await Promise.all(
+        sides.map(async (side, s) => {
+          const name: SideName = s === 0 ? 'a' : 'b';
+          const command = processCommand(side, plan, {
+            rounds,
+            seed,
+            last: i === pairs - 1,
+            index: 2 * i + s + 1,
+            count: 2 * pairs,
+            laterMs: average === undefined ? undefined : average * (pairs - i - 1),
+          });
+          const code = await runProcess(
+            command.argv,
+            { ...command.env, [TURNS_ENV]: `${name}:${dir}` },
+            (kill) => {
+              const before = kills[s];
+              if (before !== undefined) signals.kills.delete(before);
+              kills[s] = kill;
+              if (kill !== undefined) signals.kills.add(kill);
+            },
+          );
+          writeFileSync(doneFile(dir, name), '');
+          side.runs.push({ dir: command.dir, rounds, seed, code });
+          // A side that failed stops the other: the pair is no longer a pair.
+          if (code !== 0 && !INTERRUPTED.has(code)) kills[1 - s]?.('SIGTERM');
+          return code;
+        }),
+      );
+      durations.push(Date.now() - started);
+      const failed =
+        codes.find((c) => c !== 0 && !INTERRUPTED.has(c)) ?? codes.find((c) => c !== 0);
+      if (failed !== undefined) return failed;
+      const stop = signals.stopped();
+      if (stop !== undefined) return signalCode(stop);
+    }
+    return 0;
+  } finally {
+    signals.dispose();
   }
 }
 
@@ -549,19 +690,41 @@ function runFolderName(dir: string): string {
   }
 }
 
+/**
+ * The turns of every pair (`<turnsDir>/<pair>/turns.csv`) into one file with a pair column, the
+ * turns' folders removed: the record that the sides took turns, and when.
+ */
+function gatherTurns(turnsDir: string, to: string): void {
+  if (!existsSync(turnsDir)) return;
+  const pairs = readdirSync(turnsDir)
+    .filter((name) => /^\d+$/.test(name))
+    .sort((x, y) => Number(x) - Number(y));
+  const lines = pairs.flatMap((pair) => {
+    const path = join(turnsDir, pair, TURN_LOG);
+    if (!existsSync(path)) return [];
+    return readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => `${pair},${line}`);
+  });
+  writeAtomic(to, `pair,turn,side,startMs,endMs\n${lines.map((l) => `${l}\n`).join('')}`);
+  rmSync(turnsDir, { recursive: true, force: true });
+}
+
 /** `launchbench ab`'s own arguments. */
 export interface AbArgs extends BenchArgs {
   a?: string | undefined;
   b?: string | undefined;
   'fail-on-slower'?: string | undefined;
+  /** The strategies whose cases compare judges (the family of tests); both sides run them all. */
+  'compare-strategies'?: string | undefined;
+  /** `processes` (A B B A …, one at a time) or `visits` (A's and B's at once, taking turns). */
+  interleave?: string | undefined;
 }
 
-/**
- * `ab`: A and B, `processes` processes each, interleaved A B B A A B B A … (so that a drift
- * that is linear in time weighs both alike), into <out>/a and <out>/b; then compare(a, b) into
- * <out>/compare.csv, with its gate where asked. Returns compare's exit code, or the first
- * process's that failed.
- */
+export const INTERLEAVES = ['processes', 'visits'] as const;
+export type Interleave = (typeof INTERLEAVES)[number];
+
 /**
  * Each side's options checked in a process of its own before any measuring process runs (what a
  * bench refuses before opening a GPU): the first refused side's exit code, its message already
@@ -575,15 +738,21 @@ async function checkSides(sides: readonly Side[]): Promise<number> {
   return 0;
 }
 
-export async function abCommand(
-  args: AbArgs,
-  processes: number,
-  plan: ProcessPlan,
-): Promise<number> {
-  const a = parseSide('a', args.a);
-  const b = parseSide('b', args.b);
-  // What compare will be asked, checked before any process runs.
+/** What `ab` asks of its own options, checked before any process runs: how it interleaves. */
+function checkAbOptions(args: AbArgs, processes: number, plan: ProcessPlan): Interleave {
+  // What compare will be asked.
   if (args['fail-on-slower'] !== undefined) parseFraction('fail-on-slower', args['fail-on-slower']);
+  if (args['compare-strategies'] !== undefined)
+    parseNameList(
+      'compare-strategies',
+      args['compare-strategies'],
+      STRATEGIES.map((s) => s.id),
+    );
+  const interleave = (args.interleave ?? 'processes') as Interleave;
+  if (!INTERLEAVES.includes(interleave))
+    throw new UsageError(
+      `--interleave: unknown '${args.interleave}' (known: ${INTERLEAVES.join(', ')})`,
+    );
   const exported = EXPORTS.find((e) => args[e.option] !== undefined);
   if (exported !== undefined)
     throw new UsageError(
@@ -593,6 +762,50 @@ export async function abCommand(
     throw new UsageError(
       `--processes: ${processes} per side is more than the run's ${plan.sampling.rounds} rounds (each process takes at least one)`,
     );
+  return interleave;
+}
+
+/** Each side's processes merged into its run folder and reported, then compare; its exit code. */
+async function compareSides(
+  dir: string,
+  sides: readonly Side[],
+  args: AbArgs,
+  plan: ProcessPlan & { processes: number; interleave: Interleave },
+  code: number,
+): Promise<number> {
+  for (const [name, side] of [
+    ['A', sides[0]],
+    ['B', sides[1]],
+  ] as const) {
+    process.stdout.write(`\n${name}: ${side?.dir}\n`);
+    const merged = mergeRun(side?.dir ?? '', side?.runs ?? [], plan, code, process.argv.slice(2));
+    if (merged !== undefined) await reportAfterBench(side?.dir ?? '');
+  }
+  process.stdout.write('\n');
+  return compareCommand({
+    a: join(dir, 'a'),
+    b: join(dir, 'b'),
+    out: join(dir, 'compare.csv'),
+    'fail-on-slower': args['fail-on-slower'],
+    strategies: args['compare-strategies'],
+  });
+}
+
+/**
+ * `ab`: A and B, `processes` processes each, into <out>/a and <out>/b; then compare(a, b) into
+ * <out>/compare.csv, with its gate where asked. `--interleave processes` (the default) runs them
+ * one at a time, A B B A A B B A … (so that a drift that is linear in time weighs both alike);
+ * `visits` runs A's and B's in pairs, at once, taking turns on the GPU (runPairs), and keeps the
+ * turns in <out>/turns.csv. Returns compare's exit code, or the first process's that failed.
+ */
+export async function abCommand(
+  args: AbArgs,
+  processes: number,
+  plan: ProcessPlan,
+): Promise<number> {
+  const a = parseSide('a', args.a);
+  const b = parseSide('b', args.b);
+  const interleave = checkAbOptions(args, processes, plan);
   const dir =
     args.out ?? join('results', `${new Date().toISOString().replace(/[-:]|\.\d+/g, '')}-ab`);
   const created = !existsSync(dir);
@@ -613,44 +826,38 @@ export async function abCommand(
     { dir: join(dir, 'a'), argv: argvOf(a), env: a.env, runs: [] },
     { dir: join(dir, 'b'), argv: argvOf(b), env: b.env, runs: [] },
   ];
-  const refused = await checkSides(sides);
+  const turnsDir = join(dir, 'turns');
+  // Checked as it will run: a side that cannot take turns (a browser's page) refuses them.
+  const refused = await checkSides(
+    interleave === 'visits'
+      ? sides.map((side, s) => ({
+          ...side,
+          env: { ...side.env, [TURNS_ENV]: `${s === 0 ? 'a' : 'b'}:${turnsDir}` },
+        }))
+      : sides,
+  );
   if (refused !== 0) {
     removeEmpty(dir, created);
     return refused;
   }
   const order = Array.from({ length: 2 * processes }, (_, k) => [0, 1, 1, 0][k % 4] as number);
-  const code = await runProcesses(sides, order, plan);
+  const code =
+    interleave === 'visits'
+      ? await runPairs(sides, processes, plan, turnsDir)
+      : await runProcesses(sides, order, plan);
   const measured = sides.every((s) => s.runs.some((r) => existsSync(join(r.dir, EVIDENCE_FILE))));
   if (!measured) {
     // A side without a measurement cannot be compared; where nothing at all was measured, nothing
     // is kept.
+    rmSync(turnsDir, { recursive: true, force: true });
     if (!sides.some((s) => s.runs.some((r) => existsSync(join(r.dir, EVIDENCE_FILE))))) {
       for (const s of sides) removeEmpty(s.dir, true);
       removeEmpty(dir, created);
     }
     return code === 0 ? 1 : code;
   }
-  for (const [name, side] of [
-    ['A', sides[0]],
-    ['B', sides[1]],
-  ] as const) {
-    process.stdout.write(`\n${name}: ${side?.dir}\n`);
-    const merged = mergeRun(
-      side?.dir ?? '',
-      side?.runs ?? [],
-      { ...plan, processes },
-      code,
-      process.argv.slice(2),
-    );
-    if (merged !== undefined) await reportAfterBench(side?.dir ?? '');
-  }
-  process.stdout.write('\n');
-  const gate = compareCommand({
-    a: join(dir, 'a'),
-    b: join(dir, 'b'),
-    out: join(dir, 'compare.csv'),
-    'fail-on-slower': args['fail-on-slower'],
-  });
+  if (interleave === 'visits') gatherTurns(turnsDir, join(dir, TURN_LOG));
+  const gate = await compareSides(dir, sides, args, { ...plan, processes, interleave }, code);
   process.stdout.write(`\nresults: ${dir}\n`);
   return code !== 0 ? code : gate;
 }

@@ -835,6 +835,92 @@ function fillVerdicts(
   row.note = notes.join('; ');
 }
 
+/**
+ * Whether two runs took turns visit by visit (`ab --interleave visits`, src/commands/turns.ts):
+ * round r of B was measured beside round r of A, step for step, and their rounds pair.
+ */
+export const tookTurns = (a: RunContextFile, b: RunContextFile): boolean =>
+  a.abInterleave === 'visits' && b.abInterleave === 'visits' && ranInterleaved(a, b);
+
+/**
+ * Per case, one metric's paired differences ln(B_r / A_r) over the rounds both runs measured (the
+ * same round numbers: `ab --interleave visits` gives both sides the same shares of the rounds).
+ */
+function pairedSeries(
+  metric: Metric,
+  ra: readonly RoundCsvRow[] | undefined,
+  rb: readonly RoundCsvRow[] | undefined,
+): number[] {
+  const inA = new Map<number, number>();
+  for (const r of ra ?? []) {
+    const x = metric.round(r);
+    if (x !== null && x > 0) inA.set(r.round, x);
+  }
+  return (rb ?? []).flatMap((r) => {
+    const x = inA.get(r.round);
+    const y = metric.round(r);
+    return x === undefined || y === null || !(y > 0) ? [] : [Math.log(y / x)];
+  });
+}
+
+/**
+ * B against A from paired rounds: the mean of the pairs' ln ratios, its variance moderated by the
+ * strategy's prior (fitted to the same strategy's cases, as in group), never below the case's own.
+ */
+function pairedDifference(d: readonly number[], prior: VariancePrior): Difference | undefined {
+  if (d.length < 2) return undefined;
+  const own = varianceOf(d);
+  const m = moderate(own, d.length - 1, prior);
+  const mean = average(d);
+  const se = Math.sqrt(Math.max(own, m.variance) / d.length);
+  const df = se === 0 ? Infinity : m.df;
+  return { d: mean, se, df, p: pValue(mean, se, df), atEqualState: false };
+}
+
+/**
+ * Where the runs took turns (tookTurns): every tested case's wall and GPU busy from its paired
+ * rounds. The machine's state, which moves a visit by 20% on the H100 (docs/findings.md), falls on
+ * both of a pair; what is left is each visit's own noise.
+ */
+function setPairedTests(
+  a: RunData,
+  b: RunData,
+  key: (r: Pick<SummaryRow, CaseAxis>) => string,
+  pairing: Pairing,
+): void {
+  const roundsA = roundSeries(a, key);
+  const roundsB = roundSeries(b, key);
+  const [wallMetric, busyMetric] = METRICS;
+  for (const [metric, set] of [
+    [wallMetric, (p: Pending, t: Difference) => (p.wall = t)],
+    [busyMetric, (p: Pending, t: Difference) => (p.busy = t)],
+  ] as const) {
+    const series = pairing.tested.map((p) =>
+      pairedSeries(metric, roundsA.get(key(p.row)), roundsB.get(key(p.row))),
+    );
+    const priors = new Map<string, VariancePrior>();
+    const strategies = [...new Set(pairing.tested.map((p) => p.row.strategy))];
+    for (const strategy of strategies) {
+      const own = series.filter(
+        (d, i) => pairing.tested[i]?.row.strategy === strategy && d.length >= 2,
+      );
+      priors.set(
+        strategy,
+        fitVariancePrior(
+          own.map(varianceOf),
+          own.map((d) => d.length - 1),
+        ),
+      );
+    }
+    pairing.tested.forEach((p, i) => {
+      // Only where the case has the metric at all (its own test stands otherwise).
+      if (typeof (metric === wallMetric ? p.wall : p.busy) !== 'object') return;
+      const t = pairedDifference(series[i] ?? [], priors.get(p.row.strategy) ?? NO_PRIOR);
+      if (t !== undefined) set(p, t);
+    });
+  }
+}
+
 /** Whether two runs of several processes ran interleaved (`launchbench ab`): their times overlap. */
 export function ranInterleaved(a: RunContextFile, b: RunContextFile): boolean {
   const span = (c: RunContextFile): [number, number] | undefined => {
@@ -881,6 +967,7 @@ export function compareRuns(
   const key = (r: Pick<SummaryRow, CaseAxis>): string => caseKey(r, across);
   const betweenRuns = options.betweenRuns ?? !roundsSeeProcesses(a.context, b.context);
   const pairing = pairCases(a, b, options, key);
+  if (tookTurns(a.context, b.context)) setPairedTests(a, b, key, pairing);
   // A case that changed moves its group's reference for the others (by 5–10% on the simulated
   // machine of test/compare-interleaved-ab.test.ts, where one strategy's +25% made others
   // `faster`): the cases called in group, of every strategy, are left out of their groups'

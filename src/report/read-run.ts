@@ -293,6 +293,8 @@ export interface RunContextFile {
   };
   commandLine?: string[];
   /** A run made of several processes (src/commands/processes.ts): each one's part. */
+  /** `ab`'s: how its sides were interleaved, `processes` or `visits` (taking turns, paired). */
+  abInterleave?: string;
   processes?: {
     dir?: string;
     exitCode?: number;

@@ -1,0 +1,243 @@
+/**
+ * compare on A/B runs that took turns visit by visit (`ab --interleave visits`, src/commands/
+ * turns.ts) on a simulated machine with the parts of a visit's spread measured on the lent H100
+ * and H200 (docs/findings.md, "What a visit's spread is made of"). No GPU needed; seeded, so
+ * deterministic.
+ *
+ * The model: each side is PROCESSES processes of one round; the two processes of a pair run at
+ * once and take turns, so that A's visit j and B's visit j come one after the other (A first, then
+ * B first, …), half a second each. A sample is base · (probe · hidden)^β · noise:
+ * - `probe`, a two-state chain in time (1 and 1.1, mean stays 20 s and 12 s) that the state probe
+ *   reads (its round trip, with 3% noise): the part compare's state fit takes out;
+ * - `hidden`, what the probe does not see: a level that holds for a mean 3 s then jumps (ln sd
+ *   0.12), the same for whatever runs then;
+ * - each sample's own noise (ln sd 0.3, about 10 samples a visit: 0.11 on a visit's median);
+ * - a fixed offset per case and process (2%).
+ * β is 0.8–1.2 for launch-bound cases and 0–0.2 for the rest, as in
+ * test/compare-interleaved-ab.test.ts. Paired by round, the hidden level falls on both of a pair;
+ * compared as if the sides had run one process at a time (their rounds fitted on the probe,
+ * unpaired), it does not. Whether the GPUs' hidden level is shared by two processes half a second
+ * apart, as modelled here, is for a run on them to say (`ab --interleave visits` beside
+ * `--interleave processes`).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { roundSummary } from '../src/stats/stats.ts';
+import { compareRuns, tookTurns, type CompareRow } from '../src/report/compare.ts';
+import { readRun, type RunData } from '../src/report/read-run.ts';
+import { normal, prng } from './support/random.ts';
+
+const GROUPS = 12;
+const STRATEGIES = 9;
+const PROCESSES = 12;
+const SAMPLES = 10;
+const VISIT_S = 0.5;
+const PROBE = { fast: 1, slow: 1.1 };
+const MEAN_STAY_S = { fast: 20, slow: 12 };
+const HIDDEN = { sd: 0.12, meanStayS: 3 };
+const SAMPLE_NOISE = 0.3;
+const KERNELS = 100;
+const PAIRS = 10;
+
+interface Case {
+  group: number;
+  strategy: number;
+  baseUs: number;
+  beta: number;
+}
+
+const all: Case[] = (() => {
+  const u = prng(7);
+  return Array.from({ length: GROUPS * STRATEGIES }, (_, i) => {
+    const group = Math.floor(i / STRATEGIES);
+    const strategy = i % STRATEGIES;
+    const launchBound = group % 3 !== 2 && strategy < 7;
+    return {
+      group,
+      strategy,
+      baseUs: 2 + 50 * u(),
+      beta: launchBound ? 0.8 + 0.4 * u() : 0.2 * u(),
+    };
+  });
+})();
+const changed = (c: Case): boolean => c.strategy === 3 && c.group % 3 !== 2 && c.group < 7;
+
+/** The probe's chain along one pair's time line: two states with exponential stays. */
+function probePath(u: () => number): (t: number) => number {
+  let state: 'fast' | 'slow' = u() < 0.62 ? 'fast' : 'slow';
+  let until = -Math.log(1 - u()) * MEAN_STAY_S[state];
+  return (t) => {
+    while (t >= until) {
+      state = state === 'fast' ? 'slow' : 'fast';
+      until += -Math.log(1 - u()) * MEAN_STAY_S[state];
+    }
+    return PROBE[state];
+  };
+}
+
+/** The hidden level: holds for an exponential time, then jumps to a fresh one. */
+function hiddenPath(u: () => number, gauss: () => number): (t: number) => number {
+  let level = Math.exp(HIDDEN.sd * gauss());
+  let until = -Math.log(1 - u()) * HIDDEN.meanStayS;
+  return (t) => {
+    while (t >= until) {
+      level = Math.exp(HIDDEN.sd * gauss());
+      until += -Math.log(1 - u()) * HIDDEN.meanStayS;
+    }
+    return level;
+  };
+}
+
+const root = mkdtempSync(join(tmpdir(), 'launchbench-visit-turns-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const SUMMARY_HEADER =
+  'workload,strategy,elements,kernels,intensity,workgroupSize,status,reason,enoughSamples,rounds,gpuRounds,wallUsPerKernel,wallUsPerKernelP10,wallUsPerKernelP90,wallRoundSpread,wallUsPerKernelLo95,wallUsPerKernelHi95';
+const ROUNDS_HEADER =
+  'workload,strategy,elements,kernels,intensity,workgroupSize,round,process,stateUs,wallUsPerKernel,gpuBusyUsPerKernel';
+
+/** One pair of runs that took turns; `change(c)` multiplies case c's time in B. */
+function simulate(name: string, seed: number, change: (c: Case) => number, interleave: string) {
+  const u = prng(seed);
+  const gauss = normal(u);
+  const probe = probePath(u);
+  const hidden = hiddenPath(u, gauss);
+  const samples = { a: new Map<Case, number[][]>(), b: new Map<Case, number[][]>() };
+  const states = { a: new Map<number, number[]>(), b: new Map<number, number[]>() };
+  const processes = { a: [] as object[], b: [] as object[] };
+  const at = (sec: number): string => new Date(Date.UTC(2026, 11, 5) + sec * 1e3).toISOString();
+  for (let p = 0; p < PROCESSES; p++) {
+    const start = p * 2 * GROUPS * VISIT_S;
+    const order = Array.from({ length: GROUPS }, (_, g) => g).sort(() => u() - 0.5);
+    const offsets = { a: new Map<Case, number>(), b: new Map<Case, number>() };
+    for (const side of ['a', 'b'] as const)
+      for (const c of all) offsets[side].set(c, Math.exp(0.02 * gauss()));
+    order.forEach((g, j) => {
+      // In time order: the paths only go forward.
+      (j % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const)).forEach((side, second) => {
+        const t0 = start + (2 * j + second) * VISIT_S;
+        (states[side].get(g) ?? states[side].set(g, []).get(g)!)[p] =
+          40e3 * probe(t0) * Math.exp(0.03 * gauss());
+        for (let k = 0; k < SAMPLES; k++) {
+          const t = t0 + (k * VISIT_S) / SAMPLES;
+          const host = probe(t) * hidden(t);
+          for (const c of all.filter((x) => x.group === g)) {
+            const us =
+              c.baseUs *
+              (side === 'b' ? change(c) : 1) *
+              offsets[side].get(c)! *
+              host ** c.beta *
+              Math.exp(SAMPLE_NOISE * gauss());
+            const rounds = samples[side].get(c) ?? samples[side].set(c, []).get(c)!;
+            (rounds[p] ??= []).push(us);
+          }
+        }
+      });
+    });
+    for (const side of ['a', 'b'] as const)
+      processes[side].push({
+        dir: `processes/${p + 1}`,
+        exitCode: 0,
+        rounds: [p, p],
+        startedAt: at(start),
+        finishedAt: at(start + 2 * GROUPS * VISIT_S),
+      });
+  }
+  return (['a', 'b'] as const).map((side) => {
+    const summary = [SUMMARY_HEADER];
+    const rounds = [ROUNDS_HEADER];
+    for (const c of all) {
+      const w = roundSummary(samples[side].get(c) ?? [], states[side].get(c.group) ?? []);
+      const key = `map,s${c.strategy},${c.group + 1},${KERNELS},0,64`;
+      summary.push(
+        [
+          key,
+          'ok',
+          '',
+          'true',
+          PROCESSES,
+          0,
+          w.centre,
+          w.centre,
+          w.centre,
+          w.spread,
+          w.lo95,
+          w.hi95,
+        ].join(','),
+      );
+      w.roundIds.forEach((r, i) =>
+        rounds.push([key, r, r, (w.roundStatesNs[i] ?? 0) / 1e3, w.roundMedians[i], ''].join(',')),
+      );
+    }
+    const dir = join(root, `${name}-${side}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'summary.csv'), `${summary.join('\n')}\n`);
+    writeFileSync(join(dir, 'rounds.csv'), `${rounds.join('\n')}\n`);
+    writeFileSync(
+      join(dir, 'context.json'),
+      JSON.stringify({ abInterleave: interleave, processes: processes[side] }),
+    );
+    return readRun(dir);
+  }) as [RunData, RunData];
+}
+
+const called = (v: string | null): boolean => v === 'slower' || v === 'faster';
+const caseOf = (r: CompareRow): Case =>
+  all.find((x) => `s${x.strategy}` === r.strategy && x.group + 1 === r.elements)!;
+
+/** Over PAIRS simulated pairs: wall calls on the untouched cases, changed cases found slower. */
+function tally(change: (c: Case) => number, interleave: string) {
+  const t = { tests: 0, calls: 0, found: 0, targets: 0, widths: [] as number[] };
+  for (let p = 0; p < PAIRS; p++) {
+    const [a, b] = simulate(`${interleave}-${change(all[30]!)}-${p}`, 900 + p, change, interleave);
+    for (const r of compareRuns(a, b)) {
+      const c = caseOf(r);
+      if (c.beta >= 0.8 && r.wallRatioLo95 !== null && r.wallRatioHi95 !== null)
+        t.widths.push(Math.log(r.wallRatioHi95 / r.wallRatioLo95));
+      if (change(c) !== 1) {
+        t.targets++;
+        if (r.wallVerdict === 'slower') t.found++;
+      } else {
+        t.tests++;
+        if (called(r.wallVerdict)) t.calls++;
+      }
+    }
+  }
+  return t;
+}
+
+const plus25 = (c: Case): number => (changed(c) ? 1.25 : 1);
+
+describe('compare on A/B runs that took turns visit by visit', () => {
+  it('recognises them from context.json, and only them', () => {
+    const [a, b] = simulate('context', 1, () => 1, 'visits');
+    expect(tookTurns(a.context, b.context)).toBe(true);
+    const [c, d] = simulate('context-processes', 1, () => 1, 'processes');
+    expect(tookTurns(c.context, d.context)).toBe(false);
+  });
+
+  it('identical sides: at most 1% of cases called on wall', () => {
+    const t = tally(() => 1, 'visits');
+    expect(t.tests).toBe(PAIRS * GROUPS * STRATEGIES);
+    expect(t.calls / t.tests).toBeLessThanOrEqual(0.01);
+  });
+
+  // 12 pairs, seeded: paired 43 of the 50 found and 2 of 1 030 others called; unpaired 14 found;
+  // the median 95% interval of a launch-bound case ±10% paired, ±15% unpaired.
+  it('+25% on five launch-bound cases: ≥ 80% found slower on wall, ≤ 1% of the others called', () => {
+    expect(all.filter(changed)).toHaveLength(5);
+    const t = tally(plus25, 'visits');
+    expect(t.found / t.targets).toBeGreaterThanOrEqual(0.8);
+    expect(t.calls / t.tests).toBeLessThanOrEqual(0.01);
+  });
+
+  it('unpaired, the same runs find at most half as many, with intervals a third wider or more', () => {
+    const median = (v: number[]): number => v.sort((x, y) => x - y)[Math.floor(v.length / 2)]!;
+    const paired = tally(plus25, 'visits');
+    const unpaired = tally(plus25, 'processes');
+    expect(unpaired.found).toBeLessThanOrEqual(paired.found / 2);
+    expect(median(unpaired.widths)).toBeGreaterThan(1.33 * median(paired.widths));
+  });
+});
