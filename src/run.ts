@@ -451,7 +451,6 @@ async function visitGroup(
   return state;
 }
 
-/** Options of one run besides the plan. */
 /** Runs one step of GPU work when it may (a turn beside another run); its value or its error. */
 export type Turn = <T>(step: () => Promise<T>) => Promise<T>;
 
@@ -465,6 +464,7 @@ export interface Turns {
 /** Every step at once: a run that takes no turns. */
 export const NO_TURNS: Turns = { take: (step) => step(), finish: () => undefined };
 
+/** Options of one run besides the plan. */
 export interface RunOptions {
   /** Resolve mode of GPU samples; undefined takes wall samples only. */
   timestamps: ResolveMode | undefined;

@@ -39,7 +39,8 @@ const MEAN_STAY_S = { fast: 20, slow: 12 };
 const HIDDEN = { sd: 0.12, meanStayS: 3 };
 const SAMPLE_NOISE = 0.3;
 const KERNELS = 100;
-const PAIRS = 10;
+/** Simulated A/B comparisons per figure. */
+const REPEATS = 10;
 
 interface Case {
   group: number;
@@ -99,7 +100,14 @@ const ROUNDS_HEADER =
   'workload,strategy,elements,kernels,intensity,workgroupSize,round,process,stateUs,wallUsPerKernel,gpuBusyUsPerKernel';
 
 /** One pair of runs that took turns; `change(c)` multiplies case c's time in B. */
-function simulate(name: string, seed: number, change: (c: Case) => number, interleave: string) {
+function simulate(
+  name: string,
+  seed: number,
+  change: (c: Case) => number,
+  interleave: string,
+  groups = GROUPS,
+) {
+  const cases = all.filter((c) => c.group < groups);
   const u = prng(seed);
   const gauss = normal(u);
   const probe = probePath(u);
@@ -109,11 +117,11 @@ function simulate(name: string, seed: number, change: (c: Case) => number, inter
   const processes = { a: [] as object[], b: [] as object[] };
   const at = (sec: number): string => new Date(Date.UTC(2026, 11, 5) + sec * 1e3).toISOString();
   for (let p = 0; p < PROCESSES; p++) {
-    const start = p * 2 * GROUPS * VISIT_S;
-    const order = Array.from({ length: GROUPS }, (_, g) => g).sort(() => u() - 0.5);
+    const start = p * 2 * groups * VISIT_S;
+    const order = Array.from({ length: groups }, (_, g) => g).sort(() => u() - 0.5);
     const offsets = { a: new Map<Case, number>(), b: new Map<Case, number>() };
     for (const side of ['a', 'b'] as const)
-      for (const c of all) offsets[side].set(c, Math.exp(0.02 * gauss()));
+      for (const c of cases) offsets[side].set(c, Math.exp(0.02 * gauss()));
     order.forEach((g, j) => {
       // In time order: the paths only go forward.
       (j % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const)).forEach((side, second) => {
@@ -123,7 +131,7 @@ function simulate(name: string, seed: number, change: (c: Case) => number, inter
         for (let k = 0; k < SAMPLES; k++) {
           const t = t0 + (k * VISIT_S) / SAMPLES;
           const host = probe(t) * hidden(t);
-          for (const c of all.filter((x) => x.group === g)) {
+          for (const c of cases.filter((x) => x.group === g)) {
             const us =
               c.baseUs *
               (side === 'b' ? change(c) : 1) *
@@ -142,13 +150,13 @@ function simulate(name: string, seed: number, change: (c: Case) => number, inter
         exitCode: 0,
         rounds: [p, p],
         startedAt: at(start),
-        finishedAt: at(start + 2 * GROUPS * VISIT_S),
+        finishedAt: at(start + 2 * groups * VISIT_S),
       });
   }
   return (['a', 'b'] as const).map((side) => {
     const summary = [SUMMARY_HEADER];
     const rounds = [ROUNDS_HEADER];
-    for (const c of all) {
+    for (const c of cases) {
       const w = roundSummary(samples[side].get(c) ?? [], states[side].get(c.group) ?? []);
       const key = `map,s${c.strategy},${c.group + 1},${KERNELS},0,64`;
       summary.push(
@@ -187,13 +195,15 @@ const called = (v: string | null): boolean => v === 'slower' || v === 'faster';
 const caseOf = (r: CompareRow): Case =>
   all.find((x) => `s${x.strategy}` === r.strategy && x.group + 1 === r.elements)!;
 
-/** Over PAIRS simulated pairs: wall calls on the untouched cases, changed cases found slower. */
-function tally(change: (c: Case) => number, interleave: string) {
-  const t = { tests: 0, calls: 0, found: 0, targets: 0, widths: [] as number[] };
-  for (let p = 0; p < PAIRS; p++) {
-    const [a, b] = simulate(`${interleave}-${change(all[30]!)}-${p}`, 900 + p, change, interleave);
+/** Over REPEATS simulated comparisons of `groups` groups each: wall calls on the untouched cases, changed cases found slower. */
+function tally(change: (c: Case) => number, interleave: string, groups = GROUPS) {
+  const t = { tests: 0, calls: 0, found: 0, targets: 0, widths: [] as number[], paired: 0 };
+  for (let p = 0; p < REPEATS; p++) {
+    const name = `${interleave}-${groups}-${change(all[30]!)}-${p}`;
+    const [a, b] = simulate(name, 900 + p, change, interleave, groups);
     for (const r of compareRuns(a, b)) {
       const c = caseOf(r);
+      if (r.wallPaired === true) t.paired++;
       if (c.beta >= 0.8 && r.wallRatioLo95 !== null && r.wallRatioHi95 !== null)
         t.widths.push(Math.log(r.wallRatioHi95 / r.wallRatioLo95));
       if (change(c) !== 1) {
@@ -218,9 +228,10 @@ describe('compare on A/B runs that took turns visit by visit', () => {
     expect(tookTurns(c.context, d.context)).toBe(false);
   });
 
-  it('identical sides: at most 1% of cases called on wall', () => {
+  it('identical sides: every case paired, at most 1% called on wall', () => {
     const t = tally(() => 1, 'visits');
-    expect(t.tests).toBe(PAIRS * GROUPS * STRATEGIES);
+    expect(t.tests).toBe(REPEATS * GROUPS * STRATEGIES);
+    expect(t.paired).toBe(t.tests);
     expect(t.calls / t.tests).toBeLessThanOrEqual(0.01);
   });
 
@@ -231,6 +242,17 @@ describe('compare on A/B runs that took turns visit by visit', () => {
     const t = tally(plus25, 'visits');
     expect(t.found / t.targets).toBeGreaterThanOrEqual(0.8);
     expect(t.calls / t.tests).toBeLessThanOrEqual(0.01);
+  });
+
+  // The default profile's `map` at two sizes and two counts: 4 cases a strategy, too few for a
+  // prior of their own; one fitted to every strategy's cases (26 found; 20 with none), unpaired 16.
+  it('at 4 cases a strategy, one prior for all: ≥ 80% found, more than unpaired, ≤ 1% others called', () => {
+    const paired = tally(plus25, 'visits', 4);
+    const unpaired = tally(plus25, 'processes', 4);
+    expect(paired.paired).toBe(REPEATS * 4 * STRATEGIES);
+    expect(paired.found / paired.targets).toBeGreaterThanOrEqual(0.8);
+    expect(paired.found).toBeGreaterThan(unpaired.found);
+    expect(paired.calls / paired.tests).toBeLessThanOrEqual(0.01);
   });
 
   it('unpaired, the same runs find at most half as many, with intervals a third wider or more', () => {

@@ -323,6 +323,16 @@ function checkPlanLimits(ctx: GpuContext, plan: RunPlan): void {
 const CASE_BUDGET_MS = { gpu: 30_000, cpu: 10_000 };
 
 /**
+ * The watchdog of the set-up's own measurements (the calibration, the timestamp cost): --stall-timeout
+ * bounds a case's executions, and these are of fixed size; a CPU adapter on a busy host may take
+ * longer than a short watchdog over the calibration's 2^20 elements × 4 kernels (about 80 ms on
+ * lavapipe here, over 300 ms on a loaded CI runner), and ending the run or going without the
+ * timestamp cost there helps nobody: they keep the default bound where the user's is shorter.
+ */
+const setUpWatchdogMs = (plan: RunPlan): number =>
+  Math.max(plan.sampling.stallTimeoutMs, STALL_TIMEOUT_MS);
+
+/**
  * Fits the plan to the adapter (`plan.skip`, each case left out with its reason): on a CPU
  * adapter, programs that rely on co-residency; and after a calibration of about a second,
  * every case whose sample floor would cost more than the budget (`--case-budget 0`: none).
@@ -347,14 +357,7 @@ async function fitPlan(
     plan.skip = coResidency;
     return null;
   }
-  // --stall-timeout bounds a case's executions. The calibration's are the set-up's own, of fixed
-  // size: a CPU adapter on a busy host may take longer than a short watchdog over its 2^20
-  // elements × 4 kernels (about 80 ms on lavapipe here, over 300 ms on a loaded CI runner), and
-  // ending the run there helps nobody; they keep the default bound where the user's is shorter.
-  const calibration = await calibrate(ctx, {
-    stallTimeoutMs: Math.max(plan.sampling.stallTimeoutMs, STALL_TIMEOUT_MS),
-    completion,
-  });
+  const calibration = await calibrate(ctx, { stallTimeoutMs: setUpWatchdogMs(plan), completion });
   // A case's cost over the whole run (in a process of a run of several, the run's, not its share).
   const whole = run === undefined ? plan.sampling : { ...plan.sampling, ...run };
   plan.skip = (workload, strategy, params) => {
@@ -507,7 +510,7 @@ async function setUpGpu(
     status.say('measuring what a timed pass costs');
     timestampCost = await measureTimestampCost(ctx, selfTest.resolveMode, {
       ...TIMESTAMP_COST_DEFAULTS,
-      stallTimeoutMs: plan.sampling.stallTimeoutMs,
+      stallTimeoutMs: setUpWatchdogMs(plan),
     });
   }
   const hold = dry
@@ -675,9 +678,12 @@ export function localSide(args: BenchArgs, plan: RunPlan, options: LocalSideOpti
       gpu?.hold.hold?.destroy();
       // Bounded: a device whose queue never drains is left alive rather than hang the process.
       const devices = gpu === undefined ? [opened] : [...gpu.retired, gpu.ctx];
-      for (const device of devices)
-        if (device !== undefined) await closeWhenIdle(device, CLOSE_BOUND_MS);
-      turns.finish();
+      try {
+        for (const device of devices)
+          if (device !== undefined) await closeWhenIdle(device, CLOSE_BOUND_MS);
+      } finally {
+        turns.finish();
+      }
     },
   };
 }

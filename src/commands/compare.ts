@@ -361,6 +361,7 @@ function preamble(
   const compared = rows.filter((r) => r.wallVerdict !== null);
   const atEqualState = compared.filter((r) => r.wallAtEqualState === true).length;
   const paired = tookTurns(runA.context, runB.context);
+  const pairedCount = compared.filter((r) => r.wallPaired === true).length;
   const axisValues = (run: RunData, axis: CaseAxis): string =>
     [...new Set(run.summary.map((r) => r[axis]))].join(',');
   const m = percent(settings.minEffect);
@@ -372,9 +373,12 @@ function preamble(
         `matched across ${axis}: A at ${axisValues(runA, axis)}, B at ${axisValues(runB, axis)} (the table shows A's value)`,
     ),
     `B/A < 1: B is faster. The verdict is slower/faster when B/A differs from 1 by more than ${m} and the test of B = A survives the adjustment for testing ${compared.filter((r) => r.wallQ !== null).length} cases at once (Benjamini–Hochberg, 5% false discovery rate, each metric apart); same when its 90% interval lies within ±${m}; unclear otherwise (always unclear when a run has no round statistics).`,
-    paired && compared.length > 0
-      ? "B/A from paired rounds: the runs took turns visit by visit (ab --interleave visits), each round of B measured beside the same round of A; the mean of the rounds' ratios, their variance moderated by the strategy's (as in group)."
-      : ratioSourceLine(compared.length, atEqualState, settings.state),
+    pairedCount > 0
+      ? `B/A from paired rounds${pairedCount === compared.length ? '' : ` for ${pairedCount} of ${compared.length} cases (the others as below)`}: the runs took turns visit by visit (ab --interleave visits), each round of B measured beside the same round of A; the mean of the rounds' ln ratios, their variance moderated by the strategy's (as in group).`
+      : '',
+    pairedCount === compared.length && pairedCount > 0
+      ? ''
+      : ratioSourceLine(compared.length - pairedCount, atEqualState, settings.state),
     compared.length === 0
       ? ''
       : roundsSeeProcesses(runA.context, runB.context)

@@ -208,7 +208,7 @@ function runProcess(
     });
     child.on('close', (code, signal) => {
       onChild(undefined);
-      done(code ?? (signal === 'SIGTERM' ? 143 : signal === 'SIGINT' ? 130 : 1));
+      done(code ?? (signal === 'SIGTERM' || signal === 'SIGINT' ? signalCode(signal) : 1));
     });
   });
 }
@@ -423,11 +423,6 @@ interface Side {
   runs: ProcessRun[];
 }
 
-/**
- * Runs `order` (indices into `sides`, one process each) one after another; each process of a
- * side takes the next share of that side's rounds. Stops at the first process that fails or is
- * interrupted. Returns the exit code to give: 0, or the first non-zero.
- */
 /** The command line and environment of one process of a side: its share of the run's rounds. */
 function processCommand(
   side: Side,
@@ -579,6 +574,8 @@ async function runPairs(
       const rounds = shares[i] ?? 1;
       const seed = processSeed(plan, i);
       const dir = join(turnsDir, String(i + 1));
+      // A killed ab's turns would hold the pair.
+      rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });
       const average = mean(durations);
       const started = Date.now();

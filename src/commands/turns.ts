@@ -64,11 +64,17 @@ export function fileTurns(dir: string, side: SideName): Turns {
       try {
         return await step();
       } finally {
-        appendFileSync(
-          join(dir, TURN_LOG),
-          `${k},${side},${start.toFixed(3)},${nowMs().toFixed(3)}\n`,
-        );
+        const end = nowMs();
+        // The turn passes first: a log that cannot be written must not hold the other side.
         write(k + 1);
+        try {
+          appendFileSync(
+            join(dir, TURN_LOG),
+            `${k},${side},${start.toFixed(3)},${end.toFixed(3)}\n`,
+          );
+        } catch {
+          // the record of the turn is lost, not the run
+        }
       }
     },
     finish() {

@@ -55,7 +55,13 @@ import {
   tTestP,
   type RoundSeries,
 } from '../stats/state.ts';
-import { fitVariancePrior, moderate, NO_PRIOR, type VariancePrior } from '../stats/moderated.ts';
+import {
+  fitVariancePrior,
+  MIN_PRIOR_VARIANCES,
+  moderate,
+  NO_PRIOR,
+  type VariancePrior,
+} from '../stats/moderated.ts';
 import { UsageError } from '../errors.ts';
 import { benchmarkName } from './export.ts';
 import {
@@ -138,6 +144,8 @@ export interface Difference {
   p: number;
   /** From both runs' rounds fitted on their visits' states (state.ts ancova): B/A at equal states. */
   atEqualState: boolean;
+  /** From the runs' rounds paired (they took turns, `ab --interleave visits`). */
+  paired?: boolean;
 }
 
 /** The verdict on B against A, with the ratio B/A and its 95% interval. */
@@ -152,6 +160,8 @@ export interface Judgement {
   p: number | null;
   q: number | null;
   atEqualState: boolean;
+  /** From the runs' rounds paired (they took turns). */
+  paired: boolean;
   /** Why the verdict is unclear for want of statistics; '' otherwise. */
   note: string;
 }
@@ -202,6 +212,7 @@ export function verdictOf(diff: Difference, q: number, minEffect: number): Judge
     p: diff.p,
     q,
     atEqualState: diff.atEqualState,
+    paired: diff.paired === true,
     note: '',
   };
 }
@@ -225,6 +236,7 @@ const unclearFor = (ratio: number, note: string): Judgement => ({
   p: null,
   q: null,
   atEqualState: false,
+  paired: false,
   note,
 });
 
@@ -260,6 +272,8 @@ export interface CompareRow {
   wallQ: number | null;
   /** The ratio is at equal states (both runs' rounds fitted on their visits' states). */
   wallAtEqualState: boolean | null;
+  /** The ratio is from the runs' rounds paired (they took turns, `ab --interleave visits`). */
+  wallPaired: boolean | null;
   wallVerdict: Verdict | null;
   aGpuBusyUsPerKernel: number | null;
   bGpuBusyUsPerKernel: number | null;
@@ -315,6 +329,7 @@ function emptyRow(r: SummaryRow, status: CompareStatus, note: string): CompareRo
     wallRatioHi95: null,
     wallQ: null,
     wallAtEqualState: null,
+    wallPaired: null,
     wallVerdict: null,
     aGpuBusyUsPerKernel: null,
     bGpuBusyUsPerKernel: null,
@@ -805,6 +820,7 @@ function fillVerdicts(
     wallRatioHi95: wall.hi95,
     wallQ: wall.q,
     wallAtEqualState: wall.atEqualState,
+    wallPaired: wall.paired,
     wallVerdict: wall.verdict,
   });
   if (wall.note !== '') notes.push(`wall unclear: ${wall.note}`);
@@ -878,9 +894,13 @@ function pairedDifference(d: readonly number[], prior: VariancePrior): Differenc
 }
 
 /**
- * Where the runs took turns (tookTurns): every tested case's wall and GPU busy from its paired
- * rounds. The machine's state, which moves a visit by 20% on the H100 (docs/findings.md), falls on
- * both of a pair; what is left is each visit's own noise.
+ * Where the runs took turns (tookTurns) over the same groups: every tested case's wall and GPU busy
+ * from its paired rounds, each marked `paired`; a case with fewer than two rounds in common keeps
+ * its own test. The machine's state, which moves a visit by 15–20% on the lent GPUs
+ * (docs/findings.md), falls on both of a pair where both see it; what is left is each visit's own
+ * noise. The variances are moderated per strategy, or, for a strategy of fewer than
+ * MIN_PRIOR_VARIANCES cases (4 in the default profile's `map` at two sizes and two counts), by one
+ * prior fitted to every strategy's cases.
  */
 function setPairedTests(
   a: RunData,
@@ -891,34 +911,41 @@ function setPairedTests(
   const roundsA = roundSeries(a, key);
   const roundsB = roundSeries(b, key);
   const [wallMetric, busyMetric] = METRICS;
-  for (const [metric, set] of [
-    [wallMetric, (p: Pending, t: Difference) => (p.wall = t)],
-    [busyMetric, (p: Pending, t: Difference) => (p.busy = t)],
-  ] as const) {
+  for (const metric of [wallMetric, busyMetric]) {
     const series = pairing.tested.map((p) =>
       pairedSeries(metric, roundsA.get(key(p.row)), roundsB.get(key(p.row))),
     );
+    const priorOf = (pick: (i: number) => boolean): VariancePrior => {
+      const used = series.filter((d, i) => pick(i) && d.length >= 2);
+      return fitVariancePrior(
+        used.map(varianceOf),
+        used.map((d) => d.length - 1),
+      );
+    };
+    const pooled = priorOf(() => true);
     const priors = new Map<string, VariancePrior>();
-    const strategies = [...new Set(pairing.tested.map((p) => p.row.strategy))];
-    for (const strategy of strategies) {
-      const own = series.filter(
-        (d, i) => pairing.tested[i]?.row.strategy === strategy && d.length >= 2,
-      );
-      priors.set(
-        strategy,
-        fitVariancePrior(
-          own.map(varianceOf),
-          own.map((d) => d.length - 1),
-        ),
-      );
+    for (const strategy of new Set(pairing.tested.map((p) => p.row.strategy))) {
+      const own = (i: number): boolean => pairing.tested[i]?.row.strategy === strategy;
+      const count = series.filter((d, i) => own(i) && d.length >= 2).length;
+      priors.set(strategy, count >= MIN_PRIOR_VARIANCES ? priorOf(own) : pooled);
     }
     pairing.tested.forEach((p, i) => {
       // Only where the case has the metric at all (its own test stands otherwise).
-      if (typeof (metric === wallMetric ? p.wall : p.busy) !== 'object') return;
+      const current = metric === wallMetric ? p.wall : p.busy;
+      if (typeof current !== 'object') return;
       const t = pairedDifference(series[i] ?? [], priors.get(p.row.strategy) ?? NO_PRIOR);
-      if (t !== undefined) set(p, t);
+      if (t === undefined) return;
+      if (metric === wallMetric) p.wall = { ...t, paired: true };
+      else p.busy = { ...t, paired: true };
     });
   }
+}
+
+/** Whether two runs measured the same groups (workload and sizes): those whose visits took turns. */
+function sameGroups(a: RunData, b: RunData, key: (r: Pick<SummaryRow, CaseAxis>) => string) {
+  const groups = (run: RunData): string =>
+    [...new Set(run.summary.map((r) => key({ ...r, strategy: '' })))].sort().join('|');
+  return groups(a) === groups(b);
 }
 
 /** Whether two runs of several processes ran interleaved (`launchbench ab`): their times overlap. */
@@ -967,7 +994,8 @@ export function compareRuns(
   const key = (r: Pick<SummaryRow, CaseAxis>): string => caseKey(r, across);
   const betweenRuns = options.betweenRuns ?? !roundsSeeProcesses(a.context, b.context);
   const pairing = pairCases(a, b, options, key);
-  if (tookTurns(a.context, b.context)) setPairedTests(a, b, key, pairing);
+  // Runs of different groups visited them in different orders: their rounds do not pair.
+  if (tookTurns(a.context, b.context) && sameGroups(a, b, key)) setPairedTests(a, b, key, pairing);
   // A case that changed moves its group's reference for the others (by 5–10% on the simulated
   // machine of test/compare-interleaved-ab.test.ts, where one strategy's +25% made others
   // `faster`): the cases called in group, of every strategy, are left out of their groups'

@@ -292,9 +292,9 @@ export interface RunContextFile {
     sampling?: Record<string, number>;
   };
   commandLine?: string[];
-  /** A run made of several processes (src/commands/processes.ts): each one's part. */
   /** `ab`'s: how its sides were interleaved, `processes` or `visits` (taking turns, paired). */
   abInterleave?: string;
+  /** A run made of several processes (src/commands/processes.ts): each one's part. */
   processes?: {
     dir?: string;
     exitCode?: number;
