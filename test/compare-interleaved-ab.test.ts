@@ -14,14 +14,14 @@
  * what a real run's do for compare: summary.csv, rounds.csv, samples.csv and context.json's
  * processes.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { roundSummary } from '../src/stats/stats.ts';
 import { compareRuns, roundsSeeProcesses, type BetweenRunSpreads } from '../src/report/compare.ts';
 import { readRun, readTurnWalls, type RunData } from '../src/report/read-run.ts';
 import { normal, prng } from './support/random.ts';
+import { twoStatePath, writeSimulatedRun } from './support/simulated-runs.ts';
 
 const GROUPS = 12;
 const STRATEGIES = 9;
@@ -65,26 +65,9 @@ function cases(): Case[] {
 /** The turns a strategy's samples take in a visit: a cheap one reaches the cap later. */
 const turnsOf = (c: Case): number => TURNS - ((c.strategy * 4) % 9);
 
-/** The host's speed along one pair's time line: a two-state chain with exponential stays. */
-function hostPath(u: () => number): (t: number) => number {
-  let state: 'fast' | 'slow' = u() < 0.62 ? 'fast' : 'slow';
-  let until = -Math.log(1 - u()) * MEAN_STAY_S[state];
-  return (t: number) => {
-    while (t >= until) {
-      state = state === 'fast' ? 'slow' : 'fast';
-      until += -Math.log(1 - u()) * MEAN_STAY_S[state];
-    }
-    return HOST[state];
-  };
-}
-
 const root = mkdtempSync(join(tmpdir(), 'launchbench-ab-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const SUMMARY_HEADER =
-  'workload,strategy,elements,kernels,intensity,workgroupSize,status,reason,enoughSamples,rounds,gpuRounds,wallUsPerKernel,wallUsPerKernelP10,wallUsPerKernelP90,wallRoundSpread,wallUsPerKernelLo95,wallUsPerKernelHi95,gpuBusyUsPerKernel,gpuBusyRoundSpread,gpuBusyUsPerKernelLo95,gpuBusyUsPerKernelHi95';
-const ROUNDS_HEADER =
-  'workload,strategy,elements,kernels,intensity,workgroupSize,round,process,stateUs,wallUsPerKernel,gpuBusyUsPerKernel';
 const SAMPLES_HEADER = 'caseId,index,round,turn,atMs,gc,kind,wallNs';
 
 /**
@@ -99,7 +82,7 @@ function simulatePair(
 ): [string, string] {
   const u = prng(seed);
   const gauss = normal(u);
-  const host = hostPath(u);
+  const host = twoStatePath(u, HOST, MEAN_STAY_S);
   const order = ['a', 'b', 'b', 'a', 'a', 'b', 'b', 'a', 'a', 'b'] as const;
   const sides = {
     a: {
@@ -158,42 +141,19 @@ function simulatePair(
   });
   const dirs = (['a', 'b'] as const).map((side) => {
     const s = sides[side];
-    const summary = [SUMMARY_HEADER];
-    const rounds = [ROUNDS_HEADER];
-    for (const c of all) {
-      const st = s.states.get(c.group) ?? [];
-      const w = roundSummary(s.samples.get(c) ?? [], st);
-      const key = `map,s${c.strategy},${c.group + 1},${KERNELS},0,64`;
-      summary.push(
-        [
-          key,
-          'ok',
-          '',
-          'true',
-          PROCESSES,
-          PROCESSES,
-          w.centre,
-          w.centre,
-          w.centre,
-          w.spread,
-          w.lo95,
-          w.hi95,
-          1,
-          0.01,
-          0.99,
-          1.01,
-        ].join(','),
-      );
-      w.roundIds.forEach((r, i) =>
-        rounds.push([key, r, r, (w.roundStatesNs[i] ?? 0) / 1e3, w.roundMedians[i], 1].join(',')),
-      );
-    }
     const dir = join(root, `${name}-${side}`);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'summary.csv'), `${summary.join('\n')}\n`);
-    writeFileSync(join(dir, 'rounds.csv'), `${rounds.join('\n')}\n`);
+    writeSimulatedRun(
+      dir,
+      all.map((c) => ({
+        strategy: `s${c.strategy}`,
+        elements: c.group + 1,
+        kernels: KERNELS,
+        samples: s.samples.get(c) ?? [],
+        statesNs: s.states.get(c.group) ?? [],
+      })),
+      { rounds: PROCESSES, context: { processes: s.processes }, gpuBusy: true },
+    );
     writeFileSync(join(dir, 'samples.csv'), `${s.lines.join('\n')}\n`);
-    writeFileSync(join(dir, 'context.json'), JSON.stringify({ processes: s.processes }));
     return dir;
   });
   return [dirs[0]!, dirs[1]!];

@@ -20,14 +20,14 @@
  * apart, as modelled here, is for a run on them to say (`ab --interleave visits` beside
  * `--interleave processes`).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { roundSummary } from '../src/stats/stats.ts';
 import { compareRuns, tookTurns, type CompareRow } from '../src/report/compare.ts';
 import { readRun, type RunData } from '../src/report/read-run.ts';
 import { normal, prng } from './support/random.ts';
+import { twoStatePath, writeSimulatedRun } from './support/simulated-runs.ts';
 
 const GROUPS = 12;
 const STRATEGIES = 9;
@@ -65,19 +65,6 @@ const all: Case[] = (() => {
 })();
 const changed = (c: Case): boolean => c.strategy === 3 && c.group % 3 !== 2 && c.group < 7;
 
-/** The probe's chain along one pair's time line: two states with exponential stays. */
-function probePath(u: () => number): (t: number) => number {
-  let state: 'fast' | 'slow' = u() < 0.62 ? 'fast' : 'slow';
-  let until = -Math.log(1 - u()) * MEAN_STAY_S[state];
-  return (t) => {
-    while (t >= until) {
-      state = state === 'fast' ? 'slow' : 'fast';
-      until += -Math.log(1 - u()) * MEAN_STAY_S[state];
-    }
-    return PROBE[state];
-  };
-}
-
 /** The hidden level: holds for an exponential time, then jumps to a fresh one. */
 function hiddenPath(u: () => number, gauss: () => number): (t: number) => number {
   let level = Math.exp(HIDDEN.sd * gauss());
@@ -94,11 +81,6 @@ function hiddenPath(u: () => number, gauss: () => number): (t: number) => number
 const root = mkdtempSync(join(tmpdir(), 'launchbench-visit-turns-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const SUMMARY_HEADER =
-  'workload,strategy,elements,kernels,intensity,workgroupSize,status,reason,enoughSamples,rounds,gpuRounds,wallUsPerKernel,wallUsPerKernelP10,wallUsPerKernelP90,wallRoundSpread,wallUsPerKernelLo95,wallUsPerKernelHi95';
-const ROUNDS_HEADER =
-  'workload,strategy,elements,kernels,intensity,workgroupSize,round,process,stateUs,wallUsPerKernel,gpuBusyUsPerKernel';
-
 /** One pair of runs that took turns; `change(c)` multiplies case c's time in B. */
 function simulate(
   name: string,
@@ -110,7 +92,7 @@ function simulate(
   const cases = all.filter((c) => c.group < groups);
   const u = prng(seed);
   const gauss = normal(u);
-  const probe = probePath(u);
+  const probe = twoStatePath(u, PROBE, MEAN_STAY_S);
   const hidden = hiddenPath(u, gauss);
   const samples = { a: new Map<Case, number[][]>(), b: new Map<Case, number[][]>() };
   const states = { a: new Map<number, number[]>(), b: new Map<number, number[]>() };
@@ -154,38 +136,21 @@ function simulate(
       });
   }
   return (['a', 'b'] as const).map((side) => {
-    const summary = [SUMMARY_HEADER];
-    const rounds = [ROUNDS_HEADER];
-    for (const c of cases) {
-      const w = roundSummary(samples[side].get(c) ?? [], states[side].get(c.group) ?? []);
-      const key = `map,s${c.strategy},${c.group + 1},${KERNELS},0,64`;
-      summary.push(
-        [
-          key,
-          'ok',
-          '',
-          'true',
-          PROCESSES,
-          0,
-          w.centre,
-          w.centre,
-          w.centre,
-          w.spread,
-          w.lo95,
-          w.hi95,
-        ].join(','),
-      );
-      w.roundIds.forEach((r, i) =>
-        rounds.push([key, r, r, (w.roundStatesNs[i] ?? 0) / 1e3, w.roundMedians[i], ''].join(',')),
-      );
-    }
     const dir = join(root, `${name}-${side}`);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'summary.csv'), `${summary.join('\n')}\n`);
-    writeFileSync(join(dir, 'rounds.csv'), `${rounds.join('\n')}\n`);
-    writeFileSync(
-      join(dir, 'context.json'),
-      JSON.stringify({ abInterleave: interleave, processes: processes[side] }),
+    writeSimulatedRun(
+      dir,
+      cases.map((c) => ({
+        strategy: `s${c.strategy}`,
+        elements: c.group + 1,
+        kernels: KERNELS,
+        samples: samples[side].get(c) ?? [],
+        statesNs: states[side].get(c.group) ?? [],
+      })),
+      {
+        rounds: PROCESSES,
+        context: { abInterleave: interleave, processes: processes[side] },
+        gpuBusy: false,
+      },
     );
     return readRun(dir);
   }) as [RunData, RunData];
