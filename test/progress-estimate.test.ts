@@ -3,8 +3,8 @@
  * visit; a group not visited yet counts as the mean of those that were), not from counting cases.
  * A non-terminal run prints a line after every round (test/cli-bench.test.ts runs one).
  */
-import { describe, expect, it } from 'vitest';
-import { ProgressClock, doneLine, visitLine } from '../src/commands/progress.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { ProgressClock, ProgressLines, doneLine, visitLine } from '../src/commands/progress.ts';
 
 describe('ProgressClock', () => {
   it('nothing to say before the first visit has ended', () => {
@@ -66,5 +66,30 @@ describe('progress lines', () => {
     expect(doneLine(p, 94_200, 60_400, 'dispatch-each 11.2 µs/kernel')).toBe(
       'round 2/5, 35/140 visits done, ~95 s left, 60 s so far: map/e64/k1000/i0/wg64: dispatch-each 11.2 µs/kernel',
     );
+  });
+});
+
+describe('the time left of a process of a run of several', () => {
+  const lines = (part: { index: number; count: number; after?: number }): string[] => {
+    const out: string[] = [];
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const progress = new ProgressLines(1, undefined, part, (text) => out.push(text));
+      const p = { round: 0, rounds: 2, visitsDone: 0, visits: 2, group: 'map/e64/k10/i0/wg64' };
+      progress.visit(p);
+      vi.setSystemTime(10_000);
+      progress.visited([]);
+    } finally {
+      vi.useRealTimers();
+    }
+    return out;
+  };
+
+  it('counts the processes after it: one at a time, the rest of the run (10 s visits: 10 s + 3 × 20 s)', () => {
+    expect(lines({ index: 1, count: 4 }).join('')).toMatch(/~70 s left/);
+  });
+
+  it('or as told (ab --interleave visits: the other of its pair runs beside it; 10 s + 1 × 20 s)', () => {
+    expect(lines({ index: 1, count: 4, after: 1 }).join('')).toMatch(/~30 s left/);
   });
 });

@@ -52,6 +52,11 @@ export const PROCESS_ENV = 'LAUNCHBENCH_PROCESS';
 /** Set with PROCESS_ENV: what the processes after it should take, ms (progress's time left). */
 export const PROCESS_LATER_MS_ENV = 'LAUNCHBENCH_PROCESS_LATER_MS';
 /**
+ * Set with PROCESS_ENV where not every later process runs after it (`ab --interleave visits`: the
+ * other of its pair runs beside it): how many run after it, one at a time.
+ */
+export const PROCESS_AFTER_ENV = 'LAUNCHBENCH_PROCESS_AFTER';
+/**
  * Set with PROCESS_ENV: the whole run's sampling (`{"rounds", "minSamples", "maxSamples"}`), so
  * that a process caps its samples at its share and judges a case's cost (`--case-budget`) as
  * the whole run's, as every other process of the run does.
@@ -74,10 +79,12 @@ export interface RunSampling {
 
 /** In a process of a run of several: which (1-based) of how many; undefined otherwise. */
 export function processPart():
-  { index: number; count: number; laterMs?: number; run?: RunSampling } | undefined {
+  | { index: number; count: number; laterMs?: number; after?: number; run?: RunSampling }
+  | undefined {
   const match = /^(\d+)\/(\d+)$/.exec(process.env[PROCESS_ENV] ?? '');
   if (match === null) return undefined;
   const later = Number(process.env[PROCESS_LATER_MS_ENV]);
+  const after = Number(process.env[PROCESS_AFTER_ENV] ?? NaN);
   let run: RunSampling | undefined;
   try {
     run = JSON.parse(process.env[PROCESS_RUN_ENV] ?? 'null') as RunSampling | undefined;
@@ -88,6 +95,7 @@ export function processPart():
     index: Number(match[1]),
     count: Number(match[2]),
     ...(Number.isFinite(later) ? { laterMs: later } : {}),
+    ...(Number.isInteger(after) && after >= 0 ? { after } : {}),
     ...(run === null || run === undefined ? {} : { run }),
   };
 }
@@ -593,7 +601,11 @@ async function runPairs(
           });
           const code = await runProcess(
             command.argv,
-            { ...command.env, [TURNS_ENV]: `${name}:${dir}` },
+            {
+              ...command.env,
+              [TURNS_ENV]: `${name}:${dir}`,
+              [PROCESS_AFTER_ENV]: String(pairs - i - 1),
+            },
             (kill) => {
               const before = kills[s];
               if (before !== undefined) signals.kills.delete(before);

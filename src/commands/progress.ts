@@ -147,7 +147,8 @@ export class ProgressLines {
   constructor(
     groups: number,
     planMs: number | undefined,
-    private readonly part: { index: number; count: number; laterMs?: number } | undefined,
+    private readonly part:
+      { index: number; count: number; laterMs?: number; after?: number } | undefined,
     private readonly write: (text: string) => void = (text) => process.stderr.write(text),
   ) {
     this.clock = new ProgressClock(groups, planMs);
@@ -160,7 +161,8 @@ export class ProgressLines {
   private withLater(leftMs: number | undefined, now: number): number | undefined {
     const part = this.part;
     if (part === undefined || leftMs === undefined) return leftMs;
-    return leftMs + (part.laterMs ?? (now - this.started + leftMs) * (part.count - part.index));
+    const after = part.after ?? part.count - part.index;
+    return leftMs + (part.laterMs ?? (now - this.started + leftMs) * after);
   }
 
   /** A visit begins. */
