@@ -18,7 +18,7 @@
  *   paired; an unknown way, or visits with a browser's page, is refused before anything runs.
  * No timed assertions beyond a slowdown far larger than any noise.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -297,23 +297,59 @@ describe('ab', () => {
     }
   });
 
-  it('--compare-strategies names registered strategies: checked before any process runs', async () => {
-    const out = join(root, 'ab-bad-judge');
-    const r = await runCli([
-      'ab',
-      ...CASES,
-      '--rounds',
-      '2',
-      '--compare-strategies',
-      'nope',
-      '--out',
-      out,
+  it('--compare-strategies names strategies both sides measure, and --out is not a run: checked before any process runs', async () => {
+    for (const [extra, message] of [
+      [['--compare-strategies', 'nope'], /^launchbench: --compare-strategies: unknown 'nope'/],
+      // registered, but not among the run's --strategies
+      [
+        ['--compare-strategies', 'fused'],
+        /^launchbench: --compare-strategies: unknown 'fused' \(known: dispatch-each, pass-each\)$/,
+      ],
+    ] as const) {
+      const out = join(root, `ab-bad-judge-${extra[1]}`);
+      const r = await runCli(['ab', ...CASES, '--rounds', '2', ...extra, '--out', out]);
+      expect(r.code).toBe(2);
+      expect(ownStderrLines(r.stderr)).toEqual([expect.stringMatching(message)]);
+      expect(r.stdout).toBe('');
+      expect(existsSync(out)).toBe(false);
+    }
+    // A run folder as ab's --out (the side's own run of an earlier ab, say).
+    const run = join(root, 'ab-into-a-run');
+    mkdirSync(run);
+    writeFileSync(join(run, 'context.json'), '{}');
+    const r = await runCli(['ab', ...CASES, '--rounds', '2', '--out', run]);
+    expect([r.code, ownStderrLines(r.stderr)]).toEqual([
+      2,
+      [expect.stringMatching(/^launchbench: --out: '.*ab-into-a-run' already holds a run/)],
     ]);
-    expect(r.code).toBe(2);
-    expect(ownStderrLines(r.stderr)).toEqual([
-      expect.stringMatching(/^launchbench: --compare-strategies: unknown 'nope'/),
-    ]);
-    expect(r.stdout).toBe('');
-    expect(existsSync(out)).toBe(false);
+  });
+
+  it('a side that measured nothing (no adapter): the other is a run of its own, and says so', async ({
+    skip,
+  }) => {
+    const dir = join(root, 'ab-one-side');
+    const r = await runCli(
+      [
+        'ab',
+        ...CASES,
+        '--rounds',
+        '2',
+        // A's first process runs before B's finds no adapter
+        '--b',
+        'VK_ICD_FILENAMES=/nonexistent.json',
+        '--out',
+        dir,
+      ],
+      { timeoutMs: 110_000 },
+    );
+    // Exit 3 either way: where A has no adapter either, nothing was measured at all.
+    if (!existsSync(join(dir, 'a')) && !IN_CI) skip('no WebGPU adapter');
+    expect(r.code, r.stderr).toBe(3);
+    expect(ownStderrLines(r.stderr)).toContain(
+      `launchbench: side B measured nothing, so nothing was compared; side A's run is in ${join(dir, 'a')}`,
+    );
+    expect(csv(join(dir, 'a', 'summary.csv')).map((c) => c['status'])).toEqual(['ok', 'ok']);
+    expect(existsSync(join(dir, 'b'))).toBe(false);
+    expect(existsSync(join(dir, 'compare.csv'))).toBe(false);
   });
 });

@@ -105,6 +105,7 @@ function processPlan(args: BenchArgs, plan: RunPlan, bandwidth: boolean): Proces
   return {
     sampling: { rounds, minSamples, maxSamples, maxTimeMs, maxNoise },
     seed: plan.seed,
+    strategies: plan.strategies.map((s) => s.id),
     bandwidth,
     selfCheck: args['self-check'],
     known: [
@@ -117,8 +118,9 @@ function processPlan(args: BenchArgs, plan: RunPlan, bandwidth: boolean): Proces
 }
 
 /**
- * `launchbench ab`: A and B interleaved process by process (src/commands/processes.ts), each
- * side `--processes` processes (default: one per round), then compared.
+ * `launchbench ab`: A and B interleaved process by process or visit by visit
+ * (src/commands/processes.ts), each side `--processes` processes (default: one per round), then
+ * compared.
  */
 export async function abBenchCommand(args: AbArgs): Promise<number> {
   if (args['dry-run'] === true) throw new UsageError('--dry-run: not in ab; use bench --dry-run');

@@ -19,6 +19,7 @@ import {
   summarizeComparison,
   ranInterleaved,
   roundsSeeProcesses,
+  sameGroups,
   tookTurns,
   type BetweenRunSpreads,
   type CompareRow,
@@ -31,6 +32,7 @@ import { fmtUs } from '../report/md-format.ts';
 import {
   CASE_KEY_COLUMNS,
   adapterName,
+  caseKey,
   runtimeName,
   webgpuIn,
   readRun,
@@ -306,6 +308,8 @@ export interface CompareArgs {
   state?: boolean | undefined;
   /** Compare only these strategies' cases, comma-separated. */
   strategies?: string | undefined;
+  /** The option that gave `strategies`, for its messages (`ab`'s is --compare-strategies). */
+  strategiesOption?: string | undefined;
 }
 
 const caseName = (r: CompareRow): string =>
@@ -375,7 +379,9 @@ function preamble(
     `B/A < 1: B is faster. The verdict is slower/faster when B/A differs from 1 by more than ${m} and the test of B = A survives the adjustment for testing ${compared.filter((r) => r.wallQ !== null).length} cases at once (Benjamini–Hochberg, 5% false discovery rate, each metric apart); same when its 90% interval lies within ±${m}; unclear otherwise (always unclear when a run has no round statistics).`,
     pairedCount > 0
       ? `B/A from paired rounds${pairedCount === compared.length ? '' : ` for ${pairedCount} of ${compared.length} cases (the others as below)`}: the runs took turns visit by visit (ab --interleave visits), each round of B measured beside the same round of A; the mean of the rounds' ln ratios, their variance moderated by the strategy's (as in group).`
-      : '',
+      : paired && !sameGroups(runA, runB, (r) => caseKey(r, settings.across))
+        ? 'The runs took turns visit by visit, but over different groups, which they visited in different orders: their rounds are not paired.'
+        : '',
     pairedCount === compared.length && pairedCount > 0
       ? ''
       : ratioSourceLine(compared.length - pairedCount, atEqualState, settings.state),
@@ -384,7 +390,7 @@ function preamble(
       : roundsSeeProcesses(runA.context, runB.context)
         ? 'The runs ran interleaved, one process per round: their rounds see every difference between processes, so no spread between the runs is added.'
         : `Beyond what their rounds explain, the two runs differ by a spread of ±${spreadText(spreads.wall)} (wall), ±${spreadText(spreads.gpuBusy)} (GPU busy)${spreads.relative === undefined || !rows.some((r) => r.relativeVerdict !== null) ? '' : ` and ±${spreadText(spreads.relative)} (in group)`} per case, estimated from all the cases (what stays fixed for a whole process); it is added to every case's uncertainty.`,
-    atEqualState === 0 && !paired
+    atEqualState === 0 && (!paired || !rows.some((r) => r.relativeVerdict !== null))
       ? ''
       : `In group: each case's wall time against its group's other strategies (the median of their deviations from their own means), ${runA.turnWalls !== undefined && runB.turnWalls !== undefined ? 'turn by turn (samples.csv), then the median over each round' : 'round by round'}: they share every visit, so the machine's state cancels. Its verdict follows the same rule. A change to one strategy shows there even when the machine moved whole runs.`,
   ];
@@ -464,7 +470,9 @@ export function compareCommand(args: CompareArgs): number {
   const spreads: BetweenRunSpreads = { wall: 0, gpuBusy: 0 };
   const known = [...new Set([...runA.summary, ...runB.summary].map((r) => r.strategy))];
   const strategies =
-    args.strategies === undefined ? undefined : parseNameList('strategies', args.strategies, known);
+    args.strategies === undefined
+      ? undefined
+      : parseNameList(args.strategiesOption ?? 'strategies', args.strategies, known);
   // Runs of two runtimes (Node against Deno or a browser) are judged from their figures: the state
   // probe's round trip is each runtime's own completion path (11 ms in Deno, ~2 ms in a page,
   // tens of µs in Node), so fitting both on it would read the runtime as the machine's state.

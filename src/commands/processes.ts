@@ -247,6 +247,15 @@ function readPart(dir: string, rounds: number, code: number): ProcessPart | unde
   return { results: cases, samples, rounds, interrupted: INTERRUPTED.has(code) };
 }
 
+/**
+ * Whether a process measured anything: its evidence holds a case. A process stopped before its
+ * first visit leaves evidence of none.
+ */
+function measuredIn(run: ProcessRun): boolean {
+  const evidence = readJson(join(run.dir, EVIDENCE_FILE));
+  return Array.isArray(evidence?.['cases']) && evidence['cases'].length > 0;
+}
+
 /** A process's drift rows on the run's axes: probe and time from the run's start. */
 function processDrift(dir: string, p: number, offset: number, startS: number): DriftRow[] {
   const path = join(dir, 'drift.csv');
@@ -416,6 +425,8 @@ export interface ProcessPlan {
     maxNoise: number;
   };
   seed: number;
+  /** The strategies the run measures (those of a side that names none of its own). */
+  strategies: readonly string[];
   /** Whether the run measures the bandwidth reference / the self-check afterwards. */
   bandwidth: boolean;
   selfCheck: boolean;
@@ -577,13 +588,13 @@ async function runPairs(
   const shares = shareRounds(plan.sampling.rounds, pairs);
   const signals = passSignals();
   const durations: number[] = [];
+  // A killed ab's turns would hold a pair, and go into this one's turns.csv.
+  rmSync(turnsDir, { recursive: true, force: true });
   try {
     for (let i = 0; i < pairs; i++) {
       const rounds = shares[i] ?? 1;
       const seed = processSeed(plan, i);
       const dir = join(turnsDir, String(i + 1));
-      // A killed ab's turns would hold the pair.
-      rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });
       const average = mean(durations);
       const started = Date.now();
@@ -672,8 +683,9 @@ export async function benchInProcesses(
   checkExportPaths(args);
   const side: Side = { dir, argv: ['bench', ...passThrough(args, plan.known)], env: {}, runs: [] };
   const code = await runProcesses([side], Array(processes).fill(0), plan);
-  // No process measured anything (bad input, no adapter, a crash at start-up): nothing is kept.
-  if (!side.runs.some((r) => existsSync(join(r.dir, EVIDENCE_FILE)))) {
+  // No process measured anything (bad input, no adapter, a crash or a signal at start-up):
+  // nothing is kept.
+  if (!side.runs.some(measuredIn)) {
     removeEmpty(dir, created);
     return code === 0 ? 1 : code;
   }
@@ -747,15 +759,23 @@ async function checkSides(sides: readonly Side[]): Promise<number> {
   return 0;
 }
 
-/** What `ab` asks of its own options, checked before any process runs: how it interleaves. */
-function checkAbOptions(args: AbArgs, processes: number, plan: ProcessPlan): Interleave {
+/**
+ * What `ab` asks of its own options, checked before any process runs: how it interleaves.
+ * `measured`: the strategies both sides measure, where neither names its own.
+ */
+function checkAbOptions(
+  args: AbArgs,
+  processes: number,
+  plan: ProcessPlan,
+  measured: readonly string[] | undefined,
+): Interleave {
   // What compare will be asked.
   if (args['fail-on-slower'] !== undefined) parseFraction('fail-on-slower', args['fail-on-slower']);
   if (args['compare-strategies'] !== undefined)
     parseNameList(
       'compare-strategies',
       args['compare-strategies'],
-      STRATEGIES.map((s) => s.id),
+      measured ?? STRATEGIES.map((s) => s.id),
     );
   const interleave = (args.interleave ?? 'processes') as Interleave;
   if (!INTERLEAVES.includes(interleave))
@@ -797,6 +817,7 @@ async function compareSides(
     out: join(dir, 'compare.csv'),
     'fail-on-slower': args['fail-on-slower'],
     strategies: args['compare-strategies'],
+    strategiesOption: 'compare-strategies',
   });
 }
 
@@ -814,11 +835,18 @@ export async function abCommand(
 ): Promise<number> {
   const a = parseSide('a', args.a);
   const b = parseSide('b', args.b);
-  const interleave = checkAbOptions(args, processes, plan);
+  const ownStrategies = [a, b].some((side) => optionNames(side.argv).has('strategies'));
+  const interleave = checkAbOptions(
+    args,
+    processes,
+    plan,
+    ownStrategies ? undefined : plan.strategies,
+  );
   const dir =
     args.out ?? join('results', `${new Date().toISOString().replace(/[-:]|\.\d+/g, '')}-ab`);
   const created = !existsSync(dir);
   makeWritableDir(dir, '--out');
+  assertNoRun(dir, '--out');
   for (const side of ['a', 'b']) {
     assertNoRun(join(dir, side), '--out');
     assertNoProcesses(join(dir, side));
@@ -854,19 +882,29 @@ export async function abCommand(
     interleave === 'visits'
       ? await runPairs(sides, processes, plan, turnsDir)
       : await runProcesses(sides, order, plan);
-  const measured = sides.every((s) => s.runs.some((r) => existsSync(join(r.dir, EVIDENCE_FILE))));
-  if (!measured) {
-    // A side without a measurement cannot be compared; where nothing at all was measured, nothing
-    // is kept.
+  const merging = { ...plan, processes, interleave };
+  const measured = sides.map((s) => s.runs.some(measuredIn));
+  if (!measured.every(Boolean)) {
+    // A side without a measurement cannot be compared: nothing of it is kept, and nothing at all
+    // where neither side measured anything; a side that did is a run of its own.
     rmSync(turnsDir, { recursive: true, force: true });
-    if (!sides.some((s) => s.runs.some((r) => existsSync(join(r.dir, EVIDENCE_FILE))))) {
-      for (const s of sides) removeEmpty(s.dir, true);
-      removeEmpty(dir, created);
+    sides.forEach((side, s) => {
+      if (!measured[s]) removeEmpty(side.dir, true);
+    });
+    const kept = sides.find((_, s) => measured[s]);
+    if (kept === undefined) removeEmpty(dir, created);
+    else {
+      const [name, other] = kept === sides[0] ? ['A', 'B'] : ['B', 'A'];
+      if (mergeRun(kept.dir, kept.runs, merging, code, process.argv.slice(2)) !== undefined)
+        await reportAfterBench(kept.dir);
+      process.stderr.write(
+        `launchbench: side ${other} measured nothing, so nothing was compared; side ${name}'s run is in ${kept.dir}\n`,
+      );
     }
     return code === 0 ? 1 : code;
   }
   if (interleave === 'visits') gatherTurns(turnsDir, join(dir, TURN_LOG));
-  const gate = await compareSides(dir, sides, args, { ...plan, processes, interleave }, code);
+  const gate = await compareSides(dir, sides, args, merging, code);
   process.stdout.write(`\nresults: ${dir}\n`);
   return code !== 0 ? code : gate;
 }

@@ -942,7 +942,7 @@ function setPairedTests(
 }
 
 /** Whether two runs measured the same groups (workload and sizes): those whose visits took turns. */
-function sameGroups(a: RunData, b: RunData, key: (r: Pick<SummaryRow, CaseAxis>) => string) {
+export function sameGroups(a: RunData, b: RunData, key: (r: Pick<SummaryRow, CaseAxis>) => string) {
   const groups = (run: RunData): string =>
     [...new Set(run.summary.map((r) => key({ ...r, strategy: '' })))].sort().join('|');
   return groups(a) === groups(b);
