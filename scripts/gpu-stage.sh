@@ -13,7 +13,7 @@
 #       calls 1, 2: carry [".gpu-node1"], then [".gpu-node2"], command: bash .gpu-nodeN/stage.sh
 #       then:   carry [".gpu"],      command: bash .gpu/remote.sh <the runs>
 #   bash ../shared/gpu/pack-chromium.sh && bash scripts/gpu-stage.sh chromium
-#       re-cuts its two parts into four of about 25 MB (.chr1 … .chr4);
+#       re-cuts its parts into parts of 20 MB (.chr1 … .chrN);
 #       calls:  carry [".chrN"],     command: bash .chrN/stage.sh   (the last unpacks to /opt/chr;
 #       a font and /opt/fonts/fonts.conf come with it: FONTCONFIG_FILE=/opt/fonts/fonts.conf)
 #   bash scripts/gpu-stage.sh firefox   Debian's firefox-esr and its libraries in parts of 24 MB
@@ -86,38 +86,45 @@ S
     if [ -s .gpu-node/node.tar.xz ] && [ -d .gpu ]; then cp -p .gpu-node/node.tar.xz .gpu/; fi
     ;;
   chromium)
-    # pack-chromium.sh's two parts, or four that this already cut: every part there, in order
-    parts=$(ls .chr[1-4]/part.0[0-3] 2>/dev/null | awk -F/ '{print $2 "\t" $0}' | sort | cut -f2)
-    case "$(echo $parts | wc -w)" in
-      2 | 4) ;;
-      *) echo "gpu-stage.sh: expected the two parts of ../shared/gpu/pack-chromium.sh (or four cut from them) in .chr1 …; found: ${parts:-none}" >&2; exit 1 ;;
-    esac
+    # pack-chromium.sh's two parts, or the parts this already cut: every part there, in order
+    parts=$(ls -d .chr[0-9]* 2>/dev/null | sort -V | while read -r d; do ls "$d"/part.* 2>/dev/null; done)
+    [ -n "$parts" ] || { echo "gpu-stage.sh: expected the parts of ../shared/gpu/pack-chromium.sh in .chr1 …; found none" >&2; exit 1; }
     tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
     # shellcheck disable=SC2086
     cat $parts > "$tmp/chr.tar.xz"
     xz -t "$tmp/chr.tar.xz" || { echo "gpu-stage.sh: the parts do not make a whole archive; run ../shared/gpu/pack-chromium.sh again" >&2; exit 1; }
-    split -n 4 -d "$tmp/chr.tar.xz" "$tmp/part."
-    rm -rf .chr1 .chr2 .chr3 .chr4
-    for n in 1 2 3 4; do
+    # parts of 20 MB: the tree (40 MB on 2026-12-05) and a part of 25 MB passed the 64 MiB
+    split -b 20M -d "$tmp/chr.tar.xz" "$tmp/part."
+    count=$(ls "$tmp"/part.* | wc -l)
+    sum=$(sha256sum "$tmp/chr.tar.xz" | cut -c1-16)
+    rm -rf .chr[0-9]*
+    n=0
+    for part in "$tmp"/part.*; do
+      n=$((n + 1))
       exclude ".chr$n"
       mkdir ".chr$n"
-      mv "$tmp/part.0$((n - 1))" ".chr$n/"
-      cat > ".chr$n/stage.sh" <<'S'
+      mv "$part" ".chr$n/"
+      cat > ".chr$n/stage.sh" <<S
 #!/usr/bin/env bash
-# copies this part to /opt/chrparts; once all four are there, unpacks Chromium to /opt/chr
+# copies this part to /opt/chrparts/$sum; once all $count are there, unpacks Chromium to /opt/chr
+# (through a folder of its own, so an archive cut short leaves no /opt/chr behind)
 set -e
-here=$(dirname "$0")
-[ -f "$here/fonts.conf" ] && mkdir -p /opt/fonts && cp "$here/DejaVuSans.ttf" "$here/fonts.conf" /opt/fonts/
-mkdir -p /opt/chrparts && cp "$(dirname "$0")"/part.0* /opt/chrparts/
-if [ "$(ls /opt/chrparts | wc -l)" -eq 4 ] && [ ! -x /opt/chr/chromium-headless-shell ]; then
-  cat /opt/chrparts/part.00 /opt/chrparts/part.01 /opt/chrparts/part.02 /opt/chrparts/part.03 | xz -dc | tar -C / -xf -
+here=\$(dirname "\$0")
+[ -f "\$here/fonts.conf" ] && mkdir -p /opt/fonts && cp "\$here/DejaVuSans.ttf" "\$here/fonts.conf" /opt/fonts/
+if [ "\$(cat /opt/chr/.sum 2>/dev/null)" = $sum ]; then echo "chromium already at /opt/chr"; exit 0; fi
+mkdir -p /opt/chrparts/$sum && cp "\$here"/part.* /opt/chrparts/$sum/
+if [ "\$(ls /opt/chrparts/$sum | wc -l)" -eq $count ]; then
+  rm -rf /opt/chr /opt/chr.unpack && mkdir /opt/chr.unpack
+  cat /opt/chrparts/$sum/part.* | xz -dc | tar -C /opt/chr.unpack -xf -
+  mv /opt/chr.unpack/opt/chr /opt/chr && rm -rf /opt/chr.unpack && echo $sum > /opt/chr/.sum
   echo "chromium unpacked to /opt/chr (LD_LIBRARY_PATH=/opt/chr/lib FONTCONFIG_FILE=/opt/fonts/fonts.conf)"
 else
-  echo "part staged: $(ls /opt/chrparts | tr '\n' ' ')"
+  echo "part staged: \$(ls /opt/chrparts/$sum | tr '\n' ' ')"
 fi
 S
     done
-    fonts_into .chr4
+    fonts_into ".chr$count"
+    echo "gpu-stage.sh: Chromium in $count parts, .chr1 … .chr$count" >&2
     ;;
   deno)
     # pack-deno.sh's deno.xz (30 MB) in two parts of 15 MB: the tree has grown past what fits
