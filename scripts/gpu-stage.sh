@@ -209,7 +209,7 @@ S
   sizes)
     t=$(tree_mb)
     echo "tree: $t MB (tracked files and untracked ones that git does not ignore)"
-    for d in .gpu .gpu-node1 .gpu-node2 .gpu-deno .gpu-deno1 .gpu-deno2 .chr1 .chr2 .chr3 .chr4 .ff[0-9]*; do
+    for d in .gpu .gpu-node1 .gpu-node2 .gpu-deno .gpu-deno1 .gpu-deno2 .chr[0-9]* .ff[0-9]*; do
       [ -e "$d" ] || continue
       c=$(mb "$d")
       awk -v t="$t" -v c="$c" -v d="$d" 'BEGIN { s = t + c; printf "%-10s %6.1f MB, with the tree %6.1f MB of 67.1 %s\n", d, c, s, (s > 67.1 ? "(too big)" : "") }'
