@@ -86,8 +86,11 @@ S
     if [ -s .gpu-node/node.tar.xz ] && [ -d .gpu ]; then cp -p .gpu-node/node.tar.xz .gpu/; fi
     ;;
   chromium)
-    # pack-chromium.sh's two parts, or the parts this already cut: every part there, in order
-    parts=$(ls -d .chr[0-9]* 2>/dev/null | sort -V | while read -r d; do ls "$d"/part.* 2>/dev/null; done)
+    # the parts this already cut (.chr1/cut names how many), or else pack-chromium.sh's two,
+    # which leaves the folders after .chr2 as they were
+    if [ -f .chr1/cut ]; then dirs=$(seq -f '.chr%g' 1 "$(cat .chr1/cut)"); else dirs=".chr1 .chr2"; fi
+    # shellcheck disable=SC2086
+    parts=$(for d in $dirs; do ls "$d"/part.* 2>/dev/null; done)
     [ -n "$parts" ] || { echo "gpu-stage.sh: expected the parts of ../shared/gpu/pack-chromium.sh in .chr1 …; found none" >&2; exit 1; }
     tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
     # shellcheck disable=SC2086
@@ -123,6 +126,7 @@ else
 fi
 S
     done
+    echo "$count" > .chr1/cut
     fonts_into ".chr$count"
     echo "gpu-stage.sh: Chromium in $count parts, .chr1 … .chr$count" >&2
     ;;
