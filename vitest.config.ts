@@ -46,6 +46,7 @@ const CPU_ONLY = [
   'report-noise',
   'report-renders-from-csv',
   'report-rounds-and-drift',
+  'robust-location',
   'serve-page',
   'state-statistics',
   'stats',

@@ -47,6 +47,7 @@
  * rule on a simulated machine that switches between two host-path states every tens of seconds:
  * false calls ≤ 1% of cases on identical runs, a +25% change of some cases found.
  */
+import { huberLocation } from '../stats/robust.ts';
 import { median, quantileSorted, studentT } from '../stats/stats.ts';
 import {
   ancova,
@@ -880,17 +881,21 @@ function pairedSeries(
 }
 
 /**
- * B against A from paired rounds: the mean of the pairs' ln ratios, its variance moderated by the
- * strategy's prior (fitted to the same strategy's cases, as in group), never below the case's own.
+ * B against A from paired rounds: the pairs' ln ratios' Huber estimate at the strategy's prior
+ * scale s0 (src/stats/robust.ts: their mean, but a pair more than 2·s0 out counts as 2·s0 out, so
+ * one wild visit on one side neither moves the ratio by all of its size nor widens the interval
+ * so that nothing is found), its variance moderated by the strategy's prior (fitted to the same
+ * strategy's cases, as in group), never below the case's own. Without a prior, the mean.
  */
 function pairedDifference(d: readonly number[], prior: VariancePrior): Difference | undefined {
   if (d.length < 2) return undefined;
-  const own = varianceOf(d);
+  const robust = prior.d0 > 0 ? huberLocation(d, Math.sqrt(prior.s0Squared)) : null;
+  const own = robust?.variance ?? varianceOf(d);
+  const location = robust?.location ?? average(d);
   const m = moderate(own, d.length - 1, prior);
-  const mean = average(d);
   const se = Math.sqrt(Math.max(own, m.variance) / d.length);
   const df = se === 0 ? Infinity : m.df;
-  return { d: mean, se, df, p: pValue(mean, se, df), atEqualState: false };
+  return { d: location, se, df, p: pValue(location, se, df), atEqualState: false };
 }
 
 /**
@@ -915,20 +920,33 @@ function setPairedTests(
     const series = pairing.tested.map((p) =>
       pairedSeries(metric, roundsA.get(key(p.row)), roundsB.get(key(p.row))),
     );
-    const priorOf = (pick: (i: number) => boolean): VariancePrior => {
-      const used = series.filter((d, i) => pick(i) && d.length >= 2);
-      return fitVariancePrior(
-        used.map(varianceOf),
-        used.map((d) => d.length - 1),
-      );
+    // Per strategy, the prior fitted to its cases' variances (or one to all of them); then again
+    // to their variances about the Huber estimates at that first prior's scale, so that the wild
+    // visits the first one took in do not set the scale at which they are pulled in.
+    const priorsFrom = (variance: (i: number) => number): Map<string, VariancePrior> => {
+      const priorOf = (pick: (i: number) => boolean): VariancePrior => {
+        const used = series.flatMap((d, i) => (pick(i) && d.length >= 2 ? [i] : []));
+        return fitVariancePrior(
+          used.map(variance),
+          used.map((i) => (series[i]?.length ?? 0) - 1),
+        );
+      };
+      const pooled = priorOf(() => true);
+      const priors = new Map<string, VariancePrior>();
+      for (const strategy of new Set(pairing.tested.map((p) => p.row.strategy))) {
+        const own = (i: number): boolean => pairing.tested[i]?.row.strategy === strategy;
+        const count = series.filter((d, i) => own(i) && d.length >= 2).length;
+        priors.set(strategy, count >= MIN_PRIOR_VARIANCES ? priorOf(own) : pooled);
+      }
+      return priors;
     };
-    const pooled = priorOf(() => true);
-    const priors = new Map<string, VariancePrior>();
-    for (const strategy of new Set(pairing.tested.map((p) => p.row.strategy))) {
-      const own = (i: number): boolean => pairing.tested[i]?.row.strategy === strategy;
-      const count = series.filter((d, i) => own(i) && d.length >= 2).length;
-      priors.set(strategy, count >= MIN_PRIOR_VARIANCES ? priorOf(own) : pooled);
-    }
+    const first = priorsFrom((i) => varianceOf(series[i] ?? []));
+    const priors = priorsFrom((i) => {
+      const d = series[i] ?? [];
+      const prior = first.get(pairing.tested[i]?.row.strategy ?? '') ?? NO_PRIOR;
+      const robust = prior.d0 > 0 ? huberLocation(d, Math.sqrt(prior.s0Squared)) : null;
+      return robust?.variance ?? varianceOf(d);
+    });
     pairing.tested.forEach((p, i) => {
       // Only where the case has the metric at all (its own test stands otherwise).
       const current = metric === wallMetric ? p.wall : p.busy;

@@ -1,0 +1,69 @@
+/**
+ * Huber's M-estimate of location (Huber 1964; Huber & Ronchetti, "Robust Statistics", 2009,
+ * chapter 3), for compare's paired rounds (src/report/compare.ts): the mean of a few ln ratios,
+ * except that a value more than k·scale from the estimate counts as if it were k·scale away. One
+ * wild visit (on lavapipe a round of 778 µs a kernel beside rounds of 78–95; in the lent GPUs'
+ * default pairs 0.5–1.2% of rounds lie past 10 robust sd, where normal values give 0.2%:
+ * docs/findings.md, "Wild visits") then moves the estimate of n values by about k·scale / n at
+ * most, where it moves the mean by its whole size / n and widens the interval with it.
+ * With no value that far out it is the mean, and its variance the sample variance.
+ */
+
+/** Values further than this many scales from the estimate are pulled in to it (95% efficiency at the normal is k = 1.345; 2 gives up less there). */
+export const HUBER_K = 2;
+
+export interface HuberEstimate {
+  location: number;
+  /**
+   * The sandwich variance scaled to one value, n² / (n − 1) · Σψ² / (Σψ′)², so that
+   * variance / n is the estimate's: the sample variance where nothing is pulled in.
+   */
+  variance: number;
+  /** How many values were pulled in. */
+  pulledIn: number;
+}
+
+/**
+ * The estimate for `values` (at least two) at a known `scale` > 0 (the spread a value has when
+ * nothing is wrong with it: compare takes the strategy's moderated prior, s0). Null where more than
+ * half the values lie further than k·scale out: the scale does not fit them, and the caller keeps
+ * the mean.
+ */
+export function huberLocation(
+  values: readonly number[],
+  scale: number,
+  k = HUBER_K,
+): HuberEstimate | null {
+  const n = values.length;
+  if (n < 2 || !(scale > 0) || !Number.isFinite(scale)) return null;
+  const c = k * scale;
+  const sorted = [...values].sort((x, y) => x - y);
+  let m = (sorted[Math.floor((n - 1) / 2)]! + sorted[Math.ceil((n - 1) / 2)]!) / 2;
+  // Iteratively reweighted means from the median: Huber's ψ is monotone, the solution unique.
+  for (let i = 0; i < 100; i++) {
+    let sw = 0;
+    let swx = 0;
+    for (const x of values) {
+      const w = Math.abs(x - m) <= c ? 1 : c / Math.abs(x - m);
+      sw += w;
+      swx += w * x;
+    }
+    const next = swx / sw;
+    const done = Math.abs(next - m) <= 1e-12 * Math.max(1, Math.abs(m)) + 1e-9 * c;
+    m = next;
+    if (done) break;
+  }
+  let psi2 = 0;
+  let inside = 0;
+  for (const x of values) {
+    const r = x - m;
+    if (Math.abs(r) <= c) inside++;
+    psi2 += Math.min(r * r, c * c);
+  }
+  if (2 * inside < n) return null;
+  return {
+    location: m,
+    variance: (n * n * psi2) / ((n - 1) * inside * inside),
+    pulledIn: n - inside,
+  };
+}

@@ -1,0 +1,48 @@
+/** Huber's M-estimate of location (src/stats/robust.ts), which compare's paired rounds use. */
+import { describe, expect, it } from 'vitest';
+import { HUBER_K, huberLocation } from '../src/stats/robust.ts';
+
+const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
+const variance = (v: readonly number[]): number =>
+  v.reduce((a, b) => a + (b - mean(v)) ** 2, 0) / (v.length - 1);
+
+describe('huberLocation', () => {
+  it('is the mean and the sample variance where nothing lies past k·scale', () => {
+    const v = [0.1, 0.15, 0.2, 0.22, 0.3, 0.05];
+    const h = huberLocation(v, 0.1)!;
+    expect(h.pulledIn).toBe(0);
+    expect(h.location).toBeCloseTo(mean(v), 10);
+    expect(h.variance).toBeCloseTo(variance(v), 10);
+  });
+
+  it('moves by at most about k·scale / n for one wild value, where the mean moves by its size / n', () => {
+    const calm = [0.2, 0.25, 0.18, 0.22, 0.21, 0.24, 0.19, 0.23, 0.2, 0.22, 0.21];
+    const base = huberLocation(calm, 0.03)!.location;
+    const wild = [...calm, Math.log(7)];
+    const h = huberLocation(wild, 0.03)!;
+    expect(h.pulledIn).toBe(1);
+    expect(Math.abs(h.location - base)).toBeLessThan((1.1 * HUBER_K * 0.03) / wild.length);
+    expect(mean(wild) - mean(calm)).toBeGreaterThan(0.13);
+    // its variance stays near the calm values' own, not the wild one's
+    expect(h.variance).toBeLessThan(3 * variance(calm));
+    expect(variance(wild)).toBeGreaterThan(30 * variance(calm));
+  });
+
+  it('solves Σψ((x − m) / s) = 0 (the weighted mean its iterations converge to)', () => {
+    const v = [-1, 0, 0.1, 0.2, 3];
+    const s = 0.4;
+    const h = huberLocation(v, s)!;
+    const psi = v.reduce(
+      (a, x) => a + Math.max(-HUBER_K * s, Math.min(HUBER_K * s, x - h.location)),
+      0,
+    );
+    expect(Math.abs(psi)).toBeLessThan(1e-9);
+  });
+
+  it('gives up (null) where more than half the values lie past k·scale, or without a scale', () => {
+    expect(huberLocation([0, 1, 2, 3], 0.1)).toBeNull();
+    expect(huberLocation([0, 0.1], 0)).toBeNull();
+    expect(huberLocation([0, 0.1], NaN)).toBeNull();
+    expect(huberLocation([0.1], 1)).toBeNull();
+  });
+});
