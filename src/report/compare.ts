@@ -881,6 +881,19 @@ function pairedSeries(
 }
 
 /**
+ * The pairs' Huber estimate at the prior's scale s0 and its variance scaled to one pair
+ * (src/stats/robust.ts), or their mean and sample variance without a prior or where s0 does not
+ * fit them.
+ */
+function pairedCentre(
+  d: readonly number[],
+  prior: VariancePrior,
+): { location: number; variance: number } {
+  const robust = prior.d0 > 0 ? huberLocation(d, Math.sqrt(prior.s0Squared)) : null;
+  return robust ?? { location: average(d), variance: varianceOf(d) };
+}
+
+/**
  * B against A from paired rounds: the pairs' ln ratios' Huber estimate at the strategy's prior
  * scale s0 (src/stats/robust.ts: their mean, but a pair more than 2·s0 out counts as 2·s0 out, so
  * one wild visit on one side neither moves the ratio by all of its size nor widens the interval
@@ -889,9 +902,7 @@ function pairedSeries(
  */
 function pairedDifference(d: readonly number[], prior: VariancePrior): Difference | undefined {
   if (d.length < 2) return undefined;
-  const robust = prior.d0 > 0 ? huberLocation(d, Math.sqrt(prior.s0Squared)) : null;
-  const own = robust?.variance ?? varianceOf(d);
-  const location = robust?.location ?? average(d);
+  const { location, variance: own } = pairedCentre(d, prior);
   const m = moderate(own, d.length - 1, prior);
   const se = Math.sqrt(Math.max(own, m.variance) / d.length);
   const df = se === 0 ? Infinity : m.df;
@@ -941,12 +952,11 @@ function setPairedTests(
       return priors;
     };
     const first = priorsFrom((i) => varianceOf(series[i] ?? []));
-    const priors = priorsFrom((i) => {
-      const d = series[i] ?? [];
-      const prior = first.get(pairing.tested[i]?.row.strategy ?? '') ?? NO_PRIOR;
-      const robust = prior.d0 > 0 ? huberLocation(d, Math.sqrt(prior.s0Squared)) : null;
-      return robust?.variance ?? varianceOf(d);
-    });
+    const priors = priorsFrom(
+      (i) =>
+        pairedCentre(series[i] ?? [], first.get(pairing.tested[i]?.row.strategy ?? '') ?? NO_PRIOR)
+          .variance,
+    );
     pairing.tested.forEach((p, i) => {
       // Only where the case has the metric at all (its own test stands otherwise).
       const current = metric === wallMetric ? p.wall : p.busy;
