@@ -33,18 +33,22 @@ function tally(cases: readonly (readonly number[])[]): { past: number[]; rounds:
 const shares = (t: { past: number[]; rounds: number }): string =>
   t.past.map((p) => `${((100 * p) / t.rounds).toFixed(2)}%`).join(' / ');
 
-const folders = process.argv
-  .slice(2)
-  .flatMap((dir) =>
-    existsSync(join(dir, 'rounds.csv'))
-      ? [dir]
-      : ['a', 'b'].map((s) => join(dir, s)).filter((d) => existsSync(join(d, 'rounds.csv'))),
+const args = process.argv.slice(2);
+if (args.length === 0 || args.includes('--help')) {
+  console.error(
+    'usage: npx tsx scripts/round-tails.ts RUN...   (run folders holding rounds.csv, or a/ and b/ with it)',
   );
-if (folders.length === 0) {
-  console.error('round-tails.ts: give run folders holding rounds.csv (or a/ and b/ with it)');
-  process.exit(2);
+  process.exit(args.length === 0 ? 2 : 0);
 }
-const gauss = normal(prng(19));
+const folders = args.flatMap((dir) => {
+  const found = existsSync(join(dir, 'rounds.csv'))
+    ? [dir]
+    : ['a', 'b'].map((s) => join(dir, s)).filter((d) => existsSync(join(d, 'rounds.csv')));
+  if (found.length === 0)
+    console.error(`round-tails.ts: ${dir}: no rounds.csv there nor in a/ or b/ (skipped)`);
+  return found;
+});
+if (folders.length === 0) process.exit(2);
 console.log(
   `run: cases, rounds; rounds past ${CUTS.join(' / ')} robust sd (ln wall); normal values, same sizes`,
 );
@@ -63,7 +67,15 @@ for (const dir of folders) {
   }
   const cases = [...byCase.values()].filter((v) => v.length >= 3);
   const measured = tally(cases);
-  // 50 normal draws of every case's size, for a steady reference share
+  if (measured.rounds === 0) {
+    console.log(
+      `${dir}: no case of 3 rounds or more with a spread (wallUsPerKernel and the case columns)`,
+    );
+    continue;
+  }
+  // 50 normal draws of every case's size, for a steady reference share; seeded per folder, so
+  // that a folder's figures do not depend on the others named beside it
+  const gauss = normal(prng(19));
   const simulated = tally(
     Array.from({ length: 50 }, () => cases.map((v) => v.map(() => gauss()))).flat(),
   );

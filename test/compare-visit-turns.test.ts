@@ -214,7 +214,8 @@ describe('compare on A/B runs that took turns visit by visit', () => {
   });
 
   // 12 pairs, seeded: paired 41 of the 50 found and 1 of 1 030 others called (43 and 2 with the
-  // pairs' mean before the Huber estimate); unpaired 14 found;
+  // pairs' mean before the Huber estimate; at the three other seeds above 40–45 against 39–47);
+  // unpaired 14 found;
   // the median 95% interval of a launch-bound case ±10% paired, ±15% unpaired.
   it('+25% on five launch-bound cases: ≥ 80% found slower on wall, ≤ 1% of the others called', () => {
     expect(all.filter(changed)).toHaveLength(5);
@@ -235,11 +236,12 @@ describe('compare on A/B runs that took turns visit by visit', () => {
     expect(paired.calls / paired.tests).toBeLessThanOrEqual(0.01);
   });
 
-  // Seeded: 42 of the 50 found and 2 of 1 030 others called (the pairs' mean, before the Huber
-  // estimate of src/stats/robust.ts: 28 found; at 2% of visits 1.5–4× slower, 33 and 27).
-  it('wild visits (1% of them 2–7× slower on one side): ≥ 80% found slower, ≤ 1% of the others called', () => {
+  // Seeded: 43 of the 50 found and 2 of 1 030 others called; the pairs' mean, before the Huber
+  // estimate of src/stats/robust.ts, found 28 (1 called). At seeds 2000, 3000 and 4000 instead of
+  // 900: 40, 38 and 41 found (the mean: 36, 22 and 32), 1–4 others called.
+  it('wild visits (1% of them 2–7× slower on one side): ≥ 75% found slower, ≤ 1% of the others called', () => {
     const t = tally(plus25, 'visits', GROUPS, WILD.share);
-    expect(t.found / t.targets).toBeGreaterThanOrEqual(0.8);
+    expect(t.found / t.targets).toBeGreaterThanOrEqual(0.75);
     expect(t.calls / t.tests).toBeLessThanOrEqual(0.01);
   });
 

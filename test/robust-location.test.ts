@@ -1,16 +1,23 @@
 /** Huber's M-estimate of location (src/stats/robust.ts), which compare's paired rounds use. */
 import { describe, expect, it } from 'vitest';
-import { HUBER_K, huberLocation } from '../src/stats/robust.ts';
+import { HUBER_K, huberLocation, scaledMad } from '../src/stats/robust.ts';
 
 const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
 const variance = (v: readonly number[]): number =>
   v.reduce((a, b) => a + (b - mean(v)) ** 2, 0) / (v.length - 1);
 
+describe('scaledMad', () => {
+  it('is 1.4826 · the median distance from the median, one wild value or not', () => {
+    expect(scaledMad([1, 2, 3, 4, 100])).toBeCloseTo(1.4826, 10);
+    expect(scaledMad([1, 2, 3, 4])).toBeCloseTo(1.4826, 10);
+  });
+});
+
 describe('huberLocation', () => {
   it('is the mean and the sample variance where nothing lies past k·scale', () => {
     const v = [0.1, 0.15, 0.2, 0.22, 0.3, 0.05];
     const h = huberLocation(v, 0.1)!;
-    expect(h.pulledIn).toBe(0);
+    expect(h.inside).toBe(v.length);
     expect(h.location).toBeCloseTo(mean(v), 10);
     expect(h.variance).toBeCloseTo(variance(v), 10);
   });
@@ -20,7 +27,7 @@ describe('huberLocation', () => {
     const base = huberLocation(calm, 0.03)!.location;
     const wild = [...calm, Math.log(7)];
     const h = huberLocation(wild, 0.03)!;
-    expect(h.pulledIn).toBe(1);
+    expect(h.inside).toBe(wild.length - 1);
     expect(Math.abs(h.location - base)).toBeLessThan((1.1 * HUBER_K * 0.03) / wild.length);
     expect(mean(wild) - mean(calm)).toBeGreaterThan(0.13);
     // its variance stays near the calm values' own, not the wild one's
@@ -37,6 +44,18 @@ describe('huberLocation', () => {
       0,
     );
     expect(Math.abs(psi)).toBeLessThan(1e-9);
+  });
+
+  it('handles small, tied and infinite series', () => {
+    expect(huberLocation([0.1, 0.3], 1)!.location).toBeCloseTo(0.2, 12);
+    // two at 0 and one pulled in to 2 from the estimate: 2·(0 − m) + 2 = 0
+    expect(huberLocation([0, 0, 10], 1)!.location).toBeCloseTo(1, 8);
+    expect(huberLocation([0.5, 0.5, 0.5], 0.1)).toEqual({ location: 0.5, variance: 0, inside: 3 });
+    // an infinite value pulls by k·scale and weighs nothing more
+    const h = huberLocation([0, 0.1, 0.2, Infinity], 0.5)!;
+    expect(h.inside).toBe(3);
+    expect(Number.isFinite(h.location)).toBe(true);
+    expect(huberLocation([0, 0.1, NaN], 0.5)).toBeNull();
   });
 
   it('gives up (null) where more than half the values lie past k·scale, or without a scale', () => {

@@ -47,7 +47,7 @@
  * rule on a simulated machine that switches between two host-path states every tens of seconds:
  * false calls ≤ 1% of cases on identical runs, a +25% change of some cases found.
  */
-import { huberLocation } from '../stats/robust.ts';
+import { huberLocation, scaledMad } from '../stats/robust.ts';
 import { median, quantileSorted, studentT } from '../stats/stats.ts';
 import {
   ancova,
@@ -881,29 +881,39 @@ function pairedSeries(
 }
 
 /**
- * The pairs' Huber estimate at the prior's scale s0 and its variance scaled to one pair
- * (src/stats/robust.ts), or their mean and sample variance without a prior or where s0 does not
- * fit them.
+ * The pairs' Huber estimate, its variance scaled to one pair and that variance's degrees of freedom
+ * (src/stats/robust.ts), at a scale between the pairs' own scaledMad and the prior's s0 (weighted
+ * as the prior moderates a variance: d0 and n − 1), so that a case noisier than its strategy's
+ * others is not cut down to their scale; with the pairs pulled in, the variance rests on those
+ * inside (their count less 1). Without a prior, or where the scale does not fit the pairs, their
+ * mean and sample variance.
  */
 function pairedCentre(
   d: readonly number[],
   prior: VariancePrior,
-): { location: number; variance: number } {
-  const robust = prior.d0 > 0 ? huberLocation(d, Math.sqrt(prior.s0Squared)) : null;
-  return robust ?? { location: average(d), variance: varianceOf(d) };
+): { location: number; variance: number; df: number } {
+  const plain = { location: average(d), variance: varianceOf(d), df: d.length - 1 };
+  if (!(prior.d0 > 0)) return plain;
+  const own = d.length - 1;
+  const scale =
+    prior.d0 === Infinity
+      ? Math.sqrt(prior.s0Squared)
+      : Math.sqrt((prior.d0 * prior.s0Squared + own * scaledMad(d) ** 2) / (prior.d0 + own));
+  const robust = huberLocation(d, scale);
+  return robust === null ? plain : { ...robust, df: robust.inside - 1 };
 }
 
 /**
- * B against A from paired rounds: the pairs' ln ratios' Huber estimate at the strategy's prior
- * scale s0 (src/stats/robust.ts: their mean, but a pair more than 2·s0 out counts as 2·s0 out, so
- * one wild visit on one side neither moves the ratio by all of its size nor widens the interval
- * so that nothing is found), its variance moderated by the strategy's prior (fitted to the same
- * strategy's cases, as in group), never below the case's own. Without a prior, the mean.
+ * B against A from paired rounds: the pairs' ln ratios' Huber estimate (pairedCentre: their mean,
+ * but a pair more than 2 scales out counts as 2 scales out, so one wild visit neither moves the
+ * ratio by all of its size nor widens the interval so that nothing is found), its variance
+ * moderated by the strategy's prior (fitted to the same strategy's cases, as in group), never
+ * below the case's own. Without a prior, the mean.
  */
 function pairedDifference(d: readonly number[], prior: VariancePrior): Difference | undefined {
   if (d.length < 2) return undefined;
-  const { location, variance: own } = pairedCentre(d, prior);
-  const m = moderate(own, d.length - 1, prior);
+  const { location, variance: own, df: ownDf } = pairedCentre(d, prior);
+  const m = moderate(own, ownDf, prior);
   const se = Math.sqrt(Math.max(own, m.variance) / d.length);
   const df = se === 0 ? Infinity : m.df;
   return { d: location, se, df, p: pValue(location, se, df), atEqualState: false };
@@ -934,12 +944,14 @@ function setPairedTests(
     // Per strategy, the prior fitted to its cases' variances (or one to all of them); then again
     // to their variances about the Huber estimates at that first prior's scale, so that the wild
     // visits the first one took in do not set the scale at which they are pulled in.
-    const priorsFrom = (variance: (i: number) => number): Map<string, VariancePrior> => {
+    const priorsFrom = (
+      spread: (i: number) => { variance: number; df: number },
+    ): Map<string, VariancePrior> => {
       const priorOf = (pick: (i: number) => boolean): VariancePrior => {
-        const used = series.flatMap((d, i) => (pick(i) && d.length >= 2 ? [i] : []));
+        const used = series.flatMap((d, i) => (pick(i) && d.length >= 2 ? [spread(i)] : []));
         return fitVariancePrior(
-          used.map(variance),
-          used.map((i) => (series[i]?.length ?? 0) - 1),
+          used.map((u) => u.variance),
+          used.map((u) => u.df),
         );
       };
       const pooled = priorOf(() => true);
@@ -951,11 +963,9 @@ function setPairedTests(
       }
       return priors;
     };
-    const first = priorsFrom((i) => varianceOf(series[i] ?? []));
-    const priors = priorsFrom(
-      (i) =>
-        pairedCentre(series[i] ?? [], first.get(pairing.tested[i]?.row.strategy ?? '') ?? NO_PRIOR)
-          .variance,
+    const first = priorsFrom((i) => pairedCentre(series[i] ?? [], NO_PRIOR));
+    const priors = priorsFrom((i) =>
+      pairedCentre(series[i] ?? [], first.get(pairing.tested[i]?.row.strategy ?? '') ?? NO_PRIOR),
     );
     pairing.tested.forEach((p, i) => {
       // Only where the case has the metric at all (its own test stands otherwise).

@@ -4,8 +4,8 @@
  * except that a value more than k·scale from the estimate counts as if it were k·scale away. One
  * wild visit (on lavapipe a round of 778 µs a kernel beside rounds of 78–95; in the lent GPUs'
  * default pairs 0.5–1.2% of rounds lie past 10 robust sd, where normal values give 0.2%:
- * docs/findings.md, "Wild visits") then moves the estimate of n values by about k·scale / n at
- * most, where it moves the mean by its whole size / n and widens the interval with it.
+ * docs/findings.md, "Wild visits") then moves the estimate of n values by about k·scale / n,
+ * where it moves the mean by its whole size / n and widens the interval with it.
  * With no value that far out it is the mean, and its variance the sample variance.
  */
 
@@ -19,15 +19,26 @@ export interface HuberEstimate {
    * variance / n is the estimate's: the sample variance where nothing is pulled in.
    */
   variance: number;
-  /** How many values were pulled in. */
-  pulledIn: number;
+  /** How many values lie within k·scale of the estimate (Σψ′): the rest were pulled in. */
+  inside: number;
+}
+
+/** 1.4826 · the median absolute deviation from the median: a normal's sd, unmoved by a few wild values. */
+export function scaledMad(values: readonly number[]): number {
+  const median = (v: readonly number[]): number => {
+    const s = [...v].sort((x, y) => x - y);
+    const n = s.length;
+    return (s[Math.floor((n - 1) / 2)]! + s[Math.ceil((n - 1) / 2)]!) / 2;
+  };
+  const m = median(values);
+  return 1.4826 * median(values.map((x) => Math.abs(x - m)));
 }
 
 /**
  * The estimate for `values` (at least two) at a known `scale` > 0 (the spread a value has when
- * nothing is wrong with it: compare takes the strategy's moderated prior, s0). Null where more than
- * half the values lie further than k·scale out: the scale does not fit them, and the caller keeps
- * the mean.
+ * nothing is wrong with it: compare moves the values' own scaledMad towards the strategy's prior
+ * s0). Null where more than half the values lie further than k·scale out (the scale does not fit
+ * them, and the caller keeps the mean), or where a value is NaN.
  */
 export function huberLocation(
   values: readonly number[],
@@ -35,23 +46,23 @@ export function huberLocation(
   k = HUBER_K,
 ): HuberEstimate | null {
   const n = values.length;
-  if (n < 2 || !(scale > 0) || !Number.isFinite(scale)) return null;
+  if (n < 2 || !(scale > 0) || !Number.isFinite(scale) || values.some(Number.isNaN)) return null;
   const c = k * scale;
   const sorted = [...values].sort((x, y) => x - y);
   let m = (sorted[Math.floor((n - 1) / 2)]! + sorted[Math.ceil((n - 1) / 2)]!) / 2;
-  // Iteratively reweighted means from the median: Huber's ψ is monotone, the solution unique.
+  // Iteratively reweighted means from the median, m += Σψ(x − m) / Σw with w = ψ(r) / r (an
+  // infinite value weighs 0 and pulls by c): Huber's ψ is monotone, the solution unique.
   for (let i = 0; i < 100; i++) {
     let sw = 0;
-    let swx = 0;
+    let spsi = 0;
     for (const x of values) {
-      const w = Math.abs(x - m) <= c ? 1 : c / Math.abs(x - m);
-      sw += w;
-      swx += w * x;
+      const r = x - m;
+      sw += Math.abs(r) <= c ? 1 : c / Math.abs(r);
+      spsi += Math.max(-c, Math.min(c, r));
     }
-    const next = swx / sw;
-    const done = Math.abs(next - m) <= 1e-12 * Math.max(1, Math.abs(m)) + 1e-9 * c;
-    m = next;
-    if (done) break;
+    const step = spsi / sw;
+    m += step;
+    if (Math.abs(step) <= 1e-12 * Math.max(1, Math.abs(m)) + 1e-9 * c) break;
   }
   let psi2 = 0;
   let inside = 0;
@@ -61,9 +72,5 @@ export function huberLocation(
     psi2 += Math.min(r * r, c * c);
   }
   if (2 * inside < n) return null;
-  return {
-    location: m,
-    variance: (n * n * psi2) / ((n - 1) * inside * inside),
-    pulledIn: n - inside,
-  };
+  return { location: m, variance: (n * n * psi2) / ((n - 1) * inside * inside), inside };
 }
