@@ -920,13 +920,50 @@ function pairedDifference(d: readonly number[], prior: VariancePrior): Differenc
 }
 
 /**
+ * Paired tests of many cases at once: `series[i]` is case i's differences B − A of paired rounds,
+ * `strategies[i]` its strategy. The variances are moderated per strategy, or, for a strategy of
+ * fewer than MIN_PRIOR_VARIANCES cases (4 in the default profile's `map` at two sizes and two
+ * counts), by one prior fitted to every strategy's cases; the priors are fitted to the series'
+ * variances, then again to their variances about the Huber estimates at the first priors' scale,
+ * so that the wild visits the first fit took in do not set the scale at which they are pulled in.
+ * Undefined for a case of fewer than two pairs.
+ */
+function pairedTests(
+  series: readonly (readonly number[])[],
+  strategies: readonly string[],
+): (Difference | undefined)[] {
+  const priorsFrom = (
+    spread: (i: number) => { variance: number; df: number },
+  ): Map<string, VariancePrior> => {
+    const priorOf = (pick: (i: number) => boolean): VariancePrior => {
+      const used = series.flatMap((d, i) => (pick(i) && d.length >= 2 ? [spread(i)] : []));
+      return fitVariancePrior(
+        used.map((u) => u.variance),
+        used.map((u) => u.df),
+      );
+    };
+    const pooled = priorOf(() => true);
+    const priors = new Map<string, VariancePrior>();
+    for (const strategy of new Set(strategies)) {
+      const own = (i: number): boolean => strategies[i] === strategy;
+      const count = series.filter((d, i) => own(i) && d.length >= 2).length;
+      priors.set(strategy, count >= MIN_PRIOR_VARIANCES ? priorOf(own) : pooled);
+    }
+    return priors;
+  };
+  const first = priorsFrom((i) => pairedCentre(series[i] ?? [], NO_PRIOR));
+  const priors = priorsFrom((i) =>
+    pairedCentre(series[i] ?? [], first.get(strategies[i] ?? '') ?? NO_PRIOR),
+  );
+  return series.map((d, i) => pairedDifference(d, priors.get(strategies[i] ?? '') ?? NO_PRIOR));
+}
+
+/**
  * Where the runs took turns (tookTurns) over the same groups: every tested case's wall and GPU busy
- * from its paired rounds, each marked `paired`; a case with fewer than two rounds in common keeps
- * its own test. The machine's state, which moves a visit by 15–20% on the lent GPUs
+ * from its paired rounds (pairedTests), each marked `paired`; a case with fewer than two rounds in
+ * common keeps its own test. The machine's state, which moves a visit by 15–20% on the lent GPUs
  * (docs/findings.md), falls on both of a pair where both see it; what is left is each visit's own
- * noise. The variances are moderated per strategy, or, for a strategy of fewer than
- * MIN_PRIOR_VARIANCES cases (4 in the default profile's `map` at two sizes and two counts), by one
- * prior fitted to every strategy's cases.
+ * noise.
  */
 function setPairedTests(
   a: RunData,
@@ -938,41 +975,17 @@ function setPairedTests(
   const roundsB = roundSeries(b, key);
   const [wallMetric, busyMetric] = METRICS;
   for (const metric of [wallMetric, busyMetric]) {
-    const series = pairing.tested.map((p) =>
-      pairedSeries(metric, roundsA.get(key(p.row)), roundsB.get(key(p.row))),
-    );
-    // Per strategy, the prior fitted to its cases' variances (or one to all of them); then again
-    // to their variances about the Huber estimates at that first prior's scale, so that the wild
-    // visits the first one took in do not set the scale at which they are pulled in.
-    const priorsFrom = (
-      spread: (i: number) => { variance: number; df: number },
-    ): Map<string, VariancePrior> => {
-      const priorOf = (pick: (i: number) => boolean): VariancePrior => {
-        const used = series.flatMap((d, i) => (pick(i) && d.length >= 2 ? [spread(i)] : []));
-        return fitVariancePrior(
-          used.map((u) => u.variance),
-          used.map((u) => u.df),
-        );
-      };
-      const pooled = priorOf(() => true);
-      const priors = new Map<string, VariancePrior>();
-      for (const strategy of new Set(pairing.tested.map((p) => p.row.strategy))) {
-        const own = (i: number): boolean => pairing.tested[i]?.row.strategy === strategy;
-        const count = series.filter((d, i) => own(i) && d.length >= 2).length;
-        priors.set(strategy, count >= MIN_PRIOR_VARIANCES ? priorOf(own) : pooled);
-      }
-      return priors;
-    };
-    const first = priorsFrom((i) => pairedCentre(series[i] ?? [], NO_PRIOR));
-    const priors = priorsFrom((i) =>
-      pairedCentre(series[i] ?? [], first.get(pairing.tested[i]?.row.strategy ?? '') ?? NO_PRIOR),
+    const tests = pairedTests(
+      pairing.tested.map((p) =>
+        pairedSeries(metric, roundsA.get(key(p.row)), roundsB.get(key(p.row))),
+      ),
+      pairing.tested.map((p) => p.row.strategy),
     );
     pairing.tested.forEach((p, i) => {
       // Only where the case has the metric at all (its own test stands otherwise).
       const current = metric === wallMetric ? p.wall : p.busy;
-      if (typeof current !== 'object') return;
-      const t = pairedDifference(series[i] ?? [], priors.get(p.row.strategy) ?? NO_PRIOR);
-      if (t === undefined) return;
+      const t = tests[i];
+      if (typeof current !== 'object' || t === undefined) return;
       if (metric === wallMetric) p.wall = { ...t, paired: true };
       else p.busy = { ...t, paired: true };
     });
