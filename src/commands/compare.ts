@@ -378,7 +378,7 @@ function preamble(
     ),
     `B/A < 1: B is faster. The verdict is slower/faster when B/A differs from 1 by more than ${m} and the test of B = A survives the adjustment for testing ${compared.filter((r) => r.wallQ !== null).length} cases at once (Benjamini–Hochberg, 5% false discovery rate, each metric apart); same when its 90% interval lies within ±${m}; unclear otherwise (always unclear when a run has no round statistics).`,
     pairedCount > 0
-      ? `B/A from paired rounds${pairedCount === compared.length ? '' : ` for ${pairedCount} of ${compared.length} cases (the others as below)`}: the runs took turns visit by visit (ab --interleave visits), each round of B measured beside the same round of A; the rounds' ln ratios' Huber estimate (their mean, a round far from the others pulled in to 2 prior sd), their variance moderated by the strategy's (as in group).`
+      ? `B/A from paired rounds${pairedCount === compared.length ? '' : ` for ${pairedCount} of ${compared.length} cases (the others as below)`}: the runs took turns visit by visit (ab --interleave visits), each round of B measured beside the same round of A; the rounds' ln ratios' Huber estimate (their mean, a round far from the others pulled in to 2 scales: their MAD moved towards the strategy's prior sd), their variance moderated by the strategy's (as in group).`
       : paired && !sameGroups(runA, runB, (r) => caseKey(r, settings.across))
         ? 'The runs took turns visit by visit, but over different groups, which they visited in different orders: their rounds are not paired.'
         : '',

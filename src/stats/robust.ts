@@ -9,6 +9,8 @@
  * With no value that far out it is the mean, and its variance the sample variance.
  */
 
+import { median } from './stats.ts';
+
 /** Values further than this many scales from the estimate are pulled in to it (95% efficiency at the normal is k = 1.345; 2 gives up less there). */
 export const HUBER_K = 2;
 
@@ -25,11 +27,6 @@ export interface HuberEstimate {
 
 /** 1.4826 · the median absolute deviation from the median: a normal's sd, unmoved by a few wild values. */
 export function scaledMad(values: readonly number[]): number {
-  const median = (v: readonly number[]): number => {
-    const s = [...v].sort((x, y) => x - y);
-    const n = s.length;
-    return (s[Math.floor((n - 1) / 2)]! + s[Math.ceil((n - 1) / 2)]!) / 2;
-  };
   const m = median(values);
   return 1.4826 * median(values.map((x) => Math.abs(x - m)));
 }
@@ -48,8 +45,7 @@ export function huberLocation(
   const n = values.length;
   if (n < 2 || !(scale > 0) || !Number.isFinite(scale) || values.some(Number.isNaN)) return null;
   const c = k * scale;
-  const sorted = [...values].sort((x, y) => x - y);
-  let m = (sorted[Math.floor((n - 1) / 2)]! + sorted[Math.ceil((n - 1) / 2)]!) / 2;
+  let m = median(values);
   // Iteratively reweighted means from the median, m += Σψ(x − m) / Σw with w = ψ(r) / r (an
   // infinite value weighs 0 and pulls by c): Huber's ψ is monotone, the solution unique.
   for (let i = 0; i < 100; i++) {
