@@ -9,14 +9,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { median } from '../src/stats/stats.ts';
 import { normal, prng } from '../test/support/random.ts';
 
 const CUTS = [3, 5, 10] as const;
-const median = (v: readonly number[]): number => {
-  const s = [...v].sort((x, y) => x - y);
-  const n = s.length;
-  return n % 2 === 1 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
-};
 /** Per cut, how many of the rounds lie past it, of how many (cases with MAD 0 left out). */
 function tally(cases: readonly (readonly number[])[]): { past: number[]; rounds: number } {
   const past = CUTS.map(() => 0);
