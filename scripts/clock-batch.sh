@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Issues 21 and 23: does the GPU's shader clock stay up under each runtime? One
+# `--profile decode --preset llama-1b` run per runtime, node, chromium and deno by turns, twice,
+# each with `nvidia-smi` sampled every 200 ms beside it (smi-<runtime>-<n>.csv), then
+# scripts/smi-clocks.ts (the SM clock while busy) and scripts/hold-table.ts (what the warm-up and
+# the clock hold did) over the batch (clocks.txt, holds.txt). What the clock fix (e867853) should
+# show: Deno's first drift-probe chain near 460 µs on an H100 (not 2 622, the idle clock's),
+# Chromium's hold references near 124 µs, and the SM clock near 1 980 MHz while Chromium is busy.
+# Everything goes to results/<UTC time>-<gpu>-clock-batch/ (<runtime>-<n>/, <runtime>-<n>.log);
+# each run's wall time and exit code to times.txt.
+#   bash .gpu/remote.sh bash scripts/clock-batch.sh   (after scripts/gpu-stage.sh chromium, deno:
+#   LD_LIBRARY_PATH=/opt/chr/lib LAUNCHBENCH_CHROMIUM=/opt/chr/chromium-headless-shell
+#   FONTCONFIG_FILE=/opt/fonts/fonts.conf LAUNCHBENCH_DENO=/opt/deno/deno)
+#   RUNTIMES="node deno" REPEATS=1 ARGS="--profile quick" bash scripts/clock-batch.sh   (others)
+set -u
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1 |
+  tr 'A-Z' 'a-z' | sed -E 's/[^a-z0-9]+/-/g; s/^-|-$//g')
+dir=results/$(date -u +%Y%m%dT%H%M%SZ)-${gpu:-local}-clock-batch
+mkdir -p "$dir"
+T=$dir/times.txt
+# shellcheck disable=SC2206
+args=(${ARGS:---profile decode --preset llama-1b})
+for n in $(seq "${REPEATS:-2}"); do
+  for runtime in ${RUNTIMES:-node chromium deno}; do
+    name=$runtime-$n
+    smi=
+    if command -v nvidia-smi >/dev/null; then
+      nvidia-smi --query-gpu=timestamp,clocks.sm,clocks.mem,utilization.gpu,power.draw,clocks_event_reasons.active \
+        --format=csv -lms 200 > "$dir/smi-$name.csv" 2>/dev/null &
+      smi=$!
+    fi
+    s=$(date +%s%N)
+    timeout "${LIMIT:-150}" npm run -s bench -- --out "$dir/$name" --runtime "$runtime" "${args[@]}" > "$dir/$name.log" 2>&1
+    c=$?
+    echo "$name: $(( ($(date +%s%N) - s) / 1000000 )) ms, exit $c: npm run bench -- --out $dir/$name --runtime $runtime ${args[*]}" >> "$T"
+    [ -n "$smi" ] && kill "$smi" 2>/dev/null
+    wait 2>/dev/null
+  done
+done
+if ls "$dir"/smi-*.csv >/dev/null 2>&1; then npx tsx scripts/smi-clocks.ts "$dir"/smi-*.csv > "$dir/clocks.txt" 2>&1; fi
+npx tsx scripts/hold-table.ts "$dir" > "$dir/holds.txt" 2>&1
+cat "$T" "$dir/clocks.txt" "$dir/holds.txt" 2>/dev/null
