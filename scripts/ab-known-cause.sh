@@ -2,7 +2,7 @@
 # Issue 19: a known cause under each way `ab` interleaves its sides. B spends 1.5 µs more host
 # time on each `dispatch-each` kernel (LAUNCHBENCH_FAULT_HOST_*, src/measure/run-case.ts), A is the
 # clean build; `ab --profile default --workloads map --elements 64,65536 --kernels 100,1000
-# --rounds 4 --processes N --fail-on-slower 10%` once per mode in MODES, back to back. Per mode, in
+# --rounds max(4, N) --processes N --fail-on-slower 10%` once per mode in MODES, back to back. Per mode, in
 # results/<UTC time>-<gpu>-ab-known-cause-<mode>/: ab.log (its exit code last; 5: a case called
 # slower), verdict-check.txt (scripts/verdict-check.ts: the faulted cases found, other calls),
 # pair-gain.txt (scripts/pair-gain.ts: how much the sides' rounds share) and widths.txt (the median
@@ -22,7 +22,7 @@ for mode in ${MODES:-visits processes}; do
   mkdir -p "$dir"
   s=$(date +%s)
   npm run -s launchbench -- ab --profile default --workloads map --elements 64,65536 \
-    --kernels 100,1000 --rounds 4 --processes "$n" --interleave "$mode" --fail-on-slower 10% \
+    --kernels 100,1000 --rounds "$(( n > 4 ? n : 4 ))" --processes "$n" --interleave "$mode" --fail-on-slower 10% \
     --b "LAUNCHBENCH_FAULT_HOST_CASE=dispatch-each LAUNCHBENCH_FAULT_HOST_US_PER_KERNEL=1.5" \
     --out "$dir" > "$dir/ab.log" 2>&1
   echo "ab exit $? after $(( $(date +%s) - s )) s" >> "$dir/ab.log"
