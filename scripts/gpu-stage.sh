@@ -13,10 +13,10 @@
 #       calls 1, 2: carry [".gpu-node1"], then [".gpu-node2"], command: bash .gpu-nodeN/stage.sh
 #       then:   carry [".gpu"],      command: bash .gpu/remote.sh <the runs>
 #   bash ../shared/gpu/pack-chromium.sh && bash scripts/gpu-stage.sh chromium
-#       re-cuts its parts into parts of 20 MB (.chr1 … .chrN);
+#       re-cuts its parts into parts that fit beside the tree (part_mb below: .chr1 … .chrN);
 #       calls:  carry [".chrN"],     command: bash .chrN/stage.sh   (the last unpacks to /opt/chr;
 #       a font and /opt/fonts/fonts.conf come with it: FONTCONFIG_FILE=/opt/fonts/fonts.conf)
-#   bash scripts/gpu-stage.sh firefox   Debian's firefox-esr and its libraries in parts of 24 MB
+#   bash scripts/gpu-stage.sh firefox   Debian's firefox-esr and its libraries in parts that fit
 #       calls:  carry [".ffN"],      command: bash .ffN/stage.sh    (the last unpacks to /opt/ff)
 #       then LAUNCHBENCH_FIREFOX=/opt/ff/firefox-esr LD_LIBRARY_PATH=/opt/ff/lib
 #       FONTCONFIG_FILE=/opt/fonts/fonts.conf (run so on an H100, 2026-12-05)
@@ -41,6 +41,10 @@ fonts_into() {
   printf '<?xml version="1.0"?>\n<fontconfig><dir>/opt/fonts</dir><cachedir>/tmp/fontconfig</cachedir></fontconfig>\n' >"$1/fonts.conf"
 }
 tree_mb() { git ls-files -z -co --exclude-standard | xargs -0 stat -c %s 2>/dev/null | awk '{s += $1} END {printf "%.1f", s / 1e6}' || true; }
+# The size of a part, in MiB, that travels beside the tree as it is now with 3 MB to spare: the
+# tree grows with each published run (40 MB on 2026-12-05, 45 on 2026-12-06, when a part of 20 MiB
+# left 1.4 MB), so parts are cut to what it leaves, never under 8 MiB.
+part_mib() { awk -v t="$(tree_mb)" 'BEGIN { p = int((67.1 - t - 3) / 1.048576); print (p < 8 ? 8 : p) }'; }
 
 case "${1:-}" in
   node)
@@ -96,8 +100,7 @@ S
     # shellcheck disable=SC2086
     cat $parts > "$tmp/chr.tar.xz"
     xz -t "$tmp/chr.tar.xz" || { echo "gpu-stage.sh: the parts do not make a whole archive; run ../shared/gpu/pack-chromium.sh again" >&2; exit 1; }
-    # parts of 20 MB: the tree (40 MB on 2026-12-05) and a part of 25 MB passed the 64 MiB
-    split -b 20M -d "$tmp/chr.tar.xz" "$tmp/part."
+    split -b "$(part_mib)M" -d "$tmp/chr.tar.xz" "$tmp/part."
     count=$(ls "$tmp"/part.* | wc -l)
     sum=$(sha256sum "$tmp/chr.tar.xz" | cut -c1-16)
     rm -rf .chr[0-9]*
@@ -167,7 +170,7 @@ S
     ;;
   firefox)
     # Debian's firefox-esr (scripts/install-firefox.sh) and the libraries it links that a bare
-    # machine may lack, with the Vulkan loader its WebGPU opens, cut into parts of 24 MB.
+    # machine may lack, with the Vulkan loader its WebGPU opens, cut into parts that fit (part_mib).
     app=/usr/lib/firefox-esr
     [ -x "$app/firefox-esr" ] || { echo "gpu-stage.sh: no $app/firefox-esr: sudo bash scripts/install-firefox.sh first" >&2; exit 1; }
     tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -181,7 +184,7 @@ S
     cp -L "$(ldconfig -p | awk '/libvulkan\.so\.1 / {print $NF; exit}')" "$tmp/root/opt/ff/lib/"
     echo "gpu-stage.sh: compressing Firefox (a few minutes)" >&2
     tar -C "$tmp/root" -cf - opt | xz -T0 -6 >"$tmp/ff.tar.xz"
-    split -b 24M -d "$tmp/ff.tar.xz" "$tmp/part."
+    split -b "$(part_mib)M" -d "$tmp/ff.tar.xz" "$tmp/part."
     count=$(ls "$tmp"/part.* | wc -l)
     rm -rf .ff[0-9]*
     n=0
