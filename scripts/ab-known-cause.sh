@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Issue 19: a known cause under each way `ab` interleaves its sides. B spends 1.5 µs more host
-# time on each `dispatch-each` kernel (LAUNCHBENCH_FAULT_HOST_*, src/measure/run-case.ts), A is the
-# clean build; `ab --profile default --workloads map --elements 64,65536 --kernels 100,1000
-# --rounds max(4, N) --processes N --fail-on-slower 10%` once per mode in MODES, back to back. Per mode, in
-# results/<UTC time>-<gpu>-ab-known-cause-<mode>/: ab.log (its exit code last; 5: a case called
-# slower), verdict-check.txt (scripts/verdict-check.ts: the faulted cases found, other calls),
-# pair-gain.txt (scripts/pair-gain.ts: how much the sides' rounds share) and widths.txt (the median
-# ln half-width of wall B/A, and `dispatch-each`'s four cases). docs/findings.md, "Visits against
-# processes on an H100".
+# time on each `dispatch-each` kernel (LAUNCHBENCH_FAULT_HOST_*, src/measure/run-case.ts), A is
+# the clean build; `ab --profile default --workloads map --elements 64,65536 --kernels 100,1000
+# --rounds max(4, N) --processes N --fail-on-slower 10%` once per mode in MODES, back to back.
+# Per mode, in results/<UTC time>-<gpu>-ab-known-cause-<mode>/: ab.log (its exit code last; 5: a
+# case called slower), verdict-check.txt (scripts/verdict-check.ts: the faulted cases found, other
+# calls), pair-gain.txt (scripts/pair-gain.ts: how much the sides' rounds share) and widths.txt
+# (scripts/ab-widths.ts: the median ln half-width of wall B/A, `dispatch-each`'s four cases).
+# docs/findings.md, "Visits against processes on an H100" and "Visits at 8 processes a side".
 #   bash .gpu/remote.sh bash scripts/ab-known-cause.sh        MODES="visits processes" N=4
 #   MODES=visits N=8 bash .gpu/remote.sh bash scripts/ab-known-cause.sh
 set -u
@@ -22,25 +22,14 @@ for mode in ${MODES:-visits processes}; do
   mkdir -p "$dir"
   s=$(date +%s)
   npm run -s launchbench -- ab --profile default --workloads map --elements 64,65536 \
-    --kernels 100,1000 --rounds "$(( n > 4 ? n : 4 ))" --processes "$n" --interleave "$mode" --fail-on-slower 10% \
+    --kernels 100,1000 --rounds "$(( n > 4 ? n : 4 ))" --processes "$n" --interleave "$mode" \
+    --fail-on-slower 10% \
     --b "LAUNCHBENCH_FAULT_HOST_CASE=dispatch-each LAUNCHBENCH_FAULT_HOST_US_PER_KERNEL=1.5" \
     --out "$dir" > "$dir/ab.log" 2>&1
   echo "ab exit $? after $(( $(date +%s) - s )) s" >> "$dir/ab.log"
   npx tsx scripts/verdict-check.ts --fault dispatch-each:1.5 "$dir" > "$dir/verdict-check.txt" 2>&1
   npx tsx scripts/pair-gain.ts "$dir" > "$dir/pair-gain.txt" 2>&1
-  node -e '
-    const { readFileSync } = require("node:fs");
-    const { parse } = require("csv-parse/sync");
-    const dir = process.argv[1];
-    const rows = parse(readFileSync(dir + "/compare.csv"), { columns: true })
-      .filter((r) => r.status === "compared");
-    const half = rows.map((r) => (Math.log(r.wallRatioHi95) - Math.log(r.wallRatioLo95)) / 2)
-      .filter(Number.isFinite).sort((a, b) => a - b);
-    const mid = half.length % 2 ? half[(half.length - 1) / 2] : (half[half.length / 2 - 1] + half[half.length / 2]) / 2;
-    const de = rows.filter((r) => r.strategy === "dispatch-each").map((r) =>
-      `${r.elements}x${r.kernels} ${(+r.wallRatio).toFixed(3)} [${(+r.wallRatioLo95).toFixed(2)}-${(+r.wallRatioHi95).toFixed(2)}] ${r.wallVerdict}`);
-    console.log(`${dir}: median wall half-width (ln) ${mid.toFixed(3)} over ${half.length} cases; dispatch-each: ${de.join("; ")}`);
-  ' "$dir" > "$dir/widths.txt" 2>&1
+  npx tsx scripts/ab-widths.ts "$dir" > "$dir/widths.txt" 2>&1
   tail -n 4 "$dir/ab.log"
   cat "$dir/widths.txt" "$dir/verdict-check.txt" "$dir/pair-gain.txt"
 done
