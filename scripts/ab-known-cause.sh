@@ -8,17 +8,18 @@
 # calls), pair-gain.txt (scripts/pair-gain.ts: how much the sides' rounds share) and widths.txt
 # (scripts/ab-widths.ts: the median ln half-width of wall B/A, `dispatch-each`'s four cases).
 # docs/findings.md, "Visits against processes on an H100" and "Visits at 8 processes a side".
-#   bash .gpu/remote.sh bash scripts/ab-known-cause.sh        MODES="visits processes" N=4
-#   MODES=visits N=8 bash .gpu/remote.sh bash scripts/ab-known-cause.sh
+#   bash .gpu/remote.sh bash scripts/ab-known-cause.sh     (defaults: MODES="visits processes" N=4)
+#   bash .gpu/remote.sh env MODES=visits N=8 bash scripts/ab-known-cause.sh
+# On an H100 (2026-12-06): 4 a side, about 120 s (visits) and 250 s (processes); 8 a side, 320 s
+# (visits): a call's 600 s take one mode at 8 a side.
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 n=${N:-4}
 [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "ab-known-cause.sh: N='$n': want a count of processes a side" >&2; exit 2; }
-gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1 |
-  tr 'A-Z' 'a-z' | sed -E 's/[^a-z0-9]+/-/g; s/^-|-$//g')
+gpu=$(bash scripts/gpu-name.sh)
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 for mode in ${MODES:-visits processes}; do
-  dir=results/$stamp-${gpu:-local}-ab-known-cause-$mode
+  dir=results/$stamp-$gpu-ab-known-cause-$mode
   mkdir -p "$dir"
   s=$(date +%s)
   npm run -s launchbench -- ab --profile default --workloads map --elements 64,65536 \

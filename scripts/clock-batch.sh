@@ -14,28 +14,29 @@
 #   RUNTIMES="node deno" REPEATS=1 ARGS="--profile quick" bash scripts/clock-batch.sh   (others)
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1 |
-  tr 'A-Z' 'a-z' | sed -E 's/[^a-z0-9]+/-/g; s/^-|-$//g')
-dir=results/$(date -u +%Y%m%dT%H%M%SZ)-${gpu:-local}-clock-batch
+gpu=$(bash scripts/gpu-name.sh)
+dir=results/$(date -u +%Y%m%dT%H%M%SZ)-$gpu-clock-batch
 mkdir -p "$dir"
 T=$dir/times.txt
+# the sampler of the run under way is stopped however the batch ends
+smi=
+trap '[ -n "$smi" ] && kill "$smi" 2>/dev/null' EXIT
+trap 'exit 130' INT TERM HUP
+set -f
 # shellcheck disable=SC2206
 args=(${ARGS:---profile decode --preset llama-1b})
+set +f
 for n in $(seq "${REPEATS:-2}"); do
   for runtime in ${RUNTIMES:-node chromium deno}; do
     name=$runtime-$n
-    smi=
-    if command -v nvidia-smi >/dev/null; then
-      nvidia-smi --query-gpu=timestamp,clocks.sm,clocks.mem,utilization.gpu,power.draw,clocks_event_reasons.active \
-        --format=csv -lms 200 > "$dir/smi-$name.csv" 2>/dev/null &
-      smi=$!
-    fi
+    bash scripts/smi-sample.sh "$dir/smi-$name.csv" 200 &
+    smi=$!
     s=$(date +%s%N)
-    timeout "${LIMIT:-150}" npm run -s bench -- --out "$dir/$name" --runtime "$runtime" "${args[@]}" > "$dir/$name.log" 2>&1
+    timeout -k 10 "${LIMIT:-150}" npm run -s bench -- --out "$dir/$name" --runtime "$runtime" "${args[@]}" > "$dir/$name.log" 2>&1
     c=$?
     echo "$name: $(( ($(date +%s%N) - s) / 1000000 )) ms, exit $c: npm run bench -- --out $dir/$name --runtime $runtime ${args[*]}" >> "$T"
-    [ -n "$smi" ] && kill "$smi" 2>/dev/null
-    wait 2>/dev/null
+    kill "$smi" 2>/dev/null
+    wait "$smi" 2>/dev/null
   done
 done
 if ls "$dir"/smi-*.csv >/dev/null 2>&1; then npx tsx scripts/smi-clocks.ts "$dir"/smi-*.csv > "$dir/clocks.txt" 2>&1; fi

@@ -32,10 +32,8 @@ for k in ${KERNELS:-}; do
   fi
   kernels="$kernels $name"
 done
-# the GPU's name as the published folders spell it (nvidia-h200), else local
-gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1 |
-  tr 'A-Z' 'a-z' | sed -E 's/[^a-z0-9]+/-/g; s/^-|-$//g')
-dir=results/$(date -u +%Y%m%dT%H%M%SZ)-${gpu:-local}-decode-pair
+gpu=$(bash scripts/gpu-name.sh)
+dir=results/$(date -u +%Y%m%dT%H%M%SZ)-$gpu-decode-pair
 mkdir -p "$dir"
 T=$dir/times-batch.txt
 step() {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Splits what a lent GPU machine needs into carries that each fit beside the tree: a device call
-# takes the working tree and its carried paths, 64 MiB in all, and the tree alone is about 38 MB
-# (2026-12-05; docs/design.md, Running on a lent GPU machine). Paths carried by an earlier call
+# takes the working tree and its carried paths, 64 MiB in all, and the tree alone is about 45 MB
+# (2026-12-06; docs/design.md, Running on a lent GPU machine). Paths carried by an earlier call
 # stay on the machine while it is warm (about 30 s idle), so the parts go in calls one after
 # another:
 #
@@ -13,15 +13,15 @@
 #       calls 1, 2: carry [".gpu-node1"], then [".gpu-node2"], command: bash .gpu-nodeN/stage.sh
 #       then:   carry [".gpu"],      command: bash .gpu/remote.sh <the runs>
 #   bash ../shared/gpu/pack-chromium.sh && bash scripts/gpu-stage.sh chromium
-#       re-cuts its parts into parts that fit beside the tree (part_mb below: .chr1 … .chrN);
+#       re-cuts its parts into parts that fit beside the tree (part_mib below: .chr1 … .chrN);
 #       calls:  carry [".chrN"],     command: bash .chrN/stage.sh   (the last unpacks to /opt/chr;
 #       a font and /opt/fonts/fonts.conf come with it: FONTCONFIG_FILE=/opt/fonts/fonts.conf)
 #   bash scripts/gpu-stage.sh firefox   Debian's firefox-esr and its libraries in parts that fit
 #       calls:  carry [".ffN"],      command: bash .ffN/stage.sh    (the last unpacks to /opt/ff)
 #       then LAUNCHBENCH_FIREFOX=/opt/ff/firefox-esr LD_LIBRARY_PATH=/opt/ff/lib
 #       FONTCONFIG_FILE=/opt/fonts/fonts.conf (run so on an H100, 2026-12-05)
-#   bash scripts/gpu-stage.sh deno      Deno (scripts/pack-deno.sh) in two parts of 15 MB
-#       calls:  carry [".gpu-denoN"],  command: bash .gpu-denoN/stage.sh (the second unpacks it)
+#   bash scripts/gpu-stage.sh deno      Deno (scripts/pack-deno.sh) in parts that fit (part_mib)
+#       calls:  carry [".gpu-denoN"],  command: bash .gpu-denoN/stage.sh (the last unpacks it)
 #       then LAUNCHBENCH_DENO=/opt/deno/deno (the whole .gpu-deno, 30 MB, no longer fits beside
 #       the tree: 38 MB on 2026-12-05)
 #   bash scripts/gpu-stage.sh sizes     the tree and each carry, in MB, against the 64 MiB
@@ -29,8 +29,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p .git/info
 exclude() { grep -qsx "/$1/" .git/info/exclude || echo "/$1/" >> .git/info/exclude; }
+# what one device call takes, tree and carried paths together: 64 MiB
+LIMIT_MB=67.1
 mb() { du -sb "$@" 2>/dev/null | awk '{s += $1} END {printf "%.1f", s / 1e6}'; }
-# tracked files and untracked ones git does not ignore: what travels with every call
 # A font and a fontconfig file naming it, for a machine with neither (the lent GPU machines):
 # without them Chromium's page crashes in Skia's font code. Copied into the last part DIR; its
 # stage.sh installs them at /opt/fonts (then FONTCONFIG_FILE=/opt/fonts/fonts.conf).
@@ -40,11 +41,17 @@ fonts_into() {
   cp "$font" "$1/"
   printf '<?xml version="1.0"?>\n<fontconfig><dir>/opt/fonts</dir><cachedir>/tmp/fontconfig</cachedir></fontconfig>\n' >"$1/fonts.conf"
 }
+# tracked files and untracked ones git does not ignore: what travels with every call
 tree_mb() { git ls-files -z -co --exclude-standard | xargs -0 stat -c %s 2>/dev/null | awk '{s += $1} END {printf "%.1f", s / 1e6}' || true; }
 # The size of a part, in MiB, that travels beside the tree as it is now with 3 MB to spare: the
 # tree grows with each published run (40 MB on 2026-12-05, 45 on 2026-12-06, when a part of 20 MiB
-# left 1.4 MB), so parts are cut to what it leaves, never under 8 MiB.
-part_mib() { awk -v t="$(tree_mb)" 'BEGIN { p = int((67.1 - t - 3) / 1.048576); print (p < 8 ? 8 : p) }'; }
+# left 1.4 MB), so parts are cut to what it leaves; under 4 MiB it stops.
+part_mib() {
+  local p
+  p=$(awk -v t="$(tree_mb)" -v l="$LIMIT_MB" 'BEGIN { print int((l - t - 3) / 1.048576) }')
+  [ "$p" -ge 4 ] || { echo "gpu-stage.sh: the tree ($(tree_mb) MB) leaves no room for a part of 4 MiB beside it in a call ($LIMIT_MB MB)" >&2; exit 1; }
+  echo "$p"
+}
 
 case "${1:-}" in
   node)
@@ -134,39 +141,43 @@ S
     echo "gpu-stage.sh: Chromium in $count parts, .chr1 … .chr$count" >&2
     ;;
   deno)
-    # pack-deno.sh's deno.xz (30 MB) in two parts of 15 MB: the tree has grown past what fits
-    # beside the whole pack (2026-12-05: 38 MB and 30 MB against 64 MiB)
+    # pack-deno.sh's deno.xz (30 MB) in parts that fit beside the tree (part_mib): the tree has
+    # grown past what fits beside the whole pack (2026-12-05: 38 MB and 30 MB against 64 MiB)
     bash scripts/pack-deno.sh
     tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-    split -n 2 -d .gpu-deno/deno.xz "$tmp/part."
-    rm -rf .gpu-deno1 .gpu-deno2
-    for n in 1 2; do
+    mib=$(part_mib)
+    split -b "${mib}M" -d .gpu-deno/deno.xz "$tmp/part."
+    count=$(ls "$tmp"/part.* | wc -l)
+    # the pack's checksum: parts of two packs are never joined, and a new pack is unpacked
+    sum=$(sha256sum .gpu-deno/deno.xz | cut -c1-16)
+    rm -rf .gpu-deno[0-9]*
+    n=0
+    for part in "$tmp"/part.*; do
+      n=$((n + 1))
       exclude ".gpu-deno$n"
       mkdir ".gpu-deno$n"
-      mv "$tmp/part.0$((n - 1))" ".gpu-deno$n/"
-      # the pack's checksum: parts of two packs are never joined, and a new pack is unpacked
-      sha256sum .gpu-deno/deno.xz | cut -c1-16 > ".gpu-deno$n/sum"
-      cat > ".gpu-deno$n/stage.sh" <<'S'
+      mv "$part" ".gpu-deno$n/"
+      cat > ".gpu-deno$n/stage.sh" <<S
 #!/usr/bin/env bash
-# copies this part to /opt/denoparts/<pack's checksum>; once both are there, unpacks Deno to
+# copies this part to /opt/denoparts/$sum; once all $count are there, unpacks Deno to
 # /opt/deno/deno (again where another pack was unpacked there before)
 set -e
-here=$(dirname "$0")
-sum=$(cat "$here/sum")
-mkdir -p "/opt/denoparts/$sum" && cp "$here"/part.0* "/opt/denoparts/$sum/"
-if [ "$(ls "/opt/denoparts/$sum" | wc -l)" -eq 2 ] && [ "$(cat /opt/deno/sum 2>/dev/null)" != "$sum" ]; then
+here=\$(dirname "\$0")
+mkdir -p /opt/denoparts/$sum && cp "\$here"/part.* /opt/denoparts/$sum/
+if [ "\$(ls /opt/denoparts/$sum | wc -l)" -eq $count ] && [ "\$(cat /opt/deno/sum 2>/dev/null)" != $sum ]; then
   mkdir -p /opt/deno
-  cat "/opt/denoparts/$sum/part.00" "/opt/denoparts/$sum/part.01" > /opt/deno/deno.xz
-  [ "$(sha256sum /opt/deno/deno.xz | cut -c1-16)" = "$sum" ] || { echo "stage.sh: the parts do not make the pack" >&2; exit 1; }
+  cat /opt/denoparts/$sum/part.* > /opt/deno/deno.xz
+  [ "\$(sha256sum /opt/deno/deno.xz | cut -c1-16)" = $sum ] || { echo "stage.sh: the parts do not make the pack" >&2; exit 1; }
   xz -dc /opt/deno/deno.xz > /opt/deno/deno.tmp || { rm -f /opt/deno/deno.tmp; echo "stage.sh: xz failed" >&2; exit 1; }
   rm /opt/deno/deno.xz
-  chmod +x /opt/deno/deno.tmp && mv /opt/deno/deno.tmp /opt/deno/deno && echo "$sum" > /opt/deno/sum
-  echo "deno unpacked: $(/opt/deno/deno --version | head -n 1) (LAUNCHBENCH_DENO=/opt/deno/deno)"
+  chmod +x /opt/deno/deno.tmp && mv /opt/deno/deno.tmp /opt/deno/deno && echo $sum > /opt/deno/sum
+  echo "deno unpacked: \$(/opt/deno/deno --version | head -n 1) (LAUNCHBENCH_DENO=/opt/deno/deno)"
 else
-  echo "part staged: $(ls "/opt/denoparts/$sum" | tr '\n' ' ')"
+  echo "part staged: \$(ls /opt/denoparts/$sum | tr '\n' ' ')"
 fi
 S
     done
+    echo "gpu-stage.sh: Deno in $count parts of at most $mib MiB, .gpu-deno1 … .gpu-deno$count" >&2
     ;;
   firefox)
     # Debian's firefox-esr (scripts/install-firefox.sh) and the libraries it links that a bare
@@ -216,10 +227,10 @@ S
   sizes)
     t=$(tree_mb)
     echo "tree: $t MB (tracked files and untracked ones that git does not ignore)"
-    for d in .gpu .gpu-node1 .gpu-node2 .gpu-deno .gpu-deno1 .gpu-deno2 .chr[0-9]* .ff[0-9]*; do
+    for d in .gpu .gpu-node1 .gpu-node2 .gpu-deno .gpu-deno[0-9]* .chr[0-9]* .ff[0-9]*; do
       [ -e "$d" ] || continue
       c=$(mb "$d")
-      awk -v t="$t" -v c="$c" -v d="$d" 'BEGIN { s = t + c; printf "%-10s %6.1f MB, with the tree %6.1f MB of 67.1 %s\n", d, c, s, (s > 67.1 ? "(too big)" : "") }'
+      awk -v t="$t" -v c="$c" -v d="$d" -v l="$LIMIT_MB" 'BEGIN { s = t + c; printf "%-10s %6.1f MB, with the tree %6.1f MB of %s %s\n", d, c, s, l, (s > l ? "(too big)" : "") }'
     done
     ;;
   *)

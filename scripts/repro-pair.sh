@@ -3,7 +3,8 @@
 # agree: `compare`'s verdicts (compare.txt, compare.csv) and scripts/repro-check.ts's figures
 # (repro.txt, repro.json: cases within 5%, strategy ratios within 5%, the second run inside the
 # first's 95% interval, cases under the sample floor). Each run's console output and wall time
-# (the whole command, node's start included) go beside them.
+# (the whole command, node's start included) go beside them, and nvidia-smi.csv where the machine
+# has nvidia-smi.
 #   bash scripts/repro-pair.sh [DIR] [-- bench options]      (DIR: results/<UTC time>-pair)
 # Exits non-zero when a run fails; a run stopped by a signal keeps what it measured.
 set -uo pipefail
@@ -13,6 +14,10 @@ if [ $# -gt 0 ] && [ "$1" != "--" ]; then dir=$1; shift; fi
 [ "${1:-}" = "--" ] && shift
 mkdir -p "$dir"
 : > "$dir/times.txt"
+# the GPU sampled every 0.5 s beside the pair where nvidia-smi is (nvidia-smi.csv; smi-sample.sh)
+bash scripts/smi-sample.sh "$dir/nvidia-smi.csv" 500 &
+smi=$!
+trap 'kill "$smi" 2>/dev/null' EXIT
 for run in a b; do
   start=$(date +%s%N)
   npm run -s bench -- --out "$dir/$run" "$@" > "$dir/$run.log" 2>&1
