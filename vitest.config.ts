@@ -13,6 +13,7 @@ import { defineConfig } from 'vitest/config';
  * as a Dawn device does: its tests stay in the GPU project, alone.
  */
 const CPU_ONLY = [
+  'at-run-state',
   'browser-hop',
   'charts-cost-per-kernel',
   'charts-dot-panels',
@@ -27,9 +28,9 @@ const CPU_ONLY = [
   'compare-visit-turns',
   'completion-nudged',
   'decode-programs',
-  'decode-sum-choice',
   'decode-reference',
   'decode-report',
+  'decode-sum-choice',
   'fit-and-crossover',
   'interleaving-cancels-drift',
   'layers',

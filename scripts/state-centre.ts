@@ -1,29 +1,32 @@
 /**
- * Would stating a case's figure at the run's typical state make identical runs agree better
- * (issue 19; docs/findings.md, "Figures at the run's typical state: an analysis")? Per pair of
- * identical runs (a/ and b/ with rounds.csv and summary.csv), per case, each run's wall figure is
- * made again from its rounds two ways: the rounds' geometric mean (roundSummary, as summary.csv
- * states it), and the value of the case's state line (stateFit: Theil–Sen, ln round median on ln
- * visit state) at the run's median visit state (describeVisits' typical state: one state per group
- * and round), held within the states the case's own rounds met, wherever the line explains at least
- * R2 (default 0.8) of the rounds' variance, the plain figure elsewhere. Prints, per pair and in all,
- * as plain → at the typical state: the share of cases whose B/A is within 5% and the median
- * |ln B/A|; how often B's figure lies inside A's 95% interval and A's inside B's (each interval's
- * width as its run's summary.csv gives it, centred on that run's figure of the same kind); and how
- * often a figure's ratio to its group's `dispatch-each` figure is within 5% across the runs (what
- * moving some cases of a group and not others costs).
- *   npx tsx scripts/state-centre.ts [--r2 0…1] PAIR...
+ * Does stating figures at the run's typical state make identical runs agree better (issue 19;
+ * src/stats/state.ts STATE_RUN_R2; docs/findings.md, "Figures at the run's typical state")? Per
+ * pair of identical runs (a/ and b/ with rounds.csv and summary.csv), per case, each run's wall
+ * figure is made again from its rounds with the suite's own functions two ways: the rounds'
+ * geometric mean (roundSummary, withStateFit), and the same moved to the run's typical state
+ * (atTypicalState at the median visit state: one state per group and round) by the rule:
+ *   (default)        the run's rule: every case of a run whose state dominates it
+ *                    (stateDominates: the median case's line explains ≥ STATE_RUN_R2), none else;
+ *   --per-case R2    the rule analysed and not taken: each case whose own line explains ≥ R2.
+ * Prints, per pair and in all, as plain → moved: the share of cases whose B/A is within 5% and the
+ * median |ln B/A|; how often B's figure lies inside A's 95% interval and A's inside B's (each
+ * interval's width as its run's summary.csv gives it, centred on that run's figure of the same
+ * kind); and how often a figure's ratio to its group's `dispatch-each` figure is within 5% across
+ * the runs (what moving some cases of a group and not others costs).
+ *   npx tsx scripts/state-centre.ts [--per-case R2] PAIR...
  */
 import { caseKey, readRun, type RoundCsvRow, type SummaryRow } from '../src/report/read-run.ts';
-import { stateFit, visitStateVariance } from '../src/stats/state.ts';
-import { median, roundSummary } from '../src/stats/stats.ts';
+import { atTypicalState, stateDominates, withStateFit } from '../src/stats/state.ts';
+import { median, roundSummary, type RoundSummary } from '../src/stats/stats.ts';
 
 const args = process.argv.slice(2);
-const at = args.indexOf('--r2');
-const minR2 = at < 0 ? 0.8 : Number(args[at + 1]);
+const at = args.indexOf('--per-case');
+const perCase = at < 0 ? undefined : Number(args[at + 1]);
 const pairs = args.filter((_, i) => at < 0 || (i !== at && i !== at + 1));
-if (pairs.length === 0 || !(minR2 >= 0 && minR2 <= 1)) {
-  console.error('usage: npx tsx scripts/state-centre.ts [--r2 0…1] PAIR...   (folders with a/ b/)');
+if (pairs.length === 0 || (perCase !== undefined && !(perCase >= 0 && perCase <= 1))) {
+  console.error(
+    'usage: npx tsx scripts/state-centre.ts [--per-case 0…1] PAIR...   (folders with a/ b/)',
+  );
   process.exit(2);
 }
 
@@ -52,36 +55,37 @@ function figures(
     if (r.stateUs !== null && r.stateUs > 0)
       visitStates.set(`${caseKey(r, ['strategy'])}#${r.round}`, r.stateUs * 1e3);
   }
-  const states = [...visitStates.values()];
-  // as the run's own repeat intervals take the visits: none below 3 with a state
-  const typical = visitStateVariance(states) === undefined ? undefined : median(states);
+  const typicalNs = visitStates.size === 0 ? NaN : median([...visitStates.values()]);
   const halves = new Map(
     summary.map((s) => [
       caseKey(s),
       Math.log((s.wallUsPerKernelHi95 ?? NaN) / (s.wallUsPerKernelLo95 ?? NaN)) / 2,
     ]),
   );
-  const out = new Map<string, Figures>();
+  const fitted = new Map<string, { rs: RoundSummary; first: RoundCsvRow }>();
   for (const [key, list] of byCase) {
     const byRound: number[][] = [];
-    for (const r of list) byRound[r.round] = [r.wallUsPerKernel ?? NaN];
-    const plain = roundSummary(Array.from(byRound, (v) => v ?? []));
-    if (plain.centre === null) continue;
-    const withState = list.filter((r) => r.stateUs !== null && r.stateUs > 0);
-    const m = withState.map((r) => r.wallUsPerKernel ?? NaN);
-    const z = withState.map((r) => (r.stateUs ?? NaN) * 1e3);
-    const fit = stateFit(m, z);
-    let atState = Math.log(plain.centre);
-    if (fit !== undefined && fit.r2 >= minR2 && typical !== undefined) {
-      const logs = z.map(Math.log);
-      const mean = (v: readonly number[]): number => v.reduce((a, x) => a + x, 0) / v.length;
-      const to = Math.min(Math.max(Math.log(typical), Math.min(...logs)), Math.max(...logs));
-      atState = mean(m.map(Math.log)) + fit.slope * (to - mean(logs));
+    const states: number[] = [];
+    for (const r of list) {
+      byRound[r.round] = [r.wallUsPerKernel ?? NaN];
+      if (r.stateUs !== null) states[r.round] = r.stateUs * 1e3;
     }
-    const first = list[0]!;
+    const rs = withStateFit(
+      roundSummary(
+        Array.from(byRound, (v) => v ?? []),
+        states,
+      ),
+    );
+    if (rs.centre !== null) fitted.set(key, { rs, first: list[0]! });
+  }
+  const dominated = stateDominates([...fitted.values()].map((f) => f.rs));
+  const out = new Map<string, Figures>();
+  for (const [key, { rs, first }] of fitted) {
+    const move = perCase === undefined ? dominated : rs.stateR2 !== null && rs.stateR2 >= perCase;
+    const moved = move ? atTypicalState(rs, typicalNs) : rs;
     out.set(key, {
-      plain: Math.log(plain.centre),
-      atState,
+      plain: Math.log(rs.centre!),
+      atState: Math.log(moved.centre!),
       half: halves.get(key) ?? NaN,
       group: caseKey(first, ['strategy']),
       strategy: first.strategy,
@@ -164,4 +168,10 @@ for (const pair of pairs) {
   all.withInterval += t.withInterval;
   console.log(describe(pair, t));
 }
-if (all.plain.length > 0) console.log(describe(`all (R² ≥ ${minR2})`, all));
+if (all.plain.length > 0)
+  console.log(
+    describe(
+      perCase === undefined ? "all (the run's rule)" : `all (each case with R² ≥ ${perCase})`,
+      all,
+    ),
+  );

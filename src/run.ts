@@ -8,6 +8,7 @@
 import { asDeviceLost, lostError, withErrorScopes, type GpuContext } from './gpu/context.ts';
 import { DeviceLostError, QueueWedgedError, errorMessage } from './errors.ts';
 import {
+  atRunState,
   CaseRunner,
   StallError,
   workloadLabel,
@@ -648,6 +649,9 @@ class PlanRun {
     // A finished run's cases once more with every visit's state; an interrupted run's as its
     // last visits left them (only the visit cut short says 'interrupted').
     const results = this.groups.flatMap((g) => (this.interrupted ? g.results : this.summarised(g)));
+    // Where the machine's state explains nearly all of the run's between-round variance, its
+    // cases are stated at its typical state (src/measure/run-case.ts atRunState).
+    if (!this.interrupted) atRunState(results, this.visitStates);
     return { results, interrupted: this.interrupted };
   }
 

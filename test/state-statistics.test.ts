@@ -6,8 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   ancova,
+  atTypicalState,
   benjaminiHochberg,
   betweenRunSpread,
+  STATE_RUN_R2,
+  stateDominates,
   stateFit,
   visitStateVariance,
   withStateFit,
@@ -112,6 +115,44 @@ describe('state fit and the repeat interval', () => {
   it('fits on the rounds that have a state when one lacks it', () => {
     const s = roundSummary([[10], [20], [10], [20], [15]], [1e3, 2e3, 1e3, 2e3, undefined]);
     expect(withStateFit(s).stateSlope).toBeCloseTo(1, 6);
+  });
+
+  it("states a case at the run's typical state along its line, within its rounds' states", () => {
+    // Six rounds, three in a slow state (3× the round trip) that moved the case one for one.
+    const statesNs = [40e3, 41e3, 39e3, 120e3, 121e3, 119e3];
+    const medians = statesNs.map((s, i) => (10 * s * (1 + 0.005 * (i % 2))) / 40e3);
+    const fitted = withStateFit(
+      roundSummary(
+        medians.map((m) => [m]),
+        statesNs,
+      ),
+      0.3,
+    );
+    const geomean = Math.exp(medians.reduce((a, m) => a + Math.log(m), 0) / medians.length);
+    expect(fitted.centre).toBeCloseTo(geomean, 9);
+    const moved = atTypicalState(fitted, 40e3);
+    expect(moved.centre).toBeCloseTo(10, 1);
+    // The interval keeps its width (in ln) around the moved figure.
+    const lnHalf = (s: typeof fitted): number => Math.log((s.hi95 ?? NaN) / (s.centre ?? NaN));
+    expect(lnHalf(moved)).toBeCloseTo(lnHalf(fitted), 12);
+    expect(moved.roundMedians).toEqual(fitted.roundMedians);
+    // Not carried past the states the rounds met: a typical state of 10 µs is taken at 39 µs.
+    expect(atTypicalState(fitted, 10e3).centre).toBeCloseTo(
+      atTypicalState(fitted, 39e3).centre!,
+      9,
+    );
+    // Without a state fit, nothing moves.
+    const plain = roundSummary([[1], [2], [3]], [1e3, 2e3, 3e3]);
+    expect(atTypicalState(plain, 1e3)).toBe(plain);
+  });
+
+  it('the state dominates a run where the median case line explains at least STATE_RUN_R2', () => {
+    const withR2 = (r2: number | null) => ({ ...roundSummary([[1], [2]]), stateR2: r2 });
+    expect(stateDominates([withR2(0.95), withR2(0.97), withR2(0.2), withR2(null)])).toBe(true);
+    expect(stateDominates([withR2(0.95), withR2(0.5), withR2(0.2)])).toBe(false);
+    expect(stateDominates([withR2(STATE_RUN_R2)])).toBe(true);
+    expect(stateDominates([withR2(null)])).toBe(false);
+    expect(stateDominates([])).toBe(false);
   });
 
   it('visit state variance is the sample variance of ln(state)', () => {

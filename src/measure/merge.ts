@@ -9,7 +9,7 @@
  * the rounds (src/stats/state.ts processMeanSquare). Pure; never prints, never times.
  */
 import { pairWithBaselines } from '../stats/paired.ts';
-import { summariseCase } from './run-case.ts';
+import { atRunState, summariseCase } from './run-case.ts';
 import { visitStateVariance } from '../stats/state.ts';
 import type { CaseEvidence, CaseResult, Sample } from '../stats/result.ts';
 
@@ -165,12 +165,20 @@ export function mergeProcesses(
     merged.push({ result, samples: list.flatMap((e) => e.samples), evidence });
   }
   const variance = visitStateVariance([...visitStates.values()]);
+  let cutShort = false;
   for (const { result, samples, evidence } of merged) {
     if (evidence === undefined) continue;
     // Only the visit a signal cut short says 'interrupted' (as in a run of one process).
     const cut = entries.get(result.caseId)?.at(-1)?.result.reason === 'interrupted';
+    cutShort ||= cut;
     summariseCase(result, samples, evidence, cut, variance);
   }
+  // As a run of one process does when it finishes (atRunState), not when a signal cut it short.
+  if (!cutShort)
+    atRunState(
+      merged.flatMap((m) => (m.evidence === undefined ? [] : [m.result])),
+      [...visitStates.values()],
+    );
   const groups = new Map<string, { result: CaseResult; samples: Sample[] }[]>();
   for (const m of merged) {
     const key = groupOf(m.result.caseId);

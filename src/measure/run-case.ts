@@ -17,7 +17,8 @@ import {
   type Distribution,
   type RoundSummary,
 } from '../stats/stats.ts';
-import { withStateFit } from '../stats/state.ts';
+import { atTypicalState, stateDominates, withStateFit } from '../stats/state.ts';
+import { median } from '../stats/stats.ts';
 import type {
   CaseEvidence,
   CaseResult,
@@ -768,6 +769,47 @@ export function spanEquivalentBusyNs(
   const roundNs = basis.busyNsByRound?.[sample.round] ?? busyNs;
   if (roundNs / passes < costNs) return null;
   return Math.max(busyNs / passes, busyNs - (passes - 1) * costNs);
+}
+
+/**
+ * A finished run's cases stated at its typical state (the median of `statesNs`, every visit's
+ * state), metric by metric, where the state explains nearly all of the run's between-round
+ * variance of that metric (src/stats/state.ts stateDominates, atTypicalState): a run that met an
+ * odd state for a while is stated as it would be in the states it mostly met, every case alike so
+ * that ratios between them stay as their rounds make them. Elsewhere the cases are left as they
+ * are. Call it once, after the last summarise.
+ */
+export function atRunState(results: readonly CaseResult[], statesNs: readonly number[]): void {
+  const states = statesNs.filter((s) => s > 0 && Number.isFinite(s));
+  if (states.length === 0) return;
+  const typicalNs = median(states);
+  const move = (
+    rounds: (r: CaseResult) => RoundSummary | null,
+    set: (r: CaseResult, moved: RoundSummary) => void,
+  ): void => {
+    const all = results.flatMap((r) => rounds(r) ?? []);
+    if (!stateDominates(all)) return;
+    for (const r of results) {
+      const rs = rounds(r);
+      if (rs !== null) set(r, atTypicalState(rs, typicalNs));
+    }
+  };
+  const centred = (d: Distribution | null, rs: RoundSummary): Distribution | null =>
+    d === null || rs.centre === null ? d : { ...d, median: rs.centre };
+  move(
+    (r) => r.wallRounds,
+    (r, moved) => {
+      r.wallRounds = moved;
+      r.wallNs = centred(r.wallNs, moved);
+    },
+  );
+  move(
+    (r) => r.gpuBusyRounds,
+    (r, moved) => {
+      r.gpuBusyRounds = moved;
+      r.gpuBusyNs = centred(r.gpuBusyNs, moved);
+    },
+  );
 }
 
 /**

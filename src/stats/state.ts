@@ -22,7 +22,9 @@
  *     line and the states of all the run's visits (withStateFit). The figures themselves are left
  *     as they are: stated at a reference state (the run's 10th percentile, its median) they
  *     reproduced no better on the H200 (B inside A's 95% interval for 83% / 91% of 252 cases,
- *     against 92% as measured: results/20261204T200803Z-nvidia-h200-pair);
+ *     against 92% as measured: results/20261204T200803Z-nvidia-h200-pair) — except in a run whose
+ *     between-round variance the state explains nearly all of (stateDominates), where every
+ *     case is stated at the run's typical state (atTypicalState);
  *   - compare (src/report/compare.ts) fits both runs' rounds of a case to one line with a shift
  *     between the runs (ancova), so that its verdicts are at equal states: on that pair the
  *     typical |ln B/A| fell from 9.6% to 6.6% and the geometric mean B/A from 1.094 to 1.027.
@@ -233,6 +235,60 @@ export function withStateFit(summary: RoundSummary, visitVariance?: number): Rou
     ...withFit,
     lo95: summary.centre * Math.exp(-half),
     hi95: summary.centre * Math.exp(half),
+  };
+}
+
+/**
+ * The run's median R² of its cases' state lines (one metric) at or above which the state is the
+ * machine's main mover in that run (stateDominates). Over the 38 runs of the 19 stored pairs of
+ * identical runs (2026-12-01…06) the median R² of wall time was 0.01–0.75 in 37 and 0.96 in one: B
+ * of results/20261206T033650Z-nvidia-h100-80gb-hbm3-pair, whose round trip read 159 µs for
+ * 44–129 s against 36–50 µs at every other probe of the pair, and whose rounds in that state came
+ * out 1.44–1.95× A's. Stated at each run's typical state, that pair's B inside A's 95% interval
+ * went from 54% of 252 cases to 91% (A inside B's 96% → 94%), B/A within 5% from 16% to 40%, and a
+ * figure's ratio to its group's `dispatch-each` within 5% from 25% to 48%; the other 18 pairs are
+ * as they were (`npx tsx scripts/state-centre.ts PAIR…`; docs/findings.md, "Figures at the run's
+ * typical state"). Moving cases one by one where their own line explains them (R² ≥ 0.8), whatever
+ * the run, cost those pairs' figure ratios 4 points (49.5% → 45.5% within 5%): cases of one group
+ * share their rounds, so their ratio cancels the state only while all of them move or none does.
+ */
+export const STATE_RUN_R2 = 0.9;
+
+/**
+ * Whether the machine's state explains nearly all of a run's between-round variance of one metric:
+ * the median R² of the cases' state lines (`summaries` with a fit) is at least STATE_RUN_R2.
+ */
+export function stateDominates(summaries: readonly RoundSummary[]): boolean {
+  const r2 = summaries.flatMap((s) => (s.stateR2 === null ? [] : [s.stateR2]));
+  return r2.length > 0 && median(r2) >= STATE_RUN_R2;
+}
+
+/**
+ * `summary` stated at the run's typical state (`typicalNs`, the median over its visits): its figure
+ * the value of its state line there, held within the states its own rounds met (the line is not
+ * carried past them), its interval the same width around it. Unchanged without a state fit.
+ */
+export function atTypicalState(summary: RoundSummary, typicalNs: number): RoundSummary {
+  const { centre, stateSlope, lo95, hi95 } = summary;
+  if (centre === null || stateSlope === null || !(typicalNs > 0)) return summary;
+  const lnMedians: number[] = [];
+  const lnStates: number[] = [];
+  summary.roundStatesNs.forEach((state, i) => {
+    const m = summary.roundMedians[i];
+    if (state === null || !(state > 0) || m === undefined || !(m > 0)) return;
+    lnMedians.push(Math.log(m));
+    lnStates.push(Math.log(state));
+  });
+  if (lnStates.length === 0) return summary;
+  const mean = (v: readonly number[]): number => v.reduce((a, x) => a + x, 0) / v.length;
+  const at = Math.min(Math.max(Math.log(typicalNs), Math.min(...lnStates)), Math.max(...lnStates));
+  const moved = Math.exp(mean(lnMedians) + stateSlope * (at - mean(lnStates)));
+  const scale = moved / centre;
+  return {
+    ...summary,
+    centre: moved,
+    lo95: lo95 === null ? null : lo95 * scale,
+    hi95: hi95 === null ? null : hi95 * scale,
   };
 }
 
