@@ -39,22 +39,27 @@ const VISITS_NS = [...STATES_NS, 40e3, 40e3, 41e3];
 
 describe('atRunState', () => {
   it('moves every case where the state explains nearly all of the run, metric by metric', () => {
-    // Wall moves with the state one for one in every case; GPU busy does not move with it.
-    const cases = [10, 20, 30].map((base) =>
-      result(rounds(base, 1, QUIET), rounds(base / 2, 0, NOISY)),
+    // Wall moves with the state, each case by its own sensitivity; GPU busy does not move with it.
+    const slopes = [1, 0.5, 0.8];
+    const cases = [10, 20, 30].map((base, i) =>
+      result(rounds(base, slopes[i]!, QUIET), rounds(base / 2, 0, NOISY)),
     );
     const before = cases.map((c) => ({ wall: c.wallNs!.median, gpu: c.gpuBusyNs!.median }));
     atRunState(cases, VISITS_NS);
     cases.forEach((c, i) => {
-      // At the run's median visit state (41 µs, a fast one): not the rounds' mean between the
-      // states.
-      expect(c.wallNs!.median).toBeCloseTo(([10, 20, 30][i]! * 41) / 40, 1);
+      // At the run's median visit state (41 µs, a fast one), along the case's own line: not the
+      // rounds' mean between the states.
+      expect(c.wallNs!.median / ([10, 20, 30][i]! * (41 / 40) ** slopes[i]!)).toBeCloseTo(1, 2);
       expect(c.wallRounds!.centre).toBe(c.wallNs!.median);
-      expect(c.wallNs!.median).toBeLessThan(before[i]!.wall * 0.7);
+      expect(c.wallNs!.median).toBeLessThan(before[i]!.wall);
+      // The interval moved with the figure, as wide in ln.
+      const lnHalf = (rs: RoundSummary): number => Math.log((rs.hi95 ?? NaN) / (rs.centre ?? NaN));
+      expect(lnHalf(c.wallRounds!)).toBeCloseTo(
+        lnHalf(rounds([10, 20, 30][i]!, slopes[i]!, QUIET)),
+        9,
+      );
       expect(c.gpuBusyNs!.median).toBe(before[i]!.gpu);
     });
-    // Ratios between cases stay as their rounds make them.
-    expect(cases[1]!.wallNs!.median / cases[0]!.wallNs!.median).toBeCloseTo(2, 2);
   });
 
   it('leaves every case alone where the state explains little of the run', () => {

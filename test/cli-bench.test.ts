@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_COLUMNS } from '../src/report/columns.ts';
-import { STATE_RUN_R2 } from '../src/stats/state.ts';
-import { median } from '../src/stats/stats.ts';
+import { atTypicalState, dominates, withStateFit } from '../src/stats/state.ts';
+import { median, roundSummary } from '../src/stats/stats.ts';
 import { STRATEGIES } from '../src/strategies/index.ts';
 import { IN_CI } from './support/gpu.ts';
 import { hasJsStackTrace, ownStderrLines, runCli, type CliResult } from './support/cli.ts';
@@ -185,10 +185,19 @@ describe('bench --profile quick', () => {
     const rounds = csv('rounds.csv');
     // A run whose state explains nearly all of its rounds is stated at its typical state
     // (src/measure/run-case.ts atRunState), which can take a figure past its round medians.
-    const r2 = csv('summary.csv')
-      .map((row) => num(row, 'wallStateR2'))
-      .filter(Number.isFinite);
-    const moved = r2.length > 0 && median(r2) >= STATE_RUN_R2;
+    const moved = dominates(csv('summary.csv').map((row) => num(row, 'wallStateR2')));
+    // The run's typical state: the median over its visits, one state per group and round.
+    const visitStates = new Map(
+      rounds
+        .filter((row) => Number.isFinite(num(row, 'stateUs')))
+        .map((row) => [
+          `${CASE_KEYS.filter((k) => k !== 'strategy')
+            .map((k) => row[k])
+            .join('|')}#${row['round']}`,
+          num(row, 'stateUs') * 1e3,
+        ]),
+    );
+    const typicalNs = median([...visitStates.values()]);
     for (const r of csv('summary.csv').filter((row) => row['status'] === 'ok')) {
       const id = `${r['strategy']} e${r['elements']} k${r['kernels']}`;
       expect(num(r, 'wallSamples'), id).toBeGreaterThan(0);
@@ -219,28 +228,41 @@ describe('bench --profile quick', () => {
         'gpuIdleUsPerKernel',
       ])
         expect(num(r, column), `${id} ${column}`).toBeGreaterThanOrEqual(0);
-      // The figure is the geometric mean of the round medians: inside their range. Moved to the
-      // run's typical state, it is its state line's value within the states its rounds met:
-      // inside the line's values at the rounds, each a round's ln median less its residual, and
-      // no residual passes √SSE = √((1 − R²) · SST) ≤ √((1 − R²) · n) · ln(max / min). P10 and
-      // P90 describe the pooled samples, where a slow round with fewer samples (its time ran out)
+      // The figure is the geometric mean of the round medians: inside their range. P10 and P90
+      // describe the pooled samples, where a slow round with fewer samples (its time ran out)
       // weighs less, so the figure need not lie between them.
       expect(num(r, 'wallUsPerKernelP10'), id).toBeLessThanOrEqual(num(r, 'wallUsPerKernelP90'));
-      const roundMedians = rounds
-        .filter((row) => CASE_KEYS.every((key) => row[key] === r[key]))
-        .map((row) => num(row, 'wallUsPerKernel'));
+      const caseRounds = rounds.filter((row) => CASE_KEYS.every((key) => row[key] === r[key]));
+      const roundMedians = caseRounds.map((row) => num(row, 'wallUsPerKernel'));
       expect(roundMedians.length, id).toBeGreaterThan(0);
-      const spread = Math.log(Math.max(...roundMedians) / Math.min(...roundMedians));
-      const caseR2 = num(r, 'wallStateR2');
-      const slack =
-        1.001 *
-        (moved && Number.isFinite(caseR2)
-          ? Math.exp(Math.sqrt((1 - caseR2) * roundMedians.length) * spread)
-          : 1);
-      expect(num(r, 'wallUsPerKernel'), id).toBeGreaterThanOrEqual(
-        Math.min(...roundMedians) / slack,
-      );
-      expect(num(r, 'wallUsPerKernel'), id).toBeLessThanOrEqual(Math.max(...roundMedians) * slack);
+      if (moved) {
+        // A run whose state dominates it: the figure is the case's state line at the run's
+        // typical state (src/measure/run-case.ts atRunState), made again here from rounds.csv.
+        const byRound: number[][] = [];
+        const states: number[] = [];
+        for (const row of caseRounds) {
+          byRound[Number(row['round'])] = [num(row, 'wallUsPerKernel')];
+          const state = num(row, 'stateUs');
+          if (Number.isFinite(state)) states[Number(row['round'])] = state * 1e3;
+        }
+        const expected = atTypicalState(
+          withStateFit(
+            roundSummary(
+              Array.from(byRound, (v) => v ?? []),
+              states,
+            ),
+          ),
+          typicalNs,
+        ).centre;
+        expect(num(r, 'wallUsPerKernel') / (expected ?? NaN), id).toBeCloseTo(1, 2);
+      } else {
+        expect(num(r, 'wallUsPerKernel'), id).toBeGreaterThanOrEqual(
+          Math.min(...roundMedians) * 0.999,
+        );
+        expect(num(r, 'wallUsPerKernel'), id).toBeLessThanOrEqual(
+          Math.max(...roundMedians) * 1.001,
+        );
+      }
       // Without a GPU busy figure (above) there is nothing more to check against it.
       if (Number.isNaN(busyUs)) continue;
       // The two figures are different estimators (the timestamped samples' pooled median, the

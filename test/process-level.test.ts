@@ -193,7 +193,7 @@ describe('mergeProcesses', () => {
     { 'dispatch-each': [[1200, 1190]], fused: [[120, 121]] },
     1,
   );
-  const merged = mergeProcesses([one, two], { minSamples: 4, maxNoise: 0.05 });
+  const merged = mergeProcesses([one, two], { minSamples: 4, maxNoise: 0.05 }, true);
 
   it("puts every process's rounds on the run's axis", () => {
     expect(merged.offsets).toEqual([0, 2]);
@@ -216,5 +216,57 @@ describe('mergeProcesses', () => {
     expect(fused?.status).toBe('failed');
     expect(fused?.reason).toBe('process 2: output mismatch at 3');
     expect(fused?.verified).toBe(false);
+  });
+});
+
+describe('mergeProcesses states a run at its typical state only when it finished', () => {
+  const id = (s: string): string => `map/e64/k10/i0/wg64/${s}`;
+  // Two processes of three rounds; in the second, the machine met a state 3× slower, and both
+  // cases moved with it one for one: the state dominates the run.
+  const states = [
+    [40e3, 41e3, 39e3],
+    [120e3, 121e3, 119e3],
+  ];
+  const walls = (base: number, p: number): number[][] =>
+    (states[p] ?? []).map((s, i) => [(base * s * (1 + 0.002 * i)) / 40e3]);
+  const part = (p: number, interrupted = false): ProcessPart => ({
+    results: [
+      caseResult('dispatch-each', 'ok', '', states[p] ?? []),
+      caseResult('fused', 'ok', '', states[p] ?? []),
+    ],
+    samples: [
+      ...walls(1000, p).flatMap((v, round) => v.map((w) => sample(id('dispatch-each'), round, w))),
+      ...walls(100, p).flatMap((v, round) => v.map((w) => sample(id('fused'), round, w))),
+    ],
+    rounds: 3,
+    interrupted,
+  });
+  const figure = (merged: ReturnType<typeof mergeProcesses>, strategy: string): number =>
+    merged.results.find((r) => r.strategy === strategy)?.wallNs?.median ?? NaN;
+  const sampling = { minSamples: 2, maxNoise: 0.05 };
+
+  it('moves every case to the median visit state of a finished run', () => {
+    const merged = mergeProcesses([part(0), part(1)], sampling, true);
+    // The median of the six visit states is (41 + 119) / 2 µs; each case is held within its
+    // rounds' states and moves along its line (slope 1): base × 80 / 40.
+    expect(figure(merged, 'dispatch-each')).toBeCloseTo(2000, -1);
+    expect(figure(merged, 'fused')).toBeCloseTo(200, 0);
+  });
+
+  it('leaves the cases as their rounds make them where a process was stopped, or the run did not finish', () => {
+    // The rounds' geometric mean.
+    const plain = (base: number): number =>
+      Math.exp(
+        [0, 1]
+          .flatMap((p) => walls(base, p).map((v) => Math.log(v[0] ?? NaN)))
+          .reduce((x, y) => x + y, 0) / 6,
+      );
+    for (const merged of [
+      mergeProcesses([part(0), part(1, true)], sampling, true),
+      mergeProcesses([part(0), part(1)], sampling, false),
+    ]) {
+      expect(figure(merged, 'dispatch-each')).toBeCloseTo(plain(1000), 3);
+      expect(figure(merged, 'fused')).toBeCloseTo(plain(100), 3);
+    }
   });
 });

@@ -381,7 +381,10 @@ function mergeRun(
     kept.push(run);
   }
   if (parts.length === 0) return undefined;
-  const merged = mergeProcesses(parts, sampling);
+  // Every process ran to its end, as context.json's `complete` says (mergedContext).
+  const finished =
+    !INTERRUPTED.has(code) && runs.every((r) => r.code === 0) && parts.length === plan.processes;
+  const merged = mergeProcesses(parts, sampling, finished);
   const contexts = kept.map((r) => readJson(join(r.dir, 'context.json')) ?? {});
   const first = contexts[0] ?? {};
   const time = (c: Record<string, unknown>, key: string): number =>

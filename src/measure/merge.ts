@@ -136,11 +136,13 @@ function mergedResult(list: readonly Entry[]): CaseResult | undefined {
 
 /**
  * Merges `parts` (in the order they ran) into one run's cases and samples; `sampling`: the run's
- * sample floor and noise target (each process had its share of the floor).
+ * sample floor and noise target (each process had its share of the floor); `finished`: every
+ * process ran to its end (no signal, no failure), as a run must for atRunState.
  */
 export function mergeProcesses(
   parts: readonly ProcessPart[],
   sampling: { minSamples: number; maxNoise: number },
+  finished: boolean,
 ): MergedRun {
   const offsets: number[] = [];
   let next = 0;
@@ -165,16 +167,15 @@ export function mergeProcesses(
     merged.push({ result, samples: list.flatMap((e) => e.samples), evidence });
   }
   const variance = visitStateVariance([...visitStates.values()]);
-  let cutShort = false;
   for (const { result, samples, evidence } of merged) {
     if (evidence === undefined) continue;
     // Only the visit a signal cut short says 'interrupted' (as in a run of one process).
     const cut = entries.get(result.caseId)?.at(-1)?.result.reason === 'interrupted';
-    cutShort ||= cut;
     summariseCase(result, samples, evidence, cut, variance);
   }
-  // As a run of one process does when it finishes (atRunState), not when a signal cut it short.
-  if (!cutShort)
+  // As a run of one process does when it finishes (atRunState); a signal may also come between
+  // two processes, where no case says 'interrupted'.
+  if (finished && !parts.some((p) => p.interrupted))
     atRunState(
       merged.flatMap((m) => (m.evidence === undefined ? [] : [m.result])),
       [...visitStates.values()],

@@ -13,12 +13,12 @@ import { GC_SHARE, perfNowMs, type GcWatch } from './host-noise.ts';
 import type { Sampled } from './schedule.ts';
 import {
   distribution,
+  median,
   roundSummary,
   type Distribution,
   type RoundSummary,
 } from '../stats/stats.ts';
 import { atTypicalState, stateDominates, withStateFit } from '../stats/state.ts';
-import { median } from '../stats/stats.ts';
 import type {
   CaseEvidence,
   CaseResult,
@@ -771,12 +771,18 @@ export function spanEquivalentBusyNs(
   return Math.max(busyNs / passes, busyNs - (passes - 1) * costNs);
 }
 
+/** `d` with its figure the rounds' centre (RoundSummary.centre) where they have one. */
+const centred = (d: Distribution | null, rs: RoundSummary): Distribution | null =>
+  d === null || rs.centre === null ? d : { ...d, median: rs.centre };
+
 /**
  * A finished run's cases stated at its typical state (the median of `statesNs`, every visit's
  * state), metric by metric, where the state explains nearly all of the run's between-round
  * variance of that metric (src/stats/state.ts stateDominates, atTypicalState): a run that met an
- * odd state for a while is stated as it would be in the states it mostly met, every case alike so
- * that ratios between them stay as their rounds make them. Elsewhere the cases are left as they
+ * odd state for a while is stated as it would be in the states it mostly met. Every case moves,
+ * each along its own line: moving only the cases whose line explains them would mix moved and
+ * unmoved figures in one group, whose ratio then no longer cancels the state between runs (what
+ * the per-case rule cost, STATE_RUN_R2). Elsewhere the cases are left as they
  * are. Call it once, after the last summarise.
  */
 export function atRunState(results: readonly CaseResult[], statesNs: readonly number[]): void {
@@ -794,8 +800,6 @@ export function atRunState(results: readonly CaseResult[], statesNs: readonly nu
       if (rs !== null) set(r, atTypicalState(rs, typicalNs));
     }
   };
-  const centred = (d: Distribution | null, rs: RoundSummary): Distribution | null =>
-    d === null || rs.centre === null ? d : { ...d, median: rs.centre };
   move(
     (r) => r.wallRounds,
     (r, moved) => {
@@ -852,8 +856,6 @@ export function summariseCase(
   r.wallRounds = rounds((s) => s.wallNs, 'wall');
   r.gpuBusyRounds = rounds((s) => spanEquivalentBusyNs(s, basis), 'gpu');
   // With rounds, the figure is the rounds' centre (RoundSummary.centre), not the pooled median.
-  const centred = (d: Distribution | null, rs: RoundSummary): Distribution | null =>
-    d === null || rs.centre === null ? d : { ...d, median: rs.centre };
   r.wallNs = centred(r.wallNs, r.wallRounds);
   r.gpuBusyNs = centred(r.gpuBusyNs, r.gpuBusyRounds);
   if (r.status !== 'ok') return r;

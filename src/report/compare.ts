@@ -127,7 +127,12 @@ export const FAMILY_RATE = 0.05;
 
 /** One run's figure for one metric: its centre and what its rounds say about it. */
 export interface RoundStats {
-  /** The run's figure for the metric (the geometric mean of its round medians). */
+  /**
+   * The run's figure for the metric: the geometric mean of its round medians (from rounds.csv
+   * where the run has it: summary.csv's figure is stated at the run's typical state in a run
+   * whose state dominates it, src/measure/run-case.ts atRunState, and `--no-state` is for when
+   * the state probe is not to be trusted).
+   */
   centre: number;
   /** Standard deviation of ln(per-round median) across rounds; null below 2 rounds. */
   spread: number | null;
@@ -609,18 +614,33 @@ function testMetric(
   metric: Metric,
   a: SummaryRow,
   b: SummaryRow,
-  rounds: { a: RoundCsvRow[] | undefined; b: RoundCsvRow[] | undefined } | undefined,
+  rounds: { a: RoundCsvRow[] | undefined; b: RoundCsvRow[] | undefined },
+  useState: boolean,
 ): Test {
   const sa = metric.stats(a);
   const sb = metric.stats(b);
   if (sa === undefined || sb === undefined) return undefined;
-  if (rounds !== undefined) {
+  if (useState) {
     const ra = seriesOf(rounds.a, metric);
     const rb = seriesOf(rounds.b, metric);
     const shift = ra === undefined || rb === undefined ? undefined : ancova(ra, rb);
     if (shift !== undefined) return { ...shift, atEqualState: true };
   }
-  return roundsDifference(sa, sb);
+  return roundsDifference(plainCentre(sa, rounds.a, metric), plainCentre(sb, rounds.b, metric));
+}
+
+/** `stats` with its centre the geometric mean of the case's round medians where rounds.csv has them. */
+function plainCentre(
+  stats: RoundStats,
+  rows: readonly RoundCsvRow[] | undefined,
+  metric: Metric,
+): RoundStats {
+  const medians = (rows ?? []).flatMap((r) => {
+    const v = metric.round(r);
+    return v !== null && v > 0 ? [Math.log(v)] : [];
+  });
+  if (medians.length === 0) return stats;
+  return { ...stats, centre: Math.exp(medians.reduce((x, y) => x + y, 0) / medians.length) };
 }
 
 /** A compared case before its verdicts: the row and its two tests. */
@@ -635,7 +655,8 @@ interface Pending {
 function compareCase(
   a: SummaryRow,
   b: SummaryRow,
-  rounds: { a: RoundCsvRow[] | undefined; b: RoundCsvRow[] | undefined } | undefined,
+  rounds: { a: RoundCsvRow[] | undefined; b: RoundCsvRow[] | undefined },
+  useState: boolean,
 ): Pending {
   const row: CompareRow = { ...emptyRow(a, 'compared', ''), ...aFigures(a), ...bFigures(b) };
   const notOk = [
@@ -659,12 +680,12 @@ function compareCase(
     };
   }
   const [wallMetric, busyMetric] = METRICS;
-  const wall = testMetric(wallMetric, a, b, rounds);
+  const wall = testMetric(wallMetric, a, b, rounds, useState);
   if (wall === undefined) {
     const where = wallStats(a) === undefined ? 'A' : 'B';
     return { row: { ...row, status: 'not-comparable', note: `no wall time in ${where}` }, ...none };
   }
-  return { row, wall, busy: testMetric(busyMetric, a, b, rounds) };
+  return { row, wall, busy: testMetric(busyMetric, a, b, rounds, useState) };
 }
 
 /**
@@ -723,8 +744,8 @@ function pairCases(
         pairing.rows.push({ ...emptyRow(ra, 'only-in-a', 'only in A'), ...aFigures(ra) });
       continue;
     }
-    const rounds = useState ? { a: roundsA.get(key(ra)), b: roundsB.get(key(rb)) } : undefined;
-    const p = compareCase(ra, rb, rounds);
+    const rounds = { a: roundsA.get(key(ra)), b: roundsB.get(key(rb)) };
+    const p = compareCase(ra, rb, rounds, useState);
     pairing.tested.push(p);
     if (!wanted(ra)) continue;
     pairing.pending.push(p);

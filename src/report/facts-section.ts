@@ -5,6 +5,7 @@
 import { code, fmtCount, fmtPercent, fmtTarget, fmtUs, table } from './md-format.ts';
 import { adapterName, runtimeName, type RunData, type SummaryRow } from './read-run.ts';
 import { quantileSorted } from '../stats/stats.ts';
+import { atTypicalStateOf } from './select.ts';
 import { MIN_PROCESSES, STATE_RUN_R2 } from '../stats/state.ts';
 
 /** The sampling of a run made in rounds, as context.json's options.sampling records it. */
@@ -168,16 +169,12 @@ function stateText(run: RunData): string | undefined {
       : `; it explains a median ${fmtPercent(quantileSorted(r2, 0.5))} of a case's between-round variance of wall time (p10–p90 ${fmtPercent(quantileSorted(r2, 0.1))}–${fmtPercent(quantileSorted(r2, 0.9))}, \`wallStateR2\`), and the spread of the visits' states widens each case's repeat interval by how much the case moves with it`;
   // From schema 4 a run whose state explains nearly all of it is stated at its typical state
   // (src/measure/run-case.ts atRunState); what summary.csv shows tells which.
-  const dominated = (values: readonly (number | null)[]): boolean => {
-    const v = values.filter((x): x is number => x !== null).sort((x, y) => x - y);
-    return v.length > 0 && quantileSorted(v, 0.5) >= STATE_RUN_R2;
-  };
-  const metrics = [
-    dominated(run.summary.map((r) => r.wallStateR2)) ? 'wall' : undefined,
-    dominated(run.summary.map((r) => r.gpuBusyStateR2)) ? 'GPU busy' : undefined,
-  ].filter((m) => m !== undefined);
+  const at = atTypicalStateOf(run);
+  const metrics = [at.wall ? 'wall' : undefined, at.gpuBusy ? 'GPU busy' : undefined].filter(
+    (m) => m !== undefined,
+  );
   const moved =
-    (run.context.schemaVersion ?? 0) >= 4 && metrics.length > 0
+    metrics.length > 0
       ? `; since it explains nearly all of it (a median of ${fmtPercent(STATE_RUN_R2)} or more), every case's ${metrics.join(' and ')} figure is stated at the run's typical state, the median visit's ${fmtUs(quantileSorted(states, 0.5))} µs: its state line's value there, within the states its own rounds met, its interval as wide (src/measure/run-case.ts atRunState)`
       : '';
   return `one round trip (\`map\`, 64 elements, K = 1, \`submit-wait\`) timed 7 times before and 7 times after each visit: ${fmtUs(quantileSorted(states, 0.1))}–${fmtUs(quantileSorted(states, 0.5))}–${fmtUs(quantileSorted(states, 0.9))} µs (p10–median–p90 over ${fmtCount(states.length)} visits, rounds.csv)${explained}${moved}`;

@@ -4,6 +4,7 @@
  * workload (smallest elements, largest K: where launch cost shows most). Pure functions.
  */
 import type { RunData, SummaryRow } from './read-run.ts';
+import { dominates } from '../stats/state.ts';
 
 /** Distinct values in first-seen order. */
 export function distinct<T>(values: Iterable<T>): T[] {
@@ -101,4 +102,19 @@ export function slug(text: string): string {
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-+|-+$/g, '') || 'x'
   );
+}
+
+/**
+ * Which of a run's figures are stated at its typical state (src/measure/run-case.ts atRunState):
+ * from schema 4 on, in a run that went to its end, each metric whose cases' state lines explain
+ * nearly all of it (dominates, on summary.csv's R²).
+ */
+export function atTypicalStateOf(run: RunData): { wall: boolean; gpuBusy: boolean } {
+  const c = run.context;
+  const finished = c.complete !== false && c.interrupted !== true && !c.deviceLost;
+  const applies = (c.schemaVersion ?? 0) >= 4 && finished;
+  return {
+    wall: applies && dominates(run.summary.map((r) => r.wallStateR2)),
+    gpuBusy: applies && dominates(run.summary.map((r) => r.gpuBusyStateR2)),
+  };
 }

@@ -197,6 +197,26 @@ export function visitStateVariance(statesNs: readonly number[]): number | undefi
 }
 
 /**
+ * The rounds of `summary` whose visit's state was measured (a probe can fail; a round then goes
+ * without): their medians, states (ns) and processes, in round order.
+ */
+function roundsWithState(summary: RoundSummary): {
+  medians: number[];
+  states: number[];
+  processes: number[];
+} {
+  const out = { medians: [] as number[], states: [] as number[], processes: [] as number[] };
+  summary.roundStatesNs.forEach((state, i) => {
+    const m = summary.roundMedians[i];
+    if (state === null || m === undefined) return;
+    out.medians.push(m);
+    out.states.push(state);
+    out.processes.push(summary.roundProcesses[i] ?? 0);
+  });
+  return out;
+}
+
+/**
  * `summary` with its state fit (slope and R²) where its rounds' states allow one, and, given the
  * variance of ln(state) over all the run's visits, its 95% repeat interval from the fit:
  *   centre × exp(± t₀.₉₇₅,R−2 · √(2/R · (s² + β² · V))),
@@ -211,17 +231,7 @@ export function visitStateVariance(statesNs: readonly number[]): number | undefi
  */
 export function withStateFit(summary: RoundSummary, visitVariance?: number): RoundSummary {
   if (summary.centre === null) return summary;
-  // The rounds whose visit's state was measured (a probe can fail; a round then goes without).
-  const medians: number[] = [];
-  const states: number[] = [];
-  const processes: number[] = [];
-  summary.roundStatesNs.forEach((state, i) => {
-    const m = summary.roundMedians[i];
-    if (state === null || m === undefined) return;
-    medians.push(m);
-    states.push(state);
-    processes.push(summary.roundProcesses[i] ?? 0);
-  });
+  const { medians, states, processes } = roundsWithState(summary);
   const fit = stateFit(medians, states);
   if (fit === undefined) return withProcessLevel(summary);
   const withFit = { ...summary, stateSlope: fit.slope, stateR2: fit.r2 };
@@ -256,12 +266,17 @@ export const STATE_RUN_R2 = 0.9;
 
 /**
  * Whether the machine's state explains nearly all of a run's between-round variance of one metric:
- * the median R² of the cases' state lines (`summaries` with a fit) is at least STATE_RUN_R2.
+ * the median of its cases' state-line R² (`r2`, null where a case has no fit; summary.csv's
+ * `wallStateR2`) is at least STATE_RUN_R2.
  */
-export function stateDominates(summaries: readonly RoundSummary[]): boolean {
-  const r2 = summaries.flatMap((s) => (s.stateR2 === null ? [] : [s.stateR2]));
-  return r2.length > 0 && median(r2) >= STATE_RUN_R2;
+export function dominates(r2: readonly (number | null)[]): boolean {
+  const fitted = r2.filter((v): v is number => v !== null && Number.isFinite(v));
+  return fitted.length > 0 && median(fitted) >= STATE_RUN_R2;
 }
+
+/** dominates, over a run's round summaries of one metric. */
+export const stateDominates = (summaries: readonly RoundSummary[]): boolean =>
+  dominates(summaries.map((s) => s.stateR2));
 
 /**
  * `summary` stated at the run's typical state (`typicalNs`, the median over its visits): its figure
@@ -271,18 +286,15 @@ export function stateDominates(summaries: readonly RoundSummary[]): boolean {
 export function atTypicalState(summary: RoundSummary, typicalNs: number): RoundSummary {
   const { centre, stateSlope, lo95, hi95 } = summary;
   if (centre === null || stateSlope === null || !(typicalNs > 0)) return summary;
-  const lnMedians: number[] = [];
-  const lnStates: number[] = [];
-  summary.roundStatesNs.forEach((state, i) => {
-    const m = summary.roundMedians[i];
-    if (state === null || !(state > 0) || m === undefined || !(m > 0)) return;
-    lnMedians.push(Math.log(m));
-    lnStates.push(Math.log(state));
-  });
-  if (lnStates.length === 0) return summary;
+  // the rounds the fit was made on (withStateFit; stateFit takes them all positive)
+  const { medians, states } = roundsWithState(summary);
+  if (states.length === 0 || ![...medians, ...states].every((v) => v > 0)) return summary;
+  const lnStates = states.map((v) => Math.log(v));
   const mean = (v: readonly number[]): number => v.reduce((a, x) => a + x, 0) / v.length;
   const at = Math.min(Math.max(Math.log(typicalNs), Math.min(...lnStates)), Math.max(...lnStates));
-  const moved = Math.exp(mean(lnMedians) + stateSlope * (at - mean(lnStates)));
+  const moved = Math.exp(
+    mean(medians.map((m) => Math.log(m))) + stateSlope * (at - mean(lnStates)),
+  );
   const scale = moved / centre;
   return {
     ...summary,

@@ -164,11 +164,12 @@ export interface RoundSummary {
   /** Median of each such round, in round order. */
   roundMedians: number[];
   /**
-   * The run's figure: the geometric mean of the round medians (null below 2 rounds). Each round
-   * median is robust to the odd slow sample; averaging their logarithms weighs every round alike
-   * and, for two strategies sampled in the same rounds, makes the ratio of their figures the mean
-   * of their per-round ratios, in which drift between rounds cancels. The pooled median of all
-   * samples would instead jump between the modes when the machine is bimodal.
+   * The run's figure: the geometric mean of the round medians (null below 2 rounds; stated at
+   * the run's typical state instead where the state dominates the run, state.ts atTypicalState).
+   * Each round median is robust to the odd slow sample; averaging their logarithms weighs every
+   * round alike and, for two strategies sampled in the same rounds, makes the ratio of their
+   * figures the mean of their per-round ratios, in which drift between rounds cancels. The pooled
+   * median of all samples would instead jump between the modes when the machine is bimodal.
    */
   centre: number | null;
   /** Sample standard deviation of ln(round median): the between-round relative spread. */
