@@ -251,7 +251,7 @@ export function withStateFit(summary: RoundSummary, visitVariance?: number): Rou
 /**
  * The run's median R² of its cases' state lines (one metric) at or above which the state is the
  * machine's main mover in that run (stateDominates). Over the 38 runs of the 19 stored pairs of
- * identical runs (2026-12-01…06) the median R² of wall time was 0.01–0.75 in 37 and 0.96 in one: B
+ * identical runs (2026-12-04…06) the median R² of wall time was 0.01–0.75 in 37 and 0.96 in one: B
  * of results/20261206T033650Z-nvidia-h100-80gb-hbm3-pair, whose round trip read 159 µs for
  * 44–129 s against 36–50 µs at every other probe of the pair, and whose rounds in that state came
  * out 1.44–1.95× A's. Stated at each run's typical state, that pair's B inside A's 95% interval
