@@ -782,8 +782,8 @@ const centred = (d: Distribution | null, rs: RoundSummary): Distribution | null 
  * odd state for a while is stated as it would be in the states it mostly met. Every case moves,
  * each along its own line: moving only the cases whose line explains them would mix moved and
  * unmoved figures in one group, whose ratio then no longer cancels the state between runs (what
- * the per-case rule cost, STATE_RUN_R2). Elsewhere the cases are left as they
- * are. Call it once, after the last summarise.
+ * the per-case rule cost, STATE_RUN_R2). Elsewhere the cases are left as they are. Call it once,
+ * after the last summarise.
  */
 export function atRunState(results: readonly CaseResult[], statesNs: readonly number[]): void {
   const states = statesNs.filter((s) => s > 0 && Number.isFinite(s));
