@@ -14,6 +14,8 @@
 # (visits): a call's 600 s take one mode at 8 a side.
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# a signal (Ctrl-C, a `timeout` around the batch) ends it once the step running has written its files
+trap 'exit 130' INT TERM HUP
 n=${N:-4}
 [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "ab-known-cause.sh: N='$n': want a count of processes a side" >&2; exit 2; }
 gpu=$(bash scripts/gpu-name.sh)
@@ -22,7 +24,7 @@ for mode in ${MODES:-visits processes}; do
   dir=results/$stamp-$gpu-ab-known-cause-$mode
   mkdir -p "$dir"
   s=$(date +%s)
-  npm run -s launchbench -- ab --profile default --workloads map --elements 64,65536 \
+  bash scripts/launchbench.sh ab --profile default --workloads map --elements 64,65536 \
     --kernels 100,1000 --rounds "$(( n > 4 ? n : 4 ))" --processes "$n" --interleave "$mode" \
     --fail-on-slower 10% \
     --b "LAUNCHBENCH_FAULT_HOST_CASE=dispatch-each LAUNCHBENCH_FAULT_HOST_US_PER_KERNEL=1.5" \

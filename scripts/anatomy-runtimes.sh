@@ -11,7 +11,7 @@ mkdir -p "$out"
 for rep in 1 2; do
   for rt in $runtimes; do
     start=$(date +%s)
-    npm run -s launchbench -- anatomy --runtime "$rt" --out "$out/$rt-$rep" >"$out/$rt-$rep.log" 2>&1
+    bash scripts/launchbench.sh anatomy --runtime "$rt" --out "$out/$rt-$rep" >"$out/$rt-$rep.log" 2>&1
     echo "$rt $rep exit $? $(($(date +%s) - start)) s" >>"$out/times.txt"
   done
 done

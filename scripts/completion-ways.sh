@@ -11,12 +11,14 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=${1:?usage: bash scripts/completion-ways.sh OUT [runtimes]}
 runtimes=${2:-firefox chromium node}
 mkdir -p "$out"
+# a signal (Ctrl-C, a `timeout` around the batch) ends it once the run going has written its files
+trap 'exit 130' INT TERM HUP
 for rep in 1 2; do
   for rt in $runtimes; do
     for way in submitted-work-done nudged map-async; do
       dir="$out/$rt-$way-$rep"
       start=$(date +%s)
-      npm run -s bench -- --runtime "$rt" --completion "$way" --profile quick --workloads map \
+      bash scripts/launchbench.sh bench --runtime "$rt" --completion "$way" --profile quick --workloads map \
         --elements 64 --kernels 1,100 --strategies submit-wait,dispatch-each --rounds 3 \
         --case-budget 60s --out "$dir" >"$dir.log" 2>&1
       echo "$rt $way $rep exit $? $(($(date +%s) - start)) s" >>"$out/times.txt"

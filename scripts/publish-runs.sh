@@ -19,11 +19,11 @@ run() {
   local c=$?
   echo "$name: $(( ($(date +%s%N) - s) / 1000000 )) ms, exit $c: $*" >> "$T"
 }
-run quick1 60 npm run -s bench -- --profile quick
-run quick2 60 npm run -s bench -- --profile quick
-run blog 60 npm run -s bench -- --scenario cuda-graphs-blog
-run int0 60 npm run -s bench -- --profile quick --elements 65536,1048576 --kernels 10,100 --intensity 0 --out "$I/i0"
-run int4 60 npm run -s bench -- --profile quick --elements 65536,1048576 --kernels 10,100 --intensity 4 --out "$I/i4"
+run quick1 60 bash scripts/launchbench.sh bench --profile quick
+run quick2 60 bash scripts/launchbench.sh bench --profile quick
+run blog 60 bash scripts/launchbench.sh bench --scenario cuda-graphs-blog
+run int0 60 bash scripts/launchbench.sh bench --profile quick --elements 65536,1048576 --kernels 10,100 --intensity 0 --out "$I/i0"
+run int4 60 bash scripts/launchbench.sh bench --profile quick --elements 65536,1048576 --kernels 10,100 --intensity 4 --out "$I/i4"
 run compare 30 bash -c "npm run -s launchbench -- compare $I/i0 $I/i4 --across intensity --out $I/compare.csv > $I/compare.txt 2>&1"
-run selfcheck 60 npm run -s bench -- --profile quick --strategies fused --elements 64 --kernels 1 --self-check
+run selfcheck 60 bash scripts/launchbench.sh bench --profile quick --strategies fused --elements 64 --kernels 1 --self-check
 cat "$T"
