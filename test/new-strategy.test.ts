@@ -16,6 +16,8 @@ import { renderRunReport } from '../src/report/render-run.ts';
 import { RunWriter } from '../src/report/writer.ts';
 import { runPlan } from '../src/run.ts';
 import { dispatchEach } from '../src/strategies/dispatch-each.ts';
+import { submitEach } from '../src/strategies/submit-each.ts';
+import { submitWait } from '../src/strategies/submit-wait.ts';
 import { STRATEGIES } from '../src/strategies/index.ts';
 import type { Strategy } from '../src/strategies/types.ts';
 import { mapWorkload } from '../src/workloads/map.ts';
@@ -47,6 +49,7 @@ describe('a strategy registered with one line', () => {
     const c: Calibration = {
       roundTripUs: 50,
       submitWaitUs: 40,
+      submitUs: 8,
       dispatchUs: 5,
       indirectUs: 100,
       elementNs: 0,
@@ -62,6 +65,9 @@ describe('a strategy registered with one line', () => {
       persistentWorkgroups: 0,
     };
     expect(estimateExecutionUs(c, dispatchEach, p)).toBe(50 + 10 * 5);
+    // one wait for the K submits, not one each
+    expect(estimateExecutionUs(c, submitEach, p)).toBe(50 + 10 * 8);
+    expect(estimateExecutionUs(c, submitWait, p)).toBe(50 + 10 * 40);
     expect(estimateExecutionUs(c, throwaway, p)).toBe(50);
   });
 

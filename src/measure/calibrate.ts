@@ -7,14 +7,16 @@
  * per execution). Never prints.
  *
  * Calibration, each the median of a few executions after a warm-up, on `map` (intensity 0 unless
- * named): one submit-and-wait of 64 elements (the round trip); per kernel, `submit-wait` and
- * `indirect` at 64 elements × K = 20 and `dispatch-each` at 64 × K = 200 (launch costs);
+ * named): one submit-and-wait of 64 elements (the round trip); per kernel, `submit-wait`,
+ * `submit-each` and `indirect` at 64 elements × K = 20 and `dispatch-each` at 64 × K = 200
+ * (launch costs);
  * `dispatch-each` at 2^20 elements × K = 4, at intensity 0 and 16 (the cost of an element through
  * one kernel, and of a mix round).
  */
 import type { GpuContext } from '../gpu/context.ts';
 import { dispatchEach } from '../strategies/dispatch-each.ts';
 import { indirect } from '../strategies/indirect.ts';
+import { submitEach } from '../strategies/submit-each.ts';
 import { submitWait } from '../strategies/submit-wait.ts';
 import type { Strategy } from '../strategies/types.ts';
 import { mapWorkload } from '../workloads/map.ts';
@@ -28,8 +30,14 @@ import { makeCompletion, type CompletionWay } from '../strategies/completion.ts'
 export interface Calibration {
   /** One tiny kernel submitted and awaited, µs. */
   roundTripUs: number;
-  /** Per kernel: `submit-wait`, `dispatch-each` and `indirect` launch costs, µs. */
+  /** Per kernel: `submit-wait`, `submit-each`, `dispatch-each` and `indirect` launch costs, µs. */
   submitWaitUs: number;
+  /**
+   * A submit without a wait. Not the round trip: under Deno (wgpu) a wait costs 11 ms and a
+   * submit 0.1 ms, and `submit-each` priced as `submit-wait` (until 2026-12-06) was left out
+   * at K = 100 for a floor of 30 s it would have run in about 1 s.
+   */
+  submitUs: number;
   dispatchUs: number;
   indirectUs: number;
   /** One element through one kernel at intensity 0, ns, and what each mix round adds, ns. */
@@ -97,6 +105,7 @@ export async function calibrate(
       ((await wallUs(ctx, strategy, params(64, kernels), settings)) - roundTripUs) / kernels,
     );
   const submitWaitUs = await perKernel(submitWait, 20);
+  const submitUs = await perKernel(submitEach, 20);
   const dispatchUs = await perKernel(dispatchEach, 200);
   const indirectUs = await perKernel(indirect, 20);
   const limit = Math.floor((ctx.limits['maxStorageBufferBindingSize'] ?? 2 ** 27) / 4);
@@ -114,6 +123,7 @@ export async function calibrate(
   return {
     roundTripUs,
     submitWaitUs,
+    submitUs,
     dispatchUs,
     indirectUs,
     elementNs,
@@ -128,6 +138,8 @@ function launchUs(c: Calibration, strategy: Pick<Strategy, 'launchCost'>): numbe
   switch (strategy.launchCost) {
     case 'round-trip':
       return c.submitWaitUs;
+    case 'submit':
+      return c.submitUs;
     case 'pass':
       return 2 * c.dispatchUs;
     case 'indirect':

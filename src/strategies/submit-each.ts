@@ -13,7 +13,7 @@ export const submitEach: Strategy = {
   description: 'K x (encode one dispatch, submit), one await at the end',
   cudaAnalogue: 'kernel launches on a stream, one synchronize',
   program: 'steps',
-  launchCost: 'round-trip',
+  launchCost: 'submit',
   headline: { says: 'one submit per kernel with a single wait costs {wall} per kernel' },
   prepare(device, program, completion) {
     const { dispatches } = program;

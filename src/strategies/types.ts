@@ -53,11 +53,12 @@ export interface Strategy {
   program: ProgramKind;
   /**
    * What it pays per kernel, for the estimates made from the start-up calibration
-   * (src/measure/calibrate.ts): a host↔GPU round trip (`round-trip`), a dispatch in a shared pass
+   * (src/measure/calibrate.ts): a host↔GPU round trip (`round-trip`), a submit of its own without
+   * a wait (`submit`), a dispatch in a shared pass
    * (`dispatch`), a pass of its own (`pass`), an indirect dispatch with Dawn's validation
    * (`indirect`), or nothing: one launch for all K (`none`).
    */
-  launchCost: 'round-trip' | 'dispatch' | 'pass' | 'indirect' | 'none';
+  launchCost: 'round-trip' | 'submit' | 'dispatch' | 'pass' | 'indirect' | 'none';
   /**
    * Its sentence in report.md's headline (src/report/headline-section.ts), at the tiny case:
    * what a kernel costs this way, `{wall}` standing for its wall time per kernel (in bold where
