@@ -297,6 +297,8 @@ interface GroupState {
    * after every visit (CaseRunner.recheck).
    */
   recheck?: Expected;
+  /** The spacer its buffers were created after, while it is prepared (freshGroups). */
+  spacer?: GPUBuffer | undefined;
 }
 
 /**
@@ -308,11 +310,27 @@ interface GroupState {
  */
 const RESIDENT_BYTES = 1 << 30;
 
+/**
+ * A diagnostic (issue 19; docs/findings.md, "An identical default pair at 3be2534"): with
+ * LAUNCHBENCH_FRESH_GROUPS=1 (Node and Deno; a page has no environment) no group stays prepared
+ * between visits, and each visit creates the group's buffers after a spacer buffer of a size
+ * drawn from the group's seed and the round (256 B to 2 MiB), so that they lie elsewhere in the
+ * GPU's memory each round. A cost that depends on where a group's buffers lie (a case's GPU busy
+ * held at one level for a whole run and at another in the next) then varies between rounds and
+ * shows in the repeat interval, as it did between the processes of a run of several.
+ */
+export const FRESH_GROUPS_ENV = 'LAUNCHBENCH_FRESH_GROUPS';
+const freshGroups = (): boolean => process.env[FRESH_GROUPS_ENV] === '1';
+const SPACER_STEP_BYTES = 256;
+const SPACER_STEPS = 8192;
+
 /** Frees a group's buffers and its runners' executions. */
 function release(group: GroupState): void {
   for (const r of group.runners) r.close();
   group.prepared?.destroy();
   group.prepared = undefined;
+  group.spacer?.destroy();
+  group.spacer = undefined;
 }
 
 /**
@@ -327,6 +345,7 @@ async function openGroup(
   ctx: GpuContext,
   plan: RunPlan,
   group: GroupState,
+  round: number,
   freeKept: () => boolean,
 ): Promise<PreparedCase | undefined> {
   if (group.prepared !== undefined) return group.prepared;
@@ -334,14 +353,24 @@ async function openGroup(
   const runners = group.runners.filter((r) => r.result.status === 'ok');
   const input = workload.makeInput(params, seededRandom(seed));
   try {
+    if (freshGroups()) {
+      const steps = 1 + Math.floor((roundRandom(seed, round, 3)() / 2 ** 32) * SPACER_STEPS);
+      group.spacer = ctx.device.createBuffer({
+        label: 'launchbench fresh-groups spacer',
+        size: steps * SPACER_STEP_BYTES,
+        usage: GPUBufferUsage.STORAGE,
+      });
+    }
     group.prepared = await withErrorScopes(ctx.device, () =>
       workload.prepare(ctx.device, params, ctx.limits),
     );
   } catch (error) {
+    group.spacer?.destroy();
+    group.spacer = undefined;
     const cause = await asDeviceLost(ctx, error);
     if (cause instanceof DeviceLostError) throw cause;
     // Out of memory with other groups kept prepared: free them and try once more.
-    if (freeKept()) return openGroup(ctx, plan, group, () => false);
+    if (freeKept()) return openGroup(ctx, plan, group, round, () => false);
     for (const r of runners) r.fail(`prepare: ${errorMessage(error)}`);
     return undefined;
   }
@@ -400,7 +429,7 @@ async function visitGroup(
   let state: number | undefined;
   try {
     if (!group.runners.some((r) => r.result.status === 'ok')) return undefined;
-    const prepared = await openGroup(ctx, plan, group, freeKept);
+    const prepared = await openGroup(ctx, plan, group, round, freeKept);
     if (prepared === undefined) return undefined;
     const runners = group.runners.filter((r) => r.active);
     const { sampling } = plan;
@@ -535,9 +564,13 @@ function groupStates(
   });
 }
 
-/** The groups that stay prepared between visits: in plan order, while they fit RESIDENT_BYTES. */
+/**
+ * The groups that stay prepared between visits: in plan order, while they fit RESIDENT_BYTES
+ * (none with LAUNCHBENCH_FRESH_GROUPS=1).
+ */
 function residentGroups(groups: readonly GroupState[]): Set<GroupState> {
   const resident = new Set<GroupState>();
+  if (freshGroups()) return resident;
   let residentBytes = 0;
   for (const group of groups) {
     const bytes = group.workload.deviceBytes(group.params);

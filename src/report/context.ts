@@ -107,6 +107,21 @@ export interface RunContextInput {
   browser?: object | undefined;
 }
 
+/**
+ * The diagnostics a run was made with (fault injection, LAUNCHBENCH_FRESH_GROUPS: src/run.ts,
+ * src/measure/run-case.ts): each LAUNCHBENCH_FAULT_* or LAUNCHBENCH_FRESH_* variable set, with its
+ * value, so that a run measured with one says so. Read in this process, whose environment a
+ * measuring child inherits (a page has none: null there).
+ */
+export function diagnostics(inBrowser: boolean): Record<string, string> | null {
+  if (inBrowser) return null;
+  const set = Object.entries(process.env).filter(
+    ([name, value]) =>
+      /^LAUNCHBENCH_(FAULT|FRESH)_/.test(name) && value !== undefined && value !== '',
+  );
+  return Object.fromEntries(set as [string, string][]);
+}
+
 export function runContext(input: RunContextInput): object {
   const { ctx } = input;
   const cpus = os.cpus();
@@ -141,6 +156,7 @@ export function runContext(input: RunContextInput): object {
     gpuWarmup: input.warmup,
     calibration: input.calibration,
     clockHold: input.clockHold,
+    diagnostics: diagnostics(input.browser !== undefined),
     deviceReplacements: input.deviceReplacements ?? [],
     options: input.options,
     commandLine: input.argv,
