@@ -179,4 +179,24 @@ describe('report of a run whose spin queued ahead (since 2026-12-05)', () => {
       rmSync(join(newer, '..'), { recursive: true, force: true });
     }
   });
+  it('names the diagnostics a run was made with, and says nothing of them for a plain run', async () => {
+    expect(readFileSync(join(dir, 'report.md'), 'utf8')).not.toContain('diagnostics set');
+    const faulted = join(mkdtempSync(join(tmpdir(), 'launchbench-report-')), 'run');
+    try {
+      cpSync(FIXTURE, faulted, { recursive: true });
+      const file = join(faulted, 'context.json');
+      const context = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      context['diagnostics'] = {
+        LAUNCHBENCH_FAULT_HOST_CASE: 'dispatch-each',
+        LAUNCHBENCH_FAULT_HOST_US_PER_KERNEL: '1.5',
+      };
+      writeFileSync(file, JSON.stringify(context));
+      await renderRunReport(faulted);
+      expect(readFileSync(join(faulted, 'report.md'), 'utf8')).toContain(
+        '| diagnostics set (not a plain run) | `LAUNCHBENCH_FAULT_HOST_CASE=dispatch-each`, `LAUNCHBENCH_FAULT_HOST_US_PER_KERNEL=1.5` |',
+      );
+    } finally {
+      rmSync(join(faulted, '..'), { recursive: true, force: true });
+    }
+  });
 });

@@ -326,6 +326,12 @@ function measurementFacts(run: RunData): Fact[] {
       'verified against the CPU reference',
       verify === false ? 'no (--no-verify)' : verify === true ? 'yes' : undefined,
     ],
+    [
+      'diagnostics set (not a plain run)',
+      Object.entries(c.diagnostics ?? {})
+        .map(([name, value]) => code(`${name}=${value}`))
+        .join(', '),
+    ],
   ];
 }
 

@@ -256,6 +256,8 @@ export interface RunContextFile {
     inFlight?: number;
   };
   deviceReplacements?: { atS?: number; round?: number; group?: string; reason?: string }[];
+  /** The LAUNCHBENCH_FAULT_* and _FRESH_* variables the run was made with (src/report/context.ts). */
+  diagnostics?: Record<string, string> | null;
   /** src/measure/timestamp-cost.ts; absent in runs made before it, null where none was recorded. */
   timestampCost?: {
     off?: string;
