@@ -8,6 +8,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=${1:?usage: bash scripts/anatomy-runtimes.sh OUT [runtimes]}
 runtimes=${2:-node deno chromium firefox}
 mkdir -p "$out"
+# a signal (Ctrl-C, a `timeout` around the batch) ends it once the run going has written its files
+trap 'exit 130' INT TERM HUP
 for rep in 1 2; do
   for rt in $runtimes; do
     start=$(date +%s)

@@ -32,7 +32,7 @@ for n in $(seq "${REPEATS:-2}"); do
     bash scripts/smi-sample.sh "$dir/smi-$name.csv" 200 &
     smi=$!
     s=$(date +%s%N)
-    timeout -k 10 "${LIMIT:-150}" bash scripts/launchbench.sh bench --out "$dir/$name" --runtime "$runtime" "${args[@]}" > "$dir/$name.log" 2>&1
+    timeout --foreground -k 10 "${LIMIT:-150}" bash scripts/launchbench.sh bench --out "$dir/$name" --runtime "$runtime" "${args[@]}" > "$dir/$name.log" 2>&1
     c=$?
     echo "$name: $(( ($(date +%s%N) - s) / 1000000 )) ms, exit $c: npm run bench -- --out $dir/$name --runtime $runtime ${args[*]}" >> "$T"
     kill "$smi" 2>/dev/null

@@ -39,7 +39,7 @@ T=$dir/times-batch.txt
 step() {
   local name=$1 limit=$2 log=$3; shift 3
   local s; s=$(date +%s%N)
-  OUT=$dir timeout "$limit" "$@" > "$log" 2>&1
+  OUT=$dir timeout --foreground "$limit" "$@" > "$log" 2>&1
   local c=$?
   echo "$name: $(( ($(date +%s%N) - s) / 1000000 )) ms, exit $c: $*" >> "$T"
 }

@@ -6,6 +6,8 @@
 # its console output to log.txt beside it.
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# a signal (Ctrl-C, a `timeout` around the batch) ends it once the run going has written its files
+trap 'exit 130' INT TERM HUP
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 I=results/$stamp-intensity
 where=${OUT:-results}
@@ -15,7 +17,7 @@ run() {
   local name=$1 limit=$2; shift 2
   local s; s=$(date +%s%N)
   echo "===== $name: $*" >> "$L"
-  timeout "$limit" "$@" >> "$L" 2>&1
+  timeout --foreground "$limit" "$@" >> "$L" 2>&1
   local c=$?
   echo "$name: $(( ($(date +%s%N) - s) / 1000000 )) ms, exit $c: $*" >> "$T"
 }

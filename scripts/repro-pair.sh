@@ -22,12 +22,13 @@ trap 'kill "$smi" 2>/dev/null' EXIT
 stop=
 trap 'stop=1' INT TERM HUP
 for run in a b; do
+  [ -z "$stop" ] || { echo "$run: not started (stopped by a signal)" >> "$dir/times.txt"; exit 130; }
   start=$(date +%s%N)
   bash scripts/launchbench.sh bench --out "$dir/$run" "$@" > "$dir/$run.log" 2>&1
   code=$?
   echo "$run: $(( ($(date +%s%N) - start) / 1000000 )) ms, exit $code: npm run bench -- --out $dir/$run $*" >> "$dir/times.txt"
-  [ "$code" -eq 0 ] || { cat "$dir/times.txt"; tail -n 5 "$dir/$run.log" >&2; exit "$code"; }
   [ -z "$stop" ] || { echo "$run: stopped by a signal" >> "$dir/times.txt"; exit 130; }
+  [ "$code" -eq 0 ] || { cat "$dir/times.txt"; tail -n 5 "$dir/$run.log" >&2; exit "$code"; }
 done
 npm run -s launchbench -- compare "$dir/a" "$dir/b" --out "$dir/compare.csv" > "$dir/compare.txt" 2>&1
 npx tsx scripts/repro-check.ts "$dir/a" "$dir/b" > "$dir/repro.txt"

@@ -28,6 +28,7 @@ import { listCommand } from './commands/list.ts';
 import { serveCommand, type ServeArgs } from './commands/serve.ts';
 import { checkExportPaths, reportCommand, type ExportPaths } from './commands/report.ts';
 import { STDERR_TTY } from './commands/progress.ts';
+import { STOP_SIGNALS } from './commands/signals.ts';
 import { lineFilter } from './stderr-filter.ts';
 import { mustExitExplicitly } from './gpu/context.ts';
 import { currentRuntime, denoExecutable, denoRun, isDawn } from './gpu/runtime.ts';
@@ -332,10 +333,8 @@ function runChild(argv: readonly string[], child: CommandChild): Promise<number>
   const write = (text: string): boolean => process.stderr.write(text);
   const filter = child.dawn ? lineFilter(write) : { push: write, end: () => undefined };
   running.stderr?.setEncoding('utf8').on('data', (chunk: string) => filter.push(chunk));
-  for (const signal of ['SIGINT', 'SIGTERM'] as const)
-    process.on(signal, () => running.kill(signal));
-  // A closed terminal: the child stops after its current sample and writes its files.
-  process.on('SIGHUP', () => running.kill('SIGTERM'));
+  // A closed terminal's SIGHUP too: the child stops after its current sample and writes its files.
+  for (const signal of STOP_SIGNALS) process.on(signal, () => running.kill(signal));
   return new Promise((resolve) => {
     running.on('error', (error) => {
       // No Node child: run the command here, Dawn's notes and all. No Deno: say so.

@@ -312,7 +312,7 @@ const RESIDENT_BYTES = 1 << 30;
 
 /**
  * A diagnostic (issue 19; docs/findings.md, "An identical default pair at 3be2534"): with
- * LAUNCHBENCH_FRESH_GROUPS=1 (Node and Deno; a page has no environment) no group stays prepared
+ * LAUNCHBENCH_FRESH_GROUPS=1 (passed to a page too: measuringEnv) no group stays prepared
  * between visits, and each visit creates the group's buffers after a spacer buffer of a size
  * drawn from the group's seed and the round (256 B to 2 MiB), so that they lie elsewhere in the
  * GPU's memory each round. A cost that depends on where a group's buffers lie (a case's GPU busy
@@ -353,17 +353,17 @@ async function openGroup(
   const runners = group.runners.filter((r) => r.result.status === 'ok');
   const input = workload.makeInput(params, seededRandom(seed));
   try {
-    if (freshGroups()) {
-      const steps = 1 + Math.floor((roundRandom(seed, round, 3)() / 2 ** 32) * SPACER_STEPS);
-      group.spacer = ctx.device.createBuffer({
-        label: 'launchbench fresh-groups spacer',
-        size: steps * SPACER_STEP_BYTES,
-        usage: GPUBufferUsage.STORAGE,
-      });
-    }
-    group.prepared = await withErrorScopes(ctx.device, () =>
-      workload.prepare(ctx.device, params, ctx.limits),
-    );
+    group.prepared = await withErrorScopes(ctx.device, () => {
+      if (freshGroups()) {
+        const steps = 1 + Math.floor((roundRandom(seed, round, 3)() / 2 ** 32) * SPACER_STEPS);
+        group.spacer = ctx.device.createBuffer({
+          label: 'launchbench fresh-groups spacer',
+          size: steps * SPACER_STEP_BYTES,
+          usage: GPUBufferUsage.STORAGE,
+        });
+      }
+      return workload.prepare(ctx.device, params, ctx.limits);
+    });
   } catch (error) {
     group.spacer?.destroy();
     group.spacer = undefined;
@@ -468,6 +468,7 @@ async function visitGroup(
       wedged = true;
       for (const r of group.runners) r.abandon();
       group.prepared = undefined;
+      group.spacer = undefined;
       throw new QueueWedgedError(
         `the GPU queue did not drain within ${boundMs / 1000} s after a stalled execution (${error.message})`,
       );
@@ -774,6 +775,7 @@ class PlanRun {
     for (const g of this.groups) {
       for (const r of g.runners) r.abandon();
       g.prepared = undefined;
+      g.spacer = undefined;
     }
     const replacement: DeviceReplacement = {
       atS: (nowNs() - this.originNs) / 1e9,

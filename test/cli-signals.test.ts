@@ -1,7 +1,10 @@
 /**
- * An interrupted run keeps what it finished: SIGINT (exit 130) or SIGTERM (exit 143) during a
- * bench stops it after the current sample, and the run folder stays well-formed: summary.csv
- * parses with every finished case, samples.csv parses, and context.json says interrupted.
+ * An interrupted run keeps what it finished: SIGINT (exit 130), SIGTERM (exit 143) or SIGHUP
+ * (exit 129) during a bench stops it after the current sample, and the run folder stays
+ * well-formed: summary.csv parses with every finished case, samples.csv parses, and context.json
+ * says interrupted. Each signal to the command's process, which passes it on to its measuring
+ * child, and SIGHUP also to the whole process group at once, as a closed terminal sends it (the
+ * child, which did not listen for it, died of it with its files half written).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,9 +31,11 @@ function summaryRows(dir: string): Record<string, string>[] {
 }
 
 describe.each([
-  ['SIGINT', 130],
-  ['SIGTERM', 143],
-] as const)('%s', (signal, exitCode) => {
+  ['SIGINT', 130, 'the process'],
+  ['SIGTERM', 143, 'the process'],
+  ['SIGHUP', 129, 'the process'],
+  ['SIGHUP', 129, 'the process group'],
+] as const)('%s to %s', (signal, exitCode, to) => {
   it(`stops after the current sample, exits ${exitCode}, keeps the finished cases`, async (t) => {
     const dir = mkdtempSync(join(tmpdir(), `launchbench-${signal}-`));
     dirs.push(dir);
@@ -58,7 +63,7 @@ describe.each([
         '--out',
         dir,
       ],
-      { timeoutMs: 100_000, onSpawn: (c) => (child = c) },
+      { timeoutMs: 100_000, onSpawn: (c) => (child = c), group: to === 'the process group' },
     );
     let exited = false;
     void running.then(
@@ -67,7 +72,12 @@ describe.each([
     );
     while (!exited && summaryRows(dir).length === 0) await sleep(50);
     const exitedEarly = exited;
-    if (!exitedEarly) child?.kill(signal);
+    if (!exitedEarly) {
+      const pid = child?.pid;
+      // never -0: that would be this test's own group
+      if (to === 'the process group' && pid !== undefined && pid > 0) process.kill(-pid, signal);
+      else child?.kill(signal);
+    }
     const result = await running;
     if (result.code === 3 && !IN_CI) t.skip('no WebGPU adapter (see scripts/install-lavapipe.sh)');
     expect(exitedEarly, `exited before the first case was written: ${result.stderr}`).toBe(false);

@@ -1,12 +1,12 @@
 /**
  * LAUNCHBENCH_FRESH_GROUPS=1 (src/run.ts): every visit prepares its group anew, after a spacer
  * buffer of the round's size, and its cases still verify and measure; without it a group is
- * prepared once for the run. context.json names the diagnostic.
+ * prepared once for the run. context.json names the diagnostic (measuringEnv).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../src/gpu/context.ts';
 import { PROFILES } from '../src/profiles.ts';
-import { diagnostics } from '../src/report/context.ts';
+import { measuringEnv } from '../src/report/context.ts';
 import { FRESH_GROUPS_ENV, runPlan } from '../src/run.ts';
 import { dispatchEach } from '../src/strategies/dispatch-each.ts';
 import { fused } from '../src/strategies/fused.ts';
@@ -24,11 +24,20 @@ afterEach(() => {
 /** Runs map at 64 × K = 10 with two strategies in ROUNDS rounds; how often it was prepared, and spacer sizes. */
 async function run(ctx: GpuContext) {
   let prepared = 0;
+  let spacersDestroyed = 0;
   const spacers: number[] = [];
   const createBuffer = ctx.device.createBuffer.bind(ctx.device);
   ctx.device.createBuffer = (descriptor: GPUBufferDescriptor) => {
-    if (descriptor.label === 'launchbench fresh-groups spacer') spacers.push(descriptor.size);
-    return createBuffer(descriptor);
+    const buffer = createBuffer(descriptor);
+    if (descriptor.label === 'launchbench fresh-groups spacer') {
+      spacers.push(descriptor.size);
+      const destroy = buffer.destroy.bind(buffer);
+      buffer.destroy = () => {
+        spacersDestroyed++;
+        destroy();
+      };
+    }
+    return buffer;
   };
   const counting: Workload = {
     ...mapWorkload,
@@ -56,7 +65,7 @@ async function run(ctx: GpuContext) {
       { onCases: () => undefined },
       () => false,
     );
-    return { outcome, prepared, spacers };
+    return { outcome, prepared, spacers, spacersDestroyed };
   } finally {
     ctx.device.createBuffer = createBuffer;
   }
@@ -66,9 +75,11 @@ describe('LAUNCHBENCH_FRESH_GROUPS', () => {
   it('prepares every visit anew after a spacer, and the cases still verify', async (t) => {
     const ctx = gpu(t);
     process.env[FRESH_GROUPS_ENV] = '1';
-    const { outcome, prepared, spacers } = await run(ctx);
+    const { outcome, prepared, spacers, spacersDestroyed } = await run(ctx);
     expect(prepared).toBe(ROUNDS);
     expect(spacers).toHaveLength(ROUNDS);
+    // each freed with its group after its visit
+    expect(spacersDestroyed).toBe(ROUNDS);
     for (const size of spacers) {
       expect(size % 256).toBe(0);
       expect(size).toBeGreaterThanOrEqual(256);
@@ -80,8 +91,7 @@ describe('LAUNCHBENCH_FRESH_GROUPS', () => {
       expect(r.status, r.reason).toBe('ok');
       expect(r.verified).toBe(true);
     }
-    expect(diagnostics(false)).toEqual({ [FRESH_GROUPS_ENV]: '1' });
-    expect(diagnostics(true)).toBeNull();
+    expect(measuringEnv()).toMatchObject({ [FRESH_GROUPS_ENV]: '1' });
   });
 
   it('is off by default: a group is prepared once for the run', async (t) => {
@@ -90,6 +100,5 @@ describe('LAUNCHBENCH_FRESH_GROUPS', () => {
     expect(prepared).toBe(1);
     expect(spacers).toHaveLength(0);
     for (const r of outcome.results) expect(r.status, r.reason).toBe('ok');
-    expect(diagnostics(false)).not.toHaveProperty(FRESH_GROUPS_ENV);
   });
 });

@@ -63,7 +63,14 @@ describe('--case-budget', () => {
     ]);
     expect(calibration).toMatchObject({ caseBudgetMs: 50 });
     const c = calibration as Record<string, number>;
-    for (const key of ['roundTripUs', 'submitWaitUs', 'submitUs', 'dispatchUs', 'indirectUs', 'elementNs'])
+    for (const key of [
+      'roundTripUs',
+      'submitWaitUs',
+      'submitUs',
+      'dispatchUs',
+      'indirectUs',
+      'elementNs',
+    ])
       expect(c[key], key).toBeGreaterThan(0);
   });
 

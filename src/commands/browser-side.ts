@@ -18,6 +18,7 @@ import type { PageRequest } from '../browser/wire.ts';
 import { RemoteSide, startPageServer, type PageServer } from './page-server.ts';
 import type { BrowserRuntime } from '../gpu/runtime.ts';
 import { findBrowser, launchOptions } from './find-browser.ts';
+import { measuringEnv } from '../report/context.ts';
 
 /** How long closing the browser may take before its process is killed, ms. */
 const CLOSE_MS = 10_000;
@@ -40,14 +41,7 @@ export async function browserSide(
   status: SetupStatus,
   stop?: AbortSignal,
 ): Promise<GpuSide> {
-  // The variables that change what the measuring side does: the known faults and decode's sums.
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(
-      (entry): entry is [string, string] =>
-        (entry[0].startsWith('LAUNCHBENCH_FAULT_') || entry[0] === 'LAUNCHBENCH_DECODE_SUMS') &&
-        entry[1] !== undefined,
-    ),
-  );
+  const env = measuringEnv();
   // The seed fixed: the page's plan is this process's.
   const request = { args: { ...args, seed: String(plan.seed) }, run, env };
   return openSide(kind, args.browser, request, status, stop);

@@ -45,6 +45,7 @@ import { STRATEGIES } from '../strategies/index.ts';
 import { checkExportPaths, reportAfterBench } from './report.ts';
 import { compareCommand } from './compare.ts';
 import { TURNS_ENV, TURN_LOG, doneFile, type SideName } from './turns.ts';
+import { STOP_SIGNALS, isStopSignal, signalExitCode, type StopSignal } from './signals.ts';
 import type { BenchArgs } from './bench-options.ts';
 
 /** Set in a process of a run of several: `i/P` (1-based), which it is. */
@@ -216,7 +217,7 @@ function runProcess(
     });
     child.on('close', (code, signal) => {
       onChild(undefined);
-      done(code ?? (signal === 'SIGTERM' || signal === 'SIGINT' ? signalCode(signal) : 1));
+      done(code ?? (isStopSignal(signal) ? signalExitCode(signal) : 1));
     });
   });
 }
@@ -500,29 +501,25 @@ const processSeed = (plan: ProcessPlan, k: number): number =>
 
 /** Signals to this process passed on to the processes running; what came first, if any. */
 function passSignals(): {
-  kills: Set<(signal: NodeJS.Signals) => void>;
-  stopped: () => NodeJS.Signals | undefined;
+  kills: Set<(signal: StopSignal) => void>;
+  stopped: () => StopSignal | undefined;
   dispose: () => void;
 } {
-  let stop: NodeJS.Signals | undefined;
-  const kills = new Set<(signal: NodeJS.Signals) => void>();
-  const onSignal = (signal: NodeJS.Signals): void => {
+  let stop: StopSignal | undefined;
+  const kills = new Set<(signal: StopSignal) => void>();
+  const onSignal = (signal: StopSignal): void => {
     stop ??= signal;
     for (const kill of kills) kill(signal);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const name of STOP_SIGNALS) process.on(name, onSignal);
   return {
     kills,
     stopped: () => stop,
     dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const name of STOP_SIGNALS) process.off(name, onSignal);
     },
   };
 }
-
-const signalCode = (signal: NodeJS.Signals): number => (signal === 'SIGTERM' ? 143 : 130);
 const mean = (xs: readonly number[]): number | undefined =>
   xs.length === 0 ? undefined : xs.reduce((a, b) => a + b) / xs.length;
 
@@ -566,7 +563,7 @@ async function runProcesses(
       side.runs.push({ dir, rounds, seed, code });
       if (code !== 0) return code;
       const stop = signals.stopped();
-      if (stop !== undefined) return signalCode(stop);
+      if (stop !== undefined) return signalExitCode(stop);
     }
     return 0;
   } finally {
@@ -639,7 +636,7 @@ async function runPairs(
         codes.find((c) => c !== 0 && !INTERRUPTED.has(c)) ?? codes.find((c) => c !== 0);
       if (failed !== undefined) return failed;
       const stop = signals.stopped();
-      if (stop !== undefined) return signalCode(stop);
+      if (stop !== undefined) return signalExitCode(stop);
     }
     return 0;
   } finally {

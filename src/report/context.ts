@@ -108,18 +108,21 @@ export interface RunContextInput {
 }
 
 /**
- * The diagnostics a run was made with (fault injection, LAUNCHBENCH_FRESH_GROUPS: src/run.ts,
- * src/measure/run-case.ts): each LAUNCHBENCH_FAULT_* or LAUNCHBENCH_FRESH_* variable set, with its
- * value, so that a run measured with one says so. Read in this process, whose environment a
- * measuring child inherits (a page has none: null there).
+ * The variables that change what the measuring side does, with their values: the known faults
+ * (LAUNCHBENCH_FAULT_*: src/measure/run-case.ts, src/run.ts), LAUNCHBENCH_FRESH_GROUPS (src/run.ts)
+ * and decode's sums (LAUNCHBENCH_DECODE_SUMS). A measuring child inherits them, a page is sent them
+ * (src/commands/browser-side.ts), and context.json names them (`diagnostics`), so that a run made
+ * with one says so.
  */
-export function diagnostics(inBrowser: boolean): Record<string, string> | null {
-  if (inBrowser) return null;
-  const set = Object.entries(process.env).filter(
-    ([name, value]) =>
-      /^LAUNCHBENCH_(FAULT|FRESH)_/.test(name) && value !== undefined && value !== '',
+export function measuringEnv(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] =>
+        /^LAUNCHBENCH_(FAULT_|FRESH_|DECODE_SUMS$)/.test(entry[0]) &&
+        entry[1] !== undefined &&
+        entry[1] !== '',
+    ),
   );
-  return Object.fromEntries(set as [string, string][]);
 }
 
 export function runContext(input: RunContextInput): object {
@@ -156,7 +159,7 @@ export function runContext(input: RunContextInput): object {
     gpuWarmup: input.warmup,
     calibration: input.calibration,
     clockHold: input.clockHold,
-    diagnostics: diagnostics(input.browser !== undefined),
+    diagnostics: measuringEnv(),
     deviceReplacements: input.deviceReplacements ?? [],
     options: input.options,
     commandLine: input.argv,

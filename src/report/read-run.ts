@@ -256,7 +256,7 @@ export interface RunContextFile {
     inFlight?: number;
   };
   deviceReplacements?: { atS?: number; round?: number; group?: string; reason?: string }[];
-  /** The LAUNCHBENCH_FAULT_* and _FRESH_* variables the run was made with (src/report/context.ts). */
+  /** The variables that changed what the measuring side did (src/report/context.ts measuringEnv). */
   diagnostics?: Record<string, string> | null;
   /** src/measure/timestamp-cost.ts; absent in runs made before it, null where none was recorded. */
   timestampCost?: {

@@ -21,6 +21,11 @@ export interface CliOptions {
   timeoutMs?: number;
   /** Called once the child has started, e.g. to send it a signal later. */
   onSpawn?: (child: ChildProcess) => void;
+  /**
+   * The child leads a process group of its own, so that a signal can reach every process of the
+   * command at once, as a terminal's does (`process.kill(-child.pid, signal)`).
+   */
+  group?: boolean;
 }
 
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
@@ -29,6 +34,7 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
       cwd: REPO_ROOT,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: options.group === true,
     });
     let stdout = '';
     let stderr = '';
