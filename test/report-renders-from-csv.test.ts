@@ -136,14 +136,25 @@ describe('report from a fixture run', () => {
   });
 });
 
+/** report.md of the fixture run with `fields` set in its context.json (a copy, removed after). */
+async function reportWithContext(fields: Record<string, unknown>): Promise<string> {
+  const run = join(mkdtempSync(join(tmpdir(), 'launchbench-report-')), 'run');
+  try {
+    cpSync(FIXTURE, run, { recursive: true });
+    const file = join(run, 'context.json');
+    const context = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    writeFileSync(file, JSON.stringify({ ...context, ...fields }));
+    await renderRunReport(run);
+    return readFileSync(join(run, 'report.md'), 'utf8');
+  } finally {
+    rmSync(join(run, '..'), { recursive: true, force: true });
+  }
+}
+
 describe('report of a run whose spin queued ahead (since 2026-12-05)', () => {
   it('says how many submits the warm-up and the hold queued and what round trip they covered', async () => {
-    const newer = join(mkdtempSync(join(tmpdir(), 'launchbench-report-')), 'run');
-    try {
-      cpSync(FIXTURE, newer, { recursive: true });
-      const file = join(newer, 'context.json');
-      const context = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-      context['gpuWarmup'] = {
+    const md = await reportWithContext({
+      gpuWarmup: {
         elapsedMs: 1090,
         submits: 2069,
         firstSubmitUs: 3074,
@@ -152,8 +163,8 @@ describe('report of a run whose spin queued ahead (since 2026-12-05)', () => {
         windowMs: 100,
         completionUs: 11747,
         inFlight: 36,
-      };
-      context['clockHold'] = {
+      },
+      clockHold: {
         options: { checkEveryMs: 100, tolerance: 0.03 },
         referenceChainUs: 125,
         checks: 40,
@@ -165,38 +176,28 @@ describe('report of a run whose spin queued ahead (since 2026-12-05)', () => {
         spinMs: 300,
         totalMs: 900,
         spinInFlight: 128,
-      };
-      writeFileSync(file, JSON.stringify(context));
-      await renderRunReport(newer);
-      const md = readFileSync(join(newer, 'report.md'), 'utf8');
-      expect(md).toContain(
-        "| GPU warm-up | 1,090 ms, 2,069 submits queued ahead (up to 36 at once by the end, fitted to a completion round trip of 11,747 µs, one spin workgroup's); wall per submit 3,074 µs in the first 100 ms, 742 µs in the last; settled |",
-      );
-      expect(md).toContain(
-        '300 ms spent spinning (its queue fitted to 128 submits at once by the end)',
-      );
-    } finally {
-      rmSync(join(newer, '..'), { recursive: true, force: true });
-    }
+      },
+    });
+    expect(md).toContain(
+      "| GPU warm-up | 1,090 ms, 2,069 submits queued ahead (up to 36 at once by the end, fitted to a completion round trip of 11,747 µs, one spin workgroup's); wall per submit 3,074 µs in the first 100 ms, 742 µs in the last; settled |",
+    );
+    expect(md).toContain(
+      '300 ms spent spinning (its queue fitted to 128 submits at once by the end)',
+    );
   });
+});
+
+describe('report of a run made with diagnostics set (since 2026-12-06)', () => {
   it('names the diagnostics a run was made with, and says nothing of them for a plain run', async () => {
     expect(readFileSync(join(dir, 'report.md'), 'utf8')).not.toContain('diagnostics set');
-    const faulted = join(mkdtempSync(join(tmpdir(), 'launchbench-report-')), 'run');
-    try {
-      cpSync(FIXTURE, faulted, { recursive: true });
-      const file = join(faulted, 'context.json');
-      const context = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-      context['diagnostics'] = {
+    const md = await reportWithContext({
+      diagnostics: {
         LAUNCHBENCH_FAULT_HOST_CASE: 'dispatch-each',
         LAUNCHBENCH_FAULT_HOST_US_PER_KERNEL: '1.5',
-      };
-      writeFileSync(file, JSON.stringify(context));
-      await renderRunReport(faulted);
-      expect(readFileSync(join(faulted, 'report.md'), 'utf8')).toContain(
-        '| diagnostics set (not a plain run) | `LAUNCHBENCH_FAULT_HOST_CASE=dispatch-each`, `LAUNCHBENCH_FAULT_HOST_US_PER_KERNEL=1.5` |',
-      );
-    } finally {
-      rmSync(join(faulted, '..'), { recursive: true, force: true });
-    }
+      },
+    });
+    expect(md).toContain(
+      '| diagnostics set (not a plain run) | `LAUNCHBENCH_FAULT_HOST_CASE=dispatch-each`, `LAUNCHBENCH_FAULT_HOST_US_PER_KERNEL=1.5` |',
+    );
   });
 });
