@@ -14,12 +14,21 @@
  *     rounds (the standard deviation of its log over the rounds);
  *   - paired ratio within 5%: the same as "ratio within 5%", with each run's ratio from the two
  *     cases' samples paired turn by turn (src/stats/paired.ts, from samples.csv) instead of the
- *     ratio of their figures: what the speed-up columns state from this version on.
+ *     ratio of their figures: what the speed-up columns state from this version on;
+ *   - expected: how often that should happen by the runs' own paired intervals (each case's
+ *     half-width over its t quantile is the sd of the two runs' difference), and how many rounds
+ *     would bring it to 80% at the same scatter per round (src/stats/paired.ts, expectedAgreement).
  * Only cases ok in both runs count. Usage: npx tsx scripts/repro-check.ts RUN_A RUN_B [--json]
  */
 import { parse } from 'csv-parse/sync';
-import { pairedRatio, type PairSample } from '../src/stats/paired.ts';
-import { quantileSorted } from '../src/stats/stats.ts';
+import {
+  expectedAgreement,
+  pairedRatio,
+  roundsForAgreement,
+  type PairedRatio,
+  type PairSample,
+} from '../src/stats/paired.ts';
+import { quantileSorted, studentT } from '../src/stats/stats.ts';
 import { caseKey, readRun, samplesText, type SummaryRow } from '../src/report/read-run.ts';
 import { groupKey } from '../src/report/select.ts';
 
@@ -196,16 +205,32 @@ function pairSamples(rows: readonly Record<string, string>[]): Map<string, PairS
   return out;
 }
 
+/** The sd of two runs' difference in log terms that a paired ratio's 95% interval implies. */
+const differenceSd = (r: PairedRatio): number | undefined =>
+  r.lo95 === null || r.hi95 === null || r.rounds < 2
+    ? undefined
+    : Math.log(r.hi95 / r.lo95) / 2 / studentT(0.975, r.rounds - 1);
+
+interface PairedTally {
+  n: number;
+  within5: number;
+  /** Share of the cases expected within 5% by the runs' own intervals (NaN without intervals). */
+  expected5: number;
+  /** A's typical rounds per case, and the rounds at which 80% would be expected (null: past 64). */
+  rounds: number;
+  roundsFor80: number | null;
+}
+
 /** Of the cases in both runs, how many have a paired ratio to `dispatch-each` within 5% of the other run's. */
-function pairedTally(kind: 'wall' | 'gpu'): { n: number; within5: number } {
+function pairedTally(kind: 'wall' | 'gpu'): PairedTally {
   const runA = pairSamples(samplesA);
   const runB = pairSamples(samplesB);
-  const ratio = (run: Map<string, PairSample[]>, id: string): number | undefined => {
+  const ratio = (run: Map<string, PairSample[]>, id: string): PairedRatio | undefined => {
     const parts = id.split('/');
     const base = run.get([...parts.slice(0, 5), 'dispatch-each'].join('/'));
     const own = run.get(id);
     if (base === undefined || own === undefined) return undefined;
-    return pairedRatio(own, base, kind)?.ratio;
+    return pairedRatio(own, base, kind) ?? undefined;
   };
   // Only cases ok in both runs and on the floor count, as in tally().
   const ok = (rows: readonly SummaryRow[]): Set<string> =>
@@ -221,15 +246,34 @@ function pairedTally(kind: 'wall' | 'gpu'): { n: number; within5: number } {
   const okB = ok(b.summary);
   let n = 0;
   let within5 = 0;
+  const sds: number[] = [];
+  const rounds: number[] = [];
   for (const id of runA.keys()) {
     if (id.split('/')[5] === 'dispatch-each' || !okA.has(id) || !okB.has(id)) continue;
     const ra = ratio(runA, id);
     const rb = ratio(runB, id);
     if (ra === undefined || rb === undefined) continue;
     n++;
-    if (within(ra, rb, 0.05)) within5++;
+    if (within(ra.ratio, rb.ratio, 0.05)) within5++;
+    // both runs estimate the same difference's sd: their mean
+    const sa = differenceSd(ra);
+    const sb = differenceSd(rb);
+    if (sa !== undefined && sb !== undefined) {
+      sds.push((sa + sb) / 2);
+      rounds.push(ra.rounds);
+    }
   }
-  return { n, within5 };
+  const typical = quantileSorted(
+    rounds.sort((x, y) => x - y),
+    0.5,
+  );
+  return {
+    n,
+    within5,
+    expected5: expectedAgreement(sds, 0.05),
+    rounds: typical,
+    roundsFor80: sds.length === 0 ? null : roundsForAgreement(sds, typical, 0.05, 0.8),
+  };
 }
 const paired = { wall: pairedTally('wall'), busy: pairedTally('gpu') };
 
@@ -254,8 +298,11 @@ if (process.argv.includes('--json')) {
     ['wall', wall, paired.wall],
     ['GPU busy', busy, paired.busy],
   ] as const) {
+    const expected = Number.isNaN(p.expected5)
+      ? ''
+      : `; ${pct(p.expected5, 1)} expected by the runs' own paired intervals at ${p.rounds} rounds, 80% at ${p.roundsFor80 === null ? 'more than 64' : p.roundsFor80} rounds with the same scatter per round`;
     lines.push(
-      `${name}: ${t.n} cases; within 5%: ${pct(t.within5, t.n)}; ratio to dispatch-each within 5%: ${pct(t.ratioWithin5, t.ratioN)} of ${t.ratioN} (paired turn by turn: ${pct(p.within5, p.n)} of ${p.n}); B inside A's 95% interval: ${pct(t.covered, t.coveredN)}, A inside B's: ${pct(t.coveredBack, t.coveredN)} of ${t.coveredN}; A's interval typically ±${(100 * t.medianHalfWidth).toFixed(1)}% (median half-width)`,
+      `${name}: ${t.n} cases; within 5%: ${pct(t.within5, t.n)}; ratio to dispatch-each within 5%: ${pct(t.ratioWithin5, t.ratioN)} of ${t.ratioN} (paired turn by turn: ${pct(p.within5, p.n)} of ${p.n}${expected}); B inside A's 95% interval: ${pct(t.covered, t.coveredN)}, A inside B's: ${pct(t.coveredBack, t.coveredN)} of ${t.coveredN}; A's interval typically ±${(100 * t.medianHalfWidth).toFixed(1)}% (median half-width)`,
       `  largest changes: ${t.worst.map((w) => `${w.key} ${(w.change * 100).toFixed(1)}%`).join('; ')}`,
     );
   }

@@ -6,7 +6,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { speedupOf } from '../src/stats/metrics.ts';
-import { pairedRatio, type PairSample } from '../src/stats/paired.ts';
+import {
+  expectedAgreement,
+  pairedRatio,
+  roundsForAgreement,
+  type PairSample,
+} from '../src/stats/paired.ts';
+import { studentT } from '../src/stats/stats.ts';
 import type { CaseResult } from '../src/stats/result.ts';
 import { newCaseResult } from '../src/measure/run-case.ts';
 import { strategyById } from '../src/strategies/index.ts';
@@ -164,5 +170,76 @@ describe('speedupOf', () => {
     const baseline = result('dispatch-each', 1000);
     baseline.status = 'failed';
     expect(speedupOf(result('fused', 100), baseline)).toBeNull();
+  });
+});
+
+describe('expected agreement between two runs (expectedAgreement, roundsForAgreement)', () => {
+  const band = Math.log(1.05);
+
+  it('is the normal share inside ±5% for a known sd, and rounds scale it as √R', () => {
+    // the band is 1.96 sd: 95% inside; 1.2816 sd: 80%
+    expect(expectedAgreement([band / 1.959964], 0.05)).toBeCloseTo(0.95, 4);
+    expect(expectedAgreement([band / 1.281552, band / 1.959964], 0.05)).toBeCloseTo(0.875, 4);
+    expect(expectedAgreement([0], 0.05)).toBe(1);
+    expect(expectedAgreement([], 0.05)).toBeNaN();
+    // twice the sd of 80% at 6 rounds: 4 × 6 rounds bring it back
+    expect(roundsForAgreement([(2 * band) / 1.2816], 6, 0.05, 0.8)).toBe(24);
+    expect(roundsForAgreement([band / 1.281552 / 1.01], 6, 0.05, 0.8)).toBe(6);
+    expect(roundsForAgreement([10 * band], 6, 0.05, 0.8, 64)).toBeNull();
+  });
+
+  it('predicts how often simulated identical runs agree, from their own paired intervals', () => {
+    // 400 cases, each measured by two runs of 6 rounds of 9 turns; each round moves the case's
+    // ratio by a log-normal factor of sd `roundSd` and each turn by one of sd `turnSd`, under a
+    // machine state that both samples of a turn see (which pairing cancels).
+    let seed = 11;
+    const uniform = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return (seed + 0.5) / 2147483648;
+    };
+    const normal = (): number =>
+      Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+    const run = (roundSd: number, turnSd: number): { a: PairSample[]; b: PairSample[] } => {
+      const a: PairSample[] = [];
+      const b: PairSample[] = [];
+      for (let round = 0; round < 6; round++) {
+        const shift = roundSd * normal();
+        for (let turn = 0; turn < 9; turn++) {
+          const state = Math.exp(0.2 * normal());
+          const value = 200 * state * Math.exp(shift + turnSd * normal());
+          a.push({ round, turn, kind: 'wall', gc: false, value });
+          b.push({ round, turn, kind: 'wall', gc: false, value: 100 * state });
+        }
+      }
+      return { a, b };
+    };
+    const simulate = (roundSd: number, turnSd: number): { expected: number; seen: number } => {
+      const sds: number[] = [];
+      let agree = 0;
+      const cases = 400;
+      for (let i = 0; i < cases; i++) {
+        const first = run(roundSd, turnSd);
+        const second = run(roundSd, turnSd);
+        const x = pairedRatio(first.a, first.b, 'wall');
+        const y = pairedRatio(second.a, second.b, 'wall');
+        if (x?.lo95 == null || x.hi95 == null || y === null) throw new Error('no interval');
+        sds.push(Math.log(x.hi95 / x.lo95) / 2 / studentT(0.975, x.rounds - 1));
+        if (Math.abs(Math.log(x.ratio / y.ratio)) <= band) agree++;
+      }
+      return { expected: expectedAgreement(sds, 0.05), seen: agree / cases };
+    };
+    // Rounds that move (8%, the H200's typical between-round scatter of a wall ratio) over a
+    // little turn noise: seen 0.65, expected 0.75. The figure is the median over all pairs,
+    // which follows the median of the six round levels (about 1.2× the sd of their mean, which
+    // the interval assumes), so the expectation runs high here; on the stored H200 pairs it ran
+    // 2–9 points low (docs/findings.md, fourteenth session): it is good to about ten points.
+    const rounds = simulate(0.08, 0.03);
+    expect(Math.abs(rounds.expected - rounds.seen)).toBeLessThan(0.12);
+    // Noisy turns over steady rounds: the pooled median is the efficient centre; seen 0.89, expected 0.91.
+    const turns = simulate(0.01, 0.12);
+    expect(Math.abs(turns.expected - turns.seen)).toBeLessThan(0.12);
+    // and it tells the two machines apart the right way round
+    expect(turns.seen - rounds.seen).toBeGreaterThan(0.1);
+    expect(turns.expected - rounds.expected).toBeGreaterThan(0.05);
   });
 });

@@ -16,7 +16,7 @@
 import type { CaseResult, PairedRatio, Sample, SampleKind } from './result.ts';
 
 export type { PairedRatio } from './result.ts';
-import { median, studentT } from './stats.ts';
+import { median, studentT, studentTTail } from './stats.ts';
 
 /** What pairing needs of a sample (a Sample, or a row of samples.csv). */
 export interface PairSample {
@@ -121,4 +121,44 @@ export function pairWithBaselines(
       c.result.pairedWallRatios = { ...c.result.pairedWallRatios, [id]: paired };
     }
   }
+}
+
+/**
+ * The share of cases whose figure should agree between two runs within `tolerance` (relative),
+ * from the runs' own intervals: `sds` holds, per case, the standard deviation of the two runs'
+ * difference in log terms — a 95% interval's half-width over its t quantile, s·√(2/R) as in
+ * roundSummary — and the difference is taken as normal. Checked against the stored H200 pairs
+ * (docs/findings.md, "The runs of 2026-12-06, fourteenth session"): 64.5% and 60.8% expected,
+ * 66.5% and 69.6% seen for the paired ratio to `dispatch-each`. NaN without cases.
+ */
+export function expectedAgreement(sds: readonly number[], tolerance: number): number {
+  if (sds.length === 0) return NaN;
+  const band = Math.log(1 + tolerance);
+  const inside = (sd: number): number => (sd > 0 ? 1 - 2 * studentTTail(band / sd, Infinity) : 1);
+  return sds.reduce((sum, sd) => sum + inside(sd), 0) / sds.length;
+}
+
+/**
+ * The fewest rounds (from `rounds` up to `maxRounds`) at which `expectedAgreement` reaches
+ * `target`, the scatter per round unchanged (each sd shrinks as √(rounds / R)); null when even
+ * `maxRounds` would not.
+ */
+export function roundsForAgreement(
+  sds: readonly number[],
+  rounds: number,
+  tolerance: number,
+  target: number,
+  maxRounds = 64,
+): number | null {
+  for (let r = rounds; r <= maxRounds; r++) {
+    const scale = Math.sqrt(rounds / r);
+    if (
+      expectedAgreement(
+        sds.map((sd) => sd * scale),
+        tolerance,
+      ) >= target
+    )
+      return r;
+  }
+  return null;
 }
