@@ -76,6 +76,42 @@ describe('compare across runtimes', () => {
     );
   });
 
+  it('says why verdicts across runtimes are unclear, and gives them with --between-run-spread', async () => {
+    // The H200 default profile under Node (A of an identical pair) and in Chromium's page (B, its
+    // first run, cut at round 6 of 6 by the batch's bound): every case differs, by 1.5–19×.
+    const node = 'results/20261206T065444Z-nvidia-h200-pair/a';
+    const page = 'results/20261206T070605Z-nvidia-h200-clock-batch/chromium-1';
+    const counts = (stdout: string): { slower: number; busySame: number } => {
+      const m = /B faster \d+, slower (\d+),.*GPU busy: faster \d+, slower \d+, same (\d+)/.exec(
+        stdout,
+      );
+      if (m === null) throw new Error(`no summary line in:\n${stdout}`);
+      return { slower: Number(m[1]), busySame: Number(m[2]) };
+    };
+    // Estimated from all the cases, the spread between the runs is the runtimes' differences
+    // (±112% on wall): nothing is called, and the preamble says why and what to do.
+    const estimated = await runInProcess(['compare', node, page]);
+    expect(estimated.code, estimated.stderr).toBe(0);
+    expect(estimated.stdout).toContain('But the runs measured different runtimes');
+    expect(estimated.stdout).toContain('pass --between-run-spread');
+    expect(counts(estimated.stdout).slower).toBe(0);
+    // With the spread an identical pair shows (wall 4%, GPU busy 0.5%), the page is slower on
+    // wall for most of the 242 cases, and its GPU busy the same as Node's for most.
+    const given = await runInProcess(['compare', node, page, '--between-run-spread', '4%,0.5%']);
+    expect(given.code, given.stderr).toBe(0);
+    expect(given.stdout).toContain(
+      "is added to every case's uncertainty: ±4.0% (wall and in group), ±0.5% (GPU busy)",
+    );
+    expect(given.stdout).not.toContain('But the runs measured different runtimes');
+    expect(counts(given.stdout).slower).toBeGreaterThan(200);
+    expect(counts(given.stdout).busySame).toBeGreaterThan(180);
+    for (const bad of ['1%,2%,3%', 'abc', '-2%']) {
+      const run = await runInProcess(['compare', node, page, `--between-run-spread=${bad}`]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('--between-run-spread');
+    }
+  });
+
   it('prints neither line for two runs on one runtime', async () => {
     const run = await runInProcess(['compare', join(PAIR, 'a'), join(PAIR, 'b')]);
     expect(run.code, run.stderr).toBe(0);

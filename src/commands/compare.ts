@@ -181,6 +181,20 @@ export function compareTable(rows: readonly CompareRow[]): string {
   return parts.join('\n\n');
 }
 
+/** --between-run-spread WALL[,GPU_BUSY] on the ln scale (GPU busy: the wall's where not given); 0 allowed. */
+function parseSpreads(text: string | undefined): { wall: number; gpuBusy: number } | undefined {
+  if (text === undefined) return undefined;
+  const parts = text.split(',');
+  if (parts.length > 2)
+    throw new UsageError(
+      `--between-run-spread: '${text}' must be WALL or WALL,GPU_BUSY (e.g. 3% or 3%,0.5%)`,
+    );
+  const [wall, gpuBusy] = parts.map((part) =>
+    /^\s*0+(\.0*)?%?\s*$/.test(part) ? 0 : Math.log(1 + parseFraction('between-run-spread', part)),
+  ) as [number, number | undefined];
+  return { wall, gpuBusy: gpuBusy ?? wall };
+}
+
 /** Which runtime and WebGPU a run measured, as a key (runs before runtimes were recorded: Node's). */
 const runtimeKind = (r: RunData): string =>
   `${r.context.runtime?.name ?? 'node'}/${r.context.runtime?.webgpu ?? 'dawn'}`;
@@ -306,6 +320,8 @@ export interface CompareArgs {
   across?: string | undefined;
   /** Judge at equal states where both runs have rounds.csv (default true). */
   state?: boolean | undefined;
+  /** The spread between the runs to add to every case instead of the estimate: WALL[,GPU_BUSY], e.g. 3%,0.5%. */
+  'between-run-spread'?: string | undefined;
   /** Compare only these strategies' cases, comma-separated. */
   strategies?: string | undefined;
   /** The option that gave `strategies`, for its messages (`ab`'s is --compare-strategies). */
@@ -360,7 +376,12 @@ function preamble(
   runB: RunData,
   rows: readonly CompareRow[],
   spreads: BetweenRunSpreads,
-  settings: { minEffect: number; across: readonly CaseAxis[]; state: boolean | 'runtimes differ' },
+  settings: {
+    minEffect: number;
+    across: readonly CaseAxis[];
+    state: boolean | 'runtimes differ';
+    spreadGiven: boolean;
+  },
 ): string[] {
   const compared = rows.filter((r) => r.wallVerdict !== null);
   const atEqualState = compared.filter((r) => r.wallAtEqualState === true).length;
@@ -387,9 +408,11 @@ function preamble(
       : ratioSourceLine(compared.length - pairedCount, atEqualState, settings.state),
     compared.length === 0
       ? ''
-      : roundsSeeProcesses(runA.context, runB.context)
-        ? 'The runs ran interleaved, one process per round: their rounds see every difference between processes, so no spread between the runs is added.'
-        : `Beyond what their rounds explain, the two runs differ by a spread of ±${spreadText(spreads.wall)} (wall), ±${spreadText(spreads.gpuBusy)} (GPU busy)${spreads.relative === undefined || !rows.some((r) => r.relativeVerdict !== null) ? '' : ` and ±${spreadText(spreads.relative)} (in group)`} per case, estimated from all the cases (what stays fixed for a whole process); it is added to every case's uncertainty.`,
+      : settings.spreadGiven
+        ? `A spread between the runs (--between-run-spread: what stays fixed for a whole process) is added to every case's uncertainty: ±${spreadText(spreads.wall)} (wall and in group), ±${spreadText(spreads.gpuBusy)} (GPU busy).`
+        : roundsSeeProcesses(runA.context, runB.context)
+          ? 'The runs ran interleaved, one process per round: their rounds see every difference between processes, so no spread between the runs is added.'
+          : `Beyond what their rounds explain, the two runs differ by a spread of ±${spreadText(spreads.wall)} (wall), ±${spreadText(spreads.gpuBusy)} (GPU busy)${spreads.relative === undefined || !rows.some((r) => r.relativeVerdict !== null) ? '' : ` and ±${spreadText(spreads.relative)} (in group)`} per case, estimated from all the cases (what stays fixed for a whole process); it is added to every case's uncertainty.${settings.state === 'runtimes differ' ? ` But the runs measured different runtimes: nearly every case differs, so that spread is mostly how differently the two treat each case, not the machine, and it leaves verdicts unclear. For verdicts, pass --between-run-spread with what two identical runs of one runtime show on this machine (compare prints it for them: 0–13% on wall, 0–1.8% on GPU busy over the H200 and H100 pairs of 2026-12-01…06), or measure both interleaved with \`launchbench ab\`.` : ''}`,
     atEqualState === 0 && (!paired || !rows.some((r) => r.relativeVerdict !== null))
       ? ''
       : `In group: each case's wall time against its group's other strategies (the median of their deviations from their own means), ${runA.turnWalls !== undefined && runB.turnWalls !== undefined ? 'turn by turn (samples.csv), then the median over each round' : 'round by round'}: they share every visit, so the machine's state cancels. Its verdict follows the same rule. A change to one strategy shows there even when the machine moved whole runs.`,
@@ -461,6 +484,7 @@ export function compareCommand(args: CompareArgs): number {
     minEffectText === undefined ? DEFAULT_MIN_EFFECT : parseFraction('min-effect', minEffectText);
   const failOnSlower =
     failOnSlowerText === undefined ? undefined : parseFraction('fail-on-slower', failOnSlowerText);
+  const givenSpread = parseSpreads(args['between-run-spread']);
   const across =
     args.across === undefined
       ? []
@@ -481,7 +505,13 @@ export function compareCommand(args: CompareArgs): number {
   const rows = compareRuns(
     runA,
     runB,
-    { minEffect, across, state, ...(strategies === undefined ? {} : { strategies }) },
+    {
+      minEffect,
+      across,
+      state,
+      ...(strategies === undefined ? {} : { strategies }),
+      ...(givenSpread === undefined ? {} : { betweenRuns: givenSpread }),
+    },
     spreads,
   );
   const lines = [
@@ -489,6 +519,7 @@ export function compareCommand(args: CompareArgs): number {
       minEffect,
       across,
       state: args.state !== false && !sameRuntime ? 'runtimes differ' : state,
+      spreadGiven: givenSpread !== undefined,
     }),
     '',
     rows.length === 0 ? '(neither run has a case)' : compareTable(rows),
@@ -539,6 +570,11 @@ export function compareBuilder<T>(y: Argv<T>) {
       default: true,
       describe:
         "judge at equal machine states from both runs' rounds.csv (--no-state: from the figures alone, e.g. for two Dawn toggle sets, which move the state probe too)",
+    })
+    .option('between-run-spread', {
+      type: 'string',
+      describe:
+        "WALL[,GPU_BUSY]: the spread between the runs that their rounds do not see, added to every case's uncertainty instead of the estimate from all the cases, e.g. 3%,0.5% (for runs whose cases nearly all differ, as two runtimes': take it from an identical pair on the machine)",
     })
     .option('fail-on-slower', {
       type: 'string',

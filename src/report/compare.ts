@@ -97,9 +97,11 @@ export interface CompareOptions {
   /**
    * Widen every case's standard error by the spread between the runs that their rounds do not see,
    * estimated from all the cases (state.ts betweenRunSpread); default: unless the runs' rounds
-   * already see every process (roundsSeeProcesses).
+   * already see every process (roundsSeeProcesses). Given spreads (ln scale; `wall` also in
+   * group) replace the estimate, for runs whose cases nearly all differ (two runtimes), where the
+   * estimate measures the difference, not the machine.
    */
-  betweenRuns?: boolean;
+  betweenRuns?: boolean | { wall: number; gpuBusy: number };
   /**
    * Compare only these strategies' cases (default: all): the family of tests is then theirs
    * alone, so a question asked of one strategy before the runs is not diluted by 250 others. The
@@ -792,18 +794,20 @@ function setRelativeTests(
 
 /**
  * One metric's tests judged as one family: the spread between the runs that their rounds do not
- * see (betweenRunSpread, from every matched case; 0 with `betweenRuns` false) widens every case's
+ * see (betweenRunSpread, from every matched case; 0 with `betweenRuns` false, itself where it is a
+ * number) widens every case's
  * standard error, then the family's p values are adjusted together (Benjamini–Hochberg) and each
  * case gets its verdict. One judgement per case of the family, undefined where it has no test.
  */
 function judgeFamily(
   { tested, pending }: Pairing,
   pick: (p: Pending) => Test,
-  betweenRuns: boolean,
+  betweenRuns: boolean | number,
   minEffect: number,
 ): { judgements: (Judgement | undefined)[]; spread: number } {
   const diffs = tested.map(pick).filter((t): t is Difference => typeof t === 'object');
-  const spread = betweenRuns ? betweenRunSpread(diffs) : 0;
+  const spread =
+    typeof betweenRuns === 'number' ? betweenRuns : betweenRuns ? betweenRunSpread(diffs) : 0;
   const widened = pending.map(pick).map((t): Test => {
     if (typeof t !== 'object') return t;
     const se = Math.sqrt(t.se * t.se + spread * spread);
@@ -1074,16 +1078,20 @@ export function compareRuns(
   // references, and every case is judged again in group against what is left.
   setRelativeTests(a, b, key, pairing);
   const all = { ...pairing, pending: pairing.tested };
-  const firstRelatives = judgeFamily(all, (p) => p.relative, betweenRuns, minEffect);
+  const rule = (metric: 'wall' | 'gpuBusy'): boolean | number =>
+    typeof betweenRuns === 'object' ? betweenRuns[metric] : betweenRuns;
+  const firstRelatives = judgeFamily(all, (p) => p.relative, rule('wall'), minEffect);
   const moved = pairing.tested
     .filter((_, i) => ['faster', 'slower'].includes(firstRelatives.judgements[i]?.verdict ?? ''))
     .map((p) => p.row);
   if (moved.length > 0) setRelativeTests(a, b, key, pairing, moved);
-  const family = (pick: (p: Pending) => Test): ReturnType<typeof judgeFamily> =>
-    judgeFamily(pairing, pick, betweenRuns, minEffect);
-  const walls = family((p) => p.wall);
-  const busies = family((p) => p.busy);
-  const relatives = family((p) => p.relative);
+  const family = (
+    pick: (p: Pending) => Test,
+    metric: 'wall' | 'gpuBusy',
+  ): ReturnType<typeof judgeFamily> => judgeFamily(pairing, pick, rule(metric), minEffect);
+  const walls = family((p) => p.wall, 'wall');
+  const busies = family((p) => p.busy, 'gpuBusy');
+  const relatives = family((p) => p.relative, 'wall');
   spreads.wall = walls.spread;
   spreads.gpuBusy = busies.spread;
   spreads.relative = relatives.spread;
