@@ -31,6 +31,7 @@ const CPU_ONLY = [
   'decode-reference',
   'decode-report',
   'decode-sum-choice',
+  'decode-variants',
   'fit-and-crossover',
   'interleaving-cancels-drift',
   'layers',
