@@ -12,11 +12,11 @@
 #   LD_LIBRARY_PATH=/opt/chr/lib LAUNCHBENCH_CHROMIUM=/opt/chr/chromium-headless-shell
 #   FONTCONFIG_FILE=/opt/fonts/fonts.conf LAUNCHBENCH_DENO=/opt/deno/deno)
 #   RUNTIMES="node deno" REPEATS=1 ARGS="--profile quick" bash scripts/clock-batch.sh   (others)
-# LIMIT (seconds, default 360) bounds each run; a run it stops keeps what it measured (exit 124 in
-# times.txt, "interrupted" in its context.json). 150 s, the bound until 2026-12-06, cut both H200
-# Chromium runs of the default profile at 2–5 of their 6 rounds
-# (results/20261206T070605Z-nvidia-h200-clock-batch); Node's default profile takes about 172 s there
-# and Deno's 233–336 s on an H100.
+# LIMIT (seconds, default 480) bounds each run; a run it stops keeps what it measured (exit 124 in
+# times.txt, "interrupted" in its context.json; 137 if it had to be killed 10 s later, when its
+# files may be half written). 150 s, the bound until 2026-12-06, stopped both H200 Chromium runs
+# of the default profile, in rounds 6 and 3 of 6 (results/20261206T070605Z-nvidia-h200-clock-batch);
+# Node's default profile takes about 172 s there, Deno's 233–336 s on an H100.
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 gpu=$(bash scripts/gpu-name.sh)
@@ -37,10 +37,13 @@ for n in $(seq "${REPEATS:-2}"); do
     bash scripts/smi-sample.sh "$dir/smi-$name.csv" 200 &
     smi=$!
     s=$(date +%s%N)
-    timeout --foreground -k 10 "${LIMIT:-360}" bash scripts/launchbench.sh bench --out "$dir/$name" --runtime "$runtime" "${args[@]}" > "$dir/$name.log" 2>&1
+    timeout --foreground -k 10 "${LIMIT:-480}" bash scripts/launchbench.sh bench --out "$dir/$name" --runtime "$runtime" "${args[@]}" > "$dir/$name.log" 2>&1
     c=$?
     echo "$name: $(( ($(date +%s%N) - s) / 1000000 )) ms, exit $c: npm run bench -- --out $dir/$name --runtime $runtime ${args[*]}" >> "$T"
-    [ "$c" -eq 124 ] && echo "$name: stopped at LIMIT=${LIMIT:-360} s; what it measured is kept (interrupted)" >> "$T"
+    case $c in
+      124) echo "$name: stopped at LIMIT=${LIMIT:-480} s; what it measured is kept (interrupted)" >> "$T" ;;
+      137) echo "$name: killed 10 s after LIMIT=${LIMIT:-480} s; its files may be incomplete" >> "$T" ;;
+    esac
     kill "$smi" 2>/dev/null
     wait "$smi" 2>/dev/null
   done

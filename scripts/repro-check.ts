@@ -15,20 +15,22 @@
  *   - paired ratio within 5%: the same as "ratio within 5%", with each run's ratio from the two
  *     cases' samples paired turn by turn (src/stats/paired.ts, from samples.csv) instead of the
  *     ratio of their figures: what the speed-up columns state from this version on;
- *   - expected: how often that should happen by the runs' own paired intervals (each case's
- *     half-width over its t quantile is the sd of the two runs' difference), and how many rounds
- *     would bring it to 80% at the same scatter per round (src/stats/paired.ts, expectedAgreement).
+ *   - expected: how often that should happen by the runs' own rounds (each case's between-round
+ *     scatter from its paired interval), and how many rounds would bring it to 80% at the same
+ *     scatter per round (src/stats/paired.ts, expectedAgreement).
  * Only cases ok in both runs count. Usage: npx tsx scripts/repro-check.ts RUN_A RUN_B [--json]
  */
 import { parse } from 'csv-parse/sync';
 import {
   expectedAgreement,
   pairedRatio,
+  roundScatter,
   roundsForAgreement,
+  type AgreementCase,
   type PairedRatio,
   type PairSample,
 } from '../src/stats/paired.ts';
-import { quantileSorted, studentT } from '../src/stats/stats.ts';
+import { quantileSorted } from '../src/stats/stats.ts';
 import { caseKey, readRun, samplesText, type SummaryRow } from '../src/report/read-run.ts';
 import { groupKey } from '../src/report/select.ts';
 
@@ -205,18 +207,12 @@ function pairSamples(rows: readonly Record<string, string>[]): Map<string, PairS
   return out;
 }
 
-/** The sd of two runs' difference in log terms that a paired ratio's 95% interval implies. */
-const differenceSd = (r: PairedRatio): number | undefined =>
-  r.lo95 === null || r.hi95 === null || r.rounds < 2
-    ? undefined
-    : Math.log(r.hi95 / r.lo95) / 2 / studentT(0.975, r.rounds - 1);
-
 interface PairedTally {
   n: number;
   within5: number;
-  /** Share of the cases expected within 5% by the runs' own intervals (NaN without intervals). */
+  /** Share of the cases expected within 5% by the runs' own rounds (NaN without intervals). */
   expected5: number;
-  /** A's typical rounds per case, and the rounds at which 80% would be expected (null: past 64). */
+  /** The runs' typical rounds per case, and the rounds at which 80% would be expected (null: past 64). */
   rounds: number;
   roundsFor80: number | null;
 }
@@ -246,8 +242,7 @@ function pairedTally(kind: 'wall' | 'gpu'): PairedTally {
   const okB = ok(b.summary);
   let n = 0;
   let within5 = 0;
-  const sds: number[] = [];
-  const rounds: number[] = [];
+  const cases: AgreementCase[] = [];
   for (const id of runA.keys()) {
     if (id.split('/')[5] === 'dispatch-each' || !okA.has(id) || !okB.has(id)) continue;
     const ra = ratio(runA, id);
@@ -255,24 +250,18 @@ function pairedTally(kind: 'wall' | 'gpu'): PairedTally {
     if (ra === undefined || rb === undefined) continue;
     n++;
     if (within(ra.ratio, rb.ratio, 0.05)) within5++;
-    // both runs estimate the same difference's sd: their mean
-    const sa = differenceSd(ra);
-    const sb = differenceSd(rb);
-    if (sa !== undefined && sb !== undefined) {
-      sds.push((sa + sb) / 2);
-      rounds.push(ra.rounds);
-    }
+    const scatterA = roundScatter(ra);
+    const scatterB = roundScatter(rb);
+    if (scatterA !== undefined && scatterB !== undefined)
+      cases.push({ scatterA, roundsA: ra.rounds, scatterB, roundsB: rb.rounds });
   }
-  const typical = quantileSorted(
-    rounds.sort((x, y) => x - y),
-    0.5,
-  );
+  const rounds = cases.flatMap((c) => [c.roundsA, c.roundsB]).sort((x, y) => x - y);
   return {
     n,
     within5,
-    expected5: expectedAgreement(sds, 0.05),
-    rounds: typical,
-    roundsFor80: sds.length === 0 ? null : roundsForAgreement(sds, typical, 0.05, 0.8),
+    expected5: expectedAgreement(cases, 0.05),
+    rounds: Math.round(quantileSorted(rounds, 0.5)),
+    roundsFor80: cases.length === 0 ? null : roundsForAgreement(cases, 0.05, 0.8),
   };
 }
 const paired = { wall: pairedTally('wall'), busy: pairedTally('gpu') };
@@ -298,9 +287,13 @@ if (process.argv.includes('--json')) {
     ['wall', wall, paired.wall],
     ['GPU busy', busy, paired.busy],
   ] as const) {
+    const for80 =
+      p.expected5 >= 0.8
+        ? 'already over 80%'
+        : `80% at ${p.roundsFor80 === null ? 'more than 64' : p.roundsFor80} rounds a run with the same scatter per round`;
     const expected = Number.isNaN(p.expected5)
       ? ''
-      : `; ${pct(p.expected5, 1)} expected by the runs' own paired intervals at ${p.rounds} rounds, 80% at ${p.roundsFor80 === null ? 'more than 64' : p.roundsFor80} rounds with the same scatter per round`;
+      : `; ${pct(p.expected5, 1)} expected by the runs' own rounds at ${p.rounds} rounds, ${for80}`;
     lines.push(
       `${name}: ${t.n} cases; within 5%: ${pct(t.within5, t.n)}; ratio to dispatch-each within 5%: ${pct(t.ratioWithin5, t.ratioN)} of ${t.ratioN} (paired turn by turn: ${pct(p.within5, p.n)} of ${p.n}${expected}); B inside A's 95% interval: ${pct(t.covered, t.coveredN)}, A inside B's: ${pct(t.coveredBack, t.coveredN)} of ${t.coveredN}; A's interval typically ±${(100 * t.medianHalfWidth).toFixed(1)}% (median half-width)`,
       `  largest changes: ${t.worst.map((w) => `${w.key} ${(w.change * 100).toFixed(1)}%`).join('; ')}`,

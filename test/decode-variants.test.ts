@@ -12,15 +12,20 @@ import { describe, expect, it } from 'vitest';
 const DIR = 'shaders/decode/variants';
 const MARK = /^\s*\/\/ variant ([\w-]+): (begin|end)$/;
 
-/** The text without its marked blocks; throws on a block left open, closed twice or misnamed. */
+/**
+ * The text without its marked blocks; throws on a block left open, closed twice or misnamed, and
+ * on blocks that hold no code (comments and blank lines only: a variant that changes nothing).
+ */
 function withoutBlocks(text: string, name: string): string {
   const kept: string[] = [];
   let open = false;
   let blocks = 0;
+  let code = 0;
   for (const line of text.split('\n')) {
     const m = MARK.exec(line);
     if (m === null) {
       if (!open) kept.push(line);
+      else if (line.trim() !== '' && !line.trim().startsWith('//')) code++;
       continue;
     }
     if (m[1] !== name) throw new Error(`a block of '${m[1]}' in variant '${name}'`);
@@ -30,6 +35,7 @@ function withoutBlocks(text: string, name: string): string {
   }
   if (open) throw new Error(`variant '${name}': a block left open`);
   if (blocks === 0) throw new Error(`variant '${name}': no marked block`);
+  if (code === 0) throw new Error(`variant '${name}': its blocks hold no code`);
   return kept.join('\n');
 }
 
@@ -51,12 +57,15 @@ describe('decode kernel variants', () => {
     });
   }
 
-  it('finds a block left open, a stray mark and a change outside the blocks', () => {
-    const open = `a\n// variant x: begin\nb\n`;
-    expect(() => withoutBlocks(open, 'x')).toThrow(/left open/);
+  it('refuses a block left open, a stray mark, another variant’s block and blocks of no code', () => {
+    expect(() => withoutBlocks(`a\n// variant x: begin\nb\n`, 'x')).toThrow(/left open/);
     expect(() => withoutBlocks(`// variant x: end\n`, 'x')).toThrow(/out of turn/);
-    expect(() => withoutBlocks(`// variant y: begin\n// variant y: end\n`, 'x')).toThrow(/of 'y'/);
-    const changed = `${step.replace('fn ', 'fn  ')}// variant x: begin\n// variant x: end\n`;
-    expect(withoutBlocks(changed, 'x')).not.toBe(step);
+    expect(() => withoutBlocks(`// variant y: begin\nb\n// variant y: end\n`, 'x')).toThrow(
+      /of 'y'/,
+    );
+    const comments = `// variant x: begin\n// only words\n\n// variant x: end\n${step}`;
+    expect(() => withoutBlocks(comments, 'x')).toThrow(/no code/);
+    const code = `// variant x: begin\nlet a = 1;\n// variant x: end\n${step}`;
+    expect(withoutBlocks(code, 'x')).toBe(step);
   });
 });

@@ -22,6 +22,7 @@ import {
   sameGroups,
   tookTurns,
   type BetweenRunSpreads,
+  type GivenSpreads,
   type CompareRow,
   type CompareSummary,
   type ProbeShift,
@@ -181,18 +182,32 @@ export function compareTable(rows: readonly CompareRow[]): string {
   return parts.join('\n\n');
 }
 
-/** --between-run-spread WALL[,GPU_BUSY] on the ln scale (GPU busy: the wall's where not given); 0 allowed. */
-function parseSpreads(text: string | undefined): { wall: number; gpuBusy: number } | undefined {
+/**
+ * --between-run-spread WALL[,GPU_BUSY[,IN_GROUP]]: each a fraction, 0 ≤ x < 1, plain or in percent
+ * (3%, 0.03, 0), on the ln scale; a family left out is estimated from the cases as usual.
+ */
+export function parseSpreads(text: string | undefined): GivenSpreads | undefined {
   if (text === undefined) return undefined;
-  const parts = text.split(',');
-  if (parts.length > 2)
-    throw new UsageError(
-      `--between-run-spread: '${text}' must be WALL or WALL,GPU_BUSY (e.g. 3% or 3%,0.5%)`,
+  const bad = (): UsageError =>
+    new UsageError(
+      `--between-run-spread: '${text}' must be WALL[,GPU_BUSY[,IN_GROUP]], each a fraction from 0 to below 1 (e.g. 3% or 0.03,0.005)`,
     );
-  const [wall, gpuBusy] = parts.map((part) =>
-    /^\s*0+(\.0*)?%?\s*$/.test(part) ? 0 : Math.log(1 + parseFraction('between-run-spread', part)),
-  ) as [number, number | undefined];
-  return { wall, gpuBusy: gpuBusy ?? wall };
+  const parts = text.split(',').map((p) => p.trim());
+  if (parts.length > 3) throw bad();
+  const values = parts.map((p) => {
+    const percent = p.endsWith('%');
+    const number = percent ? p.slice(0, -1).trim() : p;
+    if (!/^(\d+\.?\d*|\.\d+)$/.test(number)) throw bad();
+    const value = Number(number) / (percent ? 100 : 1);
+    if (!(value >= 0 && value < 1)) throw bad();
+    return Math.log(1 + value);
+  });
+  const [wall, gpuBusy, inGroup] = values as [number, number | undefined, number | undefined];
+  return {
+    wall,
+    ...(gpuBusy === undefined ? {} : { gpuBusy }),
+    ...(inGroup === undefined ? {} : { inGroup }),
+  };
 }
 
 /** Which runtime and WebGPU a run measured, as a key (runs before runtimes were recorded: Node's). */
@@ -320,7 +335,7 @@ export interface CompareArgs {
   across?: string | undefined;
   /** Judge at equal states where both runs have rounds.csv (default true). */
   state?: boolean | undefined;
-  /** The spread between the runs to add to every case instead of the estimate: WALL[,GPU_BUSY], e.g. 3%,0.5%. */
+  /** Spreads between the runs to add to every case instead of the estimate: WALL[,GPU_BUSY[,IN_GROUP]]. */
   'between-run-spread'?: string | undefined;
   /** Compare only these strategies' cases, comma-separated. */
   strategies?: string | undefined;
@@ -367,6 +382,33 @@ function ratioSourceLine(
 }
 
 /**
+ * The spread between the runs added to every case's uncertainty, family by family, each given
+ * (--between-run-spread) or estimated from all the cases; between two runtimes an estimated wall
+ * spread is their differences, which the line says, with how to get verdicts.
+ */
+function spreadLine(
+  spreads: BetweenRunSpreads,
+  given: GivenSpreads | undefined,
+  inGroup: boolean,
+  runtimesDiffer: boolean,
+): string {
+  const part = (value: number, name: string, isGiven: boolean): string =>
+    `±${spreadText(value)} (${name}, ${isGiven ? 'given' : 'estimated from all the cases'})`;
+  const parts = [
+    part(spreads.wall, 'wall', given?.wall !== undefined),
+    part(spreads.gpuBusy, 'GPU busy', given?.gpuBusy !== undefined),
+    ...(inGroup && spreads.relative !== undefined
+      ? [part(spreads.relative, 'in group', given?.inGroup !== undefined)]
+      : []),
+  ];
+  const across =
+    runtimesDiffer && given?.wall === undefined
+      ? " But the runs measured different runtimes: nearly every case differs, so an estimated spread is mostly how differently the two treat each case, not the machine, and it leaves verdicts unclear. For verdicts, give --between-run-spread what two identical runs of one runtime show on this machine (compare prints it for them; docs/findings.md has the H200's and H100's), or measure both interleaved with `launchbench ab`."
+      : '';
+  return `Beyond what their rounds explain, the two runs differ by a spread of ${parts.join(', ')} per case (what stays fixed for a whole process); it is added to every case's uncertainty.${across}`;
+}
+
+/**
  * The lines above the table: the two runs, the axes matched across, the rule of the verdicts,
  * where the ratios come from, the spread between the runs that widens every case's uncertainty,
  * and what the in-group columns mean (where the runs have the states that they need).
@@ -380,7 +422,7 @@ function preamble(
     minEffect: number;
     across: readonly CaseAxis[];
     state: boolean | 'runtimes differ';
-    spreadGiven: boolean;
+    givenSpreads: GivenSpreads | undefined;
   },
 ): string[] {
   const compared = rows.filter((r) => r.wallVerdict !== null);
@@ -408,11 +450,14 @@ function preamble(
       : ratioSourceLine(compared.length - pairedCount, atEqualState, settings.state),
     compared.length === 0
       ? ''
-      : settings.spreadGiven
-        ? `A spread between the runs (--between-run-spread: what stays fixed for a whole process) is added to every case's uncertainty: ±${spreadText(spreads.wall)} (wall and in group), ±${spreadText(spreads.gpuBusy)} (GPU busy).`
-        : roundsSeeProcesses(runA.context, runB.context)
-          ? 'The runs ran interleaved, one process per round: their rounds see every difference between processes, so no spread between the runs is added.'
-          : `Beyond what their rounds explain, the two runs differ by a spread of ±${spreadText(spreads.wall)} (wall), ±${spreadText(spreads.gpuBusy)} (GPU busy)${spreads.relative === undefined || !rows.some((r) => r.relativeVerdict !== null) ? '' : ` and ±${spreadText(spreads.relative)} (in group)`} per case, estimated from all the cases (what stays fixed for a whole process); it is added to every case's uncertainty.${settings.state === 'runtimes differ' ? ` But the runs measured different runtimes: nearly every case differs, so that spread is mostly how differently the two treat each case, not the machine, and it leaves verdicts unclear. For verdicts, pass --between-run-spread with what two identical runs of one runtime show on this machine (compare prints it for them: 0–13% on wall, 0–1.8% on GPU busy over the H200 and H100 pairs of 2026-12-01…06), or measure both interleaved with \`launchbench ab\`.` : ''}`,
+      : roundsSeeProcesses(runA.context, runB.context)
+        ? 'The runs ran interleaved, one process per round: their rounds see every difference between processes, so no spread between the runs is added.'
+        : spreadLine(
+            spreads,
+            settings.givenSpreads,
+            rows.some((r) => r.relativeVerdict !== null),
+            settings.state === 'runtimes differ',
+          ),
     atEqualState === 0 && (!paired || !rows.some((r) => r.relativeVerdict !== null))
       ? ''
       : `In group: each case's wall time against its group's other strategies (the median of their deviations from their own means), ${runA.turnWalls !== undefined && runB.turnWalls !== undefined ? 'turn by turn (samples.csv), then the median over each round' : 'round by round'}: they share every visit, so the machine's state cancels. Its verdict follows the same rule. A change to one strategy shows there even when the machine moved whole runs.`,
@@ -484,13 +529,17 @@ export function compareCommand(args: CompareArgs): number {
     minEffectText === undefined ? DEFAULT_MIN_EFFECT : parseFraction('min-effect', minEffectText);
   const failOnSlower =
     failOnSlowerText === undefined ? undefined : parseFraction('fail-on-slower', failOnSlowerText);
-  const givenSpread = parseSpreads(args['between-run-spread']);
+  const givenSpreads = parseSpreads(args['between-run-spread']);
   const across =
     args.across === undefined
       ? []
       : parseNameList('across', args.across, AXES).map((name) => name as CaseAxis);
   const runA = withTurns(readRun(a));
   const runB = withTurns(readRun(b));
+  if (givenSpreads !== undefined && roundsSeeProcesses(runA.context, runB.context))
+    throw new UsageError(
+      '--between-run-spread: these runs took turns one process per round, so their rounds already see every difference between processes; there is no spread between them to give',
+    );
   const spreads: BetweenRunSpreads = { wall: 0, gpuBusy: 0 };
   const known = [...new Set([...runA.summary, ...runB.summary].map((r) => r.strategy))];
   const strategies =
@@ -510,7 +559,7 @@ export function compareCommand(args: CompareArgs): number {
       across,
       state,
       ...(strategies === undefined ? {} : { strategies }),
-      ...(givenSpread === undefined ? {} : { betweenRuns: givenSpread }),
+      ...(givenSpreads === undefined ? {} : { givenSpreads }),
     },
     spreads,
   );
@@ -519,7 +568,7 @@ export function compareCommand(args: CompareArgs): number {
       minEffect,
       across,
       state: args.state !== false && !sameRuntime ? 'runtimes differ' : state,
-      spreadGiven: givenSpread !== undefined,
+      givenSpreads,
     }),
     '',
     rows.length === 0 ? '(neither run has a case)' : compareTable(rows),
@@ -574,7 +623,7 @@ export function compareBuilder<T>(y: Argv<T>) {
     .option('between-run-spread', {
       type: 'string',
       describe:
-        "WALL[,GPU_BUSY]: the spread between the runs that their rounds do not see, added to every case's uncertainty instead of the estimate from all the cases, e.g. 3%,0.5% (for runs whose cases nearly all differ, as two runtimes': take it from an identical pair on the machine)",
+        "WALL[,GPU_BUSY[,IN_GROUP]]: the spread between the runs that their rounds do not see, added to every case's uncertainty instead of the estimate from all the cases (a family left out keeps it), e.g. 3%,0.5% (for runs whose cases nearly all differ, as two runtimes': take it from an identical pair on the machine)",
     })
     .option('fail-on-slower', {
       type: 'string',

@@ -97,11 +97,15 @@ export interface CompareOptions {
   /**
    * Widen every case's standard error by the spread between the runs that their rounds do not see,
    * estimated from all the cases (state.ts betweenRunSpread); default: unless the runs' rounds
-   * already see every process (roundsSeeProcesses). Given spreads (ln scale; `wall` also in
-   * group) replace the estimate, for runs whose cases nearly all differ (two runtimes), where the
-   * estimate measures the difference, not the machine.
+   * already see every process (roundsSeeProcesses).
    */
-  betweenRuns?: boolean | { wall: number; gpuBusy: number };
+  betweenRuns?: boolean;
+  /**
+   * Spreads between the runs (ln scale) given instead of the estimate, per family (wall, GPU busy,
+   * in group): for runs whose cases nearly all differ (two runtimes), where the estimate measures
+   * the difference, not the machine. A family left out keeps the `betweenRuns` rule.
+   */
+  givenSpreads?: GivenSpreads;
   /**
    * Compare only these strategies' cases (default: all): the family of tests is then theirs
    * alone, so a question asked of one strategy before the runs is not diluted by 250 others. The
@@ -371,6 +375,13 @@ const bFigures = (r: SummaryRow): Partial<CompareRow> => ({
   bWallRoundSpread: r.wallRoundSpread,
   bGpuBusyUsPerKernel: r.gpuBusyUsPerKernel,
 });
+
+/** Spreads between two runs given on the command line (ln scale), by family. */
+export interface GivenSpreads {
+  wall?: number;
+  gpuBusy?: number;
+  inGroup?: number;
+}
 
 /** The two metrics compare judges, and where each finds its figures. */
 const METRICS = [
@@ -1078,20 +1089,20 @@ export function compareRuns(
   // references, and every case is judged again in group against what is left.
   setRelativeTests(a, b, key, pairing);
   const all = { ...pairing, pending: pairing.tested };
-  const rule = (metric: 'wall' | 'gpuBusy'): boolean | number =>
-    typeof betweenRuns === 'object' ? betweenRuns[metric] : betweenRuns;
-  const firstRelatives = judgeFamily(all, (p) => p.relative, rule('wall'), minEffect);
+  const rule = (family: keyof GivenSpreads): boolean | number =>
+    options.givenSpreads?.[family] ?? betweenRuns;
+  const firstRelatives = judgeFamily(all, (p) => p.relative, rule('inGroup'), minEffect);
   const moved = pairing.tested
     .filter((_, i) => ['faster', 'slower'].includes(firstRelatives.judgements[i]?.verdict ?? ''))
     .map((p) => p.row);
   if (moved.length > 0) setRelativeTests(a, b, key, pairing, moved);
   const family = (
     pick: (p: Pending) => Test,
-    metric: 'wall' | 'gpuBusy',
-  ): ReturnType<typeof judgeFamily> => judgeFamily(pairing, pick, rule(metric), minEffect);
+    name: keyof GivenSpreads,
+  ): ReturnType<typeof judgeFamily> => judgeFamily(pairing, pick, rule(name), minEffect);
   const walls = family((p) => p.wall, 'wall');
   const busies = family((p) => p.busy, 'gpuBusy');
-  const relatives = family((p) => p.relative, 'wall');
+  const relatives = family((p) => p.relative, 'inGroup');
   spreads.wall = walls.spread;
   spreads.gpuBusy = busies.spread;
   spreads.relative = relatives.spread;

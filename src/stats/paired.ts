@@ -124,41 +124,58 @@ export function pairWithBaselines(
 }
 
 /**
- * The share of cases whose figure should agree between two runs within `tolerance` (relative),
- * from the runs' own intervals: `sds` holds, per case, the standard deviation of the two runs'
- * difference in log terms — a 95% interval's half-width over its t quantile, s·√(2/R) as in
- * roundSummary — and the difference is taken as normal. Checked against the stored H200 pairs
- * (docs/findings.md, "The runs of 2026-12-06, fourteenth session"): 64.5% and 60.8% expected,
- * 66.5% and 69.6% seen for the paired ratio to `dispatch-each`. NaN without cases.
+ * The between-round scatter s of a paired ratio (the sd of one round's ln ratio) that its 95%
+ * interval implies: the half-width is t₀.₉₇₅,R−1 · s · √(2/R); undefined without an interval.
  */
-export function expectedAgreement(sds: readonly number[], tolerance: number): number {
-  if (sds.length === 0) return NaN;
-  const band = Math.log(1 + tolerance);
-  const inside = (sd: number): number => (sd > 0 ? 1 - 2 * studentTTail(band / sd, Infinity) : 1);
-  return sds.reduce((sum, sd) => sum + inside(sd), 0) / sds.length;
+export function roundScatter(r: PairedRatio): number | undefined {
+  if (r.lo95 === null || r.hi95 === null || r.rounds < 2) return undefined;
+  return (Math.log(r.hi95 / r.lo95) / 2 / studentT(0.975, r.rounds - 1)) * Math.sqrt(r.rounds / 2);
+}
+
+/** One case of two runs: each run's between-round scatter (roundScatter) and rounds. */
+export interface AgreementCase {
+  scatterA: number;
+  roundsA: number;
+  scatterB: number;
+  roundsB: number;
 }
 
 /**
- * The fewest rounds (from `rounds` up to `maxRounds`) at which `expectedAgreement` reaches
- * `target`, the scatter per round unchanged (each sd shrinks as √(rounds / R)); null when even
- * `maxRounds` would not.
+ * The share of cases whose figure should agree between two runs within `tolerance` (relative),
+ * from the runs' own rounds: a case's two runs differ in ln terms by s·√(1/R_A + 1/R_B), s² the
+ * mean of the two runs' squared scatters, with s estimated on R_A − 1 + R_B − 1 degrees of
+ * freedom, so the difference is taken as Student's t of those. `rounds`: as if both runs had that
+ * many (the scatter per round unchanged). Against the stored pairs (docs/findings.md, "The runs of
+ * 2026-12-06, fourteenth session") it ran 1–14 points under the share seen. NaN without cases.
+ */
+export function expectedAgreement(
+  cases: readonly AgreementCase[],
+  tolerance: number,
+  rounds?: number,
+): number {
+  if (cases.length === 0) return NaN;
+  const band = Math.log(1 + tolerance);
+  const inside = (c: AgreementCase): number => {
+    const ra = rounds ?? c.roundsA;
+    const rb = rounds ?? c.roundsB;
+    const sd = Math.sqrt((c.scatterA ** 2 + c.scatterB ** 2) / 2) * Math.sqrt(1 / ra + 1 / rb);
+    return sd > 0 ? 1 - 2 * studentTTail(band / sd, c.roundsA - 1 + c.roundsB - 1) : 1;
+  };
+  return cases.reduce((sum, c) => sum + inside(c), 0) / cases.length;
+}
+
+/**
+ * The fewest rounds a run (2 up to `maxRounds`) at which `expectedAgreement` reaches `target`,
+ * the scatter per round unchanged; null when even `maxRounds` would not.
  */
 export function roundsForAgreement(
-  sds: readonly number[],
-  rounds: number,
+  cases: readonly AgreementCase[],
   tolerance: number,
   target: number,
   maxRounds = 64,
 ): number | null {
-  for (let r = rounds; r <= maxRounds; r++) {
-    const scale = Math.sqrt(rounds / r);
-    if (
-      expectedAgreement(
-        sds.map((sd) => sd * scale),
-        tolerance,
-      ) >= target
-    )
-      return r;
+  for (let r = 2; r <= maxRounds; r++) {
+    if (expectedAgreement(cases, tolerance, r) >= target) return r;
   }
   return null;
 }
