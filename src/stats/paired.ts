@@ -146,7 +146,7 @@ export interface AgreementCase {
  * mean of the two runs' squared scatters, with s estimated on R_A − 1 + R_B − 1 degrees of
  * freedom, so the difference is taken as Student's t of those. `rounds`: as if both runs had that
  * many (the scatter per round unchanged). Against the stored pairs (docs/findings.md, "The runs of
- * 2026-12-06, fourteenth session") it ran 1–14 points under the share seen. NaN without cases.
+ * 2026-12-06, fourteenth session") it ran 4–16 points under the share seen. NaN without cases.
  */
 export function expectedAgreement(
   cases: readonly AgreementCase[],
