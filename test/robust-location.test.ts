@@ -1,6 +1,7 @@
 /** Huber's M-estimate of location (src/stats/robust.ts), which compare's paired rounds use. */
 import { describe, expect, it } from 'vitest';
-import { HUBER_K, huberLocation, scaledMad } from '../src/stats/robust.ts';
+import { HUBER_K, huberLocation, roundCentreLog, scaledMad } from '../src/stats/robust.ts';
+import { roundSummary } from '../src/stats/stats.ts';
 
 const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
 const variance = (v: readonly number[]): number =>
@@ -63,5 +64,35 @@ describe('huberLocation', () => {
     expect(huberLocation([0, 0.1], 0)).toBeNull();
     expect(huberLocation([0, 0.1], NaN)).toBeNull();
     expect(huberLocation([0.1], 1)).toBeNull();
+  });
+});
+
+describe('a case’s figure from its rounds (roundCentreLog, roundSummary)', () => {
+  const logs = (v: readonly number[]): number[] => v.map((x) => Math.log(x));
+  const geomean = (v: readonly number[]): number => Math.exp(mean(logs(v)));
+
+  it('is the geometric mean of the round medians where no round is far out', () => {
+    const medians = [116.2, 118.8, 113.6, 120.8, 119.2, 114.7];
+    expect(Math.exp(roundCentreLog(logs(medians)))).toBeCloseTo(geomean(medians), 10);
+    expect(roundSummary(medians.map((m) => [m])).centre).toBeCloseTo(geomean(medians), 10);
+    // two rounds, or rounds all alike (MAD 0): the mean
+    expect(roundCentreLog(logs([100, 200]))).toBeCloseTo(Math.log(Math.sqrt(20000)), 10);
+    expect(roundCentreLog(logs([100, 100, 100, 100, 400]))).toBeCloseTo(
+      mean(logs([100, 100, 100, 100, 400])),
+      10,
+    );
+  });
+
+  it('pulls a wild round in: the H200 decode pair’s 30 ms step among steps of 1.9 ms', () => {
+    // results/20261206T065220Z-nvidia-h200-decode-pair/b, decode:llama-1b persistent, µs a layer:
+    // its geometric mean was 1.74× the other rounds'
+    const medians = [114.65, 116.727, 113.565, 1901.49, 119.228];
+    const others = geomean([114.65, 116.727, 113.565, 119.228]);
+    expect(geomean(medians) / others).toBeGreaterThan(1.7);
+    const summary = roundSummary(medians.map((m) => [m]));
+    expect(summary.centre! / others).toBeGreaterThan(1);
+    expect(summary.centre! / others).toBeLessThan(1.05);
+    // the interval keeps the rounds' spread: the wild round still widens it
+    expect(summary.hi95! / summary.centre!).toBeGreaterThan(3);
   });
 });

@@ -7,7 +7,7 @@ import { caseMetrics, speedup, speedupOf, type CaseMetrics } from '../stats/metr
 import { crossovers, kernelFits, type Crossover, type KernelFit } from '../stats/fit.ts';
 import type { CaseResult, Sample } from '../stats/result.ts';
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 export type Cell = string | number | boolean | null;
 

@@ -12,8 +12,8 @@
  *        every strategy of a visit together (a round trip of 40 µs in one state, 60–75 in
  *        another, on the lent H200), and a run that spent more of its visits in the slow state
  *        comes out slower with nothing changed; at equal states that is taken out;
- *      - otherwise (older runs, `--no-state`) from each run's figure c (the geometric mean of its
- *        round medians), its between-round spread s and rounds R: d = ln(c_B/c_A),
+ *      - otherwise (older runs, `--no-state`) from each run's figure c (the centre of its round
+ *        medians, robust.ts roundCentreLog), its between-round spread s and rounds R: d = ln(c_B/c_A),
  *        se = √(s_A²/R_A + s_B²/R_B), Welch–Satterthwaite df.
  *   2. The spread τ by which the two runs differ beyond what their rounds explain, one per metric,
  *      estimated from every matched case (state.ts betweenRunSpread: the median case must sit
@@ -47,7 +47,7 @@
  * rule on a simulated machine that switches between two host-path states every tens of seconds:
  * false calls ≤ 1% of cases on identical runs, a +25% change of some cases found.
  */
-import { huberLocation, scaledMad } from '../stats/robust.ts';
+import { huberLocation, roundCentreLog, scaledMad } from '../stats/robust.ts';
 import { median, quantileSorted, studentT } from '../stats/stats.ts';
 import {
   ancova,
@@ -134,7 +134,7 @@ export const FAMILY_RATE = 0.05;
 /** One run's figure for one metric: its centre and what its rounds say about it. */
 export interface RoundStats {
   /**
-   * The run's figure for the metric: the geometric mean of its round medians (from rounds.csv
+   * The run's figure for the metric: the centre of its round medians (roundCentreLog; from rounds.csv
    * where the run has it: summary.csv's figure is stated at the run's typical state in a run
    * whose state dominates it, src/measure/run-case.ts atRunState, and `--no-state` is for when
    * the state probe is not to be trusted).
@@ -642,7 +642,10 @@ function testMetric(
   return roundsDifference(plainCentre(sa, rounds.a, metric), plainCentre(sb, rounds.b, metric));
 }
 
-/** `stats` with its centre the geometric mean of the case's round medians where rounds.csv has them. */
+/**
+ * `stats` with its centre the case's round medians' centre where rounds.csv has them (robust.ts
+ * roundCentreLog: the figure as runs of schema 5 state it, for older runs too).
+ */
 function plainCentre(
   stats: RoundStats,
   rows: readonly RoundCsvRow[] | undefined,
@@ -653,7 +656,7 @@ function plainCentre(
     return v !== null && v > 0 ? [Math.log(v)] : [];
   });
   if (medians.length === 0) return stats;
-  return { ...stats, centre: Math.exp(medians.reduce((x, y) => x + y, 0) / medians.length) };
+  return { ...stats, centre: Math.exp(roundCentreLog(medians)) };
 }
 
 /** A compared case before its verdicts: the row and its two tests. */

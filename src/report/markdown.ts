@@ -11,7 +11,7 @@ import { decodeSection } from './decode-section.ts';
 import { driftSection } from './drift-section.ts';
 import { code } from './md-format.ts';
 import { adapterName, type RunData } from './read-run.ts';
-import { atTypicalStateOf, isMeasured, isOk } from './select.ts';
+import { atTypicalStateOf, isMeasured, isOk, wildPulledIn } from './select.ts';
 import { facts } from './facts-section.ts';
 import { headline } from './headline-section.ts';
 import {
@@ -50,7 +50,7 @@ function figureText(run: RunData): string {
   if (!run.summary.some((r) => r.wallUsPerKernelLo95 !== null))
     return 'All times are medians in microseconds (µs) per kernel unless marked.';
   const at = atTypicalStateOf(run);
-  return `All times are in microseconds (µs) per kernel unless marked; a case's figure is the geometric mean of its round medians (its median, where it has one round)${at.wall || at.gpuBusy ? `, stated at the run's typical state (${at.wall ? 'wall' : ''}${at.wall && at.gpuBusy ? ' and ' : ''}${at.gpuBusy ? 'GPU busy' : ''}: the machine's state explains nearly all of this run, see "machine state")` : ''}.`;
+  return `All times are in microseconds (µs) per kernel unless marked; a case's figure is the geometric mean of its round medians${wildPulledIn(run) ? ' with a wild round pulled in' : ''} (its median, where it has one round)${at.wall || at.gpuBusy ? `, stated at the run's typical state (${at.wall ? 'wall' : ''}${at.wall && at.gpuBusy ? ' and ' : ''}${at.gpuBusy ? 'GPU busy' : ''}: the machine's state explains nearly all of this run, see "machine state")` : ''}.`;
 }
 
 export function renderMarkdown(run: RunData, charts: readonly ChartLink[]): string {

@@ -105,6 +105,12 @@ export function slug(text: string): string {
 }
 
 /**
+ * Whether a run's figures pull a wild round in (schema 5 on: src/stats/robust.ts roundCentreLog);
+ * older runs state the plain geometric mean of their round medians.
+ */
+export const wildPulledIn = (run: RunData): boolean => (run.context.schemaVersion ?? 0) >= 5;
+
+/**
  * Which of a run's figures are stated at its typical state (src/measure/run-case.ts atRunState):
  * from schema 4 on, in a run that went to its end, each metric whose cases' state lines explain
  * nearly all of it (dominates, on summary.csv's R²).

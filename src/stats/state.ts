@@ -224,7 +224,7 @@ function roundsWithState(summary: RoundSummary): {
  * a fresh draw of the machine's states; the case's own R visits may have met a narrow one (on the
  * H200 a run that stayed in the quick state for most of its rounds had intervals that missed the
  * repeat for 36% of the cases), while the run's ~170 visits show how far the states range, and β
- * how much that moves this case. The figure (centre) stays the rounds' geometric mean. On the
+ * how much that moves this case. The figure (centre) stays the rounds' centre. On the
  * three H200 pairs of 2026-12-04 this took wall coverage from 92/89%, 64/93% and 87/96% to
  * 94/93%, 81/96% and 98/98% (B inside A's interval / A inside B's), the intervals ±28–43% for
  * ±20–32% (results/README.md).

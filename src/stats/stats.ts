@@ -1,5 +1,11 @@
 /** Robust summary statistics for benchmark samples. Pure functions; no printing. */
 
+import { median, quantileSorted } from './quantile.ts';
+import { roundCentreLog } from './robust.ts';
+
+// the order statistics live in quantile.ts, which robust.ts uses too
+export { median, quantileSorted };
+
 export interface Distribution {
   n: number;
   median: number;
@@ -13,17 +19,6 @@ export interface Distribution {
    * (order statistics (n ± 1.96·√n)/2) divided by the median. NaN below 3 samples.
    */
   medianNoise: number;
-}
-
-/** Quantile by linear interpolation between order statistics (R type 7, numpy's default). */
-export function quantileSorted(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const position = (sorted.length - 1) * q;
-  const lower = Math.floor(position);
-  const upper = Math.ceil(position);
-  const a = sorted[lower] ?? NaN;
-  const b = sorted[upper] ?? NaN;
-  return a + (b - a) * (position - lower);
 }
 
 export function medianNoiseSorted(sorted: readonly number[]): number {
@@ -99,13 +94,6 @@ export function studentTTail(t: number, df: number): number {
 /** Degrees of freedom past which t is taken as its limit (Welch's df is infinite at zero spread). */
 const NORMAL_DF = 1e5;
 
-/** The median of `values` (NaN when empty); the input is not changed. */
-export const median = (values: readonly number[]): number =>
-  quantileSorted(
-    [...values].sort((a, b) => a - b),
-    0.5,
-  );
-
 /** Regularised incomplete beta I_x(a, b) (Numerical Recipes' continued fraction). */
 function incompleteBeta(x: number, a: number, b: number): number {
   if (x <= 0) return 0;
@@ -164,12 +152,15 @@ export interface RoundSummary {
   /** Median of each such round, in round order. */
   roundMedians: number[];
   /**
-   * The run's figure: the geometric mean of the round medians (null below 2 rounds; stated at
-   * the run's typical state instead where the state dominates the run, state.ts atTypicalState).
-   * Each round median is robust to the odd slow sample; averaging their logarithms weighs every
-   * round alike and, for two strategies sampled in the same rounds, makes the ratio of their
-   * figures the mean of their per-round ratios, in which drift between rounds cancels. The pooled
-   * median of all samples would instead jump between the modes when the machine is bimodal.
+   * The run's figure: the centre of the round medians' logarithms, Huber's estimate with a round
+   * further than 2 robust sd out pulled in (robust.ts roundCentreLog: their mean, the plain
+   * geometric mean, where no round is that far or the scale does not fit; schema 5, 2026-12-06:
+   * before, always the geometric mean), null below 2 rounds, stated at the run's typical state
+   * instead where the state dominates the run (state.ts atTypicalState). Each round median is
+   * robust to the odd slow sample and the centre to the odd wild round; averaging logarithms
+   * weighs every round alike, so that drift between rounds cancels in a ratio of two strategies
+   * sampled in the same rounds. The pooled median of all samples would instead jump between the
+   * modes when the machine is bimodal. The interval keeps the rounds' sd: a wild round widens it.
    */
   centre: number | null;
   /** Sample standard deviation of ln(round median): the between-round relative spread. */
@@ -234,13 +225,14 @@ export function roundSummary(
   const mean = logs.reduce((s, v) => s + v, 0) / rounds;
   const spread = Math.sqrt(logs.reduce((s, v) => s + (v - mean) ** 2, 0) / (rounds - 1));
   const half = studentT(0.975, rounds - 1) * spread * Math.sqrt(2 / rounds);
+  const centre = roundCentreLog(logs);
   const plain = {
     rounds,
     roundMedians,
-    centre: Math.exp(mean),
+    centre: Math.exp(centre),
     spread,
-    lo95: Math.exp(mean - half),
-    hi95: Math.exp(mean + half),
+    lo95: Math.exp(centre - half),
+    hi95: Math.exp(centre + half),
   };
   return { ...plain, ...none };
 }
