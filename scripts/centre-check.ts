@@ -4,7 +4,8 @@
  * wild round pulled in, src/stats/robust.ts), from each pair's rounds.csv alone. Per pair and
  * metric: cases whose centres agree within 5%, and B's centre inside A's 95% interval and A's
  * inside B's (the plain interval, t₀.₉₇₅,R−1 · s · √(2/R) around each centre, s the sd of the logs;
- * no state fit); cases with at least 3 rounds in both runs. Pooled by GPU (the folder's name).
+ * no state fit); and cases whose figure's ratio to its group's `dispatch-each` agrees within 5%;
+ * cases with at least 3 rounds in both runs. Pooled by GPU (the folder's name).
  *   npx tsx scripts/centre-check.ts PAIR...   (folders with a/ and b/, e.g. results/*-pair)
  */
 import { readRun, type RoundCsvRow } from '../src/report/read-run.ts';
@@ -36,14 +37,39 @@ interface Tally {
   n: number;
   agree: number[];
   covered: number[];
+  ratioN: number;
+  ratioAgree: number[];
 }
+const emptyTally = (): Tally => ({
+  n: 0,
+  agree: CENTRES.map(() => 0),
+  covered: CENTRES.map(() => 0),
+  ratioN: 0,
+  ratioAgree: CENTRES.map(() => 0),
+});
+/** The key of a case's group's `dispatch-each`. */
+const baseKey = (key: string): string => {
+  const parts = key.split('|');
+  parts[1] = 'dispatch-each';
+  return parts.join('|');
+};
 
 function tally(a: Map<string, number[]>, b: Map<string, number[]>): Tally {
-  const t: Tally = { n: 0, agree: CENTRES.map(() => 0), covered: CENTRES.map(() => 0) };
+  const t = emptyTally();
+  const usable = (l: readonly number[] | undefined): l is number[] =>
+    l !== undefined && l.length >= 3;
   for (const [key, la] of a) {
     const lb = b.get(key);
-    if (lb === undefined || la.length < 3 || lb.length < 3) continue;
+    if (!usable(la) || !usable(lb)) continue;
     t.n++;
+    const [ba, bb] = [a.get(baseKey(key)), b.get(baseKey(key))];
+    if (key !== baseKey(key) && usable(ba) && usable(bb)) {
+      t.ratioN++;
+      CENTRES.forEach(([, centre], i) => {
+        const d = centre(lb) - centre(bb) - (centre(la) - centre(ba));
+        if (Math.abs(d) <= Math.log(1.05)) (t.ratioAgree[i] as number)++;
+      });
+    }
     const half = (l: readonly number[]): number => {
       const m = l.reduce((s, v) => s + v, 0) / l.length;
       const sd = Math.sqrt(l.reduce((s, v) => s + (v - m) ** 2, 0) / (l.length - 1));
@@ -60,10 +86,12 @@ function tally(a: Map<string, number[]>, b: Map<string, number[]>): Tally {
   return t;
 }
 
-const pct = (x: number, n: number): string => (n === 0 ? '-' : `${Math.round((100 * x) / n)}%`);
+const pct = (x: number, n: number): string => (n === 0 ? '-' : `${((100 * x) / n).toFixed(1)}%`);
+const text = (t: Tally): string =>
+  `${t.n} cases; ${t.agree.map((x) => pct(x, t.n)).join(' / ')} | ${t.covered.map((x) => pct(x, 2 * t.n)).join(' / ')} | ratio ${t.ratioAgree.map((x) => pct(x, t.ratioN)).join(' / ')} of ${t.ratioN}`;
 const pooled = new Map<string, Tally>();
 const lines: string[] = [
-  `centres: ${CENTRES.map(([name]) => name).join(' / ')}; agreement within 5% | inside the other run's 95% interval (both ways)`,
+  `centres: ${CENTRES.map(([name]) => name).join(' / ')}; agreement within 5% | inside the other run's 95% interval (both ways) | ratio to dispatch-each within 5%`,
 ];
 for (const dir of process.argv.slice(2)) {
   let a;
@@ -80,23 +108,15 @@ for (const dir of process.argv.slice(2)) {
     const t = tally(logsByCase(a.rounds, metric), logsByCase(b.rounds, metric));
     if (t.n === 0) continue;
     const name = metric === 'wallUsPerKernel' ? 'wall' : 'GPU busy';
-    lines.push(
-      `${dir} ${name}: ${t.n} cases; ${t.agree.map((x) => pct(x, t.n)).join(' / ')} | ${t.covered.map((x) => pct(x, 2 * t.n)).join(' / ')}`,
-    );
+    lines.push(`${dir} ${name}: ${text(t)}`);
     const key = `${gpu} ${name}`;
-    const p = pooled.get(key) ?? {
-      n: 0,
-      agree: CENTRES.map(() => 0),
-      covered: CENTRES.map(() => 0),
-    };
+    const p = pooled.get(key) ?? emptyTally();
     p.n += t.n;
-    t.agree.forEach((x, i) => ((p.agree[i] as number) += x));
-    t.covered.forEach((x, i) => ((p.covered[i] as number) += x));
+    p.ratioN += t.ratioN;
+    for (const f of ['agree', 'covered', 'ratioAgree'] as const)
+      t[f].forEach((x, i) => ((p[f][i] as number) += x));
     pooled.set(key, p);
   }
 }
-for (const [key, p] of pooled)
-  lines.push(
-    `pooled ${key}: ${p.n} cases; ${p.agree.map((x) => pct(x, p.n)).join(' / ')} | ${p.covered.map((x) => pct(x, 2 * p.n)).join(' / ')}`,
-  );
+for (const [key, p] of pooled) lines.push(`pooled ${key}: ${text(p)}`);
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -837,6 +837,7 @@ export function summariseCase(
   };
   summarise(r, samples, basis);
   const states = evidence.statesNsByRound.map((s) => s ?? undefined);
+  // GPU busy's centre pulls a wild round in; wall's is the plain mean (robust.ts roundCentreLog says why)
   const rounds = (pick: (s: Sample) => number | null, kind: SampleKind): RoundSummary => {
     const byRound: number[][] = [];
     for (const s of samples) {
@@ -849,6 +850,7 @@ export function summariseCase(
         Array.from(byRound, (v) => v ?? []),
         states,
         evidence.processOfRound,
+        kind === 'gpu' ? 'robust' : 'mean',
       ),
       visitStateVariance,
     );

@@ -12,8 +12,8 @@
  *        every strategy of a visit together (a round trip of 40 µs in one state, 60–75 in
  *        another, on the lent H200), and a run that spent more of its visits in the slow state
  *        comes out slower with nothing changed; at equal states that is taken out;
- *      - otherwise (older runs, `--no-state`) from each run's figure c (the centre of its round
- *        medians, robust.ts roundCentreLog), its between-round spread s and rounds R: d = ln(c_B/c_A),
+ *      - otherwise (older runs, `--no-state`) from each run's figure c (the geometric mean of its
+ *        round medians, GPU busy's with a wild round pulled in), its between-round spread s and rounds R: d = ln(c_B/c_A),
  *        se = √(s_A²/R_A + s_B²/R_B), Welch–Satterthwaite df.
  *   2. The spread τ by which the two runs differ beyond what their rounds explain, one per metric,
  *      estimated from every matched case (state.ts betweenRunSpread: the median case must sit
@@ -134,7 +134,7 @@ export const FAMILY_RATE = 0.05;
 /** One run's figure for one metric: its centre and what its rounds say about it. */
 export interface RoundStats {
   /**
-   * The run's figure for the metric: the centre of its round medians (roundCentreLog; from rounds.csv
+   * The run's figure for the metric: the centre of its round medians (plainCentre; from rounds.csv
    * where the run has it: summary.csv's figure is stated at the run's typical state in a run
    * whose state dominates it, src/measure/run-case.ts atRunState, and `--no-state` is for when
    * the state probe is not to be trusted).
@@ -643,8 +643,9 @@ function testMetric(
 }
 
 /**
- * `stats` with its centre the case's round medians' centre where rounds.csv has them (robust.ts
- * roundCentreLog: the figure as runs of schema 5 state it, for older runs too).
+ * `stats` with its centre the case's round medians' centre where rounds.csv has them, as runs of
+ * schema 5 state it (older runs too): the geometric mean for wall, with a wild round pulled in
+ * for GPU busy (robust.ts roundCentreLog).
  */
 function plainCentre(
   stats: RoundStats,
@@ -656,7 +657,11 @@ function plainCentre(
     return v !== null && v > 0 ? [Math.log(v)] : [];
   });
   if (medians.length === 0) return stats;
-  return { ...stats, centre: Math.exp(roundCentreLog(medians)) };
+  const centre =
+    metric.name === 'GPU busy'
+      ? roundCentreLog(medians)
+      : medians.reduce((x, y) => x + y, 0) / medians.length;
+  return { ...stats, centre: Math.exp(centre) };
 }
 
 /** A compared case before its verdicts: the row and its two tests. */

@@ -12,7 +12,7 @@
 import { hostname } from 'node:os';
 import { code, fmtUs, table } from './md-format.ts';
 import type { RunData, SummaryRow } from './read-run.ts';
-import { atTypicalStateOf, isOk, wildPulledIn } from './select.ts';
+import { atTypicalStateOf, isOk } from './select.ts';
 
 /** The name a case's benchmark gets: its case id (samples.csv's `caseId`). */
 export const benchmarkName = (r: SummaryRow): string =>
@@ -63,7 +63,7 @@ export function googleBenchmarkJson(run: RunData): object {
       real_time: t.us,
       cpu_time: t.us,
       time_unit: 'us',
-      label: `per ${t.unit}; wall, the geometric mean of ${r.rounds ?? 1} round medians${wildPulledIn(run) ? ', a wild round pulled in' : ''}${atState ? " at the run's typical state" : ''}`,
+      label: `per ${t.unit}; wall, the geometric mean of ${r.rounds ?? 1} round medians${atState ? " at the run's typical state" : ''}`,
       // User counters (google-benchmark writes them as further numeric fields).
       ...(t.lo === null || t.hi === null ? {} : { real_time_lo95: t.lo, real_time_hi95: t.hi }),
       ...(t.gpuUs === null ? {} : { gpu_busy_time: t.gpuUs }),
@@ -144,7 +144,7 @@ export function markdownExport(run: RunData): string {
   const lines = [
     `# launchbench ${run.context.runId ?? ''}`.trimEnd(),
     '',
-    `${rows.length} cases on the sample floor; wall per kernel (\`decode\`: per step), µs, the geometric mean of the rounds' medians${wildPulledIn(run) ? ' (a wild round pulled in)' : ''}${atTypicalStateOf(run).wall ? " at the run's typical state" : ''} with its 95% repeat interval; GPU busy from pass timestamps; speed-up over \`dispatch-each\` on the same case, from paired samples.`,
+    `${rows.length} cases on the sample floor; wall per kernel (\`decode\`: per step), µs, the geometric mean of the rounds' medians${atTypicalStateOf(run).wall ? " at the run's typical state" : ''} with its 95% repeat interval; GPU busy from pass timestamps; speed-up over \`dispatch-each\` on the same case, from paired samples.`,
     '',
     ...table(
       ['case', 'strategy', 'wall µs', '95% interval µs', 'GPU busy µs', 'vs dispatch-each'],

@@ -105,8 +105,8 @@ export function slug(text: string): string {
 }
 
 /**
- * Whether a run's figures pull a wild round in (schema 5 on: src/stats/robust.ts roundCentreLog);
- * older runs state the plain geometric mean of their round medians.
+ * Whether a run's GPU busy figures pull a wild round in (schema 5 on: src/stats/robust.ts
+ * roundCentreLog); older runs state the plain geometric mean of their round medians.
  */
 export const wildPulledIn = (run: RunData): boolean => (run.context.schemaVersion ?? 0) >= 5;
 

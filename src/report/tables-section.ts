@@ -13,7 +13,14 @@ import {
   table,
 } from './md-format.ts';
 import { type RunData, type SummaryRow } from './read-run.ts';
-import { atTypicalStateOf, groups, isMeasured, isOk, strategyOrder } from './select.ts';
+import {
+  atTypicalStateOf,
+  groups,
+  isMeasured,
+  isOk,
+  strategyOrder,
+  wildPulledIn,
+} from './select.ts';
 import { describeCrossover } from './headline-section.ts';
 import {
   isOldNoiseReason,
@@ -55,7 +62,7 @@ export function groupTables(run: RunData): string[] {
   const out: string[] = [
     '## Results per case',
     '',
-    `Per kernel: one execution of all K kernels divided by K (for \`fused\` and \`persistent\`, per kernel-equivalent of the same work). Wall: host clock, samples without timestamp queries; ${repeat ? `the figure is the geometric mean of the case's round medians${atTypicalStateOf(run).wall ? ' stated at the run\'s typical state (see "machine state")' : ''}, with its 95% repeat interval (where a repeat run's figure would fall: from the spread between round medians and, where the run measured the machine's state, from how far the states of all its visits ranged and how much the case moves with them) and the p10–p90 of all its samples` : 'median and p10–p90'}. GPU busy: from pass timestamps. Launch overhead = (wall − GPU busy) per kernel. Utilisation = GPU busy / wall. Speed-up: \`submit-wait\` wall / this wall, on the same work. A case marked "insufficient samples" has fewer samples than the floor: its figures are shown but used nowhere else.${line === undefined || rule === undefined ? '' : ` Under each table: how wide the run's 95% repeat intervals typically are; ${rule} (×/÷: a factor either way, for an interval past ±100%).`}`,
+    `Per kernel: one execution of all K kernels divided by K (for \`fused\` and \`persistent\`, per kernel-equivalent of the same work). Wall: host clock, samples without timestamp queries; ${repeat ? `the figure is the geometric mean of the case's round medians${atTypicalStateOf(run).wall ? ' stated at the run\'s typical state (see "machine state")' : ''}, with its 95% repeat interval (where a repeat run's figure would fall: from the spread between round medians and, where the run measured the machine's state, from how far the states of all its visits ranged and how much the case moves with them) and the p10–p90 of all its samples` : 'median and p10–p90'}. GPU busy: from pass timestamps${repeat && wildPulledIn(run) ? ', its figure likewise with a wild round pulled in (2 robust sd)' : ''}. Launch overhead = (wall − GPU busy) per kernel. Utilisation = GPU busy / wall. Speed-up: \`submit-wait\` wall / this wall, on the same work. A case marked "insufficient samples" has fewer samples than the floor: its figures are shown but used nowhere else.${line === undefined || rule === undefined ? '' : ` Under each table: how wide the run's 95% repeat intervals typically are; ${rule} (×/÷: a factor either way, for an interval past ±100%).`}`,
     '',
   ];
   for (const rows of groups(run)) {

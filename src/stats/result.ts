@@ -119,7 +119,8 @@ export interface CaseResult {
   /**
    * Per execution of all K kernels, ns. Null when not measured. Over several rounds, the wall and
    * GPU busy distributions' `median` is the rounds' centre (RoundSummary.centre: the geometric
-   * mean of the round medians), the run's figure; p10/p90 describe the pooled samples.
+   * mean of the round medians, GPU busy's with a wild round pulled in), the run's figure; p10/p90
+   * describe the pooled samples.
    */
   wallNs: Distribution | null;
   wallWithTimestampsNs: Distribution | null;

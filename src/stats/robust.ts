@@ -72,18 +72,28 @@ export function huberLocation(
 }
 
 /**
- * A case's figure from its round medians, on their logarithms: Huber's estimate at k = HUBER_K
- * and the logs' own scaledMad, so that one wild round (a decode step of 30 ms among steps of 1.9
- * on the H200) moves it by about k·scale / R instead of its whole size / R (it moved the geometric
- * mean 1.74×); where that scale does not fit (MAD 0, or more than half the rounds past k scales)
- * their mean, the plain geometric mean. Over the 23 stored identical pairs, GPU busy figures then
- * agreed within 5% for 97% of cases (93% and 84% with the mean, H200 and H100) and B fell inside
- * A's interval more often (89% and 85% against 85% and 79%); wall, pooled, as before (36%; 45% →
- * 48%), pair by pair both ways (scripts/centre-check.ts; docs/findings.md, "The runs of
- * 2026-12-06, fourteenth session").
+ * A case's GPU busy figure from its round medians, on their logarithms: Huber's estimate at k =
+ * HUBER_K and the logs' own scaledMad (never below ROUND_SCALE_FLOOR), so that one wild round (a
+ * round at a halved clock) moves it by about k·scale / R instead of its whole size / R; the plain
+ * mean (the geometric mean) below 3 rounds or where that scale does not fit (more than half the
+ * rounds past k scales). Over the 23 stored identical pairs, GPU busy figures then agreed within
+ * 5% for 97% of cases (93% and 84% with the mean, H200 and H100) and B fell inside A's interval
+ * more often (89% and 84% against 85% and 79%). Wall keeps the mean: its rounds spread over the
+ * host path's states, which are what it measures; pulled in, a run of four rounds in one state and
+ * two in another reads the first state, drift no longer cancels in the ratio of two strategies,
+ * and the figures' ratios to `dispatch-each` agreed less often on the H200 (54.6% → 52.5%)
+ * (scripts/centre-check.ts; docs/findings.md, "The runs of 2026-12-06, fourteenth session").
  */
 export function roundCentreLog(logs: readonly number[]): number {
   const mean = logs.reduce((s, v) => s + v, 0) / logs.length;
   if (logs.length < 3) return mean;
-  return huberLocation(logs, scaledMad(logs))?.location ?? mean;
+  const scale = Math.max(scaledMad(logs), ROUND_SCALE_FLOOR);
+  return huberLocation(logs, scale)?.location ?? mean;
 }
+
+/**
+ * The least scale roundCentreLog takes, in ln terms (0.5%): rounds that agree closely (GPU busy's
+ * often agree within 0.2%) would otherwise give a scale of 0, or near it, and pull in a round that
+ * differs by 1%.
+ */
+export const ROUND_SCALE_FLOOR = 0.005;

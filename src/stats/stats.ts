@@ -152,15 +152,15 @@ export interface RoundSummary {
   /** Median of each such round, in round order. */
   roundMedians: number[];
   /**
-   * The run's figure: the centre of the round medians' logarithms, Huber's estimate with a round
-   * further than 2 robust sd out pulled in (robust.ts roundCentreLog: their mean, the plain
-   * geometric mean, where no round is that far or the scale does not fit; schema 5, 2026-12-06:
-   * before, always the geometric mean), null below 2 rounds, stated at the run's typical state
-   * instead where the state dominates the run (state.ts atTypicalState). Each round median is
-   * robust to the odd slow sample and the centre to the odd wild round; averaging logarithms
-   * weighs every round alike, so that drift between rounds cancels in a ratio of two strategies
-   * sampled in the same rounds. The pooled median of all samples would instead jump between the
-   * modes when the machine is bimodal. The interval keeps the rounds' sd: a wild round widens it.
+   * The run's figure: the geometric mean of the round medians (`centre` 'mean'), or, for GPU busy
+   * ('robust', schema 5 on), the same with a round further than 2 robust sd out pulled in
+   * (robust.ts roundCentreLog); null below 2 rounds; stated at the run's typical state instead
+   * where the state dominates the run (state.ts atTypicalState). Each round median is robust to
+   * the odd slow sample; averaging their logarithms weighs every round alike and, for two
+   * strategies sampled in the same rounds, makes the ratio of their figures the mean of their
+   * per-round ratios, in which drift between rounds cancels. The pooled median of all samples
+   * would instead jump between the modes when the machine is bimodal. The interval keeps the
+   * rounds' sd: a wild round widens it.
    */
   centre: number | null;
   /** Sample standard deviation of ln(round median): the between-round relative spread. */
@@ -194,13 +194,15 @@ export interface RoundSummary {
 
 /**
  * The round summary of `samplesByRound` (one array of positive values per round), with the states
- * of the rounds' visits where measured (`statesNs[round]`, ns); withStateFit (src/stats/state.ts)
+ * of the rounds' visits where measured (`statesNs[round]`, ns), its centre the rounds' mean in logs
+ * or, `centreOf` 'robust' (GPU busy), robust.ts roundCentreLog; withStateFit (src/stats/state.ts)
  * then adds what the states explain.
  */
 export function roundSummary(
   samplesByRound: readonly (readonly number[])[],
   statesNs: readonly (number | undefined)[] = [],
   processOfRound: readonly (number | undefined)[] = [],
+  centreOf: 'mean' | 'robust' = 'mean',
 ): RoundSummary {
   const roundIds: number[] = [];
   const roundMedians: number[] = [];
@@ -225,7 +227,7 @@ export function roundSummary(
   const mean = logs.reduce((s, v) => s + v, 0) / rounds;
   const spread = Math.sqrt(logs.reduce((s, v) => s + (v - mean) ** 2, 0) / (rounds - 1));
   const half = studentT(0.975, rounds - 1) * spread * Math.sqrt(2 / rounds);
-  const centre = roundCentreLog(logs);
+  const centre = centreOf === 'robust' ? roundCentreLog(logs) : mean;
   const plain = {
     rounds,
     roundMedians,
