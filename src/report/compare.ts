@@ -13,8 +13,8 @@
  *        another, on the lent H200), and a run that spent more of its visits in the slow state
  *        comes out slower with nothing changed; at equal states that is taken out;
  *      - otherwise (older runs, `--no-state`) from each run's figure c (the geometric mean of its
- *        round medians, GPU busy's with a wild round pulled in), its between-round spread s and rounds R: d = ln(c_B/c_A),
- *        se = √(s_A²/R_A + s_B²/R_B), Welch–Satterthwaite df.
+ *        round medians, GPU busy's with a wild round pulled in), its between-round spread s and
+ *        rounds R: d = ln(c_B/c_A), se = √(s_A²/R_A + s_B²/R_B), Welch–Satterthwaite df.
  *   2. The spread τ by which the two runs differ beyond what their rounds explain, one per metric,
  *      estimated from every matched case (state.ts betweenRunSpread: the median case must sit
  *      where its own t distribution puts the median), and added to every case's se² (se² + τ²).
