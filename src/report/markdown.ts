@@ -50,7 +50,7 @@ function figureText(run: RunData): string {
   if (!run.summary.some((r) => r.wallUsPerKernelLo95 !== null))
     return 'All times are medians in microseconds (µs) per kernel unless marked.';
   const at = atTypicalStateOf(run);
-  return `All times are in microseconds (µs) per kernel unless marked; a case's figure is the geometric mean of its round medians${wildPulledIn(run) ? ' (GPU busy: with a wild round pulled in)' : ''} (its median, where it has one round)${at.wall || at.gpuBusy ? `, stated at the run's typical state (${at.wall ? 'wall' : ''}${at.wall && at.gpuBusy ? ' and ' : ''}${at.gpuBusy ? 'GPU busy' : ''}: the machine's state explains nearly all of this run, see "machine state")` : ''}.`;
+  return `All times are in microseconds (µs) per kernel unless marked; a case's figure is the geometric mean of its round medians${wildPulledIn(run) ? ", GPU busy's with a wild round pulled in" : ''} (its median, where it has one round)${at.wall || at.gpuBusy ? `, stated at the run's typical state (${at.wall ? 'wall' : ''}${at.wall && at.gpuBusy ? ' and ' : ''}${at.gpuBusy ? 'GPU busy' : ''}: the machine's state explains nearly all of this run, see "machine state")` : ''}.`;
 }
 
 export function renderMarkdown(run: RunData, charts: readonly ChartLink[]): string {
