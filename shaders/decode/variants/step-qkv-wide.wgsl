@@ -1,12 +1,13 @@
-// variant qkv-balanced: begin
+// variant qkv-wide: begin
 // shaders/decode/step.wgsl with the blocks so marked, for scripts/decode-batch.sh to time by turns
-// with the tree's own (KERNELS="qkv=shaders/decode/variants/step-qkv-balanced.wgsl");
+// with the tree's own (KERNELS="qkv=shaders/decode/variants/step-qkv-wide.wgsl");
 // test/decode-variants.test.ts checks that it is step.wgsl once they are taken out. "qkv in one
-// turn": in the megakernel, a GEMV of more units than workgroups but fewer than twice as many
-// (llama-1b's fused q/k/v: 768 units on 640 workgroups, 128 of them doing two units while 512
-// wait) has its rows spread evenly by pairs, so that no workgroup does more than
-// ceil(pairs / P) pairs: 6 rows instead of 8 for that op. step_main is unchanged.
-// variant qkv-balanced: end
+// turn with wide units": in the megakernel, a GEMV of more 4-row units than workgroups whose rows
+// fit one 8-row unit per workgroup (llama-1b's fused q/k/v: 768 units on 640 workgroups, 128 of
+// them doing two units back to back) is done as 8-row units, one per workgroup (384 busy): one
+// turn of loads, sums and epilogue instead of two. Each loop iteration loads one word of each of
+// the 8 rows (8 loads in flight, as gemv_unit's two words of 4 rows). step_main is unchanged.
+// variant qkv-wide: end
 // decode workload: one token of a Llama-style decoder at batch 1 (src/workloads/decode/).
 //
 // Every op of the step is a row of the op table `ops` (src/workloads/decode/programs.ts builds
@@ -407,43 +408,43 @@ fn gemv_inv(op: Op, lid: u32) -> f32 {
   return 1.0;
 }
 
-// variant qkv-balanced: begin
-// Whether persistent_main spreads the op's rows evenly over its `workgroups` (gemv_share): a
-// GEMV that leaves some workgroups a second unit and others none. EPI_SILU_PAIR ops keep their
-// units (a unit there is two gate rows and their two up rows).
-fn gemv_balanced(op: Op, workgroups: u32) -> bool {
+// variant qkv-wide: begin
+// Whether persistent_main does the op in 8-row units (gemv_wide): a GEMV that leaves some
+// workgroups a second 4-row unit while its rows fit one 8-row unit per workgroup. EPI_SILU_PAIR
+// ops keep their units (a unit there is two gate rows and their two up rows).
+fn gemv_wide_op(op: Op, workgroups: u32) -> bool {
   return op.kind == K_GEMV && op.epi != EPI_SILU_PAIR && op.units > workgroups &&
-    op.units < 2u * workgroups;
+    (op.rows + 2u * ROWS - 1u) / (2u * ROWS) <= workgroups;
 }
 
-// Rows first … first + count − 1 (first even, 1 ≤ count ≤ ROWS, all below op.rows) as gemv_unit
-// does a unit's four: a missing slot reads row `first` again and its sum is dropped.
-fn gemv_rows(op: Op, first: u32, count: u32, lid: u32, inv: f32) {
+// Rows 8u … 8u + 7: gemv_unit's units 2u and 2u + 1 together, one word of each of the 8 rows per
+// lane and iteration, then both sums and the epilogue for the 8 rows. A missing row reads a valid
+// one again (gemv_bases; unit 2u + 1 wholly past the rows: unit 2u's) and its sum is dropped.
+fn gemv_wide(op: Op, u: u32, lid: u32, inv: f32) {
   let words = gemv_words(op);
-  var b = vec4<u32>();
-  for (var r = 0u; r < ROWS; r++) {
-    b[r] = op.w / select(1u, 2u, F16_WEIGHTS) + (first + select(0u, r, r < count)) * words;
-  }
-  let row = first + lid;
+  let b0 = gemv_bases(op, 2u * u);
+  let b1 = select(b0, gemv_bases(op, 2u * u + 1u), gemv_valid(op, 2u * u + 1u, 0u));
+  let row = 2u * ROWS * u + lid;
   var residual = 0.0;
-  if (op.epi == EPI_STORE && op.res != NONE && lid < count) {
+  if (op.epi == EPI_STORE && op.res != NONE && lid < 2u * ROWS && row < op.rows) {
     residual = act[op.res + row];
   }
-  var acc = vec4<f32>();
-  for (var k = lid; k < words; k += 2u * WORKGROUP_SIZE) {
-    let k2 = k + WORKGROUP_SIZE;
-    let k2c = min(k2, words - 1u);
-    acc += rows_dot(wwords(op.slab, b, k), op, k, inv);
-    acc += rows_dot(wwords(op.slab, b, k2c), op, k2c, inv) * select(0.0, 1.0, k2 < words);
+  var acc0 = vec4<f32>();
+  var acc1 = vec4<f32>();
+  for (var k = lid; k < words; k += WORKGROUP_SIZE) {
+    acc0 += rows_dot(wwords(op.slab, b0, k), op, k, inv);
+    acc1 += rows_dot(wwords(op.slab, b1, k), op, k, inv);
   }
-  let sums = workgroup_sum4(acc, lid);
+  let sums0 = workgroup_sum4(acc0, lid);
+  let sums1 = workgroup_sum4(acc1, lid);
   if (op.epi == EPI_ROPE_APPEND) {
-    // lid < 2 (count ≤ 4) handles the pair (r, r + 1)
-    let r = first + 2u * lid;
+    // lid < 4 handles the pair (r, r + 1), r = 8u + 2·lid: rows 2·(lid % 2), +1 of group lid / 2
+    let r = row + lid;
     let kv = kv_width();
-    if (2u * lid < count) {
-      var a = sums[2u * lid];
-      var b = sums[2u * lid + 1u];
+    if (lid < ROWS && r < op.rows) {
+      let s = select(sums0, sums1, lid >= 2u);
+      var a = s[2u * (lid % 2u)];
+      var b = s[2u * (lid % 2u) + 1u];
       let qk = r < HIDDEN + kv;
       if (qk) {
         let i = (r % HEAD_DIM) / 2u;
@@ -465,29 +466,13 @@ fn gemv_rows(op: Op, first: u32, count: u32, lid: u32, inv: f32) {
         vcache[at + r - HIDDEN - kv + 1u] = b;
       }
     }
-  } else if (lid < count) {
-    act[op.dst + row] = sums[lid] + residual;
+  } else if (lid < 2u * ROWS && row < op.rows) {
+    act[op.dst + row] = select(sums0, sums1, lid >= ROWS)[lid % ROWS] + residual;
   }
   workgroupBarrier();
 }
 
-// Workgroup w's share of a balanced GEMV: row pairs [w · pairs / P, (w + 1) · pairs / P), at most
-// ceil(pairs / P) ≤ 4 of them (units < 2P), done as one or two gemv_rows of up to ROWS rows. The
-// bounds are workgroup-uniform; the loop's is a constant, so Tint adds no iteration guard.
-fn gemv_share(op: Op, w: u32, workgroups: u32, lid: u32, inv: f32) {
-  let pairs = (op.rows + 1u) / 2u;
-  let start = 2u * (w * pairs / workgroups);
-  let end = min(2u * ((w + 1u) * pairs / workgroups), op.rows);
-  for (var t = 0u; t < 2u; t++) {
-    let first = start + t * ROWS;
-    if (first >= end) {
-      break;
-    }
-    gemv_rows(op, first, min(ROWS, end - first), lid, inv);
-  }
-}
-
-// variant qkv-balanced: end
+// variant qkv-wide: end
 // ---- the unfused ops ----------------------------------------------------------------------------
 
 // dst = RMSNorm(src) · norm over op.cols elements; one unit
@@ -858,17 +843,19 @@ fn persistent_main(@builtin(workgroup_id) wg: vec3<u32>,
     if (wg.x < op.units) {
       inv = gemv_inv(op, lid);
     }
-    // variant qkv-balanced: begin
-    if (gemv_balanced(op, workgroups)) {
-      gemv_share(op, wg.x, workgroups, lid, inv);
+    // variant qkv-wide: begin
+    if (gemv_wide_op(op, workgroups)) {
+      if (wg.x < (op.rows + 2u * ROWS - 1u) / (2u * ROWS)) {
+        gemv_wide(op, wg.x, lid, inv);
+      }
     } else {
-    // variant qkv-balanced: end
+    // variant qkv-wide: end
     for (var unit = wg.x; unit < op.units; unit += workgroups) {
       run_unit(op.kind, op, unit, lid, inv);
     }
-    // variant qkv-balanced: begin
+    // variant qkv-wide: begin
     }
-    // variant qkv-balanced: end
+    // variant qkv-wide: end
     if (o + 1u == count) {
       break;
     }
