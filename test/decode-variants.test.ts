@@ -5,7 +5,7 @@
  * variant measures its blocks and nothing else, and one left behind by a change to step.wgsl fails
  * here rather than timing an older kernel. CPU only.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -41,10 +41,10 @@ function withoutBlocks(text: string, name: string): string {
 
 describe('decode kernel variants', () => {
   const step = readFileSync('shaders/decode/step.wgsl', 'utf8');
-  const files = readdirSync(DIR).filter((f) => f.endsWith('.wgsl'));
+  // none waits for a GPU once the last one is measured (it landed or went beside its run)
+  const files = existsSync(DIR) ? readdirSync(DIR).filter((f) => f.endsWith('.wgsl')) : [];
 
-  it('has at least one, named step-<name>.wgsl', () => {
-    expect(files.length).toBeGreaterThan(0);
+  it('names each step-<name>.wgsl', () => {
     for (const f of files) expect(f).toMatch(/^step-[\w-]+\.wgsl$/);
   });
 

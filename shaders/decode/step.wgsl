@@ -6,7 +6,8 @@
 //   step_main        one dispatch per op, one workgroup per unit; compiled once per op kind
 //                    (override KIND), so each kind is its own pipeline as in an inference engine
 //   persistent_main  one dispatch for the whole step: P workgroups walk the op table, each doing
-//                    units wg, wg + P, ... of an op, a grid-wide barrier between ops
+//                    units wg, wg + P, ... of an op, a grid-wide barrier between ops (a GEMV of
+//                    between P and 2P units in units of twice the rows, one each: gemv_wide)
 // The `steps` program runs the 17 unfused ops per layer, `fused` and `persistent` the 6 fused
 // ones (norm folded into the next GEMV, RoPE and the cache append into the QKV GEMV's epilogue,
 // SiLU·up into the gate/up GEMV's, the residual add into the projections', attention as one op
@@ -320,6 +321,33 @@ fn gemv_bases(op: Op, unit: u32) -> vec4<u32> {
   return b;
 }
 
+// EPI_ROPE_APPEND's output pair (rows r, r + 1, r even): q rotated into dst, k rotated and v
+// appended to the caches at the token's position.
+fn rope_append_pair(op: Op, r: u32, a0: f32, b0: f32) {
+  var a = a0;
+  var b = b0;
+  let kv = kv_width();
+  let qk = r < HIDDEN + kv;
+  if (qk) {
+    let i = (r % HEAD_DIM) / 2u;
+    let c = act[token.rope + 2u * i];
+    let sn = act[token.rope + 2u * i + 1u];
+    a = a0 * c - b0 * sn;
+    b = a0 * sn + b0 * c;
+  }
+  let at = op.cache + token.position * kv;
+  if (r < HIDDEN) {
+    act[op.dst + r] = a;
+    act[op.dst + r + 1u] = b;
+  } else if (qk) {
+    kcache[at + r - HIDDEN] = a;
+    kcache[at + r - HIDDEN + 1u] = b;
+  } else {
+    vcache[at + r - HIDDEN - kv] = a;
+    vcache[at + r - HIDDEN - kv + 1u] = b;
+  }
+}
+
 // `inv`: 1 / RMS of the op's src where it folds a norm in (gemv_inv), computed once per op by
 // the caller, not once per unit.
 fn gemv_unit(op: Op, unit: u32, lid: u32, inv: f32) {
@@ -354,30 +382,8 @@ fn gemv_unit(op: Op, unit: u32, lid: u32, inv: f32) {
     case EPI_ROPE_APPEND: {
       // lid < 2 handles the pair (2·lid, 2·lid + 1) of the unit
       let r = unit * ROWS + 2u * lid;
-      let kv = kv_width();
       if (lid < 2u && r < op.rows) {
-        var a = sums[2u * lid];
-        var b = sums[2u * lid + 1u];
-        let qk = r < HIDDEN + kv;
-        if (qk) {
-          let i = (r % HEAD_DIM) / 2u;
-          let c = act[token.rope + 2u * i];
-          let sn = act[token.rope + 2u * i + 1u];
-          let a0 = a;
-          a = a0 * c - b * sn;
-          b = a0 * sn + b * c;
-        }
-        let at = op.cache + token.position * kv;
-        if (r < HIDDEN) {
-          act[op.dst + r] = a;
-          act[op.dst + r + 1u] = b;
-        } else if (qk) {
-          kcache[at + r - HIDDEN] = a;
-          kcache[at + r - HIDDEN + 1u] = b;
-        } else {
-          vcache[at + r - HIDDEN - kv] = a;
-          vcache[at + r - HIDDEN - kv + 1u] = b;
-        }
+        rope_append_pair(op, r, sums[2u * lid], sums[2u * lid + 1u]);
       }
     }
     default: {
@@ -396,6 +402,60 @@ fn gemv_inv(op: Op, lid: u32) -> f32 {
     return rms_inv(op.src, op.cols, lid);
   }
   return 1.0;
+}
+
+// ---- wide GEMV units, the megakernel's only ---------------------------------------------------
+// A GEMV of more units than the P workgroups but no more than 2P (llama-1b's fused q/k/v: 768 on
+// 640) would leave some workgroups two units back to back and the rest one; a unit of a short row
+// is one turn of gemv_unit's loop, so its time is a round of loads, the sums and the epilogue,
+// whatever its row count. persistent_main does such an op in units of 8 rows, one per workgroup:
+// one such round instead of two. Each turn of the loop loads one word of each of the 8 rows (8
+// loads in flight, as gemv_unit's two words of 4 rows). On the H200 it took llama-1b's step from
+// 1 702–1 704 to 1 684–1 687 µs and llama-1b-f16's from 1 664–1 667 to 1 563–1 569 (where the
+// probe then fits 512 workgroups; 1 692–1 694 for this kernel's at 512); spreading the rows
+// evenly as 4 + 2 lost instead (docs/findings.md, "The runs of 2026-12-06, fifteenth session").
+// EPI_SILU_PAIR ops keep their units (a unit there is two gate rows and their two up rows).
+
+// Whether persistent_main does the op in 8-row units (gemv_wide).
+fn gemv_wide_op(op: Op, workgroups: u32) -> bool {
+  return op.kind == K_GEMV && op.epi != EPI_SILU_PAIR && op.units > workgroups &&
+    gemv_wide_units(op) <= workgroups;
+}
+
+fn gemv_wide_units(op: Op) -> u32 {
+  return (op.rows + 2u * ROWS - 1u) / (2u * ROWS);
+}
+
+// Rows 8u … 8u + 7: gemv_unit's units 2u and 2u + 1 together. A missing row reads a valid one
+// again (gemv_bases; unit 2u + 1 wholly past the rows: unit 2u's) and its sum is dropped.
+fn gemv_wide(op: Op, u: u32, lid: u32, inv: f32) {
+  let words = gemv_words(op);
+  let b0 = gemv_bases(op, 2u * u);
+  let b1 = select(b0, gemv_bases(op, 2u * u + 1u), gemv_valid(op, 2u * u + 1u, 0u));
+  let row = 2u * ROWS * u + lid;
+  var residual = 0.0;
+  if (op.epi == EPI_STORE && op.res != NONE && lid < 2u * ROWS && row < op.rows) {
+    residual = act[op.res + row];
+  }
+  var acc0 = vec4<f32>();
+  var acc1 = vec4<f32>();
+  for (var k = lid; k < words; k += WORKGROUP_SIZE) {
+    acc0 += rows_dot(wwords(op.slab, b0, k), op, k, inv);
+    acc1 += rows_dot(wwords(op.slab, b1, k), op, k, inv);
+  }
+  let sums0 = workgroup_sum4(acc0, lid);
+  let sums1 = workgroup_sum4(acc1, lid);
+  if (op.epi == EPI_ROPE_APPEND) {
+    // lid < 4 handles the pair (r, r + 1), r = 8u + 2·lid: rows 2·(lid % 2), +1 of group lid / 2
+    let r = row + lid;
+    if (lid < ROWS && r < op.rows) {
+      let s = select(sums0, sums1, lid >= 2u);
+      rope_append_pair(op, r, s[2u * (lid % 2u)], s[2u * (lid % 2u) + 1u]);
+    }
+  } else if (lid < 2u * ROWS && row < op.rows) {
+    act[op.dst + row] = select(sums0, sums1, lid >= ROWS)[lid % ROWS] + residual;
+  }
+  workgroupBarrier();
 }
 
 // ---- the unfused ops ----------------------------------------------------------------------------
@@ -768,8 +828,14 @@ fn persistent_main(@builtin(workgroup_id) wg: vec3<u32>,
     if (wg.x < op.units) {
       inv = gemv_inv(op, lid);
     }
-    for (var unit = wg.x; unit < op.units; unit += workgroups) {
-      run_unit(op.kind, op, unit, lid, inv);
+    if (gemv_wide_op(op, workgroups)) {
+      if (wg.x < gemv_wide_units(op)) {
+        gemv_wide(op, wg.x, lid, inv);
+      }
+    } else {
+      for (var unit = wg.x; unit < op.units; unit += workgroups) {
+        run_unit(op.kind, op, unit, lid, inv);
+      }
     }
     if (o + 1u == count) {
       break;
