@@ -179,23 +179,42 @@ describe('decode workload', () => {
     // Two workgroups sharing every op's units (a wrong unit, op or row shows in the logits), f16
     // weights eight to a word, a context of 100 the attention several chunks. Where two
     // workgroups are not resident at once (a one-thread CPU adapter), it must say so instead.
-    ['tiny-f16', 2, 2],
+    ['tiny-f16', 2, 2, false],
     // A GPT-2-small layer (its vocabulary cut to 256 to stay inside lavapipe's 128 MiB binding):
     // the down projection's rows take each lane two iterations; one workgroup, whose units
     // outlast a CPU adapter's barrier spin at two.
-    ['gpt2-small@v256', 1, 1],
+    ['gpt2-small@v256', 1, 1, false],
+    // 8-row units (step.wgsl's gemv_wide) for the LM head, whose 3 units outnumber the 2
+    // workgroups: 12 rows, the second half of the second unit past the rows; 11, an odd count.
+    ['tiny@v12', 1, 2, true],
+    ['tiny-f16@v11', 1, 2, true],
   ] as const)(
     '%s, %i layers, %i workgroups: the megakernel matches the reference',
-    async ([preset, layers, persistentWorkgroups], t) => {
+    async ([preset, layers, persistentWorkgroups, wide], t) => {
       const ctx = gpu(t);
       const params = {
         ...tiny(persistentWorkgroups),
         preset,
         kernels: layers,
         elements: 100,
-        workgroupSize: preset === 'tiny-f16' ? 16 : 256,
+        workgroupSize: preset.startsWith('tiny-f16') ? 16 : 256,
       };
       expect(decodeWorkload.checkLimits(params, ctx.limits)).toBeUndefined();
+      // gemv_wide_op's condition, so that a change of the presets cannot drop the path unseen
+      const s = caseShape(params);
+      const ops = fusedOps(
+        s,
+        decodeLayout(s, ctx.limits, params.workgroupSize),
+        params.workgroupSize,
+      );
+      const wideOps = ops.filter(
+        (o) =>
+          o.kind === 'gemv' &&
+          o.epi !== 'siluPair' &&
+          o.units > persistentWorkgroups &&
+          Math.ceil((o.rows ?? 0) / 8) <= persistentWorkgroups,
+      );
+      expect(wideOps.length > 0, 'an op takes gemv_wide').toBe(wide);
       const persistent = strategyById('persistent');
       if (persistent === undefined) throw new Error('persistent');
       await withPrepared(ctx, params, async (prepared) => {

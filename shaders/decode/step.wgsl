@@ -406,14 +406,17 @@ fn gemv_inv(op: Op, lid: u32) -> f32 {
 
 // ---- wide GEMV units, the megakernel's only ---------------------------------------------------
 // A GEMV of more units than the P workgroups but no more than 2P (llama-1b's fused q/k/v: 768 on
-// 640) would leave some workgroups two units back to back and the rest one; a unit of a short row
-// is one turn of gemv_unit's loop, so its time is a round of loads, the sums and the epilogue,
-// whatever its row count. persistent_main does such an op in units of 8 rows, one per workgroup:
-// one such round instead of two. Each turn of the loop loads one word of each of the 8 rows (8
-// loads in flight, as gemv_unit's two words of 4 rows). On the H200 it took llama-1b's step from
-// 1 702–1 704 to 1 684–1 687 µs and llama-1b-f16's from 1 664–1 667 to 1 563–1 569 (where the
-// probe then fits 512 workgroups; 1 692–1 694 for this kernel's at 512); spreading the rows
-// evenly as 4 + 2 lost instead (docs/findings.md, "The runs of 2026-12-06, fifteenth session").
+// 640) would leave some workgroups two units back to back and the rest one; a unit of a short
+// row is a turn or two of gemv_unit's loop, its time mostly a round of loads, the sums and the
+// epilogue. persistent_main does such an op in units of 8 rows, one per workgroup; each turn of
+// the loop loads one word of each of the 8 rows (8 loads in flight, as gemv_unit's two words of
+// 4 rows). For f16 rows of 256 words that is one round of loads instead of two; for f32 rows of
+// 512 it is still two turns, and only the second unit's sums and epilogue go. Measured as a
+// variant (the same computation, the epilogue not yet shared) on the H200, the megakernel's step:
+// llama-1b-f16 1 664–1 667 → 1 563–1 565 µs (the probe then fits 512 workgroups; at 512 each,
+// 1 692–1 694 → 1 568–1 569), llama-1b 1 702–1 704 → 1 684–1 687. How much is the wide units'
+// is not clear: ops that do not take the path moved too, and gpt2-small, which has none, ran
+// 1.5% faster in one run each (docs/findings.md, "The runs of 2026-12-06, fifteenth session").
 // EPI_SILU_PAIR ops keep their units (a unit there is two gate rows and their two up rows).
 
 // Whether persistent_main does the op in 8-row units (gemv_wide).
