@@ -16,8 +16,12 @@ import {
 } from './programs.ts';
 import { bytesPerWeight, type DecodeShape } from './shapes.ts';
 
-/** `GridBarrier` in step.wgsl: three counters, then `completed` on its own 128-byte line. */
-export const GRID_BYTES = 256;
+/**
+ * `GridBarrier` in step.wgsl: three counters, then `completed` on its own 128-byte line (132
+ * bytes); the rest is room for the counters a variant of the kernel adds after them
+ * (shaders/decode/variants, timed by scripts/decode-batch.sh), zeroed with the rest.
+ */
+export const GRID_BYTES = 8192;
 
 /** Where the step's tensors live: what the init kernel fills and step.wgsl computes in. */
 export interface TensorBuffers {
