@@ -86,7 +86,10 @@ export interface LayerActs {
   v: number;
   scores: number;
   sums: number;
-  /** The fused attention's per-chunk partials: heads × chunks × (headDim + 2). */
+  /**
+   * The fused attention's per-chunk partials: for each head its chunks × (headDim + 2), with room
+   * to pad that to 32 floats (a variant's 128-byte lines: shaders/decode/variants).
+   */
   partials: number;
   attn: number;
   o: number;
@@ -234,7 +237,7 @@ function layoutActivations(s: DecodeShape, wg: number): Pick<DecodeLayout, 'acts
       v: q + d + kv,
       scores: region(s.heads * (s.context + 1)),
       sums: region(s.heads),
-      partials: region(s.heads * attentionChunks(s, wg) * (s.headDim + 2)),
+      partials: region(s.heads * alignUp(attentionChunks(s, wg) * (s.headDim + 2), 32)),
       attn: region(d),
       o: region(d),
       xa: region(d),
