@@ -88,7 +88,8 @@ export interface LayerActs {
   sums: number;
   /**
    * The fused attention's per-chunk partials: for each head its chunks × (headDim + 2), with room
-   * to pad that to 32 floats (a variant's 128-byte lines: shaders/decode/variants).
+   * to pad that to 32 floats, a 128-byte line, so that a kernel combining one group of heads in
+   * the step shares no line with another group's partials (step.wgsl does not pad yet).
    */
   partials: number;
   attn: number;
