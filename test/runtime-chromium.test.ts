@@ -35,6 +35,18 @@ function puppeteerBrowsers(): number[] {
   return pids;
 }
 
+/** `pid (comm) S ppid pgrp …` of `pid`, or '' once it is gone. */
+function stat(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ').slice(0, 5).join(' ');
+  } catch {
+    return '';
+  }
+}
+
+/** Whether `pid` still runs: there, and not a zombie (the state follows the command's `)`). */
+const running = (pid: number): boolean => !/^$|\) Z /.test(stat(pid));
+
 const root = mkdtempSync(join(tmpdir(), 'launchbench-chromium-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -86,15 +98,15 @@ describe('--runtime chromium', () => {
     }
     const result = await run;
     expect(result.code, result.stderr).toBe(130);
-    const alive = pids.filter((pid) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-    expect(alive).toEqual([]);
+    // The command kills the browser's process group as it exits (src/commands/browser-side.ts);
+    // a process SIGKILLed takes a moment to go, and a zombie runs nothing. Still there 1 s later,
+    // it was left running: its stat line says what it was.
+    let alive = pids.filter(running);
+    for (let i = 0; i < 20 && alive.length > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      alive = alive.filter(running);
+    }
+    expect(alive.map(stat)).toEqual([]);
   });
 
   it("serve's page loads in headless Chromium without a console error, cross-origin isolated", async (t) => {

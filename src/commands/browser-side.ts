@@ -23,6 +23,30 @@ import { measuringEnv } from '../report/context.ts';
 /** How long closing the browser may take before its process is killed, ms. */
 const CLOSE_MS = 10_000;
 
+/**
+ * Closes the browser: gracefully, bounded by CLOSE_MS, then its whole process group is killed.
+ * puppeteer starts the browser detached, leader of a process group of browser processes only;
+ * the leader may be the distribution's wrapper script (Debian's /usr/bin/chromium-headless-shell
+ * is `sh` running the binary), so killing the leader alone can leave the browser running, and a
+ * graceful close can leave a process exiting behind the leader. CI once saw a browser process
+ * outlive a SIGINT while Chromium started (test/runtime-chromium.test.ts).
+ */
+async function closeBrowser(browser: Browser): Promise<void> {
+  const group = browser.process()?.pid;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    browser.close().catch(() => undefined),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_MS))),
+  ]);
+  clearTimeout(timer);
+  if (group === undefined) return;
+  try {
+    process.kill(-group, 'SIGKILL');
+  } catch {
+    // ESRCH: the group is gone already.
+  }
+}
+
 /** A page error, console error or crash, as one line. */
 const pageProblem = (what: string, text: string): Error =>
   new Error(`the page: ${what}: ${text.split('\n')[0] ?? ''}`);
@@ -105,7 +129,7 @@ async function openSide(
   // A signal while it started: this process handles it (puppeteer's handlers are off) and the
   // browser, in a process group of its own, would outlive it.
   if (stop?.aborted === true) {
-    await browser.close().catch(() => undefined);
+    await closeBrowser(browser);
     await server.close();
     throw new Error(`stopped (${String(stop.reason)}) while ${kind} started`);
   }
@@ -126,18 +150,7 @@ async function openPage(
     stop: () => void page.evaluate('globalThis.launchbenchStop?.()').catch(() => undefined),
     async close() {
       closing = true;
-      // Bounded: a browser that does not close in time is killed, not waited for.
-      let timer: NodeJS.Timeout | undefined;
-      const closed = browser.close().then(
-        () => true,
-        () => false,
-      );
-      const inTime = await Promise.race([
-        closed,
-        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_MS))),
-      ]);
-      clearTimeout(timer);
-      if (!inTime) browser.process()?.kill('SIGKILL');
+      await closeBrowser(browser);
       await server.close();
     },
   });
