@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { errorMessage } from '../errors.ts';
-import type { Browser } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import type { RunPlan } from '../run.ts';
 import type { BenchArgs } from './bench-options.ts';
 import type { GpuSide, SetupStatus } from './bench-gpu.ts';
@@ -20,7 +20,7 @@ import type { BrowserRuntime } from '../gpu/runtime.ts';
 import { findBrowser, launchOptions } from './find-browser.ts';
 import { measuringEnv } from '../report/context.ts';
 
-/** How long closing the browser may take before its process is killed, ms. */
+/** How long closing the browser gracefully may take before its process group is killed, ms. */
 const CLOSE_MS = 10_000;
 
 /**
@@ -28,8 +28,7 @@ const CLOSE_MS = 10_000;
  * puppeteer starts the browser detached, leader of a process group of browser processes only;
  * the leader may be the distribution's wrapper script (Debian's /usr/bin/chromium-headless-shell
  * is `sh` running the binary), so killing the leader alone can leave the browser running, and a
- * graceful close can leave a process exiting behind the leader. CI once saw a browser process
- * outlive a SIGINT while Chromium started (test/runtime-chromium.test.ts).
+ * graceful close can leave a process exiting behind the leader.
  */
 async function closeBrowser(browser: Browser): Promise<void> {
   const group = browser.process()?.pid;
@@ -43,7 +42,7 @@ async function closeBrowser(browser: Browser): Promise<void> {
   try {
     process.kill(-group, 'SIGKILL');
   } catch {
-    // ESRCH: the group is gone already.
+    // ESRCH: the group is gone already (EPERM cannot be helped).
   }
 }
 
@@ -136,14 +135,22 @@ async function openSide(
   return openPage(server, browser, { request, executable, flags, status });
 }
 
-/** The request's page opened on `browser`, and its side. */
+/** The request's page opened on `browser`, and its side; on failure both are closed. */
 async function openPage(
   server: PageServer,
   browser: Browser,
   o: { request: PageRequest; executable: string; flags: string[]; status: SetupStatus },
 ): Promise<RemoteSide> {
-  const version = await browser.version();
-  const page = await browser.newPage();
+  let version: string;
+  let page: Page;
+  try {
+    version = await browser.version();
+    page = await browser.newPage();
+  } catch (error) {
+    await closeBrowser(browser);
+    await server.close();
+    throw new Error(`could not open a page: ${errorMessage(error)}`);
+  }
   let closing = false;
   const side: RemoteSide = new RemoteSide(o.status, {
     browser: { executable: o.executable, version, flags: o.flags, driver: 'puppeteer-core' },
