@@ -86,11 +86,7 @@ export interface LayerActs {
   v: number;
   scores: number;
   sums: number;
-  /**
-   * The fused attention's per-chunk partials: for each head its chunks × (headDim + 2), with room
-   * to pad that to 32 floats, a 128-byte line, so that a kernel combining one group of heads in
-   * the step shares no line with another group's partials (step.wgsl does not pad yet).
-   */
+  /** The fused attention's per-chunk partials: heads × chunks × (headDim + 2). */
   partials: number;
   attn: number;
   o: number;
@@ -238,7 +234,7 @@ function layoutActivations(s: DecodeShape, wg: number): Pick<DecodeLayout, 'acts
       v: q + d + kv,
       scores: region(s.heads * (s.context + 1)),
       sums: region(s.heads),
-      partials: region(s.heads * alignUp(attentionChunks(s, wg) * (s.headDim + 2), 32)),
+      partials: region(s.heads * attentionChunks(s, wg) * (s.headDim + 2)),
       attn: region(d),
       o: region(d),
       xa: region(d),
