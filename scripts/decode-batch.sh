@@ -69,6 +69,19 @@ if [ "${CHECK:-0}" = 1 ]; then
       tr -d '\n')" >> "$T"
   done
 fi
+# Each version's registers a lane and the probe's count beside them (scripts/kernel-registers.ts),
+# where the call carried the statistics layer (.vk-stats: bash scripts/vk-stats/build.sh), in
+# registers-<kernel>.txt and a line of times-batch.txt each
+if [ -f .vk-stats/libvk_stats.so ]; then
+  for kernel in $kernels; do
+    cp "$dir/step-$kernel.wgsl" "$step_wgsl" || exit 1
+    # shellcheck disable=SC2086
+    step "registers-$kernel" 240 "$dir/registers-$kernel.txt" \
+      env -u OUT npx tsx scripts/kernel-registers.ts ${PRESETS:-llama-1b llama-1b-f16 gpt2-small}
+    echo "registers-$kernel: $(grep -h 'megakernel' "$dir/registers-$kernel.txt" | cut -d';' -f1-2 |
+      tr '\n' ' ')" >> "$T"
+  done
+fi
 # the first preset in two rounds; PRESETS and PAIR (the pair's bench options) for other GPUs
 first=1
 for preset in ${PRESETS:-llama-1b llama-1b-f16 gpt2-small}; do

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Splits what a lent GPU machine needs into carries that each fit beside the tree: a device call
-# takes the working tree and its carried paths, 64 MiB in all, and the tree alone is about 45 MB
+# takes the working tree and its carried paths, 64 MiB in all, and the tree alone is about 50 MB
 # (2026-12-06; docs/design.md, Running on a lent GPU machine). Paths carried by an earlier call
 # stay on the machine while it is warm (about 30 s idle), so the parts go in calls one after
 # another:
 #
 #   bash scripts/gpu-stage.sh restore; bash ../shared/gpu/pack.sh; bash scripts/gpu-stage.sh node
-#       restore puts an earlier .gpu-node/node.tar.xz back (pack.sh rebuilds a missing one, 30 s);
-#       node moves .gpu/node.tar.xz (Node and npm, 26 MB) to .gpu-node/, cuts it into two parts
-#       (.gpu-node1, .gpu-node2) and makes .gpu/remote.sh unpack Node from
-#       /opt/gpu-stage/node.tar.xz where the machine has none;
-#       calls 1, 2: carry [".gpu-node1"], then [".gpu-node2"], command: bash .gpu-nodeN/stage.sh
-#       then:   carry [".gpu"],      command: bash .gpu/remote.sh <the runs>
+#       restore puts earlier packs from .gpu-node/ back (pack.sh rebuilds a missing one: Node 30 s,
+#       node_modules 2 min); node moves .gpu/node.tar.xz (Node and npm, 26 MB) and
+#       .gpu/node_modules.tar.xz (15 MB) to .gpu-node/, cuts each into two parts (.gpu-node1,
+#       .gpu-node2; .gpu-nm1, .gpu-nm2) and makes .gpu/remote.sh unpack both from /opt/gpu-stage/;
+#       calls 1-4: carry [".gpu-node1"], [".gpu-node2"], [".gpu-nm1"], [".gpu-nm2"], command:
+#               bash .gpu-node1/stage.sh (and so on)
+#       then:   carry [".gpu"] (0.4 MB), command: bash .gpu/remote.sh <the runs>
 #   bash ../shared/gpu/pack-chromium.sh && bash scripts/gpu-stage.sh chromium
 #       re-cuts its parts into parts that fit beside the tree (part_mib below: .chr1 … .chrN);
 #       calls:  carry [".chrN"],     command: bash .chrN/stage.sh   (the last unpacks to /opt/chr;
@@ -58,43 +59,57 @@ case "${1:-}" in
     [ -f .gpu/remote.sh ] || { echo "gpu-stage.sh: no .gpu/remote.sh: run ../shared/gpu/pack.sh first" >&2; exit 1; }
     exclude .gpu-node
     mkdir -p .gpu-node
-    if [ -s .gpu/node.tar.xz ]; then mv .gpu/node.tar.xz .gpu-node/node.tar.xz; fi
-    [ -s .gpu-node/node.tar.xz ] || { echo "gpu-stage.sh: no node.tar.xz in .gpu or .gpu-node" >&2; exit 1; }
-    # pack.sh rebuilds node.tar.xz when it is missing: a copy left in .gpu would travel twice.
-    # .gpu-node keeps the whole pack (restore puts it back); what travels is two parts of 13 MB,
-    # .gpu-node1 and .gpu-node2: the tree (40 MB on 2026-12-05) and the whole 26 MB came within
-    # 1 MB of the 64 MiB a call takes.
+    # pack.sh rebuilds a missing pack: a copy left in .gpu would travel with every run.
+    # .gpu-node keeps the whole packs (restore puts them back); what travels is two parts of each:
+    # Node (26 MB) in .gpu-node1, .gpu-node2 and node_modules (15 MB) in .gpu-nm1, .gpu-nm2.
+    # The tree (50 MB on 2026-12-06) with node_modules beside it in every run came over the 64 MiB
+    # a call takes once tar's 512 bytes a file (2 400 files) are counted.
+    for f in node.tar.xz node_modules.tar.xz; do
+      if [ -s ".gpu/$f" ]; then mv ".gpu/$f" ".gpu-node/$f"; fi
+      [ -s ".gpu-node/$f" ] || { echo "gpu-stage.sh: no $f in .gpu or .gpu-node" >&2; exit 1; }
+    done
     tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-    split -n 2 -d .gpu-node/node.tar.xz "$tmp/part."
-    rm -rf .gpu-node1 .gpu-node2 .gpu-node/stage.sh
-    for n in 1 2; do
-      exclude ".gpu-node$n"
-      mkdir ".gpu-node$n"
-      mv "$tmp/part.0$((n - 1))" ".gpu-node$n/"
-      sha256sum .gpu-node/node.tar.xz | cut -c1-16 > ".gpu-node$n/sum"
-      cat > ".gpu-node$n/stage.sh" <<'S'
+    rm -rf .gpu-node1 .gpu-node2 .gpu-nm1 .gpu-nm2 .gpu-node/stage.sh
+    # cut_in_two PACK PREFIX WHAT: PACK's halves in PREFIX1, PREFIX2, each with a stage.sh that
+    # copies it to /opt/parts/<checksum> and, once both are there, joins them as
+    # /opt/gpu-stage/PACK (where the patched .gpu/remote.sh unpacks it from)
+    cut_in_two() {
+      local pack=$1 prefix=$2 what=$3 n sum
+      sum=$(sha256sum ".gpu-node/$pack" | cut -c1-16)
+      split -n 2 -d ".gpu-node/$pack" "$tmp/$prefix."
+      for n in 1 2; do
+        exclude "$prefix$n"
+        mkdir "$prefix$n"
+        mv "$tmp/$prefix.0$((n - 1))" "$prefix$n/part.0$((n - 1))"
+        cat > "$prefix$n/stage.sh" <<S
 #!/usr/bin/env bash
-# copies this part to /opt/nodeparts/<pack's checksum>; once both are there, joins them where
-# .gpu/remote.sh (as gpu-stage.sh patched it) unpacks Node from, /opt/gpu-stage/node.tar.xz
+# copies this part to /opt/parts/$sum; once both are there, joins them as /opt/gpu-stage/$pack
+# ($what), where .gpu/remote.sh (as gpu-stage.sh patched it) unpacks it from
 set -e
-here=$(dirname "$0")
-sum=$(cat "$here/sum")
-mkdir -p "/opt/nodeparts/$sum" && cp "$here"/part.0* "/opt/nodeparts/$sum/"
-if [ "$(ls "/opt/nodeparts/$sum" | wc -l)" -eq 2 ]; then
+here=\$(dirname "\$0")
+mkdir -p /opt/parts/$sum && cp "\$here"/part.0* /opt/parts/$sum/
+if [ "\$(ls /opt/parts/$sum | wc -l)" -eq 2 ]; then
   mkdir -p /opt/gpu-stage
-  cat "/opt/nodeparts/$sum/part.00" "/opt/nodeparts/$sum/part.01" > /opt/gpu-stage/node.tar.xz.tmp
-  [ "$(sha256sum /opt/gpu-stage/node.tar.xz.tmp | cut -c1-16)" = "$sum" ] || { echo "stage.sh: the parts do not make the pack" >&2; exit 1; }
-  mv /opt/gpu-stage/node.tar.xz.tmp /opt/gpu-stage/node.tar.xz && echo "node staged"
+  cat /opt/parts/$sum/part.00 /opt/parts/$sum/part.01 > /opt/gpu-stage/$pack.tmp
+  [ "\$(sha256sum /opt/gpu-stage/$pack.tmp | cut -c1-16)" = $sum ] || { echo "stage.sh: the parts do not make $pack" >&2; exit 1; }
+  mv /opt/gpu-stage/$pack.tmp /opt/gpu-stage/$pack && echo "$what staged"
 else
-  echo "part staged: $(ls "/opt/nodeparts/$sum" | tr '\n' ' ')"
+  echo "part staged: \$(ls /opt/parts/$sum | tr '\n' ' ')"
 fi
 S
-    done
+      done
+    }
+    cut_in_two node.tar.xz .gpu-node node
+    cut_in_two node_modules.tar.xz .gpu-nm node_modules
     sed -i 's|^tar -C / -xJf "$here/node.tar.xz"$|[ -x /usr/bin/node ] \|\| tar -C / -xJf "${NODE_TAR:-/opt/gpu-stage/node.tar.xz}" \|\| { echo "remote.sh: no Node here: stage it first (carry .gpu-node1, then .gpu-node2: bash .gpu-nodeN/stage.sh)" >\&2; exit 1; }|' .gpu/remote.sh
-    grep -q 'gpu-stage/node.tar.xz' .gpu/remote.sh || { echo "gpu-stage.sh: .gpu/remote.sh does not unpack Node as expected; not patched" >&2; exit 1; }
+    sed -i 's|^\[ -d node_modules \] \|\| tar -xJf "$here/node_modules.tar.xz"$|[ -d node_modules ] \|\| tar -xJf /opt/gpu-stage/node_modules.tar.xz \|\| { echo "remote.sh: no node_modules here: stage them first (carry .gpu-nm1, then .gpu-nm2: bash .gpu-nmN/stage.sh)" >\&2; exit 1; }|' .gpu/remote.sh
+    grep -q 'gpu-stage/node.tar.xz' .gpu/remote.sh && grep -q 'gpu-stage/node_modules.tar.xz' .gpu/remote.sh ||
+      { echo "gpu-stage.sh: .gpu/remote.sh does not unpack Node and node_modules as expected; not patched" >&2; exit 1; }
     ;;
   restore)
-    if [ -s .gpu-node/node.tar.xz ] && [ -d .gpu ]; then cp -p .gpu-node/node.tar.xz .gpu/; fi
+    for f in node.tar.xz node_modules.tar.xz; do
+      if [ -s ".gpu-node/$f" ] && [ -d .gpu ] && [ ! -s ".gpu/$f" ]; then cp -p ".gpu-node/$f" .gpu/; fi
+    done
     ;;
   chromium)
     # the parts this already cut (.chr1/cut names how many), or else pack-chromium.sh's two,
@@ -227,7 +242,7 @@ S
   sizes)
     t=$(tree_mb)
     echo "tree: $t MB (tracked files and untracked ones that git does not ignore)"
-    for d in .gpu .gpu-node1 .gpu-node2 .gpu-deno .gpu-deno[0-9]* .chr[0-9]* .ff[0-9]*; do
+    for d in .gpu .gpu-node1 .gpu-node2 .gpu-nm1 .gpu-nm2 .gpu-deno .gpu-deno[0-9]* .chr[0-9]* .ff[0-9]*; do
       [ -e "$d" ] || continue
       c=$(mb "$d")
       awk -v t="$t" -v c="$c" -v d="$d" -v l="$LIMIT_MB" 'BEGIN { s = t + c; printf "%-10s %6.1f MB, with the tree %6.1f MB of %s %s\n", d, c, s, l, (s > l ? "(too big)" : "") }'
