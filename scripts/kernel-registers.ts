@@ -4,7 +4,8 @@
  * co-residency probe fits. WebGPU gives neither a register count nor an occupancy; on NVIDIA a
  * multiprocessor holds 65 536 registers, allotted 8 a lane at a time, so a workgroup of 256 lanes
  * at R registers leaves floor(65 536 / (256 × ⌈R / 8⌉ × 8)) of them resident on each (at most 8:
- * 2 048 lanes), and the probe's count should agree (docs/findings.md).
+ * 2 048 lanes; src/gpu/registers.ts), and the probe's count should agree (docs/design.md,
+ * "Registers, measured").
  *   bash scripts/vk-stats/build.sh      (once: the layer, into .vk-stats/)
  *   npx tsx scripts/kernel-registers.ts [preset …]      (default: llama-1b llama-1b-f16 gpt2-small)
  * Each preset is built with 2 layers (the kernel's constants are the preset's shape; the layer
@@ -12,14 +13,22 @@
  * $OUT/kernel-registers.json. Without the layer's statistics (a driver that does not offer
  * VK_KHR_pipeline_executable_properties, such as lavapipe) it says so and exits 1.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import {
+  parseStatsLine,
+  registerCount,
+  residentWorkgroups,
+  type PipelineExecutable,
+} from '../src/gpu/registers.ts';
 
 const LAYER_DIR = resolve('.vk-stats');
 const LAYER = 'VK_LAYER_LAUNCHBENCH_stats';
 if (!existsSync(join(LAYER_DIR, `${LAYER}.json`))) {
-  console.error('kernel-registers: no layer in .vk-stats: run bash scripts/vk-stats/build.sh first');
+  console.error(
+    'kernel-registers: no layer in .vk-stats: run bash scripts/vk-stats/build.sh first',
+  );
   process.exit(2);
 }
 // Read by the Vulkan loader when the instance is made (openGpu, below), so set before it.
@@ -31,37 +40,17 @@ process.env['LAUNCHBENCH_VK_STATS'] = statsFile;
 const { openGpu, withErrorScopes } = await import('../src/gpu/context.ts');
 const { decodeWorkload, prepareDecode } = await import('../src/workloads/decode/workload.ts');
 
-/** One pipeline executable as the layer wrote it: its entry point and its statistics. */
-interface Executable {
-  entry: string;
-  stats: Record<string, string>;
-}
-
 let linesRead = 0;
 /** The executables the layer has written since the last call. */
-function newExecutables(): Executable[] {
+function newExecutables(): PipelineExecutable[] {
   const lines = existsSync(statsFile) ? readFileSync(statsFile, 'utf8').split('\n') : [];
   const fresh = lines.slice(linesRead).filter((l) => l !== '');
   linesRead += fresh.length;
-  return fresh.map((line) => {
-    const fields = Object.fromEntries(
-      line.split('\t').map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)]),
-    );
-    const { entry = '?', ...stats } = fields;
-    return { entry, stats };
-  });
+  return fresh.map(parseStatsLine);
 }
 
-const registersOf = (e: Executable | undefined): number | undefined => {
-  const text = e?.stats['Register Count'];
-  return text === undefined ? undefined : Number(text);
-};
-
-/** Workgroups of `lanes` lanes a multiprocessor of NVIDIA's 65 536 registers holds. */
-const resident = (registers: number, lanes: number): number =>
-  Math.min(Math.floor(2048 / lanes), Math.floor(65536 / (lanes * Math.ceil(registers / 8) * 8)));
-
-const presets = process.argv.length > 2 ? process.argv.slice(2) : ['llama-1b', 'llama-1b-f16', 'gpt2-small'];
+const presets =
+  process.argv.length > 2 ? process.argv.slice(2) : ['llama-1b', 'llama-1b-f16', 'gpt2-small'];
 const ctx = await openGpu();
 const rows: object[] = [];
 for (const preset of presets) {
@@ -70,7 +59,14 @@ for (const preset of presets) {
   const prepared = await withErrorScopes(ctx.device, () =>
     prepareDecode(
       ctx.device,
-      { preset, elements: base.elements, kernels: 2, intensity: 0, workgroupSize: 256, persistentWorkgroups: 0 },
+      {
+        preset,
+        elements: base.elements,
+        kernels: 2,
+        intensity: 0,
+        workgroupSize: 256,
+        persistentWorkgroups: 0,
+      },
       ctx.limits,
     ),
   );
@@ -80,13 +76,14 @@ for (const preset of presets) {
   const persistent = await prepared.program('persistent'); // persistent_main, then the probe
   const [megakernel, ...others] = newExecutables();
   prepared.destroy();
-  const registers = registersOf(megakernel);
-  const kindRegisters = kinds.map(registersOf).filter((r): r is number => r !== undefined);
+  const registers = registerCount(megakernel);
+  const kindRegisters = kinds.map(registerCount).filter((r): r is number => r !== undefined);
   const row = {
     preset,
     megakernelEntry: megakernel?.entry,
     megakernelRegisters: registers,
-    residentPerMultiprocessor: registers === undefined ? undefined : resident(registers, 256),
+    residentPerMultiprocessor:
+      registers === undefined ? undefined : residentWorkgroups(registers, 256),
     probedWorkgroups: persistent.notes['persistentWorkgroups'],
     stepMainRegisters: kindRegisters,
     megakernelStats: megakernel?.stats,
@@ -95,13 +92,19 @@ for (const preset of presets) {
   rows.push(row);
   console.log(
     `${preset}: megakernel (${row.megakernelEntry ?? 'not reported'}) ${registers ?? '?'} registers a lane` +
-      (registers === undefined ? '' : ` → ${row.residentPerMultiprocessor} workgroups of 256 a multiprocessor of 65 536 registers`) +
+      (registers === undefined
+        ? ''
+        : ` → ${row.residentPerMultiprocessor} workgroups of 256 a multiprocessor of 65 536 registers`) +
       `; the probe fit ${row.probedWorkgroups}; step_main by op kind: ${kindRegisters.join(', ') || '?'}`,
   );
 }
 if (process.env['OUT'] !== undefined)
-  writeFileSync(join(process.env['OUT'], 'kernel-registers.json'), `${JSON.stringify(rows, null, 2)}\n`);
+  writeFileSync(
+    join(process.env['OUT'], 'kernel-registers.json'),
+    `${JSON.stringify(rows, null, 2)}\n`,
+  );
 ctx.device.destroy();
+rmSync(statsFile, { force: true });
 if (rows.some((r) => (r as { megakernelRegisters?: number }).megakernelRegisters === undefined)) {
   console.error(
     'kernel-registers: the driver reported no register count (it does not offer VK_KHR_pipeline_executable_properties, or the layer did not load)',

@@ -3,7 +3,7 @@
  * appends them to a file: on NVIDIA's driver the registers a lane takes ("Register Count"), which
  * decide how many workgroups of a kernel fit on a multiprocessor at once. WebGPU reports none of
  * that; docs/findings.md inferred it from the co-residency probe's brackets until this measured it
- * (scripts/kernel-registers.ts runs it; docs/design.md, "Registers").
+ * (scripts/kernel-registers.ts runs it; docs/design.md, "Registers, measured").
  *
  * It turns VK_KHR_pipeline_executable_properties on where the device offers it (the extension
  * and its pipelineExecutableInfo feature), adds VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR
