@@ -9,7 +9,9 @@
 #      the step running ends);
 #   2. the decode profile twice back to back (scripts/repro-pair.sh), with compare and the
 #      reproducibility figures (PAIR=none: not run).
-# CHECK=1 first checks every version against the CPU reference (below). WGS="0 640": the megakernel
+# CHECK=1 first checks every version against the CPU reference (below). Where the call carried
+# .vk-stats (bash scripts/vk-stats/build.sh), each version's registers a lane come next
+# (scripts/kernel-registers.ts: registers-<kernel>.txt). WGS="0 640": the megakernel
 # at these workgroup counts (0: the co-residency probe's, the default), each in every round.
 # Everything goes to results/<UTC time>-<gpu>-decode-pair/ (the pair in a/ and b/,
 # decode-ops-<preset>-<kernel>-<round>.txt and their ops-*/ folders beside them); each step's wall

@@ -31,7 +31,6 @@ struct instance_entry {
 
 struct device_entry {
   void *key;
-  VkDevice device;
   int stats;
   PFN_vkGetDeviceProcAddr next_gdpa;
   PFN_vkCreateComputePipelines create_compute;
@@ -68,6 +67,20 @@ static struct device_entry *find_device(void *key) {
   return found;
 }
 
+/* Takes `key`'s latest entry out of `entries` (count `*count`, entries of `size` bytes). */
+static void forget(void *entries, int *count, size_t size, void *key) {
+  pthread_mutex_lock(&lock);
+  for (int i = *count - 1; i >= 0; i--) {
+    char *at = (char *)entries + (size_t)i * size;
+    if (*(void **)at == key) {
+      memmove(at, at + size, (size_t)(*count - i - 1) * size);
+      (*count)--;
+      break;
+    }
+  }
+  pthread_mutex_unlock(&lock);
+}
+
 static VKAPI_ATTR VkResult VKAPI_CALL stats_CreateInstance(const VkInstanceCreateInfo *info,
                                                            const VkAllocationCallbacks *alloc,
                                                            VkInstance *out) {
@@ -81,11 +94,28 @@ static VKAPI_ATTR VkResult VKAPI_CALL stats_CreateInstance(const VkInstanceCreat
   PFN_vkCreateInstance create = (PFN_vkCreateInstance)next_gipa(VK_NULL_HANDLE, "vkCreateInstance");
   VkResult result = create(info, alloc, out);
   if (result != VK_SUCCESS) return result;
+  int full;
   pthread_mutex_lock(&lock);
-  if (instance_count < MAX_ENTRIES)
-    instances[instance_count++] = (struct instance_entry){key_of(*out), *out, next_gipa};
+  full = instance_count == MAX_ENTRIES;
+  if (!full) instances[instance_count++] = (struct instance_entry){key_of(*out), *out, next_gipa};
   pthread_mutex_unlock(&lock);
+  if (full) {
+    /* no room to find its next layer by: the instance could not be used through this one */
+    PFN_vkDestroyInstance destroy = (PFN_vkDestroyInstance)next_gipa(*out, "vkDestroyInstance");
+    if (destroy != NULL) destroy(*out, alloc);
+    *out = VK_NULL_HANDLE;
+    return VK_ERROR_TOO_MANY_OBJECTS;
+  }
   return result;
+}
+
+static VKAPI_ATTR void VKAPI_CALL stats_DestroyInstance(VkInstance instance, const VkAllocationCallbacks *alloc) {
+  if (instance == VK_NULL_HANDLE) return;
+  struct instance_entry *inst = find_instance(key_of(instance));
+  if (inst == NULL) return;
+  PFN_vkDestroyInstance destroy = (PFN_vkDestroyInstance)inst->next_gipa(instance, "vkDestroyInstance");
+  forget(instances, &instance_count, sizeof instances[0], key_of(instance));
+  if (destroy != NULL) destroy(instance, alloc);
 }
 
 static int offers_extension(VkInstance instance, PFN_vkGetInstanceProcAddr gipa,
@@ -126,6 +156,10 @@ static VKAPI_ATTR VkResult VKAPI_CALL stats_CreateDevice(VkPhysicalDevice physic
       .pNext = (void *)info->pNext,
       .pipelineExecutableInfo = VK_TRUE,
   };
+  /* an application that chains the feature itself keeps its own struct */
+  int chained = 0;
+  for (const VkBaseInStructure *s = info->pNext; s != NULL; s = s->pNext)
+    chained |= s->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR;
   if (stats) {
     int enabled = 0;
     for (uint32_t i = 0; i < info->enabledExtensionCount; i++)
@@ -135,14 +169,13 @@ static VKAPI_ATTR VkResult VKAPI_CALL stats_CreateDevice(VkPhysicalDevice physic
     for (uint32_t i = 0; i < info->enabledExtensionCount; i++) names[i] = info->ppEnabledExtensionNames[i];
     if (!enabled) names[copy.enabledExtensionCount++] = ext;
     copy.ppEnabledExtensionNames = names;
-    copy.pNext = &feature;
+    if (!chained) copy.pNext = &feature;
   }
   VkResult result = create(physical, &copy, alloc, out);
   free(names);
   if (result != VK_SUCCESS) return result;
   struct device_entry entry = {
       .key = key_of(*out),
-      .device = *out,
       .stats = stats,
       .next_gdpa = next_gdpa,
       .create_compute = (PFN_vkCreateComputePipelines)next_gdpa(*out, "vkCreateComputePipelines"),
@@ -152,21 +185,38 @@ static VKAPI_ATTR VkResult VKAPI_CALL stats_CreateDevice(VkPhysicalDevice physic
           (PFN_vkGetPipelineExecutableStatisticsKHR)next_gdpa(*out, "vkGetPipelineExecutableStatisticsKHR"),
   };
   if (entry.executable_properties == NULL || entry.executable_statistics == NULL) entry.stats = 0;
+  int full;
   pthread_mutex_lock(&lock);
-  if (device_count < MAX_ENTRIES) devices[device_count++] = entry;
+  full = device_count == MAX_ENTRIES;
+  if (!full) devices[device_count++] = entry;
   pthread_mutex_unlock(&lock);
+  if (full) {
+    PFN_vkDestroyDevice destroy = (PFN_vkDestroyDevice)next_gdpa(*out, "vkDestroyDevice");
+    if (destroy != NULL) destroy(*out, alloc);
+    *out = VK_NULL_HANDLE;
+    return VK_ERROR_TOO_MANY_OBJECTS;
+  }
   return result;
 }
 
+static VKAPI_ATTR void VKAPI_CALL stats_DestroyDevice(VkDevice device, const VkAllocationCallbacks *alloc) {
+  if (device == VK_NULL_HANDLE) return;
+  struct device_entry *dev = find_device(key_of(device));
+  if (dev == NULL) return;
+  PFN_vkDestroyDevice destroy = (PFN_vkDestroyDevice)dev->next_gdpa(device, "vkDestroyDevice");
+  forget(devices, &device_count, sizeof devices[0], key_of(device));
+  if (destroy != NULL) destroy(device, alloc);
+}
+
 /* One line per executable of `pipeline`, appended to $LAUNCHBENCH_VK_STATS. */
-static void report(struct device_entry *dev, VkPipeline pipeline, const char *entry_point) {
+static void report(struct device_entry *dev, VkDevice device, VkPipeline pipeline, const char *entry_point) {
   VkPipelineInfoKHR info = {.sType = VK_STRUCTURE_TYPE_PIPELINE_INFO_KHR, .pipeline = pipeline};
   uint32_t count = 0;
-  if (dev->executable_properties(dev->device, &info, &count, NULL) != VK_SUCCESS) return;
+  if (dev->executable_properties(device, &info, &count, NULL) != VK_SUCCESS || count == 0) return;
   VkPipelineExecutablePropertiesKHR *props = calloc(count, sizeof *props);
   if (props == NULL) return;
   for (uint32_t i = 0; i < count; i++) props[i].sType = VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_PROPERTIES_KHR;
-  if (dev->executable_properties(dev->device, &info, &count, props) != VK_SUCCESS) count = 0;
+  if (dev->executable_properties(device, &info, &count, props) != VK_SUCCESS) count = 0;
   pthread_mutex_lock(&lock);
   const char *path = getenv("LAUNCHBENCH_VK_STATS");
   FILE *out = path != NULL ? fopen(path, "a") : stderr;
@@ -175,11 +225,11 @@ static void report(struct device_entry *dev, VkPipeline pipeline, const char *en
                                          .pipeline = pipeline,
                                          .executableIndex = e};
     uint32_t n = 0;
-    if (dev->executable_statistics(dev->device, &which, &n, NULL) != VK_SUCCESS) continue;
+    if (dev->executable_statistics(device, &which, &n, NULL) != VK_SUCCESS || n == 0) continue;
     VkPipelineExecutableStatisticKHR *stats = calloc(n, sizeof *stats);
     if (stats == NULL) continue;
     for (uint32_t i = 0; i < n; i++) stats[i].sType = VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_STATISTIC_KHR;
-    if (dev->executable_statistics(dev->device, &which, &n, stats) != VK_SUCCESS) n = 0;
+    if (dev->executable_statistics(device, &which, &n, stats) != VK_SUCCESS) n = 0;
     fprintf(out, "entry=%s\texecutable=%s\tsubgroup=%u", entry_point, props[e].name, props[e].subgroupSize);
     for (uint32_t i = 0; i < n; i++) {
       VkPipelineExecutableStatisticKHR *s = &stats[i];
@@ -213,7 +263,8 @@ static VKAPI_ATTR VkResult VKAPI_CALL stats_CreateComputePipelines(
     const VkAllocationCallbacks *alloc, VkPipeline *out) {
   struct device_entry *dev = find_device(key_of(device));
   if (dev == NULL) return VK_ERROR_INITIALIZATION_FAILED;
-  if (!dev->stats) return dev->create_compute(device, cache, count, infos, alloc, out);
+  /* (a VkPipelineCreateFlags2CreateInfoKHR in pNext would override `flags`: Dawn chains none) */
+  if (!dev->stats || count == 0) return dev->create_compute(device, cache, count, infos, alloc, out);
   VkComputePipelineCreateInfo *copy = calloc(count, sizeof *copy);
   if (copy == NULL) return VK_ERROR_OUT_OF_HOST_MEMORY;
   memcpy(copy, infos, count * sizeof *copy);
@@ -221,13 +272,14 @@ static VKAPI_ATTR VkResult VKAPI_CALL stats_CreateComputePipelines(
   VkResult result = dev->create_compute(device, cache, count, copy, alloc, out);
   free(copy);
   if (result == VK_SUCCESS)
-    for (uint32_t i = 0; i < count; i++) report(dev, out[i], infos[i].stage.pName);
+    for (uint32_t i = 0; i < count; i++) report(dev, device, out[i], infos[i].stage.pName);
   return result;
 }
 
 EXPORT VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL stats_GetDeviceProcAddr(VkDevice device, const char *name) {
   if (strcmp(name, "vkGetDeviceProcAddr") == 0) return (PFN_vkVoidFunction)stats_GetDeviceProcAddr;
   if (strcmp(name, "vkCreateComputePipelines") == 0) return (PFN_vkVoidFunction)stats_CreateComputePipelines;
+  if (strcmp(name, "vkDestroyDevice") == 0) return (PFN_vkVoidFunction)stats_DestroyDevice;
   struct device_entry *dev = find_device(key_of(device));
   return dev == NULL ? NULL : dev->next_gdpa(device, name);
 }
@@ -238,6 +290,8 @@ EXPORT VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL stats_GetInstanceProcAddr(VkInst
   if (strcmp(name, "vkCreateDevice") == 0) return (PFN_vkVoidFunction)stats_CreateDevice;
   if (strcmp(name, "vkGetDeviceProcAddr") == 0) return (PFN_vkVoidFunction)stats_GetDeviceProcAddr;
   if (strcmp(name, "vkCreateComputePipelines") == 0) return (PFN_vkVoidFunction)stats_CreateComputePipelines;
+  if (strcmp(name, "vkDestroyDevice") == 0) return (PFN_vkVoidFunction)stats_DestroyDevice;
+  if (strcmp(name, "vkDestroyInstance") == 0) return (PFN_vkVoidFunction)stats_DestroyInstance;
   if (instance == VK_NULL_HANDLE) return NULL;
   struct instance_entry *inst = find_instance(key_of(instance));
   return inst == NULL ? NULL : inst->next_gipa(instance, name);
