@@ -122,15 +122,18 @@ for (let round = 1; round <= rounds; round++)
     );
     // Each op name's ops alone inside the megakernel (one after another, a barrier between two),
     // less those barriers at the cost measured alone: the ops' own time there, without a pass.
-    const inside: Record<string, { ops: number; us: number; perOpUs: number }> = {};
+    // Also as timed, barriers in (`rawUs`): the figure to compare across kernel versions whose
+    // barriers time differently alone, since each version's own is what comes off (2026-12-06).
+    const inside: Record<string, { ops: number; us: number; perOpUs: number; rawUs: number }> = {};
     // No figure (no timestamps, or a barrier gave up while timed): the ops' time keeps them.
     const barrierEachUs = Number.isFinite(barriersUs) ? barriersUs / count : 0;
     const fusedList = fusedOps(s, layout, 256);
     for (const name of [...new Set(fusedList.map((op) => op.name))]) {
       const ops = fusedList.filter((op) => op.name === name);
       const [opsNs] = await timePerDispatch((await one.opsProgram(ops)).dispatches);
-      const opsUs = (opsNs ?? 0) / 1e3 - (ops.length - 1) * barrierEachUs;
-      inside[name] = { ops: ops.length, us: opsUs, perOpUs: opsUs / ops.length };
+      const rawUs = (opsNs ?? 0) / 1e3;
+      const opsUs = rawUs - (ops.length - 1) * barrierEachUs;
+      inside[name] = { ops: ops.length, us: opsUs, perOpUs: opsUs / ops.length, rawUs };
     }
     const insideStatus = await one.checkStatus();
     const sum = Object.values(inside).reduce((a, r) => a + r.us, 0);
@@ -142,6 +145,11 @@ for (let round = 1; round <= rounds; round++)
         .join(
           ', ',
         )}; their sum ${sum.toFixed(1)} + the step's barriers ${barriersUs.toFixed(1)} = ${(sum + barrierEachUs * count).toFixed(1)} against the step's ${us.toFixed(1)}${barrierEachUs === 0 ? ' (no barrier figure: not subtracted)' : ''} ${insideStatus ?? ''}`,
+    );
+    console.log(
+      `  the same as timed, barriers in (µs per op): ${Object.entries(inside)
+        .map(([name, r]) => `${name} ${(r.rawUs / r.ops).toFixed(2)}`)
+        .join(', ')}`,
     );
     megakernel.push({
       round,
