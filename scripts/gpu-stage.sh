@@ -54,7 +54,35 @@ part_mib() {
   echo "$p"
 }
 
+MARK=.git/launchbench-results-out
+HOOK=.git/hooks/pre-commit
 case "${1:-}" in
+  results-out)
+    # The published runs (48 MB of the 50 MB tree on 2026-12-06) leave git's index, not the disk:
+    # results/ is git-ignored, so they no longer travel, and the whole .gpu (Node and
+    # node_modules, 40 MB) fits one call beside the tree; Chromium goes in two parts and Deno in
+    # one. Nothing in a run reads the published folders (a run writes a folder of its own). Only
+    # from a clean results/ (results-in takes the index back from HEAD); a commit is refused until
+    # results-in (a pre-commit hook, removed by results-in), since it would delete every run.
+    [ -f "$MARK" ] && { echo "gpu-stage.sh: results are out already (results-in puts them back)" >&2; exit 1; }
+    [ -z "$(git status --porcelain -- results)" ] ||
+      { echo "gpu-stage.sh: results/ has changes not committed; commit them first" >&2; exit 1; }
+    [ -e "$HOOK" ] && { echo "gpu-stage.sh: $HOOK exists; not replacing it" >&2; exit 1; }
+    mkdir -p .git/hooks
+    printf '#!/bin/sh\necho "pre-commit: results/ is out of the index for a device session (scripts/gpu-stage.sh results-in first)" >&2\nexit 1\n' > "$HOOK"
+    chmod +x "$HOOK"
+    touch "$MARK"
+    git rm -r -q --cached results
+    echo "gpu-stage.sh: results/ out of the index (the tree: $(tree_mb) MB); put it back with results-in before committing" >&2
+    ;;
+  results-in)
+    [ -f "$MARK" ] || { echo "gpu-stage.sh: results are not out" >&2; exit 1; }
+    git reset -q -- results
+    rm -f "$HOOK" "$MARK"
+    [ -z "$(git status --porcelain --untracked-files=no -- results)" ] ||
+      { echo "gpu-stage.sh: results/ differs from HEAD after results-in" >&2; exit 1; }
+    echo "gpu-stage.sh: results/ back in the index (the tree: $(tree_mb) MB)" >&2
+    ;;
   node)
     [ -f .gpu/remote.sh ] || { echo "gpu-stage.sh: no .gpu/remote.sh: run ../shared/gpu/pack.sh first" >&2; exit 1; }
     exclude .gpu-node
