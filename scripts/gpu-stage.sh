@@ -26,6 +26,12 @@
 #       then LAUNCHBENCH_DENO=/opt/deno/deno (the whole .gpu-deno, 30 MB, no longer fits beside
 #       the tree: 38 MB on 2026-12-05)
 #   bash scripts/gpu-stage.sh sizes     the tree and each carry, in MB, against the 64 MiB
+#   bash scripts/gpu-stage.sh results-out   before all of the above: the published runs leave
+#       git's index (not the disk) and stop travelling, the tree goes from 50 to 2.3 MB, and the
+#       parts are cut to match: the whole .gpu (Node and node_modules, 42 MB) goes in the call
+#       that runs (no `node` step), Chromium in two parts, Deno in one. A run that needs a
+#       published file copies it into the tree first. Commits are refused until
+#   bash scripts/gpu-stage.sh results-in    puts the index back as HEAD has it
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p .git/info
