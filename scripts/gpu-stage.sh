@@ -26,12 +26,15 @@
 #       then LAUNCHBENCH_DENO=/opt/deno/deno (the whole .gpu-deno, 30 MB, no longer fits beside
 #       the tree: 38 MB on 2026-12-05)
 #   bash scripts/gpu-stage.sh sizes     the tree and each carry, in MB, against the 64 MiB
-#   bash scripts/gpu-stage.sh results-out   before all of the above: the published runs leave
-#       git's index (not the disk) and stop travelling, the tree goes from 50 to 2.3 MB, and the
-#       parts are cut to match: the whole .gpu (Node and node_modules, 42 MB) goes in the call
-#       that runs (no `node` step), Chromium in two parts, Deno in one. A run that needs a
-#       published file copies it into the tree first. Commits are refused until
-#   bash scripts/gpu-stage.sh results-in    puts the index back as HEAD has it
+#   bash scripts/gpu-stage.sh results-out   before all of the above: results/ (the published
+#       runs and its README) leaves git's index, not the disk, and stops travelling; the tree
+#       goes from 50 to 2.3 MB and the parts are cut to match: the whole .gpu (Node and
+#       node_modules, 42 MB) goes in the call that runs (no `node` step), Chromium in two parts,
+#       Deno in one. A run that needs a published file copies it into the tree first; tests read
+#       published runs, so npm test runs with results in. pack.sh marks the commit +dirty while
+#       results are out. A pre-commit hook refuses commits (they would delete every run) until
+#   bash scripts/gpu-stage.sh results-in    puts the index back as HEAD has it; new runs are
+#       copied into results/ and `git add -f`-ed after it
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p .git/info
@@ -60,33 +63,40 @@ part_mib() {
   echo "$p"
 }
 
-MARK=.git/launchbench-results-out
-HOOK=.git/hooks/pre-commit
+MARK=$(git rev-parse --git-path launchbench-results-out)
+HOOK=$(git rev-parse --git-path hooks)/pre-commit
+HOOK_TEXT='pre-commit: results/ is out of the index for a device session (scripts/gpu-stage.sh results-in first)'
 case "${1:-}" in
   results-out)
     # The published runs (48 MB of the 50 MB tree on 2026-12-06) leave git's index, not the disk:
     # results/ is git-ignored, so they no longer travel, and the whole .gpu (Node and
-    # node_modules, 40 MB) fits one call beside the tree; Chromium goes in two parts and Deno in
-    # one. Nothing in a run reads the published folders (a run writes a folder of its own). Only
-    # from a clean results/ (results-in takes the index back from HEAD); a commit is refused until
-    # results-in (a pre-commit hook, removed by results-in), since it would delete every run.
+    # node_modules, 42 MB) fits one call beside the tree. Only from a clean results/ and the
+    # commit results-in will check (the marker holds it); a commit meanwhile is refused by a
+    # pre-commit hook, since it would delete every run (git commit --no-verify would not be).
     [ -f "$MARK" ] && { echo "gpu-stage.sh: results are out already (results-in puts them back)" >&2; exit 1; }
+    [ -z "$(git diff --cached --name-only --diff-filter=D -- results)" ] ||
+      { echo "gpu-stage.sh: results/ is out of the index already, with no marker: put it back with git reset -q HEAD -- results, and do not commit before" >&2; exit 1; }
     [ -z "$(git status --porcelain -- results)" ] ||
       { echo "gpu-stage.sh: results/ has changes not committed; commit them first" >&2; exit 1; }
     [ -e "$HOOK" ] && { echo "gpu-stage.sh: $HOOK exists; not replacing it" >&2; exit 1; }
-    mkdir -p .git/hooks
-    printf '#!/bin/sh\necho "pre-commit: results/ is out of the index for a device session (scripts/gpu-stage.sh results-in first)" >&2\nexit 1\n' > "$HOOK"
-    chmod +x "$HOOK"
-    touch "$MARK"
     git rm -r -q --cached results
+    mkdir -p "$(dirname "$HOOK")"
+    printf '#!/bin/sh\necho "%s" >&2\nexit 1\n' "$HOOK_TEXT" > "$HOOK"
+    chmod +x "$HOOK"
+    git rev-parse HEAD > "$MARK"
     echo "gpu-stage.sh: results/ out of the index (the tree: $(tree_mb) MB); put it back with results-in before committing" >&2
     ;;
   results-in)
     [ -f "$MARK" ] || { echo "gpu-stage.sh: results are not out" >&2; exit 1; }
-    git reset -q -- results
-    rm -f "$HOOK" "$MARK"
-    [ -z "$(git status --porcelain --untracked-files=no -- results)" ] ||
-      { echo "gpu-stage.sh: results/ differs from HEAD after results-in" >&2; exit 1; }
+    # HEAD moved (a commit made despite the hook) would take the runs' deletion as the truth
+    [ "$(git rev-parse HEAD)" = "$(cat "$MARK")" ] ||
+      { echo "gpu-stage.sh: HEAD is not the commit results-out left ($(cat "$MARK")): check that it kept results/ (git show --stat HEAD) before anything else; nothing changed" >&2; exit 1; }
+    # only the paths HEAD has: a folder staged with git add -f meanwhile stays staged
+    git ls-tree -r -z --name-only HEAD -- results | git reset -q --pathspec-from-file=- --pathspec-file-nul
+    if grep -qF "$HOOK_TEXT" "$HOOK" 2>/dev/null; then rm -f "$HOOK"; fi
+    rm -f "$MARK"
+    [ -z "$(git diff --cached --name-only --diff-filter=D -- results)" ] ||
+      { echo "gpu-stage.sh: files of results/ still deleted in the index after results-in" >&2; exit 1; }
     echo "gpu-stage.sh: results/ back in the index (the tree: $(tree_mb) MB)" >&2
     ;;
   node)
