@@ -517,8 +517,8 @@ fn gemv_wide(op: Op, u: u32, lid: u32, inv: f32) {
 
 // variant preb: begin
 // lazys16 (the norm folded into the sums, one word of four rows a turn: 48 registers) and the next
-// GEMV's first weight words loaded before the grid barrier, as step-pre40b.wgsl on w16: a local of
-// persistent_main, passed to the op's first unit only.
+// GEMV's first weight words loaded before the grid barrier, as pre40b on w16 (its file is beside
+// its run, results/20261207T014512Z-…): a local of persistent_main, passed to the op's first unit.
 // Whether the workgroup has a unit of `op` that pre_words can load for: a GEMV's first unit.
 fn pre_has(op: Op, workgroups: u32, wgx: u32) -> bool {
   return op.kind == K_GEMV &&
