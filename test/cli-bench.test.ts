@@ -185,7 +185,8 @@ describe('bench --profile quick', () => {
     const rounds = csv('rounds.csv');
     // A run whose state explains nearly all of its rounds is stated at its typical state
     // (src/measure/run-case.ts atRunState), which can take a figure past its round medians.
-    const moved = dominates(csv('summary.csv').map((row) => num(row, 'wallStateR2')));
+    const summary = csv('summary.csv');
+    const moved = dominates(summary.map((row) => num(row, 'wallStateR2')));
     // The run's typical state: the median over its visits, one state per group and round.
     const visitStates = new Map(
       rounds
@@ -198,7 +199,7 @@ describe('bench --profile quick', () => {
         ]),
     );
     const typicalNs = median([...visitStates.values()]);
-    for (const r of csv('summary.csv').filter((row) => row['status'] === 'ok')) {
+    for (const r of summary.filter((row) => row['status'] === 'ok')) {
       const id = `${r['strategy']} e${r['elements']} k${r['kernels']}`;
       expect(num(r, 'wallSamples'), id).toBeGreaterThan(0);
       expect(num(r, 'gpuSamples'), id).toBeGreaterThan(0);
@@ -284,7 +285,17 @@ describe('bench --profile quick', () => {
         expect(num(r, 'utilization'), id).toBeLessThanOrEqual(1);
       }
       if (r['strategy'] === 'submit-wait') expect(num(r, 'speedupVsSubmitWait')).toBe(1);
-      expect(num(r, 'speedupVsSubmitWait'), id).toBeGreaterThan(0);
+      // A speed-up where the baseline was measured. On a loaded machine the calibration can leave
+      // submit-wait out at K = 100 (its sample floor past --case-budget: not-applicable, which a
+      // two-core CI machine met), and then there is none.
+      const baseline = summary.find(
+        (row) =>
+          row['strategy'] === 'submit-wait' &&
+          CASE_KEYS.every((key) => key === 'strategy' || row[key] === r[key]),
+      );
+      if (baseline?.['status'] === 'ok')
+        expect(num(r, 'speedupVsSubmitWait'), id).toBeGreaterThan(0);
+      else expect(r['speedupVsSubmitWait'], id).toBe('');
     }
   });
 

@@ -189,8 +189,10 @@ describe('ab', () => {
       compare.find((c) => c['strategy'] === strategy)?.['wallVerdict'];
     expect(verdict('dispatch-each')).toBe('slower');
     expect(compare.map((c) => c['strategy'])).toEqual(['dispatch-each']);
-    // The untouched strategy moves far less (on lavapipe a 20 ms spin beside it does slow it
-    // some: the worker threads it leaves idle start colder).
+    // The untouched strategy moves far less. On lavapipe a 20 ms spin beside it does slow it
+    // some (the worker threads it leaves idle start colder): on a two-core CI machine pass-each
+    // came out 1.26x slower while dispatch-each's ratio was 11.0 (about 20 on a quiet machine),
+    // so the bound is 5x, not 10x: still far from a fault that moved both alike.
     const wall = (side: string, strategy: string): number =>
       Number(
         csv(join(dir, side, 'summary.csv')).find((c) => c['strategy'] === strategy)?.[
@@ -198,7 +200,7 @@ describe('ab', () => {
         ],
       );
     const ratio = (strategy: string): number => wall('b', strategy) / wall('a', strategy);
-    expect(ratio('dispatch-each')).toBeGreaterThan(10 * ratio('pass-each'));
+    expect(ratio('dispatch-each')).toBeGreaterThan(5 * ratio('pass-each'));
   });
 
   it('--interleave visits: both sides at once, taking turns A B B A …, their rounds paired', async ({
@@ -234,8 +236,14 @@ describe('ab', () => {
         ['pass-each', 'true'],
       ]),
     );
-    for (const c of compare.filter((x) => x['strategy'] === 'dispatch-each'))
-      expect([c['elements'], c['wallVerdict']]).toEqual([c['elements'], 'slower']);
+    // B's dispatch-each is 2 ms per kernel slower (about 20x, 14x and 2.9x at these sizes on
+    // lavapipe): every size's paired ratio says so. The verdict is the test above's to check (4
+    // rounds a side); here each side has 2, one degree of freedom, and a two-core CI machine once
+    // left e64 unclear. Never the wrong way.
+    for (const c of compare.filter((x) => x['strategy'] === 'dispatch-each')) {
+      expect(Number(c['wallRatio']), c['elements']).toBeGreaterThan(1.5);
+      expect(['slower', 'unclear'], c['elements']).toContain(c['wallVerdict']);
+    }
     expect(r.stdout).toMatch(/B\/A from paired rounds: the runs took turns visit by visit/);
     // Each pair's turns: a b b a … from 0, one at a time.
     const turns = csv(join(dir, 'turns.csv'));
