@@ -112,7 +112,7 @@ describe('a strategy registered with one line', () => {
     expect(readFileSync(join(dir, 'samples.csv'), 'utf8')).toContain('/throwaway,');
     const report = readFileSync(join(dir, 'report.md'), 'utf8');
     expect(report).toMatch(
-      /a throwaway strategy costs \*?\*?[\d.]+ µs\*?\*? per kernel \(`throwaway`/,
+      /a throwaway strategy costs \*?\*?[\d.,]+ µs\*?\*? per kernel \(`throwaway`/,
     );
     expect(report).toMatch(/^\| *`?throwaway`? *\|/m);
     expect(chartPaths.length).toBeGreaterThan(0);
