@@ -48,9 +48,9 @@ const runArgs = (): string[] => [
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'launchbench-cli-'));
   run = await runCli([...ARGS, '--out', dir, '--export-json', join(dir, 'export', 'gbench.json')], {
-    timeoutMs: 110_000,
+    timeoutMs: 280_000,
   });
-}, 120_000);
+}, 300_000);
 
 afterAll(() => {
   if (dir !== '') rmSync(dir, { recursive: true, force: true });

@@ -122,7 +122,10 @@ describe('a stalled case', () => {
 
   it("bounds the cases only: the set-up's own measurements keep the default", async (t) => {
     // At 1 ms every calibration execution of 2^20 elements would pass the watchdog (about 8 ms
-    // each on lavapipe) and end the run; the case itself may stall or not.
+    // each on lavapipe) and end the run. The case stalls for certain in its first visit (its
+    // executions after the verification never end): left to chance, under load its first
+    // execution past 1 ms could come in the last visit, where a queue that does not drain ends
+    // the run (src/run.ts afterWedged).
     const out = join(root, 'calibration');
     const result = await runCli(
       [
@@ -145,11 +148,14 @@ describe('a stalled case', () => {
         '--out',
         out,
       ],
-      { timeoutMs: 120_000 },
+      { env: { LAUNCHBENCH_FAULT_STALL_CASE: 'fused' }, timeoutMs: 120_000 },
     );
     if (result.code === 3 && !IN_CI) t.skip('no WebGPU adapter');
     expect(result.stderr).not.toMatch(/calibration execution/);
     expect(result.code, result.stderr).toBe(0);
+    expect(rowsOf(out).map((r) => [r['status'], r['reason']])).toEqual([
+      ['failed', 'fused execution did not complete within 1 ms (watchdog)'],
+    ]);
     const context = JSON.parse(readFileSync(join(out, 'context.json'), 'utf8')) as {
       calibration: { elements: number; elementNs: number } | null;
       timestampCost: object;
