@@ -102,7 +102,7 @@ function skippingOp(real: Strategy, index: (program: Program) => number): Strate
 // Compiling the decode programs on lavapipe with a cold shader cache (CI) takes most of a test's
 // time, and LLVM's compile slows with the machine's load: on a 2-core machine the megakernel
 // alone compiles in about 63 s, and one test took up to 166 s (the workgroup trees, in a clean
-// clone's CI), so the file allows far more than vitest.config.ts's 120 s.
+// clone's CI), so the file allows 600 s a test, twice vitest.config.ts's 300 s.
 describe('decode workload', { timeout: 600_000 }, () => {
   it('every strategy of the tiny preset is verified and measured', async (t) => {
     const ctx = gpu(t);

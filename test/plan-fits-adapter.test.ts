@@ -42,9 +42,10 @@ function read(dir: string): { rows: Record<string, string>[]; calibration: unkno
 describe('--case-budget', () => {
   it('leaves out the case whose floor would exceed it, with the estimate, and runs the rest', async (t) => {
     const out = join(root, 'tight');
-    // The floor here is 23 executions. Of one tiny kernel they take a few ms on any adapter (a
-    // loaded two-core machine: a round trip of 3 ms, so not under 50 ms); of 1000 dispatches over
-    // a million elements, minutes on lavapipe (7.5-14.5 ns an element): far more than 5 s.
+    // The floor here is 23 executions. Of one tiny kernel they take a few ms on a quiet machine,
+    // but not always under 50 ms (a loaded two-core one took 2.9 ms for one dispatch); of 1000
+    // dispatches over a million elements, minutes on lavapipe (7.5-14.5 ns an element): far more
+    // than 5 s.
     const result = await runCli(
       [...ARGS, '--elements', '64,1048576', '--case-budget', '5s', '--out', out],
       { timeoutMs: 120_000 },
